@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The README's test command: install into .venv, start the services the tests need,
+# lint, type-check and run the whole suite, then stop what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[dev]'
+
+trap 'bash infra/services.sh stop' EXIT
+bash infra/services.sh start
+
+echo "== ruff check"; .venv/bin/ruff check .
+echo "== mypy marketplace"; .venv/bin/mypy marketplace
+echo "== pytest"; .venv/bin/pytest "$@"

@@ -1,0 +1,1 @@
+"""Adapters that connect the application layer to storage and transport."""

@@ -1,0 +1,162 @@
+"""The event store: the `eventsourcing` library on SQLite (embedded) or PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar, cast
+from urllib.parse import unquote, urlsplit
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from marketplace.aggregates.base import Actor, MarketAggregate
+from marketplace.aggregates.organisation import Level, Organisation, Unit
+from marketplace.handlers.errors import ConcurrencyConflict
+
+A = TypeVar("A", bound=MarketAggregate)
+
+
+class ActorAsDict(Transcoding):
+    type = Actor
+    name = "actor"
+
+    def encode(self, obj: Actor) -> dict[str, Any]:
+        return {"unit_id": obj.unit_id, "token_id": obj.token_id}
+
+    def decode(self, data: dict[str, Any]) -> Actor:
+        return Actor(unit_id=data["unit_id"], token_id=data["token_id"])
+
+
+class UnitAsDict(Transcoding):
+    """Units appear in organisation snapshots."""
+
+    type = Unit
+    name = "unit"
+
+    def encode(self, obj: Unit) -> dict[str, Any]:
+        return {
+            "id": obj.id,
+            "name": obj.name,
+            "level": obj.level.value,
+            "parent_id": obj.parent_id,
+            "sector": obj.sector,
+            "active": obj.active,
+        }
+
+    def decode(self, data: dict[str, Any]) -> Unit:
+        return Unit(
+            id=data["id"],
+            name=data["name"],
+            level=Level(data["level"]),
+            parent_id=data["parent_id"],
+            sector=data["sector"],
+            active=data["active"],
+        )
+
+
+class _MarketplaceApplication(Application[str]):
+    # The organisation chart is read on every request; snapshots bound its replay cost
+    # for a process starting cold, the aggregate cache does it for a warm one.
+    snapshotting_intervals = {Organisation: 100}
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(ActorAsDict())
+        transcoder.register(UnitAsDict())
+
+
+@dataclass(frozen=True)
+class StoreLocation:
+    """Where events live: a SQLite file or a PostgreSQL database (and schema)."""
+
+    sqlite_path: Path | None = None
+    postgres_url: str | None = None
+    postgres_schema: str = "public"
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.postgres_url else "sqlite"
+
+
+def _postgres_env(url: str, schema: str) -> dict[str, str]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        msg = f"MARKETPLACE_DATABASE_URL must start with postgresql://, got {parts.scheme!r}"
+        raise ValueError(msg)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": "5",
+        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_PRE_PING": "y",
+    }
+
+
+def ensure_postgres_schema(url: str, schema: str) -> None:
+    """Create the schema the store lives in; the library creates tables, not schemas."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+
+
+class EventSourcingStore:
+    """The EventStore port on the `eventsourcing` library's application and recorders."""
+
+    def __init__(self, location: StoreLocation) -> None:
+        env: dict[str, str] = {
+            "ORIGINATOR_ID_TYPE": "text",
+            "AGGREGATE_CACHE_MAXSIZE": "10000",
+            "AGGREGATE_CACHE_FASTFORWARD": "y",
+        }
+        if location.postgres_url:
+            ensure_postgres_schema(location.postgres_url, location.postgres_schema)
+            env |= _postgres_env(location.postgres_url, location.postgres_schema)
+        else:
+            assert location.sqlite_path is not None
+            location.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            env |= {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(location.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        self.backend = location.backend
+        self._app = _MarketplaceApplication(env=env)
+
+    def get(self, aggregate_id: str, kind: type[A]) -> A | None:
+        try:
+            aggregate: object = self._app.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(aggregate, kind):
+            return None
+        return aggregate
+
+    def save(self, *aggregates: MarketAggregate) -> None:
+        try:
+            self._app.save(*aggregates)
+        except IntegrityError as exc:
+            raise ConcurrencyConflict(str(exc)) from exc
+
+    def head(self) -> int:
+        return int(self._app.recorder.max_notification_id() or 0)
+
+    def stored_events(self, aggregate_id: str) -> list[Any]:
+        """The aggregate's domain events in order, as the store decodes them."""
+        return list(self._app.events.get(aggregate_id))
+
+    @property
+    def application(self) -> Application[str]:
+        """The underlying library application (notification log, recorders)."""
+        return cast(Application[str], self._app)
+
+    def close(self) -> None:
+        self._app.close()

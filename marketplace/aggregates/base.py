@@ -1,0 +1,67 @@
+"""Base classes every aggregate shares: string ids, the acting principal, domain errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.domain import (
+    BaseAggregate,
+    CanInitAggregate,
+    CanMutateAggregate,
+    CanSnapshotAggregate,
+    MetaDomainEvent,
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted: the unit the principal acted for and the token it used.
+
+    Every stored event carries one, so audit can always say who did what.
+    `unit_id` is None only for the bootstrap token before the group unit exists.
+    """
+
+    unit_id: str | None
+    token_id: str
+
+
+class DomainError(Exception):
+    """A domain rule refused a command; `code` names the rule (the API's 409 code)."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+class MarketEvent(CanMutateAggregate[str], metaclass=MetaDomainEvent):
+    """A stored domain event; `timestamp` is the command's time, never the clock's."""
+
+    originator_id: str
+    originator_version: int
+    timestamp: datetime
+
+
+class MarketSnapshot(CanSnapshotAggregate[str], metaclass=MetaDomainEvent):
+    """A snapshot of an aggregate with a string id."""
+
+    originator_id: str
+    originator_version: int
+    timestamp: datetime
+    topic: str
+    state: dict[str, Any]
+
+
+class MarketAggregate(BaseAggregate[str]):
+    """An aggregate whose id is a readable string chosen by the caller (`"organisation"`)."""
+
+    class Event(MarketEvent):
+        pass
+
+    class Created(Event, CanInitAggregate[str]):
+        originator_topic: str
+
+    Snapshot = MarketSnapshot

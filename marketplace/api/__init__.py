@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI): translates requests into handler calls, results into JSON."""

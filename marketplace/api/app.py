@@ -1,0 +1,54 @@
+"""The FastAPI application: routers, error model, request ids and access logs."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import structlog
+from fastapi import FastAPI, Request, Response
+
+from marketplace import __version__
+from marketplace.api.errors import install_error_handlers
+from marketplace.api.routes import health, tokens, units
+from marketplace.handlers.ports import Services
+from marketplace.log import get_logger
+from marketplace.settings import Settings
+
+log = get_logger("marketplace.api")
+
+
+def create_app(settings: Settings, services: Services) -> FastAPI:
+    app = FastAPI(
+        title="Energy group internal market",
+        version=__version__,
+        description="Needs, offers, tenders, contracts and disputes between the group's units.",
+    )
+    app.state.settings = settings
+    app.state.services = services
+    install_error_handlers(app)
+    for router in (health.router, units.router, tokens.router):
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request_id
+        log.info(
+            "request",
+            method=request.method,
+            path=request.url.path,
+            status=response.status_code,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            token_id=getattr(request.state, "token_id", None),
+        )
+        return response
+
+    return app

@@ -1,0 +1,178 @@
+"""`marketplace` commands: serve the API, load the organisation, manage tokens."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from marketplace import __version__
+from marketplace.aggregates.access_token import Role
+from marketplace.aggregates.base import Actor, DomainError
+from marketplace.bootstrap import build_services
+from marketplace.handlers.errors import AppError
+from marketplace.handlers.ports import Services
+from marketplace.handlers.tokens import IssuedToken, IssueToken, issue_token_as, revoke_token_as
+from marketplace.handlers.unit_import import import_units
+from marketplace.handlers.units import list_units, load_organisation
+from marketplace.log import configure_logging
+from marketplace.settings import Settings
+
+app = typer.Typer(
+    help="Internal-market platform of an energy group.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+units_app = typer.Typer(help="Organisation chart: import and list units.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Access tokens: issue and revoke.", no_args_is_help=True)
+app.add_typer(units_app, name="units")
+app.add_typer(tokens_app, name="tokens")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"marketplace {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Internal-market platform of an energy group."""
+
+
+def _services(settings: Settings, admin_token: str | None = None) -> Services:
+    try:
+        return build_services(settings, admin_token)
+    except Exception as exc:  # an unreachable database is a user-facing condition here
+        typer.echo(f"error: cannot open the event store: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _cli_actor(svc: Services) -> Actor:
+    """The CLI runs with direct store access, as HQ: events name it as token `cli`."""
+    org = load_organisation(svc)
+    return Actor(unit_id=org.group_id if org else None, token_id="cli")
+
+
+def _fail(exc: AppError | DomainError) -> typer.Exit:
+    typer.echo(f"error: {exc.message}", err=True)
+    return typer.Exit(1)
+
+
+def _print_tokens(issued: list[IssuedToken]) -> None:
+    typer.echo("Tokens (shown once; only their hashes are stored):")
+    for t in issued:
+        typer.echo(f"  {t.unit_id:<10} {','.join(t.roles):<16} {t.token}")
+
+
+@app.command()
+def serve(
+    demo: Annotated[
+        bool, typer.Option(help="On an empty store, create the demo energy group and tokens.")
+    ] = False,
+    host: Annotated[str | None, typer.Option(help="Bind address [MARKETPLACE_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [MARKETPLACE_PORT].")] = None,
+) -> None:
+    """Start the HTTP API (embedded SQLite store unless MARKETPLACE_DATABASE_URL is set)."""
+    import uvicorn
+
+    from marketplace.api.app import create_app
+    from marketplace.demo import seed_demo
+
+    settings = Settings()
+    settings = settings.model_copy(
+        update={"host": host or settings.host, "port": port or settings.port}
+    )
+    configure_logging(settings.log_level, settings.log_format)
+    generated = None
+    if settings.admin_token is None and settings.embedded:
+        generated = secrets.token_urlsafe(32)
+    svc = _services(settings, generated)
+    if generated:
+        typer.echo(f"Bootstrap hq_admin token (this run only): {generated}")
+    elif settings.admin_token is None:
+        typer.echo("No MARKETPLACE_ADMIN_TOKEN set: only issued tokens are accepted.", err=True)
+    if demo:
+        if svc.store.head() == 0:
+            _print_tokens(seed_demo(svc))
+        else:
+            typer.echo("--demo: the store is not empty, so no demo data was added.")
+    typer.echo(f"API docs: http://{settings.host}:{settings.port}/docs")
+    sys.stdout.flush()
+    try:
+        uvicorn.run(
+            create_app(settings, svc), host=settings.host, port=settings.port, log_config=None
+        )
+    finally:
+        svc.store.close()
+
+
+@units_app.command("import")
+def units_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML file of units.")],
+) -> None:
+    """Load a whole organisation from FILE.yaml, all or nothing."""
+    svc = _services(Settings())
+    try:
+        result = import_units(svc, _cli_actor(svc), file.read_text("utf-8"))
+    except (AppError, DomainError) as exc:
+        raise _fail(exc) from exc
+    finally:
+        svc.store.close()
+    typer.echo(
+        f"imported {file}: {len(result.created)} created, {len(result.updated)} updated, "
+        f"{len(result.unchanged)} unchanged"
+    )
+
+
+@units_app.command("list")
+def units_list() -> None:
+    """Print the organisation chart as a table."""
+    svc = _services(Settings())
+    try:
+        for u in list_units(svc):
+            state = "" if u.active else "  (inactive)"
+            typer.echo(
+                f"{u.id:<12} {u.level.value:<10} {u.parent_id or '-':<12} "
+                f"{u.sector:<14} {u.name}{state}"
+            )
+    finally:
+        svc.store.close()
+
+
+@tokens_app.command("issue")
+def tokens_issue(
+    unit_id: Annotated[str, typer.Argument(help="The unit the token acts for.")],
+    role: Annotated[list[Role], typer.Option("--role", "-r", help="Role; repeat for several.")],
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "",
+) -> None:
+    """Issue a token from the command line (e.g. the first hq_admin token in production)."""
+    svc = _services(Settings())
+    try:
+        issued = issue_token_as(svc, _cli_actor(svc), IssueToken(unit_id, role, label))
+    except (AppError, DomainError) as exc:
+        raise _fail(exc) from exc
+    finally:
+        svc.store.close()
+    _print_tokens([issued])
+    typer.echo(f"token_id: {issued.token_id}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: Annotated[str, typer.Argument(help="The token's id.")]) -> None:
+    """Revoke a token by its id."""
+    svc = _services(Settings())
+    try:
+        revoke_token_as(svc, _cli_actor(svc), token_id)
+    except (AppError, DomainError) as exc:
+        raise _fail(exc) from exc
+    finally:
+        svc.store.close()
+    typer.echo(f"revoked {token_id}")

@@ -1,0 +1,42 @@
+"""Errors the application layer raises besides domain rule refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    """An error with an HTTP-independent code; the API maps `kind` to a status."""
+
+    kind = "app"
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+class Unauthenticated(AppError):
+    kind = "unauthenticated"
+
+    def __init__(self, message: str = "A valid bearer token is required.") -> None:
+        super().__init__("unauthenticated", message)
+
+
+class Forbidden(AppError):
+    kind = "forbidden"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__("forbidden", message, details)
+
+
+class NotFound(AppError):
+    kind = "not_found"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__("not_found", message, details)
+
+
+class ConcurrencyConflict(Exception):
+    """The event store refused a save because another writer got there first."""

@@ -1,0 +1,63 @@
+"""The ports handlers depend on: the event store, the clock and id sources."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+from marketplace.aggregates.base import DomainError, MarketAggregate
+from marketplace.handlers.errors import ConcurrencyConflict
+
+A = TypeVar("A", bound=MarketAggregate)
+T = TypeVar("T")
+
+
+class EventStore(Protocol):
+    """Loads and atomically saves aggregates; raises ConcurrencyConflict on a lost race."""
+
+    backend: str
+
+    def get(self, aggregate_id: str, kind: type[A]) -> A | None: ...
+
+    def save(self, *aggregates: MarketAggregate) -> None: ...
+
+    def head(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Services:
+    """What every handler gets: the store, and the clock and id sources of the edge.
+
+    Handlers read time and make ids here, then pass them into the domain with the command,
+    so aggregates never read the clock and tests can fix both.
+    """
+
+    store: EventStore
+    clock: Callable[[], datetime]
+    new_id: Callable[[str], str]
+    admin_token_hash: str | None = None
+    max_attempts: int = 8
+
+    def retrying(self, attempt: Callable[[], T]) -> T:
+        """Run a load-decide-save attempt again when a concurrent writer won the race.
+
+        A jittered, growing pause spreads out writers that keep colliding on one aggregate.
+        """
+        for n in range(self.max_attempts - 1):
+            try:
+                return attempt()
+            except ConcurrencyConflict:
+                time.sleep(random.uniform(0, 0.002 * 2**n))  # noqa: S311 - jitter, not secrecy
+        try:
+            return attempt()
+        except ConcurrencyConflict:
+            raise DomainError(
+                "concurrent_modification",
+                "Another change to the same record kept winning; please retry.",
+            ) from None

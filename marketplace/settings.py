@@ -1,0 +1,46 @@
+"""Settings from `MARKETPLACE_*` environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the platform reads from its environment; see README "Configuration"."""
+
+    model_config = SettingsConfigDict(env_prefix="MARKETPLACE_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("marketplace-data"),
+        description="Embedded default: folder of the SQLite event store and read models.",
+    )
+    database_url: str | None = Field(
+        default=None, description="postgresql://user:pass@host:port/db — use PostgreSQL."
+    )
+    database_schema: str = Field(
+        default="public",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="PostgreSQL schema that holds the event store.",
+    )
+    kafka_bootstrap: str | None = Field(
+        default=None, description="host:port[,host:port] of the Kafka brokers."
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bootstrap hq_admin token (generated when embedded and unset)."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "events.sqlite3"

@@ -1,0 +1,51 @@
+"""Shared test set-up: where the real PostgreSQL and broker are, and loud failure without them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg import sql
+
+POSTGRES_URL = os.environ.get(
+    "MARKETPLACE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+BROKER = os.environ.get("MARKETPLACE_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+
+
+def require_postgres() -> None:
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is required at {POSTGRES_URL} (set MARKETPLACE_TEST_DATABASE_URL); "
+            f"start it with infra/services.sh start. Error: {exc}",
+            pytrace=False,
+        )
+
+
+def require_broker() -> None:
+    host, _, port = BROKER.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=3).close()
+    except OSError as exc:
+        pytest.fail(
+            f"A Kafka-protocol broker is required at {BROKER}; start it with "
+            f"infra/services.sh start. Error: {exc}",
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema for one test, dropped afterwards."""
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    yield schema
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))

@@ -1,0 +1,78 @@
+"""The event store keeps aggregates, who acted and when, and refuses lost races."""
+
+from __future__ import annotations
+
+import pytest
+
+from marketplace.aggregates.base import Actor
+from marketplace.aggregates.organisation import ORGANISATION_ID, Level, Organisation
+from marketplace.handlers.errors import ConcurrencyConflict
+from tests.integration.conftest import StoreFactory
+from tests.unit.org_fixtures import ACTOR, T0, at
+
+
+def new_chart() -> Organisation:
+    org = Organisation(id=ORGANISATION_ID, actor=ACTOR, timestamp=T0)
+    org.register_unit("HQ", "Group", Level.GROUP, None, None, actor=ACTOR, timestamp=at(1))
+    return org
+
+
+def test_a_saved_aggregate_loads_back_in_a_new_process(open_store: StoreFactory) -> None:
+    open_store().save(new_chart())
+    loaded = open_store().get(ORGANISATION_ID, Organisation)
+    assert loaded is not None
+    assert loaded.units["HQ"].level is Level.GROUP
+    assert loaded.version == 2
+
+
+def test_every_stored_event_carries_the_actor_and_the_commands_time(
+    open_store: StoreFactory,
+) -> None:
+    store = open_store()
+    org = new_chart()
+    other = Actor(unit_id="HQ", token_id="tok_other")
+    org.register_unit("P", "Platform", Level.PLATFORM, "HQ", "p", actor=other, timestamp=at(9))
+    store.save(org)
+    events = open_store().stored_events(ORGANISATION_ID)
+    assert [(e.actor, e.timestamp) for e in events] == [(ACTOR, T0), (ACTOR, at(1)), (other, at(9))]
+
+
+def test_a_stale_writer_gets_a_concurrency_conflict_and_stores_nothing(
+    open_store: StoreFactory,
+) -> None:
+    store = open_store()
+    store.save(new_chart())
+    first = store.get(ORGANISATION_ID, Organisation)
+    second = open_store().get(ORGANISATION_ID, Organisation)
+    assert first is not None and second is not None
+    first.update_unit("HQ", ACTOR, at(2), name="First")
+    second.update_unit("HQ", ACTOR, at(3), name="Second")
+    store.save(first)
+    head = store.head()
+    with pytest.raises(ConcurrencyConflict):
+        open_store().save(second)
+    assert store.head() == head
+    reloaded = open_store().get(ORGANISATION_ID, Organisation)
+    assert reloaded is not None and reloaded.units["HQ"].name == "First"
+
+
+def test_a_long_history_reloads_through_a_snapshot(open_store: StoreFactory) -> None:
+    store = open_store()
+    org = new_chart()
+    store.save(org)
+    for i in range(120):
+        org.update_unit("HQ", ACTOR, at(i), name=f"Group {i}")
+        store.save(org)
+    loaded = open_store().get(ORGANISATION_ID, Organisation)
+    assert loaded is not None
+    assert loaded.units["HQ"].name == "Group 119"
+    assert loaded.version == org.version == 122
+    snapshots = list(store.application.snapshots.get(ORGANISATION_ID))  # type: ignore[union-attr]
+    assert [s.originator_version for s in snapshots] == [100]
+
+
+def test_the_head_counts_every_stored_event(open_store: StoreFactory) -> None:
+    store = open_store()
+    assert store.head() == 0
+    store.save(new_chart())
+    assert store.head() == 2

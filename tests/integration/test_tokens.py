@@ -1,0 +1,102 @@
+"""Tokens on a real store: issued once, stored as a hash, authenticated, revoked."""
+
+from __future__ import annotations
+
+import pytest
+
+from marketplace.aggregates.access_token import Role
+from marketplace.aggregates.base import Actor, DomainError
+from marketplace.demo import organisation_yaml
+from marketplace.handlers.auth import BOOTSTRAP_TOKEN_ID, authenticate
+from marketplace.handlers.errors import Forbidden, NotFound, Unauthenticated
+from marketplace.handlers.ports import Services
+from marketplace.handlers.tokens import IssueToken, issue_token, revoke_token
+from marketplace.handlers.unit_import import import_units
+from marketplace.handlers.units import UpdateUnit, load_organisation, update_unit
+from tests.integration.conftest import ADMIN_TOKEN, HQ_ADMIN, StoreFactory, services_on
+
+
+@pytest.fixture
+def group(svc: Services) -> Services:
+    import_units(svc, Actor(None, "cli"), organisation_yaml())
+    return svc
+
+
+def login(svc: Services, bearer: str | None) -> object:
+    return authenticate(svc, load_organisation(svc), bearer)
+
+
+def test_an_issued_token_authenticates_as_its_unit_and_roles(group: Services) -> None:
+    issued = issue_token(group, HQ_ADMIN, IssueToken("PWR", [Role.PLATFORM_ADMIN], "ops"))
+    principal = login(group, issued.token)
+    assert principal == type(principal)(issued.token_id, "PWR", frozenset({Role.PLATFORM_ADMIN}))  # type: ignore[call-arg]
+
+
+def test_only_the_hash_of_the_secret_is_stored(group: Services, open_store: StoreFactory) -> None:
+    issued = issue_token(group, HQ_ADMIN, IssueToken("PWR-01", [Role.UNIT_OPERATOR]))
+    secret = issued.token.partition(".")[2].encode()
+    app = open_store().application
+    states = [n.state for n in app.recorder.select_notifications(start=1, limit=10_000)]
+    assert states and not any(secret in state for state in states)
+
+
+@pytest.mark.parametrize(
+    "bearer", [None, "", "garbage", "tok_nope.secret", "no-separator-at-all"]
+)
+def test_unknown_tokens_are_unauthenticated(group: Services, bearer: str | None) -> None:
+    with pytest.raises(Unauthenticated):
+        login(group, bearer)
+
+
+def test_a_right_id_with_a_wrong_secret_is_unauthenticated(group: Services) -> None:
+    issued = issue_token(group, HQ_ADMIN, IssueToken("PWR-01", [Role.UNIT_OPERATOR]))
+    with pytest.raises(Unauthenticated):
+        login(group, issued.token_id + ".wrong")
+
+
+def test_a_revoked_token_stops_working_in_every_process(
+    group: Services, open_store: StoreFactory
+) -> None:
+    issued = issue_token(group, HQ_ADMIN, IssueToken("PWR-01", [Role.UNIT_OPERATOR]))
+    other_process = services_on(open_store())
+    login(other_process, issued.token)  # warms its cache
+    revoke_token(group, HQ_ADMIN, issued.token_id)
+    with pytest.raises(Unauthenticated, match="revoked"):
+        login(other_process, issued.token)
+
+
+def test_holders_may_revoke_their_own_token_but_not_others(group: Services) -> None:
+    mine = issue_token(group, HQ_ADMIN, IssueToken("PWR-01", [Role.UNIT_OPERATOR]))
+    theirs = issue_token(group, HQ_ADMIN, IssueToken("PWR-02", [Role.UNIT_OPERATOR]))
+    me = login(group, mine.token)
+    with pytest.raises(Forbidden):
+        revoke_token(group, me, theirs.token_id)  # type: ignore[arg-type]
+    revoke_token(group, me, mine.token_id)  # type: ignore[arg-type]
+    with pytest.raises(NotFound):
+        revoke_token(group, HQ_ADMIN, "tok_missing")
+
+
+def test_tokens_of_a_deactivated_unit_stop_working(group: Services) -> None:
+    issued = issue_token(group, HQ_ADMIN, IssueToken("SVC-03", [Role.UNIT_OPERATOR]))
+    update_unit(group, HQ_ADMIN, UpdateUnit("SVC-03", active=False))
+    with pytest.raises(Unauthenticated, match="deactivated"):
+        login(group, issued.token)
+
+
+def test_the_bootstrap_token_acts_as_hq_admin(group: Services) -> None:
+    principal = login(group, ADMIN_TOKEN)
+    assert principal.token_id == BOOTSTRAP_TOKEN_ID  # type: ignore[attr-defined]
+    assert principal.unit_id == "HQ"  # type: ignore[attr-defined]
+
+
+def test_refusals_store_nothing(group: Services) -> None:
+    head = group.store.head()
+    with pytest.raises(DomainError):
+        issue_token(group, HQ_ADMIN, IssueToken("PWR-01", [Role.HQ_ADMIN]))
+    with pytest.raises(NotFound):
+        issue_token(group, HQ_ADMIN, IssueToken("NOPE", [Role.AUDITOR]))
+    operator = login(group, issue_token(group, HQ_ADMIN, IssueToken("PWR-01", [Role.UNIT_OPERATOR])).token)
+    head = group.store.head()
+    with pytest.raises(Forbidden):
+        issue_token(group, operator, IssueToken("PWR-01", [Role.UNIT_OPERATOR]))  # type: ignore[arg-type]
+    assert group.store.head() == head
