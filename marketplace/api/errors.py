@@ -47,11 +47,15 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ())]
         location = loc[0] if loc else "body"
+        message = err.get("msg", "invalid")
+        if err.get("type") == "json_invalid":
+            # The location's tail is a character offset, not a field.
+            message, loc = f"{message} (at character {loc[-1]})", loc[:1]
         details.append(
             {
                 "field": ".".join(loc[1:]) or location,
                 "location": location,
-                "message": err.get("msg", "invalid"),
+                "message": message,
                 "type": err.get("type", "invalid"),
             }
         )

@@ -52,7 +52,9 @@ def sequential_ids() -> Callable[[str], str]:
 
 def services_on(store: EventSourcingStore) -> Services:
     return Services(
-        store=store, clock=fixed_clock(), new_id=sequential_ids(),
+        store=store,
+        clock=fixed_clock(),
+        new_id=sequential_ids(),
         admin_token_hash=hash_secret(ADMIN_TOKEN),
     )
 

@@ -40,9 +40,7 @@ def test_only_the_hash_of_the_secret_is_stored(group: Services, open_store: Stor
     assert states and not any(secret in state for state in states)
 
 
-@pytest.mark.parametrize(
-    "bearer", [None, "", "garbage", "tok_nope.secret", "no-separator-at-all"]
-)
+@pytest.mark.parametrize("bearer", [None, "", "garbage", "tok_nope.secret", "no-separator-at-all"])
 def test_unknown_tokens_are_unauthenticated(group: Services, bearer: str | None) -> None:
     with pytest.raises(Unauthenticated):
         login(group, bearer)
@@ -95,7 +93,9 @@ def test_refusals_store_nothing(group: Services) -> None:
         issue_token(group, HQ_ADMIN, IssueToken("PWR-01", [Role.HQ_ADMIN]))
     with pytest.raises(NotFound):
         issue_token(group, HQ_ADMIN, IssueToken("NOPE", [Role.AUDITOR]))
-    operator = login(group, issue_token(group, HQ_ADMIN, IssueToken("PWR-01", [Role.UNIT_OPERATOR])).token)
+    operator = login(
+        group, issue_token(group, HQ_ADMIN, IssueToken("PWR-01", [Role.UNIT_OPERATOR])).token
+    )
     head = group.store.head()
     with pytest.raises(Forbidden):
         issue_token(group, operator, IssueToken("PWR-01", [Role.UNIT_OPERATOR]))  # type: ignore[arg-type]

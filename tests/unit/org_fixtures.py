@@ -29,6 +29,10 @@ def demo_chart() -> Organisation:
     g, p, e = Level.GROUP, Level.PLATFORM, Level.ENTERPRISE
     return chart(
         ("HQ", g, None),
-        ("PWR", p, "HQ"), ("PWR-01", e, "PWR"), ("PWR-02", e, "PWR"), ("PWR-01A", e, "PWR-01"),
-        ("HEAT", p, "HQ"), ("HEAT-01", e, "HEAT"),
+        ("PWR", p, "HQ"),
+        ("PWR-01", e, "PWR"),
+        ("PWR-02", e, "PWR"),
+        ("PWR-01A", e, "PWR-01"),
+        ("HEAT", p, "HQ"),
+        ("HEAT-01", e, "HEAT"),
     )

@@ -13,8 +13,12 @@ from tests.unit.org_fixtures import ACTOR, T0
 
 IDS = ["G", "A", "B", "C", "D", "E"]
 command = st.one_of(
-    st.tuples(st.just("register"), st.sampled_from(IDS), st.sampled_from(list(Level)),
-              st.none() | st.sampled_from(IDS)),
+    st.tuples(
+        st.just("register"),
+        st.sampled_from(IDS),
+        st.sampled_from(list(Level)),
+        st.none() | st.sampled_from(IDS),
+    ),
     st.tuples(st.just("move"), st.sampled_from(IDS), st.sampled_from(IDS)),
     st.tuples(st.just("active"), st.sampled_from(IDS), st.booleans()),
 )

@@ -25,7 +25,9 @@ def test_each_bad_entry_is_reported_with_its_line() -> None:
         parse_units_file(text)
     problems = info.value.problems
     assert [(p.entry, p.line, p.unit_id) for p in problems] == [
-        (2, 3, "P1"), (3, 4, "P2"), (4, 5, "HQ"),
+        (2, 3, "P1"),
+        (3, 4, "P2"),
+        (4, 5, "HQ"),
     ]
     assert "name" in problems[0].message
     assert "level" in problems[1].message

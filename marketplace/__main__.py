@@ -1,0 +1,5 @@
+"""`python -m marketplace` runs the CLI."""
+
+from marketplace.cli.main import app
+
+app()

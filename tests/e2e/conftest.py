@@ -1,0 +1,122 @@
+"""The real service as a subprocess on a free port, on each event store, driven over HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import POSTGRES_URL
+
+ADMIN_TOKEN = "e2e-bootstrap-admin-token"
+_TOKEN_LINE = re.compile(r"^\s+(\S+)\s+(\S+)\s+(tok_\S+)$")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running `marketplace serve` and what it printed."""
+
+    url: str
+    process: subprocess.Popen[str]
+    env: dict[str, str]
+    tokens: dict[tuple[str, str], str] = field(default_factory=dict)
+    stdout: list[str] = field(default_factory=list)
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=10)
+
+    @property
+    def admin(self) -> httpx.Client:
+        return self.client(ADMIN_TOKEN)
+
+    def token(self, unit_id: str, role: str) -> str:
+        return self.tokens[(unit_id, role)]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def service_env(tmp: Path, backend: str, schema: str | None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MARKETPLACE_")}
+    env |= {"MARKETPLACE_DATA_DIR": str(tmp / "data"), "MARKETPLACE_ADMIN_TOKEN": ADMIN_TOKEN}
+    if backend == "postgres":
+        assert schema
+        env |= {"MARKETPLACE_DATABASE_URL": POSTGRES_URL, "MARKETPLACE_DATABASE_SCHEMA": schema}
+    return env | extra
+
+
+def start_server(env: dict[str, str], *args: str) -> Server:
+    port = free_port()
+    env = env | {"MARKETPLACE_PORT": str(port)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "marketplace", "serve", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    server = Server(f"http://127.0.0.1:{port}", process, env)
+    assert process.stdout is not None
+    # The banner ends with the docs URL, printed before the server starts listening.
+    for line in process.stdout:
+        server.stdout.append(line.rstrip("\n"))
+        if match := _TOKEN_LINE.match(line.rstrip("\n")):
+            server.tokens[(match[1], match[2])] = match[3]
+        if line.startswith("API docs:"):
+            break
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"marketplace serve exited with {process.returncode}: {server.stdout}")
+        try:
+            if httpx.get(f"{server.url}/health", timeout=1).status_code in (200, 503):
+                return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.stop()
+    pytest.fail("marketplace serve did not answer /health within 30 s")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def demo(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One demo platform per test module and store; tests use distinct unit ids."""
+    from tests.conftest import require_postgres
+
+    schema = None
+    if backend == "postgres":
+        require_postgres()
+        schema = f"e2e_{os.getpid()}_{time.monotonic_ns() % 10**9}"
+    server = start_server(service_env(tmp_path_factory.mktemp(backend), backend, schema), "--demo")
+    yield server
+    server.stop()
+    if schema:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))

@@ -1,0 +1,151 @@
+"""`/health` and the command line, against the real service and stores."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from psycopg import sql
+
+from tests.conftest import BROKER, POSTGRES_URL, require_broker
+from tests.e2e.conftest import Server, free_port, service_env, start_server
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "marketplace", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_health_reports_the_store(demo: Server, backend: str) -> None:
+    body = httpx.get(f"{demo.url}/health").json()
+    assert body == {
+        "status": "ok",
+        "event_store": "ok",
+        "event_store_backend": "postgresql" if backend == "postgres" else "sqlite",
+        "broker": "not_configured",
+    }
+
+
+def test_health_reports_the_broker_when_one_is_configured(tmp_path: Path) -> None:
+    require_broker()
+    up = start_server(
+        service_env(tmp_path / "a", "sqlite", None, MARKETPLACE_KAFKA_BOOTSTRAP=BROKER)
+    )
+    down = start_server(
+        service_env(
+            tmp_path / "b", "sqlite", None, MARKETPLACE_KAFKA_BOOTSTRAP=f"127.0.0.1:{free_port()}"
+        )
+    )
+    try:
+        assert httpx.get(f"{up.url}/health").json()["broker"] == "ok"
+        assert httpx.get(f"{down.url}/health").json()["broker"] == "unreachable"
+    finally:
+        up.stop()
+        down.stop()
+
+
+def test_health_is_503_when_the_event_store_is_gone(tmp_path: Path, pg_schema: str) -> None:
+    server = start_server(service_env(tmp_path, "postgres", pg_schema))
+    try:
+        assert httpx.get(f"{server.url}/health").status_code == 200
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(pg_schema)))
+        response = httpx.get(f"{server.url}/health")
+        assert response.status_code == 503
+        assert response.json()["event_store"] == "unreachable"
+    finally:
+        server.stop()
+
+
+def test_serve_with_no_configuration_answers_health_and_prints_a_bootstrap_token(
+    tmp_path: Path,
+) -> None:
+    env = service_env(tmp_path, "sqlite", None)
+    del env["MARKETPLACE_ADMIN_TOKEN"]
+    server = start_server(env)
+    try:
+        assert httpx.get(f"{server.url}/health").json()["status"] == "ok"
+        (line,) = [ln for ln in server.stdout if ln.startswith("Bootstrap hq_admin token")]
+        token = line.rsplit(" ", 1)[1]
+        client = server.client(token)
+        created = client.post("/v1/units", json={"id": "G", "name": "Group", "level": "group"})
+        assert created.status_code == 201
+        assert any(ln.startswith("API docs: http://127.0.0.1:") for ln in server.stdout)
+    finally:
+        server.stop()
+
+
+def test_demo_is_only_created_on_an_empty_store(tmp_path: Path) -> None:
+    env = service_env(tmp_path, "sqlite", None)
+    first = start_server(env, "--demo")
+    first.stop()
+    assert len(first.tokens) >= 5 + 3 + 10
+    assert {role for _, role in first.tokens} == {
+        "hq_admin",
+        "platform_admin",
+        "unit_operator",
+        "auditor",
+        "bi_reader",
+    }
+    second = start_server(env, "--demo")
+    second.stop()
+    assert not second.tokens
+    assert any("not empty" in ln for ln in second.stdout)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_units_import_is_all_or_nothing(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    schema = request.getfixturevalue("pg_schema") if backend == "postgres" else None
+    env = service_env(tmp_path, backend, schema)
+    good = tmp_path / "group.yaml"
+    good.write_text(
+        "units:\n"
+        "  - {id: HQ, name: Group, level: group}\n"
+        "  - {id: PWR, name: Power, level: platform, parent_id: HQ, sector: power}\n"
+    )
+    done = cli(env, "units", "import", str(good))
+    assert done.returncode == 0, done.stderr
+    assert "2 created" in done.stdout
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "units:\n"
+        "  - {id: PWR-01, name: Plant, level: enterprise, parent_id: PWR}\n"
+        "  - {id: PWR-02, name: Plant, level: enterprise, parent_id: NOWHERE}\n"
+    )
+    refused = cli(env, "units", "import", str(bad))
+    assert refused.returncode == 1
+    assert "entry 2, line 3, unit 'PWR-02'" in refused.stderr
+    listed = cli(env, "units", "list").stdout.split()
+    assert "PWR" in listed and "PWR-01" not in listed
+
+
+def test_tokens_can_be_issued_and_revoked_from_the_cli(tmp_path: Path) -> None:
+    env = service_env(tmp_path, "sqlite", None)
+    (tmp_path / "g.yaml").write_text("- {id: HQ, name: Group, level: group}\n")
+    assert cli(env, "units", "import", str(tmp_path / "g.yaml")).returncode == 0
+    issued = cli(env, "tokens", "issue", "HQ", "--role", "hq_admin", "--label", "first admin")
+    assert issued.returncode == 0, issued.stderr
+    token_id = issued.stdout.split("token_id: ")[1].strip()
+    assert cli(env, "tokens", "revoke", token_id).returncode == 0
+    wrong = cli(env, "tokens", "issue", "NOPE", "--role", "auditor")
+    assert wrong.returncode == 1 and "does not exist" in wrong.stderr
+
+
+def test_help_lists_every_command_with_a_line_of_help() -> None:
+    out = cli({}, "--help").stdout
+    for command in ("serve", "units", "tokens"):
+        assert command in out
+    assert "import" in cli({}, "units", "--help").stdout
