@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -61,9 +63,17 @@ def _cli_actor(svc: Services) -> Actor:
     return Actor(unit_id=org.group_id if org else None, token_id="cli")
 
 
-def _fail(exc: AppError | DomainError) -> typer.Exit:
-    typer.echo(f"error: {exc.message}", err=True)
-    return typer.Exit(1)
+@contextmanager
+def _store_session() -> Iterator[Services]:
+    """Open the configured store for one command; refusals print and exit 1."""
+    svc = _services(Settings())
+    try:
+        yield svc
+    except (AppError, DomainError) as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        svc.store.close()
 
 
 def _print_tokens(issued: list[IssuedToken]) -> None:
@@ -119,13 +129,8 @@ def units_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML file of units.")],
 ) -> None:
     """Load a whole organisation from FILE.yaml, all or nothing."""
-    svc = _services(Settings())
-    try:
+    with _store_session() as svc:
         result = import_units(svc, _cli_actor(svc), file.read_text("utf-8"))
-    except (AppError, DomainError) as exc:
-        raise _fail(exc) from exc
-    finally:
-        svc.store.close()
     typer.echo(
         f"imported {file}: {len(result.created)} created, {len(result.updated)} updated, "
         f"{len(result.unchanged)} unchanged"
@@ -135,16 +140,13 @@ def units_import(
 @units_app.command("list")
 def units_list() -> None:
     """Print the organisation chart as a table."""
-    svc = _services(Settings())
-    try:
+    with _store_session() as svc:
         for u in list_units(svc):
             state = "" if u.active else "  (inactive)"
             typer.echo(
                 f"{u.id:<12} {u.level.value:<10} {u.parent_id or '-':<12} "
                 f"{u.sector:<14} {u.name}{state}"
             )
-    finally:
-        svc.store.close()
 
 
 @tokens_app.command("issue")
@@ -154,13 +156,8 @@ def tokens_issue(
     label: Annotated[str, typer.Option(help="What the token is for.")] = "",
 ) -> None:
     """Issue a token from the command line (e.g. the first hq_admin token in production)."""
-    svc = _services(Settings())
-    try:
+    with _store_session() as svc:
         issued = issue_token_as(svc, _cli_actor(svc), IssueToken(unit_id, role, label))
-    except (AppError, DomainError) as exc:
-        raise _fail(exc) from exc
-    finally:
-        svc.store.close()
     _print_tokens([issued])
     typer.echo(f"token_id: {issued.token_id}")
 
@@ -168,11 +165,6 @@ def tokens_issue(
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: Annotated[str, typer.Argument(help="The token's id.")]) -> None:
     """Revoke a token by its id."""
-    svc = _services(Settings())
-    try:
+    with _store_session() as svc:
         revoke_token_as(svc, _cli_actor(svc), token_id)
-    except (AppError, DomainError) as exc:
-        raise _fail(exc) from exc
-    finally:
-        svc.store.close()
     typer.echo(f"revoked {token_id}")

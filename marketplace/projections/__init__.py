@@ -1,0 +1,1 @@
+"""Read models: pure reducers (event → row changes) and the stores that apply them."""
