@@ -29,6 +29,17 @@ class Settings(BaseSettings):
     kafka_bootstrap: str | None = Field(
         default=None, description="host:port[,host:port] of the Kafka brokers."
     )
+    kafka_topic_prefix: str = Field(
+        default="", description="Prefix of every topic name (separates environments, tests)."
+    )
+    kafka_partitions: int = Field(default=6, ge=1, description="Partitions of created topics.")
+    kafka_replication_factor: int = Field(
+        default=1, ge=1, description="Replication factor of created topics (3 in production)."
+    )
+    relay_batch_size: int = Field(default=2000, ge=1, le=50_000)
+    relay_poll_interval: float = Field(
+        default=0.2, gt=0, description="Seconds between polls of the event store when idle."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     admin_token: SecretStr | None = Field(

@@ -1,0 +1,44 @@
+"""The CloudEvents 1.0 JSON envelope every public event travels in."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SOURCE = "marketplace"
+SCHEMA_URN = "urn:marketplace:schema:"
+# Ids are derived from (aggregate id, version): a redelivered event keeps its id.
+_ID_NAMESPACE = uuid.UUID("6f1c1c8e-4f0b-4a43-9d53-2f5b8f3c9a10")
+
+
+def event_id(aggregate_id: str, aggregate_version: int) -> str:
+    return str(uuid.uuid5(_ID_NAMESPACE, f"{aggregate_id}/{aggregate_version}"))
+
+
+class CloudEvent(BaseModel):
+    """A public event: CloudEvents 1.0 attributes plus `sequence` and `aggregateversion`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(description="Unique; stable across redelivery. Consumers deduplicate on it.")
+    source: Literal["marketplace"] = "marketplace"
+    type: str = Field(examples=["marketplace.unit.registered.v1"])
+    subject: str = Field(description="The aggregate id (also the Kafka key).")
+    time: datetime = Field(description="When it happened (RFC 3339, UTC).")
+    datacontenttype: Literal["application/json"] = "application/json"
+    dataschema: str = Field(examples=["urn:marketplace:schema:marketplace.unit.registered.v1"])
+    sequence: int = Field(description="Global position in the event store; gaps are possible.")
+    aggregateversion: int = Field(description="Version of the aggregate after this event.")
+    data: dict[str, Any]
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(self.model_dump(mode="json"), separators=(",", ":")).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> CloudEvent:
+        return cls.model_validate_json(raw)
