@@ -30,7 +30,9 @@ class Settings(BaseSettings):
         default=None, description="host:port[,host:port] of the Kafka brokers."
     )
     kafka_topic_prefix: str = Field(
-        default="", description="Prefix of every topic name (separates environments, tests)."
+        default="",
+        pattern=r"^[A-Za-z0-9._-]{0,100}$",
+        description="Prefix of every topic name (separates environments, tests).",
     )
     kafka_partitions: int = Field(default=6, ge=1, description="Partitions of created topics.")
     kafka_replication_factor: int = Field(

@@ -129,6 +129,7 @@ class EventSourcingStore:
                 "SQLITE_LOCK_TIMEOUT": "10",
             }
         self.backend = location.backend
+        self.location = location
         self._app = _MarketplaceApplication(env=env)
 
     def get(self, aggregate_id: str, kind: type[A]) -> A | None:

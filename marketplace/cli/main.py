@@ -124,6 +124,19 @@ def serve(
         svc.store.close()
 
 
+@app.command()
+def relay() -> None:
+    """Publish the event store to Kafka (MARKETPLACE_KAFKA_BOOTSTRAP), resuming where it stopped."""
+    from marketplace.relay.runner import main as run_relay
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if not settings.kafka_bootstrap:
+        typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
+        raise typer.Exit(2)
+    run_relay(settings)
+
+
 @units_app.command("import")
 def units_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML file of units.")],

@@ -1,0 +1,110 @@
+"""Kafka side of the relay: topic set-up and acknowledged batch publishing (aiokafka)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from marketplace.log import get_logger
+
+log = get_logger(__name__)
+
+TOPIC_ALREADY_EXISTS = 36
+
+
+class TopicSetupError(RuntimeError):
+    """The broker refused to create a topic the platform needs."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    topic: str
+    key: bytes
+    value: bytes
+
+
+class KafkaPublisher:
+    """Publishes batches with acks=all; a batch counts only when every message is acknowledged."""
+
+    def __init__(self, bootstrap: str, client_id: str = "marketplace-relay") -> None:
+        self._bootstrap = bootstrap
+        self._client_id = client_id
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap,
+            client_id=self._client_id,
+            acks="all",
+            linger_ms=5,
+            max_batch_size=512 * 1024,
+            request_timeout_ms=10_000,
+            retry_backoff_ms=200,
+        )
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()
+            raise
+        self._producer = producer
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            await producer.stop()
+
+    async def publish(self, batch: Sequence[Outgoing]) -> None:
+        """Send all, then wait for every acknowledgement; raises if any message failed."""
+        assert self._producer is not None, "start() first"
+        pending = [await self._producer.send(m.topic, m.value, key=m.key) for m in batch]
+        results = await asyncio.gather(*pending, return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            raise failures[0]
+
+    async def ensure_topics(self, topics: Sequence[str], partitions: int, replication: int) -> None:
+        """Create the topics that are missing; fail clearly when the broker refuses one."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=self._client_id)
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            missing = [t for t in topics if t not in existing]
+            if not missing:
+                return
+            response = await admin.create_topics(
+                [
+                    NewTopic(t, num_partitions=partitions, replication_factor=replication)
+                    for t in missing
+                ]
+            )
+            refused = refused_topics(response)
+            if refused:
+                raise topic_setup_error(refused, partitions, replication)
+            log.info("topics_created", topics=missing, partitions=partitions)
+        finally:
+            await admin.close()
+
+
+def refused_topics(response: object) -> list[tuple[str, int, str | None]]:
+    """(topic, error code, message) of each topic a CreateTopics response did not create."""
+    errors = getattr(response, "topic_errors", [])
+    return [
+        (e[0], e[1], e[2] if len(e) > 2 else None)
+        for e in errors
+        if e[1] not in (0, TOPIC_ALREADY_EXISTS)
+    ]
+
+
+def topic_setup_error(
+    refused: list[tuple[str, int, str | None]], partitions: int, replication: int
+) -> TopicSetupError:
+    details = "; ".join(f"{t}: error {c} {m or ''}".strip() for t, c, m in refused)
+    return TopicSetupError(
+        f"The broker refused to create topics ({details}). Create them by hand with "
+        f"{partitions} partitions and replication factor {replication}, or fix the "
+        "broker's permissions / MARKETPLACE_KAFKA_REPLICATION_FACTOR."
+    )
