@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from marketplace.events.contract import EVENT_TYPES, EventType
@@ -18,6 +21,9 @@ PUBLIC_TYPE_OF: dict[str, str] = {
     "Organisation.UnitDeactivated": "marketplace.unit.deactivated.v1",
     "Organisation.UnitReactivated": "marketplace.unit.reactivated.v1",
 }
+_FIELDS: dict[str, tuple[str, ...]] = {
+    name: tuple(EVENT_TYPES[name].payload.model_fields) for name in PUBLIC_TYPE_OF.values()
+}
 
 
 def public_type(domain_event: object) -> EventType | None:
@@ -29,23 +35,59 @@ def _plain(value: Any) -> Any:
     return asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
 
 
-def to_cloud_event(domain_event: Any, sequence: int) -> CloudEvent | None:
-    """The public form of a stored domain event at global position `sequence`."""
-    kind = public_type(domain_event)
-    if kind is None:
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def envelope_of(
+    event_class: str, aggregate_id: str, version: int, attrs: Mapping[str, Any], sequence: int
+) -> dict[str, Any] | None:
+    """The CloudEvent of a stored event as a plain dict, or None for an internal event.
+
+    `event_class` is the domain event's qualified name and `attrs` its attributes. Payloads
+    are not re-validated here (domain events are valid already; the schema tests check this
+    output against the published schemas), which keeps the relay's hot path cheap.
+    """
+    name = PUBLIC_TYPE_OF.get(event_class)
+    if name is None:
         return None
-    fields = {name: _plain(getattr(domain_event, name)) for name in kind.payload.model_fields}
-    payload = kind.payload.model_validate(fields)
-    return CloudEvent(
-        id=event_id(domain_event.originator_id, domain_event.originator_version),
-        type=kind.name,
-        subject=domain_event.originator_id,
-        time=domain_event.timestamp,
-        dataschema=SCHEMA_URN + kind.name,
-        sequence=sequence,
-        aggregateversion=domain_event.originator_version,
-        data=payload.model_dump(mode="json"),
+    return {
+        "specversion": "1.0",
+        "id": event_id(aggregate_id, version),
+        "source": "marketplace",
+        "type": name,
+        "subject": aggregate_id,
+        "time": _rfc3339(attrs["timestamp"]),
+        "datacontenttype": "application/json",
+        "dataschema": SCHEMA_URN + name,
+        "sequence": sequence,
+        "aggregateversion": version,
+        "data": {field: _plain(attrs[field]) for field in _FIELDS[name]},
+    }
+
+
+def to_envelope(domain_event: Any, sequence: int) -> dict[str, Any] | None:
+    return envelope_of(
+        type(domain_event).__qualname__,
+        domain_event.originator_id,
+        domain_event.originator_version,
+        vars(domain_event),
+        sequence,
     )
+
+
+def envelope_bytes(envelope: dict[str, Any]) -> bytes:
+    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def to_cloud_event(domain_event: Any, sequence: int) -> CloudEvent | None:
+    """The public form of a stored domain event at global position `sequence`, validated."""
+    envelope = to_envelope(domain_event, sequence)
+    if envelope is None:
+        return None
+    kind = EVENT_TYPES[envelope["type"]]
+    envelope["data"] = kind.payload.model_validate(envelope["data"]).model_dump(mode="json")
+    return CloudEvent.model_validate(envelope)
 
 
 def topic_of(event: CloudEvent) -> str:

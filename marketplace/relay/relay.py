@@ -10,8 +10,8 @@ from typing import Any
 
 from aiokafka.errors import KafkaError
 
-from marketplace.events.contract import TOPICS
-from marketplace.events.mapping import to_cloud_event, topic_of
+from marketplace.events.contract import EVENT_TYPES, TOPICS
+from marketplace.events.mapping import PUBLIC_TYPE_OF, envelope_bytes, envelope_of
 from marketplace.log import get_logger
 from marketplace.relay.position import PositionStore
 from marketplace.relay.publisher import KafkaPublisher, Outgoing
@@ -30,13 +30,30 @@ class RelayConfig:
 
 
 def outgoing_of(notifications: Sequence[Any], mapper: Any, prefix: str) -> list[Outgoing]:
-    """The public messages of a run of stored notifications (internal events drop out)."""
+    """The public messages of a run of stored notifications (internal events drop out).
+
+    Decodes each stored state with the store's own transcoder but skips rebuilding domain
+    event objects: the relay only needs their attributes.
+    """
     out = []
-    for notification in notifications:
-        event = to_cloud_event(mapper.to_domain_event(notification), notification.id)
-        if event is not None:
-            out.append(Outgoing(prefix + topic_of(event), event.subject.encode(), event.to_bytes()))
+    for n in notifications:
+        event_class = n.topic.rpartition(":")[2]
+        if event_class not in PUBLIC_TYPE_OF:
+            continue
+        attrs = mapper.transcoder.decode(_plain_state(mapper, n.state))
+        envelope = envelope_of(event_class, n.originator_id, n.originator_version, attrs, n.id)
+        assert envelope is not None
+        topic = prefix + EVENT_TYPES[envelope["type"]].topic
+        out.append(Outgoing(topic, envelope["subject"].encode(), envelope_bytes(envelope)))
     return out
+
+
+def _plain_state(mapper: Any, state: bytes) -> bytes:
+    if mapper.cipher:
+        state = mapper.cipher.decrypt(state)
+    if mapper.compressor:
+        state = mapper.compressor.decompress(state)
+    return state
 
 
 class Relay:
@@ -88,34 +105,63 @@ class Relay:
         try:
             while not stop.is_set():
                 try:
-                    relayed = await self.relay_batch()
+                    await self._pump(stop)
                 except (KafkaError, OSError) as exc:
                     log.warning("publish_failed", error=repr(exc), position=self.position)
                     await self._publisher.stop()
                     if not await self.connect(stop):
                         return
-                    continue
-                if relayed == 0:
-                    await _sleep_or_stop(stop, self._config.poll_interval)
         finally:
             await self._publisher.stop()
             log.info("relay_stopped", position=self.position, published=self.published)
 
+    async def _pump(self, stop: asyncio.Event) -> None:
+        """Publish batch after batch; the next batch is read and encoded while one is in flight.
+
+        A failed publish drops the prefetched batch: the position has not moved, so the
+        next attempt starts again right after the last acknowledged batch.
+        """
+        reading = asyncio.create_task(asyncio.to_thread(self._read_after, self.position))
+        try:
+            while not stop.is_set():
+                last, messages = await reading
+                if last is None:
+                    await _sleep_or_stop(stop, self._config.poll_interval)
+                    reading = asyncio.create_task(
+                        asyncio.to_thread(self._read_after, self.position)
+                    )
+                    continue
+                reading = asyncio.create_task(asyncio.to_thread(self._read_after, last))
+                await self._acknowledge(last, messages)
+        finally:
+            reading.cancel()
+            with contextlib.suppress(BaseException):
+                await reading
+
     async def relay_batch(self) -> int:
-        """Publish the next batch after the position; returns how many notifications it covered."""
-        notifications = await asyncio.to_thread(
-            self._app.recorder.select_notifications, self.position + 1, self._config.batch_size
+        """Publish one batch after the position; returns how many notifications it covered."""
+        last, messages = await asyncio.to_thread(self._read_after, self.position)
+        if last is None:
+            return 0
+        covered = last - self.position
+        await self._acknowledge(last, messages)
+        return covered
+
+    def _read_after(self, position: int) -> tuple[int | None, list[Outgoing]]:
+        notifications = self._app.recorder.select_notifications(
+            position + 1, self._config.batch_size
         )
         if not notifications:
-            return 0
+            return None, []
         messages = outgoing_of(notifications, self._app.mapper, self._config.topic_prefix)
+        return int(notifications[-1].id), messages
+
+    async def _acknowledge(self, last: int, messages: list[Outgoing]) -> None:
         if messages:
             await self._publisher.publish(messages)
-        last = int(notifications[-1].id)
         await asyncio.to_thread(self._positions.save, last)
         self.position = last
         self.published += len(messages)
-        return len(notifications)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
