@@ -1,0 +1,161 @@
+"""Generate the published event contract in `schemas/`: a JSON Schema per public type, AsyncAPI."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+from pydantic import ConfigDict, Field, create_model
+
+from marketplace.events.contract import EVENT_TYPES, TOPICS, EventType
+from marketplace.events.envelope import SCHEMA_URN, CloudEvent
+
+SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+ASYNCAPI_FILE = "asyncapi.yaml"
+CONTRACT_VERSION = "1"
+# Fixed, so that `python -m` (where __name__ is "__main__") generates the same bytes.
+MODULE = "marketplace.events.schemagen"
+
+
+class WireEvent(CloudEvent):
+    """A public event as it travels; `data` is the payload its `type` names."""
+
+    model_config = ConfigDict(title="CloudEvent")
+    # Without defaults so that schemas require them: every event on the bus carries them.
+    specversion: Literal["1.0"]
+    source: Literal["marketplace"]
+    datacontenttype: Literal["application/json"]
+
+
+def const(value: str) -> Any:
+    """The type whose only value is `value` (a JSON Schema `const`)."""
+    return Literal[value]
+
+
+def envelope_model(kind: EventType) -> type[WireEvent]:
+    """The whole envelope of one public type: `type` and `dataschema` fixed, `data` its payload."""
+    return create_model(
+        kind.payload.__name__ + "Event",
+        __base__=WireEvent,
+        __doc__=kind.payload.__doc__,
+        __module__=MODULE,
+        __cls_kwargs__={"title": kind.name},
+        type=(const(kind.name), Field(description="The public event type.")),
+        dataschema=(const(SCHEMA_URN + kind.name), Field(description="This schema's `$id`.")),
+        data=(kind.payload, ...),
+    )
+
+
+def open_for_extension(schema: Any) -> Any:
+    """Drop `additionalProperties: false` everywhere.
+
+    Our models refuse unknown fields when we produce events, but a type may gain optional
+    fields within its version: a consumer validating with this file must accept them.
+    """
+    if isinstance(schema, dict):
+        return {
+            key: open_for_extension(value)
+            for key, value in schema.items()
+            if not (key == "additionalProperties" and value is False)
+        }
+    if isinstance(schema, list):
+        return [open_for_extension(item) for item in schema]
+    return schema
+
+
+def event_schema(kind: EventType) -> dict[str, Any]:
+    """The JSON Schema of one public type's CloudEvent, identified by its `dataschema`."""
+    schema = open_for_extension(envelope_model(kind).model_json_schema())
+    return {**schema, "$schema": JSON_SCHEMA_DIALECT, "$id": SCHEMA_URN + kind.name}
+
+
+def kinds_on(topic: str) -> list[EventType]:
+    return [kind for kind in EVENT_TYPES.values() if kind.topic == topic]
+
+
+def topic_message(kinds: list[EventType]) -> Any:
+    """The message model of a topic: one of its types' envelopes, told apart by `type`."""
+    if not kinds:
+        return WireEvent
+    models = tuple(envelope_model(kind) for kind in kinds)
+    if len(models) == 1:
+        return models[0]
+    return Annotated[Union[models], Field(discriminator="type")]  # noqa: UP007
+
+
+def topic_description(topic: str, kinds: list[EventType]) -> str:
+    if not kinds:
+        return (
+            f"No public event types on `{topic}` yet; the topic exists so consumers can "
+            "subscribe early. Its events will be CloudEvents like every other."
+        )
+    lines = [f"- `{kind.name}`: {kind.payload.__doc__}" for kind in kinds]
+    head = f"Events of `{topic}`, keyed by aggregate id (order per key is kept):"
+    return "\n".join([head, *lines])
+
+
+def bus_broker() -> KafkaBroker:
+    """A broker declaring one publisher per topic; it only describes, it never connects."""
+    broker = KafkaBroker(
+        "localhost:9092",
+        description="The group's Kafka cluster (`MARKETPLACE_KAFKA_BOOTSTRAP`).",
+    )
+    for topic in TOPICS:
+        kinds = kinds_on(topic)
+        description = topic_description(topic, kinds)
+        broker.publisher(topic, title=topic, description=description, schema=topic_message(kinds))
+    return broker
+
+
+def asyncapi_document() -> dict[str, Any]:
+    spec = AsyncAPI(
+        bus_broker(),
+        title="Energy group internal market: events on the bus",
+        version=CONTRACT_VERSION,
+        description=(
+            "Every public event is a CloudEvents 1.0 JSON envelope. Delivery is at least once "
+            "and in order per key; consumers deduplicate on `id`. A breaking change is a new "
+            "`.vN` type; the JSON Schema of each type is `schemas/<type>.json`."
+        ),
+        schema_version="3.0.0",
+    )
+    document: dict[str, Any] = open_for_extension(spec.to_specification().to_jsonable())
+    return document
+
+
+def dump_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def dump_yaml(document: dict[str, Any]) -> str:
+    return yaml.safe_dump(document, sort_keys=True, allow_unicode=True, width=100)
+
+
+def generate(out_dir: Path) -> list[Path]:
+    """Write every contract file into `out_dir`; return their paths, sorted."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    contents = {f"{name}.json": dump_json(event_schema(kind)) for name, kind in EVENT_TYPES.items()}
+    contents[ASYNCAPI_FILE] = dump_yaml(asyncapi_document())
+    written = []
+    for name, text in sorted(contents.items()):
+        path = out_dir / name
+        path.write_text(text, encoding="utf-8", newline="\n")
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    out_dir = Path(args[0]) if args else SCHEMAS_DIR
+    for path in generate(out_dir):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

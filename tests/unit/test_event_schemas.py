@@ -1,0 +1,146 @@
+"""The published contract in `schemas/` is current, complete, and matches the events we emit."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator, ValidationError
+
+from marketplace.aggregates.base import Actor
+from marketplace.aggregates.organisation import ORGANISATION_ID, Level, Organisation
+from marketplace.events.contract import EVENT_TYPES, TOPICS
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.mapping import to_cloud_event
+from marketplace.events.schemagen import ASYNCAPI_FILE, SCHEMAS_DIR, generate
+from tests.unit.org_fixtures import ACTOR, T0, at
+
+REGENERATE = "run `python -m marketplace.events.schemagen` and commit `schemas/`"
+TYPE_NAME = re.compile(r"^marketplace\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
+BOOTSTRAP = Actor(unit_id=None, token_id="bootstrap")
+
+
+def schema_of(type_name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((SCHEMAS_DIR / f"{type_name}.json").read_text("utf-8"))
+    return schema
+
+
+def validator_for(type_name: str) -> Draft202012Validator:
+    schema = schema_of(type_name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def restructured_chart() -> list[CloudEvent]:
+    """Every public unit event, from driving the real chart through its commands."""
+    org = Organisation(id=ORGANISATION_ID, actor=BOOTSTRAP, timestamp=T0)
+    org.register_unit("HQ", "Group HQ", Level.GROUP, None, None, actor=BOOTSTRAP, timestamp=at(1))
+    for i, platform in enumerate(["PWR", "HEAT"], start=2):
+        org.register_unit(platform, platform, Level.PLATFORM, "HQ", None, ACTOR, at(i))
+    org.register_unit("PWR-01", "Plant", Level.ENTERPRISE, "PWR", None, ACTOR, at(4))
+    org.update_unit("PWR-01", ACTOR, at(5), name="Northern Plant")
+    org.update_unit("PWR-01", ACTOR, at(6), parent_id="HEAT")
+    org.update_unit("PWR-01", ACTOR, at(7), sector="heat")
+    org.update_unit("PWR-01", ACTOR, at(8), active=False)
+    org.update_unit("PWR-01", ACTOR, at(9), active=True)
+    mapped = [to_cloud_event(e, sequence=i) for i, e in enumerate(org.collect_events(), 1)]
+    return [event for event in mapped if event is not None]
+
+
+# ----- the committed files are what the generator writes -----------------------------------
+
+
+def test_committed_schemas_are_byte_for_byte_what_the_generator_writes(tmp_path: Path) -> None:
+    for path in generate(tmp_path):
+        committed = SCHEMAS_DIR / path.name
+        assert committed.is_file(), f"schemas/{path.name} is missing: {REGENERATE}"
+        assert committed.read_bytes() == path.read_bytes(), (
+            f"schemas/{path.name} is out of date: {REGENERATE}"
+        )
+
+
+def test_schemas_holds_no_file_for_a_type_that_is_gone() -> None:
+    committed = {p.stem for p in SCHEMAS_DIR.glob("*.json")}
+    stale = sorted(committed - EVENT_TYPES.keys())
+    assert not stale, f"schemas/ holds {stale}, gone from EVENT_TYPES: delete, {REGENERATE}"
+
+
+def test_generating_twice_gives_identical_bytes(tmp_path: Path) -> None:
+    first = {p.name: p.read_bytes() for p in generate(tmp_path / "a")}
+    second = {p.name: p.read_bytes() for p in generate(tmp_path / "b")}
+    assert first == second
+
+
+# ----- the contract is complete ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("type_name", sorted(EVENT_TYPES))
+def test_every_type_has_a_well_named_schema_file_about_its_whole_envelope(type_name: str) -> None:
+    assert TYPE_NAME.match(type_name), f"{type_name!r} is not marketplace.<aggregate>.<verb>.vN"
+    schema = schema_of(type_name)
+    assert schema["$id"] == f"urn:marketplace:schema:{type_name}"
+    assert schema["title"] == type_name
+    assert schema["properties"]["type"]["const"] == type_name
+    assert {"specversion", "id", "type", "data", "sequence"} <= set(schema["required"])
+
+
+def test_asyncapi_documents_every_topic_and_every_type() -> None:
+    document = yaml.safe_load((SCHEMAS_DIR / ASYNCAPI_FILE).read_text("utf-8"))
+    assert document["asyncapi"].startswith("3.")
+    addresses = {channel["address"] for channel in document["channels"].values()}
+    assert addresses == set(TOPICS)
+    titles = {schema.get("title") for schema in document["components"]["schemas"].values()}
+    assert set(EVENT_TYPES) <= titles
+
+
+# ----- what we emit validates, and what we must not emit does not ---------------------------
+
+
+def test_the_chart_commands_produce_every_public_type() -> None:
+    assert {event.type for event in restructured_chart()} == set(EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event", restructured_chart(), ids=lambda e: f"{e.sequence}-{e.type}")
+def test_every_emitted_event_validates_against_its_schema_file(event: CloudEvent) -> None:
+    validator_for(event.type).validate(event.model_dump(mode="json"))
+
+
+def without(mapping: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in mapping.items() if k != key}
+
+
+MUTATIONS = {
+    "data misses unit_id": lambda e: {**e, "data": without(e["data"], "unit_id")},
+    "actor misses token_id": lambda e: {
+        **e,
+        "data": {**e["data"], "actor": without(e["data"]["actor"], "token_id")},
+    },
+    "type of another event": lambda e: {**e, "type": "marketplace.unit.renamed.v1"},
+    "dataschema of another event": lambda e: {
+        **e,
+        "dataschema": "urn:marketplace:schema:marketplace.unit.renamed.v1",
+    },
+    "no sequence": lambda e: without(e, "sequence"),
+    "sequence is text": lambda e: {**e, "sequence": "12"},
+    "wrong specversion": lambda e: {**e, "specversion": "0.3"},
+}
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS.values(), ids=MUTATIONS.keys())
+def test_a_mutated_event_fails_validation(mutation: Any) -> None:
+    registered = restructured_chart()[0]
+    assert registered.type == "marketplace.unit.registered.v1"
+    validator = validator_for(registered.type)
+    with pytest.raises(ValidationError):
+        validator.validate(mutation(registered.model_dump(mode="json")))
+
+
+def test_an_optional_field_added_later_in_the_version_is_accepted() -> None:
+    """Types evolve compatibly within a version, so consumers' schemas must not refuse extras."""
+    registered = restructured_chart()[0].model_dump(mode="json")
+    newer = {**registered, "data": {**registered["data"], "added_in_a_later_release": 1}}
+    validator_for(registered["type"]).validate(newer)
