@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from marketplace import __version__
+from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor, DomainError
 from marketplace.bootstrap import build_services
@@ -89,18 +90,23 @@ def serve(
     ] = False,
     host: Annotated[str | None, typer.Option(help="Bind address [MARKETPLACE_HOST].")] = None,
     port: Annotated[int | None, typer.Option(help="Port [MARKETPLACE_PORT].")] = None,
+    all_in_one: Annotated[
+        bool, typer.Option("--all-in-one", help="Also run the Kafka relay in this process.")
+    ] = False,
 ) -> None:
     """Start the HTTP API (embedded SQLite store unless MARKETPLACE_DATABASE_URL is set)."""
-    import uvicorn
-
     from marketplace.api.app import create_app
     from marketplace.demo import seed_demo
+    from marketplace.runtime import serve_all_in_one, serve_api
 
     settings = Settings()
     settings = settings.model_copy(
         update={"host": host or settings.host, "port": port or settings.port}
     )
     configure_logging(settings.log_level, settings.log_format)
+    if all_in_one and not settings.kafka_bootstrap:
+        typer.echo("error: --all-in-one needs MARKETPLACE_KAFKA_BOOTSTRAP.", err=True)
+        raise typer.Exit(2)
     generated = None
     if settings.admin_token is None and settings.embedded:
         generated = secrets.token_urlsafe(32)
@@ -116,10 +122,13 @@ def serve(
             typer.echo("--demo: the store is not empty, so no demo data was added.")
     typer.echo(f"API docs: http://{settings.host}:{settings.port}/docs")
     sys.stdout.flush()
+    app_ = create_app(settings, svc)
     try:
-        uvicorn.run(
-            create_app(settings, svc), host=settings.host, port=settings.port, log_config=None
-        )
+        if all_in_one:
+            assert isinstance(svc.store, EventSourcingStore)
+            serve_all_in_one(app_, settings, svc.store)
+        else:
+            serve_api(app_, settings)
     finally:
         svc.store.close()
 
