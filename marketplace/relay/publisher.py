@@ -8,12 +8,14 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.partitioner import DefaultPartitioner
 
 from marketplace.log import get_logger
 
 log = get_logger(__name__)
 
 TOPIC_ALREADY_EXISTS = 36
+_partitioner = DefaultPartitioner()
 
 
 class TopicSetupError(RuntimeError):
@@ -34,6 +36,7 @@ class KafkaPublisher:
         self._bootstrap = bootstrap
         self._client_id = client_id
         self._producer: AIOKafkaProducer | None = None
+        self._partitions: dict[tuple[str, bytes, int], int] = {}
 
     async def start(self) -> None:
         producer = AIOKafkaProducer(
@@ -58,13 +61,41 @@ class KafkaPublisher:
             await producer.stop()
 
     async def publish(self, batch: Sequence[Outgoing]) -> None:
-        """Send all, then wait for every acknowledgement; raises if any message failed."""
+        """Send all, then wait for every acknowledgement; raises if any message failed.
+
+        Messages are grouped per (topic, partition) into producer batches, in batch order, so
+        each key's events keep their order; partitions come from the same murmur2 partitioner
+        Kafka's own clients use, computed once per key.
+        """
         assert self._producer is not None, "start() first"
-        pending = [await self._producer.send(m.topic, m.value, key=m.key) for m in batch]
+        producer = self._producer
+        groups: dict[tuple[str, int], list[Outgoing]] = {}
+        for message in batch:
+            partition = await self._partition_of(message.topic, message.key)
+            groups.setdefault((message.topic, partition), []).append(message)
+        pending = []
+        for (topic, partition), messages in groups.items():
+            builder = producer.create_batch()
+            for message in messages:
+                if builder.append(key=message.key, value=message.value, timestamp=None) is None:
+                    pending.append(await producer.send_batch(builder, topic, partition=partition))
+                    builder = producer.create_batch()
+                    builder.append(key=message.key, value=message.value, timestamp=None)
+            pending.append(await producer.send_batch(builder, topic, partition=partition))
         results = await asyncio.gather(*pending, return_exceptions=True)
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
             raise failures[0]
+
+    async def _partition_of(self, topic: str, key: bytes) -> int:
+        assert self._producer is not None
+        partitions = sorted(await self._producer.partitions_for(topic))
+        cache_key = (topic, key, len(partitions))
+        partition = self._partitions.get(cache_key)
+        if partition is None:
+            partition = _partitioner(key, partitions, partitions)
+            self._partitions[cache_key] = partition
+        return partition
 
     async def ensure_topics(self, topics: Sequence[str], partitions: int, replication: int) -> None:
         """Create the topics that are missing; fail clearly when the broker refuses one."""
