@@ -19,3 +19,5 @@ def test_compose_describes_the_production_like_stack() -> None:
     assert api_env["MARKETPLACE_DATABASE_URL"].startswith("postgresql://")
     assert api_env["MARKETPLACE_KAFKA_BOOTSTRAP"] == "kafka:9092"
     assert (ROOT / services["api"]["build"] / "Dockerfile").exists()
+    assert services["relay"]["command"] == ["marketplace", "relay"]
+    assert services["relay"]["image"] == services["api"]["image"]
