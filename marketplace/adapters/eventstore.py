@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlsplit
@@ -26,6 +27,17 @@ class ActorAsDict(Transcoding):
 
     def decode(self, data: dict[str, Any]) -> Actor:
         return Actor(unit_id=data["unit_id"], token_id=data["token_id"])
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
 
 
 class UnitAsDict(Transcoding):
@@ -64,6 +76,7 @@ class _MarketplaceApplication(Application[str]):
         super().register_transcodings(transcoder)
         transcoder.register(ActorAsDict())
         transcoder.register(UnitAsDict())
+        transcoder.register(DateAsISO())
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,274 @@
+"""Catalog versions of synergy products (paper §3.2.2): compiled from sector submissions,
+reviewed entry by entry by HQ, published for an effective period, replaced every half year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from eventsourcing.domain import event
+
+from marketplace.aggregates.base import Actor, DomainError, MarketAggregate
+from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
+
+
+class VersionStatus(StrEnum):
+    COLLECTING = "collecting"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+
+
+class EntryStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One supplier's item in a version, as submitted and reviewed."""
+
+    entry_id: str
+    platform_unit_id: str
+    supplier_unit_id: str
+    category: str
+    subcategory: str
+    item_code: str
+    item_name: str
+    uom: str
+    reference_price: str | None = None
+    capacity: str | None = None
+    regions: tuple[str, ...] = ()
+    status: EntryStatus = EntryStatus.PENDING
+    reason: str | None = None
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> CatalogEntry:
+        return cls(
+            **{
+                **record,
+                "regions": tuple(record.get("regions") or ()),
+                "status": EntryStatus(record.get("status", "pending")),
+            }
+        )
+
+    def record(self) -> dict[str, Any]:
+        """The entry as event data (plain JSON values)."""
+        return {
+            "entry_id": self.entry_id,
+            "platform_unit_id": self.platform_unit_id,
+            "supplier_unit_id": self.supplier_unit_id,
+            "category": self.category,
+            "subcategory": self.subcategory,
+            "item_code": self.item_code,
+            "item_name": self.item_name,
+            "uom": self.uom,
+            "reference_price": self.reference_price,
+            "capacity": self.capacity,
+            "regions": list(self.regions),
+        }
+
+
+class EntryNotFound(DomainError):
+    """The command names an entry the version does not have (the API's 404)."""
+
+    def __init__(self, entry_id: str) -> None:
+        super().__init__(
+            "not_found",
+            f"Entry {entry_id!r} is not in this catalog version.",
+            {"entry_id": entry_id},
+        )
+
+
+class CatalogVersion(MarketAggregate):
+    """One half-year's catalog: collecting → published → superseded."""
+
+    @classmethod
+    def open(
+        cls,
+        version_id: str,
+        period: str,
+        effective_from: date,
+        effective_to: date,
+        submission_deadline: datetime,
+        actor: Actor,
+        timestamp: datetime,
+    ) -> CatalogVersion:
+        if effective_to < effective_from:
+            raise DomainError(
+                "invalid_effective_period",
+                f"effective_to {effective_to} is before effective_from {effective_from}.",
+            )
+        return cls(
+            id=version_id,
+            period=period,
+            effective_from=effective_from,
+            effective_to=effective_to,
+            submission_deadline=submission_deadline,
+            actor=actor,
+            timestamp=timestamp,
+        )
+
+    @event("Opened")
+    def __init__(
+        self,
+        id: str,
+        period: str,
+        effective_from: date,
+        effective_to: date,
+        submission_deadline: datetime,
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        self.period = period
+        self.effective_from = effective_from
+        self.effective_to = effective_to
+        self.submission_deadline = submission_deadline
+        self.status = VersionStatus.COLLECTING
+        self.entries: dict[str, CatalogEntry] = {}
+        self.published_at: datetime | None = None
+        self.superseded_by: str | None = None
+
+    # ----- queries -------------------------------------------------------------------------
+
+    def entry(self, entry_id: str) -> CatalogEntry:
+        try:
+            return self.entries[entry_id]
+        except KeyError:
+            raise EntryNotFound(entry_id) from None
+
+    def approved_entries(self) -> list[CatalogEntry]:
+        return [e for e in self.entries.values() if e.status is EntryStatus.APPROVED]
+
+    # ----- commands ------------------------------------------------------------------------
+
+    def submit(
+        self, platform_unit_id: str, entries: list[CatalogEntry], actor: Actor, timestamp: datetime
+    ) -> None:
+        """A sector platform submits entries for suppliers in its subtree (checked by caller)."""
+        self._check_collecting()
+        if timestamp > self.submission_deadline:
+            raise DomainError(
+                "submission_deadline_passed",
+                f"Submissions for {self.period} closed at {self.submission_deadline.isoformat()}.",
+                {"submission_deadline": self.submission_deadline.isoformat()},
+            )
+        taken = {
+            (e.supplier_unit_id, e.item_code): e.entry_id
+            for e in self.entries.values()
+            if e.status is not EntryStatus.REJECTED
+        }
+        for position, entry in enumerate(entries):
+            self._check_taxonomy(position, entry)
+            key = (entry.supplier_unit_id, entry.item_code)
+            if key in taken:
+                raise DomainError(
+                    "duplicate_entry",
+                    f"Supplier {entry.supplier_unit_id!r} already has item {entry.item_code!r} "
+                    "in this version.",
+                    {
+                        "index": position,
+                        "supplier_unit_id": entry.supplier_unit_id,
+                        "item_code": entry.item_code,
+                        "existing_entry_id": taken[key],
+                    },
+                )
+            taken[key] = entry.entry_id
+        self._entries_submitted(platform_unit_id, [e.record() for e in entries], actor, timestamp)
+
+    def approve_entry(self, entry_id: str, actor: Actor, timestamp: datetime) -> None:
+        self._check_reviewable(entry_id)
+        self._entry_approved(entry_id, actor, timestamp)
+
+    def reject_entry(self, entry_id: str, reason: str, actor: Actor, timestamp: datetime) -> None:
+        self._check_reviewable(entry_id)
+        self._entry_rejected(entry_id, reason, actor, timestamp)
+
+    def publish(self, replaces: str | None, actor: Actor, timestamp: datetime) -> None:
+        """Publish; `replaces` is the version it supersedes (decided by the catalog index)."""
+        self._check_collecting()
+        pending = sorted(
+            e.entry_id for e in self.entries.values() if e.status is EntryStatus.PENDING
+        )
+        if pending:
+            raise DomainError(
+                "entries_pending_review",
+                f"{len(pending)} entries still await review; approve or reject them first.",
+                {"pending_entry_ids": pending},
+            )
+        self._published(replaces, len(self.approved_entries()), actor, timestamp)
+
+    def supersede(self, by_version_id: str, actor: Actor, timestamp: datetime) -> None:
+        if self.status is not VersionStatus.PUBLISHED:
+            raise DomainError("version_not_published", "Only a published version is superseded.")
+        self._superseded(by_version_id, actor, timestamp)
+
+    # ----- rules ---------------------------------------------------------------------------
+
+    def _check_collecting(self) -> None:
+        if self.status is not VersionStatus.COLLECTING:
+            raise DomainError(
+                "version_not_collecting",
+                f"Catalog version {self.id!r} is {self.status.value}; a published version never "
+                "changes — corrections go into the next version.",
+                {"status": self.status.value},
+            )
+
+    def _check_reviewable(self, entry_id: str) -> None:
+        self._check_collecting()
+        entry = self.entry(entry_id)
+        if entry.status is not EntryStatus.PENDING:
+            raise DomainError(
+                "entry_already_reviewed",
+                f"Entry {entry_id!r} is already {entry.status.value}.",
+                {"entry_id": entry_id, "status": entry.status.value},
+            )
+
+    @staticmethod
+    def _check_taxonomy(position: int, entry: CatalogEntry) -> None:
+        if not is_known(entry.category, entry.subcategory):
+            raise DomainError(
+                "unknown_subcategory",
+                f"{entry.category}/{entry.subcategory} is not in the taxonomy.",
+                {"index": position, "allowed": allowed_subcategories(entry.category)},
+            )
+
+    # ----- events --------------------------------------------------------------------------
+
+    @event("EntriesSubmitted")
+    def _entries_submitted(
+        self,
+        platform_unit_id: str,
+        entries: list[dict[str, Any]],
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        for record in entries:
+            entry = CatalogEntry.from_record(record)
+            self.entries[entry.entry_id] = entry
+
+    @event("EntryApproved")
+    def _entry_approved(self, entry_id: str, actor: Actor, timestamp: datetime) -> None:
+        self.entries[entry_id] = replace(self.entries[entry_id], status=EntryStatus.APPROVED)
+
+    @event("EntryRejected")
+    def _entry_rejected(
+        self, entry_id: str, reason: str, actor: Actor, timestamp: datetime
+    ) -> None:
+        self.entries[entry_id] = replace(
+            self.entries[entry_id], status=EntryStatus.REJECTED, reason=reason
+        )
+
+    @event("Published")
+    def _published(
+        self, replaces: str | None, entry_count: int, actor: Actor, timestamp: datetime
+    ) -> None:
+        self.status = VersionStatus.PUBLISHED
+        self.published_at = timestamp
+
+    @event("Superseded")
+    def _superseded(self, by_version_id: str, actor: Actor, timestamp: datetime) -> None:
+        self.status = VersionStatus.SUPERSEDED
+        self.superseded_by = by_version_id
