@@ -37,6 +37,10 @@ class DomainError(Exception):
         self.details = details or {}
 
 
+class RecordNotFound(DomainError):
+    """The command names something its aggregate does not hold (the API's 404)."""
+
+
 class MarketEvent(CanMutateAggregate[str], metaclass=MetaDomainEvent):
     """A stored domain event; `timestamp` is the command's time, never the clock's."""
 

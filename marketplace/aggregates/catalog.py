@@ -10,7 +10,7 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from marketplace.aggregates.base import Actor, DomainError, MarketAggregate
+from marketplace.aggregates.base import Actor, DomainError, MarketAggregate, RecordNotFound
 from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
 
 
@@ -71,7 +71,7 @@ class CatalogEntry:
         }
 
 
-class EntryNotFound(DomainError):
+class EntryNotFound(RecordNotFound):
     """The command names an entry the version does not have (the API's 404)."""
 
     def __init__(self, entry_id: str) -> None:
@@ -186,8 +186,8 @@ class CatalogVersion(MarketAggregate):
         self._check_reviewable(entry_id)
         self._entry_rejected(entry_id, reason, actor, timestamp)
 
-    def publish(self, replaces: str | None, actor: Actor, timestamp: datetime) -> None:
-        """Publish; `replaces` is the version it supersedes (decided by the catalog index)."""
+    def check_publishable(self) -> None:
+        """Refuse unless collecting with every entry reviewed."""
         self._check_collecting()
         pending = sorted(
             e.entry_id for e in self.entries.values() if e.status is EntryStatus.PENDING
@@ -198,6 +198,10 @@ class CatalogVersion(MarketAggregate):
                 f"{len(pending)} entries still await review; approve or reject them first.",
                 {"pending_entry_ids": pending},
             )
+
+    def publish(self, replaces: str | None, actor: Actor, timestamp: datetime) -> None:
+        """Publish; `replaces` is the version it supersedes (decided by the catalog index)."""
+        self.check_publishable()
         self._published(replaces, len(self.approved_entries()), actor, timestamp)
 
     def supersede(self, by_version_id: str, actor: Actor, timestamp: datetime) -> None:

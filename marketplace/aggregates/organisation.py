@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from eventsourcing.domain import event
 
-from marketplace.aggregates.base import Actor, DomainError, MarketAggregate
+from marketplace.aggregates.base import Actor, DomainError, MarketAggregate, RecordNotFound
 
 ORGANISATION_ID = "organisation"
 
@@ -47,7 +47,7 @@ class Unit:
     active: bool = True
 
 
-class UnitNotFound(DomainError):
+class UnitNotFound(RecordNotFound):
     """The command names a unit the chart does not have (the API's 404)."""
 
     def __init__(self, unit_id: str) -> None:

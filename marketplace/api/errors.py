@@ -10,8 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from marketplace.aggregates.base import DomainError
-from marketplace.aggregates.organisation import UnitNotFound
+from marketplace.aggregates.base import DomainError, RecordNotFound
 from marketplace.handlers.errors import AppError
 from marketplace.log import get_logger
 
@@ -69,8 +68,8 @@ def install_error_handlers(app: FastAPI) -> None:
             422, "invalid_request", "The request is not valid; see details.", _field_errors(exc)
         )
 
-    @app.exception_handler(UnitNotFound)
-    async def unit_not_found(_: Request, exc: UnitNotFound) -> JSONResponse:
+    @app.exception_handler(RecordNotFound)
+    async def record_not_found(_: Request, exc: RecordNotFound) -> JSONResponse:
         return error_response(404, "not_found", exc.message, exc.details)
 
     @app.exception_handler(DomainError)

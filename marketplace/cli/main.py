@@ -16,6 +16,7 @@ from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor, DomainError
 from marketplace.bootstrap import build_services
+from marketplace.cli.catalog import catalog_app
 from marketplace.handlers.errors import AppError
 from marketplace.handlers.ports import Services
 from marketplace.handlers.tokens import IssuedToken, IssueToken, issue_token_as, revoke_token_as
@@ -33,6 +34,7 @@ units_app = typer.Typer(help="Organisation chart: import and list units.", no_ar
 tokens_app = typer.Typer(help="Access tokens: issue and revoke.", no_args_is_help=True)
 app.add_typer(units_app, name="units")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(catalog_app, name="catalog")
 
 
 def _version(value: bool) -> None:
@@ -65,7 +67,7 @@ def _cli_actor(svc: Services) -> Actor:
 
 
 @contextmanager
-def _store_session() -> Iterator[Services]:
+def store_session() -> Iterator[Services]:
     """Open the configured store for one command; refusals print and exit 1."""
     svc = _services(Settings())
     try:
@@ -151,7 +153,7 @@ def units_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML file of units.")],
 ) -> None:
     """Load a whole organisation from FILE.yaml, all or nothing."""
-    with _store_session() as svc:
+    with store_session() as svc:
         result = import_units(svc, _cli_actor(svc), file.read_text("utf-8"))
     typer.echo(
         f"imported {file}: {len(result.created)} created, {len(result.updated)} updated, "
@@ -162,7 +164,7 @@ def units_import(
 @units_app.command("list")
 def units_list() -> None:
     """Print the organisation chart as a table."""
-    with _store_session() as svc:
+    with store_session() as svc:
         for u in list_units(svc):
             state = "" if u.active else "  (inactive)"
             typer.echo(
@@ -178,7 +180,7 @@ def tokens_issue(
     label: Annotated[str, typer.Option(help="What the token is for.")] = "",
 ) -> None:
     """Issue a token from the command line (e.g. the first hq_admin token in production)."""
-    with _store_session() as svc:
+    with store_session() as svc:
         issued = issue_token_as(svc, _cli_actor(svc), IssueToken(unit_id, role, label))
     _print_tokens([issued])
     typer.echo(f"token_id: {issued.token_id}")
@@ -187,6 +189,6 @@ def tokens_issue(
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: Annotated[str, typer.Argument(help="The token's id.")]) -> None:
     """Revoke a token by its id."""
-    with _store_session() as svc:
+    with store_session() as svc:
         revoke_token_as(svc, _cli_actor(svc), token_id)
     typer.echo(f"revoked {token_id}")

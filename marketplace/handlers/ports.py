@@ -6,7 +6,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Protocol, TypeVar
 
 from marketplace.aggregates.base import DomainError, MarketAggregate
@@ -42,6 +42,8 @@ class Services:
     clock: Callable[[], datetime]
     new_id: Callable[[str], str]
     admin_token_hash: str | None = None
+    # The group's time zone: catalog effective dates are days there (MARKETPLACE_TIMEZONE).
+    zone: tzinfo = UTC
     max_attempts: int = 8
 
     def retrying(self, attempt: Callable[[], T]) -> T:

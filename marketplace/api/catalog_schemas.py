@@ -1,0 +1,161 @@
+"""Request and response bodies of the catalog endpoints."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from marketplace.aggregates.catalog import CatalogEntry, CatalogVersion
+from marketplace.aggregates.taxonomy import TAXONOMY, allowed_subcategories, is_known
+from marketplace.api.schemas import Strict
+from marketplace.handlers.unit_import import UNIT_ID_PATTERN
+
+MONEY_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$"
+Category = Literal["product", "engineering", "service", "resource"]
+
+
+class VersionIn(Strict):
+    period: str = Field(pattern=r"^[0-9]{4}H[12]$", examples=["2027H1"])
+    effective_from: date = Field(examples=["2027-01-01"])
+    effective_to: date = Field(examples=["2027-06-30"])
+    submission_deadline: AwareDatetime = Field(examples=["2026-12-01T00:00:00Z"])
+
+    @model_validator(mode="after")
+    def period_in_order(self) -> VersionIn:
+        if self.effective_to < self.effective_from:
+            raise ValueError("effective_to must not be before effective_from")
+        return self
+
+
+class EntryIn(Strict):
+    supplier_unit_id: str = Field(pattern=UNIT_ID_PATTERN, examples=["HEAT-02"])
+    category: Category
+    subcategory: str = Field(min_length=1, max_length=64, examples=["heat"])
+    item_code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$", examples=["STEAM-LP"])
+    item_name: str = Field(min_length=1, max_length=300, examples=["Low-pressure steam 0.8 MPa"])
+    uom: str = Field(min_length=1, max_length=32, examples=["t"])
+    reference_price: str | None = Field(
+        default=None, pattern=MONEY_PATTERN, description="CNY per unit, a decimal string."
+    )
+    capacity: str | None = Field(default=None, max_length=200, examples=["120000 t/year"])
+    regions: list[str] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def subcategory_of_category(self) -> EntryIn:
+        if not is_known(self.category, self.subcategory):
+            allowed = ", ".join(allowed_subcategories(self.category))
+            raise ValueError(
+                f"unknown subcategory {self.subcategory!r} for {self.category}; allowed: {allowed}"
+            )
+        return self
+
+
+class SubmissionIn(Strict):
+    entries: list[EntryIn] = Field(min_length=1, max_length=5000)
+
+
+class RejectIn(Strict):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class EntryOut(BaseModel):
+    entry_id: str
+    platform_unit_id: str
+    supplier_unit_id: str
+    category: str
+    subcategory: str
+    code: str = Field(description="category/subcategory, e.g. resource/intangible/patent")
+    item_code: str
+    item_name: str
+    uom: str
+    reference_price: str | None
+    capacity: str | None
+    regions: list[str]
+    status: str
+    reason: str | None
+
+    @classmethod
+    def of(cls, e: CatalogEntry) -> EntryOut:
+        return cls(
+            entry_id=e.entry_id,
+            platform_unit_id=e.platform_unit_id,
+            supplier_unit_id=e.supplier_unit_id,
+            category=e.category,
+            subcategory=e.subcategory,
+            code=f"{e.category}/{e.subcategory}",
+            item_code=e.item_code,
+            item_name=e.item_name,
+            uom=e.uom,
+            reference_price=e.reference_price,
+            capacity=e.capacity,
+            regions=list(e.regions),
+            status=e.status.value,
+            reason=e.reason,
+        )
+
+
+class VersionOut(BaseModel):
+    id: str
+    period: str
+    status: str
+    effective_from: date
+    effective_to: date
+    submission_deadline: datetime
+    published_at: datetime | None
+    superseded_by: str | None
+    entries: list[EntryOut]
+
+    @classmethod
+    def of(cls, v: CatalogVersion, *, approved_only: bool = False) -> VersionOut:
+        entries = v.approved_entries() if approved_only else list(v.entries.values())
+        return cls(
+            id=v.id,
+            period=v.period,
+            status=v.status.value,
+            effective_from=v.effective_from,
+            effective_to=v.effective_to,
+            submission_deadline=v.submission_deadline,
+            published_at=v.published_at,
+            superseded_by=v.superseded_by,
+            entries=[EntryOut.of(e) for e in entries],
+        )
+
+
+class EntryIds(BaseModel):
+    entry_ids: list[str]
+
+
+class SubcategoryOut(BaseModel):
+    code: str
+    full_code: str
+    label_zh: str
+    label_en: str
+
+
+class CategoryOut(BaseModel):
+    code: str
+    label_zh: str
+    label_en: str
+    subcategories: list[SubcategoryOut]
+
+
+def taxonomy_out() -> list[CategoryOut]:
+    return [
+        CategoryOut(
+            code=c.code,
+            label_zh=c.label_zh,
+            label_en=c.label_en,
+            subcategories=[
+                SubcategoryOut(
+                    code=s.code,
+                    full_code=f"{c.code}/{s.code}",
+                    label_zh=s.label_zh,
+                    label_en=s.label_en,
+                )
+                for s in c.subcategories
+            ],
+        )
+        for c in TAXONOMY
+    ]

@@ -1,0 +1,163 @@
+"""Use cases of the synergy-product catalog: open, submit, review, publish, look up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+
+from marketplace.aggregates.access_token import Role
+from marketplace.aggregates.base import DomainError
+from marketplace.aggregates.catalog import CatalogEntry, CatalogVersion
+from marketplace.aggregates.catalog_index import CATALOG_INDEX_ID, CatalogIndex
+from marketplace.aggregates.organisation import Organisation
+from marketplace.handlers.auth import Principal, require_role
+from marketplace.handlers.errors import Forbidden, NotFound
+from marketplace.handlers.ports import Services
+from marketplace.handlers.units import load_organisation
+
+
+@dataclass(frozen=True)
+class OpenVersion:
+    period: str
+    effective_from: date
+    effective_to: date
+    submission_deadline: datetime
+
+
+@dataclass(frozen=True)
+class EntrySubmission:
+    supplier_unit_id: str
+    category: str
+    subcategory: str
+    item_code: str
+    item_name: str
+    uom: str
+    reference_price: str | None = None
+    capacity: str | None = None
+    regions: tuple[str, ...] = ()
+
+
+def load_version(svc: Services, version_id: str) -> CatalogVersion:
+    version = svc.store.get(version_id, CatalogVersion)
+    if version is None:
+        raise NotFound(
+            f"Catalog version {version_id!r} does not exist.", {"version_id": version_id}
+        )
+    return version
+
+
+def open_version(svc: Services, principal: Principal, cmd: OpenVersion) -> CatalogVersion:
+    require_role(principal, Role.HQ_ADMIN)
+    version = CatalogVersion.open(
+        svc.new_id("cat"),
+        cmd.period,
+        cmd.effective_from,
+        cmd.effective_to,
+        cmd.submission_deadline,
+        principal.actor,
+        svc.clock(),
+    )
+    svc.store.save(version)
+    return version
+
+
+def submit_entries(
+    svc: Services, principal: Principal, version_id: str, entries: list[EntrySubmission]
+) -> list[str]:
+    """A platform admin submits entries for suppliers in its platform's subtree."""
+    require_role(principal, Role.PLATFORM_ADMIN)
+    assert principal.unit_id is not None
+    org = load_organisation(svc)
+    for index, submission in enumerate(entries):
+        _check_supplier(org, principal.unit_id, index, submission.supplier_unit_id)
+    records = [
+        CatalogEntry(svc.new_id("ent"), principal.unit_id, **vars(submission))
+        for submission in entries
+    ]
+
+    def attempt() -> list[str]:
+        version = load_version(svc, version_id)
+        version.submit(principal.unit_id or "", records, principal.actor, svc.clock())
+        svc.store.save(version)
+        return [r.entry_id for r in records]
+
+    return svc.retrying(attempt)
+
+
+def _check_supplier(
+    org: Organisation | None, platform_id: str, index: int, supplier_id: str
+) -> None:
+    unit = org.units.get(supplier_id) if org else None
+    if unit is None:
+        raise NotFound(
+            f"entries[{index}]: supplier unit {supplier_id!r} does not exist.",
+            {"index": index, "supplier_unit_id": supplier_id},
+        )
+    assert org is not None
+    if not org.is_within(supplier_id, platform_id):
+        raise Forbidden(
+            f"entries[{index}]: supplier {supplier_id!r} is not in platform {platform_id!r}'s "
+            "subtree; each platform submits for its own sector.",
+            {"index": index, "supplier_unit_id": supplier_id},
+        )
+    if not unit.active:
+        raise DomainError(
+            "supplier_inactive",
+            f"Supplier {supplier_id!r} is deactivated.",
+            {"index": index, "supplier_unit_id": supplier_id},
+        )
+
+
+def review_entry(
+    svc: Services, principal: Principal, version_id: str, entry_id: str, reject_reason: str | None
+) -> CatalogEntry:
+    """Approve (no reason) or reject (with a reason) one entry (hq_admin)."""
+    require_role(principal, Role.HQ_ADMIN)
+
+    def attempt() -> CatalogEntry:
+        version = load_version(svc, version_id)
+        if reject_reason is None:
+            version.approve_entry(entry_id, principal.actor, svc.clock())
+        else:
+            version.reject_entry(entry_id, reject_reason, principal.actor, svc.clock())
+        svc.store.save(version)
+        return version.entries[entry_id]
+
+    return svc.retrying(attempt)
+
+
+def publish_version(svc: Services, principal: Principal, version_id: str) -> CatalogVersion:
+    """Publish, supersede the version it replaces, and record it in the index, atomically."""
+    require_role(principal, Role.HQ_ADMIN)
+
+    def attempt() -> CatalogVersion:
+        version = load_version(svc, version_id)
+        now = svc.clock()
+        index = svc.store.get(CATALOG_INDEX_ID, CatalogIndex) or CatalogIndex(
+            id=CATALOG_INDEX_ID, actor=principal.actor, timestamp=now
+        )
+        version.check_publishable()  # before the index records anything
+        replaces = index.record_publication(version, principal.actor, now)
+        version.publish(replaces, principal.actor, now)
+        changed = [version, index]
+        if replaces:
+            previous = load_version(svc, replaces)
+            previous.supersede(version.id, principal.actor, now)
+            changed.append(previous)
+        svc.store.save(*changed)
+        return version
+
+    return svc.retrying(attempt)
+
+
+def version_in_force(svc: Services, at: datetime, zone: tzinfo) -> CatalogVersion:
+    """The version in force at `at`; effective dates are days in the group's time zone."""
+    index = svc.store.get(CATALOG_INDEX_ID, CatalogIndex)
+    day = at.astimezone(zone).date()
+    version_id = index.in_force_on(day) if index else None
+    if version_id is None:
+        raise NotFound(
+            f"No catalog version was in force on {day.isoformat()} ({at.isoformat()}).",
+            {"at": at.isoformat(), "date": day.isoformat()},
+        )
+    return load_version(svc, version_id)
