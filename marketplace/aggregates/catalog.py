@@ -202,7 +202,15 @@ class CatalogVersion(MarketAggregate):
     def publish(self, replaces: str | None, actor: Actor, timestamp: datetime) -> None:
         """Publish; `replaces` is the version it supersedes (decided by the catalog index)."""
         self.check_publishable()
-        self._published(replaces, len(self.approved_entries()), actor, timestamp)
+        self._published(
+            self.period,
+            self.effective_from,
+            self.effective_to,
+            replaces,
+            len(self.approved_entries()),
+            actor,
+            timestamp,
+        )
 
     def supersede(self, by_version_id: str, actor: Actor, timestamp: datetime) -> None:
         if self.status is not VersionStatus.PUBLISHED:
@@ -266,8 +274,15 @@ class CatalogVersion(MarketAggregate):
         )
 
     @event("Published")
-    def _published(
-        self, replaces: str | None, entry_count: int, actor: Actor, timestamp: datetime
+    def _published(  # the period travels with the event: consumers need not join "Opened"
+        self,
+        period: str,
+        effective_from: date,
+        effective_to: date,
+        replaces: str | None,
+        entry_count: int,
+        actor: Actor,
+        timestamp: datetime,
     ) -> None:
         self.status = VersionStatus.PUBLISHED
         self.published_at = timestamp

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from marketplace.events.contract import EVENT_TYPES, EventType
@@ -20,6 +21,12 @@ PUBLIC_TYPE_OF: dict[str, str] = {
     "Organisation.UnitSectorChanged": "marketplace.unit.sector_changed.v1",
     "Organisation.UnitDeactivated": "marketplace.unit.deactivated.v1",
     "Organisation.UnitReactivated": "marketplace.unit.reactivated.v1",
+    "CatalogVersion.Opened": "marketplace.catalog_version.opened.v1",
+    "CatalogVersion.EntriesSubmitted": "marketplace.catalog_version.entries_submitted.v1",
+    "CatalogVersion.EntryApproved": "marketplace.catalog_version.entry_approved.v1",
+    "CatalogVersion.EntryRejected": "marketplace.catalog_version.entry_rejected.v1",
+    "CatalogVersion.Published": "marketplace.catalog_version.published.v1",
+    "CatalogVersion.Superseded": "marketplace.catalog_version.superseded.v1",
 }
 _FIELDS: dict[str, tuple[str, ...]] = {
     name: tuple(EVENT_TYPES[name].payload.model_fields) for name in PUBLIC_TYPE_OF.values()
@@ -32,7 +39,16 @@ def public_type(domain_event: object) -> EventType | None:
 
 
 def _plain(value: Any) -> Any:
-    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
+    """A JSON value: dataclasses as objects, dates and times as RFC 3339, decimals as text."""
+    if isinstance(value, datetime):
+        return _rfc3339(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return value
 
 
 def _rfc3339(moment: datetime) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,12 @@ import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
 from marketplace.aggregates.base import Actor
+from marketplace.aggregates.catalog import CatalogEntry, CatalogVersion
+from marketplace.aggregates.catalog_index import CATALOG_INDEX_ID, CatalogIndex
 from marketplace.aggregates.organisation import ORGANISATION_ID, Level, Organisation
 from marketplace.events.contract import EVENT_TYPES, TOPICS
 from marketplace.events.envelope import CloudEvent
-from marketplace.events.mapping import to_cloud_event
+from marketplace.events.mapping import envelope_bytes, to_cloud_event, to_envelope
 from marketplace.events.schemagen import ASYNCAPI_FILE, SCHEMAS_DIR, generate
 from tests.unit.org_fixtures import ACTOR, T0, at
 
@@ -47,8 +50,71 @@ def restructured_chart() -> list[CloudEvent]:
     org.update_unit("PWR-01", ACTOR, at(7), sector="heat")
     org.update_unit("PWR-01", ACTOR, at(8), active=False)
     org.update_unit("PWR-01", ACTOR, at(9), active=True)
-    mapped = [to_cloud_event(e, sequence=i) for i, e in enumerate(org.collect_events(), 1)]
+    domain_events = [*org.collect_events(), *catalog_cycle()]
+    mapped = [to_cloud_event(e, sequence=i) for i, e in enumerate(domain_events, 1)]
     return [event for event in mapped if event is not None]
+
+
+def catalog_cycle() -> list[Any]:
+    """Every public catalog event: two versions, one replacing the other."""
+    index = CatalogIndex(id=CATALOG_INDEX_ID, actor=ACTOR, timestamp=T0)
+    events: list[Any] = []
+    previous = None
+    for period, start, end in [
+        ("2027H1", date(2027, 1, 1), date(2027, 6, 30)),
+        ("2027H2", date(2027, 7, 1), date(2027, 12, 31)),
+    ]:
+        version = CatalogVersion.open(f"cat-{period}", period, start, end, at(20), ACTOR, at(10))
+        version.submit(
+            "HEAT",
+            [
+                CatalogEntry(
+                    "e1",
+                    "HEAT",
+                    "HEAT-01",
+                    "product",
+                    "heat",
+                    "STEAM",
+                    "Steam",
+                    "t",
+                    reference_price="185.50",
+                    regions=("north",),
+                ),
+                CatalogEntry(
+                    "e2",
+                    "HEAT",
+                    "HEAT-01",
+                    "resource",
+                    "intangible/patent",
+                    "PAT-1",
+                    "Boiler patent",
+                    "licence",
+                ),
+            ],
+            ACTOR,
+            at(11),
+        )
+        version.approve_entry("e1", ACTOR, at(12))
+        version.reject_entry("e2", "licence terms missing", ACTOR, at(12))
+        replaces = index.record_publication(version, ACTOR, at(13))
+        version.publish(replaces, ACTOR, at(13))
+        if previous is not None:
+            previous.supersede(version.id, ACTOR, at(13))
+            events += previous.collect_events()
+        events += version.collect_events()
+        previous = version
+    return events
+
+
+def test_the_relays_fast_path_writes_what_the_validated_path_would() -> None:
+    for event in restructured_chart():
+        assert event.model_dump(mode="json")["data"]
+    domain_events = catalog_cycle()
+    for i, domain_event in enumerate(domain_events, 1):
+        validated = to_cloud_event(domain_event, i)
+        fast = to_envelope(domain_event, i)
+        assert validated is not None and fast is not None
+        assert json.loads(envelope_bytes(fast)) == validated.model_dump(mode="json")
 
 
 # ----- the committed files are what the generator writes -----------------------------------
