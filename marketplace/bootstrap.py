@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
 from marketplace.handlers.auth import hash_secret
-from marketplace.handlers.ports import Services
+from marketplace.handlers.ports import EventStore, Services
+from marketplace.projections.event_log import EventLog
+from marketplace.projections.location import ReadModelLocation
+from marketplace.projections.registry import PROJECTIONS
+from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.settings import Settings
 
 
@@ -37,4 +43,37 @@ def build_services(settings: Settings, admin_token: str | None = None) -> Servic
         clock=utc_now,
         new_id=new_id,
         admin_token_hash=hash_secret(token) if token else None,
+        zone=ZoneInfo(settings.timezone),
+    )
+
+
+def read_model_location(settings: Settings) -> ReadModelLocation:
+    if settings.database_url:
+        return ReadModelLocation(
+            postgres_url=settings.database_url, postgres_schema=settings.read_models_schema
+        )
+    return ReadModelLocation(sqlite_path=settings.read_models_path)
+
+
+def event_log_of(store: EventStore) -> EventLog:
+    if not isinstance(store, EventSourcingStore):
+        raise TypeError(f"projections read the log of an EventSourcingStore, not {store!r}")
+    return EventLog(store.application)
+
+
+def open_event_log(settings: Settings) -> tuple[EventLog, Callable[[], None]]:
+    """The event store's log for a process of its own (CLI, workers), and how to close it."""
+    store = EventSourcingStore(store_location(settings))
+    return event_log_of(store), store.close
+
+
+def build_projection_runtime(settings: Settings, services: Services) -> ProjectionRuntime:
+    """Read models for the API; fed in-process unless a broker feeds them."""
+    return ProjectionRuntime(
+        read_model_location(settings),
+        event_log_of(services.store),
+        PROJECTIONS,
+        feed_in_process=settings.kafka_bootstrap is None,
+        poll_interval=settings.projection_poll_interval,
+        batch_size=settings.projection_batch_size,
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +27,16 @@ class Settings(BaseSettings):
         pattern=r"^[a-z_][a-z0-9_]{0,62}$",
         description="PostgreSQL schema that holds the event store.",
     )
+    read_model_schema: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="PostgreSQL schema of the read models; default `read_models`, or "
+        "`<database_schema>_read_models` when the event store is not in `public`.",
+    )
+    projection_poll_interval: float = Field(
+        default=0.5, gt=0, description="Seconds between in-process projection catch-ups."
+    )
+    projection_batch_size: int = Field(default=500, ge=1, le=50_000)
     kafka_bootstrap: str | None = Field(
         default=None, description="host:port[,host:port] of the Kafka brokers."
     )
@@ -47,8 +58,21 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(
         default=None, description="Bootstrap hq_admin token (generated when embedded and unset)."
     )
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="The group's time zone (IANA name): catalog effective dates are its days.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
 
     @property
     def embedded(self) -> bool:
@@ -57,3 +81,16 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "events.sqlite3"
+
+    @property
+    def read_models_path(self) -> Path:
+        return self.data_dir / "read_models.sqlite3"
+
+    @property
+    def read_models_schema(self) -> str:
+        """Beside the event store's schema, so two stores in one database never share one."""
+        if self.read_model_schema:
+            return self.read_model_schema
+        if self.database_schema == "public":
+            return "read_models"
+        return f"{self.database_schema}_read_models"[:63]

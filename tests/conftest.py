@@ -41,11 +41,21 @@ def require_broker() -> None:
         )
 
 
+def drop_schemas(prefix: str) -> None:
+    """Drop the schema `prefix` and those named after it (its read models, their rebuilds)."""
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        names = conn.execute("SELECT nspname FROM pg_namespace").fetchall()
+        for (name,) in names:
+            if name == prefix or name.startswith(f"{prefix}_"):
+                conn.execute(
+                    sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name))
+                )
+
+
 @pytest.fixture
 def pg_schema() -> Iterator[str]:
-    """A fresh PostgreSQL schema for one test, dropped afterwards."""
+    """A fresh PostgreSQL schema for one test, dropped afterwards (with its read models)."""
     require_postgres()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     yield schema
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+    drop_schemas(schema)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI, Request, Response
 
 from marketplace import __version__
 from marketplace.api.errors import install_error_handlers
-from marketplace.api.routes import health, tokens, units
+from marketplace.api.routes import catalog, health, projections, tokens, units
+from marketplace.bootstrap import build_projection_runtime
 from marketplace.handlers.ports import Services
 from marketplace.log import get_logger
 from marketplace.settings import Settings
@@ -20,15 +22,27 @@ log = get_logger("marketplace.api")
 
 
 def create_app(settings: Settings, services: Services) -> FastAPI:
+    runtime = build_projection_runtime(settings, services)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
     app = FastAPI(
         title="Energy group internal market",
         version=__version__,
         description="Needs, offers, tenders, contracts and disputes between the group's units.",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.services = services
+    app.state.projections = runtime
     install_error_handlers(app)
-    for router in (health.router, units.router, tokens.router):
+    for router in (health.router, units.router, tokens.router, catalog.router, projections.router):
         app.include_router(router)
 
     @app.middleware("http")

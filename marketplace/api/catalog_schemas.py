@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
@@ -121,6 +121,54 @@ class VersionOut(BaseModel):
             superseded_by=v.superseded_by,
             entries=[EntryOut.of(e) for e in entries],
         )
+
+
+class SearchHit(BaseModel):
+    entry_id: str
+    version_id: str
+    period: str
+    supplier_unit_id: str
+    platform_unit_id: str
+    category: str
+    subcategory: str
+    code: str
+    item_code: str
+    item_name: str
+    uom: str
+    reference_price: str | None
+    capacity: str | None
+    regions: list[str]
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> SearchHit:
+        price = row["reference_price"]
+        return cls(
+            **{
+                k: row[k]
+                for k in (
+                    "entry_id",
+                    "version_id",
+                    "period",
+                    "supplier_unit_id",
+                    "platform_unit_id",
+                    "category",
+                    "subcategory",
+                    "item_code",
+                    "item_name",
+                    "uom",
+                    "capacity",
+                )
+            },
+            code=f"{row['category']}/{row['subcategory']}",
+            reference_price=None if price is None else str(price),
+            regions=[r for r in (row["regions"] or "").split(";") if r],
+        )
+
+
+class SearchResult(BaseModel):
+    items: list[SearchHit]
+    limit: int
+    offset: int
 
 
 class EntryIds(BaseModel):

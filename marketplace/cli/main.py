@@ -17,6 +17,7 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor, DomainError
 from marketplace.bootstrap import build_services
 from marketplace.cli.catalog import catalog_app
+from marketplace.cli.projections import projections_app
 from marketplace.handlers.errors import AppError
 from marketplace.handlers.ports import Services
 from marketplace.handlers.tokens import IssuedToken, IssueToken, issue_token_as, revoke_token_as
@@ -35,6 +36,7 @@ tokens_app = typer.Typer(help="Access tokens: issue and revoke.", no_args_is_hel
 app.add_typer(units_app, name="units")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(projections_app, name="projections")
 
 
 def _version(value: bool) -> None:
@@ -93,7 +95,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address [MARKETPLACE_HOST].")] = None,
     port: Annotated[int | None, typer.Option(help="Port [MARKETPLACE_PORT].")] = None,
     all_in_one: Annotated[
-        bool, typer.Option("--all-in-one", help="Also run the Kafka relay in this process.")
+        bool,
+        typer.Option("--all-in-one", help="Also run the Kafka relay and projection workers."),
     ] = False,
 ) -> None:
     """Start the HTTP API (embedded SQLite store unless MARKETPLACE_DATABASE_URL is set)."""
@@ -146,6 +149,19 @@ def relay() -> None:
         typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
         raise typer.Exit(2)
     run_relay(settings)
+
+
+@app.command()
+def project() -> None:
+    """Feed the read models from Kafka (one consumer group per projection)."""
+    from marketplace.runtime import run_workers
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if not settings.kafka_bootstrap:
+        typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
+        raise typer.Exit(2)
+    run_workers(settings)
 
 
 @units_app.command("import")

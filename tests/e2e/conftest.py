@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, drop_schemas
 
 ADMIN_TOKEN = "e2e-bootstrap-admin-token"
 _TOKEN_LINE = re.compile(r"^\s+(\S+)\s+(\S+)\s+(tok_\S+)$")
@@ -115,8 +115,4 @@ def demo(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
     yield server
     server.stop()
     if schema:
-        import psycopg
-        from psycopg import sql
-
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+        drop_schemas(schema)

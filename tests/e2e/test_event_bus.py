@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from pathlib import Path
 
@@ -41,6 +42,15 @@ def test_a_registered_unit_is_published_on_the_units_topic(
         )
         assert created.status_code == 201
         messages = asyncio.run(consume(BROKER, [prefix + "marketplace.units"], until_count=2))
+        listed: list[str] = []
+        for _ in range(150):  # the read model is fed from Kafka: eventually consistent
+            listed = [u["id"] for u in admin.get("/v1/units").json()["items"]]
+            if listed == ["G", "P"]:
+                break
+            time.sleep(0.1)
+        assert listed == ["G", "P"]
+        status = admin.get("/v1/projections/status").json()["items"]
+        assert {s["feed"] for s in status} == {"kafka"}
     finally:
         server.stop()
     events = [json.loads(value) for _, _, _, value in messages]

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import AwareDatetime
 
 from marketplace.api.catalog_schemas import (
+    Category,
     CategoryOut,
     EntryIds,
     EntryOut,
     RejectIn,
+    SearchHit,
+    SearchResult,
     SubmissionIn,
     VersionIn,
     VersionOut,
@@ -19,6 +23,8 @@ from marketplace.api.catalog_schemas import (
 )
 from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.handlers import catalog
+from marketplace.projections import catalog_search
+from marketplace.projections.runtime import ProjectionRuntime
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 
@@ -85,6 +91,37 @@ def reject(
 def publish(version_id: str, svc: ServicesDep, principal: PrincipalDep) -> VersionOut:
     """Publish a fully reviewed version; the one it replaces becomes superseded (hq_admin)."""
     return VersionOut.of(catalog.publish_version(svc, principal, version_id))
+
+
+@router.get("/search", response_model=SearchResult)
+async def search(
+    request: Request,
+    svc: ServicesDep,
+    _: PrincipalDep,
+    item_code: str | None = None,
+    category: Category | None = None,
+    subcategory: str | None = None,
+    supplier_unit_id: str | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="Words of the item name.")] = None,
+    at: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> SearchResult:
+    """Approved entries of the version in force at `at` (default now), from the search index."""
+    runtime: ProjectionRuntime = request.app.state.projections
+    day = (at or svc.clock()).astimezone(svc.zone).date()
+    rows = await catalog_search.search(
+        await runtime.reader(catalog_search.PROJECTION.name),
+        day=day.isoformat(),
+        item_code=item_code,
+        category=category,
+        subcategory=subcategory,
+        supplier_unit_id=supplier_unit_id,
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
+    return SearchResult(items=[SearchHit.of(row) for row in rows], limit=limit, offset=offset)
 
 
 @router.get("/in-force", response_model=VersionOut)

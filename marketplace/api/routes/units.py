@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel
 
 from marketplace.aggregates.organisation import Level
 from marketplace.api.deps import PrincipalDep, ServicesDep
-from marketplace.api.schemas import UnitIn, UnitList, UnitOut, UnitPatch
+from marketplace.api.schemas import UnitIn, UnitOut, UnitPatch
 from marketplace.handlers import units
+from marketplace.projections import directory
+from marketplace.projections.runtime import ProjectionRuntime
 
 router = APIRouter(prefix="/v1/units", tags=["organisation"])
+
+
+class DirectoryUnitOut(UnitOut):
+    changed_at: datetime
+
+
+class DirectoryUnitList(BaseModel):
+    items: list[DirectoryUnitOut]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=UnitOut)
@@ -53,21 +65,27 @@ def update_unit(
     return UnitOut.of(unit)
 
 
-@router.get("", response_model=UnitList)
-def list_units(
-    svc: ServicesDep,
+@router.get("", response_model=DirectoryUnitList)
+async def list_units(
+    request: Request,
     _: PrincipalDep,
     parent_id: str | None = None,
     level: Level | None = None,
     sector: str | None = None,
     active: bool | None = None,
     within: Annotated[str | None, Query(description="Only this unit's subtree.")] = None,
-) -> UnitList:
-    """List units, optionally filtered."""
-    found = units.list_units(
-        svc, parent_id=parent_id, level=level, sector=sector, active=active, within=within
+) -> DirectoryUnitList:
+    """List units in id order, optionally filtered (from the directory read model)."""
+    runtime: ProjectionRuntime = request.app.state.projections
+    rows = await directory.list_units(
+        await runtime.reader(directory.PROJECTION.name),
+        parent_id=parent_id,
+        level=level.value if level else None,
+        sector=sector,
+        active=active,
+        within=within,
     )
-    return UnitList(items=[UnitOut.of(u) for u in found])
+    return DirectoryUnitList(items=[DirectoryUnitOut.model_validate(r) for r in rows])
 
 
 @router.get("/{unit_id}", response_model=UnitOut)

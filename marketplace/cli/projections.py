@@ -1,0 +1,108 @@
+"""`marketplace projections …`: rebuild read models from the event store, show their state."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from marketplace.bootstrap import open_event_log, read_model_location
+from marketplace.projections.location import open_store
+from marketplace.projections.projection import Projection
+from marketplace.projections.rebuild import rebuild
+from marketplace.projections.registry import PROJECTIONS, by_name
+from marketplace.settings import Settings
+
+projections_app = typer.Typer(
+    help="Read models: rebuild them from the event store, show their state.",
+    no_args_is_help=True,
+)
+console = Console()
+
+
+def _selected(name: str | None) -> list[Projection]:
+    if name is None:
+        return list(PROJECTIONS)
+    try:
+        return [by_name(name)]
+    except KeyError as exc:
+        typer.echo(f"error: {exc.args[0]}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@projections_app.command("rebuild")
+def rebuild_command(
+    name: Annotated[
+        str | None, typer.Argument(help="The projection; all of them when left out.")
+    ] = None,
+) -> None:
+    """Replay the event store into a fresh schema/file, then swap it in (reads go on meanwhile)."""
+    asyncio.run(_rebuild(Settings(), _selected(name)))
+
+
+async def _rebuild(settings: Settings, selected: list[Projection]) -> None:
+    events, close_events = open_event_log(settings)
+    store = await open_store(read_model_location(settings))
+    try:
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            for projection in selected:
+                head = await events.head()
+                task = progress.add_task(f"{projection.name} v{projection.version}", total=head)
+
+                def advance(position: int, task: TaskID = task) -> None:
+                    progress.update(task, completed=position)
+
+                state = await rebuild(store, projection, events, on_progress=advance)
+                progress.update(task, total=max(head, state.position), completed=state.position)
+        for projection in selected:
+            console.print(f"rebuilt {projection.name} in {store.where}")
+    finally:
+        await store.close()
+        close_events()
+
+
+@projections_app.command("status")
+def status_command() -> None:
+    """Each projection's version, position, the event store's head and the lag."""
+    asyncio.run(_status(Settings()))
+
+
+async def _status(settings: Settings) -> None:
+    events, close_events = open_event_log(settings)
+    store = await open_store(read_model_location(settings))
+    try:
+        head = await events.head()
+        table = Table("projection", "version", "stored", "position", "head", "lag")
+        for projection in PROJECTIONS:
+            state = await store.state(projection.name)
+            position = state.position if state else 0
+            table.add_row(
+                projection.name,
+                str(projection.version),
+                str(state.version) if state else "not built",
+                str(position),
+                str(head),
+                str(max(head - position, 0)),
+            )
+        console.print(table)
+        console.print(f"read models: {store.where}")
+    finally:
+        await store.close()
+        close_events()

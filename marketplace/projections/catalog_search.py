@@ -1,0 +1,180 @@
+"""Catalog search: every submitted entry with its review status, and each version's period.
+
+Both tables are fed by events of one aggregate per version, so the rows come out the same
+whatever order different versions' events arrive in. "In force on a day" is answered at query
+time from the version's status and effective period.
+"""
+
+# ruff: noqa: S608 - SQL is built only from fixed table and column names
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from marketplace.events.contract import (
+    CATALOG_TOPIC,
+    EVENT_TYPES,
+    CatalogEntriesSubmittedV1,
+    CatalogEntryApprovedV1,
+    CatalogEntryRejectedV1,
+    CatalogVersionOpenedV1,
+    CatalogVersionPublishedV1,
+    CatalogVersionSupersededV1,
+)
+from marketplace.events.envelope import CloudEvent
+from marketplace.projections.changes import RowChange, Upsert, Value
+from marketplace.projections.projection import Projection
+from marketplace.projections.store import RowReader
+from marketplace.projections.tables import Column, ColumnType, Table
+
+TEXT, NULLABLE = ColumnType.TEXT, True
+
+VERSIONS = Table(
+    "catalog_search_versions",
+    columns=(
+        Column("version_id", TEXT),
+        Column("period", TEXT),
+        Column("effective_from", TEXT),  # YYYY-MM-DD sorts and compares as text
+        Column("effective_to", TEXT),
+        Column("status", TEXT),
+    ),
+    key=("version_id",),
+    indexes=(("status", "effective_from"),),
+)
+
+ENTRIES = Table(
+    "catalog_search_entries",
+    columns=(
+        Column("entry_id", TEXT),
+        Column("version_id", TEXT),
+        Column("platform_unit_id", TEXT),
+        Column("supplier_unit_id", TEXT),
+        Column("category", TEXT),
+        Column("subcategory", TEXT),
+        Column("item_code", TEXT),
+        Column("item_name", TEXT),
+        Column("item_name_folded", TEXT),
+        Column("uom", TEXT),
+        Column("reference_price", ColumnType.DECIMAL, NULLABLE),
+        Column("capacity", TEXT, NULLABLE),
+        Column("regions", TEXT),
+        Column("status", TEXT),
+        Column("reason", TEXT, NULLABLE),
+    ),
+    key=("entry_id",),
+    indexes=(
+        ("item_code", "version_id"),
+        ("version_id", "category", "subcategory"),
+        ("supplier_unit_id", "version_id"),
+    ),
+)
+
+
+def apply(event: CloudEvent) -> list[RowChange]:
+    """The rows a catalog event changes."""
+    kind = EVENT_TYPES.get(event.type)
+    if kind is None or kind.topic != CATALOG_TOPIC:
+        return []
+    payload = kind.payload.model_validate(event.data)
+    version = {"version_id": event.subject}
+    match payload:
+        case CatalogVersionOpenedV1() | CatalogVersionPublishedV1():
+            status = "collecting" if isinstance(payload, CatalogVersionOpenedV1) else "published"
+            return [
+                Upsert(
+                    VERSIONS.name,
+                    version,
+                    {
+                        "period": payload.period,
+                        "effective_from": payload.effective_from.isoformat(),
+                        "effective_to": payload.effective_to.isoformat(),
+                        "status": status,
+                    },
+                )
+            ]
+        case CatalogVersionSupersededV1():
+            return [Upsert(VERSIONS.name, version, {"status": "superseded"})]
+        case CatalogEntriesSubmittedV1():
+            return [_entry_row(event.subject, e.model_dump()) for e in payload.entries]
+        case CatalogEntryApprovedV1():
+            return [Upsert(ENTRIES.name, {"entry_id": payload.entry_id}, {"status": "approved"})]
+        case CatalogEntryRejectedV1():
+            return [
+                Upsert(
+                    ENTRIES.name,
+                    {"entry_id": payload.entry_id},
+                    {"status": "rejected", "reason": payload.reason},
+                )
+            ]
+    return []
+
+
+def _entry_row(version_id: str, e: dict[str, Any]) -> RowChange:
+    values: dict[str, Value] = {
+        "version_id": version_id,
+        "status": "pending",
+        "reason": None,
+        "regions": ";".join(e.pop("regions")),
+        "item_name_folded": e["item_name"].casefold(),
+    }
+    if e.get("reference_price") is not None:
+        e["reference_price"] = Decimal(e["reference_price"])
+    entry_id = e.pop("entry_id")
+    return Upsert(ENTRIES.name, {"entry_id": entry_id}, values | e)
+
+
+PROJECTION = Projection(
+    name="catalog_search",
+    version=1,
+    topics=(CATALOG_TOPIC,),
+    tables=(VERSIONS, ENTRIES),
+    apply=apply,
+)
+
+_COLUMNS = [c.name for c in ENTRIES.columns if c.name != "item_name_folded"]
+
+
+async def search(
+    reader: RowReader,
+    *,
+    day: str,
+    item_code: str | None = None,
+    category: str | None = None,
+    subcategory: str | None = None,
+    supplier_unit_id: str | None = None,
+    q: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Approved entries of the version in force on `day` (YYYY-MM-DD), filtered."""
+    params: list[Value] = [day]
+    where = [
+        "v.status IN ('published', 'superseded')",
+        "v.effective_from <= $1",
+        "v.effective_to >= $1",
+        "e.status = 'approved'",
+    ]
+    for column, wanted in [
+        ("item_code", item_code),
+        ("category", category),
+        ("subcategory", subcategory),
+        ("supplier_unit_id", supplier_unit_id),
+    ]:
+        if wanted is not None:
+            params.append(wanted)
+            where.append(f"e.{column} = ${len(params)}")
+    if q:
+        literal = q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.append(f"%{literal}%")
+        where.append(f"e.item_name_folded LIKE ${len(params)} ESCAPE '\\'")
+    params += [limit, offset]
+    sql = (
+        f"SELECT {', '.join('e.' + c for c in _COLUMNS)}, v.period "
+        "FROM catalog_search_entries e JOIN catalog_search_versions v "
+        "ON e.version_id = v.version_id "
+        f"WHERE {' AND '.join(where)} "
+        f"ORDER BY e.item_code, e.supplier_unit_id, e.entry_id "
+        f"LIMIT ${len(params) - 1} OFFSET ${len(params)}"
+    )
+    return await reader.fetch(sql, params, ENTRIES.types | {"period": ColumnType.TEXT})

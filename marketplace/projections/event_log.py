@@ -1,0 +1,50 @@
+"""The event store's notification log as public events, read off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.mapping import to_cloud_event, topic_of
+from marketplace.projections.tracking import TopicEvent
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """Public events of one read (internal ones left out) and the last position read."""
+
+    events: list[TopicEvent]
+    last: int
+    count: int
+
+
+class EventLog:
+    """Reads the global notification log of an `eventsourcing` application."""
+
+    def __init__(self, application: Any) -> None:
+        self._app = application
+
+    async def head(self) -> int:
+        return await asyncio.to_thread(self._head)
+
+    def _head(self) -> int:
+        return int(self._app.recorder.max_notification_id() or 0)
+
+    async def read(self, after: int, limit: int) -> LogPage | None:
+        """Up to `limit` notifications after position `after`; None when there are none."""
+        return await asyncio.to_thread(self._read, after, limit)
+
+    def _read(self, after: int, limit: int) -> LogPage | None:
+        notifications = self._app.recorder.select_notifications(after + 1, limit)
+        if not notifications:
+            return None
+        events: list[TopicEvent] = []
+        for notification in notifications:
+            event: CloudEvent | None = to_cloud_event(
+                self._app.mapper.to_domain_event(notification), notification.id
+            )
+            if event is not None:
+                events.append((topic_of(event), event))
+        return LogPage(events, notifications[-1].id, len(notifications))

@@ -1,0 +1,205 @@
+"""Read models in a PostgreSQL schema, through asyncpg."""
+
+# ruff: noqa: S608 - SQL is built only from table and column names checked by check_identifier
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+
+from marketplace.projections import sql
+from marketplace.projections.changes import Delete, Increment, RowChange, Value
+from marketplace.projections.projection import Projection
+from marketplace.projections.store import (
+    OFFSETS,
+    STATE,
+    SUBJECTS,
+    TRACKING_TABLES,
+    ProjectionState,
+    ReadModelStore,
+    ReadModelTransaction,
+)
+from marketplace.projections.tables import ColumnType, Dialect, Table, check_identifier
+
+# Serialises DDL of concurrent processes: CREATE … IF NOT EXISTS races in PostgreSQL.
+_DDL_LOCK = 0x6D61726B6574  # "market"
+
+
+class PostgresReadModels(ReadModelStore):
+    """One schema of the database; its connections find the tables on their search path."""
+
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, url: str, schema: str, pool: asyncpg.Pool) -> None:
+        self.url = url
+        self.schema = schema
+        self._pool = pool
+
+    @classmethod
+    async def open(cls, url: str, schema: str) -> PostgresReadModels:
+        check_identifier(schema)
+        # A rebuild swaps tables under running connections: cached plans would go stale.
+        pool = await asyncpg.create_pool(
+            url,
+            min_size=1,
+            max_size=5,
+            server_settings={"search_path": schema},
+            statement_cache_size=0,
+        )
+        store = cls(url, schema, pool)
+        await store._ddl([s for t in TRACKING_TABLES for s in t.ddl("postgresql")])
+        return store
+
+    async def _ddl(self, statements: Sequence[str]) -> None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _DDL_LOCK)
+            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            for statement in statements:
+                await conn.execute(statement)
+
+    @property
+    def where(self) -> str:
+        return f"PostgreSQL schema {self.schema}"
+
+    async def fetch(
+        self, sql: str, params: Sequence[Value], types: Mapping[str, ColumnType]
+    ) -> list[dict[str, Any]]:
+        async with self._pool.acquire() as conn:
+            return [dict(r) for r in await conn.fetch(sql, *params)]
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[ReadModelTransaction]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield _Transaction(conn)
+
+    async def create(self, projection: Projection) -> None:
+        await self._ddl(projection.ddl(self.dialect))
+
+    async def state(self, name: str) -> ProjectionState | None:
+        rows = await self.fetch(
+            "SELECT name, version, position FROM projection_state WHERE name = $1",
+            [name],
+            STATE.types,
+        )
+        return ProjectionState(**rows[0]) if rows else None
+
+    async def scratch(self, projection: Projection) -> PostgresReadModels:
+        name = f"{self.schema[:30]}_rb_{projection.name[:16]}_{uuid.uuid4().hex[:8]}"
+        scratch = await PostgresReadModels.open(self.url, name)
+        await scratch.create(projection)
+        return scratch
+
+    @asynccontextmanager
+    async def swapping(
+        self, scratch: ReadModelStore, projection: Projection
+    ) -> AsyncIterator[None]:
+        assert isinstance(scratch, PostgresReadModels)
+        live, fresh = f'"{self.schema}"', f'"{scratch.schema}"'
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO projection_state (name, version, position) VALUES ($1, 0, 0) "
+                "ON CONFLICT (name) DO NOTHING",
+                projection.name,
+            )
+            await conn.execute(
+                "SELECT 1 FROM projection_state WHERE name = $1 FOR UPDATE", projection.name
+            )
+            yield
+            for table in projection.tables:
+                await conn.execute(f"DROP TABLE IF EXISTS {live}.{table.name}")
+                await conn.execute(f"ALTER TABLE {fresh}.{table.name} SET SCHEMA {live}")
+            # Offsets stay: whatever the old rows had applied from Kafka, the new rows have too.
+            for tracking in (STATE, SUBJECTS):
+                await conn.execute(
+                    f"DELETE FROM {live}.{tracking.name} WHERE name = $1", projection.name
+                )
+                await conn.execute(
+                    f"INSERT INTO {live}.{tracking.name} "
+                    f"SELECT * FROM {fresh}.{tracking.name} WHERE name = $1",
+                    projection.name,
+                )
+
+    async def discard(self) -> None:
+        async with self._pool.acquire() as conn:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+        await self.close()
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+class _Transaction(ReadModelTransaction):
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def lock_state(self, projection: Projection) -> ProjectionState:
+        await self._conn.execute(
+            "INSERT INTO projection_state (name, version, position) VALUES ($1, $2, 0) "
+            "ON CONFLICT (name) DO NOTHING",
+            projection.name,
+            projection.version,
+        )
+        row = await self._conn.fetchrow(
+            "SELECT version, position FROM projection_state WHERE name = $1 FOR UPDATE",
+            projection.name,
+        )
+        assert row is not None
+        return ProjectionState(projection.name, row["version"], row["position"])
+
+    async def save_position(self, name: str, position: int) -> None:
+        await self._conn.execute(
+            "UPDATE projection_state SET position = $2 WHERE name = $1", name, position
+        )
+
+    async def next_offset(self, name: str, topic: str, partition: int) -> int:
+        value = await self._conn.fetchval(
+            sql.select(OFFSETS.name, ["next_offset"], OFFSETS.key), name, topic, partition
+        )
+        return int(value) if value is not None else 0
+
+    async def save_next_offset(self, name: str, topic: str, partition: int, offset: int) -> None:
+        statement = sql.upsert(OFFSETS.name, OFFSETS.key, [c.name for c in OFFSETS.columns])
+        await self._conn.execute(statement, name, topic, partition, offset)
+
+    async def subject_versions(
+        self, name: str, topic: str, subjects: Collection[str]
+    ) -> dict[str, int]:
+        rows = await self._conn.fetch(
+            "SELECT subject, version FROM projection_subjects "
+            "WHERE name = $1 AND topic = $2 AND subject = ANY($3::text[])",
+            name,
+            topic,
+            list(subjects),
+        )
+        return {r["subject"]: r["version"] for r in rows}
+
+    async def save_subject_versions(
+        self, name: str, topic: str, versions: Mapping[str, int]
+    ) -> None:
+        statement = sql.upsert(SUBJECTS.name, SUBJECTS.key, [c.name for c in SUBJECTS.columns])
+        await self._conn.executemany(
+            statement, [(name, topic, subject, v) for subject, v in versions.items()]
+        )
+
+    async def write(self, table: Table, change: RowChange) -> None:
+        key, key_values = list(change.key), list(change.key.values())
+        if isinstance(change, Delete):
+            await self._conn.execute(sql.delete(table.name, key), *key_values)
+            return
+        values: dict[str, Value] = dict(change.values or {})
+        add: list[str] = []
+        if isinstance(change, Increment):
+            values = {**change.amounts, **values}
+            add = list(change.amounts)
+        # Update first: a partial row is only meant for a row that exists.
+        if values:
+            statement = sql.update(table.name, list(values), key, add=add)
+            status = await self._conn.execute(statement, *values.values(), *key_values)
+            if status != "UPDATE 0":
+                return
+        row = {**change.key, **values}
+        await self._conn.execute(sql.insert(table.name, list(row)), *row.values())

@@ -1,0 +1,16 @@
+"""Every projection the platform runs."""
+
+from __future__ import annotations
+
+from marketplace.projections import catalog_search, directory
+from marketplace.projections.projection import Projection
+
+PROJECTIONS: tuple[Projection, ...] = (directory.PROJECTION, catalog_search.PROJECTION)
+
+
+def by_name(name: str) -> Projection:
+    for projection in PROJECTIONS:
+        if projection.name == name:
+            return projection
+    known = ", ".join(p.name for p in PROJECTIONS)
+    raise KeyError(f"no projection {name!r} (there are: {known})")

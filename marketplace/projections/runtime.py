@@ -1,0 +1,140 @@
+"""The API process's projections: the read-model store, in-process feeds, polling and status."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from marketplace.log import get_logger
+from marketplace.projections.event_log import EventLog
+from marketplace.projections.inprocess_feed import FeedState, InProcessFeed
+from marketplace.projections.location import ReadModelLocation, open_store
+from marketplace.projections.projection import Projection
+from marketplace.projections.store import ProjectionState, ReadModelStore, RowReader
+
+log = get_logger(__name__)
+_MAX_BACKOFF = 30.0
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    name: str
+    version: int
+    stored_version: int | None
+    position: int
+    head: int
+    lag: int
+    feed: str
+    state: str
+
+
+class ProjectionRuntime:
+    """Opens the read models; without a broker, feeds them in-process.
+
+    Read-your-writes: `reader(name)` first catches the projection up with the event store,
+    so a read after a write (in any process sharing the store) sees it. With a broker the
+    `marketplace project` workers feed them and reads are eventually consistent.
+    """
+
+    def __init__(
+        self,
+        location: ReadModelLocation,
+        events: EventLog,
+        projections: Sequence[Projection],
+        *,
+        feed_in_process: bool,
+        poll_interval: float = 0.5,
+        batch_size: int = 500,
+    ) -> None:
+        self.location = location
+        self.events = events
+        self.projections = {p.name: p for p in projections}
+        self.feed_in_process = feed_in_process
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self.feeds: dict[str, InProcessFeed] = {}
+        self._store: ReadModelStore | None = None
+        self._poller: asyncio.Task[None] | None = None
+
+    @property
+    def store(self) -> ReadModelStore:
+        assert self._store is not None, "the projection runtime is not started"
+        return self._store
+
+    async def start(self) -> None:
+        self._store = await open_store(self.location)
+        for projection in self.projections.values():
+            await self.store.create(projection)
+            if self.feed_in_process:
+                feed = InProcessFeed(self.store, projection, self.events, self.batch_size)
+                await feed.start()
+                self.feeds[projection.name] = feed
+        if self.feeds:
+            await self._refresh_all()
+            self._poller = asyncio.create_task(self._poll())
+
+    async def _refresh_all(self) -> bool:
+        ok = True
+        for feed in self.feeds.values():
+            try:
+                await feed.refresh()
+            except Exception as exc:  # the event store or database is down: retried
+                log.warning(
+                    "projection_refresh_failed", projection=feed.projection.name, error=repr(exc)
+                )
+                ok = False
+        return ok
+
+    async def _poll(self) -> None:
+        delay = self.poll_interval
+        while True:
+            await asyncio.sleep(delay)
+            ok = await self._refresh_all()
+            delay = self.poll_interval if ok else min(delay * 2, _MAX_BACKOFF)
+
+    async def reader(self, name: str) -> RowReader:
+        """The store to read projection `name` from, caught up first when fed here."""
+        feed = self.feeds.get(name)
+        if feed is not None:
+            await feed.refresh()
+        return self.store
+
+    async def status(self) -> list[ProjectionStatus]:
+        head = await self.events.head()
+        found = []
+        for projection in self.projections.values():
+            stored = await self.store.state(projection.name)
+            position = stored.position if stored else 0
+            feed = self.feeds.get(projection.name)
+            found.append(
+                ProjectionStatus(
+                    name=projection.name,
+                    version=projection.version,
+                    stored_version=stored.version if stored else None,
+                    position=position,
+                    head=head,
+                    lag=max(head - position, 0),
+                    feed="in_process" if self.feed_in_process else "kafka",
+                    state=feed.state.value if feed else _kafka_state(projection, stored),
+                )
+            )
+        return found
+
+    async def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
+        for feed in self.feeds.values():
+            await feed.stop()
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
+
+
+def _kafka_state(projection: Projection, stored: ProjectionState | None) -> str:
+    """Fed by workers elsewhere: what the stored version says."""
+    if stored is None:
+        return "not_built"
+    current = stored.version == projection.version
+    return (FeedState.CURRENT if current else FeedState.STALE).value

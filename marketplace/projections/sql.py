@@ -1,0 +1,56 @@
+"""SQL both stores share: statements for row changes, written with `$n` placeholders."""
+
+# ruff: noqa: S608 - SQL is built only from table and column names checked by check_identifier
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def upsert(
+    table: str,
+    key: Sequence[str],
+    columns: Sequence[str],
+    *,
+    add: Sequence[str] = (),
+) -> str:
+    """Insert `columns`, or on a key conflict set the non-key ones (`add`: add to them).
+
+    For whole rows only: NOT NULL is checked on the row to insert before any conflict.
+    """
+    marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    sets = [
+        f"{c} = {table}.{c} + excluded.{c}" if c in add else f"{c} = excluded.{c}"
+        for c in columns
+        if c not in key
+    ]
+    on_conflict = f"DO UPDATE SET {', '.join(sets)}" if sets else "DO NOTHING"
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
+        f"ON CONFLICT ({', '.join(key)}) {on_conflict}"
+    )
+
+
+def insert(table: str, columns: Sequence[str]) -> str:
+    marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+
+
+def update(
+    table: str, columns: Sequence[str], key: Sequence[str], *, add: Sequence[str] = ()
+) -> str:
+    """Set `columns` (`add`: add to them) of the row `key`; parameters are columns, then key."""
+    sets = [f"{c} = {c} + ${i}" if c in add else f"{c} = ${i}" for i, c in enumerate(columns, 1)]
+    return f"UPDATE {table} SET {', '.join(sets)} WHERE {where_key(key, len(columns) + 1)}"
+
+
+def where_key(key: Sequence[str], start: int = 1) -> str:
+    return " AND ".join(f"{c} = ${i}" for i, c in enumerate(key, start))
+
+
+def delete(table: str, key: Sequence[str]) -> str:
+    return f"DELETE FROM {table} WHERE {where_key(key)}"
+
+
+def select(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    return f"SELECT {', '.join(columns)} FROM {table} WHERE {where_key(key)}"

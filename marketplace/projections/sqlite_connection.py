@@ -1,0 +1,70 @@
+"""A SQLite connection for read models: our `$n` SQL, and values SQLite has no type for."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from marketplace.projections.changes import Value
+from marketplace.projections.tables import ColumnType
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+def encode(value: Value) -> object:
+    """A Python value as SQLite stores it (booleans 0/1, exact decimals and UTC times as text)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def decode(value: Any, kind: ColumnType) -> Any:
+    if value is None:
+        return None
+    if kind is ColumnType.BOOLEAN:
+        return bool(value)
+    if kind is ColumnType.TIMESTAMP:
+        return datetime.fromisoformat(value)
+    if kind is ColumnType.DECIMAL:
+        return Decimal(value)
+    return value
+
+
+class SqliteConnection:
+    """A sqlite3 connection in autocommit mode, taking the `$n` placeholders of our SQL."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.raw = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+        self.raw.execute("PRAGMA journal_mode=WAL")
+        self.raw.execute("PRAGMA synchronous=NORMAL")
+
+    def execute(self, statement: str, params: Sequence[Value] = ()) -> list[tuple[Any, ...]]:
+        return self._cursor(statement, params).fetchall()
+
+    def execute_count(self, statement: str, params: Sequence[Value] = ()) -> int:
+        """How many rows the statement changed."""
+        return self._cursor(statement, params).rowcount
+
+    def fetch(
+        self, statement: str, params: Sequence[Value], types: Mapping[str, ColumnType]
+    ) -> list[dict[str, Any]]:
+        cursor = self._cursor(statement, params)
+        names = [d[0] for d in cursor.description]
+        return [
+            {n: decode(v, types.get(n, ColumnType.TEXT)) for n, v in zip(names, row, strict=True)}
+            for row in cursor.fetchall()
+        ]
+
+    def _cursor(self, statement: str, params: Sequence[Value]) -> sqlite3.Cursor:
+        return self.raw.execute(_PLACEHOLDER.sub(r"?\1", statement), [encode(p) for p in params])

@@ -1,0 +1,251 @@
+"""Read models in a SQLite file (the embedded default), worked on one thread off the event loop."""
+
+# ruff: noqa: S608 - SQL is built only from table and column names checked by check_identifier
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from marketplace.projections import sql
+from marketplace.projections.changes import Delete, Increment, RowChange, Upsert, Value
+from marketplace.projections.projection import Projection
+from marketplace.projections.sqlite_connection import SqliteConnection
+from marketplace.projections.store import (
+    OFFSETS,
+    STATE,
+    SUBJECTS,
+    TRACKING_TABLES,
+    ProjectionState,
+    ReadModelStore,
+    ReadModelTransaction,
+)
+from marketplace.projections.tables import ColumnType, Dialect, Table
+
+T = TypeVar("T")
+_CHUNK = 500  # stays far below SQLite's limit of bound parameters
+
+
+class SqliteReadModels(ReadModelStore):
+    """One SQLite file; transactions are serialised (SQLite has a single writer anyway)."""
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-models")
+        self._lock = asyncio.Lock()
+        self._conn: SqliteConnection | None = None
+
+    @classmethod
+    async def open(cls, path: Path) -> SqliteReadModels:
+        store = cls(path)
+        await store._run(store._connect)
+        return store
+
+    def _connect(self) -> None:
+        self._conn = SqliteConnection(self.path)
+        for table in TRACKING_TABLES:
+            for statement in table.ddl(self.dialect):
+                self._conn.execute(statement)
+
+    @property
+    def conn(self) -> SqliteConnection:
+        assert self._conn is not None, "the store is closed"
+        return self._conn
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    @property
+    def where(self) -> str:
+        return str(self.path)
+
+    async def fetch(
+        self, sql: str, params: Sequence[Value], types: Mapping[str, ColumnType]
+    ) -> list[dict[str, Any]]:
+        async with self._lock:
+            return await self._run(self.conn.fetch, sql, params, types)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[ReadModelTransaction]:
+        async with self._lock:
+            await self._run(self.conn.execute, "BEGIN IMMEDIATE")
+            try:
+                yield _Transaction(self)
+            except BaseException:
+                await self._run(self.conn.execute, "ROLLBACK")
+                raise
+            await self._run(self.conn.execute, "COMMIT")
+
+    async def create(self, projection: Projection) -> None:
+        async with self._lock:
+            for statement in projection.ddl(self.dialect):
+                await self._run(self.conn.execute, statement)
+
+    async def state(self, name: str) -> ProjectionState | None:
+        rows = await self.fetch(
+            "SELECT name, version, position FROM projection_state WHERE name = $1",
+            [name],
+            STATE.types,
+        )
+        return ProjectionState(**rows[0]) if rows else None
+
+    async def scratch(self, projection: Projection) -> SqliteReadModels:
+        name = f"{self.path.stem}.rebuild-{projection.name}-{uuid.uuid4().hex[:8]}.sqlite3"
+        scratch = await SqliteReadModels.open(self.path.with_name(name))
+        await scratch.create(projection)
+        return scratch
+
+    @asynccontextmanager
+    async def swapping(
+        self, scratch: ReadModelStore, projection: Projection
+    ) -> AsyncIterator[None]:
+        assert isinstance(scratch, SqliteReadModels)
+        async with self._lock:
+            # ATTACH is not allowed inside a transaction; a deferred one then locks only
+            # this file (by its first write), so scratch can still be caught up meanwhile.
+            await self._run(self.conn.execute, "ATTACH DATABASE $1 AS fresh", [str(scratch.path)])
+            try:
+                await self._run(self.conn.execute, "BEGIN")
+                try:
+                    await self._run(
+                        self.conn.execute,
+                        "INSERT INTO projection_state (name, version, position) "
+                        "VALUES ($1, 0, 0) ON CONFLICT (name) DO NOTHING",
+                        [projection.name],
+                    )
+                    yield
+                    await self._run(self._take_from_fresh, projection)
+                except BaseException:
+                    await self._run(self.conn.execute, "ROLLBACK")
+                    raise
+                await self._run(self.conn.execute, "COMMIT")
+            finally:
+                await self._run(self.conn.execute, "DETACH DATABASE fresh")
+
+    def _take_from_fresh(self, projection: Projection) -> None:
+        for table in projection.tables:
+            self.conn.execute(f"DROP TABLE IF EXISTS main.{table.name}")
+            for statement in table.ddl(self.dialect):
+                self.conn.execute(statement)
+            self.conn.execute(f"INSERT INTO main.{table.name} SELECT * FROM fresh.{table.name}")
+        # Offsets stay: whatever the old rows had applied from Kafka, the new rows have too.
+        for tracking in (STATE, SUBJECTS):
+            self.conn.execute(
+                f"DELETE FROM main.{tracking.name} WHERE name = $1", [projection.name]
+            )
+            self.conn.execute(
+                f"INSERT INTO main.{tracking.name} SELECT * FROM fresh.{tracking.name} "
+                "WHERE name = $1",
+                [projection.name],
+            )
+
+    async def discard(self) -> None:
+        await self.close()
+        await asyncio.to_thread(self._delete_files)
+
+    def _delete_files(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._run(self._conn.raw.close)
+            self._conn = None
+        self._executor.shutdown(wait=True)
+
+
+class _Transaction(ReadModelTransaction):
+    def __init__(self, store: SqliteReadModels) -> None:
+        self._store = store
+        self._conn = store.conn
+
+    async def _execute(self, statement: str, params: Sequence[Value] = ()) -> list[Any]:
+        return await self._store._run(self._conn.execute, statement, params)
+
+    async def lock_state(self, projection: Projection) -> ProjectionState:
+        # BEGIN IMMEDIATE already holds the file's write lock.
+        await self._execute(
+            "INSERT INTO projection_state (name, version, position) VALUES ($1, $2, 0) "
+            "ON CONFLICT (name) DO NOTHING",
+            [projection.name, projection.version],
+        )
+        ((version, position),) = await self._execute(
+            "SELECT version, position FROM projection_state WHERE name = $1", [projection.name]
+        )
+        return ProjectionState(projection.name, version, position)
+
+    async def save_position(self, name: str, position: int) -> None:
+        await self._execute(
+            "UPDATE projection_state SET position = $2 WHERE name = $1", [name, position]
+        )
+
+    async def next_offset(self, name: str, topic: str, partition: int) -> int:
+        rows = await self._execute(
+            sql.select(OFFSETS.name, ["next_offset"], OFFSETS.key), [name, topic, partition]
+        )
+        return int(rows[0][0]) if rows else 0
+
+    async def save_next_offset(self, name: str, topic: str, partition: int, offset: int) -> None:
+        statement = sql.upsert(OFFSETS.name, OFFSETS.key, [c.name for c in OFFSETS.columns])
+        await self._execute(statement, [name, topic, partition, offset])
+
+    async def subject_versions(
+        self, name: str, topic: str, subjects: Collection[str]
+    ) -> dict[str, int]:
+        found: dict[str, int] = {}
+        wanted = list(subjects)
+        for i in range(0, len(wanted), _CHUNK):
+            chunk = wanted[i : i + _CHUNK]
+            marks = ", ".join(f"${n}" for n in range(3, len(chunk) + 3))
+            rows = await self._execute(
+                "SELECT subject, version FROM projection_subjects "
+                f"WHERE name = $1 AND topic = $2 AND subject IN ({marks})",
+                [name, topic, *chunk],
+            )
+            found.update({subject: int(version) for subject, version in rows})
+        return found
+
+    async def save_subject_versions(
+        self, name: str, topic: str, versions: Mapping[str, int]
+    ) -> None:
+        statement = sql.upsert(SUBJECTS.name, SUBJECTS.key, [c.name for c in SUBJECTS.columns])
+        for subject, version in versions.items():
+            await self._execute(statement, [name, topic, subject, version])
+
+    async def write(self, table: Table, change: RowChange) -> None:
+        await self._store._run(_write, self._conn, table, change)
+
+
+def _write(conn: SqliteConnection, table: Table, change: RowChange) -> None:
+    key, key_values = list(change.key), list(change.key.values())
+    if isinstance(change, Delete):
+        conn.execute(sql.delete(table.name, key), key_values)
+        return
+    if isinstance(change, Upsert):
+        values = dict(change.values)
+    else:
+        values = {**_incremented(conn, table, change), **(change.values or {})}
+    # Update first: a partial row is only meant for a row that exists.
+    if values:
+        statement = sql.update(table.name, list(values), key)
+        if conn.execute_count(statement, [*values.values(), *key_values]):
+            return
+    row = {**change.key, **values}
+    conn.execute(sql.insert(table.name, list(row)), list(row.values()))
+
+
+def _incremented(conn: SqliteConnection, table: Table, change: Increment) -> dict[str, Value]:
+    """Current amounts plus the increment, computed here: SQLite has no exact decimals."""
+    columns = list(change.amounts)
+    rows = conn.fetch(
+        sql.select(table.name, columns, list(change.key)), list(change.key.values()), table.types
+    )
+    current = rows[0] if rows else {}
+    return {c: (current.get(c) or 0) + amount for c, amount in change.amounts.items()}

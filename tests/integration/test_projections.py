@@ -1,0 +1,450 @@
+"""Projections on both read-model stores, fed in-process and from Kafka: exactly-once rows."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from typer.testing import CliRunner
+
+from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
+from marketplace.aggregates.organisation import Level
+from marketplace.cli.projections import projections_app
+from marketplace.events.contract import UNITS_TOPIC
+from marketplace.events.envelope import CloudEvent
+from marketplace.handlers.ports import Services
+from marketplace.handlers.units import list_units, load_organisation
+from marketplace.projections import directory
+from marketplace.projections.catch_up import catch_up
+from marketplace.projections.changes import Increment, RowChange
+from marketplace.projections.event_log import EventLog
+from marketplace.projections.kafka_feed import group_id, run_projection_workers
+from marketplace.projections.location import ReadModelLocation, open_store
+from marketplace.projections.projection import Projection
+from marketplace.projections.rebuild import ensure_current
+from marketplace.projections.runtime import ProjectionRuntime
+from marketplace.projections.store import ReadModelStore
+from marketplace.projections.tables import Column, ColumnType, Table
+from marketplace.projections.tracking import apply_log_batch, apply_partition_batch
+from marketplace.settings import Settings
+from tests.conftest import BROKER, POSTGRES_URL, require_broker
+from tests.integration.conftest import services_on
+from tests.integration.projection_harness import (
+    FAST_GROUP,
+    TALLY,
+    UNDER_TEST,
+    Feed,
+    InProcess,
+    ViaKafka,
+    all_events,
+    rows,
+    tally_counts,
+    write_chart,
+)
+
+UNITS = directory.UNITS
+
+
+@dataclass
+class Env:
+    """An event store and its read-model store, on one backend."""
+
+    svc: Services
+    log: EventLog
+    store: ReadModelStore
+    location: ReadModelLocation
+    settings: Settings
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def places(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> tuple[StoreLocation, ReadModelLocation, Settings]:
+    if request.param == "sqlite":
+        settings = Settings(data_dir=tmp_path)
+        return (
+            StoreLocation(sqlite_path=settings.sqlite_path),
+            ReadModelLocation(sqlite_path=settings.read_models_path),
+            settings,
+        )
+    schema = request.getfixturevalue("pg_schema")
+    settings = Settings(data_dir=tmp_path, database_url=POSTGRES_URL, database_schema=schema)
+    return (
+        StoreLocation(postgres_url=POSTGRES_URL, postgres_schema=schema),
+        ReadModelLocation(postgres_url=POSTGRES_URL, postgres_schema=settings.read_models_schema),
+        settings,
+    )
+
+
+@pytest.fixture
+async def env(places: tuple[StoreLocation, ReadModelLocation, Settings]) -> AsyncIterator[Env]:
+    events_at, models_at, settings = places
+    event_store = EventSourcingStore(events_at)
+    store = await open_store(models_at)
+    for projection in (*UNDER_TEST, FRAGILE):
+        await store.create(projection)
+    yield Env(
+        services_on(event_store), EventLog(event_store.application), store, models_at, settings
+    )
+    await store.close()
+    event_store.close()
+
+
+@pytest.fixture(params=["in_process", "kafka"])
+async def feed(request: pytest.FixtureRequest, env: Env) -> AsyncIterator[Feed]:
+    if request.param == "in_process":
+        yield InProcess(env.store, env.log)
+        return
+    require_broker()
+    kafka = ViaKafka(env.store, env.log, UNDER_TEST)
+    await kafka.start()
+    yield kafka
+    await kafka.close()
+
+
+def chart_rows(svc: Services) -> list[dict[str, Any]]:
+    org = load_organisation(svc)
+    assert org is not None
+    return [
+        {
+            "id": u.id,
+            "name": u.name,
+            "level": u.level.value,
+            "parent_id": u.parent_id,
+            "sector": u.sector,
+            "active": u.active,
+        }
+        for u in sorted(org.units.values(), key=lambda u: u.id)
+    ]
+
+
+async def directory_rows(store: ReadModelStore) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "changed_at"} for r in await rows(store, UNITS)]
+
+
+async def expected_tally(log: EventLog) -> dict[str, tuple[int, Decimal]]:
+    counts = Counter(e.type for _, e in await all_events(log))
+    return {t: (n, Decimal("0.10") * n) for t, n in counts.items()}
+
+
+async def test_the_directory_is_the_chart_and_every_event_counts_once(env: Env, feed: Feed) -> None:
+    write_chart(env.svc)
+    await feed.deliver()
+    assert await directory_rows(env.store) == chart_rows(env.svc)
+    assert await tally_counts(env.store) == await expected_tally(env.log)
+    by_id = {r["id"]: r for r in await rows(env.store, UNITS)}
+    assert by_id["PWR-02"]["changed_at"] > by_id["PWR-01"]["changed_at"]
+
+    write_chart(env.svc, suffix="-B")
+    await feed.deliver()
+    assert await directory_rows(env.store) == chart_rows(env.svc)
+    assert await tally_counts(env.store) == await expected_tally(env.log)
+    state = await env.store.state("directory")
+    assert state is not None and state.version == 1
+    last_public = max(e.sequence for _, e in await all_events(env.log))
+    assert state.position in {last_public, await env.log.head()}
+
+
+async def test_delivering_everything_again_changes_nothing(env: Env, feed: Feed) -> None:
+    write_chart(env.svc)
+    await feed.deliver()
+    before = (await rows(env.store, UNITS), await tally_counts(env.store))
+    await feed.redeliver()
+    await feed.redeliver()
+    assert (await rows(env.store, UNITS), await tally_counts(env.store)) == before
+
+
+async def test_a_version_bump_rebuilds_the_same_rows(env: Env, feed: Feed) -> None:
+    write_chart(env.svc)
+    await feed.deliver()
+    before = (await rows(env.store, UNITS), await tally_counts(env.store))
+    bumped = tuple(replace(p, version=p.version + 1) for p in UNDER_TEST)
+    await feed.restart(())
+    for projection in bumped:
+        await ensure_current(env.store, projection, env.log)
+        state = await env.store.state(projection.name)
+        assert state is not None and state.version == projection.version
+    assert (await rows(env.store, UNITS), await tally_counts(env.store)) == before
+
+    await feed.restart(bumped)
+    await feed.redeliver()  # what the old version had consumed counts nothing twice
+    write_chart(env.svc, suffix="-B")
+    await feed.deliver()
+    assert await directory_rows(env.store) == chart_rows(env.svc)
+    assert await tally_counts(env.store) == await expected_tally(env.log)
+
+
+# ----- one transaction; failures are retried, never skipped ---------------------------------
+
+FAILING: set[str] = set()
+FRAGILE_TABLE = Table(
+    "fragile_events",
+    columns=(Column("type", ColumnType.TEXT), Column("events", ColumnType.INTEGER)),
+    key=("type",),
+)
+
+
+def fragile(event: CloudEvent) -> list[RowChange]:
+    if event.type in FAILING:
+        raise RuntimeError(f"cannot reduce {event.type}")
+    return [Increment(FRAGILE_TABLE.name, {"type": event.type}, {"events": 1})]
+
+
+FRAGILE = Projection("fragile", 1, (UNITS_TOPIC,), (FRAGILE_TABLE,), fragile)
+RENAMED = "marketplace.unit.renamed.v1"
+
+
+@pytest.fixture
+def failing_renames() -> Iterator[None]:
+    FAILING.add(RENAMED)
+    yield
+    FAILING.clear()
+
+
+async def fragile_counts(store: ReadModelStore) -> dict[str, int]:
+    return {r["type"]: r["events"] for r in await rows(store, FRAGILE_TABLE)}
+
+
+@pytest.mark.usefixtures("failing_renames")
+async def test_rows_and_position_commit_together_or_not_at_all(env: Env) -> None:
+    write_chart(env.svc)
+    events = await all_events(env.log)
+    with pytest.raises(RuntimeError, match="cannot reduce"):
+        await apply_log_batch(env.store, FRAGILE, events, await env.log.head())
+    assert await fragile_counts(env.store) == {}
+    state = await env.store.state("fragile")
+    assert state is None or state.position == 0
+
+    FAILING.clear()
+    await catch_up(env.store, FRAGILE, env.log)
+    assert sum((await fragile_counts(env.store)).values()) == len(events)
+
+
+@pytest.mark.usefixtures("failing_renames")
+async def test_a_failing_event_is_retried_never_skipped(env: Env) -> None:
+    require_broker()
+    kafka = ViaKafka(env.store, env.log, (FRAGILE,))
+    await kafka.start()
+    try:
+        write_chart(env.svc)
+        await kafka.publish(await all_events(env.log))
+        (consumer,) = kafka.consumers
+        deadline = time.monotonic() + 30
+        while consumer.failures < 2:
+            assert time.monotonic() < deadline, "the failing batch was not retried"
+            await asyncio.sleep(0.05)
+        counts = await fragile_counts(env.store)
+        assert RENAMED not in counts
+        assert "marketplace.unit.moved.v1" not in counts  # nothing after it either
+        FAILING.clear()
+        await kafka.consumed()
+        assert sum((await fragile_counts(env.store)).values()) == len(await all_events(env.log))
+    finally:
+        await kafka.close()
+
+
+async def test_a_crash_between_store_and_kafka_commit_counts_nothing_twice(env: Env) -> None:
+    require_broker()
+    kafka = ViaKafka(env.store, env.log, (TALLY,))
+    await kafka.start(consumers=False)
+    try:
+        write_chart(env.svc)
+        await kafka.publish(await all_events(env.log))
+        group = group_id(TALLY, kafka.prefix)
+        # The first worker applies everything to the store and dies before committing to Kafka.
+        crashing = AIOKafkaConsumer(
+            kafka.prefix + UNITS_TOPIC,
+            bootstrap_servers=BROKER,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            **FAST_GROUP,
+        )
+        await crashing.start()
+        try:
+            await _apply_without_committing(crashing, env.store, kafka)
+        finally:
+            await crashing.stop()
+        assert await kafka.committed(group) == {}
+        counted = await tally_counts(env.store)
+        assert counted == await expected_tally(env.log)
+
+        kafka.start_consumer(TALLY)  # same group: everything is delivered again
+        deadline = time.monotonic() + 30
+        while await kafka.committed(group) != kafka.ends:
+            assert time.monotonic() < deadline, "the restarted consumer did not commit"
+            await asyncio.sleep(0.1)
+        assert await tally_counts(env.store) == counted
+    finally:
+        await kafka.close()
+
+
+async def _apply_without_committing(
+    consumer: AIOKafkaConsumer, store: ReadModelStore, kafka: ViaKafka
+) -> None:
+    pending = dict(kafka.ends)
+    deadline = time.monotonic() + 30
+    while pending:
+        assert time.monotonic() < deadline, f"never received {pending}"
+        for tp, records in (await consumer.getmany(timeout_ms=200)).items():
+            messages = [
+                (r.offset, (UNITS_TOPIC, CloudEvent.from_bytes(r.value or b""))) for r in records
+            ]
+            await apply_partition_batch(store, TALLY, tp.topic, tp.partition, messages)
+            if records[-1].offset + 1 >= pending.get((tp.topic, tp.partition), 0):
+                pending.pop((tp.topic, tp.partition), None)
+
+
+# ----- rebuild and swap ------------------------------------------------------------------------
+
+
+async def test_a_rebuild_keeps_the_old_rows_readable_until_the_swap(env: Env) -> None:
+    projection = directory.PROJECTION
+    write_chart(env.svc)
+    await catch_up(env.store, projection, env.log)
+    old_rows = await rows(env.store, UNITS)
+    write_chart(env.svc, suffix="-B")  # only the rebuild will see these
+    bumped = replace(projection, version=2)
+    reader = await open_store(env.location)  # as the API would: another connection
+    scratch = await env.store.scratch(bumped)
+    try:
+        await catch_up(scratch, bumped, env.log)
+        async with env.store.swapping(scratch, bumped):
+            await catch_up(scratch, bumped, env.log)
+            assert await rows(reader, UNITS) == old_rows
+            state = await reader.state("directory")
+            assert state is not None and state.version == 1
+        assert await directory_rows(reader) == chart_rows(env.svc)
+        state = await reader.state("directory")
+        assert state is not None and state.version == 2
+        assert state.position == await env.log.head()
+    finally:
+        await scratch.discard()
+        await reader.close()
+
+
+def test_the_cli_rebuilds_and_reports_status(
+    places: tuple[StoreLocation, ReadModelLocation, Settings],
+) -> None:
+    events_at, _, settings = places
+    event_store = EventSourcingStore(events_at)
+    write_chart(services_on(event_store))
+    head = event_store.head()
+    event_store.close()
+    environment = {"MARKETPLACE_DATA_DIR": str(settings.data_dir)}
+    if settings.database_url:
+        environment |= {
+            "MARKETPLACE_DATABASE_URL": settings.database_url,
+            "MARKETPLACE_DATABASE_SCHEMA": settings.database_schema,
+        }
+    runner = CliRunner()
+    done = runner.invoke(projections_app, ["rebuild"], env=environment)
+    assert done.exit_code == 0, done.output
+    assert "rebuilt directory" in done.output
+    status = runner.invoke(projections_app, ["status"], env=environment)
+    assert status.exit_code == 0, status.output
+    assert re.search(rf"directory\W+1\W+1\W+{head}\W+{head}\W+0\W", status.output), status.output
+    unknown = runner.invoke(projections_app, ["rebuild", "nope"], env=environment)
+    assert unknown.exit_code == 2
+    assert "no projection 'nope'" in unknown.output
+
+
+async def test_the_workers_build_from_the_store_then_follow_kafka(env: Env) -> None:
+    require_broker()
+    write_chart(env.svc)
+    kafka = ViaKafka(env.store, env.log, ())
+    await kafka.start(consumers=False)
+    settings = env.settings.model_copy(
+        update={"kafka_bootstrap": BROKER, "kafka_topic_prefix": kafka.prefix}
+    )
+    stop = asyncio.Event()
+    workers = asyncio.create_task(
+        run_projection_workers(settings, stop=stop, consumer_options=FAST_GROUP)
+    )
+    try:
+        await kafka.publish(await all_events(env.log))
+        group = group_id(directory.PROJECTION, kafka.prefix)
+        await _eventually(lambda: _committed_all(kafka, group), workers)
+        assert await directory_rows(env.store) == chart_rows(env.svc)
+
+        write_chart(env.svc, suffix="-B")
+        await kafka.publish(
+            [(t, e) for t, e in await all_events(env.log) if e.sequence > kafka.published]
+        )
+        await _eventually(lambda: _committed_all(kafka, group), workers)
+        assert await directory_rows(env.store) == chart_rows(env.svc)
+    finally:
+        stop.set()
+        await workers
+        await kafka.close()
+
+
+async def _committed_all(kafka: ViaKafka, group: str) -> bool:
+    return await kafka.committed(group) == kafka.ends
+
+
+async def _eventually(check: Any, task: asyncio.Task[None], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if task.done():
+            task.result()
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.1)
+
+
+# ----- the API's side: filters, and a version bump rebuilt in the background ----------------
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"parent_id": "PWR"},
+        {"level": "enterprise", "active": True},
+        {"active": False},
+        {"sector": "heat"},
+        {"within": "PWR"},
+        {"within": "PWR-01", "active": False},
+        {"within": "NOPE"},
+    ],
+)
+async def test_the_directory_answers_the_unit_filters_like_the_chart(
+    env: Env, filters: dict[str, Any]
+) -> None:
+    write_chart(env.svc)
+    await catch_up(env.store, directory.PROJECTION, env.log)
+    listed = await directory.list_units(env.store, **filters)
+    level = Level(filters["level"]) if "level" in filters else None
+    chart = list_units(env.svc, **(filters | {"level": level}))
+    assert [r["id"] for r in listed] == [u.id for u in chart]
+
+
+async def test_the_api_runtime_rebuilds_another_version_in_the_background(env: Env) -> None:
+    write_chart(env.svc)
+    first = ProjectionRuntime(env.location, env.log, [directory.PROJECTION], feed_in_process=True)
+    await first.start()
+    await first.stop()
+    write_chart(env.svc, suffix="-B")
+    bumped = replace(directory.PROJECTION, version=2)
+    runtime = ProjectionRuntime(env.location, env.log, [bumped], feed_in_process=True)
+    await runtime.start()
+    try:
+        deadline = time.monotonic() + 30
+        while (await runtime.status())[0].state != "current":
+            assert time.monotonic() < deadline, "the rebuild did not finish"
+            await asyncio.sleep(0.05)
+        listed = await directory.list_units(await runtime.reader("directory"))
+        assert [r["id"] for r in listed] == [r["id"] for r in chart_rows(env.svc)]
+        (status,) = await runtime.status()
+        assert (status.stored_version, status.lag) == (2, 0)
+    finally:
+        await runtime.stop()
