@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -43,3 +43,35 @@ class Increment:
 
 
 RowChange = Upsert | Delete | Increment
+
+
+def coalesce(changes: Sequence[RowChange]) -> list[list[RowChange]]:
+    """The same effect in fewer writes, as rounds whose changes each touch a different row.
+
+    Consecutive upserts of a row merge (later values win), consecutive increments add up, and
+    a delete makes the row's earlier changes moot. What cannot merge stays in order: round n
+    holds each row's n-th remaining change, so applying the rounds in order is equivalent.
+    """
+    by_row: dict[tuple[str, tuple[tuple[str, Value], ...]], list[RowChange]] = {}
+    for change in changes:
+        row = by_row.setdefault((change.table, tuple(change.key.items())), [])
+        last = row[-1] if row else None
+        if isinstance(change, Delete):
+            row[:] = [change]
+        elif isinstance(last, Upsert) and isinstance(change, Upsert):
+            row[-1] = Upsert(change.table, change.key, {**last.values, **change.values})
+        elif isinstance(last, Increment) and isinstance(change, Increment):
+            amounts = dict(last.amounts)
+            for column, amount in change.amounts.items():
+                amounts[column] = amounts.get(column, 0) + amount
+            values = {**(last.values or {}), **(change.values or {})}
+            row[-1] = Increment(change.table, change.key, amounts, values or None)
+        else:
+            row.append(change)
+    rounds: list[list[RowChange]] = []
+    for row in by_row.values():
+        for n, change in enumerate(row):
+            if n == len(rounds):
+                rounds.append([])
+            rounds[n].append(change)
+    return rounds

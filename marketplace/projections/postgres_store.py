@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 
 from marketplace.projections import sql
-from marketplace.projections.changes import Delete, Increment, RowChange, Value
+from marketplace.projections.changes import Delete, Increment, RowChange, Upsert, Value, coalesce
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import (
     OFFSETS,
@@ -27,6 +27,21 @@ from marketplace.projections.tables import ColumnType, Dialect, Table, check_ide
 
 # Serialises DDL of concurrent processes: CREATE … IF NOT EXISTS races in PostgreSQL.
 _DDL_LOCK = 0x6D61726B6574  # "market"
+
+
+_PG_ARRAY_TYPES = {
+    ColumnType.TEXT: "text",
+    ColumnType.INTEGER: "bigint",
+    ColumnType.BOOLEAN: "boolean",
+    ColumnType.TIMESTAMP: "timestamptz",
+    ColumnType.DECIMAL: "numeric",
+}
+
+
+def _values_and_additions(change: Upsert | Increment) -> tuple[dict[str, Value], list[str]]:
+    if isinstance(change, Increment):
+        return {**change.amounts, **(change.values or {})}, list(change.amounts)
+    return dict(change.values), []
 
 
 class PostgresReadModels(ReadModelStore):
@@ -184,6 +199,50 @@ class _Transaction(ReadModelTransaction):
         await self._conn.executemany(
             statement, [(name, topic, subject, v) for subject, v in versions.items()]
         )
+
+    async def write_many(self, table: Table, changes: Sequence[RowChange]) -> None:
+        """Apply changes in a few statements: per round, one lookup of which rows exist,
+        then one `executemany` per statement shape (a round changes each row once)."""
+        if len(table.key) != 1:
+            for change in changes:
+                await self.write(table, change)
+            return
+        for round_ in coalesce(changes):
+            await self._write_round(table, round_)
+
+    async def _write_round(self, table: Table, changes: list[RowChange]) -> None:
+        (key,) = table.key
+        deletes = [c for c in changes if isinstance(c, Delete)]
+        if deletes:
+            await self._conn.executemany(
+                sql.delete(table.name, [key]), [(c.key[key],) for c in deletes]
+            )
+        writes = [c for c in changes if not isinstance(c, Delete)]
+        if not writes:
+            return
+        cast = _PG_ARRAY_TYPES[table.types[key]]
+        existing = {
+            r[0]
+            for r in await self._conn.fetch(
+                f"SELECT {key} FROM {table.name} WHERE {key} = ANY($1::{cast}[])",
+                [c.key[key] for c in writes],
+            )
+        }
+        updates: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[tuple[Value, ...]]] = {}
+        inserts: dict[tuple[str, ...], list[tuple[Value, ...]]] = {}
+        for change in writes:
+            values, add = _values_and_additions(change)
+            if change.key[key] in existing:
+                if values:
+                    shape = (table.name, tuple(values), tuple(add))
+                    updates.setdefault(shape, []).append((*values.values(), change.key[key]))
+            else:
+                row = {**change.key, **values}
+                inserts.setdefault(tuple(row), []).append(tuple(row.values()))
+        for (name, columns, added), params in updates.items():
+            await self._conn.executemany(sql.update(name, columns, [key], add=added), params)
+        for columns, params in inserts.items():
+            await self._conn.executemany(sql.insert(table.name, columns), params)
 
     async def write(self, table: Table, change: RowChange) -> None:
         key, key_values = list(change.key), list(change.key.values())

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from marketplace.projections import sql
-from marketplace.projections.changes import Delete, Increment, RowChange, Upsert, Value
+from marketplace.projections.changes import Delete, Increment, RowChange, Upsert, Value, coalesce
 from marketplace.projections.projection import Projection
 from marketplace.projections.sqlite_connection import SqliteConnection
 from marketplace.projections.store import (
@@ -221,6 +221,16 @@ class _Transaction(ReadModelTransaction):
 
     async def write(self, table: Table, change: RowChange) -> None:
         await self._store._run(_write, self._conn, table, change)
+
+    async def write_many(self, table: Table, changes: Sequence[RowChange]) -> None:
+        """All in one hop to the connection's thread (SQLite statements are local and cheap)."""
+        await self._store._run(_write_all, self._conn, table, coalesce(changes))
+
+
+def _write_all(conn: SqliteConnection, table: Table, rounds: list[list[RowChange]]) -> None:
+    for round_ in rounds:
+        for change in round_:
+            _write(conn, table, change)
 
 
 def _write(conn: SqliteConnection, table: Table, change: RowChange) -> None:

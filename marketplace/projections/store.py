@@ -97,6 +97,10 @@ class ReadModelTransaction(Protocol):
 
     async def write(self, table: Table, change: RowChange) -> None: ...
 
+    async def write_many(self, table: Table, changes: Sequence[RowChange]) -> None:
+        """The changes in order, batched where the store can (same effect as one by one)."""
+        ...
+
 
 class ReadModelStore(RowReader, Protocol):
     """Where read models live: a SQLite file or a PostgreSQL schema."""

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from marketplace.events.envelope import CloudEvent
+from marketplace.projections.changes import RowChange
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import (
     ProjectionState,
@@ -84,13 +85,17 @@ async def _apply(
     }
     applied: dict[str, dict[str, int]] = defaultdict(dict)
     count = 0
+    changes: dict[str, list[RowChange]] = defaultdict(list)
     for topic, event in mine:
         if event.aggregateversion <= seen[topic].get(event.subject, 0):
             continue
         for change in projection.apply(event):
-            await tx.write(projection.table(change.table), change)
+            changes[change.table].append(change)
         seen[topic][event.subject] = applied[topic][event.subject] = event.aggregateversion
         count += 1
+    # Tables are independent, and each table's changes keep their order: batching is safe.
+    for table, table_changes in changes.items():
+        await tx.write_many(projection.table(table), table_changes)
     for topic, versions in applied.items():
         await tx.save_subject_versions(projection.name, topic, versions)
     return count
