@@ -2,102 +2,22 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import DomainError
-from marketplace.aggregates.catalog import CatalogVersion
-from marketplace.api.catalog_schemas import EntryIn
 from marketplace.handlers import catalog
 from marketplace.handlers.auth import Principal
+from marketplace.handlers.catalog_csv import CsvRejected, export_rows, parse_entries
 
 catalog_app = typer.Typer(
     help="Catalog versions: bulk submission and export as CSV.", no_args_is_help=True
 )
-
-COLUMNS = [
-    "supplier_unit_id",
-    "category",
-    "subcategory",
-    "item_code",
-    "item_name",
-    "uom",
-    "reference_price",
-    "capacity",
-    "regions",
-]
-
-
-class CsvRejected(Exception):
-    """The CSV was refused as a whole; each problem names its line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-def parse_entries(text: str) -> list[catalog.EntrySubmission]:
-    """Rows of a submission CSV (header line first); every bad line is reported."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in COLUMNS[:6] if c not in (reader.fieldnames or [])]
-    if missing:
-        raise CsvRejected([f"line 1: missing columns {', '.join(missing)}"])
-    problems, entries = [], []
-    for line, row in enumerate(reader, start=2):
-        data = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k in COLUMNS}
-        data = {k: v for k, v in data.items() if v not in ("", None)}
-        data["regions"] = [r for r in str(data.get("regions", "")).split(";") if r]
-        try:
-            entry = EntryIn.model_validate(data)
-        except ValidationError as exc:
-            problems += [
-                f"line {line}: {'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}"
-                for e in exc.errors()
-            ]
-            continue
-        entries.append(
-            catalog.EntrySubmission(**{**entry.model_dump(), "regions": tuple(entry.regions)})
-        )
-    if problems:
-        raise CsvRejected(problems)
-    if not entries:
-        raise CsvRejected(["the file has no entries"])
-    return entries
-
-
-def export_rows(version: CatalogVersion) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["version_id", "period", *COLUMNS, "entry_id"])
-    for e in sorted(
-        version.approved_entries(),
-        key=lambda e: (e.category, e.subcategory, e.item_code, e.supplier_unit_id),
-    ):
-        writer.writerow(
-            [
-                version.id,
-                version.period,
-                e.supplier_unit_id,
-                e.category,
-                e.subcategory,
-                e.item_code,
-                e.item_name,
-                e.uom,
-                e.reference_price or "",
-                e.capacity or "",
-                ";".join(e.regions),
-                e.entry_id,
-            ]
-        )
-    return out.getvalue()
 
 
 @catalog_app.command("import")

@@ -1,15 +1,20 @@
-"""The demo energy group of `marketplace serve --demo`."""
+"""The demo energy group of `marketplace serve --demo`: its chart, catalog and tokens."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from importlib import resources
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.organisation import Level
+from marketplace.handlers import catalog
+from marketplace.handlers.auth import Principal
+from marketplace.handlers.catalog_csv import parse_entries
 from marketplace.handlers.ports import Services
 from marketplace.handlers.tokens import IssuedToken, IssueToken, issue_token_as
 from marketplace.handlers.unit_import import import_units, parse_units_file
+from marketplace.handlers.units import load_organisation
 
 DEMO_ACTOR = Actor(unit_id=None, token_id="demo")
 
@@ -19,8 +24,44 @@ def organisation_yaml() -> str:
     return resources.files(__package__).joinpath("organisation.yaml").read_text("utf-8")
 
 
+def catalog_csv() -> str:
+    """The demo catalog, in the format of `marketplace catalog import`."""
+    return resources.files(__package__).joinpath("catalog.csv").read_text("utf-8")
+
+
+def seed_catalog(svc: Services, hq: Principal) -> str:
+    """Publish a catalog for the current half-year: each platform submits its sector's entries,
+    HQ approves them all. Returns the version id."""
+    now = svc.clock().astimezone(svc.zone)
+    first_half = now.month <= 6
+    version = catalog.open_version(
+        svc,
+        hq,
+        catalog.OpenVersion(
+            period=f"{now.year}H{1 if first_half else 2}",
+            effective_from=date(now.year, 1 if first_half else 7, 1),
+            effective_to=date(now.year, 6, 30) if first_half else date(now.year, 12, 31),
+            submission_deadline=svc.clock() + timedelta(days=7),
+        ),
+    )
+    org = load_organisation(svc)
+    assert org is not None
+    by_platform: dict[str, list[catalog.EntrySubmission]] = {}
+    for entry in parse_entries(catalog_csv()):
+        chain = [entry.supplier_unit_id, *org.ancestors(entry.supplier_unit_id)]
+        platform = next(u for u in chain if org.units[u].level is Level.PLATFORM)
+        by_platform.setdefault(platform, []).append(entry)
+    for platform, entries in by_platform.items():
+        admin = Principal("demo", platform, frozenset({Role.PLATFORM_ADMIN}))
+        for entry_id in catalog.submit_entries(svc, admin, version.id, entries):
+            catalog.review_entry(svc, hq, version.id, entry_id, None)
+    catalog.publish_version(svc, hq, version.id)
+    return version.id
+
+
 def seed_demo(svc: Services) -> list[IssuedToken]:
-    """Create the demo group and a token for every role; call on an empty store only."""
+    """Create the demo group, its published catalog and a token for every role; call on an
+    empty store only."""
     text = organisation_yaml()
     import_units(svc, DEMO_ACTOR, text)
     entries = [entry for _, _, entry in parse_units_file(text)]
@@ -36,4 +77,5 @@ def seed_demo(svc: Services) -> list[IssuedToken]:
             wanted.append(IssueToken(entry.id, [Role.PLATFORM_ADMIN], f"demo {entry.id} admin"))
         elif entry.level is Level.ENTERPRISE:
             wanted.append(IssueToken(entry.id, [Role.UNIT_OPERATOR], f"demo {entry.id} operator"))
+    seed_catalog(svc, Principal("demo", group.id, frozenset({Role.HQ_ADMIN})))
     return [issue_token_as(svc, actor, cmd) for cmd in wanted]

@@ -204,3 +204,19 @@ def test_the_taxonomy_is_published(demo: Server) -> None:
         "label_zh": "专利",
         "label_en": "Patents",
     } in resource["subcategories"]
+
+
+def test_the_demo_publishes_a_catalog_in_force_now_covering_all_four_categories(
+    demo: Server,
+) -> None:
+    reader = demo.client(demo.token("HQ", "bi_reader"))
+    in_force = reader.get("/v1/catalog/in-force").json()
+    assert in_force["status"] in {"published", "superseded"}  # other tests publish 2027H1
+    entries = in_force["entries"]
+    assert len(entries) >= 15
+    assert {e["category"] for e in entries} == {"product", "engineering", "service", "resource"}
+    assert {"STEAM-LP", "METHANOL", "UREA-46N", "LOW-NOX-BURNER", "POOLED-FUNDS"} <= {
+        e["item_code"] for e in entries
+    }
+    hits = reader.get("/v1/catalog/search", params={"q": "steam"}).json()["items"]
+    assert {h["item_code"] for h in hits} == {"STEAM-LP", "STEAM-HP"}

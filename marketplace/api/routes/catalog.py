@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request, status
 from pydantic import AwareDatetime
 
 from marketplace.api.catalog_schemas import (
-    Category,
     CategoryOut,
     EntryIds,
     EntryOut,
@@ -23,6 +22,7 @@ from marketplace.api.catalog_schemas import (
 )
 from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.handlers import catalog
+from marketplace.handlers.catalog_entry import Category
 from marketplace.projections import catalog_search
 from marketplace.projections.runtime import ProjectionRuntime
 
