@@ -13,6 +13,8 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +25,12 @@ from marketplace.events.envelope import CloudEvent
 from marketplace.handlers import units
 from marketplace.handlers.ports import Services
 from marketplace.handlers.unit_import import import_units
+from marketplace.projections import directory
+from marketplace.projections.catch_up import catch_up
+from marketplace.projections.event_log import EventLog
+from marketplace.projections.kafka_feed import ProjectionConsumer
+from marketplace.projections.location import ReadModelLocation
+from marketplace.projections.location import open_store as open_read_models
 from marketplace.relay.position import open_positions
 from marketplace.relay.publisher import KafkaPublisher
 from marketplace.relay.relay import Relay, RelayConfig
@@ -181,7 +189,7 @@ async def test_commands_are_accepted_while_the_broker_is_down_and_delivered_late
 
 
 async def test_an_outage_during_a_burst_loses_nothing(
-    seeded: tuple[EventSourcingStore, Services], prefix: str
+    seeded: tuple[EventSourcingStore, Services], prefix: str, tmp_path: Path
 ) -> None:
     store, svc = seeded
     link_port = free_port()
@@ -214,9 +222,52 @@ async def test_an_outage_during_a_burst_loses_nothing(
             )
         )
         assert_complete_and_ordered(events, store)
+        replayed = await directory_replayed(store, tmp_path / "r.db")
+        fed_from_kafka = await directory_via_kafka(
+            broker.bootstrap, prefix, tmp_path / "k.db", expected=replayed
+        )
+        assert fed_from_kafka == replayed
+        assert any(u["name"] == "Methanol 149" for u in replayed)
     finally:
         link.shutdown()
         broker.stop()
+
+
+async def directory_replayed(store: EventSourcingStore, path: Path) -> list[dict[str, Any]]:
+    """The directory as a from-scratch replay of the event store builds it."""
+    read_models = await open_read_models(ReadModelLocation(sqlite_path=path))
+    try:
+        await read_models.create(directory.PROJECTION)
+        await catch_up(read_models, directory.PROJECTION, EventLog(store.application))
+        return await directory.list_units(read_models)
+    finally:
+        await read_models.close()
+
+
+async def directory_via_kafka(
+    bootstrap: str, prefix: str, path: Path, expected: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The directory a projection consumer builds from what the relay published (waiting up
+    to 30 s for it to reach `expected`)."""
+    read_models = await open_read_models(ReadModelLocation(sqlite_path=path))
+    await read_models.create(directory.PROJECTION)
+    consumer = ProjectionConsumer(
+        directory.PROJECTION, read_models, bootstrap=bootstrap, topic_prefix=prefix
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        current: list[dict[str, Any]] = []
+        for _ in range(300):
+            current = await directory.list_units(read_models)
+            if current == expected:
+                break
+            await asyncio.sleep(0.1)
+        return current
+    finally:
+        stop.set()
+        await task
+        await read_models.close()
 
 
 def relay_process(
