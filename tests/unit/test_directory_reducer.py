@@ -9,14 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marketplace.aggregates.base import DomainError
-from marketplace.aggregates.organisation import ORGANISATION_ID, Level, Organisation
+from marketplace.aggregates.organisation import ORGANISATION_ID, Organisation
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.mapping import to_cloud_event
 from marketplace.projections import directory
 from marketplace.projections.changes import Upsert
 from marketplace.projections.memory import fold, table_rows
-from tests.unit.org_fixtures import ACTOR, T0, at
+from tests.unit.org_fixtures import ACTOR, T0, chart_command, run_chart_command
 
 WHEN = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 BY = {"unit_id": "HQ", "token_id": "tok_1"}
@@ -79,39 +78,13 @@ def test_events_of_other_kinds_change_no_row() -> None:
 
 # ----- the directory always equals the write model's chart ----------------------------------
 
-IDS = ["G", "A", "B", "C", "D"]
-command = st.one_of(
-    st.tuples(
-        st.just("register"),
-        st.sampled_from(IDS),
-        st.sampled_from(list(Level)),
-        st.none() | st.sampled_from(IDS),
-    ),
-    st.tuples(st.just("move"), st.sampled_from(IDS), st.sampled_from(IDS)),
-    st.tuples(st.just("rename"), st.sampled_from(IDS), st.sampled_from(["x", "y"])),
-    st.tuples(st.just("sector"), st.sampled_from(IDS), st.sampled_from(["power", "heat"])),
-    st.tuples(st.just("active"), st.sampled_from(IDS), st.booleans()),
-)
-
-
-def run(org: Organisation, n: int, cmd: tuple[Any, ...]) -> None:
-    kind, unit_id, arg = cmd[0], cmd[1], cmd[2]
-    try:
-        if kind == "register":
-            org.register_unit(unit_id, unit_id, arg, cmd[3], None, actor=ACTOR, timestamp=at(n))
-        else:
-            field = {"move": "parent_id", "rename": "name", "sector": "sector"}.get(kind, kind)
-            org.update_unit(unit_id, ACTOR, at(n), **{field: arg})
-    except DomainError:
-        pass
-
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(command, max_size=30))
+@given(st.lists(chart_command, max_size=30))
 def test_the_directory_is_the_chart_after_any_commands(cmds: list[Any]) -> None:
     org = Organisation(id=ORGANISATION_ID, actor=ACTOR, timestamp=T0)
     for n, cmd in enumerate(cmds):
-        run(org, n, cmd)
+        run_chart_command(org, n, cmd)
     public = [to_cloud_event(e, i) for i, e in enumerate(org.collect_events(), 1)]
     changes = [c for e in public if e is not None for c in directory.apply(e)]
     rows = {r["id"]: r for r in table_rows(fold(changes), "directory_units")}
