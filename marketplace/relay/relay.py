@@ -14,7 +14,7 @@ from marketplace.events.contract import EVENT_TYPES, TOPICS
 from marketplace.events.mapping import PUBLIC_TYPE_OF, envelope_bytes, envelope_of
 from marketplace.log import get_logger
 from marketplace.relay.position import PositionStore
-from marketplace.relay.publisher import KafkaPublisher, Outgoing
+from marketplace.relay.publisher import KafkaPublisher, Outgoing, TopicSetupError
 
 log = get_logger(__name__)
 
@@ -89,6 +89,10 @@ class Relay:
                     self._config.replication_factor,
                 )
                 return True
+            except TopicSetupError as exc:
+                await self._publisher.stop()
+                log.error("topic_setup_refused", error=str(exc))
+                raise
             except (KafkaError, OSError) as exc:
                 await self._publisher.stop()
                 log.warning("broker_unavailable", error=repr(exc), retry_in=backoff)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 
 from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.bootstrap import store_location
 from marketplace.relay.position import open_positions
-from marketplace.relay.publisher import KafkaPublisher
+from marketplace.relay.publisher import KafkaPublisher, TopicSetupError
 from marketplace.relay.relay import Relay, RelayConfig
 from marketplace.settings import Settings
 
@@ -57,4 +58,8 @@ def main(settings: Settings) -> None:
             loop.add_signal_handler(sig, stop.set)
         await run_relay(settings, stop)
 
-    asyncio.run(_main())
+    try:
+        asyncio.run(_main())
+    except TopicSetupError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        raise SystemExit(1) from exc
