@@ -55,7 +55,7 @@ async def relay_rate(store: EventSourcingStore, bootstrap: str, prefix: str, bat
     await relay._publisher.stop()
     started = time.perf_counter()
     task = asyncio.create_task(relay.run(stop))
-    while relay.position < head:  # noqa: ASYNC110 - polling a counter, not waiting on an event
+    while relay.position < head:
         await asyncio.sleep(0.005)
     elapsed = time.perf_counter() - started
     stop.set()
