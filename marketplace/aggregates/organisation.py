@@ -95,6 +95,21 @@ class Organisation(MarketAggregate):
         above_b = set(self.ancestors(b))
         return next((u for u in self.ancestors(a) if u in above_b), None)
 
+    def platform_of(self, unit_id: str) -> str | None:
+        """The sector platform a unit belongs to (itself for a platform; None for the group)."""
+        for candidate in [unit_id, *self.ancestors(unit_id)]:
+            if self.units[candidate].level is Level.PLATFORM:
+                return candidate
+        return None
+
+    def context_of(self, unit_id: str, role: str) -> dict[str, str]:
+        """What projections need to know of a party, as it is now (events carry it)."""
+        return {
+            f"{role}_unit_id": unit_id,
+            f"{role}_platform_id": self.platform_of(unit_id) or "",
+            f"{role}_sector": self.get(unit_id).sector,
+        }
+
     def children(self, unit_id: str) -> list[Unit]:
         return [u for u in self.units.values() if u.parent_id == unit_id]
 

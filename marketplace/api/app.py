@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, Response
 
 from marketplace import __version__
 from marketplace.api.errors import install_error_handlers
-from marketplace.api.routes import catalog, health, projections, tokens, units
+from marketplace.api.routes import catalog, health, needs, projections, tokens, units
 from marketplace.bootstrap import build_projection_runtime
 from marketplace.handlers.ports import Services
 from marketplace.log import get_logger
@@ -42,7 +42,14 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.state.services = services
     app.state.projections = runtime
     install_error_handlers(app)
-    for router in (health.router, units.router, tokens.router, catalog.router, projections.router):
+    for router in (
+        health.router,
+        units.router,
+        tokens.router,
+        catalog.router,
+        needs.router,
+        projections.router,
+    ):
         app.include_router(router)
 
     @app.middleware("http")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from importlib import resources
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor
+from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.organisation import Level
-from marketplace.handlers import catalog
+from marketplace.handlers import catalog, needs
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_csv import parse_entries
 from marketplace.handlers.ports import Services
@@ -59,6 +61,81 @@ def seed_catalog(svc: Services, hq: Principal) -> str:
     return version.id
 
 
+DEMO_NEEDS = [
+    # (demand unit, title, category, subcategory, item, quantity, uom, budget, offers)
+    (
+        "COAL-01",
+        "Process steam for methanol synthesis, Q1",
+        "product",
+        "heat",
+        "STEAM-LP",
+        "1200",
+        "t",
+        "230000.00",
+        [("HEAT-02", "184.00"), ("PWR-01", "179.50")],
+    ),
+    (
+        "HEAT-01",
+        "Boiler feed pump seal kits for the winter season",
+        "resource",
+        "tangible/spare_parts",
+        "PUMP-SEAL-KIT",
+        "40",
+        "pc",
+        "28000.00",
+        [("SVC-03", "640.00")],
+    ),
+    (
+        "PWR-02",
+        "Safety certification for new operators",
+        "service",
+        "education_training",
+        "SAFETY-CERT",
+        "25",
+        "person",
+        "32000.00",
+        [],
+    ),
+]
+
+
+def seed_needs(svc: Services) -> None:
+    """A few open needs, some with offers, so a newcomer sees the flow at once."""
+    now = svc.clock()
+    for demand, title, category, sub, item, qty, uom, budget, offers in DEMO_NEEDS:
+        operator = Principal("demo", demand, frozenset({Role.UNIT_OPERATOR}))
+        need = needs.post_need(
+            svc,
+            operator,
+            NeedSpec(
+                demand,
+                title,
+                category,
+                sub,
+                item,
+                Decimal(qty),
+                uom,
+                (now + timedelta(days=30)).date(),
+                Decimal(budget),
+                "regular",
+                "direct",
+            ),
+        )
+        for supplier, price in offers:
+            needs.submit_offer(
+                svc,
+                Principal("demo", supplier, frozenset({Role.UNIT_OPERATOR})),
+                need.id,
+                supplier,
+                needs.OfferTerms(
+                    Decimal(price),
+                    Decimal(qty),
+                    (now + timedelta(days=20)).date(),
+                    now + timedelta(days=14),
+                ),
+            )
+
+
 def seed_demo(svc: Services) -> list[IssuedToken]:
     """Create the demo group, its published catalog and a token for every role; call on an
     empty store only."""
@@ -78,4 +155,5 @@ def seed_demo(svc: Services) -> list[IssuedToken]:
         elif entry.level is Level.ENTERPRISE:
             wanted.append(IssueToken(entry.id, [Role.UNIT_OPERATOR], f"demo {entry.id} operator"))
     seed_catalog(svc, Principal("demo", group.id, frozenset({Role.HQ_ADMIN})))
+    seed_needs(svc)
     return [issue_token_as(svc, actor, cmd) for cmd in wanted]

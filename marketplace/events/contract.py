@@ -143,6 +143,186 @@ class CatalogVersionSupersededV1(Payload):
     actor: ActorV1
 
 
+class NeedSpecV1(Payload):
+    demand_unit_id: str
+    title: str
+    category: str
+    subcategory: str
+    item_code: str
+    quantity: str = Field(description="Decimal string.")
+    uom: str
+    required_by: date
+    budget_amount: str = Field(description="CNY, decimal string.")
+    business_type: str = Field(description="regular or special_task")
+    sourcing: str = Field(description="direct or tender")
+    directive_id: str | None = None
+
+
+class MatchV1(Payload):
+    entry_id: str
+    supplier_unit_id: str
+    item_code: str
+    reference_price: str | None
+
+
+class NeedPostedV1(Payload):
+    """A unit posted a need; `matches` are the catalog suppliers in force at that moment."""
+
+    spec: NeedSpecV1
+    context: dict[str, str] = Field(description="The demand unit's platform and sector then.")
+    catalog_version_id: str | None
+    matches: list[MatchV1]
+    actor: ActorV1
+
+
+class NeedOfferReceivedV1(Payload):
+    """An offer arrived on the need (its terms are on `marketplace.offers`)."""
+
+    offer_id: str
+    supplier_unit_id: str
+    matched: bool = Field(description="Whether the supplier was one of the need's matches.")
+    actor: ActorV1
+
+
+class NeedOfferWithdrawnV1(Payload):
+    """An offer on the need was withdrawn by its supplier."""
+
+    offer_id: str
+    supplier_unit_id: str
+    matched: bool
+    actor: ActorV1
+
+
+class NeedAwardedV1(Payload):
+    """The demand unit awarded the need to an offer; a contract was created."""
+
+    offer_id: str
+    supplier_unit_id: str
+    contract_id: str
+    amount: str
+    matched_supplier_unit_ids: list[str]
+    actor: ActorV1
+
+
+class ExternalSourcingRequestedV1(Payload):
+    """The demand unit asked to buy outside the group on one of the four grounds."""
+
+    request_id: str
+    ground: str
+    justification: str
+    quantity: str | None = Field(description="Ground 2: the part that may go outside.")
+    actor: ActorV1
+
+
+class ExternalSourcingApprovedV1(Payload):
+    """The superior unit approved buying outside the group."""
+
+    request_id: str
+    approver_unit_id: str
+    actor: ActorV1
+
+
+class ExternalSourcingRejectedV1(Payload):
+    """The superior unit refused buying outside the group."""
+
+    request_id: str
+    reason: str
+    approver_unit_id: str
+    actor: ActorV1
+
+
+class NeedClosedExternalV1(Payload):
+    """(Part of) the need was bought outside the group; what remains stays open."""
+
+    request_id: str | None
+    ground: str | None
+    quantity: str
+    remaining_quantity: str
+    external_supplier: str | None
+    matched_supplier_unit_ids: list[str]
+    actor: ActorV1
+
+
+class NeedCancelledV1(Payload):
+    """The demand unit cancelled the need."""
+
+    reason: str
+    matched_supplier_unit_ids: list[str]
+    actor: ActorV1
+
+
+class OfferSubmittedV1(Payload):
+    """A supplier offered on a need."""
+
+    need_id: str
+    demand_unit_id: str
+    supplier_unit_id: str
+    unit_price: str
+    quantity: str
+    delivery_date: date
+    valid_until: datetime
+    actor: ActorV1
+
+
+class OfferRevisedV1(Payload):
+    """The supplier revised its open offer."""
+
+    unit_price: str
+    quantity: str
+    delivery_date: date
+    valid_until: datetime
+    actor: ActorV1
+
+
+class OfferWithdrawnV1(Payload):
+    """The supplier withdrew its offer."""
+
+    actor: ActorV1
+
+
+class OfferAwardedV1(Payload):
+    """The offer won its need."""
+
+    contract_id: str
+    actor: ActorV1
+
+
+class OfferNotAwardedV1(Payload):
+    """Another offer won the need."""
+
+    awarded_offer_id: str
+    actor: ActorV1
+
+
+class ContractCreatedV1(Payload):
+    """An award created a contract between two group units."""
+
+    need_id: str
+    offer_id: str
+    demand_unit_id: str
+    supply_unit_id: str
+    business_type: str
+    item_code: str
+    quantity: str
+    unit_price: str
+    amount: str
+    status: str
+    parties: dict[str, str] = Field(description="Both units' platforms and sectors then.")
+    actor: ActorV1
+
+
+class DirectiveApprovedV1(Payload):
+    """A superior approved a special task between two units."""
+
+    demand_unit_id: str
+    supply_unit_id: str
+    item_code: str
+    quantity: str
+    rationale: str
+    approver_unit_id: str
+    actor: ActorV1
+
+
 @dataclass(frozen=True)
 class EventType:
     """A public event type: its CloudEvents `type` (`name`), its topic and its payload model."""
@@ -154,6 +334,10 @@ class EventType:
 
 UNITS_TOPIC = "marketplace.units"
 CATALOG_TOPIC = "marketplace.catalog"
+NEEDS_TOPIC = "marketplace.needs"
+OFFERS_TOPIC = "marketplace.offers"
+CONTRACTS_TOPIC = "marketplace.contracts"
+DIRECTIVES_TOPIC = "marketplace.directives"
 
 # Every public type, keyed by its CloudEvents `type`.
 EVENT_TYPES: dict[str, EventType] = {
@@ -183,6 +367,34 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType(
             "marketplace.catalog_version.superseded.v1", CATALOG_TOPIC, CatalogVersionSupersededV1
         ),
+        EventType("marketplace.need.posted.v1", NEEDS_TOPIC, NeedPostedV1),
+        EventType("marketplace.need.offer_received.v1", NEEDS_TOPIC, NeedOfferReceivedV1),
+        EventType("marketplace.need.offer_withdrawn.v1", NEEDS_TOPIC, NeedOfferWithdrawnV1),
+        EventType("marketplace.need.awarded.v1", NEEDS_TOPIC, NeedAwardedV1),
+        EventType(
+            "marketplace.need.external_sourcing_requested.v1",
+            NEEDS_TOPIC,
+            ExternalSourcingRequestedV1,
+        ),
+        EventType(
+            "marketplace.need.external_sourcing_approved.v1",
+            NEEDS_TOPIC,
+            ExternalSourcingApprovedV1,
+        ),
+        EventType(
+            "marketplace.need.external_sourcing_rejected.v1",
+            NEEDS_TOPIC,
+            ExternalSourcingRejectedV1,
+        ),
+        EventType("marketplace.need.closed_external.v1", NEEDS_TOPIC, NeedClosedExternalV1),
+        EventType("marketplace.need.cancelled.v1", NEEDS_TOPIC, NeedCancelledV1),
+        EventType("marketplace.offer.submitted.v1", OFFERS_TOPIC, OfferSubmittedV1),
+        EventType("marketplace.offer.revised.v1", OFFERS_TOPIC, OfferRevisedV1),
+        EventType("marketplace.offer.withdrawn.v1", OFFERS_TOPIC, OfferWithdrawnV1),
+        EventType("marketplace.offer.awarded.v1", OFFERS_TOPIC, OfferAwardedV1),
+        EventType("marketplace.offer.not_awarded.v1", OFFERS_TOPIC, OfferNotAwardedV1),
+        EventType("marketplace.contract.created.v1", CONTRACTS_TOPIC, ContractCreatedV1),
+        EventType("marketplace.directive.approved.v1", DIRECTIVES_TOPIC, DirectiveApprovedV1),
     ]
 }
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import asdict, is_dataclass
-from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+
+import orjson
 
 from marketplace.events.contract import EVENT_TYPES, EventType
 from marketplace.events.envelope import SCHEMA_URN, CloudEvent, event_id
@@ -27,6 +26,22 @@ PUBLIC_TYPE_OF: dict[str, str] = {
     "CatalogVersion.EntryRejected": "marketplace.catalog_version.entry_rejected.v1",
     "CatalogVersion.Published": "marketplace.catalog_version.published.v1",
     "CatalogVersion.Superseded": "marketplace.catalog_version.superseded.v1",
+    "Need.Posted": "marketplace.need.posted.v1",
+    "Need.OfferReceived": "marketplace.need.offer_received.v1",
+    "Need.OfferWithdrawn": "marketplace.need.offer_withdrawn.v1",
+    "Need.Awarded": "marketplace.need.awarded.v1",
+    "Need.ExternalSourcingRequested": "marketplace.need.external_sourcing_requested.v1",
+    "Need.ExternalSourcingApproved": "marketplace.need.external_sourcing_approved.v1",
+    "Need.ExternalSourcingRejected": "marketplace.need.external_sourcing_rejected.v1",
+    "Need.ClosedExternal": "marketplace.need.closed_external.v1",
+    "Need.Cancelled": "marketplace.need.cancelled.v1",
+    "Offer.Submitted": "marketplace.offer.submitted.v1",
+    "Offer.Revised": "marketplace.offer.revised.v1",
+    "Offer.Withdrawn": "marketplace.offer.withdrawn.v1",
+    "Offer.Awarded": "marketplace.offer.awarded.v1",
+    "Offer.NotAwarded": "marketplace.offer.not_awarded.v1",
+    "Contract.Created": "marketplace.contract.created.v1",
+    "Directive.Approved": "marketplace.directive.approved.v1",
 }
 _FIELDS: dict[str, tuple[str, ...]] = {
     name: tuple(EVENT_TYPES[name].payload.model_fields) for name in PUBLIC_TYPE_OF.values()
@@ -38,21 +53,10 @@ def public_type(domain_event: object) -> EventType | None:
     return EVENT_TYPES[name] if name else None
 
 
-def _plain(value: Any) -> Any:
-    """A JSON value: dataclasses as objects, dates and times as RFC 3339, decimals as text."""
-    if isinstance(value, datetime):
-        return _rfc3339(value)
-    if isinstance(value, date):
-        return value.isoformat()
+def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return asdict(value)
-    return value
-
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def envelope_of(
@@ -73,12 +77,12 @@ def envelope_of(
         "source": "marketplace",
         "type": name,
         "subject": aggregate_id,
-        "time": _rfc3339(attrs["timestamp"]),
+        "time": attrs["timestamp"],
         "datacontenttype": "application/json",
         "dataschema": SCHEMA_URN + name,
         "sequence": sequence,
         "aggregateversion": version,
-        "data": {field: _plain(attrs[field]) for field in _FIELDS[name]},
+        "data": {field: attrs[field] for field in _FIELDS[name]},
     }
 
 
@@ -93,14 +97,16 @@ def to_envelope(domain_event: Any, sequence: int) -> dict[str, Any] | None:
 
 
 def envelope_bytes(envelope: dict[str, Any]) -> bytes:
-    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
+    """The wire form. orjson writes dates, UTC times (with Z) and dataclasses natively."""
+    return orjson.dumps(envelope, default=_json_default, option=orjson.OPT_UTC_Z)
 
 
 def to_cloud_event(domain_event: Any, sequence: int) -> CloudEvent | None:
     """The public form of a stored domain event at global position `sequence`, validated."""
-    envelope = to_envelope(domain_event, sequence)
-    if envelope is None:
+    raw = to_envelope(domain_event, sequence)
+    if raw is None:
         return None
+    envelope = orjson.loads(envelope_bytes(raw))
     kind = EVENT_TYPES[envelope["type"]]
     envelope["data"] = kind.payload.model_validate(envelope["data"]).model_dump(mode="json")
     return CloudEvent.model_validate(envelope)

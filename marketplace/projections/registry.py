@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from marketplace.projections import catalog_search, directory
+from marketplace.projections import catalog_search, directory, inbox
 from marketplace.projections.projection import Projection
 
-PROJECTIONS: tuple[Projection, ...] = (directory.PROJECTION, catalog_search.PROJECTION)
+PROJECTIONS: tuple[Projection, ...] = (
+    directory.PROJECTION,
+    catalog_search.PROJECTION,
+    inbox.PROJECTION,
+)
 
 
 def by_name(name: str) -> Projection:

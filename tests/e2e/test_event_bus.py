@@ -76,3 +76,75 @@ def test_all_in_one_without_a_broker_setting_refuses_to_start(tmp_path: Path) ->
     )
     assert done.returncode == 2
     assert "MARKETPLACE_KAFKA_BOOTSTRAP" in done.stderr
+
+
+def test_needs_and_offers_travel_the_bus_and_feed_the_inbox(tmp_path: Path) -> None:
+    require_broker()
+    prefix = f"e2e{uuid.uuid4().hex[:8]}."
+    env = service_env(
+        tmp_path,
+        "sqlite",
+        None,
+        MARKETPLACE_KAFKA_BOOTSTRAP=BROKER,
+        MARKETPLACE_KAFKA_TOPIC_PREFIX=prefix,
+        MARKETPLACE_RELAY_POLL_INTERVAL="0.05",
+    )
+    server = start_server(env, "--all-in-one", "--demo")
+    try:
+        coal = server.client(server.token("COAL-01", "unit_operator"))
+        heat = server.client(server.token("HEAT-02", "unit_operator"))
+        need = coal.post(
+            "/v1/needs",
+            json={
+                "demand_unit_id": "COAL-01",
+                "title": "Steam",
+                "category": "product",
+                "subcategory": "heat",
+                "item_code": "STEAM-LP",
+                "quantity": "10",
+                "uom": "t",
+                "required_by": "2030-01-01",
+                "budget_amount": "2000.00",
+                "business_type": "regular",
+                "sourcing": "direct",
+            },
+        ).json()
+        seen: list[str] = []
+        for _ in range(150):  # fed from Kafka: eventually consistent
+            seen = [i["need_id"] for i in heat.get("/v1/inbox").json()["items"]]
+            if need["id"] in seen:
+                break
+            time.sleep(0.1)
+        assert need["id"] in seen
+        offered = heat.post(
+            f"/v1/needs/{need['id']}/offers",
+            json={
+                "supplier_unit_id": "HEAT-02",
+                "unit_price": "180.00",
+                "quantity": "10",
+                "delivery_date": "2029-12-01",
+                "valid_until": "2029-12-01T00:00:00Z",
+            },
+        )
+        assert offered.status_code == 201
+        messages = asyncio.run(
+            consume(
+                BROKER,
+                [prefix + "marketplace.needs", prefix + "marketplace.offers"],
+                until_count=(3 + 3) + 3 + 3,  # demo: 3 needs with 3 offers in all; then ours
+            )
+        )
+    finally:
+        server.stop()
+    ours = [
+        json.loads(v)
+        for _, _, _, v in messages
+        if json.loads(v)["subject"] in (need["id"], offered.json()["offer_id"])
+    ]
+    assert [e["type"] for e in ours if e["subject"] == need["id"]] == [
+        "marketplace.need.posted.v1",
+        "marketplace.need.offer_received.v1",
+    ]
+    submitted = next(e for e in ours if e["type"] == "marketplace.offer.submitted.v1")
+    assert submitted["data"]["unit_price"] == "180.00"
+    assert submitted["data"]["need_id"] == need["id"]

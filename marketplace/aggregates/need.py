@@ -1,0 +1,410 @@
+"""A demand unit's need (paper §3.2.2): matched to catalog suppliers when posted, answered by
+offers and awarded, or bought outside the group on an approved ground."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from eventsourcing.domain import event
+
+from marketplace.aggregates.base import Actor, DomainError, MarketAggregate, RecordNotFound
+
+
+class NeedStatus(StrEnum):
+    OPEN = "open"
+    TENDERING = "tendering"
+    AWARDED = "awarded"
+    CLOSED_EXTERNAL = "closed_external"
+    CANCELLED = "cancelled"
+
+
+class Ground(StrEnum):
+    """The four grounds on which a catalog item may be bought outside the group (§3.2.2③)."""
+
+    NOT_AVAILABLE_INTERNALLY = "not_available_internally"
+    INSUFFICIENT_FOR_URGENT_NEED = "insufficient_for_urgent_need"
+    BEYOND_INTERNAL_CAPABILITY = "beyond_internal_capability"
+    HIGH_RISK_OR_SPECIAL_EQUIPMENT = "high_risk_or_special_equipment"
+
+
+@dataclass(frozen=True)
+class Match:
+    """A catalog supplier of the item in the version in force when the need was posted."""
+
+    entry_id: str
+    supplier_unit_id: str
+    item_code: str
+    reference_price: str | None
+
+
+@dataclass(frozen=True)
+class NeedSpec:
+    """What the demand unit asks for."""
+
+    demand_unit_id: str
+    title: str
+    category: str
+    subcategory: str
+    item_code: str
+    quantity: Decimal
+    uom: str
+    required_by: date
+    budget_amount: Decimal
+    business_type: str
+    sourcing: str
+    directive_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ExternalRequest:
+    request_id: str
+    ground: Ground
+    justification: str
+    quantity: Decimal | None
+    status: str = "requested"
+    reason: str | None = None
+
+
+def external_request_id(need_id: str, n: int) -> str:
+    """Request ids name their need, so a decision finds it without an index."""
+    return f"{need_id}-x{n}"
+
+
+def need_of_request(request_id: str) -> str:
+    return request_id.rpartition("-x")[0]
+
+
+class Need(MarketAggregate):
+    @classmethod
+    def post(
+        cls,
+        need_id: str,
+        spec: NeedSpec,
+        context: dict[str, str],
+        catalog_version_id: str | None,
+        matches: list[Match],
+        actor: Actor,
+        timestamp: datetime,
+    ) -> Need:
+        """`context`: the demand unit's platform and sector as they are now (for projections)."""
+        if spec.quantity <= 0:
+            raise DomainError("invalid_quantity", "The quantity must be positive.")
+        eligible = [m for m in matches if m.supplier_unit_id != spec.demand_unit_id]
+        return cls(
+            id=need_id,
+            spec={
+                **vars(spec),
+                "quantity": str(spec.quantity),
+                "budget_amount": str(spec.budget_amount),
+            },
+            context=context,
+            catalog_version_id=catalog_version_id,
+            matches=[vars(m) for m in eligible],
+            actor=actor,
+            timestamp=timestamp,
+        )
+
+    @event("Posted")
+    def __init__(
+        self,
+        id: str,
+        spec: dict[str, Any],
+        context: dict[str, str],
+        catalog_version_id: str | None,
+        matches: list[dict[str, Any]],
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        self.spec = NeedSpec(
+            **{
+                **spec,
+                "quantity": Decimal(spec["quantity"]),
+                "budget_amount": Decimal(spec["budget_amount"]),
+            }
+        )
+        self.context = context
+        self.catalog_version_id = catalog_version_id
+        self.matches = [Match(**m) for m in matches]
+        self.posted_at = timestamp
+        self.status = NeedStatus.OPEN
+        self.offers: dict[str, str] = {}  # every offer id → supplier unit, in arrival order
+        self.withdrawn: set[str] = set()
+        self.open_quantity = self.spec.quantity
+        self.requests: dict[str, ExternalRequest] = {}
+        self.external_purchases: list[dict[str, Any]] = []
+        self.contract_id: str | None = None
+        self.awarded_offer_id: str | None = None
+
+    # ----- queries -------------------------------------------------------------------------
+
+    @property
+    def demand_unit_id(self) -> str:
+        return self.spec.demand_unit_id
+
+    @property
+    def matched_supplier_ids(self) -> list[str]:
+        return sorted({m.supplier_unit_id for m in self.matches})
+
+    def request(self, request_id: str) -> ExternalRequest:
+        try:
+            return self.requests[request_id]
+        except KeyError:
+            raise RecordNotFound(
+                "not_found",
+                f"External-sourcing request {request_id!r} does not exist.",
+                {"request_id": request_id},
+            ) from None
+
+    # ----- commands ------------------------------------------------------------------------
+
+    def check_open(self) -> None:
+        if self.status is not NeedStatus.OPEN:
+            raise DomainError(
+                "need_not_open",
+                f"Need {self.id!r} is {self.status.value}.",
+                {"need_id": self.id, "status": self.status.value},
+            )
+
+    def record_offer(
+        self, offer_id: str, supplier_unit_id: str, actor: Actor, timestamp: datetime
+    ) -> None:
+        self.check_open()
+        for existing, supplier in self.offers.items():
+            if supplier == supplier_unit_id and existing not in self.withdrawn:
+                raise DomainError(
+                    "offer_exists",
+                    f"{supplier_unit_id!r} already has open offer {existing!r} on this need; "
+                    "revise it instead.",
+                    {"offer_id": existing},
+                )
+        matched = supplier_unit_id in self.matched_supplier_ids
+        self._offer_received(offer_id, supplier_unit_id, matched, actor, timestamp)
+
+    def record_withdrawal(self, offer_id: str, actor: Actor, timestamp: datetime) -> None:
+        supplier = self.offers.get(offer_id, "")
+        matched = supplier in self.matched_supplier_ids
+        self._offer_withdrawn(offer_id, supplier, matched, actor, timestamp)
+
+    def award(
+        self,
+        offer_id: str,
+        supplier_unit_id: str,
+        contract_id: str,
+        amount: Decimal,
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        if self.status is NeedStatus.AWARDED:
+            raise DomainError(
+                "already_awarded",
+                f"Need {self.id!r} was awarded already.",
+                {"contract_id": self.contract_id},
+            )
+        self.check_open()
+        if offer_id not in self.offers:
+            raise DomainError(
+                "offer_not_available",
+                f"Offer {offer_id!r} is not on this need.",
+                {"offer_id": offer_id},
+            )
+        self._awarded(
+            offer_id,
+            supplier_unit_id,
+            contract_id,
+            str(amount),
+            self.matched_supplier_ids,
+            actor,
+            timestamp,
+        )
+
+    def request_external(
+        self,
+        request_id: str,
+        ground: Ground,
+        justification: str,
+        quantity: Decimal | None,
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        self.check_open()
+        if ground is Ground.INSUFFICIENT_FOR_URGENT_NEED:
+            if quantity is None or not 0 < quantity < self.open_quantity:
+                raise DomainError(
+                    "external_quantity_required",
+                    "Ground 2 lets only the part the internal market cannot supply go outside: "
+                    f"state a quantity above 0 and below the open {self.open_quantity}.",
+                    {"open_quantity": str(self.open_quantity)},
+                )
+        else:
+            quantity = None  # the other grounds cover the whole open quantity
+        self._external_requested(
+            request_id,
+            ground.value,
+            justification,
+            None if quantity is None else str(quantity),
+            actor,
+            timestamp,
+        )
+
+    def decide_external(
+        self,
+        request_id: str,
+        approve: bool,
+        reason: str | None,
+        approver_unit_id: str,
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        request = self.request(request_id)
+        if request.status != "requested":
+            raise DomainError(
+                "request_already_decided", f"Request {request_id!r} is already {request.status}."
+            )
+        if approve:
+            self._external_approved(request_id, approver_unit_id, actor, timestamp)
+        else:
+            self._external_rejected(request_id, reason or "", approver_unit_id, actor, timestamp)
+
+    def close_external(
+        self, external_supplier: str | None, actor: Actor, timestamp: datetime
+    ) -> None:
+        """Buy outside the group: free for an uncatalogued item, else on an approved ground."""
+        self.check_open()
+        approved = [r for r in self.requests.values() if r.status == "approved"]
+        if self.matches and not approved:
+            raise DomainError(
+                "external_sourcing_not_approved",
+                "This item has catalog suppliers: buying it outside needs an approved "
+                "external-sourcing request.",
+                {"matched_supplier_unit_ids": self.matched_supplier_ids},
+            )
+        request = approved[-1] if approved else None
+        quantity = request.quantity if request and request.quantity else self.open_quantity
+        remaining = self.open_quantity - quantity
+        self._closed_external(
+            request.request_id if request else None,
+            request.ground.value if request else None,
+            str(quantity),
+            str(remaining),
+            external_supplier,
+            self.matched_supplier_ids,
+            actor,
+            timestamp,
+        )
+
+    def cancel(self, reason: str, actor: Actor, timestamp: datetime) -> None:
+        self.check_open()
+        self._cancelled(reason, self.matched_supplier_ids, actor, timestamp)
+
+    # ----- events --------------------------------------------------------------------------
+
+    @event("OfferReceived")
+    def _offer_received(
+        self,
+        offer_id: str,
+        supplier_unit_id: str,
+        matched: bool,
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        self.offers[offer_id] = supplier_unit_id
+
+    @event("OfferWithdrawn")
+    def _offer_withdrawn(
+        self,
+        offer_id: str,
+        supplier_unit_id: str,
+        matched: bool,
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        self.withdrawn.add(offer_id)
+
+    @event("Awarded")
+    def _awarded(
+        self,
+        offer_id: str,
+        supplier_unit_id: str,
+        contract_id: str,
+        amount: str,
+        matched_supplier_unit_ids: list[str],
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        self.status = NeedStatus.AWARDED
+        self.contract_id = contract_id
+        self.awarded_offer_id = offer_id
+
+    @event("ExternalSourcingRequested")
+    def _external_requested(
+        self,
+        request_id: str,
+        ground: str,
+        justification: str,
+        quantity: str | None,
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        self.requests[request_id] = ExternalRequest(
+            request_id,
+            Ground(ground),
+            justification,
+            None if quantity is None else Decimal(quantity),
+        )
+
+    @event("ExternalSourcingApproved")
+    def _external_approved(
+        self, request_id: str, approver_unit_id: str, actor: Actor, timestamp: datetime
+    ) -> None:
+        r = self.requests[request_id]
+        self.requests[request_id] = ExternalRequest(
+            r.request_id, r.ground, r.justification, r.quantity, "approved"
+        )
+
+    @event("ExternalSourcingRejected")
+    def _external_rejected(
+        self, request_id: str, reason: str, approver_unit_id: str, actor: Actor, timestamp: datetime
+    ) -> None:
+        r = self.requests[request_id]
+        self.requests[request_id] = ExternalRequest(
+            r.request_id, r.ground, r.justification, r.quantity, "rejected", reason
+        )
+
+    @event("ClosedExternal")
+    def _closed_external(
+        self,
+        request_id: str | None,
+        ground: str | None,
+        quantity: str,
+        remaining_quantity: str,
+        external_supplier: str | None,
+        matched_supplier_unit_ids: list[str],
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        self.external_purchases.append(
+            {
+                "request_id": request_id,
+                "ground": ground,
+                "quantity": quantity,
+                "supplier": external_supplier,
+            }
+        )
+        self.open_quantity = Decimal(remaining_quantity)
+        if self.open_quantity <= 0:
+            self.status = NeedStatus.CLOSED_EXTERNAL
+        if request_id:  # an approval is used once
+            r = self.requests[request_id]
+            self.requests[request_id] = ExternalRequest(
+                r.request_id, r.ground, r.justification, r.quantity, "used"
+            )
+
+    @event("Cancelled")
+    def _cancelled(
+        self, reason: str, matched_supplier_unit_ids: list[str], actor: Actor, timestamp: datetime
+    ) -> None:
+        self.status = NeedStatus.CANCELLED

@@ -1,0 +1,235 @@
+"""Request and response bodies of needs, offers, external sourcing, contracts and directives."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from marketplace.aggregates.contract import Contract
+from marketplace.aggregates.need import Ground, Need
+from marketplace.aggregates.offer import Offer
+from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
+from marketplace.api.schemas import Strict
+from marketplace.handlers.catalog_entry import Category
+from marketplace.handlers.unit_import import UNIT_ID_PATTERN
+
+Quantity = Field(gt=0, max_digits=18, decimal_places=4, examples=["1200"])
+Money = Field(ge=0, max_digits=17, decimal_places=2, examples=["185000.00"])
+
+
+def money(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.01'))}"
+
+
+def number(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+class NeedIn(Strict):
+    demand_unit_id: str = Field(pattern=UNIT_ID_PATTERN, examples=["HEAT-01"])
+    title: str = Field(min_length=1, max_length=300)
+    category: Category
+    subcategory: str = Field(min_length=1, max_length=64)
+    item_code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$", examples=["STEAM-LP"])
+    quantity: Decimal = Quantity
+    uom: str = Field(min_length=1, max_length=32)
+    required_by: date
+    budget_amount: Decimal = Money
+    business_type: Literal["regular", "special_task"]
+    directive_id: str | None = None
+    sourcing: Literal["direct", "tender"]
+
+    @model_validator(mode="after")
+    def subcategory_of_category(self) -> NeedIn:
+        if not is_known(self.category, self.subcategory):
+            allowed = ", ".join(allowed_subcategories(self.category))
+            raise ValueError(
+                f"unknown subcategory {self.subcategory!r} for {self.category}; allowed: {allowed}"
+            )
+        return self
+
+
+class OfferIn(Strict):
+    supplier_unit_id: str = Field(pattern=UNIT_ID_PATTERN)
+    unit_price: Decimal = Field(gt=0, max_digits=17, decimal_places=2, examples=["182.00"])
+    quantity: Decimal = Quantity
+    delivery_date: date
+    valid_until: AwareDatetime
+
+
+class OfferRevisionIn(Strict):
+    unit_price: Decimal = Field(gt=0, max_digits=17, decimal_places=2)
+    quantity: Decimal = Quantity
+    delivery_date: date
+    valid_until: AwareDatetime
+
+
+class AwardIn(Strict):
+    offer_id: str = Field(min_length=1, max_length=100)
+
+
+class ExternalSourcingIn(Strict):
+    ground: Ground
+    justification: str = Field(min_length=1, max_length=2000)
+    quantity: Decimal | None = Field(default=None, gt=0, max_digits=18, decimal_places=4)
+
+
+class ReasonIn(Strict):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class CloseExternalIn(Strict):
+    external_supplier: str | None = Field(default=None, max_length=300)
+
+
+class DirectiveIn(Strict):
+    demand_unit_id: str = Field(pattern=UNIT_ID_PATTERN)
+    supply_unit_id: str = Field(pattern=UNIT_ID_PATTERN)
+    item_code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$")
+    quantity: Decimal = Quantity
+    rationale: str = Field(min_length=1, max_length=2000)
+
+
+class OfferOut(BaseModel):
+    offer_id: str
+    need_id: str
+    supplier_unit_id: str
+    unit_price: str
+    quantity: str
+    delivery_date: date
+    valid_until: datetime
+    status: str
+
+    @classmethod
+    def of(cls, offer: Offer, now: datetime) -> OfferOut:
+        return cls(
+            offer_id=offer.id,
+            need_id=offer.need_id,
+            supplier_unit_id=offer.supplier_unit_id,
+            unit_price=money(offer.unit_price),
+            quantity=number(offer.quantity),
+            delivery_date=offer.delivery_date,
+            valid_until=offer.valid_until,
+            status=offer.status_at(now).value,
+        )
+
+
+class NeedOut(BaseModel):
+    id: str
+    status: str
+    demand_unit_id: str
+    title: str
+    category: str
+    subcategory: str
+    item_code: str
+    quantity: str
+    open_quantity: str
+    uom: str
+    required_by: date
+    budget_amount: str | None = Field(description="Shown to the demand side only.")
+    business_type: str
+    directive_id: str | None
+    sourcing: str
+    catalog_version_id: str | None
+    matches: list[dict[str, Any]]
+    offers: list[OfferOut]
+    external_sourcing: list[dict[str, Any]]
+    external_purchases: list[dict[str, Any]]
+    contract_id: str | None
+    posted_at: datetime
+
+    @classmethod
+    def of(cls, need: Need, offers: list[Offer], now: datetime, demand_side: bool) -> NeedOut:
+        spec = need.spec
+        return cls(
+            id=need.id,
+            status=need.status.value,
+            demand_unit_id=spec.demand_unit_id,
+            title=spec.title,
+            category=spec.category,
+            subcategory=spec.subcategory,
+            item_code=spec.item_code,
+            quantity=number(spec.quantity),
+            open_quantity=number(need.open_quantity),
+            uom=spec.uom,
+            required_by=spec.required_by,
+            budget_amount=money(spec.budget_amount) if demand_side else None,
+            business_type=spec.business_type,
+            directive_id=spec.directive_id,
+            sourcing=spec.sourcing,
+            catalog_version_id=need.catalog_version_id,
+            matches=[vars(m) for m in need.matches],
+            offers=[OfferOut.of(o, now) for o in offers],
+            external_sourcing=[
+                {
+                    "request_id": r.request_id,
+                    "ground": r.ground.value,
+                    "justification": r.justification,
+                    "quantity": None if r.quantity is None else number(r.quantity),
+                    "status": r.status,
+                    "reason": r.reason,
+                }
+                for r in need.requests.values()
+            ],
+            external_purchases=need.external_purchases,
+            contract_id=need.contract_id,
+            posted_at=need.posted_at,
+        )
+
+
+class ContractOut(BaseModel):
+    id: str
+    need_id: str
+    offer_id: str
+    demand_unit_id: str
+    supply_unit_id: str
+    business_type: str
+    status: str
+    item_code: str
+    quantity: str
+    unit_price: str
+    amount: str
+    delivered_quantity: str
+    delivered_amount: str
+
+    @classmethod
+    def of(cls, c: Contract) -> ContractOut:
+        return cls(
+            id=c.id,
+            need_id=c.need_id,
+            offer_id=c.offer_id,
+            demand_unit_id=c.demand_unit_id,
+            supply_unit_id=c.supply_unit_id,
+            business_type=c.business_type,
+            status=c.status.value,
+            item_code=c.item_code,
+            quantity=number(c.quantity),
+            unit_price=money(c.unit_price),
+            amount=money(c.amount),
+            delivered_quantity=number(c.delivered_quantity),
+            delivered_amount=money(c.delivered_amount),
+        )
+
+
+class InboxItem(BaseModel):
+    need_id: str
+    demand_unit_id: str
+    title: str
+    category: str
+    subcategory: str
+    item_code: str
+    quantity: str
+    uom: str
+    required_by: str
+    business_type: str
+    sourcing: str
+    posted_at: datetime
+    offered: bool
+
+
+class InboxOut(BaseModel):
+    unit_id: str
+    items: list[InboxItem]

@@ -1,0 +1,196 @@
+"""`/v1/needs`, `/v1/offers`, `/v1/inbox`, `/v1/external-sourcing`, `/v1/contracts`,
+`/v1/directives`: the internal market's main path from need to contract."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, status
+
+from marketplace.aggregates.access_token import Role
+from marketplace.aggregates.contract import Contract
+from marketplace.aggregates.need import NeedSpec
+from marketplace.api.deps import PrincipalDep, ServicesDep
+from marketplace.api.need_schemas import (
+    AwardIn,
+    CloseExternalIn,
+    ContractOut,
+    DirectiveIn,
+    ExternalSourcingIn,
+    InboxItem,
+    InboxOut,
+    NeedIn,
+    NeedOut,
+    OfferIn,
+    OfferOut,
+    OfferRevisionIn,
+    ReasonIn,
+    number,
+)
+from marketplace.handlers import external_sourcing, needs
+from marketplace.handlers.auth import Principal, acts_for
+from marketplace.handlers.errors import Forbidden, NotFound
+from marketplace.handlers.ports import Services
+from marketplace.projections import inbox
+from marketplace.projections.runtime import ProjectionRuntime
+
+router = APIRouter(tags=["needs and offers"])
+
+
+def need_view(svc: Services, principal: Principal, need_id: str) -> NeedOut:
+    need, offers = needs.read_need(svc, principal, need_id)
+    demand_side = principal.has(Role.AUDITOR) or acts_for(
+        principal, need.demand_unit_id, needs.chart(svc)
+    )
+    return NeedOut.of(need, offers, svc.clock(), demand_side)
+
+
+@router.post("/v1/needs", status_code=status.HTTP_201_CREATED, response_model=NeedOut)
+def post_need(body: NeedIn, svc: ServicesDep, principal: PrincipalDep) -> NeedOut:
+    """Post a need as the demand unit; it is matched to the catalog suppliers in force."""
+    need = needs.post_need(svc, principal, NeedSpec(**body.model_dump()))
+    return need_view(svc, principal, need.id)
+
+
+@router.get("/v1/needs/{need_id}", response_model=NeedOut)
+def get_need(need_id: str, svc: ServicesDep, principal: PrincipalDep) -> NeedOut:
+    """A need; its offers show to the demand side in full, to a supplier only its own."""
+    return need_view(svc, principal, need_id)
+
+
+@router.post("/v1/needs/{need_id}/offers", status_code=status.HTTP_201_CREATED)
+def submit_offer(
+    need_id: str, body: OfferIn, svc: ServicesDep, principal: PrincipalDep
+) -> dict[str, str]:
+    """Offer on a need, as a supplier unit (one open offer per supplier)."""
+    terms = needs.OfferTerms(body.unit_price, body.quantity, body.delivery_date, body.valid_until)
+    offer = needs.submit_offer(svc, principal, need_id, body.supplier_unit_id, terms)
+    return {"offer_id": offer.id}
+
+
+@router.post("/v1/offers/{offer_id}/revise", response_model=OfferOut)
+def revise_offer(
+    offer_id: str, body: OfferRevisionIn, svc: ServicesDep, principal: PrincipalDep
+) -> OfferOut:
+    """Revise one's own open offer before the award."""
+    terms = needs.OfferTerms(body.unit_price, body.quantity, body.delivery_date, body.valid_until)
+    return OfferOut.of(needs.revise_offer(svc, principal, offer_id, terms), svc.clock())
+
+
+@router.post("/v1/offers/{offer_id}/withdraw", response_model=OfferOut)
+def withdraw_offer(offer_id: str, svc: ServicesDep, principal: PrincipalDep) -> OfferOut:
+    """Withdraw one's own open offer."""
+    return OfferOut.of(needs.withdraw_offer(svc, principal, offer_id), svc.clock())
+
+
+@router.post("/v1/needs/{need_id}/award", status_code=status.HTTP_201_CREATED)
+def award(need_id: str, body: AwardIn, svc: ServicesDep, principal: PrincipalDep) -> dict[str, str]:
+    """Award the need to an offer (the demand unit); creates the contract."""
+    contract = needs.award(svc, principal, need_id, body.offer_id)
+    return {"contract_id": contract.id}
+
+
+@router.post("/v1/needs/{need_id}/cancel", response_model=NeedOut)
+def cancel(need_id: str, body: ReasonIn, svc: ServicesDep, principal: PrincipalDep) -> NeedOut:
+    """Cancel an open need (the demand unit)."""
+    needs.cancel_need(svc, principal, need_id, body.reason)
+    return need_view(svc, principal, need_id)
+
+
+@router.post("/v1/needs/{need_id}/external-sourcing", status_code=status.HTTP_201_CREATED)
+def request_external(
+    need_id: str, body: ExternalSourcingIn, svc: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Ask to buy outside the group on one of the four grounds (the demand unit)."""
+    need, request_id = external_sourcing.request_external(
+        svc, principal, need_id, body.ground, body.justification, body.quantity
+    )
+    request = need.requests[request_id]
+    return {
+        "request_id": request_id,
+        "need_id": need_id,
+        "status": request.status,
+        "ground": request.ground.value,
+        "quantity": None if request.quantity is None else number(request.quantity),
+    }
+
+
+@router.post("/v1/external-sourcing/{request_id}/approve")
+def approve_external(request_id: str, svc: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Approve buying outside (the demand unit's platform admin, or HQ)."""
+    need = external_sourcing.decide_external(svc, principal, request_id, True, None)
+    return {"request_id": request_id, "status": need.requests[request_id].status}
+
+
+@router.post("/v1/external-sourcing/{request_id}/reject")
+def reject_external(
+    request_id: str, body: ReasonIn, svc: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Refuse buying outside, with a reason (the demand unit's platform admin, or HQ)."""
+    need = external_sourcing.decide_external(svc, principal, request_id, False, body.reason)
+    r = need.requests[request_id]
+    return {"request_id": request_id, "status": r.status, "reason": r.reason}
+
+
+@router.post("/v1/needs/{need_id}/close-external", response_model=NeedOut)
+def close_external(
+    need_id: str, svc: ServicesDep, principal: PrincipalDep, body: CloseExternalIn | None = None
+) -> NeedOut:
+    """Record the purchase outside the group (needs an approval when catalog suppliers exist)."""
+    supplier = body.external_supplier if body else None
+    external_sourcing.close_external(svc, principal, need_id, supplier)
+    return need_view(svc, principal, need_id)
+
+
+@router.get("/v1/inbox", response_model=InboxOut)
+async def get_inbox(
+    request: Request,
+    principal: PrincipalDep,
+    unit_id: Annotated[str | None, Query(description="Default: the token's unit.")] = None,
+) -> InboxOut:
+    """Open needs the unit was matched to as a catalog supplier, newest first."""
+    svc: Services = request.app.state.services
+    unit = unit_id or principal.unit_id
+    if unit is None or not acts_for(principal, unit, needs.chart(svc)):
+        raise Forbidden("This token cannot read that unit's inbox.", {"unit_id": unit})
+    runtime: ProjectionRuntime = request.app.state.projections
+    rows = await inbox.open_needs(await runtime.reader(inbox.PROJECTION.name), unit)
+    return InboxOut(unit_id=unit, items=[InboxItem.model_validate(r) for r in rows])
+
+
+@router.get("/v1/contracts/{contract_id}", response_model=ContractOut)
+def get_contract(contract_id: str, svc: ServicesDep, principal: PrincipalDep) -> ContractOut:
+    """A contract, for its parties (and HQ, auditors)."""
+    contract = svc.store.get(contract_id, Contract)
+    if contract is None:
+        raise NotFound(f"Contract {contract_id!r} does not exist.", {"contract_id": contract_id})
+    org = needs.chart(svc)
+    if not (
+        principal.has(Role.AUDITOR)
+        or acts_for(principal, contract.demand_unit_id, org)
+        or acts_for(principal, contract.supply_unit_id, org)
+    ):
+        raise Forbidden("Only the contract's parties read it.")
+    return ContractOut.of(contract)
+
+
+@router.post("/v1/directives", status_code=status.HTTP_201_CREATED)
+def issue_directive(body: DirectiveIn, svc: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Approve a special task (HQ, or a platform admin over both units)."""
+    d = needs.issue_directive(
+        svc,
+        principal,
+        body.demand_unit_id,
+        body.supply_unit_id,
+        body.item_code,
+        body.quantity,
+        body.rationale,
+    )
+    return {
+        "id": d.id,
+        "status": "approved",
+        "demand_unit_id": d.demand_unit_id,
+        "supply_unit_id": d.supply_unit_id,
+        "item_code": d.item_code,
+        "quantity": number(d.quantity),
+    }

@@ -1,0 +1,276 @@
+"""Use cases of needs and offers: post (with matching), offer, revise, withdraw, award."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from marketplace.aggregates.access_token import Role
+from marketplace.aggregates.base import DomainError
+from marketplace.aggregates.catalog import CatalogVersion
+from marketplace.aggregates.catalog_index import CATALOG_INDEX_ID, CatalogIndex
+from marketplace.aggregates.contract import Contract
+from marketplace.aggregates.directive import Directive
+from marketplace.aggregates.need import Match, Need, NeedSpec
+from marketplace.aggregates.offer import Offer
+from marketplace.aggregates.organisation import Organisation
+from marketplace.handlers.auth import Principal, acts_for, require_acts_for, require_role
+from marketplace.handlers.errors import Forbidden, NotFound
+from marketplace.handlers.ports import Services
+from marketplace.handlers.units import load_organisation
+
+
+@dataclass(frozen=True)
+class OfferTerms:
+    unit_price: Decimal
+    quantity: Decimal
+    delivery_date: date
+    valid_until: datetime
+
+
+def chart(svc: Services) -> Organisation:
+    org = load_organisation(svc)
+    if org is None:
+        raise NotFound("The organisation has no units yet.")
+    return org
+
+
+def active_unit(org: Organisation, unit_id: str) -> None:
+    if not org.get(unit_id).active:
+        raise DomainError(
+            "unit_inactive", f"Unit {unit_id!r} is deactivated.", {"unit_id": unit_id}
+        )
+
+
+def load_need(svc: Services, need_id: str) -> Need:
+    need = svc.store.get(need_id, Need)
+    if need is None:
+        raise NotFound(f"Need {need_id!r} does not exist.", {"need_id": need_id})
+    return need
+
+
+def load_offer(svc: Services, offer_id: str) -> Offer:
+    offer = svc.store.get(offer_id, Offer)
+    if offer is None:
+        raise NotFound(f"Offer {offer_id!r} does not exist.", {"offer_id": offer_id})
+    return offer
+
+
+def catalog_matches(
+    svc: Services, item_code: str, demand_unit_id: str
+) -> tuple[str | None, list[Match]]:
+    """The catalog suppliers of the item in the version in force now (never the demand unit)."""
+    index = svc.store.get(CATALOG_INDEX_ID, CatalogIndex)
+    version_id = index.in_force_on(svc.clock().astimezone(svc.zone).date()) if index else None
+    version = svc.store.get(version_id, CatalogVersion) if version_id else None
+    if version is None:
+        return None, []
+    return version.id, [
+        Match(e.entry_id, e.supplier_unit_id, e.item_code, e.reference_price)
+        for e in version.approved_entries()
+        if e.item_code == item_code and e.supplier_unit_id != demand_unit_id
+    ]
+
+
+def post_need(svc: Services, principal: Principal, spec: NeedSpec) -> Need:
+    org = chart(svc)
+    require_acts_for(principal, spec.demand_unit_id, org)
+    active_unit(org, spec.demand_unit_id)
+    if spec.business_type == "special_task":
+        _check_directive(svc, spec)
+    version_id, matches = catalog_matches(svc, spec.item_code, spec.demand_unit_id)
+    need = Need.post(
+        svc.new_id("need"),
+        spec,
+        org.context_of(spec.demand_unit_id, "demand"),
+        version_id,
+        matches,
+        principal.actor,
+        svc.clock(),
+    )
+    svc.store.save(need)
+    return need
+
+
+def _check_directive(svc: Services, spec: NeedSpec) -> None:
+    directive = svc.store.get(spec.directive_id, Directive) if spec.directive_id else None
+    if (
+        directive is None
+        or directive.demand_unit_id != spec.demand_unit_id
+        or directive.item_code != spec.item_code
+    ):
+        raise DomainError(
+            "directive_required",
+            "A special task needs an approved directive for this demand unit and item.",
+            {"directive_id": spec.directive_id},
+        )
+
+
+def submit_offer(
+    svc: Services, principal: Principal, need_id: str, supplier_unit_id: str, terms: OfferTerms
+) -> Offer:
+    org = chart(svc)
+    require_acts_for(principal, supplier_unit_id, org)
+    active_unit(org, supplier_unit_id)
+    offer_id = svc.new_id("off")
+
+    def attempt() -> Offer:
+        need = load_need(svc, need_id)
+        now = svc.clock()
+        offer = Offer.submit(
+            offer_id,
+            need_id,
+            need.demand_unit_id,
+            supplier_unit_id,
+            terms.unit_price,
+            terms.quantity,
+            terms.delivery_date,
+            terms.valid_until,
+            principal.actor,
+            now,
+        )
+        need.record_offer(offer_id, supplier_unit_id, principal.actor, now)
+        svc.store.save(need, offer)
+        return offer
+
+    return svc.retrying(attempt)
+
+
+def revise_offer(svc: Services, principal: Principal, offer_id: str, terms: OfferTerms) -> Offer:
+    def attempt() -> Offer:
+        offer = load_offer(svc, offer_id)
+        require_acts_for(principal, offer.supplier_unit_id, chart(svc))
+        load_need(svc, offer.need_id).check_open()
+        offer.revise(
+            terms.unit_price,
+            terms.quantity,
+            terms.delivery_date,
+            terms.valid_until,
+            principal.actor,
+            svc.clock(),
+        )
+        svc.store.save(offer)
+        return offer
+
+    return svc.retrying(attempt)
+
+
+def withdraw_offer(svc: Services, principal: Principal, offer_id: str) -> Offer:
+    def attempt() -> Offer:
+        offer = load_offer(svc, offer_id)
+        require_acts_for(principal, offer.supplier_unit_id, chart(svc))
+        need = load_need(svc, offer.need_id)
+        now = svc.clock()
+        offer.withdraw(principal.actor, now)
+        need.record_withdrawal(offer_id, principal.actor, now)
+        svc.store.save(need, offer)
+        return offer
+
+    return svc.retrying(attempt)
+
+
+def award(svc: Services, principal: Principal, need_id: str, offer_id: str) -> Contract:
+    """The demand unit picks an offer: a contract is created, the other offers lose."""
+    org = chart(svc)
+    contract_id = svc.new_id("con")
+
+    def attempt() -> Contract:
+        need = load_need(svc, need_id)
+        require_acts_for(principal, need.demand_unit_id, org)
+        offer = load_offer(svc, offer_id)
+        if offer.need_id != need_id:
+            raise DomainError(
+                "offer_not_available",
+                f"Offer {offer_id!r} is not on this need.",
+                {"offer_id": offer_id},
+            )
+        now = svc.clock()
+        amount = (offer.unit_price * offer.quantity).quantize(Decimal("0.01"))
+        need.award(offer_id, offer.supplier_unit_id, contract_id, amount, principal.actor, now)
+        offer.award(contract_id, principal.actor, now)
+        contract = Contract.award(
+            contract_id,
+            need_id,
+            offer_id,
+            need.demand_unit_id,
+            offer.supplier_unit_id,
+            need.spec.business_type,
+            need.spec.item_code,
+            offer.quantity,
+            offer.unit_price,
+            org.context_of(need.demand_unit_id, "demand")
+            | org.context_of(offer.supplier_unit_id, "supply"),
+            principal.actor,
+            now,
+        )
+        losers = [
+            load_offer(svc, other)
+            for other in need.offers
+            if other != offer_id and other not in need.withdrawn
+        ]
+        for loser in losers:
+            loser.decline(offer_id, principal.actor, now)
+        svc.store.save(need, offer, contract, *[o for o in losers if o.pending_events])
+        return contract
+
+    return svc.retrying(attempt)
+
+
+def cancel_need(svc: Services, principal: Principal, need_id: str, reason: str) -> Need:
+    def attempt() -> Need:
+        need = load_need(svc, need_id)
+        require_acts_for(principal, need.demand_unit_id, chart(svc))
+        need.cancel(reason, principal.actor, svc.clock())
+        svc.store.save(need)
+        return need
+
+    return svc.retrying(attempt)
+
+
+def visible_offers(svc: Services, principal: Principal, need: Need) -> list[Offer]:
+    """The demand side (and HQ, auditors) see every offer; a supplier only its own."""
+    org = chart(svc)
+    offers = [load_offer(svc, offer_id) for offer_id in need.offers]
+    if principal.has(Role.AUDITOR) or acts_for(principal, need.demand_unit_id, org):
+        return offers
+    return [o for o in offers if acts_for(principal, o.supplier_unit_id, org)]
+
+
+def read_need(svc: Services, principal: Principal, need_id: str) -> tuple[Need, list[Offer]]:
+    if principal.has(Role.BI_READER) and not principal.has(
+        Role.AUDITOR, Role.HQ_ADMIN, Role.PLATFORM_ADMIN, Role.UNIT_OPERATOR
+    ):
+        raise Forbidden("BI readers read projections and reports only.")
+    need = load_need(svc, need_id)
+    return need, visible_offers(svc, principal, need)
+
+
+def issue_directive(
+    svc: Services,
+    principal: Principal,
+    demand_unit_id: str,
+    supply_unit_id: str,
+    item_code: str,
+    quantity: Decimal,
+    rationale: str,
+) -> Directive:
+    """HQ, or a platform admin whose subtree holds both units, approves a special task."""
+    require_role(principal, Role.HQ_ADMIN, Role.PLATFORM_ADMIN)
+    org = chart(svc)
+    for unit_id in (demand_unit_id, supply_unit_id):
+        org.get(unit_id)
+        require_acts_for(principal, unit_id, org)
+    directive = Directive.approve(
+        svc.new_id("dir"),
+        demand_unit_id,
+        supply_unit_id,
+        item_code,
+        quantity,
+        rationale,
+        principal.unit_id or "",
+        principal.actor,
+        svc.clock(),
+    )
+    svc.store.save(directive)
+    return directive

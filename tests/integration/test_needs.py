@@ -1,0 +1,103 @@
+"""Needs to contracts on both stores: atomic saves, refusals that leave no trace, the inbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from marketplace.aggregates.access_token import Role
+from marketplace.aggregates.base import Actor, DomainError
+from marketplace.aggregates.contract import Contract
+from marketplace.aggregates.need import NeedSpec
+from marketplace.aggregates.offer import Offer, OfferStatus
+from marketplace.demo import organisation_yaml, seed_catalog
+from marketplace.handlers import needs
+from marketplace.handlers.auth import Principal
+from marketplace.handlers.ports import Services
+from marketplace.handlers.unit_import import import_units
+from marketplace.projections import inbox
+from marketplace.projections.catch_up import catch_up
+from marketplace.projections.event_log import EventLog
+from marketplace.projections.location import ReadModelLocation
+from marketplace.projections.location import open_store as open_read_models
+from tests.integration.conftest import HQ_ADMIN
+
+
+def operator(unit: str) -> Principal:
+    return Principal(f"tok_{unit}", unit, frozenset({Role.UNIT_OPERATOR}))
+
+
+@pytest.fixture
+def market(svc: Services) -> Services:
+    svc.clock = lambda: datetime(2027, 3, 1, 9, tzinfo=UTC)
+    import_units(svc, Actor(None, "cli"), organisation_yaml())
+    seed_catalog(svc, HQ_ADMIN)
+    return svc
+
+
+def steam(quantity: str = "1200") -> NeedSpec:
+    return NeedSpec(
+        "COAL-01",
+        "Steam",
+        "product",
+        "heat",
+        "STEAM-LP",
+        Decimal(quantity),
+        "t",
+        date(2027, 4, 1),
+        Decimal("230000.00"),
+        "regular",
+        "direct",
+    )
+
+
+def terms(price: str) -> needs.OfferTerms:
+    return needs.OfferTerms(
+        Decimal(price), Decimal("1200"), date(2027, 3, 20), datetime(2027, 3, 10, tzinfo=UTC)
+    )
+
+
+async def inbox_of(svc: Services, tmp_path: Path, unit: str) -> list[str]:
+    read_models = await open_read_models(ReadModelLocation(sqlite_path=tmp_path / "rm.db"))
+    try:
+        await read_models.create(inbox.PROJECTION)
+        await catch_up(read_models, inbox.PROJECTION, EventLog(svc.store.application))  # type: ignore[attr-defined]
+        return [r["need_id"] for r in await inbox.open_needs(read_models, unit)]
+    finally:
+        await read_models.close()
+
+
+async def test_an_award_saves_need_offers_and_contract_together(
+    market: Services, tmp_path: Path
+) -> None:
+    need = needs.post_need(market, operator("COAL-01"), steam())
+    assert need.matched_supplier_ids == ["HEAT-02", "PWR-01"]
+    assert await inbox_of(market, tmp_path, "PWR-01") == [need.id]
+    heat = needs.submit_offer(market, operator("HEAT-02"), need.id, "HEAT-02", terms("184.00"))
+    power = needs.submit_offer(market, operator("PWR-01"), need.id, "PWR-01", terms("179.50"))
+    contract = needs.award(market, operator("COAL-01"), need.id, power.id)
+    stored = market.store.get(contract.id, Contract)
+    loser = market.store.get(heat.id, Offer)
+    assert stored is not None and stored.amount == Decimal("215400.00")
+    assert loser is not None and loser.status is OfferStatus.NOT_AWARDED
+    assert needs.load_need(market, need.id).contract_id == contract.id
+    assert await inbox_of(market, tmp_path, "PWR-01") == []
+
+
+async def test_refused_commands_leave_no_trace(market: Services, tmp_path: Path) -> None:
+    need = needs.post_need(market, operator("COAL-01"), steam())
+    offer = needs.submit_offer(market, operator("PWR-01"), need.id, "PWR-01", terms("180"))
+    head = market.store.head()
+    late = market.clock() + timedelta(days=30)
+    market.clock = lambda: late  # past the offer's valid_until
+    with pytest.raises(DomainError) as info:
+        needs.award(market, operator("COAL-01"), need.id, offer.id)
+    assert info.value.code == "offer_not_available"
+    with pytest.raises(DomainError):
+        needs.submit_offer(market, operator("COAL-01"), need.id, "COAL-01", terms("1"))
+    assert market.store.head() == head
+    assert needs.load_need(market, need.id).status.value == "open"
+    assert await inbox_of(market, tmp_path, "PWR-01") == [need.id]
