@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         default="Asia/Shanghai",
         description="The group's time zone (IANA name): catalog effective dates are its days.",
     )
+    seal_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 of 32 random bytes sealing bid amounts; default: one kept in the "
+        "data directory (every instance of a deployment must share one).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 

@@ -138,6 +138,7 @@ class Need(MarketAggregate):
         self.external_purchases: list[dict[str, Any]] = []
         self.contract_id: str | None = None
         self.awarded_offer_id: str | None = None
+        self.tender_id: str | None = None
 
     # ----- queries -------------------------------------------------------------------------
 
@@ -296,6 +297,40 @@ class Need(MarketAggregate):
             timestamp,
         )
 
+    def start_tender(self, tender_id: str, actor: Actor, timestamp: datetime) -> None:
+        self.check_open()
+        if self.spec.sourcing != "tender":
+            raise DomainError(
+                "need_not_for_tender",
+                "This need is sourced directly; tenders are for `tender` needs.",
+            )
+        self._tender_started(tender_id, self.matched_supplier_ids, actor, timestamp)
+
+    def conclude_tender(
+        self,
+        tender_id: str,
+        bidder: str,
+        internal: bool,
+        amount: Decimal,
+        contract_id: str | None,
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        """The tender's award: a contract with an internal winner, else an external purchase
+        (the compliant tender is its ground)."""
+        if self.status is not NeedStatus.TENDERING or self.tender_id != tender_id:
+            raise DomainError("need_not_tendering", f"Need {self.id!r} is {self.status.value}.")
+        self._tender_concluded(
+            tender_id,
+            bidder,
+            internal,
+            str(amount),
+            contract_id,
+            self.matched_supplier_ids,
+            actor,
+            timestamp,
+        )
+
     def cancel(self, reason: str, actor: Actor, timestamp: datetime) -> None:
         self.check_open()
         self._cancelled(reason, self.matched_supplier_ids, actor, timestamp)
@@ -402,6 +437,45 @@ class Need(MarketAggregate):
             self.requests[request_id] = ExternalRequest(
                 r.request_id, r.ground, r.justification, r.quantity, "used"
             )
+
+    @event("TenderStarted")
+    def _tender_started(
+        self,
+        tender_id: str,
+        matched_supplier_unit_ids: list[str],
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        self.status = NeedStatus.TENDERING
+        self.tender_id = tender_id
+
+    @event("TenderConcluded")
+    def _tender_concluded(
+        self,
+        tender_id: str,
+        bidder: str,
+        internal: bool,
+        amount: str,
+        contract_id: str | None,
+        matched_supplier_unit_ids: list[str],
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        if internal:
+            self.status = NeedStatus.AWARDED
+            self.contract_id = contract_id
+        else:
+            self.status = NeedStatus.CLOSED_EXTERNAL
+            self.external_purchases.append(
+                {
+                    "request_id": None,
+                    "ground": "tender",
+                    "quantity": str(self.open_quantity),
+                    "supplier": bidder,
+                    "tender_id": tender_id,
+                }
+            )
+            self.open_quantity = Decimal(0)
 
     @event("Cancelled")
     def _cancelled(

@@ -12,7 +12,15 @@ from fastapi import FastAPI, Request, Response
 
 from marketplace import __version__
 from marketplace.api.errors import install_error_handlers
-from marketplace.api.routes import catalog, health, needs, projections, tokens, units
+from marketplace.api.routes import (
+    catalog,
+    health,
+    needs,
+    projections,
+    tenders,
+    tokens,
+    units,
+)
 from marketplace.bootstrap import build_projection_runtime
 from marketplace.handlers.ports import Services
 from marketplace.log import get_logger
@@ -48,6 +56,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         tokens.router,
         catalog.router,
         needs.router,
+        tenders.router,
         projections.router,
     ):
         app.include_router(router)

@@ -52,6 +52,10 @@ def main(
     ] = False,
 ) -> None:
     """Internal-market platform of an energy group."""
+    # Logs go to stderr as JSON from the first line on: stdout is for what commands print
+    # (a CSV export, tokens), so nothing else may land there.
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
 
 
 def _services(settings: Settings, admin_token: str | None = None) -> Services:

@@ -323,6 +323,103 @@ class DirectiveApprovedV1(Payload):
     actor: ActorV1
 
 
+class NeedTenderStartedV1(Payload):
+    """The need is being tendered; direct offers stop."""
+
+    tender_id: str
+    matched_supplier_unit_ids: list[str]
+    actor: ActorV1
+
+
+class NeedTenderConcludedV1(Payload):
+    """The tender was awarded: to an internal bidder (contract) or outside the group."""
+
+    tender_id: str
+    bidder: str
+    internal: bool
+    amount: str
+    contract_id: str | None
+    matched_supplier_unit_ids: list[str]
+    actor: ActorV1
+
+
+class TenderLaunchedV1(Payload):
+    """A tender was launched; `compliance` says whether every catalog supplier was invited."""
+
+    need_id: str
+    demand: dict[str, str] = Field(description="The demand unit, its platform and sector then.")
+    item_code: str
+    catalog_version_id: str | None
+    required_suppliers: list[str] = Field(description="Catalog suppliers in force at launch.")
+    invitees: list[str]
+    missing_catalog_suppliers: list[str]
+    omission_filing: str | None = Field(description="The filed reason for leaving some out.")
+    compliance: str = Field(description="compliant or exception_filed")
+    bid_deadline: datetime
+    evaluation: str
+    margin_pct: str
+    actor: ActorV1
+
+
+class TenderBidReceivedV1(Payload):
+    """A sealed bid arrived (no amount: sealed until opening)."""
+
+    bid_id: str
+    bidder: str
+    internal: bool
+    replaces: str | None = Field(description="The bidder's earlier bid, now superseded.")
+    actor: ActorV1
+
+
+class OpenedBidV1(Payload):
+    bid_id: str
+    bidder: str
+    internal: bool
+    amount: str
+    nonce: str
+    commitment: str = Field(description="sha256(f'{amount}|{nonce}') committed at submission.")
+
+
+class RankedBidV1(Payload):
+    rank: int
+    bid_id: str
+    bidder: str
+    internal: bool
+    amount: str
+    reason: str
+
+
+class TenderBidsOpenedV1(Payload):
+    """The bids were opened after the deadline: the first event carrying amounts."""
+
+    bids: list[OpenedBidV1]
+    ranking: list[RankedBidV1]
+    actor: ActorV1
+
+
+class TenderAwardedV1(Payload):
+    """The demand unit awarded the tender."""
+
+    bid_id: str
+    bidder: str
+    internal: bool
+    amount: str
+    contract_id: str | None
+    justification: str | None
+    actor: ActorV1
+
+
+class BidSubmittedV1(Payload):
+    """A sealed bid: who, for which tender, and its commitment — never the amount."""
+
+    tender_id: str
+    bidder: str
+    internal: bool
+    delivery_date: date
+    commitment: str
+    actor: ActorV1
+
+
 @dataclass(frozen=True)
 class EventType:
     """A public event type: its CloudEvents `type` (`name`), its topic and its payload model."""
@@ -338,6 +435,8 @@ NEEDS_TOPIC = "marketplace.needs"
 OFFERS_TOPIC = "marketplace.offers"
 CONTRACTS_TOPIC = "marketplace.contracts"
 DIRECTIVES_TOPIC = "marketplace.directives"
+TENDERS_TOPIC = "marketplace.tenders"
+BIDS_TOPIC = "marketplace.bids"
 
 # Every public type, keyed by its CloudEvents `type`.
 EVENT_TYPES: dict[str, EventType] = {
@@ -395,6 +494,13 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("marketplace.offer.not_awarded.v1", OFFERS_TOPIC, OfferNotAwardedV1),
         EventType("marketplace.contract.created.v1", CONTRACTS_TOPIC, ContractCreatedV1),
         EventType("marketplace.directive.approved.v1", DIRECTIVES_TOPIC, DirectiveApprovedV1),
+        EventType("marketplace.need.tender_started.v1", NEEDS_TOPIC, NeedTenderStartedV1),
+        EventType("marketplace.need.tender_concluded.v1", NEEDS_TOPIC, NeedTenderConcludedV1),
+        EventType("marketplace.tender.launched.v1", TENDERS_TOPIC, TenderLaunchedV1),
+        EventType("marketplace.tender.bid_received.v1", TENDERS_TOPIC, TenderBidReceivedV1),
+        EventType("marketplace.tender.bids_opened.v1", TENDERS_TOPIC, TenderBidsOpenedV1),
+        EventType("marketplace.tender.awarded.v1", TENDERS_TOPIC, TenderAwardedV1),
+        EventType("marketplace.bid.submitted.v1", BIDS_TOPIC, BidSubmittedV1),
     ]
 }
 

@@ -42,6 +42,14 @@ PUBLIC_TYPE_OF: dict[str, str] = {
     "Offer.NotAwarded": "marketplace.offer.not_awarded.v1",
     "Contract.Created": "marketplace.contract.created.v1",
     "Directive.Approved": "marketplace.directive.approved.v1",
+    "Need.TenderStarted": "marketplace.need.tender_started.v1",
+    "Need.TenderConcluded": "marketplace.need.tender_concluded.v1",
+    "Tender.Launched": "marketplace.tender.launched.v1",
+    "Tender.BidReceived": "marketplace.tender.bid_received.v1",
+    "Tender.BidsOpened": "marketplace.tender.bids_opened.v1",
+    "Tender.Awarded": "marketplace.tender.awarded.v1",
+    # Only the payload's fields leave the store: the sealed amount never does.
+    "Bid.Submitted": "marketplace.bid.submitted.v1",
 }
 _FIELDS: dict[str, tuple[str, ...]] = {
     name: tuple(EVENT_TYPES[name].payload.model_fields) for name in PUBLIC_TYPE_OF.values()

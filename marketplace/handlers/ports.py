@@ -30,6 +30,14 @@ class EventStore(Protocol):
     def close(self) -> None: ...
 
 
+class Sealer(Protocol):
+    """Encrypts secrets at rest (sealed bid amounts) and decrypts them when it is time."""
+
+    def seal(self, plaintext: str) -> str: ...
+
+    def unseal(self, token: str) -> str: ...
+
+
 @dataclass
 class Services:
     """What every handler gets: the store, and the clock and id sources of the edge.
@@ -44,6 +52,7 @@ class Services:
     admin_token_hash: str | None = None
     # The group's time zone: catalog effective dates are days there (MARKETPLACE_TIMEZONE).
     zone: tzinfo = UTC
+    sealer: Sealer | None = None
     max_attempts: int = 8
 
     def retrying(self, attempt: Callable[[], T]) -> T:

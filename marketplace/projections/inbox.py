@@ -20,6 +20,8 @@ from marketplace.events.contract import (
     NeedOfferReceivedV1,
     NeedOfferWithdrawnV1,
     NeedPostedV1,
+    NeedTenderConcludedV1,
+    NeedTenderStartedV1,
 )
 from marketplace.events.envelope import CloudEvent
 from marketplace.projections.changes import RowChange, Upsert
@@ -84,6 +86,13 @@ def apply(event: CloudEvent) -> list[RowChange]:
             return [_row(payload.supplier_unit_id, need, {"offered": offered})]
         case NeedAwardedV1() | NeedCancelledV1():
             status = "awarded" if isinstance(payload, NeedAwardedV1) else "cancelled"
+            return [_row(u, need, {"status": status}) for u in payload.matched_supplier_unit_ids]
+        case NeedTenderStartedV1():
+            return [
+                _row(u, need, {"status": "tendering"}) for u in payload.matched_supplier_unit_ids
+            ]
+        case NeedTenderConcludedV1():
+            status = "awarded" if payload.internal else "closed_external"
             return [_row(u, need, {"status": status}) for u in payload.matched_supplier_unit_ids]
         case NeedClosedExternalV1() if Decimal(payload.remaining_quantity) <= 0:
             return [

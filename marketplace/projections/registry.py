@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from marketplace.projections import catalog_search, directory, inbox
+from marketplace.projections import catalog_search, directory, inbox, invitation_compliance
 from marketplace.projections.projection import Projection
 
 PROJECTIONS: tuple[Projection, ...] = (
     directory.PROJECTION,
     catalog_search.PROJECTION,
     inbox.PROJECTION,
+    invitation_compliance.PROJECTION,
 )
 
 

@@ -148,3 +148,55 @@ def test_needs_and_offers_travel_the_bus_and_feed_the_inbox(tmp_path: Path) -> N
     submitted = next(e for e in ours if e["type"] == "marketplace.offer.submitted.v1")
     assert submitted["data"]["unit_price"] == "180.00"
     assert submitted["data"]["need_id"] == need["id"]
+
+
+def test_no_amount_travels_the_bus_before_opening(tmp_path: Path) -> None:
+    from tests.e2e.test_tenders_api import SECRET_AMOUNTS, run_until_sealed
+
+    require_broker()
+    prefix = f"e2e{uuid.uuid4().hex[:8]}."
+    env = service_env(
+        tmp_path,
+        "sqlite",
+        None,
+        MARKETPLACE_KAFKA_BOOTSTRAP=BROKER,
+        MARKETPLACE_KAFKA_TOPIC_PREFIX=prefix,
+        MARKETPLACE_RELAY_POLL_INTERVAL="0.05",
+    )
+    server = start_server(env, "--all-in-one", "--demo")
+    topics = [
+        prefix + t
+        for t in (
+            "marketplace.units",
+            "marketplace.catalog",
+            "marketplace.needs",
+            "marketplace.offers",
+            "marketplace.tenders",
+            "marketplace.bids",
+        )
+    ]
+    try:
+        _, tender_id, deadline = run_until_sealed(server)
+        head = int(server.admin.get("/v1/projections/status").json()["items"][0]["head"])
+        sealed = asyncio.run(consume(BROKER, topics, until_count=10**6, timeout=8))
+        assert max(json.loads(v)["sequence"] for *_, v in sealed) >= head - 1
+        assert sum(t.endswith("marketplace.bids") for t, *_ in sealed) == 4
+        for topic, _, _, value in sealed:
+            assert not any(a.encode() in value for a in SECRET_AMOUNTS), topic
+        time.sleep(max(0.0, deadline - time.monotonic()) + 0.5)
+        coal = server.client(server.token("COAL-01", "unit_operator"))
+        assert coal.post(f"/v1/tenders/{tender_id}/open").status_code == 200
+        after = asyncio.run(
+            consume(BROKER, [prefix + "marketplace.tenders"], until_count=10**6, timeout=5)
+        )
+    finally:
+        server.stop()
+    opened = [
+        json.loads(v)
+        for *_, v in after
+        if json.loads(v)["type"] == "marketplace.tender.bids_opened.v1"
+    ]
+    text = json.dumps(opened[0])
+    replaced = SECRET_AMOUNTS[1]  # PWR-01's first bid: superseded, never revealed
+    assert all(a in text for a in SECRET_AMOUNTS if a != replaced)
+    assert replaced not in text

@@ -22,6 +22,7 @@ from marketplace.events.mapping import envelope_bytes, to_cloud_event, to_envelo
 from marketplace.events.schemagen import ASYNCAPI_FILE, SCHEMAS_DIR, generate
 from tests.unit.org_fixtures import ACTOR, T0, at
 from tests.unit.test_need_rules import market_cycle
+from tests.unit.test_tender_rules import tender_cycle
 
 REGENERATE = "run `python -m marketplace.events.schemagen` and commit `schemas/`"
 TYPE_NAME = re.compile(r"^marketplace\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
@@ -51,7 +52,7 @@ def restructured_chart() -> list[CloudEvent]:
     org.update_unit("PWR-01", ACTOR, at(7), sector="heat")
     org.update_unit("PWR-01", ACTOR, at(8), active=False)
     org.update_unit("PWR-01", ACTOR, at(9), active=True)
-    domain_events = [*org.collect_events(), *catalog_cycle(), *market_cycle()]
+    domain_events = [*org.collect_events(), *catalog_cycle(), *market_cycle(), *tender_cycle()]
     mapped = [to_cloud_event(e, sequence=i) for i, e in enumerate(domain_events, 1)]
     return [event for event in mapped if event is not None]
 
@@ -110,7 +111,7 @@ def catalog_cycle() -> list[Any]:
 def test_the_relays_fast_path_writes_what_the_validated_path_would() -> None:
     for event in restructured_chart():
         assert event.model_dump(mode="json")["data"]
-    domain_events = catalog_cycle() + market_cycle()
+    domain_events = catalog_cycle() + market_cycle() + tender_cycle()
     for i, domain_event in enumerate(domain_events, 1):
         validated = to_cloud_event(domain_event, i)
         fast = to_envelope(domain_event, i)
@@ -211,3 +212,17 @@ def test_an_optional_field_added_later_in_the_version_is_accepted() -> None:
     registered = restructured_chart()[0].model_dump(mode="json")
     newer = {**registered, "data": {**registered["data"], "added_in_a_later_release": 1}}
     validator_for(registered["type"]).validate(newer)
+
+
+def test_no_bid_event_before_opening_carries_an_amount_or_its_ciphertext() -> None:
+    for i, domain_event in enumerate(tender_cycle(), 1):
+        event = to_cloud_event(domain_event, i)
+        assert event is not None
+        wire = envelope_bytes(to_envelope(domain_event, i) or {})
+        after_opening = {
+            "marketplace.tender.bids_opened.v1",
+            "marketplace.tender.awarded.v1",
+            "marketplace.need.tender_concluded.v1",
+        }
+        if event.type not in after_opening:
+            assert b"103" not in wire and b"sealed-bytes" not in wire, event.type

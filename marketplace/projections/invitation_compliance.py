@@ -1,0 +1,127 @@
+"""Invitation compliance (paper §3.4.1③): per tender for a catalog item, whether every catalog
+supplier was invited or the omission filed. Each row comes from one `tender.launched` event,
+which carries the demand unit's platform as it was, so the figures are order-independent."""
+
+# ruff: noqa: S608 - SQL is built only from fixed table and column names
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from marketplace.events.contract import EVENT_TYPES, TENDERS_TOPIC, TenderLaunchedV1
+from marketplace.events.envelope import CloudEvent
+from marketplace.projections.changes import RowChange, Upsert, Value
+from marketplace.projections.projection import Projection
+from marketplace.projections.store import RowReader
+from marketplace.projections.tables import Column, ColumnType, Table
+
+TEXT = ColumnType.TEXT
+
+TENDERS = Table(
+    "invitation_compliance_tenders",
+    columns=(
+        Column("tender_id", TEXT),
+        Column("need_id", TEXT),
+        Column("demand_unit_id", TEXT),
+        Column("demand_platform_id", TEXT),
+        Column("item_code", TEXT),
+        Column("launched_at", ColumnType.TIMESTAMP),
+        Column("compliance", TEXT),
+        Column("missing_catalog_suppliers", TEXT),
+        Column("omission_filing", TEXT, nullable=True),
+    ),
+    key=("tender_id",),
+    indexes=(("launched_at",), ("demand_unit_id", "launched_at")),
+)
+
+
+def apply(event: CloudEvent) -> list[RowChange]:
+    kind = EVENT_TYPES.get(event.type)
+    if kind is None or kind.topic != TENDERS_TOPIC:
+        return []
+    payload = kind.payload.model_validate(event.data)
+    if not isinstance(payload, TenderLaunchedV1) or not payload.required_suppliers:
+        return []  # only tenders for catalog items are judged
+    return [
+        Upsert(
+            TENDERS.name,
+            {"tender_id": event.subject},
+            {
+                "need_id": payload.need_id,
+                "demand_unit_id": payload.demand["demand_unit_id"],
+                "demand_platform_id": payload.demand.get("demand_platform_id", ""),
+                "item_code": payload.item_code,
+                "launched_at": event.time,
+                "compliance": payload.compliance,
+                "missing_catalog_suppliers": ";".join(payload.missing_catalog_suppliers),
+                "omission_filing": payload.omission_filing,
+            },
+        )
+    ]
+
+
+PROJECTION = Projection(
+    name="invitation_compliance",
+    version=1,
+    topics=(TENDERS_TOPIC,),
+    tables=(TENDERS,),
+    apply=apply,
+)
+
+GroupBy = Literal["demand_unit", "platform"]
+_COLUMN = {"demand_unit": "demand_unit_id", "platform": "demand_platform_id"}
+
+
+def _window(start: datetime | None, end: datetime | None) -> tuple[str, list[Value]]:
+    where: list[str] = ["1 = 1"]
+    params: list[Value] = []
+    for op, bound in ((">=", start), ("<", end)):
+        if bound is not None:
+            params.append(bound)
+            where.append(f"launched_at {op} ${len(params)}")
+    return " AND ".join(where), params
+
+
+async def rates(
+    reader: RowReader, group_by: GroupBy, start: datetime | None, end: datetime | None
+) -> list[dict[str, Any]]:
+    """Per key: tenders, compliant, exception_filed, rate (compliant / tenders)."""
+    where, params = _window(start, end)
+    column = _COLUMN[group_by]
+    rows = await reader.fetch(
+        f"SELECT {column} AS key, COUNT(*) AS tenders, "
+        "SUM(CASE WHEN compliance = 'compliant' THEN 1 ELSE 0 END) AS compliant "
+        f"FROM invitation_compliance_tenders WHERE {where} GROUP BY {column} ORDER BY {column}",
+        params,
+        {"key": TEXT, "tenders": ColumnType.INTEGER, "compliant": ColumnType.INTEGER},
+    )
+    return [
+        {
+            "key": r["key"],
+            "tenders": int(r["tenders"]),
+            "compliant": int(r["compliant"]),
+            "exception_filed": int(r["tenders"]) - int(r["compliant"]),
+            "rate": f"{int(r['compliant']) / int(r['tenders']):.4f}",
+        }
+        for r in rows
+    ]
+
+
+async def exceptions(
+    reader: RowReader, start: datetime | None, end: datetime | None
+) -> list[dict[str, Any]]:
+    """Tenders launched with a filed omission, with the reasons, newest first."""
+    where, params = _window(start, end)
+    columns = ", ".join(c.name for c in TENDERS.columns)
+    rows = await reader.fetch(
+        f"SELECT {columns} FROM invitation_compliance_tenders WHERE {where} "
+        "AND compliance = 'exception_filed' ORDER BY launched_at DESC, tender_id",
+        params,
+        TENDERS.types,
+    )
+    for row in rows:
+        row["missing_catalog_suppliers"] = [
+            u for u in str(row["missing_catalog_suppliers"]).split(";") if u
+        ]
+    return rows
