@@ -1,14 +1,16 @@
-"""Contracts between two group units, as an award creates them (their later life: next issue)."""
+"""Contracts between two group units (paper §3.3): signatures, special-task pricing, deliveries,
+completion and termination."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from eventsourcing.domain import event
 
-from marketplace.aggregates.base import Actor, MarketAggregate
+from marketplace.aggregates.base import Actor, DomainError, MarketAggregate
 
 
 class ContractStatus(StrEnum):
@@ -20,7 +22,11 @@ class ContractStatus(StrEnum):
 
 
 class Contract(MarketAggregate):
-    """Created by an award. A special task starts in `pricing` (its price is negotiated, §3.3)."""
+    """Created by an award. A special task starts in `pricing` (its price is negotiated, §3.3).
+
+    Events about money carry the parties' context as it was at the award (`parties`), so the
+    trade-volume projection never needs to look a unit up.
+    """
 
     @classmethod
     def award(
@@ -37,6 +43,9 @@ class Contract(MarketAggregate):
         parties: dict[str, str],
         actor: Actor,
         timestamp: datetime,
+        *,
+        category: str = "",
+        delivery_date: date | None = None,
     ) -> Contract:
         """`parties`: both units' platforms and sectors as they are now (for projections)."""
         return cls(
@@ -55,7 +64,8 @@ class Contract(MarketAggregate):
                 if business_type == "special_task"
                 else ContractStatus.AWAITING_SIGNATURES
             ).value,
-            parties=parties,
+            parties=parties | {"category": category},
+            delivery_date=delivery_date,
             actor=actor,
             timestamp=timestamp,
         )
@@ -75,6 +85,7 @@ class Contract(MarketAggregate):
         amount: str,
         status: str,
         parties: dict[str, str],
+        delivery_date: date | None,
         actor: Actor,
         timestamp: datetime,
     ) -> None:
@@ -89,5 +100,199 @@ class Contract(MarketAggregate):
         self.amount = Decimal(amount)
         self.status = ContractStatus(status)
         self.parties = parties
+        self.delivery_date = delivery_date
         self.delivered_quantity = Decimal(0)
         self.delivered_amount = Decimal(0)
+        self.signed_by: set[str] = set()
+        self.proposals: dict[str, Decimal] = {}  # proposing party → its latest amount
+        self.pricing_mediator: str | None = None
+        self.completion_agreed_by: set[str] = set()
+
+    # ----- queries -------------------------------------------------------------------------
+
+    @property
+    def party_ids(self) -> tuple[str, str]:
+        return self.demand_unit_id, self.supply_unit_id
+
+    def check_party(self, unit_id: str) -> None:
+        if unit_id not in self.party_ids:
+            raise DomainError("not_a_party", f"{unit_id!r} is not a party to {self.id!r}.")
+
+    def _require(self, *statuses: ContractStatus) -> None:
+        if self.status not in statuses:
+            wanted = " or ".join(s.value for s in statuses)
+            raise DomainError(
+                "contract_status",
+                f"Contract {self.id!r} is {self.status.value}, not {wanted}.",
+                {"status": self.status.value},
+            )
+
+    # ----- signatures ----------------------------------------------------------------------
+
+    def sign(self, party: str, actor: Actor, timestamp: datetime) -> None:
+        self.check_party(party)
+        self._require(ContractStatus.AWAITING_SIGNATURES)
+        if party in self.signed_by:
+            raise DomainError("already_signed", f"{party!r} has signed already.")
+        self._signed(party, actor, timestamp)
+        if self.signed_by == set(self.party_ids):
+            self._activated(str(self.amount), self.parties, actor, timestamp)
+
+    # ----- special-task pricing ------------------------------------------------------------
+
+    def propose_price(self, party: str, amount: Decimal, actor: Actor, timestamp: datetime) -> None:
+        self.check_party(party)
+        self._require(ContractStatus.PRICING)
+        self._price_proposed(party, str(amount), actor, timestamp)
+
+    def agree_price(self, party: str, amount: Decimal, actor: Actor, timestamp: datetime) -> None:
+        """The other party accepts exactly the amount last proposed to it."""
+        self.check_party(party)
+        self._require(ContractStatus.PRICING)
+        other = next(p for p in self.party_ids if p != party)
+        if self.proposals.get(other) != amount:
+            raise DomainError(
+                "no_such_proposal",
+                f"{other!r} has not proposed {amount}; agree to its latest "
+                "proposal, or propose your own.",
+                {
+                    "latest_proposal": str(self.proposals.get(other))
+                    if other in self.proposals
+                    else None
+                },
+            )
+        self._priced(str(amount), "agreement", party, actor, timestamp)
+
+    def escalate_pricing(
+        self, party: str, mediator_unit_id: str, actor: Actor, timestamp: datetime
+    ) -> None:
+        self.check_party(party)
+        self._require(ContractStatus.PRICING)
+        if self.pricing_mediator:
+            raise DomainError(
+                "already_escalated", f"The price is with {self.pricing_mediator!r} already."
+            )
+        self._pricing_escalated(party, mediator_unit_id, actor, timestamp)
+
+    def decide_price(
+        self, mediator_unit_id: str, amount: Decimal, actor: Actor, timestamp: datetime
+    ) -> None:
+        self._require(ContractStatus.PRICING)
+        if self.pricing_mediator != mediator_unit_id:
+            raise DomainError(
+                "not_escalated",
+                "The price is decided by the superior units only after a party escalated it.",
+            )
+        self._priced(str(amount), "decision", mediator_unit_id, actor, timestamp)
+
+    # ----- performance ---------------------------------------------------------------------
+
+    def deliver(
+        self,
+        quantity: Decimal,
+        amount: Decimal,
+        delivered_at: datetime,
+        actor: Actor,
+        timestamp: datetime,
+    ) -> bool:
+        """Record a delivery; returns whether it was late (after the contract's delivery date)."""
+        self._require(ContractStatus.ACTIVE)
+        if quantity <= 0 or amount < 0:
+            raise DomainError("invalid_delivery", "A delivery has a positive quantity.")
+        if self.delivered_quantity + quantity > self.quantity:
+            raise DomainError(
+                "over_delivery",
+                f"Delivering {quantity} would exceed the contract's {self.quantity} "
+                f"({self.delivered_quantity} delivered).",
+                {"open_quantity": str(self.quantity - self.delivered_quantity)},
+            )
+        late = self.delivery_date is not None and delivered_at.date() > self.delivery_date
+        self._delivered(
+            str(quantity), str(amount), delivered_at, late, self.parties, actor, timestamp
+        )
+        return late
+
+    def complete(self, party: str, actor: Actor, timestamp: datetime) -> None:
+        """Complete when all is delivered, or when both parties agree to close it early."""
+        self.check_party(party)
+        self._require(ContractStatus.ACTIVE)
+        if self.delivered_quantity >= self.quantity:
+            self._completed("delivered", self.parties, actor, timestamp)
+            return
+        self._completion_agreed(party, actor, timestamp)
+        if self.completion_agreed_by == set(self.party_ids):
+            self._completed("agreement", self.parties, actor, timestamp)
+
+    def terminate(self, party: str, reason: str, actor: Actor, timestamp: datetime) -> None:
+        self.check_party(party)
+        self._require(
+            ContractStatus.AWAITING_SIGNATURES, ContractStatus.PRICING, ContractStatus.ACTIVE
+        )
+        self._terminated(reason, str(self.delivered_amount), self.parties, actor, timestamp)
+
+    # ----- events --------------------------------------------------------------------------
+
+    @event("Signed")
+    def _signed(self, party_unit_id: str, actor: Actor, timestamp: datetime) -> None:
+        self.signed_by.add(party_unit_id)
+
+    @event("Activated")
+    def _activated(
+        self, amount: str, parties: dict[str, Any], actor: Actor, timestamp: datetime
+    ) -> None:
+        self.status = ContractStatus.ACTIVE
+
+    @event("PriceProposed")
+    def _price_proposed(
+        self, party_unit_id: str, amount: str, actor: Actor, timestamp: datetime
+    ) -> None:
+        self.proposals[party_unit_id] = Decimal(amount)
+
+    @event("PricingEscalated")
+    def _pricing_escalated(
+        self, party_unit_id: str, mediator_unit_id: str, actor: Actor, timestamp: datetime
+    ) -> None:
+        self.pricing_mediator = mediator_unit_id
+
+    @event("Priced")
+    def _priced(
+        self, amount: str, how: str, by_unit_id: str, actor: Actor, timestamp: datetime
+    ) -> None:
+        self.amount = Decimal(amount)
+        self.unit_price = self.amount / self.quantity
+        self.status = ContractStatus.AWAITING_SIGNATURES
+
+    @event("Delivered")
+    def _delivered(
+        self,
+        quantity: str,
+        amount: str,
+        delivered_at: datetime,
+        late: bool,
+        parties: dict[str, Any],
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        self.delivered_quantity += Decimal(quantity)
+        self.delivered_amount += Decimal(amount)
+
+    @event("CompletionAgreed")
+    def _completion_agreed(self, party_unit_id: str, actor: Actor, timestamp: datetime) -> None:
+        self.completion_agreed_by.add(party_unit_id)
+
+    @event("Completed")
+    def _completed(
+        self, how: str, parties: dict[str, Any], actor: Actor, timestamp: datetime
+    ) -> None:
+        self.status = ContractStatus.COMPLETED
+
+    @event("Terminated")
+    def _terminated(
+        self,
+        reason: str,
+        delivered_amount: str,
+        parties: dict[str, Any],
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        self.status = ContractStatus.TERMINATED

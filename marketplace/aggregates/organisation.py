@@ -95,6 +95,28 @@ class Organisation(MarketAggregate):
         above_b = set(self.ancestors(b))
         return next((u for u in self.ancestors(a) if u in above_b), None)
 
+    def mediator_for(self, a: str, b: str) -> tuple[str, str]:
+        """Who mediates between `a` and `b`, and by which rule (paper §3.4.1②).
+
+        The lowest common superior of the two; HQ mediates only disputes between different
+        sectors. Where the parties share a sector but the group is the only unit above both
+        (a platform and one of its own enterprises, or two platforms of one sector), HQ is
+        still the mediator: no other unit stands above both parties.
+        """
+        superior = self.lowest_common_superior(a, b)
+        group = self.group_id
+        if superior is None or group is None:
+            raise DomainError(
+                "no_common_superior",
+                "The group unit is party to it: there is no superior to mediate.",
+            )
+        cross_sector = self.get(a).sector != self.get(b).sector
+        if cross_sector:
+            return group, "different_sectors"
+        if superior == group:
+            return group, "only_common_superior"
+        return superior, "lowest_common_superior"
+
     def platform_of(self, unit_id: str) -> str | None:
         """The sector platform a unit belongs to (itself for a platform; None for the group)."""
         for candidate in [unit_id, *self.ancestors(unit_id)]:

@@ -14,6 +14,8 @@ from marketplace import __version__
 from marketplace.api.errors import install_error_handlers
 from marketplace.api.routes import (
     catalog,
+    contracts,
+    disputes,
     health,
     needs,
     projections,
@@ -57,6 +59,8 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         catalog.router,
         needs.router,
         tenders.router,
+        contracts.router,
+        disputes.router,
         projections.router,
     ):
         app.include_router(router)

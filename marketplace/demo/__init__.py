@@ -10,7 +10,7 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.organisation import Level
-from marketplace.handlers import catalog, needs
+from marketplace.handlers import catalog, contracts, disputes, needs
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_csv import parse_entries
 from marketplace.handlers.ports import Services
@@ -136,6 +136,77 @@ def seed_needs(svc: Services) -> None:
             )
 
 
+def seed_contracts(svc: Services) -> None:
+    """A completed and an active contract, incidents, and one dispute in mediation."""
+    now = svc.clock()
+
+    def unit(unit_id: str) -> Principal:
+        return Principal("demo", unit_id, frozenset({Role.UNIT_OPERATOR}))
+
+    def contract_for(demand: str, supplier: str, item: str, sub: str, price: str, qty: str) -> str:
+        need = needs.post_need(
+            svc,
+            unit(demand),
+            NeedSpec(
+                demand,
+                f"{item} for {demand}",
+                "product",
+                sub,
+                item,
+                Decimal(qty),
+                "t",
+                (now + timedelta(days=30)).date(),
+                Decimal(price) * Decimal(qty),
+                "regular",
+                "direct",
+            ),
+        )
+        offer = needs.submit_offer(
+            svc,
+            unit(supplier),
+            need.id,
+            supplier,
+            needs.OfferTerms(
+                Decimal(price),
+                Decimal(qty),
+                (now + timedelta(days=20)).date(),
+                now + timedelta(days=14),
+            ),
+        )
+        contract_id = needs.award(svc, unit(demand), need.id, offer.id).id
+        contracts.sign(svc, unit(supplier), contract_id, None)
+        contracts.sign(svc, unit(demand), contract_id, None)
+        return contract_id
+
+    done = contract_for("COAL-02", "HEAT-02", "STEAM-HP", "heat", "220.00", "800")
+    contracts.deliver(svc, unit("HEAT-02"), done, Decimal("800"), Decimal("176000.00"), now)
+    contracts.complete(svc, unit("COAL-02"), done, None)
+    running = contract_for("PWR-02", "COAL-01", "METHANOL", "coal_chemical", "2450.00", "40")
+    contracts.deliver(svc, unit("COAL-01"), running, Decimal("15"), Decimal("36750.00"), now)
+    contracts.record_incident(
+        svc,
+        unit("PWR-02"),
+        running,
+        "delivery_delay",
+        "minor",
+        "Second truck arrived a day late.",
+        now,
+    )
+    incident = contracts.record_incident(
+        svc,
+        unit("COAL-02"),
+        done,
+        "product_quality",
+        "major",
+        "Steam superheat below spec for two shifts.",
+        now,
+    )
+    dispute = disputes.escalate_incident(
+        svc, unit("COAL-02"), incident.id, "Compensate the lost methanol output."
+    )
+    disputes.request_mediation(svc, unit("COAL-02"), dispute.id)
+
+
 def seed_demo(svc: Services) -> list[IssuedToken]:
     """Create the demo group, its published catalog and a token for every role; call on an
     empty store only."""
@@ -156,4 +227,5 @@ def seed_demo(svc: Services) -> list[IssuedToken]:
             wanted.append(IssueToken(entry.id, [Role.UNIT_OPERATOR], f"demo {entry.id} operator"))
     seed_catalog(svc, Principal("demo", group.id, frozenset({Role.HQ_ADMIN})))
     seed_needs(svc)
+    seed_contracts(svc)
     return [issue_token_as(svc, actor, cmd) for cmd in wanted]

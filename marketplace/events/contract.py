@@ -308,6 +308,7 @@ class ContractCreatedV1(Payload):
     amount: str
     status: str
     parties: dict[str, str] = Field(description="Both units' platforms and sectors then.")
+    delivery_date: date | None = None
     actor: ActorV1
 
 
@@ -420,6 +421,167 @@ class BidSubmittedV1(Payload):
     actor: ActorV1
 
 
+Parties = Field(description="Both parties, their platforms and sectors at the award.")
+
+
+class ContractSignedV1(Payload):
+    """A party signed the contract for its side."""
+
+    party_unit_id: str
+    actor: ActorV1
+
+
+class ContractActivatedV1(Payload):
+    """Both parties signed: the contract is active and its amount counts as internal trade."""
+
+    amount: str
+    parties: dict[str, str] = Parties
+    actor: ActorV1
+
+
+class ContractPriceProposedV1(Payload):
+    """A party proposed a price for a special task."""
+
+    party_unit_id: str
+    amount: str
+    actor: ActorV1
+
+
+class ContractPricingEscalatedV1(Payload):
+    """The parties could not agree: the superior unit decides the price."""
+
+    party_unit_id: str
+    mediator_unit_id: str
+    actor: ActorV1
+
+
+class ContractPricedV1(Payload):
+    """The special task's price is set, by agreement or by the superior's decision."""
+
+    amount: str
+    how: str = Field(description="agreement or decision")
+    by_unit_id: str
+    actor: ActorV1
+
+
+class ContractDeliveredV1(Payload):
+    """The supplier delivered part or all of the contract."""
+
+    quantity: str
+    amount: str
+    delivered_at: datetime
+    late: bool
+    parties: dict[str, str] = Parties
+    actor: ActorV1
+
+
+class ContractCompletionAgreedV1(Payload):
+    """A party agreed to complete the contract before everything was delivered."""
+
+    party_unit_id: str
+    actor: ActorV1
+
+
+class ContractCompletedV1(Payload):
+    """The contract is complete (all delivered, or by agreement)."""
+
+    how: str
+    parties: dict[str, str] = Parties
+    actor: ActorV1
+
+
+class ContractTerminatedV1(Payload):
+    """The contract was terminated; what was delivered stays counted."""
+
+    reason: str
+    delivered_amount: str
+    parties: dict[str, str] = Parties
+    actor: ActorV1
+
+
+class QualityIncidentRecordedV1(Payload):
+    """A quality incident against the supplier (automatic for a late delivery)."""
+
+    contract_id: str
+    parties: dict[str, str] = Parties
+    kind: str
+    severity: str
+    description: str
+    occurred_at: datetime
+    automatic: bool
+    actor: ActorV1
+
+
+class QualityIncidentResolvedV1(Payload):
+    """The incident was resolved."""
+
+    resolution: str
+    parties: dict[str, str] = Parties
+    kind: str
+    severity: str
+    actor: ActorV1
+
+
+class QualityIncidentEscalatedV1(Payload):
+    """The incident became a dispute."""
+
+    dispute_id: str
+    actor: ActorV1
+
+
+class DisputeRaisedV1(Payload):
+    """A party raised a dispute; the parties negotiate first."""
+
+    raiser_unit_id: str
+    against_unit_id: str
+    subject_type: str
+    subject_id: str
+    kind: str
+    claim: str
+    context: dict[str, str] = Field(description="Both parties' platforms and sectors then.")
+    actor: ActorV1
+
+
+class DisputeMediationRequestedV1(Payload):
+    """Mediation was requested; `rule` says why this mediator."""
+
+    party_unit_id: str
+    mediator_unit_id: str
+    rule: str = Field(
+        description="lowest_common_superior, different_sectors or only_common_superior"
+    )
+    actor: ActorV1
+
+
+class DisputeResolvedV1(Payload):
+    """The mediator decided."""
+
+    decision: str
+    mediator_unit_id: str
+    actor: ActorV1
+
+
+class DisputeSettlementStatedV1(Payload):
+    """A party stated the settlement it accepts."""
+
+    party_unit_id: str
+    settlement: str
+    actor: ActorV1
+
+
+class DisputeSettledV1(Payload):
+    """Both parties stated the same settlement."""
+
+    settlement: str
+    actor: ActorV1
+
+
+class DisputeWithdrawnV1(Payload):
+    """The raiser withdrew the dispute."""
+
+    actor: ActorV1
+
+
 @dataclass(frozen=True)
 class EventType:
     """A public event type: its CloudEvents `type` (`name`), its topic and its payload model."""
@@ -436,6 +598,7 @@ OFFERS_TOPIC = "marketplace.offers"
 CONTRACTS_TOPIC = "marketplace.contracts"
 DIRECTIVES_TOPIC = "marketplace.directives"
 TENDERS_TOPIC = "marketplace.tenders"
+DISPUTES_TOPIC = "marketplace.disputes"
 BIDS_TOPIC = "marketplace.bids"
 
 # Every public type, keyed by its CloudEvents `type`.
@@ -501,6 +664,42 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("marketplace.tender.bids_opened.v1", TENDERS_TOPIC, TenderBidsOpenedV1),
         EventType("marketplace.tender.awarded.v1", TENDERS_TOPIC, TenderAwardedV1),
         EventType("marketplace.bid.submitted.v1", BIDS_TOPIC, BidSubmittedV1),
+        EventType("marketplace.contract.signed.v1", CONTRACTS_TOPIC, ContractSignedV1),
+        EventType("marketplace.contract.activated.v1", CONTRACTS_TOPIC, ContractActivatedV1),
+        EventType(
+            "marketplace.contract.price_proposed.v1", CONTRACTS_TOPIC, ContractPriceProposedV1
+        ),
+        EventType(
+            "marketplace.contract.pricing_escalated.v1", CONTRACTS_TOPIC, ContractPricingEscalatedV1
+        ),
+        EventType("marketplace.contract.priced.v1", CONTRACTS_TOPIC, ContractPricedV1),
+        EventType("marketplace.contract.delivered.v1", CONTRACTS_TOPIC, ContractDeliveredV1),
+        EventType(
+            "marketplace.contract.completion_agreed.v1", CONTRACTS_TOPIC, ContractCompletionAgreedV1
+        ),
+        EventType("marketplace.contract.completed.v1", CONTRACTS_TOPIC, ContractCompletedV1),
+        EventType("marketplace.contract.terminated.v1", CONTRACTS_TOPIC, ContractTerminatedV1),
+        EventType(
+            "marketplace.quality_incident.recorded.v1", CONTRACTS_TOPIC, QualityIncidentRecordedV1
+        ),
+        EventType(
+            "marketplace.quality_incident.resolved.v1", CONTRACTS_TOPIC, QualityIncidentResolvedV1
+        ),
+        EventType(
+            "marketplace.quality_incident.escalated.v1", CONTRACTS_TOPIC, QualityIncidentEscalatedV1
+        ),
+        EventType("marketplace.dispute.raised.v1", DISPUTES_TOPIC, DisputeRaisedV1),
+        EventType(
+            "marketplace.dispute.mediation_requested.v1",
+            DISPUTES_TOPIC,
+            DisputeMediationRequestedV1,
+        ),
+        EventType("marketplace.dispute.resolved.v1", DISPUTES_TOPIC, DisputeResolvedV1),
+        EventType(
+            "marketplace.dispute.settlement_stated.v1", DISPUTES_TOPIC, DisputeSettlementStatedV1
+        ),
+        EventType("marketplace.dispute.settled.v1", DISPUTES_TOPIC, DisputeSettledV1),
+        EventType("marketplace.dispute.withdrawn.v1", DISPUTES_TOPIC, DisputeWithdrawnV1),
     ]
 }
 

@@ -50,6 +50,24 @@ PUBLIC_TYPE_OF: dict[str, str] = {
     "Tender.Awarded": "marketplace.tender.awarded.v1",
     # Only the payload's fields leave the store: the sealed amount never does.
     "Bid.Submitted": "marketplace.bid.submitted.v1",
+    "Contract.Signed": "marketplace.contract.signed.v1",
+    "Contract.Activated": "marketplace.contract.activated.v1",
+    "Contract.PriceProposed": "marketplace.contract.price_proposed.v1",
+    "Contract.PricingEscalated": "marketplace.contract.pricing_escalated.v1",
+    "Contract.Priced": "marketplace.contract.priced.v1",
+    "Contract.Delivered": "marketplace.contract.delivered.v1",
+    "Contract.CompletionAgreed": "marketplace.contract.completion_agreed.v1",
+    "Contract.Completed": "marketplace.contract.completed.v1",
+    "Contract.Terminated": "marketplace.contract.terminated.v1",
+    "QualityIncident.Recorded": "marketplace.quality_incident.recorded.v1",
+    "QualityIncident.Resolved": "marketplace.quality_incident.resolved.v1",
+    "QualityIncident.Escalated": "marketplace.quality_incident.escalated.v1",
+    "Dispute.Raised": "marketplace.dispute.raised.v1",
+    "Dispute.MediationRequested": "marketplace.dispute.mediation_requested.v1",
+    "Dispute.Resolved": "marketplace.dispute.resolved.v1",
+    "Dispute.SettlementStated": "marketplace.dispute.settlement_stated.v1",
+    "Dispute.Settled": "marketplace.dispute.settled.v1",
+    "Dispute.Withdrawn": "marketplace.dispute.withdrawn.v1",
 }
 _FIELDS: dict[str, tuple[str, ...]] = {
     name: tuple(EVENT_TYPES[name].payload.model_fields) for name in PUBLIC_TYPE_OF.values()

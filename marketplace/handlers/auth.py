@@ -80,6 +80,16 @@ def acts_for(principal: Principal, unit_id: str, org: Organisation) -> bool:
     return principal.has(Role.UNIT_OPERATOR) and unit_id == principal.unit_id
 
 
+def speaks_for(principal: Principal, unit_id: str | None) -> bool:
+    """Acting as that very unit (a mediator's decision): not any superior of it, not HQ for a
+    platform's mediation."""
+    return (
+        unit_id is not None
+        and principal.unit_id == unit_id
+        and principal.has(Role.HQ_ADMIN, Role.PLATFORM_ADMIN, Role.UNIT_OPERATOR)
+    )
+
+
 def require_acts_for(principal: Principal, unit_id: str, org: Organisation) -> None:
     if not acts_for(principal, unit_id, org):
         raise Forbidden(f"This token cannot act for unit {unit_id!r}.", {"unit_id": unit_id})

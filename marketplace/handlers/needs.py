@@ -203,6 +203,8 @@ def award(svc: Services, principal: Principal, need_id: str, offer_id: str) -> C
             | org.context_of(offer.supplier_unit_id, "supply"),
             principal.actor,
             now,
+            category=need.spec.category,
+            delivery_date=offer.delivery_date,
         )
         losers = [
             load_offer(svc, other)

@@ -181,6 +181,8 @@ def award_tender(
                 | org.context_of(place["bidder"], "supply"),
                 principal.actor,
                 now,
+                category=need.spec.category,
+                delivery_date=need.spec.required_by,
             )
         need.conclude_tender(
             tender_id,

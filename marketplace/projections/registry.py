@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from marketplace.projections import catalog_search, directory, inbox, invitation_compliance
+from marketplace.projections import (
+    catalog_search,
+    directory,
+    inbox,
+    invitation_compliance,
+    supplier_quality,
+    trade_volume,
+)
 from marketplace.projections.projection import Projection
 
 PROJECTIONS: tuple[Projection, ...] = (
@@ -10,6 +17,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     catalog_search.PROJECTION,
     inbox.PROJECTION,
     invitation_compliance.PROJECTION,
+    trade_volume.PROJECTION,
+    supplier_quality.PROJECTION,
 )
 
 

@@ -21,6 +21,7 @@ from marketplace.events.envelope import CloudEvent
 from marketplace.events.mapping import envelope_bytes, to_cloud_event, to_envelope
 from marketplace.events.schemagen import ASYNCAPI_FILE, SCHEMAS_DIR, generate
 from tests.unit.org_fixtures import ACTOR, T0, at
+from tests.unit.test_contract_rules import contract_cycle
 from tests.unit.test_need_rules import market_cycle
 from tests.unit.test_tender_rules import tender_cycle
 
@@ -52,7 +53,13 @@ def restructured_chart() -> list[CloudEvent]:
     org.update_unit("PWR-01", ACTOR, at(7), sector="heat")
     org.update_unit("PWR-01", ACTOR, at(8), active=False)
     org.update_unit("PWR-01", ACTOR, at(9), active=True)
-    domain_events = [*org.collect_events(), *catalog_cycle(), *market_cycle(), *tender_cycle()]
+    domain_events = [
+        *org.collect_events(),
+        *catalog_cycle(),
+        *market_cycle(),
+        *tender_cycle(),
+        *contract_cycle(),
+    ]
     mapped = [to_cloud_event(e, sequence=i) for i, e in enumerate(domain_events, 1)]
     return [event for event in mapped if event is not None]
 
@@ -111,7 +118,7 @@ def catalog_cycle() -> list[Any]:
 def test_the_relays_fast_path_writes_what_the_validated_path_would() -> None:
     for event in restructured_chart():
         assert event.model_dump(mode="json")["data"]
-    domain_events = catalog_cycle() + market_cycle() + tender_cycle()
+    domain_events = catalog_cycle() + market_cycle() + tender_cycle() + contract_cycle()
     for i, domain_event in enumerate(domain_events, 1):
         validated = to_cloud_event(domain_event, i)
         fast = to_envelope(domain_event, i)

@@ -8,13 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, status
 
 from marketplace.aggregates.access_token import Role
-from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.need import NeedSpec
 from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.api.need_schemas import (
     AwardIn,
     CloseExternalIn,
-    ContractOut,
     DirectiveIn,
     ExternalSourcingIn,
     InboxItem,
@@ -29,7 +27,7 @@ from marketplace.api.need_schemas import (
 )
 from marketplace.handlers import external_sourcing, needs
 from marketplace.handlers.auth import Principal, acts_for
-from marketplace.handlers.errors import Forbidden, NotFound
+from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.ports import Services
 from marketplace.projections import inbox
 from marketplace.projections.runtime import ProjectionRuntime
@@ -156,22 +154,6 @@ async def get_inbox(
     runtime: ProjectionRuntime = request.app.state.projections
     rows = await inbox.open_needs(await runtime.reader(inbox.PROJECTION.name), unit)
     return InboxOut(unit_id=unit, items=[InboxItem.model_validate(r) for r in rows])
-
-
-@router.get("/v1/contracts/{contract_id}", response_model=ContractOut)
-def get_contract(contract_id: str, svc: ServicesDep, principal: PrincipalDep) -> ContractOut:
-    """A contract, for its parties (and HQ, auditors)."""
-    contract = svc.store.get(contract_id, Contract)
-    if contract is None:
-        raise NotFound(f"Contract {contract_id!r} does not exist.", {"contract_id": contract_id})
-    org = needs.chart(svc)
-    if not (
-        principal.has(Role.AUDITOR)
-        or acts_for(principal, contract.demand_unit_id, org)
-        or acts_for(principal, contract.supply_unit_id, org)
-    ):
-        raise Forbidden("Only the contract's parties read it.")
-    return ContractOut.of(contract)
 
 
 @router.post("/v1/directives", status_code=status.HTTP_201_CREATED)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Request
+from pydantic import AwareDatetime, BaseModel, Field
 
+from marketplace.aggregates.access_token import Role
 from marketplace.api.deps import PrincipalDep
+from marketplace.handlers.auth import Principal, require_role
+from marketplace.projections import supplier_quality, trade_volume
 from marketplace.projections.runtime import ProjectionRuntime
 
 router = APIRouter(prefix="/v1/projections", tags=["projections"])
@@ -34,3 +38,36 @@ async def projection_status(request: Request, _: PrincipalDep) -> ProjectionStat
     runtime: ProjectionRuntime = request.app.state.projections
     found = await runtime.status()
     return ProjectionStatusList(items=[ProjectionStatusOut(**asdict(s)) for s in found])
+
+
+def _analysts(principal: Principal) -> None:
+    require_role(principal, Role.HQ_ADMIN, Role.AUDITOR, Role.BI_READER)
+
+
+@router.get("/trade-volume")
+async def trade_volume_rows(
+    request: Request,
+    principal: PrincipalDep,
+    group_by: trade_volume.GroupBy = "sector",
+    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    to: AwareDatetime | None = None,
+) -> dict[str, Any]:
+    """Internal trade between group units: contracts, amount (once active), delivered amount.
+
+    `sector` groups by the supplier's sector as it was at the award; `from`/`to` bound the
+    time the contracts became active."""
+    _analysts(principal)
+    runtime: ProjectionRuntime = request.app.state.projections
+    reader = await runtime.reader(trade_volume.PROJECTION.name)
+    return {"group_by": group_by, "items": await trade_volume.volume(reader, group_by, from_, to)}
+
+
+@router.get("/supplier-quality")
+async def supplier_quality_rows(
+    request: Request, principal: PrincipalDep, supplier_unit_id: str | None = None
+) -> dict[str, Any]:
+    """Per supplier: incidents, open ones, by kind and severity, contracts, incidents/contract."""
+    _analysts(principal)
+    runtime: ProjectionRuntime = request.app.state.projections
+    reader = await runtime.reader(supplier_quality.PROJECTION.name)
+    return {"items": await supplier_quality.suppliers(reader, supplier_unit_id)}

@@ -1,0 +1,114 @@
+"""`/v1/disputes`: negotiation, mediation by the right superior, resolution."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+
+from marketplace.aggregates.dispute import Dispute
+from marketplace.api.deps import PrincipalDep, ServicesDep
+from marketplace.api.schemas import Strict
+from marketplace.handlers import disputes
+from marketplace.handlers.unit_import import UNIT_ID_PATTERN
+
+router = APIRouter(tags=["disputes"])
+
+
+class DisputeIn(Strict):
+    subject_type: Literal["contract", "need", "tender", "quality_incident"]
+    subject_id: str = Field(min_length=1, max_length=200)
+    against_unit_id: str = Field(pattern=UNIT_ID_PATTERN)
+    kind: Literal["pricing", "quality", "delivery", "payment", "other"]
+    claim: str = Field(min_length=1, max_length=4000)
+    raiser_unit_id: str | None = Field(
+        default=None, pattern=UNIT_ID_PATTERN, description="Default: the token's unit."
+    )
+
+
+class DecisionIn(Strict):
+    decision: str = Field(min_length=1, max_length=4000)
+
+
+class SettlementIn(Strict):
+    settlement: str = Field(min_length=1, max_length=4000)
+
+
+class DisputeOut(BaseModel):
+    id: str
+    status: str
+    raiser_unit_id: str
+    against_unit_id: str
+    subject_type: str
+    subject_id: str
+    kind: str
+    claim: str
+    mediator_unit_id: str | None
+    mediator_rule: str | None = Field(
+        description="lowest_common_superior, different_sectors or only_common_superior"
+    )
+    outcome: str | None
+
+    @classmethod
+    def of(cls, d: Dispute) -> DisputeOut:
+        return cls(
+            id=d.id,
+            status=d.status,
+            raiser_unit_id=d.raiser_unit_id,
+            against_unit_id=d.against_unit_id,
+            subject_type=d.subject_type,
+            subject_id=d.subject_id,
+            kind=d.kind,
+            claim=d.claim,
+            mediator_unit_id=d.mediator_unit_id,
+            mediator_rule=d.mediator_rule,
+            outcome=d.outcome,
+        )
+
+
+@router.post("/v1/disputes", status_code=status.HTTP_201_CREATED)
+def raise_dispute(body: DisputeIn, svc: ServicesDep, principal: PrincipalDep) -> dict[str, str]:
+    """A party raises a dispute; it starts in negotiation between the parties."""
+    raiser = body.raiser_unit_id or principal.unit_id or ""
+    d = disputes.raise_dispute(
+        svc,
+        principal,
+        raiser,
+        body.subject_type,
+        body.subject_id,
+        body.against_unit_id,
+        body.kind,
+        body.claim,
+    )
+    return {"dispute_id": d.id, "status": d.status}
+
+
+@router.get("/v1/disputes/{dispute_id}", response_model=DisputeOut)
+def get_dispute(dispute_id: str, svc: ServicesDep, principal: PrincipalDep) -> DisputeOut:
+    """A dispute, for its parties and the mediator chain."""
+    d = disputes.load_dispute(svc, dispute_id)
+    disputes.may_read(svc, principal, d)
+    return DisputeOut.of(d)
+
+
+@router.post("/v1/disputes/{dispute_id}/mediation", response_model=DisputeOut)
+def mediation(dispute_id: str, svc: ServicesDep, principal: PrincipalDep) -> DisputeOut:
+    """A party asks for mediation: the parties' lowest common superior (HQ across sectors)."""
+    return DisputeOut.of(disputes.request_mediation(svc, principal, dispute_id))
+
+
+@router.post("/v1/disputes/{dispute_id}/resolve", response_model=DisputeOut)
+def resolve(
+    dispute_id: str, svc: ServicesDep, principal: PrincipalDep, body: DecisionIn | SettlementIn
+) -> DisputeOut:
+    """The mediator decides (`decision`), or each party states the same `settlement`."""
+    if isinstance(body, DecisionIn):
+        return DisputeOut.of(disputes.resolve(svc, principal, dispute_id, body.decision))
+    return DisputeOut.of(disputes.settle(svc, principal, dispute_id, body.settlement))
+
+
+@router.post("/v1/disputes/{dispute_id}/withdraw", response_model=DisputeOut)
+def withdraw(dispute_id: str, svc: ServicesDep, principal: PrincipalDep) -> DisputeOut:
+    """The raiser withdraws the dispute."""
+    return DisputeOut.of(disputes.withdraw(svc, principal, dispute_id))

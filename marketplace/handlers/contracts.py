@@ -1,0 +1,230 @@
+"""Use cases of contracts: sign, price special tasks, deliver, complete, terminate; incidents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from marketplace.aggregates.access_token import Role
+from marketplace.aggregates.contract import Contract
+from marketplace.aggregates.quality_incident import QualityIncident
+from marketplace.handlers.auth import Principal, acts_for, require_acts_for, speaks_for
+from marketplace.handlers.errors import Forbidden, NotFound
+from marketplace.handlers.needs import chart
+from marketplace.handlers.ports import Services
+
+
+def load_contract(svc: Services, contract_id: str) -> Contract:
+    contract = svc.store.get(contract_id, Contract)
+    if contract is None:
+        raise NotFound(f"Contract {contract_id!r} does not exist.", {"contract_id": contract_id})
+    return contract
+
+
+def load_incident(svc: Services, incident_id: str) -> QualityIncident:
+    incident = svc.store.get(incident_id, QualityIncident)
+    if incident is None:
+        raise NotFound(f"Quality incident {incident_id!r} does not exist.")
+    return incident
+
+
+def acting_party(
+    svc: Services, principal: Principal, contract: Contract, wanted: str | None = None
+) -> str:
+    """The party the caller acts for (an explicit `wanted` one, or the only one it can)."""
+    org = chart(svc)
+    candidates = [
+        p for p in contract.party_ids if (wanted in (None, p)) and acts_for(principal, p, org)
+    ]
+    if not candidates:
+        raise Forbidden("This token acts for neither party of the contract.")
+    if len(candidates) > 1:
+        raise Forbidden("This token acts for both parties: say which with `party_unit_id`.")
+    return candidates[0]
+
+
+def may_read(svc: Services, principal: Principal, contract: Contract) -> None:
+    org = chart(svc)
+    if principal.has(Role.AUDITOR) or any(acts_for(principal, p, org) for p in contract.party_ids):
+        return
+    mediator = contract.pricing_mediator
+    if mediator and acts_for(principal, mediator, org):
+        return
+    raise Forbidden("Only the contract's parties (and HQ, auditors) read it.")
+
+
+def _change(svc: Services, contract_id: str, act: object) -> Contract:
+    def attempt() -> Contract:
+        contract = load_contract(svc, contract_id)
+        act(contract)  # type: ignore[operator]
+        svc.store.save(contract)
+        return contract
+
+    return svc.retrying(attempt)
+
+
+def sign(svc: Services, principal: Principal, contract_id: str, party: str | None) -> Contract:
+    def act(c: Contract) -> None:
+        c.sign(acting_party(svc, principal, c, party), principal.actor, svc.clock())
+
+    return _change(svc, contract_id, act)
+
+
+def propose_price(
+    svc: Services, principal: Principal, contract_id: str, amount: Decimal, party: str | None
+) -> Contract:
+    def act(c: Contract) -> None:
+        c.propose_price(
+            acting_party(svc, principal, c, party), amount, principal.actor, svc.clock()
+        )
+
+    return _change(svc, contract_id, act)
+
+
+def agree_price(
+    svc: Services, principal: Principal, contract_id: str, amount: Decimal, party: str | None
+) -> Contract:
+    def act(c: Contract) -> None:
+        c.agree_price(acting_party(svc, principal, c, party), amount, principal.actor, svc.clock())
+
+    return _change(svc, contract_id, act)
+
+
+def escalate_pricing(
+    svc: Services, principal: Principal, contract_id: str, party: str | None
+) -> Contract:
+    """The superior units decide: the parties' mediator (see Organisation.mediator_for)."""
+
+    def act(c: Contract) -> None:
+        mediator, _ = chart(svc).mediator_for(c.demand_unit_id, c.supply_unit_id)
+        c.escalate_pricing(
+            acting_party(svc, principal, c, party), mediator, principal.actor, svc.clock()
+        )
+
+    return _change(svc, contract_id, act)
+
+
+def decide_price(
+    svc: Services, principal: Principal, contract_id: str, amount: Decimal
+) -> Contract:
+    """The mediator's admin sets the price of an escalated special task; never a regular one."""
+
+    def act(c: Contract) -> None:
+        if c.business_type != "special_task":
+            raise Forbidden("Regular business is priced by the award; superiors do not set it.")
+        mediator = c.pricing_mediator
+        if not speaks_for(principal, mediator):
+            raise Forbidden(
+                "Only the mediator unit decides the price.", {"mediator_unit_id": mediator}
+            )
+        c.decide_price(mediator or "", amount, principal.actor, svc.clock())
+
+    return _change(svc, contract_id, act)
+
+
+def deliver(
+    svc: Services,
+    principal: Principal,
+    contract_id: str,
+    quantity: Decimal,
+    amount: Decimal,
+    delivered_at: datetime,
+) -> tuple[Contract, QualityIncident | None]:
+    """The supplier records a delivery; a late one records a delivery_delay incident itself."""
+    incident_id = svc.new_id("inc")
+
+    def attempt() -> tuple[Contract, QualityIncident | None]:
+        contract = load_contract(svc, contract_id)
+        require_acts_for(principal, contract.supply_unit_id, chart(svc))
+        now = svc.clock()
+        late = contract.deliver(quantity, amount, delivered_at, principal.actor, now)
+        incident = None
+        if late:
+            incident = QualityIncident.record(
+                incident_id,
+                contract.id,
+                contract.status.value,
+                incident_parties(contract),
+                "delivery_delay",
+                "minor",
+                f"Delivered on {delivered_at.date()}, after the contract's "
+                f"{contract.delivery_date}.",
+                delivered_at,
+                True,
+                principal.actor,
+                now,
+            )
+        svc.store.save(contract, *([incident] if incident else []))
+        return contract, incident
+
+    return svc.retrying(attempt)
+
+
+def incident_parties(contract: Contract) -> dict[str, str]:
+    return {
+        **contract.parties,
+        "demand_unit_id": contract.demand_unit_id,
+        "supply_unit_id": contract.supply_unit_id,
+    }
+
+
+def complete(svc: Services, principal: Principal, contract_id: str, party: str | None) -> Contract:
+    def act(c: Contract) -> None:
+        c.complete(acting_party(svc, principal, c, party), principal.actor, svc.clock())
+
+    return _change(svc, contract_id, act)
+
+
+def terminate(
+    svc: Services, principal: Principal, contract_id: str, reason: str, party: str | None
+) -> Contract:
+    def act(c: Contract) -> None:
+        c.terminate(acting_party(svc, principal, c, party), reason, principal.actor, svc.clock())
+
+    return _change(svc, contract_id, act)
+
+
+def record_incident(
+    svc: Services,
+    principal: Principal,
+    contract_id: str,
+    kind: str,
+    severity: str,
+    description: str,
+    occurred_at: datetime,
+) -> QualityIncident:
+    contract = load_contract(svc, contract_id)
+    require_acts_for(principal, contract.demand_unit_id, chart(svc))
+    incident = QualityIncident.record(
+        svc.new_id("inc"),
+        contract.id,
+        contract.status.value,
+        incident_parties(contract),
+        kind,
+        severity,
+        description,
+        occurred_at,
+        False,
+        principal.actor,
+        svc.clock(),
+    )
+    svc.store.save(incident)
+    return incident
+
+
+def resolve_incident(
+    svc: Services, principal: Principal, incident_id: str, resolution: str
+) -> QualityIncident:
+    def attempt() -> QualityIncident:
+        incident = load_incident(svc, incident_id)
+        org = chart(svc)
+        if not (
+            acts_for(principal, incident.demand_unit_id, org)
+            or acts_for(principal, incident.supply_unit_id, org)
+        ):
+            raise Forbidden("Only the contract's parties resolve its incidents.")
+        incident.resolve(resolution, principal.actor, svc.clock())
+        svc.store.save(incident)
+        return incident
+
+    return svc.retrying(attempt)

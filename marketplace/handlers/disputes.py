@@ -1,0 +1,170 @@
+"""Use cases of disputes: raise, request mediation (routed to the right superior), resolve,
+settle, withdraw; escalate a quality incident in one call."""
+
+from __future__ import annotations
+
+from marketplace.aggregates.access_token import Role
+from marketplace.aggregates.dispute import Dispute
+from marketplace.handlers.auth import Principal, acts_for, require_acts_for, speaks_for
+from marketplace.handlers.contracts import load_contract, load_incident
+from marketplace.handlers.errors import Forbidden, NotFound
+from marketplace.handlers.needs import chart, load_need
+from marketplace.handlers.ports import Services
+from marketplace.handlers.tenders import load_tender
+
+
+def load_dispute(svc: Services, dispute_id: str) -> Dispute:
+    dispute = svc.store.get(dispute_id, Dispute)
+    if dispute is None:
+        raise NotFound(f"Dispute {dispute_id!r} does not exist.", {"dispute_id": dispute_id})
+    return dispute
+
+
+def _subject_parties(svc: Services, subject_type: str, subject_id: str) -> set[str]:
+    if subject_type == "contract":
+        c = load_contract(svc, subject_id)
+        return set(c.party_ids)
+    if subject_type == "quality_incident":
+        i = load_incident(svc, subject_id)
+        return {i.demand_unit_id, i.supply_unit_id}
+    if subject_type == "need":
+        n = load_need(svc, subject_id)
+        return {n.demand_unit_id, *n.offers.values(), *n.matched_supplier_ids}
+    t = load_tender(svc, subject_id)
+    return {t.demand_unit_id, *t.invitees}
+
+
+def raise_dispute(
+    svc: Services,
+    principal: Principal,
+    raiser: str,
+    subject_type: str,
+    subject_id: str,
+    against: str,
+    kind: str,
+    claim: str,
+) -> Dispute:
+    """A party raises a dispute about its contract, need, tender or quality incident."""
+    org = chart(svc)
+    require_acts_for(principal, raiser, org)
+    involved = _subject_parties(svc, subject_type, subject_id)
+    if raiser not in involved or against not in involved:
+        raise Forbidden(
+            "Both units must be parties to the dispute's subject.", {"parties": sorted(involved)}
+        )
+    context = org.context_of(raiser, "raiser") | org.context_of(against, "against")
+    dispute = Dispute.raise_dispute(
+        svc.new_id("dsp"),
+        raiser,
+        against,
+        subject_type,
+        subject_id,
+        kind,
+        claim,
+        context,
+        principal.actor,
+        svc.clock(),
+    )
+    svc.store.save(dispute)
+    return dispute
+
+
+def escalate_incident(svc: Services, principal: Principal, incident_id: str, claim: str) -> Dispute:
+    """The demand unit turns an unresolved quality incident into a dispute, in one step."""
+    org = chart(svc)
+    dispute_id = svc.new_id("dsp")
+
+    def attempt() -> Dispute:
+        incident = load_incident(svc, incident_id)
+        require_acts_for(principal, incident.demand_unit_id, org)
+        now = svc.clock()
+        incident.escalate(dispute_id, principal.actor, now)
+        context = org.context_of(incident.demand_unit_id, "raiser") | org.context_of(
+            incident.supply_unit_id, "against"
+        )
+        dispute = Dispute.raise_dispute(
+            dispute_id,
+            incident.demand_unit_id,
+            incident.supply_unit_id,
+            "quality_incident",
+            incident_id,
+            "quality",
+            claim,
+            context,
+            principal.actor,
+            now,
+        )
+        svc.store.save(incident, dispute)
+        return dispute
+
+    return svc.retrying(attempt)
+
+
+def _party(svc: Services, principal: Principal, dispute: Dispute) -> str:
+    org = chart(svc)
+    mine = [p for p in dispute.parties if acts_for(principal, p, org)]
+    if len(mine) != 1:
+        raise Forbidden("This token must act for exactly one party of the dispute.")
+    return mine[0]
+
+
+def request_mediation(svc: Services, principal: Principal, dispute_id: str) -> Dispute:
+    def attempt() -> Dispute:
+        dispute = load_dispute(svc, dispute_id)
+        party = _party(svc, principal, dispute)
+        mediator, rule = chart(svc).mediator_for(*dispute.parties)
+        dispute.request_mediation(party, mediator, rule, principal.actor, svc.clock())
+        svc.store.save(dispute)
+        return dispute
+
+    return svc.retrying(attempt)
+
+
+def resolve(svc: Services, principal: Principal, dispute_id: str, decision: str) -> Dispute:
+    def attempt() -> Dispute:
+        dispute = load_dispute(svc, dispute_id)
+        if not speaks_for(principal, dispute.mediator_unit_id):
+            raise Forbidden(
+                "Only the mediator unit decides.", {"mediator_unit_id": dispute.mediator_unit_id}
+            )
+        dispute.resolve(dispute.mediator_unit_id or "", decision, principal.actor, svc.clock())
+        svc.store.save(dispute)
+        return dispute
+
+    return svc.retrying(attempt)
+
+
+def settle(svc: Services, principal: Principal, dispute_id: str, settlement: str) -> Dispute:
+    def attempt() -> Dispute:
+        dispute = load_dispute(svc, dispute_id)
+        dispute.settle(_party(svc, principal, dispute), settlement, principal.actor, svc.clock())
+        svc.store.save(dispute)
+        return dispute
+
+    return svc.retrying(attempt)
+
+
+def withdraw(svc: Services, principal: Principal, dispute_id: str) -> Dispute:
+    def attempt() -> Dispute:
+        dispute = load_dispute(svc, dispute_id)
+        dispute.withdraw(_party(svc, principal, dispute), principal.actor, svc.clock())
+        svc.store.save(dispute)
+        return dispute
+
+    return svc.retrying(attempt)
+
+
+def may_read(svc: Services, principal: Principal, dispute: Dispute) -> None:
+    """The parties and the mediator chain (the mediator and the units above it) see it."""
+    org = chart(svc)
+    if principal.has(Role.AUDITOR) or any(acts_for(principal, p, org) for p in dispute.parties):
+        return
+    mediator = dispute.mediator_unit_id
+    if (
+        mediator
+        and principal.unit_id is not None
+        and (principal.unit_id == mediator or principal.unit_id in org.ancestors(mediator))
+        and principal.has(Role.HQ_ADMIN, Role.PLATFORM_ADMIN, Role.UNIT_OPERATOR)
+    ):
+        return
+    raise Forbidden("Only the parties and the mediator chain see a dispute.")

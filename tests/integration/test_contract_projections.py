@@ -1,0 +1,170 @@
+"""Trade volume and supplier quality against hand-computed figures: fed in-process, fed from
+Kafka through the real relay and consumers, and equal to a from-scratch replay."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from marketplace.handlers import contracts, needs
+from marketplace.handlers.ports import Services
+from marketplace.projections import supplier_quality, trade_volume
+from marketplace.projections.catch_up import catch_up
+from marketplace.projections.event_log import EventLog
+from marketplace.projections.kafka_feed import ProjectionConsumer
+from marketplace.projections.location import ReadModelLocation
+from marketplace.projections.location import open_store as open_read_models
+from marketplace.relay.position import open_positions
+from marketplace.relay.publisher import KafkaPublisher
+from marketplace.relay.relay import Relay, RelayConfig
+from tests.conftest import BROKER, require_broker
+from tests.integration.test_needs import market, operator, steam, terms  # noqa: F401
+
+PROJECTIONS = (trade_volume.PROJECTION, supplier_quality.PROJECTION)
+EXPECTED_VOLUME = {
+    "HEAT-02": {"contracts": 2, "amount": "441600.00", "delivered_amount": "239200.00"},
+    "PWR-01": {"contracts": 1, "amount": "216000.00", "delivered_amount": "108000.00"},
+}
+EXPECTED_QUALITY = {
+    "HEAT-02": (2, 1, 0, {"delivery_delay": 1}, {"minor": 1}, "0.5000"),
+    "PWR-01": (2, 1, 1, {"product_quality": 1}, {"major": 1}, "0.5000"),
+}
+
+
+def contract_between(svc: Services, demand: str, supplier: str, price: str) -> str:
+    spec = steam()
+    need = needs.post_need(
+        svc, operator(demand), spec.__class__(**{**vars(spec), "demand_unit_id": demand})
+    )
+    offer = needs.submit_offer(svc, operator(supplier), need.id, supplier, terms(price))
+    return needs.award(svc, operator(demand), need.id, offer.id).id
+
+
+def active(svc: Services, contract_id: str, demand: str, supplier: str) -> None:
+    contracts.sign(svc, operator(demand), contract_id, None)
+    contracts.sign(svc, operator(supplier), contract_id, None)
+
+
+def write_scenario(svc: Services) -> None:
+    c1 = contract_between(svc, "COAL-01", "PWR-01", "180.00")
+    active(svc, c1, "COAL-01", "PWR-01")
+    contracts.deliver(
+        svc,
+        operator("PWR-01"),
+        c1,
+        Decimal("600"),
+        Decimal("108000.00"),
+        datetime(2027, 3, 5, tzinfo=UTC),
+    )
+    contracts.record_incident(
+        svc,
+        operator("COAL-01"),
+        c1,
+        "product_quality",
+        "major",
+        "wet steam",
+        datetime(2027, 3, 6, tzinfo=UTC),
+    )
+    c2 = contract_between(svc, "COAL-02", "HEAT-02", "184.00")
+    active(svc, c2, "COAL-02", "HEAT-02")
+    _, late = contracts.deliver(
+        svc,
+        operator("HEAT-02"),
+        c2,
+        Decimal("1200"),
+        Decimal("220800.00"),
+        datetime(2027, 3, 25, tzinfo=UTC),
+    )
+    assert late is not None and late.kind == "delivery_delay"
+    contracts.resolve_incident(svc, operator("COAL-02"), late.id, "accepted with a discount")
+    contracts.complete(svc, operator("COAL-02"), c2, None)
+    contract_between(svc, "HEAT-01", "PWR-01", "179.00")  # never signed: no trade yet
+    c4 = contract_between(svc, "PWR-02", "HEAT-02", "184.00")
+    active(svc, c4, "PWR-02", "HEAT-02")
+    contracts.deliver(
+        svc,
+        operator("HEAT-02"),
+        c4,
+        Decimal("100"),
+        Decimal("18400.00"),
+        datetime(2027, 3, 7, tzinfo=UTC),
+    )
+    contracts.terminate(svc, operator("PWR-02"), c4, "plant closed", None)
+
+
+async def figures(read_models: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    volume = {
+        r.pop("key"): r for r in await trade_volume.volume(read_models, "supply_unit", None, None)
+    }
+    quality = {
+        r["supplier_unit_id"]: (
+            r["contracts"],
+            r["incidents"],
+            r["open"],
+            {k: v for k, v in r["by_kind"].items() if v},
+            {k: v for k, v in r["by_severity"].items() if v},
+            r["incidents_per_contract"],
+        )
+        for r in await supplier_quality.suppliers(read_models, None)
+    }
+    return volume, quality
+
+
+async def in_process(svc: Services, path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    read_models = await open_read_models(ReadModelLocation(sqlite_path=path))
+    try:
+        for projection in PROJECTIONS:
+            await read_models.create(projection)
+            await catch_up(read_models, projection, EventLog(svc.store.application))  # type: ignore[attr-defined]
+        return await figures(read_models)
+    finally:
+        await read_models.close()
+
+
+async def via_kafka(
+    svc: Services, path: Path, expected: tuple[Any, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The real relay publishes, one consumer group per projection feeds a fresh store."""
+    prefix = f"t{uuid.uuid4().hex[:10]}."
+    positions = open_positions(svc.store.location)  # type: ignore[attr-defined]
+    relay = Relay(
+        svc.store.application,
+        positions,
+        KafkaPublisher(BROKER),  # type: ignore[attr-defined]
+        RelayConfig(topic_prefix=prefix, partitions=3, poll_interval=0.05),
+    )
+    read_models = await open_read_models(ReadModelLocation(sqlite_path=path))
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(relay.run(stop))]
+    try:
+        for projection in PROJECTIONS:
+            await read_models.create(projection)
+            consumer = ProjectionConsumer(
+                projection, read_models, bootstrap=BROKER, topic_prefix=prefix
+            )
+            tasks.append(asyncio.create_task(consumer.run(stop)))
+        current: tuple[Any, Any] = ({}, {})
+        for _ in range(300):
+            current = await figures(read_models)
+            if current == expected:
+                break
+            await asyncio.sleep(0.1)
+        return current
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await read_models.close()
+        positions.close()
+
+
+async def test_trade_volume_and_supplier_quality(market: Services, tmp_path: Path) -> None:  # noqa: F811
+    require_broker()
+    write_scenario(market)
+    replayed = await in_process(market, tmp_path / "a.db")
+    assert replayed == (EXPECTED_VOLUME, EXPECTED_QUALITY)
+    assert await in_process(market, tmp_path / "b.db") == replayed  # from scratch, again
+    assert await via_kafka(market, tmp_path / "k.db", replayed) == replayed
