@@ -58,7 +58,7 @@ def export_csv(
 
     with store_session() as svc:
         moment = _moment(at) if at else svc.clock()
-        text = export_rows(catalog.version_in_force(svc, moment, svc.zone))
+        text = export_rows(catalog.version_in_force(svc, moment))
     if output:
         output.write_text(text, encoding="utf-8")
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import DomainError
@@ -150,14 +150,20 @@ def publish_version(svc: Services, principal: Principal, version_id: str) -> Cat
     return svc.retrying(attempt)
 
 
-def version_in_force(svc: Services, at: datetime, zone: tzinfo) -> CatalogVersion:
+def find_version_in_force(svc: Services, at: datetime) -> CatalogVersion | None:
     """The version in force at `at`; effective dates are days in the group's time zone."""
     index = svc.store.get(CATALOG_INDEX_ID, CatalogIndex)
-    day = at.astimezone(zone).date()
-    version_id = index.in_force_on(day) if index else None
-    if version_id is None:
+    version_id = index.in_force_on(at.astimezone(svc.zone).date()) if index else None
+    return load_version(svc, version_id) if version_id else None
+
+
+def version_in_force(svc: Services, at: datetime) -> CatalogVersion:
+    """The version in force at `at`, or NotFound saying for which day."""
+    version = find_version_in_force(svc, at)
+    if version is None:
+        day = at.astimezone(svc.zone).date()
         raise NotFound(
             f"No catalog version was in force on {day.isoformat()} ({at.isoformat()}).",
             {"at": at.isoformat(), "date": day.isoformat()},
         )
-    return load_version(svc, version_id)
+    return version

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -53,10 +54,12 @@ def may_read(svc: Services, principal: Principal, contract: Contract) -> None:
     raise Forbidden("Only the contract's parties (and HQ, auditors) read it.")
 
 
-def _change(svc: Services, contract_id: str, act: object) -> Contract:
+def _change(svc: Services, contract_id: str, act: Callable[[Contract], None]) -> Contract:
+    """Load, apply one party's act, save; again on a lost race."""
+
     def attempt() -> Contract:
         contract = load_contract(svc, contract_id)
-        act(contract)  # type: ignore[operator]
+        act(contract)
         svc.store.save(contract)
         return contract
 

@@ -8,14 +8,13 @@ from decimal import Decimal
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import DomainError
-from marketplace.aggregates.catalog import CatalogVersion
-from marketplace.aggregates.catalog_index import CATALOG_INDEX_ID, CatalogIndex
 from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.directive import Directive
 from marketplace.aggregates.need import Match, Need, NeedSpec
 from marketplace.aggregates.offer import Offer
 from marketplace.aggregates.organisation import Organisation
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for, require_role
+from marketplace.handlers.catalog import find_version_in_force
 from marketplace.handlers.errors import Forbidden, NotFound
 from marketplace.handlers.ports import Services
 from marketplace.handlers.units import load_organisation
@@ -61,9 +60,7 @@ def catalog_matches(
     svc: Services, item_code: str, demand_unit_id: str
 ) -> tuple[str | None, list[Match]]:
     """The catalog suppliers of the item in the version in force now (never the demand unit)."""
-    index = svc.store.get(CATALOG_INDEX_ID, CatalogIndex)
-    version_id = index.in_force_on(svc.clock().astimezone(svc.zone).date()) if index else None
-    version = svc.store.get(version_id, CatalogVersion) if version_id else None
+    version = find_version_in_force(svc, svc.clock())
     if version is None:
         return None, []
     return version.id, [

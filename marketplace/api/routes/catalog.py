@@ -128,4 +128,4 @@ async def search(
 def in_force(svc: ServicesDep, _: PrincipalDep, at: AwareDatetime | None = None) -> VersionOut:
     """The version in force at `at` (default now) with its approved entries."""
     moment: datetime = at or svc.clock()
-    return VersionOut.of(catalog.version_in_force(svc, moment, svc.zone), approved_only=True)
+    return VersionOut.of(catalog.version_in_force(svc, moment), approved_only=True)
