@@ -3,7 +3,7 @@ offers and awarded, or bought outside the group on an approved ground."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -395,18 +395,14 @@ class Need(MarketAggregate):
     def _external_approved(
         self, request_id: str, approver_unit_id: str, actor: Actor, timestamp: datetime
     ) -> None:
-        r = self.requests[request_id]
-        self.requests[request_id] = ExternalRequest(
-            r.request_id, r.ground, r.justification, r.quantity, "approved"
-        )
+        self.requests[request_id] = replace(self.requests[request_id], status="approved")
 
     @event("ExternalSourcingRejected")
     def _external_rejected(
         self, request_id: str, reason: str, approver_unit_id: str, actor: Actor, timestamp: datetime
     ) -> None:
-        r = self.requests[request_id]
-        self.requests[request_id] = ExternalRequest(
-            r.request_id, r.ground, r.justification, r.quantity, "rejected", reason
+        self.requests[request_id] = replace(
+            self.requests[request_id], status="rejected", reason=reason
         )
 
     @event("ClosedExternal")
@@ -433,10 +429,7 @@ class Need(MarketAggregate):
         if self.open_quantity <= 0:
             self.status = NeedStatus.CLOSED_EXTERNAL
         if request_id:  # an approval is used once
-            r = self.requests[request_id]
-            self.requests[request_id] = ExternalRequest(
-                r.request_id, r.ground, r.justification, r.quantity, "used"
-            )
+            self.requests[request_id] = replace(self.requests[request_id], status="used")
 
     @event("TenderStarted")
     def _tender_started(

@@ -38,12 +38,7 @@ class EntrySubmission:
 
 
 def load_version(svc: Services, version_id: str) -> CatalogVersion:
-    version = svc.store.get(version_id, CatalogVersion)
-    if version is None:
-        raise NotFound(
-            f"Catalog version {version_id!r} does not exist.", {"version_id": version_id}
-        )
-    return version
+    return svc.load(CatalogVersion, version_id, "Catalog version")
 
 
 def open_version(svc: Services, principal: Principal, cmd: OpenVersion) -> CatalogVersion:

@@ -10,23 +10,17 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.quality_incident import QualityIncident
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for, speaks_for
-from marketplace.handlers.errors import Forbidden, NotFound
+from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.needs import chart
 from marketplace.handlers.ports import Services
 
 
 def load_contract(svc: Services, contract_id: str) -> Contract:
-    contract = svc.store.get(contract_id, Contract)
-    if contract is None:
-        raise NotFound(f"Contract {contract_id!r} does not exist.", {"contract_id": contract_id})
-    return contract
+    return svc.load(Contract, contract_id, "Contract")
 
 
 def load_incident(svc: Services, incident_id: str) -> QualityIncident:
-    incident = svc.store.get(incident_id, QualityIncident)
-    if incident is None:
-        raise NotFound(f"Quality incident {incident_id!r} does not exist.")
-    return incident
+    return svc.load(QualityIncident, incident_id, "Quality incident")
 
 
 def acting_party(

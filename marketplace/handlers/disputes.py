@@ -7,17 +7,14 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.dispute import Dispute
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for, speaks_for
 from marketplace.handlers.contracts import load_contract, load_incident
-from marketplace.handlers.errors import Forbidden, NotFound
+from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.needs import chart, load_need
 from marketplace.handlers.ports import Services
 from marketplace.handlers.tenders import load_tender
 
 
 def load_dispute(svc: Services, dispute_id: str) -> Dispute:
-    dispute = svc.store.get(dispute_id, Dispute)
-    if dispute is None:
-        raise NotFound(f"Dispute {dispute_id!r} does not exist.", {"dispute_id": dispute_id})
-    return dispute
+    return svc.load(Dispute, dispute_id, "Dispute")
 
 
 def _subject_parties(svc: Services, subject_type: str, subject_id: str) -> set[str]:

@@ -43,17 +43,11 @@ def active_unit(org: Organisation, unit_id: str) -> None:
 
 
 def load_need(svc: Services, need_id: str) -> Need:
-    need = svc.store.get(need_id, Need)
-    if need is None:
-        raise NotFound(f"Need {need_id!r} does not exist.", {"need_id": need_id})
-    return need
+    return svc.load(Need, need_id, "Need")
 
 
 def load_offer(svc: Services, offer_id: str) -> Offer:
-    offer = svc.store.get(offer_id, Offer)
-    if offer is None:
-        raise NotFound(f"Offer {offer_id!r} does not exist.", {"offer_id": offer_id})
-    return offer
+    return svc.load(Offer, offer_id, "Offer")
 
 
 def catalog_matches(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Protocol, TypeVar
 
 from marketplace.aggregates.base import DomainError, MarketAggregate
-from marketplace.handlers.errors import ConcurrencyConflict
+from marketplace.handlers.errors import ConcurrencyConflict, NotFound
 
 A = TypeVar("A", bound=MarketAggregate)
 T = TypeVar("T")
@@ -54,6 +54,13 @@ class Services:
     zone: tzinfo = UTC
     sealer: Sealer | None = None
     max_attempts: int = 8
+
+    def load(self, kind: type[A], aggregate_id: str, what: str) -> A:
+        """The aggregate, or NotFound naming `what` ("Need", "Contract", …) and the id."""
+        found = self.store.get(aggregate_id, kind)
+        if found is None:
+            raise NotFound(f"{what} {aggregate_id!r} does not exist.", {"id": aggregate_id})
+        return found
 
     def retrying(self, attempt: Callable[[], T]) -> T:
         """Run a load-decide-save attempt again when a concurrent writer won the race.

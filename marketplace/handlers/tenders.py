@@ -14,16 +14,13 @@ from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.ranking import OpenedBid
 from marketplace.aggregates.tender import Tender, bidder_key
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for
-from marketplace.handlers.errors import Forbidden, NotFound
+from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.needs import active_unit, catalog_matches, chart, load_need
 from marketplace.handlers.ports import Sealer, Services
 
 
 def load_tender(svc: Services, tender_id: str) -> Tender:
-    tender = svc.store.get(tender_id, Tender)
-    if tender is None:
-        raise NotFound(f"Tender {tender_id!r} does not exist.", {"tender_id": tender_id})
-    return tender
+    return svc.load(Tender, tender_id, "Tender")
 
 
 def _sealer(svc: Services) -> Sealer:

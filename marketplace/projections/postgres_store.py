@@ -22,6 +22,7 @@ from marketplace.projections.store import (
     ProjectionState,
     ReadModelStore,
     ReadModelTransaction,
+    read_state,
 )
 from marketplace.projections.tables import ColumnType, Dialect, Table, check_identifier
 
@@ -95,12 +96,7 @@ class PostgresReadModels(ReadModelStore):
         await self._ddl(projection.ddl(self.dialect))
 
     async def state(self, name: str) -> ProjectionState | None:
-        rows = await self.fetch(
-            "SELECT name, version, position FROM projection_state WHERE name = $1",
-            [name],
-            STATE.types,
-        )
-        return ProjectionState(**rows[0]) if rows else None
+        return await read_state(self, name)
 
     async def scratch(self, projection: Projection) -> PostgresReadModels:
         name = f"{self.schema[:30]}_rb_{projection.name[:16]}_{uuid.uuid4().hex[:8]}"

@@ -24,6 +24,7 @@ from marketplace.projections.store import (
     ProjectionState,
     ReadModelStore,
     ReadModelTransaction,
+    read_state,
 )
 from marketplace.projections.tables import ColumnType, Dialect, Table
 
@@ -89,12 +90,7 @@ class SqliteReadModels(ReadModelStore):
                 await self._run(self.conn.execute, statement)
 
     async def state(self, name: str) -> ProjectionState | None:
-        rows = await self.fetch(
-            "SELECT name, version, position FROM projection_state WHERE name = $1",
-            [name],
-            STATE.types,
-        )
-        return ProjectionState(**rows[0]) if rows else None
+        return await read_state(self, name)
 
     async def scratch(self, projection: Projection) -> SqliteReadModels:
         name = f"{self.path.stem}.rebuild-{projection.name}-{uuid.uuid4().hex[:8]}.sqlite3"

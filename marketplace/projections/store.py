@@ -138,3 +138,13 @@ class ReadModelStore(RowReader, Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+async def read_state(reader: RowReader, name: str) -> ProjectionState | None:
+    """A projection's stored version and position (the same query on every store)."""
+    rows = await reader.fetch(
+        "SELECT name, version, position FROM projection_state WHERE name = $1",
+        [name],
+        STATE.types,
+    )
+    return ProjectionState(**rows[0]) if rows else None
