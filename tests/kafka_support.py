@@ -11,6 +11,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer
@@ -130,10 +131,25 @@ class TcpLink:
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
 
+Message = tuple[str, int, bytes, bytes]
+
+
 async def consume(
-    bootstrap: str, topics: list[str], *, until_count: int, timeout: float = 30
-) -> list[tuple[str, int, bytes, bytes]]:
-    """Read topics from the beginning until `until_count` messages arrived (or time is up)."""
+    bootstrap: str,
+    topics: list[str],
+    *,
+    until_count: int | None = None,
+    until: Callable[[list[Message]], bool] | None = None,
+    timeout: float = 30,
+) -> list[Message]:
+    """Read topics from the beginning until `until_count` messages arrived, `until` holds,
+    or time is up."""
+
+    def done(received: list[Message]) -> bool:
+        if until is not None:
+            return until(received)
+        return until_count is not None and len(received) >= until_count
+
     consumer = AIOKafkaConsumer(
         *topics,
         bootstrap_servers=bootstrap,
@@ -142,10 +158,10 @@ async def consume(
         enable_auto_commit=False,
     )
     await consumer.start()
-    received: list[tuple[str, int, bytes, bytes]] = []
+    received: list[Message] = []
     deadline = time.monotonic() + timeout
     try:
-        while len(received) < until_count and time.monotonic() < deadline:
+        while not done(received) and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
             for tp, messages in batch.items():
                 received += [(tp.topic, tp.partition, m.key, m.value) for m in messages]
