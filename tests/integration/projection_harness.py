@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -24,10 +26,15 @@ from marketplace.projections.catch_up import catch_up
 from marketplace.projections.changes import Increment, RowChange
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.kafka_feed import ProjectionConsumer
+from marketplace.projections.location import ReadModelLocation
+from marketplace.projections.location import open_store as open_read_models
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import ReadModelStore
 from marketplace.projections.tables import Column, ColumnType, Table
 from marketplace.projections.tracking import TopicEvent, apply_log_batch
+from marketplace.relay.position import open_positions
+from marketplace.relay.publisher import KafkaPublisher
+from marketplace.relay.relay import Relay, RelayConfig
 from tests.conftest import BROKER
 from tests.integration.conftest import HQ_ADMIN
 
@@ -237,3 +244,51 @@ class ViaKafka:
     async def close(self) -> None:
         await self.stop()
         await self._producer.stop()
+
+
+Figures = TypeVar("Figures")
+
+
+async def relayed_into(
+    svc: Services,
+    path: Path,
+    projections: tuple[Projection, ...],
+    read: Callable[[ReadModelStore], Awaitable[Figures]],
+    expected: Figures,
+    *,
+    timeout: float = 30,
+) -> Figures:
+    """The real relay publishes the store, one consumer group per projection feeds a fresh
+    SQLite read model; returns what `read` gives once it equals `expected` or time is up."""
+    prefix = f"t{uuid.uuid4().hex[:10]}."
+    positions = open_positions(svc.store.location)  # type: ignore[attr-defined]
+    relay = Relay(
+        svc.store.application,  # type: ignore[attr-defined]
+        positions,
+        KafkaPublisher(BROKER),
+        RelayConfig(topic_prefix=prefix, partitions=3, poll_interval=0.05),
+    )
+    read_models = await open_read_models(ReadModelLocation(sqlite_path=path))
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(relay.run(stop))]
+    try:
+        for projection in projections:
+            await read_models.create(projection)
+            consumer = ProjectionConsumer(
+                projection, read_models, bootstrap=BROKER, topic_prefix=prefix
+            )
+            tasks.append(asyncio.create_task(consumer.run(stop)))
+        deadline = time.monotonic() + timeout
+        current = await read(read_models)
+        while current != expected and time.monotonic() < deadline:
+            for task in tasks:
+                if task.done():
+                    task.result()  # a relay or consumer that died says why
+            await asyncio.sleep(0.1)
+            current = await read(read_models)
+        return current
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await read_models.close()
+        positions.close()

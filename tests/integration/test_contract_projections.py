@@ -3,8 +3,6 @@ Kafka through the real relay and consumers, and equal to a from-scratch replay."
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,13 +13,10 @@ from marketplace.handlers.ports import Services
 from marketplace.projections import supplier_quality, trade_volume
 from marketplace.projections.catch_up import catch_up
 from marketplace.projections.event_log import EventLog
-from marketplace.projections.kafka_feed import ProjectionConsumer
 from marketplace.projections.location import ReadModelLocation
 from marketplace.projections.location import open_store as open_read_models
-from marketplace.relay.position import open_positions
-from marketplace.relay.publisher import KafkaPublisher
-from marketplace.relay.relay import Relay, RelayConfig
-from tests.conftest import BROKER, require_broker
+from tests.conftest import require_broker
+from tests.integration.projection_harness import relayed_into
 from tests.integration.test_needs import market, operator, steam, terms  # noqa: F401
 
 PROJECTIONS = (trade_volume.PROJECTION, supplier_quality.PROJECTION)
@@ -125,46 +120,10 @@ async def in_process(svc: Services, path: Path) -> tuple[dict[str, Any], dict[st
         await read_models.close()
 
 
-async def via_kafka(
-    svc: Services, path: Path, expected: tuple[Any, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The real relay publishes, one consumer group per projection feeds a fresh store."""
-    prefix = f"t{uuid.uuid4().hex[:10]}."
-    positions = open_positions(svc.store.location)  # type: ignore[attr-defined]
-    relay = Relay(
-        svc.store.application,
-        positions,
-        KafkaPublisher(BROKER),  # type: ignore[attr-defined]
-        RelayConfig(topic_prefix=prefix, partitions=3, poll_interval=0.05),
-    )
-    read_models = await open_read_models(ReadModelLocation(sqlite_path=path))
-    stop = asyncio.Event()
-    tasks = [asyncio.create_task(relay.run(stop))]
-    try:
-        for projection in PROJECTIONS:
-            await read_models.create(projection)
-            consumer = ProjectionConsumer(
-                projection, read_models, bootstrap=BROKER, topic_prefix=prefix
-            )
-            tasks.append(asyncio.create_task(consumer.run(stop)))
-        current: tuple[Any, Any] = ({}, {})
-        for _ in range(300):
-            current = await figures(read_models)
-            if current == expected:
-                break
-            await asyncio.sleep(0.1)
-        return current
-    finally:
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await read_models.close()
-        positions.close()
-
-
 async def test_trade_volume_and_supplier_quality(market: Services, tmp_path: Path) -> None:  # noqa: F811
     require_broker()
     write_scenario(market)
     replayed = await in_process(market, tmp_path / "a.db")
     assert replayed == (EXPECTED_VOLUME, EXPECTED_QUALITY)
     assert await in_process(market, tmp_path / "b.db") == replayed  # from scratch, again
-    assert await via_kafka(market, tmp_path / "k.db", replayed) == replayed
+    assert await relayed_into(market, tmp_path / "k.db", PROJECTIONS, figures, replayed) == replayed

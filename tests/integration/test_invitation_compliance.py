@@ -19,7 +19,10 @@ from marketplace.projections.catch_up import catch_up
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.location import ReadModelLocation
 from marketplace.projections.location import open_store as open_read_models
+from marketplace.projections.store import ReadModelStore
+from tests.conftest import require_broker
 from tests.integration.conftest import HQ_ADMIN
+from tests.integration.projection_harness import relayed_into
 from tests.integration.test_needs import operator, steam
 
 SCENARIO = [  # (launched on, demand unit, item, invitees, omission filing)
@@ -64,24 +67,31 @@ def scenario(svc: Services) -> Services:
     return svc
 
 
+Rates = dict[str, tuple[int, int, int, str]]
+
+
+async def read_rates(
+    read_models: ReadModelStore, group_by: str, start: str | None = None, end: str | None = None
+) -> Rates:
+    rows: list[dict[str, Any]] = await invitation_compliance.rates(
+        read_models,
+        group_by,  # type: ignore[arg-type]
+        at(start) if start else None,
+        at(end) if end else None,
+    )
+    return {r["key"]: (r["tenders"], r["compliant"], r["exception_filed"], r["rate"]) for r in rows}
+
+
 async def figures(
     svc: Services, path: Path, group_by: str, start: str | None = None, end: str | None = None
-) -> dict[str, tuple[int, int, int, str]]:
+) -> Rates:
     read_models = await open_read_models(ReadModelLocation(sqlite_path=path))
     try:
         await read_models.create(invitation_compliance.PROJECTION)
         await catch_up(
             read_models, invitation_compliance.PROJECTION, EventLog(svc.store.application)
         )  # type: ignore[attr-defined]
-        rows: list[dict[str, Any]] = await invitation_compliance.rates(
-            read_models,
-            group_by,  # type: ignore[arg-type]
-            at(start) if start else None,
-            at(end) if end else None,
-        )
-        return {
-            r["key"]: (r["tenders"], r["compliant"], r["exception_filed"], r["rate"]) for r in rows
-        }
+        return await read_rates(read_models, group_by, start, end)
     finally:
         await read_models.close()
 
@@ -124,3 +134,27 @@ async def test_exceptions_list_the_filed_reasons(scenario: Services, tmp_path: P
         ("HEAT-01", "HEAT-02 is our own sister unit", ["HEAT-02"]),
         ("COAL-01", "PWR-01 in overhaul", ["PWR-01"]),
     ]
+
+
+async def test_fed_from_kafka_the_rates_equal_the_replay(
+    scenario: Services, tmp_path: Path
+) -> None:
+    require_broker()
+    replayed = await figures(scenario, tmp_path / "a.db", "platform")
+
+    async def both(read_models: ReadModelStore) -> tuple[Rates, Rates]:
+        return (
+            await read_rates(read_models, "platform"),
+            await read_rates(read_models, "demand_unit", "2027-01-01", "2027-04-01"),
+        )
+
+    by_quarter = await figures(
+        scenario, tmp_path / "a.db", "demand_unit", "2027-01-01", "2027-04-01"
+    )
+    assert await relayed_into(
+        scenario,
+        tmp_path / "k.db",
+        (invitation_compliance.PROJECTION,),
+        both,
+        (replayed, by_quarter),
+    ) == (replayed, by_quarter)
