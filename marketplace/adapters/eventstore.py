@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -144,6 +145,11 @@ class EventSourcingStore:
         self.backend = location.backend
         self.location = location
         self._app = _MarketplaceApplication(env=env)
+        self._save_listeners: list[Callable[[], None]] = []
+
+    def on_saved(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every successful save (from the saving thread)."""
+        self._save_listeners.append(listener)
 
     def get(self, aggregate_id: str, kind: type[A]) -> A | None:
         try:
@@ -159,6 +165,8 @@ class EventSourcingStore:
             self._app.save(*aggregates)
         except IntegrityError as exc:
             raise ConcurrencyConflict(str(exc)) from exc
+        for listener in self._save_listeners:
+            listener()
 
     def head(self) -> int:
         return int(self._app.recorder.max_notification_id() or 0)

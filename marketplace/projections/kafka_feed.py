@@ -59,6 +59,9 @@ class ProjectionConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             metadata_max_age_ms=30_000,  # see topics the relay creates later
+            # Kafka answers a fetch as soon as data arrives; this only bounds how long an idle
+            # fetch waits, which on brokers that do not answer early is the read-model delay.
+            fetch_max_wait_ms=100,
             **(consumer_options or {}),
         )
         self.failures = 0  # consecutive failed attempts at the current batch

@@ -15,6 +15,7 @@ from marketplace.events.mapping import PUBLIC_TYPE_OF, envelope_bytes, envelope_
 from marketplace.log import get_logger
 from marketplace.relay.position import PositionStore
 from marketplace.relay.publisher import KafkaPublisher, Outgoing, TopicSetupError
+from marketplace.relay.wakeup import Wakeup
 
 log = get_logger(__name__)
 
@@ -69,8 +70,11 @@ class Relay:
         positions: PositionStore,
         publisher: KafkaPublisher,
         config: RelayConfig,
+        wakeup: Wakeup | None = None,
     ) -> None:
         self._app = application
+        # Commits wake the relay at once; the poll interval is only the fallback.
+        self._wakeup = wakeup or Wakeup()
         self._positions = positions
         self._publisher = publisher
         self._config = config
@@ -102,6 +106,7 @@ class Relay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set."""
+        self._wakeup.bind(asyncio.get_running_loop())
         self.position = await asyncio.to_thread(self._positions.load)
         log.info("relay_started", position=self.position)
         if not await self.connect(stop):
@@ -130,7 +135,7 @@ class Relay:
             while not stop.is_set():
                 last, messages = await reading
                 if last is None:
-                    await _sleep_or_stop(stop, self._config.poll_interval)
+                    await self._wakeup.wait(stop, self._config.poll_interval)
                     reading = asyncio.create_task(
                         asyncio.to_thread(self._read_after, self.position)
                     )

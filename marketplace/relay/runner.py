@@ -8,10 +8,14 @@ import sys
 
 from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.bootstrap import store_location
+from marketplace.log import get_logger
 from marketplace.relay.position import open_positions
 from marketplace.relay.publisher import KafkaPublisher, TopicSetupError
 from marketplace.relay.relay import Relay, RelayConfig
+from marketplace.relay.wakeup import Wakeup, install_commit_trigger, listen_for_commits
 from marketplace.settings import Settings
+
+log = get_logger(__name__)
 
 
 def relay_config(settings: Settings) -> RelayConfig:
@@ -34,18 +38,44 @@ async def run_relay(
     own_store = store is None
     store = store or EventSourcingStore(location)
     positions = open_positions(location)
+    wakeup = Wakeup()
+    if not own_store:
+        store.on_saved(wakeup.notify_threadsafe)  # this process's own commands
+    listener = await _commit_listener(store, wakeup, stop)
     try:
         relay = Relay(
             store.application,
             positions,
             KafkaPublisher(settings.kafka_bootstrap),
             relay_config(settings),
+            wakeup,
         )
         await relay.run(stop)
     finally:
+        if listener is not None:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
         positions.close()
         if own_store:
             store.close()
+
+
+async def _commit_listener(
+    store: EventSourcingStore, wakeup: Wakeup, stop: asyncio.Event
+) -> asyncio.Task[None] | None:
+    """On PostgreSQL, commits from any process wake the relay (LISTEN/NOTIFY); else None."""
+    location = store.location
+    if location.postgres_url is None:
+        return None
+    table = store.application.recorder.events_table_name  # type: ignore[attr-defined]
+    try:
+        channel = await asyncio.to_thread(
+            install_commit_trigger, location.postgres_url, location.postgres_schema, table
+        )
+    except Exception as exc:  # polling still relays everything
+        log.warning("commit_trigger_unavailable", error=repr(exc), fallback="polling")
+        return None
+    return asyncio.create_task(listen_for_commits(location.postgres_url, channel, wakeup, stop))
 
 
 def main(settings: Settings) -> None:

@@ -20,6 +20,7 @@ import pytest
 
 from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.aggregates.base import Actor
+from marketplace.aggregates.organisation import Level
 from marketplace.demo import organisation_yaml
 from marketplace.events.envelope import CloudEvent
 from marketplace.handlers import units
@@ -34,6 +35,8 @@ from marketplace.projections.location import open_store as open_read_models
 from marketplace.relay.position import open_positions
 from marketplace.relay.publisher import KafkaPublisher
 from marketplace.relay.relay import Relay, RelayConfig
+from marketplace.relay.runner import run_relay
+from marketplace.settings import Settings
 from tests.conftest import BROKER, require_broker
 from tests.e2e.conftest import free_port
 from tests.integration.conftest import HQ_ADMIN, StoreFactory, services_on
@@ -325,3 +328,46 @@ def test_a_relay_killed_mid_batch_loses_nothing_after_restart(
         consume(BROKER, [prefix + "marketplace.units"], until_count=public_count(store), timeout=20)
     )
     assert_complete_and_ordered(events_of(messages), store)
+
+
+async def test_a_commit_wakes_the_idle_relay_long_before_its_next_poll(
+    open_store: StoreFactory, prefix: str, tmp_path: Path
+) -> None:
+    """PostgreSQL: a commit by another process NOTIFYs the relay (`marketplace relay`).
+    SQLite: the serving process's own saves wake the relay running beside it (all-in-one)."""
+    require_broker()
+    store = open_store()
+    location = store.location
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=location.postgres_url,
+        database_schema=location.postgres_schema,
+        kafka_bootstrap=BROKER,
+        kafka_topic_prefix=prefix,
+        kafka_partitions=3,
+        relay_poll_interval=3600,  # only a wake-up can deliver within the test
+    )
+    svc = services_on(store)
+    import_units(svc, CLI, organisation_yaml())
+    published = public_count(store)
+    stop = asyncio.Event()
+    shared = None if location.postgres_url else store
+    relay = asyncio.create_task(run_relay(settings, stop, store=shared))
+    topic = prefix + "marketplace.units"
+    try:
+        assert len(await consume(BROKER, [topic], until_count=published)) == published
+        await asyncio.sleep(0.3)  # the relay has found nothing more and waits
+        writer = open_store() if location.postgres_url else store
+        units.register_unit(
+            services_on(writer),
+            HQ_ADMIN,
+            units.RegisterUnit("LATE-01", "Late", Level.ENTERPRISE, "COAL", None),
+        )
+
+        def late_arrived(received: list[tuple[str, int, bytes, bytes]]) -> bool:
+            return any(b"LATE-01" in value for *_, value in received)
+
+        assert late_arrived(await consume(BROKER, [topic], until=late_arrived, timeout=30))
+    finally:
+        stop.set()
+        await asyncio.wait_for(relay, 30)
