@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
+from marketplace.log import get_logger
 from marketplace.projections import sql
 from marketplace.projections.changes import Delete, Increment, RowChange, Upsert, Value, coalesce
 from marketplace.projections.projection import Projection
@@ -25,6 +27,8 @@ from marketplace.projections.store import (
     read_state,
 )
 from marketplace.projections.tables import ColumnType, Dialect, Table, check_identifier
+
+log = get_logger(__name__)
 
 # Serialises DDL of concurrent processes: CREATE … IF NOT EXISTS races in PostgreSQL.
 _DDL_LOCK = 0x6D61726B6574  # "market"
@@ -54,6 +58,7 @@ class PostgresReadModels(ReadModelStore):
         self.url = url
         self.schema = schema
         self._pool = pool
+        self._rebuild_lock: asyncpg.Connection | None = None  # held while this is a scratch
 
     @classmethod
     async def open(cls, url: str, schema: str) -> PostgresReadModels:
@@ -99,9 +104,37 @@ class PostgresReadModels(ReadModelStore):
         return await read_state(self, name)
 
     async def scratch(self, projection: Projection) -> PostgresReadModels:
-        name = f"{self.schema[:30]}_rb_{projection.name[:16]}_{uuid.uuid4().hex[:8]}"
-        scratch = await PostgresReadModels.open(self.url, name)
-        await scratch.create(projection)
+        """A fresh scratch schema, once this process holds the projection's rebuild lock.
+
+        The lock is a session advisory lock on a connection of its own, so a rebuild killed
+        with SIGKILL releases it; holding it, any other scratch schema of the projection is
+        a dead rebuild's leftover and is dropped.
+        """
+        # Within PostgreSQL's 63 bytes, and unique per projection even where names are cut.
+        digest = hashlib.sha256(f"{self.schema}:{projection.name}".encode()).hexdigest()[:6]
+        prefix = f"{self.schema[:24]}_rb_{projection.name[:16]}_{digest}_"
+        holder = await asyncpg.connect(self.url)
+        try:
+            key = f"marketplace.rebuild:{self.schema}:{projection.name}"
+            if not await holder.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", key):
+                log.info("rebuild_waiting", projection=projection.name, where=self.where)
+                await holder.execute("SELECT pg_advisory_lock(hashtext($1))", key)
+            leftovers = await holder.fetch(
+                "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)", prefix
+            )
+            for row in leftovers:
+                await holder.execute(f'DROP SCHEMA IF EXISTS "{row["nspname"]}" CASCADE')
+                log.info("rebuild_leftover_dropped", schema=row["nspname"])
+            scratch = await PostgresReadModels.open(self.url, f"{prefix}{uuid.uuid4().hex[:8]}")
+        except BaseException:
+            await holder.close()
+            raise
+        scratch._rebuild_lock = holder
+        try:
+            await scratch.create(projection)
+        except BaseException:
+            await scratch.discard()
+            raise
         return scratch
 
     @asynccontextmanager
@@ -138,6 +171,9 @@ class PostgresReadModels(ReadModelStore):
         async with self._pool.acquire() as conn:
             await conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
         await self.close()
+        if self._rebuild_lock is not None:
+            await self._rebuild_lock.close()  # ends the session: releases the lock
+            self._rebuild_lock = None
 
     async def close(self) -> None:
         await self._pool.close()

@@ -5,13 +5,15 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import uuid
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
+from marketplace.log import get_logger
 from marketplace.projections import sql
 from marketplace.projections.changes import Delete, Increment, RowChange, Upsert, Value, coalesce
 from marketplace.projections.projection import Projection
@@ -29,6 +31,7 @@ from marketplace.projections.store import (
 from marketplace.projections.tables import ColumnType, Dialect, Table
 
 T = TypeVar("T")
+log = get_logger(__name__)
 _CHUNK = 500  # stays far below SQLite's limit of bound parameters
 
 
@@ -42,6 +45,7 @@ class SqliteReadModels(ReadModelStore):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-models")
         self._lock = asyncio.Lock()
         self._conn: SqliteConnection | None = None
+        self._rebuild_lock: IO[bytes] | None = None  # held while this is a scratch
 
     @classmethod
     async def open(cls, path: Path) -> SqliteReadModels:
@@ -93,9 +97,29 @@ class SqliteReadModels(ReadModelStore):
         return await read_state(self, name)
 
     async def scratch(self, projection: Projection) -> SqliteReadModels:
-        name = f"{self.path.stem}.rebuild-{projection.name}-{uuid.uuid4().hex[:8]}.sqlite3"
-        scratch = await SqliteReadModels.open(self.path.with_name(name))
-        await scratch.create(projection)
+        """A fresh scratch file, once this process holds the projection's rebuild lock.
+
+        The lock is an flock on a lock file, so a rebuild killed with SIGKILL releases it;
+        holding it, any other scratch file of the projection is a dead rebuild's leftover.
+        """
+        stem = f"{self.path.stem}.rebuild-{projection.name}"
+        lock = await asyncio.to_thread(_rebuild_lock, self.path.with_name(f"{stem}.lock"))
+        try:
+            for leftover in self.path.parent.glob(f"{stem}-*.sqlite3*"):
+                leftover.unlink(missing_ok=True)
+                log.info("rebuild_leftover_dropped", file=str(leftover))
+            scratch = await SqliteReadModels.open(
+                self.path.with_name(f"{stem}-{uuid.uuid4().hex[:8]}.sqlite3")
+            )
+        except BaseException:
+            lock.close()
+            raise
+        scratch._rebuild_lock = lock
+        try:
+            await scratch.create(projection)
+        except BaseException:
+            await scratch.discard()
+            raise
         return scratch
 
     @asynccontextmanager
@@ -145,6 +169,9 @@ class SqliteReadModels(ReadModelStore):
     async def discard(self) -> None:
         await self.close()
         await asyncio.to_thread(self._delete_files)
+        if self._rebuild_lock is not None:
+            self._rebuild_lock.close()  # releases the flock
+            self._rebuild_lock = None
 
     def _delete_files(self) -> None:
         for suffix in ("", "-wal", "-shm"):
@@ -255,3 +282,18 @@ def _incremented(conn: SqliteConnection, table: Table, change: Increment) -> dic
     )
     current = rows[0] if rows else {}
     return {c: (current.get(c) or 0) + amount for c, amount in change.amounts.items()}
+
+
+def _rebuild_lock(path: Path) -> IO[bytes]:
+    """Hold an exclusive flock on `path` (waiting for another rebuild if one runs)."""
+    handle = path.open("ab")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("rebuild_waiting", lock=str(path))
+            fcntl.flock(handle, fcntl.LOCK_EX)
+    except BaseException:
+        handle.close()
+        raise
+    return handle

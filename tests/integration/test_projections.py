@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -30,7 +32,7 @@ from marketplace.projections.event_log import EventLog
 from marketplace.projections.kafka_feed import group_id, run_projection_workers
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.projection import Projection
-from marketplace.projections.rebuild import ensure_current
+from marketplace.projections.rebuild import ensure_current, rebuild
 from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.projections.store import ReadModelStore
 from marketplace.projections.tables import Column, ColumnType, Table
@@ -448,3 +450,61 @@ async def test_the_api_runtime_rebuilds_another_version_in_the_background(env: E
         assert (status.stored_version, status.lag) == (2, 0)
     finally:
         await runtime.stop()
+
+
+_HALF_REBUILD = """
+import asyncio, sys, json
+from pathlib import Path
+from marketplace.projections import directory
+from marketplace.projections.location import ReadModelLocation, open_store
+
+async def main():
+    where = json.loads(sys.argv[1])
+    if "sqlite_path" in where:
+        where["sqlite_path"] = Path(where["sqlite_path"])
+    store = await open_store(ReadModelLocation(**where))
+    await store.scratch(directory.PROJECTION)
+    print("scratch ready", flush=True)
+    await asyncio.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+async def scratches(env: Env) -> list[str]:
+    """The rebuild scratch schemas or files of the directory projection that exist now."""
+    location = env.location
+    if location.sqlite_path is not None:
+        return sorted(
+            p.name for p in location.sqlite_path.parent.glob("*.rebuild-directory-*.sqlite3")
+        )
+    found = await env.store.fetch(
+        "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1) ORDER BY 1",
+        [f"{location.postgres_schema[:24]}_rb_directory_"],
+        {},
+    )
+    return [r["nspname"] for r in found]
+
+
+async def test_a_rebuild_killed_midway_leaves_nothing_once_the_next_one_ran(env: Env) -> None:
+    write_chart(env.svc)
+    location = env.location
+    where = (
+        {"sqlite_path": str(location.sqlite_path)}
+        if location.sqlite_path is not None
+        else {"postgres_url": location.postgres_url, "postgres_schema": location.postgres_schema}
+    )
+    half = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _HALF_REBUILD, json.dumps(where), stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert half.stdout is not None
+        assert await half.stdout.readline() == b"scratch ready\n"
+        assert len(await scratches(env)) == 1
+    finally:
+        half.kill()  # SIGKILL: no clean-up runs
+        await half.wait()
+    state = await rebuild(env.store, directory.PROJECTION, env.log)
+    assert state.position == await env.log.head()
+    assert await scratches(env) == []
+    assert await directory_rows(env.store) == chart_rows(env.svc)
