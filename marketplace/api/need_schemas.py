@@ -230,6 +230,31 @@ class InboxItem(BaseModel):
     offered: bool
 
 
+class NeedListItem(BaseModel):
+    need_id: str
+    demand_unit_id: str
+    title: str
+    category: str
+    subcategory: str
+    item_code: str
+    quantity: str
+    open_quantity: str = Field(description="What is still to be sourced (after external closes).")
+    uom: str
+    required_by: str
+    business_type: str
+    sourcing: str
+    posted_at: datetime
+    status: str
+    matched_suppliers: int = Field(description="Catalog suppliers matched when it was posted.")
+    offers: int = Field(description="Offers received and not withdrawn.")
+    contract_id: str | None
+
+
+class NeedListOut(BaseModel):
+    demand_unit_id: str
+    items: list[NeedListItem]
+
+
 class InboxOut(BaseModel):
     unit_id: str
     items: list[InboxItem]

@@ -7,6 +7,7 @@ from marketplace.projections import (
     directory,
     inbox,
     invitation_compliance,
+    needs_board,
     supplier_quality,
     trade_volume,
 )
@@ -16,6 +17,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     directory.PROJECTION,
     catalog_search.PROJECTION,
     inbox.PROJECTION,
+    needs_board.PROJECTION,
     invitation_compliance.PROJECTION,
     trade_volume.PROJECTION,
     supplier_quality.PROJECTION,

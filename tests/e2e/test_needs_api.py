@@ -272,3 +272,56 @@ def test_the_demo_shows_open_needs_with_offers(demo: Server) -> None:
         i["item_code"] == "SAFETY-CERT" and not i["offered"]
         for i in as_unit(demo, "SVC-02").get("/v1/inbox").json()["items"]
     )
+
+
+def test_a_demand_unit_lists_its_needs(demo: Server) -> None:
+    coal, heat = as_unit(demo, "COAL-01"), as_unit(demo, "HEAT-02")
+    first = coal.post("/v1/needs", json=steam_need(title="First")).json()
+    second = coal.post("/v1/needs", json=steam_need(title="Second")).json()
+    assert (
+        heat.post(
+            f"/v1/needs/{second['id']}/offers", json=offer_body("HEAT-02", "181.00")
+        ).status_code
+        == 201
+    )
+    listed = coal.get("/v1/needs")
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    assert body["demand_unit_id"] == "COAL-01"
+    items = {i["need_id"]: i for i in body["items"]}
+    assert [i["need_id"] for i in body["items"]][:2] == [second["id"], first["id"]]  # newest first
+    assert items[second["id"]]["offers"] == 1 and items[first["id"]]["offers"] == 0
+    assert items[first["id"]]["matched_suppliers"] == 2
+    assert all(i["demand_unit_id"] == "COAL-01" for i in body["items"])
+    assert all("budget_amount" not in i for i in body["items"])
+
+    coal.post(f"/v1/needs/{first['id']}/cancel", json={"reason": "duplicate"})
+    cancelled = coal.get("/v1/needs", params={"status": "cancelled"}).json()["items"]
+    open_ones = coal.get("/v1/needs", params={"status": "open"}).json()["items"]
+    assert first["id"] in {i["need_id"] for i in cancelled}
+    assert first["id"] not in {i["need_id"] for i in open_ones}
+    assert second["id"] in {i["need_id"] for i in open_ones}
+
+    # The unit's platform admin, HQ and auditors read it; another unit and BI readers do not.
+    for role_of in (("COAL", "platform_admin"), ("HQ", "hq_admin"), ("HQ", "auditor")):
+        reader = demo.client(demo.token(*role_of))
+        seen = reader.get("/v1/needs", params={"demand_unit_id": "COAL-01"})
+        assert seen.status_code == 200, (role_of, seen.text)
+        assert second["id"] in {i["need_id"] for i in seen.json()["items"]}
+    error_of(heat.get("/v1/needs", params={"demand_unit_id": "COAL-01"}), 403, "forbidden")
+    error_of(
+        demo.client(demo.token("HEAT", "platform_admin")).get(
+            "/v1/needs", params={"demand_unit_id": "COAL-01"}
+        ),
+        403,
+        "forbidden",
+    )
+    error_of(
+        demo.client(demo.token("HQ", "bi_reader")).get(
+            "/v1/needs", params={"demand_unit_id": "COAL-01"}
+        ),
+        403,
+        "forbidden",
+    )
+    assert coal.get("/v1/needs", params={"status": "lost"}).status_code == 422
+    assert coal.get("/v1/needs", params={"limit": 0}).status_code == 422

@@ -10,7 +10,7 @@ from typing import Any
 
 from marketplace.handlers import contracts, needs
 from marketplace.handlers.ports import Services
-from marketplace.projections import supplier_quality, trade_volume
+from marketplace.projections import needs_board, supplier_quality, trade_volume
 from marketplace.projections.catch_up import catch_up
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.location import ReadModelLocation
@@ -127,3 +127,31 @@ async def test_trade_volume_and_supplier_quality(market: Services, tmp_path: Pat
     assert replayed == (EXPECTED_VOLUME, EXPECTED_QUALITY)
     assert await in_process(market, tmp_path / "b.db") == replayed  # from scratch, again
     assert await relayed_into(market, tmp_path / "k.db", PROJECTIONS, figures, replayed) == replayed
+
+
+async def board(read_models: Any) -> dict[str, tuple[str, int, bool]]:
+    found = {}
+    for unit in ("COAL-01", "COAL-02", "HEAT-01", "PWR-02"):
+        for r in await needs_board.needs_of(read_models, unit):
+            found[unit] = (r["status"], r["offers"], r["contract_id"] is not None)
+    return found
+
+
+async def test_the_needs_board_fed_from_kafka_equals_the_replay(
+    market: Services,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    require_broker()
+    write_scenario(market)
+    read_models = await open_read_models(ReadModelLocation(sqlite_path=tmp_path / "a.db"))
+    try:
+        await read_models.create(needs_board.PROJECTION)
+        await catch_up(read_models, needs_board.PROJECTION, EventLog(market.store.application))  # type: ignore[attr-defined]
+        replayed = await board(read_models)
+    finally:
+        await read_models.close()
+    assert replayed == {
+        u: ("awarded", 1, True) for u in ("COAL-01", "COAL-02", "HEAT-01", "PWR-02")
+    }
+    fed = await relayed_into(market, tmp_path / "k.db", (needs_board.PROJECTION,), board, replayed)
+    assert fed == replayed

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, status
 
@@ -18,6 +18,8 @@ from marketplace.api.need_schemas import (
     InboxItem,
     InboxOut,
     NeedIn,
+    NeedListItem,
+    NeedListOut,
     NeedOut,
     OfferIn,
     OfferOut,
@@ -29,7 +31,7 @@ from marketplace.handlers import external_sourcing, needs
 from marketplace.handlers.auth import Principal, acts_for
 from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.ports import Services
-from marketplace.projections import inbox
+from marketplace.projections import inbox, needs_board
 from marketplace.projections.runtime import ProjectionRuntime
 
 router = APIRouter(tags=["needs and offers"])
@@ -48,6 +50,35 @@ def post_need(body: NeedIn, svc: ServicesDep, principal: PrincipalDep) -> NeedOu
     """Post a need as the demand unit; it is matched to the catalog suppliers in force."""
     need = needs.post_need(svc, principal, NeedSpec(**body.model_dump()))
     return need_view(svc, principal, need.id)
+
+
+@router.get("/v1/needs", response_model=NeedListOut)
+async def list_needs(
+    request: Request,
+    principal: PrincipalDep,
+    demand_unit_id: Annotated[str | None, Query(description="Default: the token's unit.")] = None,
+    status: Annotated[
+        Literal["open", "tendering", "awarded", "closed_external", "cancelled"] | None,
+        Query(description="Only needs of this status."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> NeedListOut:
+    """A demand unit's needs, newest first, with their status, offers and contract (no budgets).
+
+    For the unit's operators, its platform admins, HQ and auditors.
+    """
+    svc: Services = request.app.state.services
+    unit = demand_unit_id or principal.unit_id
+    allowed = unit is not None and (
+        principal.has(Role.AUDITOR) or acts_for(principal, unit, needs.chart(svc))
+    )
+    if not allowed:
+        raise Forbidden("This token cannot list that unit's needs.", {"demand_unit_id": unit})
+    assert unit is not None
+    runtime: ProjectionRuntime = request.app.state.projections
+    reader = await runtime.reader(needs_board.PROJECTION.name)
+    rows = await needs_board.needs_of(reader, unit, status, limit)
+    return NeedListOut(demand_unit_id=unit, items=[NeedListItem.model_validate(r) for r in rows])
 
 
 @router.get("/v1/needs/{need_id}", response_model=NeedOut)

@@ -1,0 +1,133 @@
+"""The needs board: each demand unit's needs with their status, offers and outcome.
+
+Every row change comes from the need's own events, so the rows are the same whatever order
+other aggregates' events arrive in. Budgets are not kept: lists are read more widely than a
+need itself, and the budget is the demand side's business.
+"""
+
+# ruff: noqa: S608 - SQL is built only from fixed table and column names
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from marketplace.events.contract import (
+    EVENT_TYPES,
+    NEEDS_TOPIC,
+    NeedAwardedV1,
+    NeedCancelledV1,
+    NeedClosedExternalV1,
+    NeedOfferReceivedV1,
+    NeedOfferWithdrawnV1,
+    NeedPostedV1,
+    NeedTenderConcludedV1,
+    NeedTenderStartedV1,
+)
+from marketplace.events.envelope import CloudEvent
+from marketplace.projections.changes import Increment, RowChange, Upsert
+from marketplace.projections.projection import Projection
+from marketplace.projections.store import RowReader
+from marketplace.projections.tables import Column, ColumnType, Table
+
+TEXT = ColumnType.TEXT
+
+NEEDS = Table(
+    "needs_board_items",
+    columns=(
+        Column("need_id", TEXT),
+        Column("demand_unit_id", TEXT),
+        Column("title", TEXT),
+        Column("category", TEXT),
+        Column("subcategory", TEXT),
+        Column("item_code", TEXT),
+        Column("quantity", TEXT),
+        Column("open_quantity", TEXT),
+        Column("uom", TEXT),
+        Column("required_by", TEXT),
+        Column("business_type", TEXT),
+        Column("sourcing", TEXT),
+        Column("posted_at", ColumnType.TIMESTAMP),
+        Column("status", TEXT),
+        Column("matched_suppliers", ColumnType.INTEGER),
+        Column("offers", ColumnType.INTEGER),
+        Column("contract_id", TEXT, nullable=True),
+    ),
+    key=("need_id",),
+    indexes=(("demand_unit_id", "status", "posted_at"),),
+)
+
+
+def apply(event: CloudEvent) -> list[RowChange]:
+    kind = EVENT_TYPES.get(event.type)
+    if kind is None or kind.topic != NEEDS_TOPIC:
+        return []
+    payload = kind.payload.model_validate(event.data)
+    key = {"need_id": event.subject}
+    match payload:
+        case NeedPostedV1():
+            spec = payload.spec
+            return [
+                Upsert(
+                    NEEDS.name,
+                    key,
+                    {
+                        "demand_unit_id": spec.demand_unit_id,
+                        "title": spec.title,
+                        "category": spec.category,
+                        "subcategory": spec.subcategory,
+                        "item_code": spec.item_code,
+                        "quantity": spec.quantity,
+                        "open_quantity": spec.quantity,
+                        "uom": spec.uom,
+                        "required_by": spec.required_by.isoformat(),
+                        "business_type": spec.business_type,
+                        "sourcing": spec.sourcing,
+                        "posted_at": event.time,
+                        "status": "open",
+                        "matched_suppliers": len({m.supplier_unit_id for m in payload.matches}),
+                        "offers": 0,
+                        "contract_id": None,
+                    },
+                )
+            ]
+        case NeedOfferReceivedV1() | NeedOfferWithdrawnV1():
+            step = 1 if isinstance(payload, NeedOfferReceivedV1) else -1
+            return [Increment(NEEDS.name, key, {"offers": step})]
+        case NeedAwardedV1():
+            values: dict[str, Any] = {"status": "awarded", "contract_id": payload.contract_id}
+            return [Upsert(NEEDS.name, key, values)]
+        case NeedCancelledV1():
+            return [Upsert(NEEDS.name, key, {"status": "cancelled"})]
+        case NeedTenderStartedV1():
+            return [Upsert(NEEDS.name, key, {"status": "tendering"})]
+        case NeedTenderConcludedV1():
+            status = "awarded" if payload.internal else "closed_external"
+            return [Upsert(NEEDS.name, key, {"status": status})]
+        case NeedClosedExternalV1():
+            values = {"open_quantity": payload.remaining_quantity}
+            if Decimal(payload.remaining_quantity) <= 0:
+                values["status"] = "closed_external"
+            return [Upsert(NEEDS.name, key, values)]
+    return []
+
+
+PROJECTION = Projection(
+    name="needs_board", version=1, topics=(NEEDS_TOPIC,), tables=(NEEDS,), apply=apply
+)
+
+
+async def needs_of(
+    reader: RowReader, demand_unit_id: str, status: str | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """The unit's needs, newest first, optionally of one status."""
+    columns = ", ".join(c.name for c in NEEDS.columns)
+    where, params = "demand_unit_id = $1", [demand_unit_id]
+    if status is not None:
+        where, params = f"{where} AND status = $2", [*params, status]
+    return await reader.fetch(
+        f"SELECT {columns} FROM needs_board_items WHERE {where} "
+        f"ORDER BY posted_at DESC, need_id LIMIT ${len(params) + 1}",
+        [*params, limit],
+        NEEDS.types,
+    )

@@ -1,0 +1,64 @@
+"""The needs board reducer: a need's own events in, its one row out; no I/O."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from marketplace.aggregates.need import Ground, Need
+from marketplace.events.mapping import to_cloud_event
+from marketplace.projections import needs_board
+from marketplace.projections.memory import fold, table_rows
+from tests.unit.test_need_rules import ACTOR, T, need
+
+
+def board(*needs: Need) -> list[dict[str, Any]]:
+    changes = []
+    for n in needs:
+        for version, domain_event in enumerate(n.collect_events(), 1):
+            event = to_cloud_event(domain_event, version)
+            assert event is not None
+            changes += needs_board.apply(event)
+    return table_rows(fold(changes), needs_board.NEEDS.name)
+
+
+def test_offers_an_external_part_and_the_award_show_on_the_row() -> None:
+    n = need()
+    for offer_id, supplier in (("o1", "HEAT-02"), ("o2", "PWR-01"), ("o3", "SVC-01")):
+        n.record_offer(offer_id, supplier, ACTOR, T)
+    n.record_withdrawal("o3", ACTOR, T)
+    n.request_external(
+        "need-1-x1", Ground.INSUFFICIENT_FOR_URGENT_NEED, "urgent", Decimal("200"), ACTOR, T
+    )
+    n.decide_external("need-1-x1", True, None, "COAL", ACTOR, T)
+    n.close_external("Outside Steam Ltd", ACTOR, T)
+    n.award("o2", "PWR-01", "con-1", Decimal("216000.00"), ACTOR, T)
+    [row] = board(n)
+    assert row["need_id"] == "need-1"
+    assert row["demand_unit_id"] == "COAL-01"
+    assert (row["status"], row["contract_id"]) == ("awarded", "con-1")
+    assert (row["quantity"], row["open_quantity"]) == ("1200", "1000")
+    assert (row["matched_suppliers"], row["offers"]) == (2, 2)
+    assert "budget_amount" not in row
+
+
+def test_an_uncatalogued_need_bought_outside_whole_is_closed_external() -> None:
+    n = need(matches=[])
+    n.close_external("Outside Steam Ltd", ACTOR, T)
+    [row] = board(n)
+    assert (row["status"], row["open_quantity"], row["matched_suppliers"]) == (
+        "closed_external",
+        "0",
+        0,
+    )
+
+
+def test_tendering_and_cancelled() -> None:
+    tendered = need(sourcing="tender")
+    tendered.start_tender("ten-1", ACTOR, T)
+    cancelled = Need.post("need-2", tendered.spec, {}, None, [], ACTOR, T)
+    cancelled.cancel("duplicate", ACTOR, T)
+    assert [(r["need_id"], r["status"]) for r in board(tendered, cancelled)] == [
+        ("need-1", "tendering"),
+        ("need-2", "cancelled"),
+    ]
