@@ -214,7 +214,9 @@ class ContractOut(BaseModel):
         )
 
 
-class InboxItem(BaseModel):
+class NeedSummary(BaseModel):
+    """A need as lists show it (never its budget)."""
+
     need_id: str
     demand_unit_id: str
     title: str
@@ -227,23 +229,14 @@ class InboxItem(BaseModel):
     business_type: str
     sourcing: str
     posted_at: datetime
+
+
+class InboxItem(NeedSummary):
     offered: bool
 
 
-class NeedListItem(BaseModel):
-    need_id: str
-    demand_unit_id: str
-    title: str
-    category: str
-    subcategory: str
-    item_code: str
-    quantity: str
+class NeedListItem(NeedSummary):
     open_quantity: str = Field(description="What is still to be sourced (after external closes).")
-    uom: str
-    required_by: str
-    business_type: str
-    sourcing: str
-    posted_at: datetime
     status: str
     matched_suppliers: int = Field(description="Catalog suppliers matched when it was posted.")
     offers: int = Field(description="Offers received and not withdrawn.")

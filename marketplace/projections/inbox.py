@@ -25,6 +25,7 @@ from marketplace.events.contract import (
 )
 from marketplace.events.envelope import CloudEvent
 from marketplace.projections.changes import RowChange, Upsert
+from marketplace.projections.need_summary import SUMMARY_COLUMNS, summary_values
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
@@ -36,17 +37,7 @@ ITEMS = Table(
     columns=(
         Column("unit_id", TEXT),
         Column("need_id", TEXT),
-        Column("demand_unit_id", TEXT),
-        Column("title", TEXT),
-        Column("category", TEXT),
-        Column("subcategory", TEXT),
-        Column("item_code", TEXT),
-        Column("quantity", TEXT),
-        Column("uom", TEXT),
-        Column("required_by", TEXT),
-        Column("business_type", TEXT),
-        Column("sourcing", TEXT),
-        Column("posted_at", ColumnType.TIMESTAMP),
+        *SUMMARY_COLUMNS,
         Column("status", TEXT),
         Column("offered", ColumnType.BOOLEAN),
     ),
@@ -63,19 +54,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
     need = event.subject
     match payload:
         case NeedPostedV1():
-            spec = payload.spec
-            values = {
-                "demand_unit_id": spec.demand_unit_id,
-                "title": spec.title,
-                "category": spec.category,
-                "subcategory": spec.subcategory,
-                "item_code": spec.item_code,
-                "quantity": spec.quantity,
-                "uom": spec.uom,
-                "required_by": spec.required_by.isoformat(),
-                "business_type": spec.business_type,
-                "sourcing": spec.sourcing,
-                "posted_at": event.time,
+            values = summary_values(payload.spec, event.time) | {
                 "status": "open",
                 "offered": False,
             }

@@ -26,6 +26,7 @@ from marketplace.events.contract import (
 )
 from marketplace.events.envelope import CloudEvent
 from marketplace.projections.changes import Increment, RowChange, Upsert
+from marketplace.projections.need_summary import SUMMARY_COLUMNS, summary_values
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
@@ -36,18 +37,8 @@ NEEDS = Table(
     "needs_board_items",
     columns=(
         Column("need_id", TEXT),
-        Column("demand_unit_id", TEXT),
-        Column("title", TEXT),
-        Column("category", TEXT),
-        Column("subcategory", TEXT),
-        Column("item_code", TEXT),
-        Column("quantity", TEXT),
+        *SUMMARY_COLUMNS,
         Column("open_quantity", TEXT),
-        Column("uom", TEXT),
-        Column("required_by", TEXT),
-        Column("business_type", TEXT),
-        Column("sourcing", TEXT),
-        Column("posted_at", ColumnType.TIMESTAMP),
         Column("status", TEXT),
         Column("matched_suppliers", ColumnType.INTEGER),
         Column("offers", ColumnType.INTEGER),
@@ -71,19 +62,9 @@ def apply(event: CloudEvent) -> list[RowChange]:
                 Upsert(
                     NEEDS.name,
                     key,
-                    {
-                        "demand_unit_id": spec.demand_unit_id,
-                        "title": spec.title,
-                        "category": spec.category,
-                        "subcategory": spec.subcategory,
-                        "item_code": spec.item_code,
-                        "quantity": spec.quantity,
+                    summary_values(spec, event.time)
+                    | {
                         "open_quantity": spec.quantity,
-                        "uom": spec.uom,
-                        "required_by": spec.required_by.isoformat(),
-                        "business_type": spec.business_type,
-                        "sourcing": spec.sourcing,
-                        "posted_at": event.time,
                         "status": "open",
                         "matched_suppliers": len({m.supplier_unit_id for m in payload.matches}),
                         "offers": 0,
