@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -13,6 +14,7 @@ from fastapi import FastAPI, Request, Response
 from marketplace import __version__
 from marketplace.api.errors import install_error_handlers
 from marketplace.api.routes import (
+    audit,
     catalog,
     contracts,
     disputes,
@@ -23,6 +25,7 @@ from marketplace.api.routes import (
     tokens,
     units,
 )
+from marketplace.audit.chain import Ledger, keep_chained
 from marketplace.bootstrap import build_projection_runtime
 from marketplace.handlers.ports import Services
 from marketplace.log import get_logger
@@ -33,14 +36,22 @@ log = get_logger("marketplace.api")
 
 def create_app(settings: Settings, services: Services) -> FastAPI:
     runtime = build_projection_runtime(settings, services)
+    ledger = Ledger(services.store.location)  # type: ignore[attr-defined]
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        stop = asyncio.Event()
+        chaining = asyncio.create_task(
+            keep_chained(ledger, services.store.application.recorder, stop)  # type: ignore[attr-defined]
+        )
         try:
             yield
         finally:
+            stop.set()
+            await asyncio.gather(chaining, return_exceptions=True)
             await runtime.stop()
+            ledger.close()
 
     app = FastAPI(
         title="Energy group internal market",
@@ -51,6 +62,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.state.settings = settings
     app.state.services = services
     app.state.projections = runtime
+    app.state.ledger = ledger
     install_error_handlers(app)
     for router in (
         health.router,
@@ -62,6 +74,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         contracts.router,
         disputes.router,
         projections.router,
+        audit.router,
     ):
         app.include_router(router)
 

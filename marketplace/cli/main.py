@@ -16,6 +16,7 @@ from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor, DomainError
 from marketplace.bootstrap import build_services
+from marketplace.cli.audit import audit_app
 from marketplace.cli.catalog import catalog_app
 from marketplace.cli.projections import projections_app
 from marketplace.handlers.errors import AppError
@@ -37,6 +38,7 @@ app.add_typer(units_app, name="units")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(projections_app, name="projections")
+app.add_typer(audit_app, name="audit")
 
 
 def _version(value: bool) -> None:

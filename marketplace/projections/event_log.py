@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from marketplace.events.envelope import CloudEvent
@@ -21,10 +22,15 @@ class LogPage:
 
 
 class EventLog:
-    """Reads the global notification log of an `eventsourcing` application."""
+    """Reads the global notification log of an `eventsourcing` application.
 
-    def __init__(self, application: Any) -> None:
+    With `until`, events that happened later are left out (an audit replay as of a moment);
+    positions still advance over them.
+    """
+
+    def __init__(self, application: Any, until: datetime | None = None) -> None:
         self._app = application
+        self._until = until
 
     async def head(self) -> int:
         return await asyncio.to_thread(self._head)
@@ -45,6 +51,6 @@ class EventLog:
             event: CloudEvent | None = to_cloud_event(
                 self._app.mapper.to_domain_event(notification), notification.id
             )
-            if event is not None:
+            if event is not None and (self._until is None or event.time <= self._until):
                 events.append((topic_of(event), event))
         return LogPage(events, notifications[-1].id, len(notifications))

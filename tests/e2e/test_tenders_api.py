@@ -47,8 +47,10 @@ def bid(client: httpx.Client, tender_id: str, amount: str, **who: str) -> httpx.
     )
 
 
-def run_until_sealed(demo: Server) -> tuple[str, str, float]:
-    """Launch and bid; returns (need, tender, deadline as a monotonic time)."""
+def run_until_sealed(demo: Server, bid_ids: list[str] | None = None) -> tuple[str, str, float]:
+    """Launch and bid; returns (need, tender, deadline as a monotonic time); the ids of the
+    bids made go into `bid_ids`."""
+    made = bid_ids if bid_ids is not None else []
     coal = as_unit(demo, "COAL-01")
     need_id = tender_need(coal)
     missing = launch(coal, need_id, ["HEAT-02"])
@@ -65,13 +67,15 @@ def run_until_sealed(demo: Server) -> tuple[str, str, float]:
         bid(as_unit(demo, "SVC-01"), tender_id, "1", supplier_unit_id="SVC-01"), 403, "forbidden"
     )
     error_of(bid(heat, tender_id, "1", supplier_unit_id="PWR-01"), 403, "forbidden")
-    assert bid(heat, tender_id, SECRET_AMOUNTS[0], supplier_unit_id="HEAT-02").status_code == 201
-    assert bid(power, tender_id, SECRET_AMOUNTS[1], supplier_unit_id="PWR-01").status_code == 201
-    assert bid(power, tender_id, SECRET_AMOUNTS[2], supplier_unit_id="PWR-01").status_code == 201
-    assert (
-        bid(coal, tender_id, SECRET_AMOUNTS[3], external_supplier="Outside Steam Ltd").status_code
-        == 201
-    )
+    for by, amount, bidder in (
+        (heat, SECRET_AMOUNTS[0], {"supplier_unit_id": "HEAT-02"}),
+        (power, SECRET_AMOUNTS[1], {"supplier_unit_id": "PWR-01"}),
+        (power, SECRET_AMOUNTS[2], {"supplier_unit_id": "PWR-01"}),
+        (coal, SECRET_AMOUNTS[3], {"external_supplier": "Outside Steam Ltd"}),
+    ):
+        made_bid = bid(by, tender_id, amount, **bidder)
+        assert made_bid.status_code == 201, made_bid.text
+        made.append(made_bid.json()["bid_id"])
     return need_id, tender_id, deadline
 
 
@@ -149,11 +153,18 @@ def test_tender_refusals(demo: Server) -> None:
 def test_no_amount_is_readable_anywhere_before_opening(tmp_path: Path) -> None:
     server = start_server(service_env(tmp_path, "sqlite", None), "--demo")
     try:
-        _, tender_id, _ = run_until_sealed(server)
+        bid_ids: list[str] = []
+        _, tender_id, _ = run_until_sealed(server, bid_ids)
         for reader in ("unit_operator", "auditor"):
             unit = "COAL-01" if reader == "unit_operator" else "HQ"
             text = server.client(server.token(unit, reader)).get(f"/v1/tenders/{tender_id}").text
             assert not any(a in text for a in SECRET_AMOUNTS)
+        auditor = server.client(server.token("HQ", "auditor"))
+        for aggregate in (tender_id, *bid_ids):  # the audit trail keeps the seal too
+            for view in ("events", "state"):
+                seen = auditor.get(f"/v1/audit/{aggregate}/{view}")
+                assert seen.status_code == 200, seen.text
+                assert not any(a in seen.text for a in SECRET_AMOUNTS), (aggregate, view)
         status = server.admin.get("/v1/projections/status").text  # read models caught up
         assert "inbox" in status
         data = tmp_path / "data"

@@ -1,0 +1,117 @@
+"""`/v1/audit`: any aggregate's history and past states, and the hash chain's verification."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import AwareDatetime, BaseModel, Field
+
+from marketplace.aggregates.access_token import Role
+from marketplace.api.deps import PrincipalDep
+from marketplace.audit import history
+from marketplace.audit.chain import Ledger
+from marketplace.handlers.auth import require_role
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+
+class ActorOut(BaseModel):
+    unit_id: str | None
+    token_id: str
+
+
+class AuditEventOut(BaseModel):
+    type: str = Field(description="The public event type, or the internal event's class.")
+    public: bool = Field(description="Whether the event is published on the bus.")
+    version: int
+    position: int | None = Field(description="Global position in the event store.")
+    occurred_at: AwareDatetime
+    actor: ActorOut
+    data: dict[str, Any]
+    hash: str | None = Field(description="This event's link in the audit hash chain.")
+    prev_hash: str | None = Field(description="The link before it (the store's previous event).")
+
+
+class AuditEventsOut(BaseModel):
+    aggregate_id: str
+    items: list[AuditEventOut]
+
+
+class AggregateStateOut(BaseModel):
+    id: str
+    type: str
+    version: int
+    created_at: str
+    modified_at: str
+    state: dict[str, Any]
+
+
+class BrokenLinkOut(BaseModel):
+    position: int
+    aggregate_id: str
+    version: int
+    problem: Literal["event_modified", "event_missing", "event_not_chained", "link_broken"]
+
+
+class VerificationOut(BaseModel):
+    ok: bool
+    events_checked: int
+    broken: BrokenLinkOut | None = Field(default=None, description="The first broken link.")
+
+
+def _auditing(request: Request, principal: Any) -> Ledger:
+    require_role(principal, Role.AUDITOR, Role.HQ_ADMIN)
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+@router.get("/verify", response_model=VerificationOut, response_model_exclude_none=True)
+def verify(request: Request, principal: PrincipalDep) -> VerificationOut:
+    """Recompute the hash chain over every stored event (auditor, hq_admin)."""
+    ledger = _auditing(request, principal)
+    recorder = request.app.state.services.store.application.recorder
+    ledger.extend(recorder)
+    result = ledger.verify(recorder)
+    return VerificationOut.model_validate(asdict(result))
+
+
+@router.get("/{aggregate_id}/events", response_model=AuditEventsOut)
+def aggregate_events(
+    aggregate_id: str, request: Request, principal: PrincipalDep
+) -> AuditEventsOut:
+    """Every event of the aggregate in order: who, when, what, and its chain link."""
+    ledger = _auditing(request, principal)
+    store = request.app.state.services.store
+    found = history.events_of(store, ledger, aggregate_id)
+    return AuditEventsOut(
+        aggregate_id=aggregate_id, items=[AuditEventOut.model_validate(asdict(e)) for e in found]
+    )
+
+
+@router.get("/{aggregate_id}/state", response_model=AggregateStateOut)
+def aggregate_state(
+    aggregate_id: str,
+    request: Request,
+    principal: PrincipalDep,
+    version: Annotated[int | None, Query(ge=1, description="The state after this version.")] = None,
+    as_of: Annotated[AwareDatetime | None, Query(description="The state at this moment.")] = None,
+) -> AggregateStateOut:
+    """The aggregate as it was after `version`, or at `as_of`, or now (secrets left out)."""
+    _auditing(request, principal)
+    if version is not None and as_of is not None:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", "as_of"),
+                    "msg": "Give version or as_of, not both.",
+                    "type": "value_error",
+                }
+            ]
+        )
+    store = request.app.state.services.store
+    if as_of is not None:
+        version = history.version_at(store, aggregate_id, as_of)
+    return AggregateStateOut.model_validate(history.state_at(store, aggregate_id, version))

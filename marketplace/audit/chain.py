@@ -1,0 +1,237 @@
+"""The audit hash chain: every stored event linked to the one before it, kept beside the store.
+
+Each link is `sha256(prev_hash, position, aggregate id, version, event class, stored bytes)`,
+written once, in the event store's own database, by whichever process extends the chain first
+(the hashes are deterministic, so concurrent extenders write the same rows). Afterwards an edit
+of a stored event, a deleted event or an edited link no longer matches and `verify` names the
+first broken link. The chain follows the store within about a second (the API extends it in the
+background), so it protects what was written before that moment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import psycopg
+
+from marketplace.adapters.eventstore import StoreLocation
+from marketplace.log import get_logger
+
+log = get_logger(__name__)
+
+GENESIS = "0" * 64
+_PAGE = 2000
+
+Problem = Literal["event_modified", "event_missing", "event_not_chained", "link_broken"]
+
+
+@dataclass(frozen=True)
+class Link:
+    position: int
+    aggregate_id: str
+    version: int
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    position: int
+    aggregate_id: str
+    version: int
+    problem: Problem
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    events_checked: int
+    broken: BrokenLink | None = None
+
+
+def link_hash(prev_hash: str, notification: Any) -> str:
+    """The hash of one stored event (a notification of the `eventsourcing` recorder)."""
+    header = json.dumps(
+        [
+            prev_hash,
+            int(notification.id),
+            notification.originator_id,
+            int(notification.originator_version),
+            notification.topic,
+        ]
+    )
+    digest = hashlib.sha256(header.encode())
+    digest.update(_as_bytes(notification.state))
+    return digest.hexdigest()
+
+
+def _as_bytes(state: Any) -> bytes:
+    # The store keeps bytes; anything else was put there behind its back and must still hash.
+    if isinstance(state, bytes | bytearray | memoryview):
+        return bytes(state)
+    return str(state).encode()
+
+
+class Ledger:
+    """The `audit_chain` table in the event store's database (SQLite file or PostgreSQL schema)."""
+
+    def __init__(self, location: StoreLocation) -> None:
+        self._lock = threading.Lock()  # one connection, used from several threads
+        self._conn: Any
+        if location.postgres_url:
+            self._conn = psycopg.connect(location.postgres_url, autocommit=True, connect_timeout=5)
+            self._table = f'"{location.postgres_schema}".audit_chain'
+            self._p = "%s"
+        else:
+            assert location.sqlite_path is not None
+            self._conn = sqlite3.connect(
+                str(location.sqlite_path), timeout=10, check_same_thread=False, isolation_level=None
+            )
+            self._table = "audit_chain"
+            self._p = "?"
+        with self._lock:
+            self._conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {self._table} (position BIGINT PRIMARY KEY, "
+                "aggregate_id TEXT NOT NULL, version BIGINT NOT NULL, prev_hash TEXT NOT NULL, "
+                "hash TEXT NOT NULL)"
+            )
+            self._conn.execute(
+                f"CREATE INDEX IF NOT EXISTS audit_chain_by_aggregate "
+                f"ON {self._table} (aggregate_id, version)"
+            )
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One transaction (both connections autocommit otherwise)."""
+        if isinstance(self._conn, sqlite3.Connection):
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        else:
+            with self._conn.transaction():
+                yield
+
+    def _rows(self, query: str, params: Sequence[Any]) -> list[Link]:
+        with self._lock:
+            cursor = self._conn.execute(query.replace("$", self._p), params)
+            return [Link(int(r[0]), r[1], int(r[2]), r[3], r[4]) for r in cursor.fetchall()]
+
+    def _select(self) -> str:
+        return f"SELECT position, aggregate_id, version, prev_hash, hash FROM {self._table}"  # noqa: S608
+
+    def last(self) -> Link | None:
+        found = self._rows(f"{self._select()} ORDER BY position DESC LIMIT 1", ())
+        return found[0] if found else None
+
+    def links_of(self, aggregate_id: str) -> dict[int, Link]:
+        """The links of one aggregate's events, by version."""
+        found = self._rows(f"{self._select()} WHERE aggregate_id = $", (aggregate_id,))
+        return {link.version: link for link in found}
+
+    def links_after(self, position: int, limit: int) -> list[Link]:
+        return self._rows(
+            f"{self._select()} WHERE position > $ ORDER BY position LIMIT $", (position, limit)
+        )
+
+    def extend(self, recorder: Any) -> int:
+        """Link every stored event after the chain's end; how many were linked."""
+        last = self.last()
+        position, prev = (last.position, last.hash) if last else (0, GENESIS)
+        added = 0
+        while notifications := recorder.select_notifications(position + 1, _PAGE):
+            rows = []
+            for n in notifications:
+                digest = link_hash(prev, n)
+                rows.append((int(n.id), n.originator_id, int(n.originator_version), prev, digest))
+                prev, position = digest, int(n.id)
+            with self._lock, self._transaction():
+                cursor = self._conn.cursor()
+                cursor.executemany(
+                    f"INSERT INTO {self._table} (position, aggregate_id, version, prev_hash, hash) "  # noqa: S608
+                    f"VALUES ({', '.join([self._p] * 5)}) ON CONFLICT (position) DO NOTHING",
+                    rows,
+                )
+            added += len(rows)
+        return added
+
+    def verify(self, recorder: Any) -> Verification:
+        """Recompute the chain over the stored events; the first link that does not hold."""
+        checked = 0
+        prev = GENESIS
+        events = _notifications(recorder)
+        links = self._all_links()
+        event, link = next(events, None), next(links, None)
+        while event is not None or link is not None:
+            if link is None or (event is not None and int(event.id) < link.position):
+                assert event is not None
+                return _broken(
+                    checked,
+                    int(event.id),
+                    event.originator_id,
+                    int(event.originator_version),
+                    "event_not_chained",
+                )
+            if event is None or int(event.id) > link.position:
+                return _broken(
+                    checked, link.position, link.aggregate_id, link.version, "event_missing"
+                )
+            if link.prev_hash != prev:
+                return _broken(
+                    checked, link.position, link.aggregate_id, link.version, "link_broken"
+                )
+            if link_hash(prev, event) != link.hash:
+                return _broken(
+                    checked, link.position, link.aggregate_id, link.version, "event_modified"
+                )
+            checked += 1
+            prev = link.hash
+            event, link = next(events, None), next(links, None)
+        return Verification(True, checked)
+
+    def _all_links(self) -> Iterator[Link]:
+        position = 0
+        while page := self.links_after(position, _PAGE):
+            yield from page
+            position = page[-1].position
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _notifications(recorder: Any) -> Iterator[Any]:
+    position = 0
+    while page := recorder.select_notifications(position + 1, _PAGE):
+        yield from page
+        position = int(page[-1].id)
+
+
+def _broken(
+    checked: int, position: int, aggregate_id: str, version: int, problem: Problem
+) -> Verification:
+    return Verification(False, checked, BrokenLink(position, aggregate_id, version, problem))
+
+
+async def keep_chained(
+    ledger: Ledger, recorder: Any, stop: asyncio.Event, interval: float = 1.0
+) -> None:
+    """Extend the chain every `interval` seconds until `stop`; failures are logged, retried."""
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(ledger.extend, recorder)
+        except Exception as exc:  # the store may be briefly unreachable; try again later
+            log.warning("audit_chain_extend_failed", error=repr(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
