@@ -19,6 +19,7 @@ from marketplace.api.routes import (
     contracts,
     disputes,
     health,
+    inspections,
     needs,
     projections,
     tenders,
@@ -73,6 +74,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         tenders.router,
         contracts.router,
         disputes.router,
+        inspections.router,
         projections.router,
         audit.router,
     ):

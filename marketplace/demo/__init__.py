@@ -10,7 +10,7 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.organisation import Level
-from marketplace.handlers import catalog, contracts, disputes, needs
+from marketplace.handlers import catalog, contracts, disputes, inspections, needs
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_csv import parse_entries
 from marketplace.handlers.ports import Services
@@ -207,6 +207,33 @@ def seed_contracts(svc: Services) -> None:
     disputes.request_mediation(svc, unit("COAL-02"), dispute.id)
 
 
+def seed_inspections(svc: Services, hq: Principal) -> None:
+    """Two findings of HQ's inspection: one open, one already rectified."""
+    due = (svc.clock().astimezone(svc.zone) + timedelta(days=45)).date()
+    inspections.record_finding(
+        svc,
+        hq,
+        "COAL-02",
+        "not_following_plan",
+        "Safety certification training bought outside the group; SVC-02 offers it in the catalog.",
+        due,
+    )
+    rectified = inspections.record_finding(
+        svc,
+        hq,
+        "HEAT-01",
+        "incomplete_rules",
+        "No written procedure for posting needs to the internal market.",
+        due,
+    )
+    inspections.rectify_finding(
+        svc,
+        Principal("demo", "HEAT-01", frozenset({Role.UNIT_OPERATOR})),
+        rectified.id,
+        "Procedure HR-IM-01 adopted by the board; copy attached to the minutes.",
+    )
+
+
 def seed_demo(svc: Services) -> list[IssuedToken]:
     """Create the demo group, its published catalog and a token for every role; call on an
     empty store only."""
@@ -225,7 +252,9 @@ def seed_demo(svc: Services) -> list[IssuedToken]:
             wanted.append(IssueToken(entry.id, [Role.PLATFORM_ADMIN], f"demo {entry.id} admin"))
         elif entry.level is Level.ENTERPRISE:
             wanted.append(IssueToken(entry.id, [Role.UNIT_OPERATOR], f"demo {entry.id} operator"))
-    seed_catalog(svc, Principal("demo", group.id, frozenset({Role.HQ_ADMIN})))
+    hq = Principal("demo", group.id, frozenset({Role.HQ_ADMIN}))
+    seed_catalog(svc, hq)
     seed_needs(svc)
     seed_contracts(svc)
+    seed_inspections(svc, hq)
     return [issue_token_as(svc, actor, cmd) for cmd in wanted]

@@ -529,6 +529,28 @@ class QualityIncidentEscalatedV1(Payload):
     actor: ActorV1
 
 
+class InspectionFindingRecordedV1(Payload):
+    """An inspection found a unit at fault; it must be rectified by `rectify_by`."""
+
+    unit_id: str
+    context: dict[str, str] = Field(description="The unit's platform_id and sector then.")
+    issue: str = Field(
+        description="no_synergy_system, incomplete_rules, not_following_plan or prohibited_conduct"
+    )
+    description: str
+    rectify_by: date
+    actor: ActorV1
+
+
+class InspectionFindingRectifiedV1(Payload):
+    """The unit rectified the finding; `late` when after its deadline."""
+
+    unit_id: str
+    evidence: str
+    late: bool
+    actor: ActorV1
+
+
 class DisputeRaisedV1(Payload):
     """A party raised a dispute; the parties negotiate first."""
 
@@ -600,6 +622,7 @@ DIRECTIVES_TOPIC = "marketplace.directives"
 TENDERS_TOPIC = "marketplace.tenders"
 DISPUTES_TOPIC = "marketplace.disputes"
 BIDS_TOPIC = "marketplace.bids"
+INSPECTIONS_TOPIC = "marketplace.inspections"
 
 # Every public type, keyed by its CloudEvents `type`.
 EVENT_TYPES: dict[str, EventType] = {
@@ -700,6 +723,16 @@ EVENT_TYPES: dict[str, EventType] = {
         ),
         EventType("marketplace.dispute.settled.v1", DISPUTES_TOPIC, DisputeSettledV1),
         EventType("marketplace.dispute.withdrawn.v1", DISPUTES_TOPIC, DisputeWithdrawnV1),
+        EventType(
+            "marketplace.inspection.finding_recorded.v1",
+            INSPECTIONS_TOPIC,
+            InspectionFindingRecordedV1,
+        ),
+        EventType(
+            "marketplace.inspection.finding_rectified.v1",
+            INSPECTIONS_TOPIC,
+            InspectionFindingRectifiedV1,
+        ),
     ]
 }
 

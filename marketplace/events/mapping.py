@@ -68,6 +68,8 @@ PUBLIC_TYPE_OF: dict[str, str] = {
     "Dispute.SettlementStated": "marketplace.dispute.settlement_stated.v1",
     "Dispute.Settled": "marketplace.dispute.settled.v1",
     "Dispute.Withdrawn": "marketplace.dispute.withdrawn.v1",
+    "InspectionFinding.Recorded": "marketplace.inspection.finding_recorded.v1",
+    "InspectionFinding.Rectified": "marketplace.inspection.finding_rectified.v1",
 }
 _FIELDS: dict[str, tuple[str, ...]] = {
     name: tuple(EVENT_TYPES[name].payload.model_fields) for name in PUBLIC_TYPE_OF.values()

@@ -6,6 +6,7 @@ from marketplace.projections import (
     catalog_search,
     directory,
     inbox,
+    inspection_findings,
     invitation_compliance,
     needs_board,
     supplier_quality,
@@ -21,6 +22,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     invitation_compliance.PROJECTION,
     trade_volume.PROJECTION,
     supplier_quality.PROJECTION,
+    inspection_findings.PROJECTION,
 )
 
 

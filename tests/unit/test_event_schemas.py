@@ -22,6 +22,7 @@ from marketplace.events.mapping import envelope_bytes, to_cloud_event, to_envelo
 from marketplace.events.schemagen import ASYNCAPI_FILE, SCHEMAS_DIR, generate
 from tests.unit.org_fixtures import ACTOR, T0, at
 from tests.unit.test_contract_rules import contract_cycle
+from tests.unit.test_inspection_rules import inspection_cycle
 from tests.unit.test_need_rules import market_cycle
 from tests.unit.test_tender_rules import tender_cycle
 
@@ -59,6 +60,7 @@ def restructured_chart() -> list[CloudEvent]:
         *market_cycle(),
         *tender_cycle(),
         *contract_cycle(),
+        *inspection_cycle(),
     ]
     mapped = [to_cloud_event(e, sequence=i) for i, e in enumerate(domain_events, 1)]
     return [event for event in mapped if event is not None]
@@ -118,7 +120,9 @@ def catalog_cycle() -> list[Any]:
 def test_the_relays_fast_path_writes_what_the_validated_path_would() -> None:
     for event in restructured_chart():
         assert event.model_dump(mode="json")["data"]
-    domain_events = catalog_cycle() + market_cycle() + tender_cycle() + contract_cycle()
+    domain_events = (
+        catalog_cycle() + market_cycle() + tender_cycle() + contract_cycle() + inspection_cycle()
+    )
     for i, domain_event in enumerate(domain_events, 1):
         validated = to_cloud_event(domain_event, i)
         fast = to_envelope(domain_event, i)

@@ -1,0 +1,130 @@
+"""Inspection findings per unit: open, rectified (late or not); overdue is read off the date.
+
+Every row change comes from the finding's own events, which carry the unit's platform and
+sector as they were, so a later restructuring does not move old findings.
+"""
+
+# ruff: noqa: S608 - SQL is built only from fixed table and column names
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from marketplace.events.contract import (
+    EVENT_TYPES,
+    INSPECTIONS_TOPIC,
+    InspectionFindingRecordedV1,
+    InspectionFindingRectifiedV1,
+)
+from marketplace.events.envelope import CloudEvent
+from marketplace.projections.changes import RowChange, Upsert
+from marketplace.projections.projection import Projection
+from marketplace.projections.store import RowReader
+from marketplace.projections.tables import Column, ColumnType, Table
+
+TEXT = ColumnType.TEXT
+Status = Literal["open", "overdue", "rectified"]
+
+FINDINGS = Table(
+    "inspection_findings_rows",
+    columns=(
+        Column("finding_id", TEXT),
+        Column("unit_id", TEXT),
+        Column("platform_id", TEXT),
+        Column("sector", TEXT),
+        Column("issue", TEXT),
+        Column("description", TEXT),
+        Column("rectify_by", TEXT),
+        Column("recorded_at", ColumnType.TIMESTAMP),
+        Column("rectified", ColumnType.BOOLEAN),
+        Column("rectified_at", ColumnType.TIMESTAMP, nullable=True),
+        Column("late", ColumnType.BOOLEAN, nullable=True),
+        Column("evidence", TEXT, nullable=True),
+    ),
+    key=("finding_id",),
+    indexes=(("unit_id", "rectified"), ("platform_id", "rectified")),
+)
+
+
+def apply(event: CloudEvent) -> list[RowChange]:
+    kind = EVENT_TYPES.get(event.type)
+    if kind is None or kind.topic != INSPECTIONS_TOPIC:
+        return []
+    payload = kind.payload.model_validate(event.data)
+    key = {"finding_id": event.subject}
+    match payload:
+        case InspectionFindingRecordedV1():
+            values: dict[str, Any] = {
+                "unit_id": payload.unit_id,
+                "platform_id": payload.context.get("platform_id", ""),
+                "sector": payload.context.get("sector", ""),
+                "issue": payload.issue,
+                "description": payload.description,
+                "rectify_by": payload.rectify_by.isoformat(),
+                "recorded_at": event.time,
+                "rectified": False,
+                "rectified_at": None,
+                "late": None,
+                "evidence": None,
+            }
+            return [Upsert(FINDINGS.name, key, values)]
+        case InspectionFindingRectifiedV1():
+            values = {
+                "rectified": True,
+                "rectified_at": event.time,
+                "late": payload.late,
+                "evidence": payload.evidence,
+            }
+            return [Upsert(FINDINGS.name, key, values)]
+    return []
+
+
+PROJECTION = Projection(
+    name="inspection_findings",
+    version=1,
+    topics=(INSPECTIONS_TOPIC,),
+    tables=(FINDINGS,),
+    apply=apply,
+)
+
+
+async def findings(
+    reader: RowReader,
+    today: date,
+    *,
+    unit_id: str | None = None,
+    platform_id: str | None = None,
+    status: Status | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    """Findings, oldest deadline first, each with its status on `today` (overdue: open after
+    its deadline)."""
+    columns = ", ".join(c.name for c in FINDINGS.columns)
+    where: list[str] = []
+    params: list[Any] = []
+    day = today.isoformat()
+    for column, value in (("unit_id", unit_id), ("platform_id", platform_id)):
+        if value is not None:
+            params.append(value)
+            where.append(f"{column} = ${len(params)}")
+    if status == "rectified":
+        where.append("rectified")
+    elif status in ("open", "overdue"):
+        params.append(day)
+        where.append(
+            f"NOT rectified AND rectify_by {'>=' if status == 'open' else '<'} ${len(params)}"
+        )
+    params.append(limit)
+    rows = await reader.fetch(
+        f"SELECT {columns} FROM {FINDINGS.name} "
+        f"{'WHERE ' + ' AND '.join(where) if where else ''} "
+        f"ORDER BY rectify_by, finding_id LIMIT ${len(params)}",
+        params,
+        FINDINGS.types,
+    )
+    for row in rows:
+        row["status"] = (
+            "rectified" if row["rectified"] else "overdue" if row["rectify_by"] < day else "open"
+        )
+    return rows
