@@ -85,6 +85,8 @@ class AccessToken(MarketAggregate):
         self.label = label
         self.secret_hash = secret_hash
         self.revoked = False
+        self.issued_by = actor
+        self.revoked_at: datetime | None = None
 
     def revoke(self, actor: Actor, timestamp: datetime) -> None:
         """Revoke the token; revoking a revoked token changes nothing (DELETE is idempotent)."""
@@ -94,3 +96,32 @@ class AccessToken(MarketAggregate):
     @event("Revoked")
     def _revoked(self, actor: Actor, timestamp: datetime) -> None:
         self.revoked = True
+        self.revoked_at = timestamp
+
+
+class TokenRegistry(MarketAggregate):
+    """The ids of the tokens issued to one unit, so they can be listed without a scan.
+
+    Saved together with each token it registers (one transaction); internal, never published.
+    """
+
+    @staticmethod
+    def id_for(unit_id: str) -> str:
+        return f"tokens-of-{unit_id}"
+
+    @classmethod
+    def open(cls, unit_id: str, actor: Actor, timestamp: datetime) -> TokenRegistry:
+        return cls(id=cls.id_for(unit_id), unit_id=unit_id, actor=actor, timestamp=timestamp)
+
+    @event("Opened")
+    def __init__(self, id: str, unit_id: str, actor: Actor, timestamp: datetime) -> None:
+        self.unit_id = unit_id
+        self.token_ids: list[str] = []
+
+    def register(self, token_id: str, actor: Actor, timestamp: datetime) -> None:
+        if token_id not in self.token_ids:
+            self._registered(token_id, actor, timestamp)
+
+    @event("Registered")
+    def _registered(self, token_id: str, actor: Actor, timestamp: datetime) -> None:
+        self.token_ids.append(token_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace.aggregates.access_token import Role
@@ -71,6 +73,24 @@ class TokenOut(BaseModel):
     unit_id: str
     roles: list[Role]
     label: str
+
+
+class TokenInfo(BaseModel):
+    """A token as listed: never its secret (that is shown once, at issue, and not kept)."""
+
+    token_id: str
+    unit_id: str
+    roles: list[Role]
+    label: str
+    issued_at: datetime
+    issued_by: dict[str, str | None] = Field(description="The unit and token that issued it.")
+    revoked: bool
+    revoked_at: datetime | None
+
+
+class TokenList(BaseModel):
+    unit_id: str
+    items: list[TokenInfo]
 
 
 class Health(BaseModel):

@@ -19,9 +19,16 @@ from marketplace.bootstrap import build_services
 from marketplace.cli.audit import audit_app
 from marketplace.cli.catalog import catalog_app
 from marketplace.cli.projections import projections_app
+from marketplace.handlers.auth import Principal
 from marketplace.handlers.errors import AppError
 from marketplace.handlers.ports import Services
-from marketplace.handlers.tokens import IssuedToken, IssueToken, issue_token_as, revoke_token_as
+from marketplace.handlers.tokens import (
+    IssuedToken,
+    IssueToken,
+    issue_token_as,
+    list_tokens,
+    revoke_token_as,
+)
 from marketplace.handlers.unit_import import import_units
 from marketplace.handlers.units import list_units, load_organisation
 from marketplace.log import configure_logging
@@ -33,7 +40,7 @@ app = typer.Typer(
     add_completion=False,
 )
 units_app = typer.Typer(help="Organisation chart: import and list units.", no_args_is_help=True)
-tokens_app = typer.Typer(help="Access tokens: issue and revoke.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Access tokens: issue, list and revoke.", no_args_is_help=True)
 app.add_typer(units_app, name="units")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(catalog_app, name="catalog")
@@ -206,6 +213,21 @@ def tokens_issue(
         issued = issue_token_as(svc, _cli_actor(svc), IssueToken(unit_id, role, label))
     _print_tokens([issued])
     typer.echo(f"token_id: {issued.token_id}")
+
+
+@tokens_app.command("list")
+def tokens_list(
+    unit_id: Annotated[str, typer.Argument(help="The unit whose tokens to list.")],
+) -> None:
+    """List a unit's tokens (id, roles, label, issued, revoked); never a secret."""
+    with store_session() as svc:
+        actor = _cli_actor(svc)
+        as_hq = Principal(actor.token_id, actor.unit_id, frozenset({Role.HQ_ADMIN}))
+        found = list_tokens(svc, as_hq, unit_id)
+    for t in found:
+        state = f"revoked {t.revoked_at.isoformat()}" if t.revoked_at else "active"
+        roles = ",".join(sorted(t.roles))
+        typer.echo(f"{t.id}\t{roles}\t{t.label}\tissued {t.created_on.isoformat()}\t{state}")
 
 
 @tokens_app.command("revoke")

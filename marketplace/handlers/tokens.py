@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from marketplace.aggregates.access_token import AccessToken, Role
+from marketplace.aggregates.access_token import AccessToken, Role, TokenRegistry
 from marketplace.aggregates.base import Actor
 from marketplace.handlers.auth import Principal, mint_token, require_role
 from marketplace.handlers.errors import NotFound
@@ -42,18 +42,38 @@ def issue_token_as(svc: Services, actor: Actor, cmd: IssueToken) -> IssuedToken:
         raise NotFound(f"Unit {cmd.unit_id!r} does not exist.", {"unit_id": cmd.unit_id})
     token_id = svc.new_id("tok")
     bearer, secret_hash = mint_token(token_id)
-    token = AccessToken.issue(
-        token_id,
-        org.units[cmd.unit_id],
-        cmd.roles,
-        cmd.label,
-        secret_hash,
-        actor=actor,
-        timestamp=svc.clock(),
-    )
-    svc.store.save(token)
+    now = svc.clock()
+
+    def attempt() -> AccessToken:
+        token = AccessToken.issue(
+            token_id,
+            org.units[cmd.unit_id],
+            cmd.roles,
+            cmd.label,
+            secret_hash,
+            actor=actor,
+            timestamp=now,
+        )
+        registry = svc.store.get(TokenRegistry.id_for(cmd.unit_id), TokenRegistry)
+        registry = registry or TokenRegistry.open(cmd.unit_id, actor, now)
+        registry.register(token_id, actor, now)
+        svc.store.save(token, registry)  # both or neither
+        return token
+
+    token = svc.retrying(attempt)
     roles = sorted(token.roles)
     return IssuedToken(bearer, token_id, cmd.unit_id, roles, cmd.label)
+
+
+def list_tokens(svc: Services, principal: Principal, unit_id: str) -> list[AccessToken]:
+    """The tokens issued to a unit, oldest first (hq_admin, auditors). Secrets are never kept."""
+    require_role(principal, Role.HQ_ADMIN, Role.AUDITOR)
+    org = load_organisation(svc)
+    if org is None or unit_id not in org.units:
+        raise NotFound(f"Unit {unit_id!r} does not exist.", {"unit_id": unit_id})
+    registry = svc.store.get(TokenRegistry.id_for(unit_id), TokenRegistry)
+    found = [svc.store.get(t, AccessToken) for t in (registry.token_ids if registry else [])]
+    return [t for t in found if t is not None]
 
 
 def revoke_token(svc: Services, principal: Principal, token_id: str) -> None:

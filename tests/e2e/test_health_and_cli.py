@@ -140,6 +140,11 @@ def test_tokens_can_be_issued_and_revoked_from_the_cli(tmp_path: Path) -> None:
     assert issued.returncode == 0, issued.stderr
     token_id = issued.stdout.split("token_id: ")[1].strip()
     assert cli(env, "tokens", "revoke", token_id).returncode == 0
+    listed = cli(env, "tokens", "list", "HQ")
+    assert listed.returncode == 0, listed.stderr
+    assert token_id in listed.stdout and "first admin" in listed.stdout
+    assert "revoked" in listed.stdout
+    assert issued.stdout.split(".")[1].split()[0] not in listed.stdout  # never the secret
     wrong = cli(env, "tokens", "issue", "NOPE", "--role", "auditor")
     assert wrong.returncode == 1 and "does not exist" in wrong.stderr
 

@@ -60,3 +60,31 @@ def test_token_refusals(demo: Server) -> None:
 
 def test_the_bootstrap_token_can_issue_but_is_not_revocable(demo: Server) -> None:
     error_of(demo.admin.delete("/v1/tokens/bootstrap"), 404, "not_found")
+
+
+def test_a_units_tokens_are_listed_without_secrets(demo: Server) -> None:
+    issued = [
+        demo.admin.post(
+            "/v1/tokens", json={"unit_id": "ENG-02", "roles": ["unit_operator"], "label": label}
+        ).json()
+        for label in ("ERP", "MES")
+    ]
+    assert demo.admin.delete(f"/v1/tokens/{issued[0]['token_id']}").status_code == 204
+    listed = demo.admin.get("/v1/tokens", params={"unit_id": "ENG-02"})
+    assert listed.status_code == 200, listed.text
+    items = listed.json()["items"]
+    assert [(t["token_id"], t["label"], t["revoked"]) for t in items][-2:] == [
+        (issued[0]["token_id"], "ERP", True),
+        (issued[1]["token_id"], "MES", False),
+    ]
+    assert items[-1]["roles"] == ["unit_operator"] and items[-1]["revoked_at"] is None
+    assert items[-2]["revoked_at"] is not None
+    assert items[-1]["issued_by"]["unit_id"] == "HQ"
+    for token in issued:
+        assert token["token"].split(".")[1] not in listed.text
+    auditor = demo.client(demo.token("HQ", "auditor"))
+    assert auditor.get("/v1/tokens", params={"unit_id": "ENG-02"}).json()["items"] == items
+    operator = demo.client(demo.token("ENG-01", "unit_operator"))
+    error_of(operator.get("/v1/tokens", params={"unit_id": "ENG-01"}), 403, "forbidden")
+    error_of(demo.admin.get("/v1/tokens", params={"unit_id": "NOPE"}), 404, "not_found")
+    error_of(demo.admin.get("/v1/tokens"), 422, "invalid_request")

@@ -1,11 +1,13 @@
-"""`/v1/tokens`: issue and revoke bearer tokens."""
+"""`/v1/tokens`: issue, list and revoke bearer tokens."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
 
 from marketplace.api.deps import PrincipalDep, ServicesDep
-from marketplace.api.schemas import TokenIn, TokenOut
+from marketplace.api.schemas import TokenIn, TokenInfo, TokenList, TokenOut
 from marketplace.handlers import tokens
 
 router = APIRouter(prefix="/v1/tokens", tags=["authentication"])
@@ -31,3 +33,29 @@ def revoke_token(token_id: str, svc: ServicesDep, principal: PrincipalDep) -> Re
     """Revoke a token (hq_admin, or the token's own holder). Idempotent."""
     tokens.revoke_token(svc, principal, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("", response_model=TokenList)
+def list_tokens(
+    svc: ServicesDep,
+    principal: PrincipalDep,
+    unit_id: Annotated[str, Query(description="The unit whose tokens to list.")],
+) -> TokenList:
+    """The tokens issued to a unit, oldest first, revoked ones included (hq_admin, auditor)."""
+    found = tokens.list_tokens(svc, principal, unit_id)
+    return TokenList(
+        unit_id=unit_id,
+        items=[
+            TokenInfo(
+                token_id=t.id,
+                unit_id=t.unit_id,
+                roles=sorted(t.roles),
+                label=t.label,
+                issued_at=t.created_on,
+                issued_by={"unit_id": t.issued_by.unit_id, "token_id": t.issued_by.token_id},
+                revoked=t.revoked,
+                revoked_at=t.revoked_at,
+            )
+            for t in found
+        ],
+    )
