@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
-from bench.relay_bench import fill
+from bench.relay_bench import filled_store
 from marketplace.adapters.eventstore import (
     EventSourcingStore,
-    StoreLocation,
-    ensure_postgres_schema,
 )
 from marketplace.audit.chain import Ledger
 
@@ -42,16 +37,8 @@ def main() -> None:
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        if args.store == "postgres":
-            ensure_postgres_schema(args.database_url, schema)
-            location = StoreLocation(postgres_url=args.database_url, postgres_schema=schema)
-        else:
-            location = StoreLocation(sqlite_path=Path(tmp) / "events.sqlite3")
-        store = EventSourcingStore(location)
-        fill(store, args.events)
-        ledger = Ledger(location)
+    with filled_store(args.store, args.database_url, args.events) as store:
+        ledger = Ledger(store.location)
         recorder = store.application.recorder
         started = time.perf_counter()
         linked = ledger.extend(recorder)
@@ -61,18 +48,11 @@ def main() -> None:
         verify = result.events_checked / (time.perf_counter() - started)
         assert result.ok
         raw = raw_rate(store)
-        print(f"store: {args.store}, {linked} events")
+        ledger.close()
         print(f"chain extend: {extend:,.0f} events/s (read, hash, write links)")
         print(f"chain verify: {verify:,.0f} events/s (read events and links, recompute)")
         print(f"raw read + sha256 of the same bytes: {raw:,.0f} events/s")
         print(f"ratio extend/raw: {extend / raw:.2f}, verify/raw: {verify / raw:.2f}")
-        ledger.close()
-        store.close()
-        if args.store == "postgres":
-            import psycopg
-
-            with psycopg.connect(args.database_url, autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ import asyncio
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -39,6 +41,33 @@ def fill(store: EventSourcingStore, events: int) -> None:
         if len(org.pending_events) >= 5000:
             store.save(org)
     store.save(org)
+
+
+@contextmanager
+def filled_store(kind: str, database_url: str, events: int) -> Iterator[EventSourcingStore]:
+    """A fresh store (a temporary SQLite file or PostgreSQL schema) holding `events` events;
+    dropped afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        if kind == "postgres":
+            ensure_postgres_schema(database_url, schema)
+            location = StoreLocation(postgres_url=database_url, postgres_schema=schema)
+        else:
+            location = StoreLocation(sqlite_path=Path(tmp) / "events.sqlite3")
+        store = EventSourcingStore(location)
+        started = time.perf_counter()
+        fill(store, events)
+        took = time.perf_counter() - started
+        print(f"store: {kind}, {store.head()} events written in {took:.1f} s")
+        try:
+            yield store
+        finally:
+            store.close()
+            if kind == "postgres":
+                import psycopg
+
+                with psycopg.connect(database_url, autocommit=True) as conn:
+                    conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 async def relay_rate(store: EventSourcingStore, bootstrap: str, prefix: str, batch: int) -> float:
@@ -96,29 +125,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=2000)
     args = parser.parse_args()
     prefix = f"bench{uuid.uuid4().hex[:8]}."
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.store == "postgres":
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
-            ensure_postgres_schema(args.database_url, schema)
-            location = StoreLocation(postgres_url=args.database_url, postgres_schema=schema)
-        else:
-            location = StoreLocation(sqlite_path=Path(tmp) / "events.sqlite3")
-        store = EventSourcingStore(location)
-        started = time.perf_counter()
-        fill(store, args.events)
-        took = time.perf_counter() - started
-        print(f"store: {args.store}, {store.head()} events written in {took:.1f} s")
+    with filled_store(args.store, args.database_url, args.events) as store:
         relay = asyncio.run(relay_rate(store, args.bootstrap, prefix, args.batch))
         raw = asyncio.run(raw_rate(store, args.bootstrap, prefix))
         print(f"relay: {relay:,.0f} events/s (store read + mapping + publish + position)")
         print(f"raw aiokafka, same bytes: {raw:,.0f} events/s")
         print(f"ratio relay/raw: {relay / raw:.2f}")
-        store.close()
-        if args.store == "postgres":
-            import psycopg
-
-            with psycopg.connect(args.database_url, autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 if __name__ == "__main__":
