@@ -218,3 +218,64 @@ def test_no_amount_travels_the_bus_before_opening(tmp_path: Path) -> None:
     replaced = SECRET_AMOUNTS[1]  # PWR-01's first bid: superseded, never revealed
     assert all(a in text for a in SECRET_AMOUNTS if a != replaced)
     assert replaced not in text
+
+
+def test_the_production_topology_api_relay_and_workers_as_three_processes(
+    tmp_path: Path, pg_schema: str
+) -> None:
+    """As docker-compose runs it: `serve`, `relay` and `project` apart, on PostgreSQL and Kafka;
+    the relay is woken by the API's commits (NOTIFY), not by its poll."""
+    import subprocess
+    import sys
+
+    require_broker()
+    prefix = f"e2e{uuid.uuid4().hex[:8]}."
+    env = service_env(
+        tmp_path,
+        "postgres",
+        pg_schema,
+        MARKETPLACE_KAFKA_BOOTSTRAP=BROKER,
+        MARKETPLACE_KAFKA_TOPIC_PREFIX=prefix,
+        MARKETPLACE_RELAY_POLL_INTERVAL="30",  # only a commit's wake-up is fast enough
+    )
+    server = start_server(env, "--demo")
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "marketplace", command],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for command in ("relay", "project")
+    ]
+    try:
+        listed: list[str] = []
+        for _ in range(300):  # the demo's chart arrives through relay, Kafka and workers
+            listed = [u["id"] for u in server.admin.get("/v1/units").json()["items"]]
+            if "HQ" in listed:
+                break
+            time.sleep(0.1)
+        assert "HQ" in listed
+        created = server.admin.post(
+            "/v1/units",
+            json={"id": "PWR-09", "name": "Wind Farm", "level": "enterprise", "parent_id": "PWR"},
+        )
+        assert created.status_code == 201, created.text
+        for _ in range(150):
+            listed = [u["id"] for u in server.admin.get("/v1/units").json()["items"]]
+            if "PWR-09" in listed:
+                break
+            time.sleep(0.1)
+        assert "PWR-09" in listed
+        status = server.admin.get("/v1/projections/status").json()["items"]
+        assert {s["feed"] for s in status} == {"kafka"}
+        assert all(w.poll() is None for w in workers)  # both still running
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        server.stop()
