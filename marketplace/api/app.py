@@ -22,6 +22,7 @@ from marketplace.api.routes import (
     inspections,
     needs,
     projections,
+    reports,
     tenders,
     tokens,
     units,
@@ -76,6 +77,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         disputes.router,
         inspections.router,
         projections.router,
+        reports.router,
         audit.router,
     ):
         app.include_router(router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -551,6 +552,19 @@ class InspectionFindingRectifiedV1(Payload):
     actor: ActorV1
 
 
+class QuarterlyReportSubmittedV1(Payload):
+    """A unit's quarterly internal-market report, frozen: its subtree's figures then."""
+
+    unit_id: str
+    quarter: str = Field(examples=["2027Q1"])
+    units: list[str] = Field(description="The units the figures cover (the subtree then).")
+    figures: dict[str, Any] = Field(
+        description="internal_trade (as_supplier, as_buyer), tenders, external_sourcing, "
+        "quality_incidents, disputes"
+    )
+    actor: ActorV1
+
+
 class DisputeRaisedV1(Payload):
     """A party raised a dispute; the parties negotiate first."""
 
@@ -623,6 +637,7 @@ TENDERS_TOPIC = "marketplace.tenders"
 DISPUTES_TOPIC = "marketplace.disputes"
 BIDS_TOPIC = "marketplace.bids"
 INSPECTIONS_TOPIC = "marketplace.inspections"
+REPORTS_TOPIC = "marketplace.reports"
 
 # Every public type, keyed by its CloudEvents `type`.
 EVENT_TYPES: dict[str, EventType] = {
@@ -732,6 +747,9 @@ EVENT_TYPES: dict[str, EventType] = {
             "marketplace.inspection.finding_rectified.v1",
             INSPECTIONS_TOPIC,
             InspectionFindingRectifiedV1,
+        ),
+        EventType(
+            "marketplace.report.quarterly_submitted.v1", REPORTS_TOPIC, QuarterlyReportSubmittedV1
         ),
     ]
 }

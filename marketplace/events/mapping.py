@@ -70,6 +70,7 @@ PUBLIC_TYPE_OF: dict[str, str] = {
     "Dispute.Withdrawn": "marketplace.dispute.withdrawn.v1",
     "InspectionFinding.Recorded": "marketplace.inspection.finding_recorded.v1",
     "InspectionFinding.Rectified": "marketplace.inspection.finding_rectified.v1",
+    "QuarterlyReport.Submitted": "marketplace.report.quarterly_submitted.v1",
 }
 _FIELDS: dict[str, tuple[str, ...]] = {
     name: tuple(EVENT_TYPES[name].payload.model_fields) for name in PUBLIC_TYPE_OF.values()

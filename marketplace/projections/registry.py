@@ -9,6 +9,7 @@ from marketplace.projections import (
     inspection_findings,
     invitation_compliance,
     needs_board,
+    report_facts,
     supplier_quality,
     trade_volume,
 )
@@ -23,6 +24,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     trade_volume.PROJECTION,
     supplier_quality.PROJECTION,
     inspection_findings.PROJECTION,
+    report_facts.PROJECTION,
 )
 
 

@@ -24,6 +24,7 @@ from tests.unit.org_fixtures import ACTOR, T0, at
 from tests.unit.test_contract_rules import contract_cycle
 from tests.unit.test_inspection_rules import inspection_cycle
 from tests.unit.test_need_rules import market_cycle
+from tests.unit.test_report_rules import report_cycle
 from tests.unit.test_tender_rules import tender_cycle
 
 REGENERATE = "run `python -m marketplace.events.schemagen` and commit `schemas/`"
@@ -61,6 +62,7 @@ def restructured_chart() -> list[CloudEvent]:
         *tender_cycle(),
         *contract_cycle(),
         *inspection_cycle(),
+        *report_cycle(),
     ]
     mapped = [to_cloud_event(e, sequence=i) for i, e in enumerate(domain_events, 1)]
     return [event for event in mapped if event is not None]
@@ -121,7 +123,12 @@ def test_the_relays_fast_path_writes_what_the_validated_path_would() -> None:
     for event in restructured_chart():
         assert event.model_dump(mode="json")["data"]
     domain_events = (
-        catalog_cycle() + market_cycle() + tender_cycle() + contract_cycle() + inspection_cycle()
+        catalog_cycle()
+        + market_cycle()
+        + tender_cycle()
+        + contract_cycle()
+        + inspection_cycle()
+        + report_cycle()
     )
     for i, domain_event in enumerate(domain_events, 1):
         validated = to_cloud_event(domain_event, i)

@@ -1,0 +1,99 @@
+"""`/v1/reports/quarterly`: a unit's subtree figures for a quarter, live or as submitted."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, status
+from pydantic import BaseModel, Field
+
+from marketplace.aggregates.report import Quarter, figures_of
+from marketplace.api.deps import PrincipalDep
+from marketplace.api.schemas import Strict
+from marketplace.handlers import reports
+from marketplace.handlers.ports import Services
+from marketplace.projections import report_facts
+from marketplace.projections.runtime import ProjectionRuntime
+
+router = APIRouter(prefix="/v1/reports/quarterly", tags=["reports"])
+
+QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
+
+
+class SubmissionOut(BaseModel):
+    submitted_at: datetime
+    submitted_by: dict[str, str | None]
+    units: list[str]
+    figures: dict[str, Any]
+
+
+class QuarterlyReportOut(BaseModel):
+    unit_id: str
+    quarter: str
+    period: dict[str, datetime] = Field(description="[from, to) in the group's time zone.")
+    units: list[str] = Field(description="The unit and its subtree in today's chart.")
+    figures: dict[str, Any] = Field(description="Live figures from the record.")
+    submitted: SubmissionOut | None = Field(description="The frozen report, once submitted.")
+
+
+class SubmitIn(Strict):
+    unit_id: str = Field(min_length=1, max_length=64)
+    quarter: str = Field(pattern=QUARTER_PATTERN, examples=["2027Q1"])
+
+
+async def _live(request: Request, unit_id: str, quarter: Quarter) -> QuarterlyReportOut:
+    svc: Services = request.app.state.services
+    units = await asyncio.to_thread(reports.subtree, svc, unit_id)
+    start, end = quarter.bounds(svc.zone)
+    runtime: ProjectionRuntime = request.app.state.projections
+    reader = await runtime.reader(report_facts.PROJECTION.name)
+    figures = figures_of(await report_facts.totals(reader, units, start, end))
+    frozen = await asyncio.to_thread(reports.submitted, svc, unit_id, quarter)
+    return QuarterlyReportOut(
+        unit_id=unit_id,
+        quarter=str(quarter),
+        period={"from": start, "to": end},
+        units=units,
+        figures=figures,
+        submitted=None
+        if frozen is None
+        else SubmissionOut(
+            submitted_at=frozen.submitted_at,
+            submitted_by={
+                "unit_id": frozen.submitted_by.unit_id,
+                "token_id": frozen.submitted_by.token_id,
+            },
+            units=frozen.units,
+            figures=frozen.figures,
+        ),
+    )
+
+
+@router.get("", response_model=QuarterlyReportOut)
+async def read_report(
+    request: Request,
+    principal: PrincipalDep,
+    unit_id: Annotated[str, Query(min_length=1, max_length=64)],
+    quarter: Annotated[str, Query(pattern=QUARTER_PATTERN, examples=["2027Q1"])],
+) -> QuarterlyReportOut:
+    """The unit's subtree figures for the quarter: internal trade as supplier and as buyer,
+    tenders and their compliance, external sourcing, quality incidents, disputes; and the
+    submitted report, if any. For the unit's side and superiors, auditors and BI readers."""
+    await asyncio.to_thread(reports.require_reader, request.app.state.services, principal, unit_id)
+    return await _live(request, unit_id, Quarter.parse(quarter))
+
+
+@router.post("/submit", status_code=status.HTTP_201_CREATED, response_model=QuarterlyReportOut)
+async def submit_report(
+    body: SubmitIn, request: Request, principal: PrincipalDep
+) -> QuarterlyReportOut:
+    """Freeze the unit's report for an ended quarter (platform admin over it, or HQ); once."""
+    svc: Services = request.app.state.services
+    quarter = Quarter.parse(body.quarter)
+    live = await _live(request, body.unit_id, quarter)
+    await asyncio.to_thread(
+        reports.submit_report, svc, principal, body.unit_id, quarter, live.units, live.figures
+    )
+    return await _live(request, body.unit_id, quarter)

@@ -1,0 +1,60 @@
+"""Use cases of quarterly reports: who may read a unit's report, and freezing it by submission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marketplace.aggregates.access_token import Role
+from marketplace.aggregates.base import DomainError
+from marketplace.aggregates.report import Quarter, QuarterlyReport
+from marketplace.handlers.auth import Principal, acts_for, require_acts_for, require_role
+from marketplace.handlers.errors import Forbidden
+from marketplace.handlers.inspections import today
+from marketplace.handlers.needs import chart
+from marketplace.handlers.ports import Services
+
+
+def subtree(svc: Services, unit_id: str) -> list[str]:
+    """The unit and every unit under it in today's chart (404 for an unknown unit)."""
+    org = chart(svc)
+    org.get(unit_id)
+    return sorted(u for u in org.units if org.is_within(u, unit_id))
+
+
+def require_reader(svc: Services, principal: Principal, unit_id: str) -> None:
+    """The unit's own side and its superiors, auditors and BI readers read its reports."""
+    if principal.has(Role.AUDITOR, Role.BI_READER) or acts_for(principal, unit_id, chart(svc)):
+        return
+    raise Forbidden("This token cannot read that unit's reports.", {"unit_id": unit_id})
+
+
+def submitted(svc: Services, unit_id: str, quarter: Quarter) -> QuarterlyReport | None:
+    return svc.store.get(QuarterlyReport.id_for(unit_id, quarter), QuarterlyReport)
+
+
+def submit_report(
+    svc: Services,
+    principal: Principal,
+    unit_id: str,
+    quarter: Quarter,
+    units: list[str],
+    figures: dict[str, Any],
+) -> QuarterlyReport:
+    """A platform admin (or HQ) freezes the unit's figures for an ended quarter, once."""
+    require_role(principal, Role.PLATFORM_ADMIN, Role.HQ_ADMIN)
+    require_acts_for(principal, unit_id, chart(svc))
+
+    def attempt() -> QuarterlyReport:
+        if submitted(svc, unit_id, quarter) is not None:
+            raise DomainError(
+                "report_already_submitted",
+                f"The {quarter} report of {unit_id} was submitted already; it never changes.",
+                {"unit_id": unit_id, "quarter": str(quarter)},
+            )
+        report = QuarterlyReport.submit(
+            unit_id, quarter, units, figures, today(svc), principal.actor, svc.clock()
+        )
+        svc.store.save(report)  # a concurrent submission makes this retry, then refuse
+        return report
+
+    return svc.retrying(attempt)

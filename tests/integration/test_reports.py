@@ -1,0 +1,166 @@
+"""Quarterly report figures against a hand-computed scenario on both stores, fed in-process and
+from Kafka; a submitted report is frozen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from marketplace.aggregates.base import DomainError
+from marketplace.aggregates.need import Ground
+from marketplace.aggregates.report import Quarter, figures_of
+from marketplace.handlers import disputes, external_sourcing, needs, reports, tenders
+from marketplace.handlers.ports import Services
+from marketplace.projections import report_facts
+from marketplace.projections.catch_up import catch_up
+from marketplace.projections.event_log import EventLog
+from marketplace.projections.location import ReadModelLocation
+from marketplace.projections.location import open_store as open_read_models
+from marketplace.projections.store import ReadModelStore
+from tests.conftest import require_broker
+from tests.integration.conftest import HQ_ADMIN
+from tests.integration.projection_harness import relayed_into
+from tests.integration.test_contract_projections import write_scenario
+from tests.integration.test_needs import market, operator, steam  # noqa: F401
+
+Q1 = Quarter(2027, 1)
+
+
+def write_sourcing_and_disputes(svc: Services) -> None:
+    """On top of the contracts: a tender, a bought-outside need and a dispute, all in 2027Q1."""
+    spec = steam()
+    tendered = needs.post_need(
+        svc, operator("COAL-01"), spec.__class__(**{**vars(spec), "sourcing": "tender"})
+    )
+    tenders.launch_tender(
+        svc,
+        operator("COAL-01"),
+        tendered.id,
+        ["HEAT-02"],
+        datetime(2027, 3, 20, tzinfo=UTC),
+        "lowest_price",
+        Decimal(0),
+        "PWR-01 in overhaul",
+    )
+    outside = needs.post_need(
+        svc, operator("COAL-02"), spec.__class__(**{**vars(spec), "demand_unit_id": "COAL-02"})
+    )
+    _, request_id = external_sourcing.request_external(
+        svc, operator("COAL-02"), outside.id, Ground.NOT_AVAILABLE_INTERNALLY, "none free", None
+    )
+    external_sourcing.decide_external(svc, HQ_ADMIN, request_id, True, None)
+    external_sourcing.close_external(svc, operator("COAL-02"), outside.id, "Outside Steam Ltd")
+    contract = needs.load_need(svc, tendered.id)  # not awarded: the dispute is about the need
+    dispute = disputes.raise_dispute(
+        svc, operator("COAL-01"), "COAL-01", "need", contract.id, "HEAT-02", "other", "late offer"
+    )
+    disputes.request_mediation(svc, operator("COAL-01"), dispute.id)
+
+
+def coal_expected() -> dict[str, Any]:
+    figures = figures_of({})
+    figures["internal_trade"]["as_buyer"] = {
+        "contracts": 2,  # COAL-01 from PWR-01, COAL-02 from HEAT-02
+        "amount": "436800.00",
+        "delivered_amount": "328800.00",
+    }
+    figures["tenders"] = {
+        "launched": 1,
+        "for_catalog_items": 1,
+        "compliant": 0,
+        "exception_filed": 1,
+    }
+    figures["external_sourcing"] = {
+        "requested": 1,
+        "approved": 1,
+        "rejected": 0,
+        "closed_external": 1,
+    }
+    figures["quality_incidents"]["raised_as_buyer"] = 2  # wet steam; the late delivery
+    figures["disputes"] = {"raised": 1, "to_mediation": 1, "closed": 0}
+    return figures
+
+
+async def figures_by_unit(reader: ReadModelStore, svc: Services) -> dict[str, Any]:
+    start, end = Q1.bounds(UTC)
+    return {
+        unit: figures_of(await report_facts.totals(reader, reports.subtree(svc, unit), start, end))
+        for unit in ("COAL", "PWR", "HEAT-02", "HQ")
+    }
+
+
+async def test_figures_per_subtree_in_both_feeds(
+    market: Services,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    require_broker()
+    write_scenario(market)
+    write_sourcing_and_disputes(market)
+    read_models = await open_read_models(ReadModelLocation(sqlite_path=tmp_path / "a.db"))
+    try:
+        await read_models.create(report_facts.PROJECTION)
+        await catch_up(
+            read_models,
+            report_facts.PROJECTION,
+            EventLog(market.store.application),  # type: ignore[attr-defined]
+        )
+        replayed = await figures_by_unit(read_models, market)
+        start, end = Quarter(2027, 2).bounds(UTC)
+        empty = await report_facts.totals(read_models, reports.subtree(market, "HQ"), start, end)
+    finally:
+        await read_models.close()
+    assert replayed["COAL"] == coal_expected()
+    pwr = replayed["PWR"]
+    assert pwr["internal_trade"]["as_supplier"] == {
+        "contracts": 1,
+        "amount": "216000.00",
+        "delivered_amount": "108000.00",
+    }
+    assert pwr["internal_trade"]["as_buyer"] == {
+        "contracts": 1,
+        "amount": "220800.00",
+        "delivered_amount": "18400.00",
+    }
+    assert pwr["quality_incidents"] == {"against_suppliers": 1, "raised_as_buyer": 0, "resolved": 0}
+    heat02 = replayed["HEAT-02"]
+    assert heat02["quality_incidents"] == {
+        "against_suppliers": 1,
+        "raised_as_buyer": 0,
+        "resolved": 1,
+    }
+    assert heat02["disputes"]["raised"] == 1  # the other party of COAL-01's dispute
+    group = replayed["HQ"]  # the whole group: each contract on both sides, each dispute once
+    assert group["internal_trade"]["as_supplier"]["contracts"] == 3
+    assert group["internal_trade"]["as_buyer"] == group["internal_trade"]["as_supplier"]
+    assert group["disputes"] == {"raised": 1, "to_mediation": 1, "closed": 0}
+    assert empty == {}  # nothing happened in 2027Q2
+
+    fed = await relayed_into(
+        market,
+        tmp_path / "k.db",
+        (report_facts.PROJECTION,),
+        lambda reader: figures_by_unit(reader, market),
+        replayed,
+    )
+    assert fed == replayed
+
+
+def test_a_report_is_submitted_once_after_its_quarter(market: Services) -> None:  # noqa: F811
+    figures = figures_of({})
+    units = reports.subtree(market, "COAL")
+    with pytest.raises(DomainError) as info:
+        reports.submit_report(market, HQ_ADMIN, "COAL", Q1, units, figures)  # still 2027-03-01
+    assert info.value.code == "quarter_not_ended"
+    market.clock = lambda: datetime(2027, 4, 2, tzinfo=UTC)
+    report = reports.submit_report(market, HQ_ADMIN, "COAL", Q1, units, figures)
+    assert (report.unit_id, report.quarter, report.units) == ("COAL", "2027Q1", units)
+    with pytest.raises(DomainError) as info:
+        reports.submit_report(market, HQ_ADMIN, "COAL", Q1, units, figures)
+    assert info.value.code == "report_already_submitted"
+    stored = reports.submitted(market, "COAL", Q1)
+    assert stored is not None and stored.figures == figures
+    assert reports.submitted(market, "COAL", Quarter(2027, 2)) is None
