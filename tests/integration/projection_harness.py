@@ -249,6 +249,24 @@ class ViaKafka:
 Figures = TypeVar("Figures")
 
 
+async def replayed_into(
+    store: Any,
+    path: Path,
+    projections: tuple[Projection, ...],
+    read: Callable[[ReadModelStore], Awaitable[Figures]],
+) -> Figures:
+    """Replay the event store (an EventSourcingStore) into a fresh SQLite read model at
+    `path`, in-process, and return what `read` gives."""
+    read_models = await open_read_models(ReadModelLocation(sqlite_path=path))
+    try:
+        for projection in projections:
+            await read_models.create(projection)
+            await catch_up(read_models, projection, EventLog(store.application))
+        return await read(read_models)
+    finally:
+        await read_models.close()
+
+
 async def relayed_into(
     svc: Services,
     path: Path,

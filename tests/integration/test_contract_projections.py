@@ -11,12 +11,8 @@ from typing import Any
 from marketplace.handlers import contracts, needs
 from marketplace.handlers.ports import Services
 from marketplace.projections import needs_board, supplier_quality, trade_volume
-from marketplace.projections.catch_up import catch_up
-from marketplace.projections.event_log import EventLog
-from marketplace.projections.location import ReadModelLocation
-from marketplace.projections.location import open_store as open_read_models
 from tests.conftest import require_broker
-from tests.integration.projection_harness import relayed_into
+from tests.integration.projection_harness import relayed_into, replayed_into
 from tests.integration.test_needs import market, operator, steam, terms  # noqa: F401
 
 PROJECTIONS = (trade_volume.PROJECTION, supplier_quality.PROJECTION)
@@ -110,14 +106,7 @@ async def figures(read_models: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 async def in_process(svc: Services, path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    read_models = await open_read_models(ReadModelLocation(sqlite_path=path))
-    try:
-        for projection in PROJECTIONS:
-            await read_models.create(projection)
-            await catch_up(read_models, projection, EventLog(svc.store.application))  # type: ignore[attr-defined]
-        return await figures(read_models)
-    finally:
-        await read_models.close()
+    return await replayed_into(svc.store, path, PROJECTIONS, figures)
 
 
 async def test_trade_volume_and_supplier_quality(market: Services, tmp_path: Path) -> None:  # noqa: F811
@@ -143,13 +132,9 @@ async def test_the_needs_board_fed_from_kafka_equals_the_replay(
 ) -> None:
     require_broker()
     write_scenario(market)
-    read_models = await open_read_models(ReadModelLocation(sqlite_path=tmp_path / "a.db"))
-    try:
-        await read_models.create(needs_board.PROJECTION)
-        await catch_up(read_models, needs_board.PROJECTION, EventLog(market.store.application))  # type: ignore[attr-defined]
-        replayed = await board(read_models)
-    finally:
-        await read_models.close()
+    replayed = await replayed_into(
+        market.store, tmp_path / "a.db", (needs_board.PROJECTION,), board
+    )
     assert replayed == {
         u: ("awarded", 1, True) for u in ("COAL-01", "COAL-02", "HEAT-01", "PWR-02")
     }

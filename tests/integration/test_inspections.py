@@ -10,14 +10,10 @@ from typing import Any
 from marketplace.handlers import inspections
 from marketplace.handlers.ports import Services
 from marketplace.projections import inspection_findings
-from marketplace.projections.catch_up import catch_up
-from marketplace.projections.event_log import EventLog
-from marketplace.projections.location import ReadModelLocation
-from marketplace.projections.location import open_store as open_read_models
 from marketplace.projections.store import ReadModelStore
 from tests.conftest import require_broker
 from tests.integration.conftest import HQ_ADMIN
-from tests.integration.projection_harness import relayed_into
+from tests.integration.projection_harness import relayed_into, replayed_into
 from tests.integration.test_needs import market, operator  # noqa: F401
 
 DAY = date(2027, 3, 1)  # the market fixture's clock
@@ -69,17 +65,10 @@ async def test_open_overdue_and_rectified_in_both_feeds(
 ) -> None:
     require_broker()
     write_findings(market)
-    read_models = await open_read_models(ReadModelLocation(sqlite_path=tmp_path / "a.db"))
-    try:
-        await read_models.create(inspection_findings.PROJECTION)
-        await catch_up(
-            read_models,
-            inspection_findings.PROJECTION,
-            EventLog(market.store.application),  # type: ignore[attr-defined]
-        )
-        assert await statuses(read_models) == EXPECTED
-    finally:
-        await read_models.close()
+    replayed = await replayed_into(
+        market.store, tmp_path / "a.db", (inspection_findings.PROJECTION,), statuses
+    )
+    assert replayed == EXPECTED
     fed = await relayed_into(
         market, tmp_path / "k.db", (inspection_findings.PROJECTION,), statuses, EXPECTED
     )

@@ -15,14 +15,10 @@ from marketplace.handlers import needs, tenders
 from marketplace.handlers.ports import Services
 from marketplace.handlers.unit_import import import_units
 from marketplace.projections import invitation_compliance
-from marketplace.projections.catch_up import catch_up
-from marketplace.projections.event_log import EventLog
-from marketplace.projections.location import ReadModelLocation
-from marketplace.projections.location import open_store as open_read_models
 from marketplace.projections.store import ReadModelStore
 from tests.conftest import require_broker
 from tests.integration.conftest import HQ_ADMIN
-from tests.integration.projection_harness import relayed_into
+from tests.integration.projection_harness import relayed_into, replayed_into
 from tests.integration.test_needs import operator, steam
 
 SCENARIO = [  # (launched on, demand unit, item, invitees, omission filing)
@@ -85,15 +81,12 @@ async def read_rates(
 async def figures(
     svc: Services, path: Path, group_by: str, start: str | None = None, end: str | None = None
 ) -> Rates:
-    read_models = await open_read_models(ReadModelLocation(sqlite_path=path))
-    try:
-        await read_models.create(invitation_compliance.PROJECTION)
-        await catch_up(
-            read_models, invitation_compliance.PROJECTION, EventLog(svc.store.application)
-        )  # type: ignore[attr-defined]
-        return await read_rates(read_models, group_by, start, end)
-    finally:
-        await read_models.close()
+    return await replayed_into(
+        svc.store,
+        path,
+        (invitation_compliance.PROJECTION,),
+        lambda reader: read_rates(reader, group_by, start, end),
+    )
 
 
 async def test_rates_per_unit_platform_and_quarter(scenario: Services, tmp_path: Path) -> None:
@@ -119,15 +112,12 @@ async def test_rates_per_unit_platform_and_quarter(scenario: Services, tmp_path:
 
 
 async def test_exceptions_list_the_filed_reasons(scenario: Services, tmp_path: Path) -> None:
-    read_models = await open_read_models(ReadModelLocation(sqlite_path=tmp_path / "c.db"))
-    try:
-        await read_models.create(invitation_compliance.PROJECTION)
-        await catch_up(
-            read_models, invitation_compliance.PROJECTION, EventLog(scenario.store.application)
-        )  # type: ignore[attr-defined]
-        found = await invitation_compliance.exceptions(read_models, None, None)
-    finally:
-        await read_models.close()
+    found = await replayed_into(
+        scenario.store,
+        tmp_path / "c.db",
+        (invitation_compliance.PROJECTION,),
+        lambda reader: invitation_compliance.exceptions(reader, None, None),
+    )
     assert [
         (e["demand_unit_id"], e["omission_filing"], e["missing_catalog_suppliers"]) for e in found
     ] == [

@@ -19,11 +19,9 @@ from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.handlers.unit_import import import_units
 from marketplace.projections import inbox
-from marketplace.projections.catch_up import catch_up
-from marketplace.projections.event_log import EventLog
-from marketplace.projections.location import ReadModelLocation
-from marketplace.projections.location import open_store as open_read_models
+from marketplace.projections.store import ReadModelStore
 from tests.integration.conftest import HQ_ADMIN
+from tests.integration.projection_harness import replayed_into
 
 
 def operator(unit: str) -> Principal:
@@ -61,13 +59,10 @@ def terms(price: str) -> needs.OfferTerms:
 
 
 async def inbox_of(svc: Services, tmp_path: Path, unit: str) -> list[str]:
-    read_models = await open_read_models(ReadModelLocation(sqlite_path=tmp_path / "rm.db"))
-    try:
-        await read_models.create(inbox.PROJECTION)
-        await catch_up(read_models, inbox.PROJECTION, EventLog(svc.store.application))  # type: ignore[attr-defined]
-        return [r["need_id"] for r in await inbox.open_needs(read_models, unit)]
-    finally:
-        await read_models.close()
+    async def read(reader: ReadModelStore) -> list[str]:
+        return [r["need_id"] for r in await inbox.open_needs(reader, unit)]
+
+    return await replayed_into(svc.store, tmp_path / "rm.db", (inbox.PROJECTION,), read)
 
 
 async def test_an_award_saves_need_offers_and_contract_together(

@@ -27,8 +27,6 @@ from marketplace.handlers import units
 from marketplace.handlers.ports import Services
 from marketplace.handlers.unit_import import import_units
 from marketplace.projections import directory
-from marketplace.projections.catch_up import catch_up
-from marketplace.projections.event_log import EventLog
 from marketplace.projections.kafka_feed import ProjectionConsumer
 from marketplace.projections.location import ReadModelLocation
 from marketplace.projections.location import open_store as open_read_models
@@ -40,6 +38,7 @@ from marketplace.settings import Settings
 from tests.conftest import BROKER, require_broker
 from tests.e2e.conftest import free_port
 from tests.integration.conftest import HQ_ADMIN, StoreFactory, services_on
+from tests.integration.projection_harness import replayed_into
 from tests.kafka_support import PrivateBroker, TcpLink, consume
 
 CLI = Actor(unit_id=None, token_id="cli")
@@ -238,13 +237,7 @@ async def test_an_outage_during_a_burst_loses_nothing(
 
 async def directory_replayed(store: EventSourcingStore, path: Path) -> list[dict[str, Any]]:
     """The directory as a from-scratch replay of the event store builds it."""
-    read_models = await open_read_models(ReadModelLocation(sqlite_path=path))
-    try:
-        await read_models.create(directory.PROJECTION)
-        await catch_up(read_models, directory.PROJECTION, EventLog(store.application))
-        return await directory.list_units(read_models)
-    finally:
-        await read_models.close()
+    return await replayed_into(store, path, (directory.PROJECTION,), directory.list_units)
 
 
 async def directory_via_kafka(

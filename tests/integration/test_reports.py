@@ -16,14 +16,10 @@ from marketplace.aggregates.report import Quarter, figures_of
 from marketplace.handlers import disputes, external_sourcing, needs, reports, tenders
 from marketplace.handlers.ports import Services
 from marketplace.projections import report_facts
-from marketplace.projections.catch_up import catch_up
-from marketplace.projections.event_log import EventLog
-from marketplace.projections.location import ReadModelLocation
-from marketplace.projections.location import open_store as open_read_models
 from marketplace.projections.store import ReadModelStore
 from tests.conftest import require_broker
 from tests.integration.conftest import HQ_ADMIN
-from tests.integration.projection_harness import relayed_into
+from tests.integration.projection_harness import relayed_into, replayed_into
 from tests.integration.test_contract_projections import write_scenario
 from tests.integration.test_needs import market, operator, steam  # noqa: F401
 
@@ -100,19 +96,19 @@ async def test_figures_per_subtree_in_both_feeds(
     require_broker()
     write_scenario(market)
     write_sourcing_and_disputes(market)
-    read_models = await open_read_models(ReadModelLocation(sqlite_path=tmp_path / "a.db"))
-    try:
-        await read_models.create(report_facts.PROJECTION)
-        await catch_up(
-            read_models,
-            report_facts.PROJECTION,
-            EventLog(market.store.application),  # type: ignore[attr-defined]
-        )
-        replayed = await figures_by_unit(read_models, market)
-        start, end = Quarter(2027, 2).bounds(UTC)
-        empty = await report_facts.totals(read_models, reports.subtree(market, "HQ"), start, end)
-    finally:
-        await read_models.close()
+    replayed = await replayed_into(
+        market.store,
+        tmp_path / "a.db",
+        (report_facts.PROJECTION,),
+        lambda reader: figures_by_unit(reader, market),
+    )
+    start, end = Quarter(2027, 2).bounds(UTC)
+    empty = await replayed_into(
+        market.store,
+        tmp_path / "b.db",
+        (report_facts.PROJECTION,),
+        lambda reader: report_facts.totals(reader, reports.subtree(market, "HQ"), start, end),
+    )
     assert replayed["COAL"] == coal_expected()
     pwr = replayed["PWR"]
     assert pwr["internal_trade"]["as_supplier"] == {
