@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request, Response
 from marketplace import __version__
 from marketplace.api.errors import install_error_handlers
 from marketplace.api.routes import (
+    assessments,
     audit,
     catalog,
     contracts,
@@ -78,6 +79,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         inspections.router,
         projections.router,
         reports.router,
+        assessments.router,
         audit.router,
     ):
         app.include_router(router)

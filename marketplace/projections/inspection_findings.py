@@ -8,6 +8,7 @@ sector as they were, so a later restructuring does not move old findings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
@@ -18,6 +19,7 @@ from marketplace.events.contract import (
     InspectionFindingRectifiedV1,
 )
 from marketplace.events.envelope import CloudEvent
+from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
@@ -128,3 +130,17 @@ async def findings(
             "rectified" if row["rectified"] else "overdue" if row["rectify_by"] < day else "open"
         )
     return rows
+
+
+async def due_between(
+    reader: RowReader, units: Sequence[str], first: date, after_last: date
+) -> list[dict[str, Any]]:
+    """Findings of `units` whose deadline falls in [first, after_last)."""
+    params: list[Any] = [first.isoformat(), after_last.isoformat()]
+    columns = ", ".join(c.name for c in FINDINGS.columns)
+    return await reader.fetch(
+        f"SELECT {columns} FROM {FINDINGS.name} WHERE rectify_by >= $1 AND rectify_by < $2 "
+        f"AND {sql.is_in('unit_id', units, params)}",
+        params,
+        FINDINGS.types,
+    )

@@ -38,6 +38,7 @@ from marketplace.events.contract import (
     TenderLaunchedV1,
 )
 from marketplace.events.envelope import CloudEvent
+from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
@@ -177,14 +178,6 @@ PROJECTION = Projection(
 )
 
 
-def _in(column: str, values: Sequence[str], params: list[Value]) -> str:
-    marks = []
-    for value in values:
-        params.append(value)
-        marks.append(f"${len(params)}")
-    return f"{column} IN ({', '.join(marks) or 'NULL'})"
-
-
 async def totals(
     reader: RowReader, units: Sequence[str], start: datetime, end: datetime
 ) -> dict[str, tuple[int, Decimal]]:
@@ -197,13 +190,13 @@ async def totals(
         "SELECT f.metric AS metric, f.amount AS amount FROM report_facts_rows f "
         "LEFT JOIN report_facts_needs n ON n.need_id = f.need_id "
         "WHERE f.at >= $1 AND f.at < $2 AND f.dispute_id IS NULL AND "
-        + _in("COALESCE(f.unit_id, n.demand_unit_id)", units, params),
+        + sql.is_in("COALESCE(f.unit_id, n.demand_unit_id)", units, params),
         params,
         {"metric": TEXT, "amount": ColumnType.DECIMAL},
     )
     params = [start, end]
-    raiser = _in("d.raiser_unit_id", units, params)
-    against = _in("d.against_unit_id", units, params)
+    raiser = sql.is_in("d.raiser_unit_id", units, params)
+    against = sql.is_in("d.against_unit_id", units, params)
     dispute_facts = await reader.fetch(
         "SELECT f.metric AS metric, f.fact_id AS fact_id FROM report_facts_rows f "
         "JOIN report_facts_disputes d ON d.dispute_id = f.dispute_id "

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
 def upsert(
@@ -54,3 +55,12 @@ def delete(table: str, key: Sequence[str]) -> str:
 
 def select(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
     return f"SELECT {', '.join(columns)} FROM {table} WHERE {where_key(key)}"
+
+
+def is_in(column: str, values: Sequence[Any], params: list[Any]) -> str:
+    """`column IN ($k, …)` for `values`, appended to `params` (never true for no values)."""
+    marks = []
+    for value in values:
+        params.append(value)
+        marks.append(f"${len(params)}")
+    return f"{column} IN ({', '.join(marks) or 'NULL'})"

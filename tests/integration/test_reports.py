@@ -3,24 +3,27 @@ from Kafka; a submitted report is frozen."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from marketplace.aggregates.assessment import YearRecord, score
 from marketplace.aggregates.base import DomainError
 from marketplace.aggregates.need import Ground
 from marketplace.aggregates.report import Quarter, figures_of
+from marketplace.api.routes.assessments import year_record
 from marketplace.handlers import disputes, external_sourcing, needs, reports, tenders
 from marketplace.handlers.ports import Services
-from marketplace.projections import report_facts
+from marketplace.projections import inspection_findings, report_facts
 from marketplace.projections.store import ReadModelStore
 from tests.conftest import require_broker
 from tests.integration.conftest import HQ_ADMIN
 from tests.integration.projection_harness import relayed_into, replayed_into
 from tests.integration.test_contract_projections import write_scenario
+from tests.integration.test_inspections import write_findings
 from tests.integration.test_needs import market, operator, steam  # noqa: F401
 
 Q1 = Quarter(2027, 1)
@@ -160,3 +163,41 @@ def test_a_report_is_submitted_once_after_its_quarter(market: Services) -> None:
     stored = reports.submitted(market, "COAL", Q1)
     assert stored is not None and stored.figures == figures
     assert reports.submitted(market, "COAL", Quarter(2027, 2)) is None
+
+
+async def test_the_annual_assessment_of_a_platform(
+    market: Services,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    write_scenario(market)
+    write_sourcing_and_disputes(market)
+    write_findings(market)  # COAL-01 due 2027-03-11 and COAL-02 due 2027-04-10, never rectified
+    market.clock = lambda: datetime(2027, 4, 2, tzinfo=UTC)
+    units = reports.subtree(market, "COAL")
+    reports.submit_report(market, HQ_ADMIN, "COAL", Q1, units, figures_of({}))
+
+    async def assess(reader: ReadModelStore) -> YearRecord:
+        return await year_record(market, reader, reader, "COAL", 2027, date(2027, 12, 31))
+
+    record = await replayed_into(
+        market.store,
+        tmp_path / "a.db",
+        (report_facts.PROJECTION, inspection_findings.PROJECTION),
+        assess,
+    )
+    assert record == YearRecord(
+        tenders_for_catalog_items=1,
+        tenders_compliant=0,  # the omission was filed
+        contracts_as_supplier=0,
+        incidents_against=0,
+        findings_due=2,
+        findings_rectified_on_time=0,
+        reports_due=3,  # Q1 to Q3 are over by 2027-12-31
+        reports_submitted=1,
+        disputes_raised=1,
+        disputes_closed=0,
+    )
+    kpis, total = score(record)
+    assert {k.kpi: k.score for k in kpis}["quarterly_reporting"] == Decimal("33.3")
+    assert {k.kpi: k.score for k in kpis}["supplier_quality"] is None  # sold nothing
+    assert total == Decimal("6.7")  # 33.3 * 15 / (30 + 20 + 15 + 10)
