@@ -13,6 +13,13 @@ from marketplace.aggregates.base import Actor, DomainError, MarketAggregate
 ISSUES = ("no_synergy_system", "incomplete_rules", "not_following_plan", "prohibited_conduct")
 
 
+def finding_status(rectified: bool, rectify_by: date, today: date) -> str:
+    """`open`, `overdue` (open after its deadline) or `rectified`."""
+    if rectified:
+        return "rectified"
+    return "overdue" if today > rectify_by else "open"
+
+
 class InspectionFinding(MarketAggregate):
     @classmethod
     def record(
@@ -71,10 +78,7 @@ class InspectionFinding(MarketAggregate):
         self.late: bool | None = None
 
     def status_on(self, today: date) -> str:
-        """`open`, `overdue` (open after its deadline) or `rectified`."""
-        if self.rectified:
-            return "rectified"
-        return "overdue" if today > self.rectify_by else "open"
+        return finding_status(self.rectified, self.rectify_by, today)
 
     def rectify(self, evidence: str, today: date, actor: Actor, timestamp: datetime) -> None:
         if self.rectified:

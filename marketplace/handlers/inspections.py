@@ -12,11 +12,6 @@ from marketplace.handlers.needs import chart
 from marketplace.handlers.ports import Services
 
 
-def today(svc: Services) -> date:
-    """The command's day in the group's time zone (deadlines are days there)."""
-    return svc.clock().astimezone(svc.zone).date()
-
-
 def load_finding(svc: Services, finding_id: str) -> InspectionFinding:
     return svc.load(InspectionFinding, finding_id, "Finding")
 
@@ -40,7 +35,7 @@ def record_finding(
         issue,
         description,
         rectify_by,
-        today(svc),
+        svc.today(),
         principal.actor,
         svc.clock(),
     )
@@ -56,7 +51,7 @@ def rectify_finding(
     def attempt() -> InspectionFinding:
         finding = load_finding(svc, finding_id)
         require_acts_for(principal, finding.unit_id, chart(svc))
-        finding.rectify(evidence, today(svc), principal.actor, svc.clock())
+        finding.rectify(evidence, svc.today(), principal.actor, svc.clock())
         svc.store.save(finding)
         return finding
 

@@ -6,7 +6,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Protocol, TypeVar
 
 from marketplace.aggregates.base import DomainError, MarketAggregate
@@ -54,6 +54,10 @@ class Services:
     zone: tzinfo = UTC
     sealer: Sealer | None = None
     max_attempts: int = 8
+
+    def today(self) -> date:
+        """The clock's day in the group's time zone (deadlines and quarters are days there)."""
+        return self.clock().astimezone(self.zone).date()
 
     def load(self, kind: type[A], aggregate_id: str, what: str) -> A:
         """The aggregate, or NotFound naming `what` ("Need", "Contract", …) and the id."""

@@ -9,7 +9,6 @@ from marketplace.aggregates.base import DomainError
 from marketplace.aggregates.report import Quarter, QuarterlyReport
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for, require_role
 from marketplace.handlers.errors import Forbidden
-from marketplace.handlers.inspections import today
 from marketplace.handlers.needs import chart
 from marketplace.handlers.ports import Services
 
@@ -52,7 +51,7 @@ def submit_report(
                 {"unit_id": unit_id, "quarter": str(quarter)},
             )
         report = QuarterlyReport.submit(
-            unit_id, quarter, units, figures, today(svc), principal.actor, svc.clock()
+            unit_id, quarter, units, figures, svc.today(), principal.actor, svc.clock()
         )
         svc.store.save(report)  # a concurrent submission makes this retry, then refuse
         return report

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
+from marketplace.aggregates.inspection import finding_status
 from marketplace.events.contract import (
     EVENT_TYPES,
     INSPECTIONS_TOPIC,
@@ -126,9 +127,8 @@ async def findings(
         FINDINGS.types,
     )
     for row in rows:
-        row["status"] = (
-            "rectified" if row["rectified"] else "overdue" if row["rectify_by"] < day else "open"
-        )
+        rectify_by = date.fromisoformat(row["rectify_by"])
+        row["status"] = finding_status(bool(row["rectified"]), rectify_by, today)
     return rows
 
 

@@ -12,13 +12,13 @@ from pydantic import BaseModel, Field
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.assessment import YearRecord, score
+from marketplace.aggregates.inspection import finding_status
 from marketplace.aggregates.organisation import Level
 from marketplace.aggregates.report import Quarter
 from marketplace.api.deps import PrincipalDep
 from marketplace.handlers import reports
 from marketplace.handlers.auth import Principal, acts_for
 from marketplace.handlers.errors import Forbidden
-from marketplace.handlers.inspections import today
 from marketplace.handlers.needs import chart
 from marketplace.handlers.ports import Services
 from marketplace.projections import inspection_findings, report_facts
@@ -69,7 +69,8 @@ async def year_record(
         for f in await inspection_findings.due_between(
             findings, units, date(year, 1, 1), date(year + 1, 1, 1)
         )
-        if f["rectified"] or f["rectify_by"] < on.isoformat()
+        # Due: rectified, or past its deadline; one still open before it is not judged yet.
+        if finding_status(bool(f["rectified"]), date.fromisoformat(f["rectify_by"]), on) != "open"
     ]
     reports_due, reports_submitted = 0, 0
     if chart(svc).get(unit_id).level is Level.PLATFORM:  # the secondary enterprises report
@@ -120,7 +121,7 @@ async def annual(
     runtime: ProjectionRuntime = request.app.state.projections
     facts = await runtime.reader(report_facts.PROJECTION.name)
     findings = await runtime.reader(inspection_findings.PROJECTION.name)
-    on = today(svc)
+    on = svc.today()
     org = chart(svc)
     items = []
     for unit in units:

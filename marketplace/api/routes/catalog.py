@@ -109,7 +109,7 @@ async def search(
 ) -> SearchResult:
     """Approved entries of the version in force at `at` (default now), from the search index."""
     runtime: ProjectionRuntime = request.app.state.projections
-    day = (at or svc.clock()).astimezone(svc.zone).date()
+    day = at.astimezone(svc.zone).date() if at else svc.today()
     rows = await catalog_search.search(
         await runtime.reader(catalog_search.PROJECTION.name),
         day=day.isoformat(),

@@ -78,7 +78,7 @@ def record(body: FindingIn, svc: ServicesDep, principal: PrincipalDep) -> Findin
     finding = inspections.record_finding(
         svc, principal, body.unit_id, body.issue, body.description, body.rectify_by
     )
-    return FindingOut.of(finding, inspections.today(svc))
+    return FindingOut.of(finding, svc.today())
 
 
 @router.post("/{finding_id}/rectified", response_model=FindingOut)
@@ -87,14 +87,14 @@ def rectified(
 ) -> FindingOut:
     """The unit (or a superior acting for it) reports the finding rectified, with evidence."""
     finding = inspections.rectify_finding(svc, principal, finding_id, body.evidence)
-    return FindingOut.of(finding, inspections.today(svc))
+    return FindingOut.of(finding, svc.today())
 
 
 @router.get("/{finding_id}", response_model=FindingOut)
 def read(finding_id: str, svc: ServicesDep, principal: PrincipalDep) -> FindingOut:
     """One finding: HQ and auditors read all; a unit its own; a platform admin its subtree's."""
     finding = inspections.read_finding(svc, principal, finding_id)
-    return FindingOut.of(finding, inspections.today(svc))
+    return FindingOut.of(finding, svc.today())
 
 
 @router.get("", response_model=FindingListOut)
@@ -123,7 +123,7 @@ async def list_findings(
     reader = await runtime.reader(inspection_findings.PROJECTION.name)
     rows = await inspection_findings.findings(
         reader,
-        inspections.today(svc),
+        svc.today(),
         unit_id=unit_id,
         platform_id=platform_id,
         status=status,

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, Field
 
-from marketplace.aggregates.report import Quarter, figures_of
+from marketplace.aggregates.report import Quarter, QuarterlyReport, figures_of
 from marketplace.api.deps import PrincipalDep
 from marketplace.api.schemas import Strict
 from marketplace.handlers import reports
@@ -28,6 +28,16 @@ class SubmissionOut(BaseModel):
     units: list[str]
     figures: dict[str, Any]
 
+    @classmethod
+    def of(cls, report: QuarterlyReport) -> SubmissionOut:
+        by = report.submitted_by
+        return cls(
+            submitted_at=report.submitted_at,
+            submitted_by={"unit_id": by.unit_id, "token_id": by.token_id},
+            units=report.units,
+            figures=report.figures,
+        )
+
 
 class QuarterlyReportOut(BaseModel):
     unit_id: str
@@ -44,30 +54,19 @@ class SubmitIn(Strict):
 
 
 async def _live(request: Request, unit_id: str, quarter: Quarter) -> QuarterlyReportOut:
+    """The live figures, without the submitted report (see `submitted`)."""
     svc: Services = request.app.state.services
     units = await asyncio.to_thread(reports.subtree, svc, unit_id)
     start, end = quarter.bounds(svc.zone)
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(report_facts.PROJECTION.name)
-    figures = figures_of(await report_facts.totals(reader, units, start, end))
-    frozen = await asyncio.to_thread(reports.submitted, svc, unit_id, quarter)
     return QuarterlyReportOut(
         unit_id=unit_id,
         quarter=str(quarter),
         period={"from": start, "to": end},
         units=units,
-        figures=figures,
-        submitted=None
-        if frozen is None
-        else SubmissionOut(
-            submitted_at=frozen.submitted_at,
-            submitted_by={
-                "unit_id": frozen.submitted_by.unit_id,
-                "token_id": frozen.submitted_by.token_id,
-            },
-            units=frozen.units,
-            figures=frozen.figures,
-        ),
+        figures=figures_of(await report_facts.totals(reader, units, start, end)),
+        submitted=None,
     )
 
 
@@ -81,8 +80,13 @@ async def read_report(
     """The unit's subtree figures for the quarter: internal trade as supplier and as buyer,
     tenders and their compliance, external sourcing, quality incidents, disputes; and the
     submitted report, if any. For the unit's side and superiors, auditors and BI readers."""
-    await asyncio.to_thread(reports.require_reader, request.app.state.services, principal, unit_id)
-    return await _live(request, unit_id, Quarter.parse(quarter))
+    svc: Services = request.app.state.services
+    await asyncio.to_thread(reports.require_reader, svc, principal, unit_id)
+    found = Quarter.parse(quarter)
+    live = await _live(request, unit_id, found)
+    frozen = await asyncio.to_thread(reports.submitted, svc, unit_id, found)
+    live.submitted = SubmissionOut.of(frozen) if frozen else None
+    return live
 
 
 @router.post("/submit", status_code=status.HTTP_201_CREATED, response_model=QuarterlyReportOut)
@@ -93,7 +97,8 @@ async def submit_report(
     svc: Services = request.app.state.services
     quarter = Quarter.parse(body.quarter)
     live = await _live(request, body.unit_id, quarter)
-    await asyncio.to_thread(
+    frozen = await asyncio.to_thread(
         reports.submit_report, svc, principal, body.unit_id, quarter, live.units, live.figures
     )
-    return await _live(request, body.unit_id, quarter)
+    live.submitted = SubmissionOut.of(frozen)
+    return live
