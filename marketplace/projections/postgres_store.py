@@ -25,6 +25,7 @@ from marketplace.projections.store import (
     ReadModelStore,
     ReadModelTransaction,
     read_state,
+    with_tables,
 )
 from marketplace.projections.tables import ColumnType, Dialect, Table, check_identifier
 
@@ -130,12 +131,7 @@ class PostgresReadModels(ReadModelStore):
             await holder.close()
             raise
         scratch._rebuild_lock = holder
-        try:
-            await scratch.create(projection)
-        except BaseException:
-            await scratch.discard()
-            raise
-        return scratch
+        return await with_tables(scratch, projection)
 
     @asynccontextmanager
     async def swapping(

@@ -27,6 +27,7 @@ from marketplace.projections.store import (
     ReadModelStore,
     ReadModelTransaction,
     read_state,
+    with_tables,
 )
 from marketplace.projections.tables import ColumnType, Dialect, Table
 
@@ -115,12 +116,7 @@ class SqliteReadModels(ReadModelStore):
             lock.close()
             raise
         scratch._rebuild_lock = lock
-        try:
-            await scratch.create(projection)
-        except BaseException:
-            await scratch.discard()
-            raise
-        return scratch
+        return await with_tables(scratch, projection)
 
     @asynccontextmanager
     async def swapping(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from marketplace.projections.changes import RowChange, Value
 from marketplace.projections.projection import Projection
@@ -148,3 +148,17 @@ async def read_state(reader: RowReader, name: str) -> ProjectionState | None:
         STATE.types,
     )
     return ProjectionState(**rows[0]) if rows else None
+
+
+S = TypeVar("S", bound=ReadModelStore)
+
+
+async def with_tables(scratch: S, projection: Projection) -> S:
+    """A new scratch store with the projection's tables; discarded (its rebuild lock
+    released) when that fails."""
+    try:
+        await scratch.create(projection)
+    except BaseException:
+        await scratch.discard()
+        raise
+    return scratch

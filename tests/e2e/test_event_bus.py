@@ -15,12 +15,10 @@ from tests.e2e.conftest import service_env, start_server
 from tests.kafka_support import consume
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_a_registered_unit_is_published_on_the_units_topic(
-    tmp_path: Path, backend: str, request: pytest.FixtureRequest
-) -> None:
-    require_broker()
-    schema = request.getfixturevalue("pg_schema") if backend == "postgres" else None
+def bus_env(
+    tmp_path: Path, backend: str = "sqlite", schema: str | None = None, poll: str = "0.05"
+) -> tuple[str, dict[str, str]]:
+    """A topic prefix of the test's own and the service's settings for the broker."""
     prefix = f"e2e{uuid.uuid4().hex[:8]}."
     env = service_env(
         tmp_path,
@@ -28,8 +26,18 @@ def test_a_registered_unit_is_published_on_the_units_topic(
         schema,
         MARKETPLACE_KAFKA_BOOTSTRAP=BROKER,
         MARKETPLACE_KAFKA_TOPIC_PREFIX=prefix,
-        MARKETPLACE_RELAY_POLL_INTERVAL="0.05",
+        MARKETPLACE_RELAY_POLL_INTERVAL=poll,
     )
+    return prefix, env
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_registered_unit_is_published_on_the_units_topic(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    require_broker()
+    schema = request.getfixturevalue("pg_schema") if backend == "postgres" else None
+    prefix, env = bus_env(tmp_path, backend, schema)
     server = start_server(env, "--all-in-one")
     try:
         admin = server.admin
@@ -80,15 +88,7 @@ def test_all_in_one_without_a_broker_setting_refuses_to_start(tmp_path: Path) ->
 
 def test_needs_and_offers_travel_the_bus_and_feed_the_inbox(tmp_path: Path) -> None:
     require_broker()
-    prefix = f"e2e{uuid.uuid4().hex[:8]}."
-    env = service_env(
-        tmp_path,
-        "sqlite",
-        None,
-        MARKETPLACE_KAFKA_BOOTSTRAP=BROKER,
-        MARKETPLACE_KAFKA_TOPIC_PREFIX=prefix,
-        MARKETPLACE_RELAY_POLL_INTERVAL="0.05",
-    )
+    prefix, env = bus_env(tmp_path)
     server = start_server(env, "--all-in-one", "--demo")
     try:
         coal = server.client(server.token("COAL-01", "unit_operator"))
@@ -164,15 +164,7 @@ def test_no_amount_travels_the_bus_before_opening(tmp_path: Path) -> None:
     from tests.e2e.test_tenders_api import SECRET_AMOUNTS, run_until_sealed
 
     require_broker()
-    prefix = f"e2e{uuid.uuid4().hex[:8]}."
-    env = service_env(
-        tmp_path,
-        "sqlite",
-        None,
-        MARKETPLACE_KAFKA_BOOTSTRAP=BROKER,
-        MARKETPLACE_KAFKA_TOPIC_PREFIX=prefix,
-        MARKETPLACE_RELAY_POLL_INTERVAL="0.05",
-    )
+    prefix, env = bus_env(tmp_path)
     server = start_server(env, "--all-in-one", "--demo")
     topics = [
         prefix + t
@@ -229,15 +221,8 @@ def test_the_production_topology_api_relay_and_workers_as_three_processes(
     import sys
 
     require_broker()
-    prefix = f"e2e{uuid.uuid4().hex[:8]}."
-    env = service_env(
-        tmp_path,
-        "postgres",
-        pg_schema,
-        MARKETPLACE_KAFKA_BOOTSTRAP=BROKER,
-        MARKETPLACE_KAFKA_TOPIC_PREFIX=prefix,
-        MARKETPLACE_RELAY_POLL_INTERVAL="30",  # only a commit's wake-up is fast enough
-    )
+    # A 30 s poll: only a commit's wake-up is fast enough.
+    _, env = bus_env(tmp_path, "postgres", pg_schema, poll="30")
     server = start_server(env, "--demo")
     workers = [
         subprocess.Popen(
