@@ -1,4 +1,4 @@
-"""Sealing of bid amounts at rest: AES-256-GCM under a key from settings or the data directory."""
+"""Sealing of bid amounts at rest: AES-256-GCM over a plaintext padded to one fixed size."""
 
 from __future__ import annotations
 
@@ -6,15 +6,32 @@ import base64
 import os
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from marketplace.log import get_logger
 
 log = get_logger(__name__)
 
+# Every plaintext is padded to this many bytes, so a token's length says nothing of the amount
+# (a bid's JSON is about 77 bytes at the largest amount the API accepts).
+PADDED_SIZE = 128
+PLAINTEXT_LIMIT = PADDED_SIZE - 2  # a 2-byte length prefix comes first
+_NONCE = 12
+_PADDED = "v2."  # not in the url-safe base64 alphabet: unpadded tokens never start with it
+# The format is bound into the authenticated data: a padded token passed off as an unpadded
+# one (or the reverse) fails authentication instead of decrypting.
+_AAD_PADDED = b"marketplace.bid.v2"
+_AAD_UNPADDED = b"marketplace.bid"
+
+
+class UnsealError(ValueError):
+    """A token that the key cannot open: another key, or an altered token."""
+
 
 class AesGcmSealer:
-    """`seal` returns url-safe base64 of nonce + ciphertext; `unseal` reverses it."""
+    """`seal` returns `v2.` + url-safe base64 of nonce + ciphertext of the padded plaintext;
+    `unseal` reverses it, and still opens the unpadded tokens sealed before padding."""
 
     def __init__(self, key: bytes) -> None:
         if len(key) != 32:
@@ -22,13 +39,33 @@ class AesGcmSealer:
         self._aead = AESGCM(key)
 
     def seal(self, plaintext: str) -> str:
-        nonce = os.urandom(12)
-        sealed = nonce + self._aead.encrypt(nonce, plaintext.encode(), b"marketplace.bid")
-        return base64.urlsafe_b64encode(sealed).decode()
+        data = plaintext.encode()
+        if len(data) > PLAINTEXT_LIMIT:
+            raise ValueError(
+                f"cannot seal {len(data)} bytes: a sealed value holds at most "
+                f"{PLAINTEXT_LIMIT} bytes"
+            )
+        padded = len(data).to_bytes(2, "big") + data + bytes(PLAINTEXT_LIMIT - len(data))
+        nonce = os.urandom(_NONCE)
+        sealed = nonce + self._aead.encrypt(nonce, padded, _AAD_PADDED)
+        return _PADDED + base64.urlsafe_b64encode(sealed).decode()
 
     def unseal(self, token: str) -> str:
-        raw = base64.urlsafe_b64decode(token.encode())
-        return self._aead.decrypt(raw[:12], raw[12:], b"marketplace.bid").decode()
+        if token.startswith(_PADDED):
+            padded = self._decrypt(token.removeprefix(_PADDED), _AAD_PADDED)
+            size = int.from_bytes(padded[:2], "big")
+            return padded[2 : 2 + size].decode()
+        return self._decrypt(token, _AAD_UNPADDED).decode()
+
+    def _decrypt(self, text: str, aad: bytes) -> bytes:
+        raw = base64.urlsafe_b64decode(text.encode())
+        try:
+            return self._aead.decrypt(raw[:_NONCE], raw[_NONCE:], aad)
+        except InvalidTag:
+            raise UnsealError(
+                "a sealed value cannot be unsealed: it was sealed under another seal key, "
+                "or altered"
+            ) from None
 
 
 def load_or_create_key(configured: str | None, data_dir: Path, shared_store: bool) -> bytes:
