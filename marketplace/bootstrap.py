@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
-from marketplace.adapters.seal import AesGcmSealer, load_or_create_key
+from marketplace.adapters.seal import AesGcmSealer
+from marketplace.adapters.seal_key import load_seal_key
 from marketplace.handlers.auth import hash_secret
 from marketplace.handlers.ports import EventStore, Services
 from marketplace.projections.event_log import EventLog
@@ -45,13 +46,17 @@ def build_services(settings: Settings, admin_token: str | None = None) -> Servic
         new_id=new_id,
         admin_token_hash=hash_secret(token) if token else None,
         zone=ZoneInfo(settings.timezone),
-        sealer=AesGcmSealer(
-            load_or_create_key(
-                settings.seal_key.get_secret_value() if settings.seal_key else None,
-                settings.data_dir,
-                shared_store=not settings.embedded,
-            )
-        ),
+        sealer=AesGcmSealer(seal_key(settings)),
+    )
+
+
+def seal_key(settings: Settings) -> bytes:
+    """MARKETPLACE_SEAL_KEY, else the store's key file (outside the data directory)."""
+    return load_seal_key(
+        settings.seal_key.get_secret_value() if settings.seal_key else None,
+        settings.seal_key_file,
+        settings.data_dir,
+        shared_store=not settings.embedded,
     )
 
 

@@ -64,8 +64,13 @@ class Settings(BaseSettings):
     )
     seal_key: SecretStr | None = Field(
         default=None,
-        description="Base64 of 32 random bytes sealing bid amounts; default: one kept in the "
-        "data directory (every instance of a deployment must share one).",
+        description="Base64 of 32 random bytes sealing bid amounts (every instance of a "
+        "deployment must share one); overrides the key file.",
+    )
+    seal_key_file: Path | None = Field(
+        default=None,
+        description="File holding the seal key (created 0600 with a new store); default "
+        "`$XDG_CONFIG_HOME/marketplace/seal-<store id>.key`, never inside the data directory.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"

@@ -52,6 +52,15 @@ def drop_schemas(prefix: str) -> None:
                 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_key_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Seal keys made by tests (in-process or by the servers they start, which inherit the
+    environment) go to a temporary config directory, never into the real home."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+        yield
+
+
 @pytest.fixture
 def pg_schema() -> Iterator[str]:
     """A fresh PostgreSQL schema for one test, dropped afterwards (with its read models)."""

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import base64
 import os
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-from marketplace.log import get_logger
-
-log = get_logger(__name__)
 
 # Every plaintext is padded to this many bytes, so a token's length says nothing of the amount
 # (a bid's JSON is about 77 bytes at the largest amount the API accepts).
@@ -66,21 +61,3 @@ class AesGcmSealer:
                 "a sealed value cannot be unsealed: it was sealed under another seal key, "
                 "or altered"
             ) from None
-
-
-def load_or_create_key(configured: str | None, data_dir: Path, shared_store: bool) -> bytes:
-    """The configured key; else one kept in the data directory (created on first use)."""
-    if configured:
-        return base64.urlsafe_b64decode(configured.encode() + b"==")
-    if shared_store:
-        log.warning(
-            "seal_key_not_configured",
-            advice="set MARKETPLACE_SEAL_KEY: every instance must share the same key",
-        )
-    path = data_dir / "seal.key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(base64.urlsafe_b64encode(AESGCM.generate_key(256)).decode())
-    return base64.urlsafe_b64decode(path.read_text().strip().encode())

@@ -13,6 +13,7 @@ import typer
 
 from marketplace import __version__
 from marketplace.adapters.eventstore import EventSourcingStore
+from marketplace.adapters.seal_key import SealKeyError
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor, DomainError
 from marketplace.bootstrap import build_services
@@ -70,6 +71,9 @@ def main(
 def _services(settings: Settings, admin_token: str | None = None) -> Services:
     try:
         return build_services(settings, admin_token)
+    except SealKeyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     except Exception as exc:  # an unreachable database is a user-facing condition here
         typer.echo(f"error: cannot open the event store: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -58,7 +58,11 @@ class Server:
 
 def service_env(tmp: Path, backend: str, schema: str | None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARKETPLACE_")}
-    env |= {"MARKETPLACE_DATA_DIR": str(tmp / "data"), "MARKETPLACE_ADMIN_TOKEN": ADMIN_TOKEN}
+    env |= {
+        "MARKETPLACE_DATA_DIR": str(tmp / "data"),
+        "MARKETPLACE_ADMIN_TOKEN": ADMIN_TOKEN,
+        "XDG_CONFIG_HOME": str(tmp / "config"),  # the store's seal key, beside its data
+    }
     if backend == "postgres":
         assert schema
         env |= {"MARKETPLACE_DATABASE_URL": POSTGRES_URL, "MARKETPLACE_DATABASE_SCHEMA": schema}
