@@ -15,6 +15,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from marketplace.aggregates.base import Actor, MarketAggregate
 from marketplace.aggregates.organisation import Level, Organisation, Unit
 from marketplace.handlers.errors import ConcurrencyConflict
+from marketplace.private_files import private_dir, private_file
 
 A = TypeVar("A", bound=MarketAggregate)
 
@@ -136,7 +137,8 @@ class EventSourcingStore:
             env |= _postgres_env(location.postgres_url, location.postgres_schema)
         else:
             assert location.sqlite_path is not None
-            location.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(location.sqlite_path.parent)
+            private_file(location.sqlite_path)
             env |= {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(location.sqlite_path),

@@ -33,6 +33,7 @@ from marketplace.handlers.tokens import (
 from marketplace.handlers.unit_import import import_units
 from marketplace.handlers.units import list_units, load_organisation
 from marketplace.log import configure_logging
+from marketplace.private_files import secure_data_dir
 from marketplace.settings import Settings
 
 app = typer.Typer(
@@ -66,6 +67,10 @@ def main(
     # (a CSV export, tokens), so nothing else may land there.
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
+    if settings.embedded:
+        # A store made by an older version may have world-readable files; new ones are
+        # created private where they are made.
+        secure_data_dir(settings.data_dir)
 
 
 def _services(settings: Settings, admin_token: str | None = None) -> Services:

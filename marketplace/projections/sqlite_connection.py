@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from marketplace.private_files import private_dir, private_file
 from marketplace.projections.changes import Value
 from marketplace.projections.tables import ColumnType
 
@@ -44,7 +45,8 @@ class SqliteConnection:
     """A sqlite3 connection in autocommit mode, taking the `$n` placeholders of our SQL."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        private_file(path)
         self.raw = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
         self.raw.execute("PRAGMA journal_mode=WAL")
         self.raw.execute("PRAGMA synchronous=NORMAL")

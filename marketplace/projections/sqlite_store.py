@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from marketplace.log import get_logger
+from marketplace.private_files import open_private
 from marketplace.projections import sql
 from marketplace.projections.changes import Delete, Increment, RowChange, Upsert, Value, coalesce
 from marketplace.projections.projection import Projection
@@ -282,7 +284,7 @@ def _incremented(conn: SqliteConnection, table: Table, change: Increment) -> dic
 
 def _rebuild_lock(path: Path) -> IO[bytes]:
     """Hold an exclusive flock on `path` (waiting for another rebuild if one runs)."""
-    handle = path.open("ab")
+    handle = os.fdopen(open_private(path, os.O_WRONLY | os.O_APPEND), "ab")
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
