@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import fcntl
 import os
+import re
 import secrets
 import stat
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from marketplace.private_files import PRIVATE_DIR, PRIVATE_FILE, open_private, p
 
 log = get_logger(__name__)
 STORE_ID_FILE = "store-id"  # in the data directory: names the store's key file
+_STORE_ID = re.compile(r"[0-9a-f]{16}")
 LEGACY_KEY_FILE = "seal.key"  # in the data directory, where earlier versions kept the key
 
 
@@ -69,6 +71,8 @@ def load_seal_key(
             os.fsync(id_file.fileno())
             _sync_directory(data_dir)
         else:
+            if not _STORE_ID.fullmatch(store_id):
+                raise SealKeyError(f"{data_dir / STORE_ID_FILE} is damaged: {store_id[:40]!r}")
             path = key_file or default_key_file(store_id)
             if (data_dir / LEGACY_KEY_FILE).exists():
                 _write_key(path, _read_key(data_dir / LEGACY_KEY_FILE))

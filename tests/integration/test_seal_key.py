@@ -131,3 +131,10 @@ def test_a_key_of_the_wrong_size_is_refused(tmp_path: Path) -> None:
     short = base64.urlsafe_b64encode(os.urandom(16)).decode()
     with pytest.raises(SealKeyError, match="32 random bytes"):
         load_seal_key(short, None, tmp_path, shared_store=False)
+
+
+def test_a_damaged_store_id_is_refused(tmp_path: Path, config: Path) -> None:
+    (tmp_path / "store-id").write_text("../../etc/passwd")
+    with pytest.raises(SealKeyError, match="is damaged"):
+        seal_key(Settings(data_dir=tmp_path))
+    assert not config.exists()
