@@ -11,28 +11,26 @@ from marketplace.aggregates.dispute import Dispute
 from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.api.schemas import Strict
 from marketplace.handlers import disputes
-from marketplace.handlers.unit_import import UNIT_ID_PATTERN
+from marketplace.inputs import Identifier, LongText, UnitId
 
 router = APIRouter(tags=["disputes"])
 
 
 class DisputeIn(Strict):
     subject_type: Literal["contract", "need", "tender", "quality_incident"]
-    subject_id: str = Field(min_length=1, max_length=200)
-    against_unit_id: str = Field(pattern=UNIT_ID_PATTERN)
+    subject_id: Identifier
+    against_unit_id: UnitId
     kind: Literal["pricing", "quality", "delivery", "payment", "other"]
-    claim: str = Field(min_length=1, max_length=4000)
-    raiser_unit_id: str | None = Field(
-        default=None, pattern=UNIT_ID_PATTERN, description="Default: the token's unit."
-    )
+    claim: LongText = Field(min_length=1, max_length=4000)
+    raiser_unit_id: UnitId | None = Field(default=None, description="Default: the token's unit.")
 
 
 class DecisionIn(Strict):
-    decision: str = Field(min_length=1, max_length=4000)
+    decision: LongText = Field(min_length=1, max_length=4000)
 
 
 class SettlementIn(Strict):
-    settlement: str = Field(min_length=1, max_length=4000)
+    settlement: LongText = Field(min_length=1, max_length=4000)
 
 
 class DisputeOut(BaseModel):

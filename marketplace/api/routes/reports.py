@@ -14,12 +14,11 @@ from marketplace.api.deps import PrincipalDep
 from marketplace.api.schemas import Strict
 from marketplace.handlers import reports
 from marketplace.handlers.ports import Services
+from marketplace.inputs import QuarterText, UnitId
 from marketplace.projections import report_facts
 from marketplace.projections.runtime import ProjectionRuntime
 
 router = APIRouter(prefix="/v1/reports/quarterly", tags=["reports"])
-
-QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
 
 
 class SubmissionOut(BaseModel):
@@ -49,8 +48,8 @@ class QuarterlyReportOut(BaseModel):
 
 
 class SubmitIn(Strict):
-    unit_id: str = Field(min_length=1, max_length=64)
-    quarter: str = Field(pattern=QUARTER_PATTERN, examples=["2027Q1"])
+    unit_id: UnitId
+    quarter: QuarterText = Field(examples=["2027Q1"])
 
 
 async def _live(request: Request, unit_id: str, quarter: Quarter) -> QuarterlyReportOut:
@@ -74,8 +73,8 @@ async def _live(request: Request, unit_id: str, quarter: Quarter) -> QuarterlyRe
 async def read_report(
     request: Request,
     principal: PrincipalDep,
-    unit_id: Annotated[str, Query(min_length=1, max_length=64)],
-    quarter: Annotated[str, Query(pattern=QUARTER_PATTERN, examples=["2027Q1"])],
+    unit_id: UnitId,
+    quarter: Annotated[QuarterText, Query(examples=["2027Q1"])],
 ) -> QuarterlyReportOut:
     """The unit's subtree figures for the quarter: internal trade as supplier and as buyer,
     tenders and their compliance, external sourcing, quality incidents, disputes; and the

@@ -3,12 +3,12 @@ and `/v1/projections/invitation-compliance`."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, status
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.tender import Tender, TenderStatus
@@ -17,7 +17,7 @@ from marketplace.api.need_schemas import money
 from marketplace.api.schemas import Strict
 from marketplace.handlers import tenders
 from marketplace.handlers.auth import Principal, require_role
-from marketplace.handlers.unit_import import UNIT_ID_PATTERN
+from marketplace.inputs import Day, Identifier, LongText, Moment, Money, Percent, ShortText, UnitId
 from marketplace.projections import invitation_compliance
 from marketplace.projections.runtime import ProjectionRuntime
 
@@ -25,18 +25,18 @@ router = APIRouter(tags=["tenders"])
 
 
 class TenderIn(Strict):
-    invitees: list[Annotated[str, Field(pattern=UNIT_ID_PATTERN)]] = Field(max_length=200)
-    bid_deadline: AwareDatetime
+    invitees: list[UnitId] = Field(max_length=200)
+    bid_deadline: Moment
     evaluation: Literal["lowest_price"] = "lowest_price"
-    internal_preference_margin_pct: Decimal = Field(default=Decimal(0), ge=0, le=100)
-    omission_filing: str | None = Field(default=None, min_length=1, max_length=2000)
+    internal_preference_margin_pct: Percent = Decimal(0)
+    omission_filing: LongText | None = Field(default=None, min_length=1, max_length=2000)
 
 
 class BidIn(Strict):
-    supplier_unit_id: str | None = Field(default=None, pattern=UNIT_ID_PATTERN)
-    external_supplier: str | None = Field(default=None, min_length=1, max_length=300)
-    amount: Decimal = Field(gt=0, max_digits=17, decimal_places=2)
-    delivery_date: date
+    supplier_unit_id: UnitId | None = None
+    external_supplier: ShortText | None = Field(default=None, min_length=1, max_length=300)
+    amount: Money
+    delivery_date: Day
 
     @model_validator(mode="after")
     def one_bidder(self) -> BidIn:
@@ -46,8 +46,8 @@ class BidIn(Strict):
 
 
 class TenderAwardIn(Strict):
-    bid_id: str = Field(min_length=1, max_length=100)
-    justification: str | None = Field(default=None, min_length=1, max_length=2000)
+    bid_id: Identifier
+    justification: LongText | None = Field(default=None, min_length=1, max_length=2000)
 
 
 class TenderOut(BaseModel):
@@ -163,8 +163,8 @@ async def compliance(
     request: Request,
     principal: PrincipalDep,
     group_by: Literal["demand_unit", "platform"] = "demand_unit",
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: AwareDatetime | None = None,
+    from_: Annotated[Moment | None, Query(alias="from")] = None,
+    to: Moment | None = None,
 ) -> dict[str, Any]:
     """Per demand unit or platform: tenders for catalog items, compliant, exception_filed, rate."""
     _readers(principal)
@@ -178,8 +178,8 @@ async def compliance(
 async def compliance_exceptions(
     request: Request,
     principal: PrincipalDep,
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: AwareDatetime | None = None,
+    from_: Annotated[Moment | None, Query(alias="from")] = None,
+    to: Moment | None = None,
 ) -> dict[str, Any]:
     """Tenders launched with a filed omission and its reason (for HQ's review)."""
     _readers(principal)
