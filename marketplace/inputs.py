@@ -35,6 +35,11 @@ _IN_LONG_TEXT = re.compile(f"[{_ALWAYS}{_NONCHARACTERS}]")
 _IN_SHORT_TEXT = re.compile(f"[{_ALWAYS}{_NONCHARACTERS}\\t\\n\\r\\u2028\\u2029]")
 
 
+def find_control_character(text: str, *, line_breaks: bool) -> re.Match[str] | None:
+    """The first character no text may hold (tab, CR and LF pass when `line_breaks`)."""
+    return (_IN_LONG_TEXT if line_breaks else _IN_SHORT_TEXT).search(text)
+
+
 def _text_check(forbidden: re.Pattern[str], allowed: str) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         # Non-strings pass on to the str schema, which names the type error.
