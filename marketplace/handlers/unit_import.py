@@ -89,17 +89,19 @@ def parse_units_file(text: str) -> list[tuple[int, int | None, UnitEntry]]:
                 loc = ".".join(str(p) for p in err["loc"]) or "entry"
                 problems.append(Problem(item.entry, item.line, unit_id, f"{loc}: {err['msg']}"))
             continue
-        if entry.id in seen:
+        # Ids are unique regardless of case (the chart refuses `unit_exists` the same way).
+        if (key := entry.id.casefold()) in seen:
             problems.append(
                 Problem(
                     item.entry,
                     item.line,
                     entry.id,
-                    f"the id is already used by entry {seen[entry.id]}",
+                    f"the id is already used by entry {seen[key]} (ids are unique regardless "
+                    "of case)",
                 )
             )
             continue
-        seen[entry.id] = item.entry
+        seen[key] = item.entry
         entries.append((item.entry, item.line, entry))
     if problems:
         raise ImportRejected(problems)
