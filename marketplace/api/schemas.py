@@ -18,6 +18,14 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class PartyIn(Strict):
+    """Which party the token acts for, on a contract or a dispute."""
+
+    party_unit_id: UnitId | None = Field(
+        default=None, description="Needed only when the token acts for both parties."
+    )
+
+
 class UnitIn(Strict):
     id: UnitId = Field(examples=["PWR-01"])
     name: ShortText = Field(min_length=1, max_length=200, examples=["Power Generation Co. 1"])

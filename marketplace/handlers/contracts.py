@@ -63,6 +63,15 @@ def may_read(svc: Services, principal: Principal, contract: Contract) -> None:
     raise Forbidden("Only the contract's parties (and HQ, auditors) read it.")
 
 
+def may_read_incident(svc: Services, principal: Principal, incident: QualityIncident) -> None:
+    org = chart(svc)
+    if principal.has(Role.AUDITOR) or any(
+        acts_for(principal, p, org) for p in (incident.demand_unit_id, incident.supply_unit_id)
+    ):
+        return
+    raise Forbidden("Only the contract's parties (and HQ, auditors) read its incidents.")
+
+
 def _change(svc: Services, contract_id: str, act: Callable[[Contract], None]) -> Contract:
     """Load, apply one party's act, save; again on a lost race."""
 

@@ -11,21 +11,15 @@ from pydantic import BaseModel, Field
 from marketplace.aggregates.quality_incident import QualityIncident
 from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.api.need_schemas import ContractOut
-from marketplace.api.schemas import Strict
+from marketplace.api.schemas import PartyIn, Strict
 from marketplace.handlers import contracts, disputes
-from marketplace.inputs import LongText, Moment, Money, Quantity, UnitId
+from marketplace.inputs import LongText, Moment, Money, Quantity
 
 router = APIRouter(tags=["contracts"])
-PartyField = Field(default=None, description="Needed only when the token acts for both parties.")
 
 
-class PartyIn(Strict):
-    party_unit_id: UnitId | None = PartyField
-
-
-class AmountIn(Strict):
+class AmountIn(PartyIn):
     amount: Money = Field(examples=["215400.00"])
-    party_unit_id: UnitId | None = PartyField
 
 
 class DecisionIn(Strict):
@@ -40,9 +34,8 @@ class DeliveryIn(Strict):
     )
 
 
-class TerminateIn(Strict):
+class TerminateIn(PartyIn):
     reason: LongText = Field(min_length=1, max_length=2000)
-    party_unit_id: UnitId | None = PartyField
 
 
 class IncidentIn(Strict):

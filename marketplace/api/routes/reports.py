@@ -6,13 +6,15 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field
 
+from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.report import Quarter, QuarterlyReport, figures_of
-from marketplace.api.deps import PrincipalDep
+from marketplace.api.deps import PrincipalDep, with_role
 from marketplace.api.schemas import Strict
 from marketplace.handlers import reports
+from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.inputs import QuarterText, UnitId
 from marketplace.projections import report_facts
@@ -90,7 +92,9 @@ async def read_report(
 
 @router.post("/submit", status_code=status.HTTP_201_CREATED, response_model=QuarterlyReportOut)
 async def submit_report(
-    body: SubmitIn, request: Request, principal: PrincipalDep
+    principal: Annotated[Principal, Depends(with_role(Role.PLATFORM_ADMIN, Role.HQ_ADMIN))],
+    body: SubmitIn,
+    request: Request,
 ) -> QuarterlyReportOut:
     """Freeze the unit's report for an ended quarter (platform admin over it, or HQ); once."""
     svc: Services = request.app.state.services
