@@ -131,18 +131,29 @@ def _decoded(raw: bytes) -> str | None:
         return None
 
 
+def _has_control(value: str) -> bool:
+    return find_control_character(value, line_breaks=False) is not None
+
+
+def _has_replacement(value: str) -> bool:
+    # The server decodes a path that is not UTF-8 with replacement characters.
+    return "\ufffd" in value
+
+
 def _path_problems(scope: Scope) -> list[dict[str, Any]]:
     raw = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogatepass")
     if _decoded(raw) is None:
-        return [_problem("path", "path", "The path is not valid UTF-8.", "not_utf8")]
-    if find_control_character(scope["path"], line_breaks=False) is None:
+        bad, message, kind = _has_replacement, "Not valid UTF-8.", "not_utf8"
+    elif _has_control(scope["path"]):
+        bad, message, kind = (
+            _has_control,
+            "Must not contain control characters.",
+            "control_character",
+        )
+    else:
         return []
-    params = _path_params(scope)
-    named = [n for n, v in params.items() if find_control_character(v, line_breaks=False)]
-    return [
-        _problem(name, "path", "Must not contain control characters.", "control_character")
-        for name in named or ["path"]
-    ]
+    named = [name for name, value in _path_params(scope).items() if bad(value)]
+    return [_problem(name, "path", message, kind) for name in named or ["path"]]
 
 
 def _path_params(scope: Scope) -> dict[str, str]:
@@ -171,7 +182,7 @@ def _query_problems(query: bytes) -> list[dict[str, Any]]:
         field = name if name is not None else raw_name.decode("latin-1")
         if name is None or value is None:
             problems.append(_problem(field, "query", "Not valid UTF-8.", "not_utf8"))
-        elif find_control_character(name + value, line_breaks=False):
+        elif _has_control(name + value):
             problems.append(
                 _problem(
                     field, "query", "Must not contain control characters.", "control_character"
