@@ -18,8 +18,8 @@ class RequestLimits:
 
     - a request target over `max_header_bytes` → 414 `uri_too_long`; headers over it → 431
       `headers_too_large` (the server's own hard cut, well above, answers a plain 400);
-    - a path or query value that is not UTF-8 or holds a control character → 422, naming the
-      path parameter or query parameter;
+    - a path or query value that is not UTF-8 or holds a control character, or a query
+      parameter the operation does not take → 422, naming the parameter;
     - a body over `max_body_bytes` → 413 `payload_too_large`: at once when Content-Length says
       so (nothing of the body is read), else as soon as the chunks read add up to more.
     """
@@ -112,7 +112,7 @@ def _replay(chunks: list[bytes], last: Message | None, receive: Receive) -> Rece
 
 
 def _target_refusal(scope: Scope) -> ASGIApp | None:
-    problems = _path_problems(scope) + _query_problems(scope["query_string"])
+    problems = _path_problems(scope) + _query_problems(scope)
     if not problems:
         return None
     return error_response(
@@ -152,18 +152,24 @@ def _path_problems(scope: Scope) -> list[dict[str, Any]]:
         )
     else:
         return []
-    named = [name for name, value in _path_params(scope).items() if bad(value)]
+    matches = _documented(scope)
+    params = matches[0][0] if matches else {}
+    named = [name for name, value in params.items() if bad(value)]
     return [_problem(name, "path", message, kind) for name in named or ["path"]]
 
 
-def _path_params(scope: Scope) -> dict[str, str]:
-    """The path parameters by name, from the paths the OpenAPI document lists."""
+def _documented(scope: Scope) -> list[tuple[dict[str, str], dict[str, Any]]]:
+    """(path parameters, operation) of each operation in the OpenAPI document that the
+    request's path and method match."""
     app: Any = scope.get("app")
     paths: dict[str, Any] = app.openapi().get("paths", {}) if hasattr(app, "openapi") else {}
-    for template in paths:
-        if match := _template_regex(template).fullmatch(scope["path"]):
-            return match.groupdict()
-    return {}
+    found = []
+    for template, operations in paths.items():
+        match = _template_regex(template).fullmatch(scope["path"])
+        operation = operations.get(scope["method"].lower())
+        if match and operation:
+            found.append((match.groupdict(), operation))
+    return found
 
 
 @functools.cache
@@ -174,18 +180,33 @@ def _template_regex(template: str) -> re.Pattern[str]:
     )
 
 
-def _query_problems(query: bytes) -> list[dict[str, Any]]:
-    problems = []
-    for part in query.split(b"&"):
+def _query_problems(scope: Scope) -> list[dict[str, Any]]:
+    problems, names = [], []
+    for part in scope["query_string"].split(b"&"):
+        if not part:
+            continue
         raw_name, _, raw_value = part.replace(b"+", b" ").partition(b"=")
         name, value = _decoded(raw_name), _decoded(raw_value)
         field = name if name is not None else raw_name.decode("latin-1")
         if name is None or value is None:
             problems.append(_problem(field, "query", "Not valid UTF-8.", "not_utf8"))
         elif _has_control(name + value):
-            problems.append(
-                _problem(
-                    field, "query", "Must not contain control characters.", "control_character"
-                )
-            )
-    return problems
+            message = "Must not contain control characters."
+            problems.append(_problem(field, "query", message, "control_character"))
+        else:
+            names.append(name)
+    return problems + _unknown_parameters(scope, names)
+
+
+def _unknown_parameters(scope: Scope, names: list[str]) -> list[dict[str, Any]]:
+    """A misspelt filter must not silently widen a list (CONTRACT: unknown → 422)."""
+    operations = [operation for _, operation in _documented(scope)]
+    if not operations:
+        return []  # not a documented operation: the router answers 404 or 405
+    known = {p["name"] for o in operations for p in o.get("parameters", []) if p["in"] == "query"}
+    takes = ", ".join(sorted(known)) or "none"
+    return [
+        _problem(n, "query", f"Unknown query parameter (this takes: {takes}).", "unknown")
+        for n in dict.fromkeys(names)
+        if n not in known
+    ]

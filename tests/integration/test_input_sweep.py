@@ -261,6 +261,16 @@ def test_every_query_parameter_holds_at_its_extremes(api: InProcessApi, openapi:
             expect_422_naming(answer, param["name"], f"{method.upper()} {url}")
 
 
+def test_every_operation_refuses_a_query_parameter_it_does_not_take(
+    embedded: InProcessApi, openapi: Schema
+) -> None:
+    for path, operations in openapi["paths"].items():
+        for method in operations:
+            url = f"{concrete(path)}?limt=5"
+            answer = send(embedded, method, url, {} if method in WRITES else None)
+            expect_422_naming(answer, "limt", f"{method.upper()} {url}")
+
+
 def test_every_path_parameter_refuses_control_characters(
     api: InProcessApi, openapi: Schema
 ) -> None:

@@ -105,8 +105,23 @@ def test_query_values_are_checked(served: Any, query: str, field: str, kind: str
 
 def test_ordinary_paths_and_queries_pass(served: Any) -> None:
     client, _ = served
-    answer = client.get("/things/%E8%83%BD%E6%BA%90?q=a+b%20c&empty=")
+    answer = client.get("/things/%E8%83%BD%E6%BA%90?q=a+b%20c")
     assert answer.json() == {"thing_id": "能源", "q": "a b c"}
+    assert client.get("/things/a?q=").json() == {"thing_id": "a", "q": ""}
+
+
+def test_a_query_parameter_the_operation_does_not_take_is_refused(served: Any) -> None:
+    client, _ = served
+    details = error(client.get("/things/a?q=1&qq=2&qq=3"), 422, "invalid_request")["details"]
+    assert details == [
+        {
+            "field": "qq",
+            "location": "query",
+            "message": "Unknown query parameter (this takes: q).",
+            "type": "unknown",
+        }
+    ]
+    assert client.get("/nowhere?x=1").status_code == 404
 
 
 def test_oversized_headers_and_targets_get_json_errors(served: Any) -> None:
