@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -261,28 +261,52 @@ def day_value(value: Any) -> Any:
     return value
 
 
-Moment = Annotated[
-    AwareDatetime,
-    BeforeValidator(moment_value),
+_MOMENT_SCHEMA = {
+    "type": "string",
+    "format": "date-time",
+    "pattern": MOMENT_PATTERN,
+    "examples": ["2027-01-01T08:00:00+08:00"],
+}
+_DAY_SCHEMA = {
+    "type": "string",
+    "format": "date",
+    "pattern": DAY_PATTERN,
+    "examples": ["2027-01-01"],
+}
+
+Moment = Annotated[AwareDatetime, BeforeValidator(moment_value), WithJsonSchema(_MOMENT_SCHEMA)]
+"""A time: an RFC 3339 string with an offset, in the years 1900 to 2200."""
+
+Day = Annotated[date, BeforeValidator(day_value), WithJsonSchema(_DAY_SCHEMA)]
+"""A day: `YYYY-MM-DD`, in the years 1900 to 2200."""
+
+
+def time_or_day_value(value: Any) -> Any:
+    is_day = isinstance(value, date) and not isinstance(value, datetime)
+    if is_day or (isinstance(value, str) and _DAY.fullmatch(value)):
+        return day_value(value)
+    return moment_value(value)
+
+
+TimeOrDay = Annotated[
+    AwareDatetime | date,
+    BeforeValidator(time_or_day_value),
     WithJsonSchema(
         {
-            "type": "string",
-            "format": "date-time",
-            "pattern": MOMENT_PATTERN,
-            "examples": ["2027-01-01T08:00:00+08:00"],
+            "anyOf": [_MOMENT_SCHEMA, _DAY_SCHEMA],
+            "description": "A time, or a day meaning its start in the group's time zone.",
         }
     ),
 ]
-"""A time: an RFC 3339 string with an offset, in the years 1900 to 2200."""
+"""A query's `at`, `from` or `to` (CONTRACT.md): a time, or a day (see `start_of`)."""
 
-Day = Annotated[
-    date,
-    BeforeValidator(day_value),
-    WithJsonSchema(
-        {"type": "string", "format": "date", "pattern": DAY_PATTERN, "examples": ["2027-01-01"]}
-    ),
-]
-"""A day: `YYYY-MM-DD`, in the years 1900 to 2200."""
+
+def start_of(value: datetime | date | None, zone: tzinfo) -> datetime | None:
+    """A time as it is; a day as its first moment in `zone` (the group's)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(), zone)
+
 
 _QUARTER = re.compile(r"([0-9]{4})Q[1-4]")
 

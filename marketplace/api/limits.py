@@ -200,6 +200,8 @@ def _query_problems(scope: Scope) -> list[dict[str, Any]]:
 
 def _unknown_parameters(scope: Scope, names: list[str]) -> list[dict[str, Any]]:
     """A misspelt filter must not silently widen a list (CONTRACT: unknown → 422)."""
+    if not names:
+        return []
     operations = [operation for _, operation in _documented(scope)]
     if not operations:
         return []  # not a documented operation: the router answers 404 or 405

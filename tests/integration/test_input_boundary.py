@@ -138,10 +138,26 @@ def test_query_values_that_were_500s_are_422s(api: InProcessApi, url: str) -> No
         "/v1/catalog/in-force?at=2200-12-31T23:59:59-12:00",
         "/v1/projections/trade-volume?from=1900-01-01T00:00:00%2B14:00&to=2200-12-31T23:59:59-12:00",
         "/v1/reports/quarterly?unit_id=HQ&quarter=2200Q4",
+        "/v1/catalog/search?at=2027-01-01",
+        "/v1/projections/invitation-compliance?from=1900-01-01&to=2200-12-31",
     ],
 )
 def test_the_ends_of_the_range_answer(api: InProcessApi, url: str) -> None:
     assert api.client.get(url, headers=api.auth()).status_code in (200, 404)
+
+
+def test_a_query_day_means_its_start_in_the_group_zone(api: InProcessApi) -> None:
+    today = date.today().isoformat()
+    by_day = api.client.get(f"/v1/catalog/in-force?at={today}", headers=api.auth())
+    assert by_day.status_code == 200, by_day.text
+    volume = "/v1/projections/trade-volume?group_by=sector"
+    everything = api.client.get(volume, headers=api.auth()).json()["items"]
+    assert everything, "the demo has active contracts"
+    assert api.client.get(f"{volume}&to={today}", headers=api.auth()).json()["items"] == []
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    assert api.client.get(f"{volume}&to={tomorrow}", headers=api.auth()).json()["items"] == (
+        everything
+    )
 
 
 def active_contract(api: InProcessApi, demand: str, supplier: str, delivery: str) -> str:

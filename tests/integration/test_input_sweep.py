@@ -222,18 +222,21 @@ def test_every_required_query_parameter_has_a_value(openapi: Schema) -> None:
 
 def query_probes(schema: Schema) -> tuple[list[str], list[str]]:
     """(values to refuse with 422, values that may pass but must not break anything)."""
-    types = {schema.get("type"), *(s.get("type") for s in schema.get("anyOf", []))}
-    fmt = schema.get("format") or next(
-        (s.get("format") for s in schema.get("anyOf", []) if s.get("format")), None
-    )
+    options = [schema, *schema.get("anyOf", [])]
+    types = {s.get("type") for s in options}
+    formats = {s.get("format") for s in options}
     invalid = ["a\u0000b", "a\nb", "\u202e"]
     survivable = ["x" * 5000, "'; DROP TABLE events; --", "%", "能源"]
     if "integer" in types:
         invalid += ["9223372036854775808", "-9223372036854775809", "-1", "1e3", "1.5"]
-    if fmt == "date-time":
+    if "date-time" in formats:
         invalid += ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00+14:00", "0", "1700000000"]
-        invalid += ["2027-01-01T00:00:00", "2027-01-01"]
+        invalid += ["2027-01-01T00:00:00", "2027-01-01T00:00Z", "2027-13-01T00:00:00Z"]
         survivable += ["1900-01-01T00:00:00+14:00", "2200-12-31T23:59:59-12:00"]
+        day = survivable if "date" in formats else invalid
+        day += ["2027-01-01", "1900-01-01", "2200-12-31"]
+    if "date" in formats:
+        invalid += ["0001-01-01", "9999-12-31", "2027-02-30", "2027-1-1"]
     if "boolean" in types:
         invalid += ["maybe"]
     return invalid, survivable

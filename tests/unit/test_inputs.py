@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -27,6 +28,8 @@ from marketplace.inputs import (
     Quantity,
     QuarterText,
     ShortText,
+    TimeOrDay,
+    start_of,
 )
 
 FULL_WIDTH_12, FULL_WIDTH_2027 = "\uff11\uff12", "\uff12\uff10\uff12\uff17"
@@ -185,6 +188,18 @@ def test_times_at_the_ends_of_the_range_pass(value: str) -> None:
 )
 def test_days_are_iso_days_in_range(value: Any) -> None:
     assert refused(day, value) in {"iso_day", "year_out_of_range"}
+
+
+def test_query_times_may_be_days_meaning_their_start_in_the_group_zone() -> None:
+    either = TypeAdapter(TimeOrDay)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    day = either.validate_python("2027-01-01")
+    assert start_of(day, shanghai) == datetime(2027, 1, 1, tzinfo=shanghai)
+    moment = either.validate_python("2027-01-01T00:00:00Z")
+    assert start_of(moment, shanghai) == datetime(2027, 1, 1, tzinfo=UTC)
+    assert start_of(None, shanghai) is None
+    assert refused(either, "0001-01-01") == "year_out_of_range"
+    assert refused(either, "2027-01-01T00:00:00") == "rfc3339_time"
 
 
 def test_a_day_passes() -> None:

@@ -3,7 +3,7 @@ and `/v1/projections/invitation-compliance`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -17,7 +17,18 @@ from marketplace.api.need_schemas import money
 from marketplace.api.schemas import Strict
 from marketplace.handlers import tenders
 from marketplace.handlers.auth import Principal, require_role
-from marketplace.inputs import Day, Identifier, LongText, Moment, Money, Percent, ShortText, UnitId
+from marketplace.inputs import (
+    Day,
+    Identifier,
+    LongText,
+    Moment,
+    Money,
+    Percent,
+    ShortText,
+    TimeOrDay,
+    UnitId,
+    start_of,
+)
 from marketplace.projections import invitation_compliance
 from marketplace.projections.runtime import ProjectionRuntime
 
@@ -154,6 +165,13 @@ def award(
     return {"contract_id": contract.id if contract else None, "external": contract is None}
 
 
+def _window(
+    request: Request, start: datetime | date | None, end: datetime | date | None
+) -> tuple[datetime | None, datetime | None]:
+    zone = request.app.state.services.zone
+    return start_of(start, zone), start_of(end, zone)
+
+
 def _readers(principal: Principal) -> None:
     require_role(principal, Role.HQ_ADMIN, Role.AUDITOR, Role.BI_READER)
 
@@ -163,14 +181,14 @@ async def compliance(
     request: Request,
     principal: PrincipalDep,
     group_by: Literal["demand_unit", "platform"] = "demand_unit",
-    from_: Annotated[Moment | None, Query(alias="from")] = None,
-    to: Moment | None = None,
+    from_: Annotated[TimeOrDay | None, Query(alias="from")] = None,
+    to: TimeOrDay | None = None,
 ) -> dict[str, Any]:
     """Per demand unit or platform: tenders for catalog items, compliant, exception_filed, rate."""
     _readers(principal)
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(invitation_compliance.PROJECTION.name)
-    rows = await invitation_compliance.rates(reader, group_by, from_, to)
+    rows = await invitation_compliance.rates(reader, group_by, *_window(request, from_, to))
     return {"group_by": group_by, "items": rows}
 
 
@@ -178,11 +196,11 @@ async def compliance(
 async def compliance_exceptions(
     request: Request,
     principal: PrincipalDep,
-    from_: Annotated[Moment | None, Query(alias="from")] = None,
-    to: Moment | None = None,
+    from_: Annotated[TimeOrDay | None, Query(alias="from")] = None,
+    to: TimeOrDay | None = None,
 ) -> dict[str, Any]:
     """Tenders launched with a filed omission and its reason (for HQ's review)."""
     _readers(principal)
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(invitation_compliance.PROJECTION.name)
-    return {"items": await invitation_compliance.exceptions(reader, from_, to)}
+    return {"items": await invitation_compliance.exceptions(reader, *_window(request, from_, to))}
