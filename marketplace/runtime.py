@@ -16,7 +16,14 @@ from marketplace.settings import Settings
 
 def _server(app: FastAPI, settings: Settings) -> uvicorn.Server:
     return uvicorn.Server(
-        uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None)
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            # The hard cut on a request head, above the API's own JSON 414/431 (api/limits.py).
+            h11_max_incomplete_event_size=4 * settings.max_header_bytes,
+        )
     )
 
 

@@ -53,6 +53,18 @@ class Settings(BaseSettings):
     relay_poll_interval: float = Field(
         default=0.2, gt=0, description="Seconds between polls of the event store when idle."
     )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body accepted; a larger one is answered 413.",
+    )
+    max_header_bytes: int = Field(
+        default=16_384,
+        ge=1024,
+        le=1_048_576,
+        description="Largest request target, and largest sum of request headers, accepted "
+        "(414/431 beyond); the server drops a request head over four times this.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     admin_token: SecretStr | None = Field(
@@ -83,6 +95,10 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
         return value
+
+    @property
+    def request_limits(self) -> dict[str, int]:
+        return {"max_body_bytes": self.max_body_bytes, "max_header_bytes": self.max_header_bytes}
 
     @property
     def embedded(self) -> bool:

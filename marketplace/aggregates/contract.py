@@ -197,8 +197,10 @@ class Contract(MarketAggregate):
     ) -> bool:
         """Record a delivery; returns whether it was late (after the contract's delivery date)."""
         self._require(ContractStatus.ACTIVE)
-        if quantity <= 0 or amount < 0:
-            raise DomainError("invalid_delivery", "A delivery has a positive quantity.")
+        if quantity <= 0 or amount <= 0:
+            raise DomainError(
+                "invalid_delivery", "A delivery has a positive quantity and a positive amount."
+            )
         if self.delivered_quantity + quantity > self.quantity:
             raise DomainError(
                 "over_delivery",

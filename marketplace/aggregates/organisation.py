@@ -147,10 +147,7 @@ class Organisation(MarketAggregate):
         actor: Actor,
         timestamp: datetime,
     ) -> None:
-        if unit_id in self.units:
-            raise DomainError(
-                "unit_already_exists", f"Unit {unit_id!r} already exists.", {"unit_id": unit_id}
-            )
+        self._check_id_is_free(unit_id)
         if level is Level.GROUP:
             self._check_can_be_group(parent_id)
             sector = sector or GROUP_SECTOR
@@ -198,6 +195,19 @@ class Organisation(MarketAggregate):
             self._unit_deactivated(unit_id, actor, timestamp)
 
     # ----- rules ---------------------------------------------------------------------------
+
+    def _check_id_is_free(self, unit_id: str) -> None:
+        """Unit ids are unique regardless of case: `coal-01` beside `COAL-01` would be read as
+        one unit by people and by case-insensitive systems downstream."""
+        wanted = unit_id.casefold()
+        taken = next((u for u in self.units if u.casefold() == wanted), None)
+        if taken is not None:
+            same = "" if taken == unit_id else f" as {taken!r} (ids are unique regardless of case)"
+            raise DomainError(
+                "unit_exists",
+                f"Unit {unit_id!r} already exists{same}.",
+                {"unit_id": unit_id, "existing_unit_id": taken},
+            )
 
     def _check_can_be_group(self, parent_id: str | None) -> None:
         if self.group_id is not None:

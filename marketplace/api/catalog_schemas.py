@@ -5,19 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from marketplace.aggregates.catalog import CatalogEntry, CatalogVersion
 from marketplace.aggregates.taxonomy import TAXONOMY
 from marketplace.api.schemas import Strict
 from marketplace.handlers.catalog_entry import EntryIn
+from marketplace.inputs import Day, LongText, Moment
 
 
 class VersionIn(Strict):
     period: str = Field(pattern=r"^[0-9]{4}H[12]$", examples=["2027H1"])
-    effective_from: date = Field(examples=["2027-01-01"])
-    effective_to: date = Field(examples=["2027-06-30"])
-    submission_deadline: AwareDatetime = Field(examples=["2026-12-01T00:00:00Z"])
+    effective_from: Day = Field(examples=["2027-01-01"])
+    effective_to: Day = Field(examples=["2027-06-30"])
+    submission_deadline: Moment = Field(examples=["2026-12-01T00:00:00Z"])
 
     @model_validator(mode="after")
     def period_in_order(self) -> VersionIn:
@@ -31,7 +32,7 @@ class SubmissionIn(Strict):
 
 
 class RejectIn(Strict):
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: LongText = Field(min_length=1, max_length=1000)
 
 
 class EntryOut(BaseModel):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from marketplace.handlers.auth import Principal, authenticate
+from marketplace.aggregates.access_token import Role
+from marketplace.handlers.auth import Principal, authenticate, require_role
 from marketplace.handlers.ports import Services
 from marketplace.handlers.units import load_organisation
 
@@ -32,3 +34,16 @@ def get_principal(
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def with_role(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency: the principal, when it has one of `roles`; 403 otherwise.
+
+    Dependencies run before the body's validation is reported, so a token that may never
+    call the route hears 403 whatever it sent (the handler still checks its reach)."""
+
+    def principal_with_role(principal: PrincipalDep) -> Principal:
+        require_role(principal, *roles)
+        return principal
+
+    return principal_with_role

@@ -38,7 +38,7 @@ _CODE_BY_STATUS = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
-    413: "request_too_large",
+    413: "payload_too_large",
     415: "unsupported_media_type",
     422: "invalid_request",
 }

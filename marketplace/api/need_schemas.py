@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.need import Ground, Need
@@ -14,10 +14,17 @@ from marketplace.aggregates.offer import Offer
 from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
 from marketplace.api.schemas import Strict
 from marketplace.handlers.catalog_entry import Category
-from marketplace.handlers.unit_import import UNIT_ID_PATTERN
-
-Quantity = Field(gt=0, max_digits=18, decimal_places=4, examples=["1200"])
-Money = Field(ge=0, max_digits=17, decimal_places=2, examples=["185000.00"])
+from marketplace.inputs import (
+    Day,
+    Identifier,
+    ItemCode,
+    LongText,
+    Moment,
+    Money,
+    Quantity,
+    ShortText,
+    UnitId,
+)
 
 
 def money(value: Decimal) -> str:
@@ -29,17 +36,17 @@ def number(value: Decimal) -> str:
 
 
 class NeedIn(Strict):
-    demand_unit_id: str = Field(pattern=UNIT_ID_PATTERN, examples=["HEAT-01"])
-    title: str = Field(min_length=1, max_length=300)
+    demand_unit_id: UnitId = Field(examples=["HEAT-01"])
+    title: ShortText = Field(min_length=1, max_length=300)
     category: Category
-    subcategory: str = Field(min_length=1, max_length=64)
-    item_code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$", examples=["STEAM-LP"])
-    quantity: Decimal = Quantity
-    uom: str = Field(min_length=1, max_length=32)
-    required_by: date
-    budget_amount: Decimal = Money
+    subcategory: ShortText = Field(min_length=1, max_length=64)
+    item_code: ItemCode = Field(examples=["STEAM-LP"])
+    quantity: Quantity
+    uom: ShortText = Field(min_length=1, max_length=32)
+    required_by: Day
+    budget_amount: Money = Field(examples=["185000.00"])
     business_type: Literal["regular", "special_task"]
-    directive_id: str | None = None
+    directive_id: Identifier | None = None
     sourcing: Literal["direct", "tender"]
 
     @model_validator(mode="after")
@@ -53,44 +60,44 @@ class NeedIn(Strict):
 
 
 class OfferIn(Strict):
-    supplier_unit_id: str = Field(pattern=UNIT_ID_PATTERN)
-    unit_price: Decimal = Field(gt=0, max_digits=17, decimal_places=2, examples=["182.00"])
-    quantity: Decimal = Quantity
-    delivery_date: date
-    valid_until: AwareDatetime
+    supplier_unit_id: UnitId
+    unit_price: Money = Field(examples=["182.00"])
+    quantity: Quantity
+    delivery_date: Day
+    valid_until: Moment
 
 
 class OfferRevisionIn(Strict):
-    unit_price: Decimal = Field(gt=0, max_digits=17, decimal_places=2)
-    quantity: Decimal = Quantity
-    delivery_date: date
-    valid_until: AwareDatetime
+    unit_price: Money
+    quantity: Quantity
+    delivery_date: Day
+    valid_until: Moment
 
 
 class AwardIn(Strict):
-    offer_id: str = Field(min_length=1, max_length=100)
+    offer_id: Identifier
 
 
 class ExternalSourcingIn(Strict):
     ground: Ground
-    justification: str = Field(min_length=1, max_length=2000)
-    quantity: Decimal | None = Field(default=None, gt=0, max_digits=18, decimal_places=4)
+    justification: LongText = Field(min_length=1, max_length=2000)
+    quantity: Quantity | None = None
 
 
 class ReasonIn(Strict):
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: LongText = Field(min_length=1, max_length=1000)
 
 
 class CloseExternalIn(Strict):
-    external_supplier: str | None = Field(default=None, max_length=300)
+    external_supplier: ShortText | None = Field(default=None, min_length=1, max_length=300)
 
 
 class DirectiveIn(Strict):
-    demand_unit_id: str = Field(pattern=UNIT_ID_PATTERN)
-    supply_unit_id: str = Field(pattern=UNIT_ID_PATTERN)
-    item_code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$")
-    quantity: Decimal = Quantity
-    rationale: str = Field(min_length=1, max_length=2000)
+    demand_unit_id: UnitId
+    supply_unit_id: UnitId
+    item_code: ItemCode
+    quantity: Quantity
+    rationale: LongText = Field(min_length=1, max_length=2000)
 
 
 class OfferOut(BaseModel):

@@ -8,20 +8,30 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.organisation import Level, Unit
-from marketplace.handlers.unit_import import UNIT_ID_PATTERN
+from marketplace.inputs import ShortText, UnitId
 
 
 class Strict(BaseModel):
     # Unknown fields are refused: a misspelt optional field must not be silently ignored.
+    # Texts and ids are stripped of surrounding spaces; numbers and times are not (see
+    # marketplace/inputs.py: a padded number is refused).
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class PartyIn(Strict):
+    """Which party the token acts for, on a contract or a dispute."""
+
+    party_unit_id: UnitId | None = Field(
+        default=None, description="Needed only when the token acts for both parties."
+    )
+
+
 class UnitIn(Strict):
-    id: str = Field(pattern=UNIT_ID_PATTERN, examples=["PWR-01"])
-    name: str = Field(min_length=1, max_length=200, examples=["Power Generation Co. 1"])
+    id: UnitId = Field(examples=["PWR-01"])
+    name: ShortText = Field(min_length=1, max_length=200, examples=["Power Generation Co. 1"])
     level: Level
-    parent_id: str | None = Field(default=None, examples=["PWR"])
-    sector: str | None = Field(
+    parent_id: UnitId | None = Field(default=None, examples=["PWR"])
+    sector: ShortText | None = Field(
         default=None,
         min_length=1,
         max_length=64,
@@ -31,9 +41,9 @@ class UnitIn(Strict):
 
 
 class UnitPatch(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    parent_id: str | None = Field(default=None, pattern=UNIT_ID_PATTERN)
-    sector: str | None = Field(default=None, min_length=1, max_length=64)
+    name: ShortText | None = Field(default=None, min_length=1, max_length=200)
+    parent_id: UnitId | None = None
+    sector: ShortText | None = Field(default=None, min_length=1, max_length=64)
     active: bool | None = None
 
 
@@ -62,9 +72,9 @@ class UnitList(BaseModel):
 
 
 class TokenIn(Strict):
-    unit_id: str = Field(pattern=UNIT_ID_PATTERN)
-    roles: list[Role] = Field(min_length=1)
-    label: str = Field(default="", max_length=200)
+    unit_id: UnitId
+    roles: list[Role] = Field(min_length=1, max_length=len(Role))
+    label: ShortText = Field(default="", max_length=200)
 
 
 class TokenOut(BaseModel):

@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
-from marketplace.handlers.unit_import import UNIT_ID_PATTERN
+from marketplace.inputs import ItemCode, MoneyText, ShortText, UnitId
 
-MONEY_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$"
 Category = Literal["product", "engineering", "service", "resource"]
 
 
 class EntryIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    supplier_unit_id: str = Field(pattern=UNIT_ID_PATTERN, examples=["HEAT-02"])
+    supplier_unit_id: UnitId = Field(examples=["HEAT-02"])
     category: Category
-    subcategory: str = Field(min_length=1, max_length=64, examples=["heat"])
-    item_code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$", examples=["STEAM-LP"])
-    item_name: str = Field(min_length=1, max_length=300, examples=["Low-pressure steam 0.8 MPa"])
-    uom: str = Field(min_length=1, max_length=32, examples=["t"])
-    reference_price: str | None = Field(
-        default=None, pattern=MONEY_PATTERN, description="CNY per unit, a decimal string."
+    subcategory: ShortText = Field(min_length=1, max_length=64, examples=["heat"])
+    item_code: ItemCode = Field(examples=["STEAM-LP"])
+    item_name: ShortText = Field(
+        min_length=1, max_length=300, examples=["Low-pressure steam 0.8 MPa"]
     )
-    capacity: str | None = Field(default=None, max_length=200, examples=["120000 t/year"])
-    regions: list[str] = Field(default_factory=list, max_length=50)
+    uom: ShortText = Field(min_length=1, max_length=32, examples=["t"])
+    reference_price: MoneyText | None = Field(
+        default=None, description="CNY per unit, a decimal string."
+    )
+    capacity: ShortText | None = Field(default=None, max_length=200, examples=["120000 t/year"])
+    regions: list[Annotated[ShortText, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50
+    )
 
     @model_validator(mode="after")
     def subcategory_of_category(self) -> EntryIn:

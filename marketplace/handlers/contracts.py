@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.quality_incident import QualityIncident
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for, speaks_for
-from marketplace.handlers.errors import Forbidden
+from marketplace.handlers.errors import Forbidden, InvalidField
 from marketplace.handlers.needs import chart
 from marketplace.handlers.ports import Services
+
+# How far ahead of our clock a reported fact may be dated: the caller's clock may run ahead.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def not_in_future(svc: Services, field: str, moment: datetime) -> None:
+    """A delivery or an incident is reported after it happened, never before."""
+    now = svc.clock()
+    if moment > now + CLOCK_SKEW:
+        raise InvalidField(
+            field,
+            f"{field} is in the future: it may be at most {CLOCK_SKEW.seconds // 60} minutes "
+            f"ahead of the server's clock ({now.isoformat(timespec='seconds')}).",
+            "in_future",
+        )
 
 
 def load_contract(svc: Services, contract_id: str) -> Contract:
@@ -46,6 +61,15 @@ def may_read(svc: Services, principal: Principal, contract: Contract) -> None:
     if mediator and acts_for(principal, mediator, org):
         return
     raise Forbidden("Only the contract's parties (and HQ, auditors) read it.")
+
+
+def may_read_incident(svc: Services, principal: Principal, incident: QualityIncident) -> None:
+    org = chart(svc)
+    if principal.has(Role.AUDITOR) or any(
+        acts_for(principal, p, org) for p in (incident.demand_unit_id, incident.supply_unit_id)
+    ):
+        return
+    raise Forbidden("Only the contract's parties (and HQ, auditors) read its incidents.")
 
 
 def _change(svc: Services, contract_id: str, act: Callable[[Contract], None]) -> Contract:
@@ -128,6 +152,7 @@ def deliver(
     delivered_at: datetime,
 ) -> tuple[Contract, QualityIncident | None]:
     """The supplier records a delivery; a late one records a delivery_delay incident itself."""
+    not_in_future(svc, "delivered_at", delivered_at)
     incident_id = svc.new_id("inc")
 
     def attempt() -> tuple[Contract, QualityIncident | None]:
@@ -190,6 +215,7 @@ def record_incident(
     description: str,
     occurred_at: datetime,
 ) -> QualityIncident:
+    not_in_future(svc, "occurred_at", occurred_at)
     contract = load_contract(svc, contract_id)
     require_acts_for(principal, contract.demand_unit_id, chart(svc))
     incident = QualityIncident.record(

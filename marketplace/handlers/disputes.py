@@ -5,30 +5,51 @@ from __future__ import annotations
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.dispute import Dispute
+from marketplace.handlers import contracts, needs, tenders
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for, speaks_for
-from marketplace.handlers.contracts import load_contract, load_incident
-from marketplace.handlers.errors import Forbidden
-from marketplace.handlers.needs import chart, load_need
+from marketplace.handlers.errors import Forbidden, NotFound
+from marketplace.handlers.needs import chart
 from marketplace.handlers.ports import Services
-from marketplace.handlers.tenders import load_tender
 
 
 def load_dispute(svc: Services, dispute_id: str) -> Dispute:
     return svc.load(Dispute, dispute_id, "Dispute")
 
 
-def _subject_parties(svc: Services, subject_type: str, subject_id: str) -> set[str]:
-    if subject_type == "contract":
-        c = load_contract(svc, subject_id)
-        return set(c.party_ids)
-    if subject_type == "quality_incident":
-        i = load_incident(svc, subject_id)
-        return {i.demand_unit_id, i.supply_unit_id}
-    if subject_type == "need":
-        n = load_need(svc, subject_id)
-        return {n.demand_unit_id, *n.offers.values(), *n.matched_supplier_ids}
-    t = load_tender(svc, subject_id)
-    return {t.demand_unit_id, *t.invitees}
+_SUBJECT_NAMES = {
+    "contract": "Contract",
+    "need": "Need",
+    "tender": "Tender",
+    "quality_incident": "Quality incident",
+}
+
+
+def _subject_parties(
+    svc: Services, principal: Principal, subject_type: str, subject_id: str
+) -> set[str]:
+    """The subject's parties, for a caller who may read the subject.
+
+    One the caller may not read is answered as if it did not exist (404, the same words), so a
+    refusal tells no more than a read would.
+    """
+    try:
+        if subject_type == "contract":
+            c = contracts.load_contract(svc, subject_id)
+            contracts.may_read(svc, principal, c)
+            return set(c.party_ids)
+        if subject_type == "quality_incident":
+            i = contracts.load_incident(svc, subject_id)
+            contracts.may_read_incident(svc, principal, i)
+            return {i.demand_unit_id, i.supply_unit_id}
+        if subject_type == "need":
+            n, _ = needs.read_need(svc, principal, subject_id)
+            return {n.demand_unit_id, *n.offers.values(), *n.matched_supplier_ids}
+        t = tenders.load_tender(svc, subject_id)
+        tenders.may_read(svc, principal, t)
+        return {t.demand_unit_id, *t.invitees}
+    except (Forbidden, NotFound) as hidden:
+        name = _SUBJECT_NAMES[subject_type]
+        raise NotFound(f"{name} {subject_id!r} does not exist.", {"id": subject_id}) from hidden
 
 
 def raise_dispute(
@@ -44,11 +65,9 @@ def raise_dispute(
     """A party raises a dispute about its contract, need, tender or quality incident."""
     org = chart(svc)
     require_acts_for(principal, raiser, org)
-    involved = _subject_parties(svc, subject_type, subject_id)
+    involved = _subject_parties(svc, principal, subject_type, subject_id)
     if raiser not in involved or against not in involved:
-        raise Forbidden(
-            "Both units must be parties to the dispute's subject.", {"parties": sorted(involved)}
-        )
+        raise Forbidden("Both units must be parties to the dispute's subject.")
     context = org.context_of(raiser, "raiser") | org.context_of(against, "against")
     dispute = Dispute.raise_dispute(
         svc.new_id("dsp"),
@@ -72,7 +91,7 @@ def escalate_incident(svc: Services, principal: Principal, incident_id: str, cla
     dispute_id = svc.new_id("dsp")
 
     def attempt() -> Dispute:
-        incident = load_incident(svc, incident_id)
+        incident = contracts.load_incident(svc, incident_id)
         require_acts_for(principal, incident.demand_unit_id, org)
         now = svc.clock()
         incident.escalate(dispute_id, principal.actor, now)
@@ -97,18 +116,24 @@ def escalate_incident(svc: Services, principal: Principal, incident_id: str, cla
     return svc.retrying(attempt)
 
 
-def _party(svc: Services, principal: Principal, dispute: Dispute) -> str:
+def _party(svc: Services, principal: Principal, dispute: Dispute, wanted: str | None = None) -> str:
+    """The party the caller acts for: `wanted`, or the only party it can act for (as on
+    contracts: HQ, or a platform admin over both parties, names one with `party_unit_id`)."""
     org = chart(svc)
-    mine = [p for p in dispute.parties if acts_for(principal, p, org)]
-    if len(mine) != 1:
-        raise Forbidden("This token must act for exactly one party of the dispute.")
+    mine = [p for p in dispute.parties if wanted in (None, p) and acts_for(principal, p, org)]
+    if not mine:
+        raise Forbidden("This token acts for neither party of the dispute.")
+    if len(mine) > 1:
+        raise Forbidden("This token acts for both parties: say which with `party_unit_id`.")
     return mine[0]
 
 
-def request_mediation(svc: Services, principal: Principal, dispute_id: str) -> Dispute:
+def request_mediation(
+    svc: Services, principal: Principal, dispute_id: str, party_unit_id: str | None = None
+) -> Dispute:
     def attempt() -> Dispute:
         dispute = load_dispute(svc, dispute_id)
-        party = _party(svc, principal, dispute)
+        party = _party(svc, principal, dispute, party_unit_id)
         mediator, rule = chart(svc).mediator_for(*dispute.parties)
         dispute.request_mediation(party, mediator, rule, principal.actor, svc.clock())
         svc.store.save(dispute)
@@ -131,20 +156,30 @@ def resolve(svc: Services, principal: Principal, dispute_id: str, decision: str)
     return svc.retrying(attempt)
 
 
-def settle(svc: Services, principal: Principal, dispute_id: str, settlement: str) -> Dispute:
+def settle(
+    svc: Services,
+    principal: Principal,
+    dispute_id: str,
+    settlement: str,
+    party_unit_id: str | None = None,
+) -> Dispute:
     def attempt() -> Dispute:
         dispute = load_dispute(svc, dispute_id)
-        dispute.settle(_party(svc, principal, dispute), settlement, principal.actor, svc.clock())
+        party = _party(svc, principal, dispute, party_unit_id)
+        dispute.settle(party, settlement, principal.actor, svc.clock())
         svc.store.save(dispute)
         return dispute
 
     return svc.retrying(attempt)
 
 
-def withdraw(svc: Services, principal: Principal, dispute_id: str) -> Dispute:
+def withdraw(
+    svc: Services, principal: Principal, dispute_id: str, party_unit_id: str | None = None
+) -> Dispute:
     def attempt() -> Dispute:
         dispute = load_dispute(svc, dispute_id)
-        dispute.withdraw(_party(svc, principal, dispute), principal.actor, svc.clock())
+        party = _party(svc, principal, dispute, party_unit_id)
+        dispute.withdraw(party, principal.actor, svc.clock())
         svc.store.save(dispute)
         return dispute
 

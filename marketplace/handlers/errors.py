@@ -10,7 +10,7 @@ class AppError(Exception):
 
     kind = "app"
 
-    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+    def __init__(self, code: str, message: str, details: Any = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -36,6 +36,20 @@ class NotFound(AppError):
 
     def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__("not_found", message, details)
+
+
+class InvalidField(AppError):
+    """A value that has the right form but fails a check only a handler can make (the clock's):
+    answered like a body that fails validation, naming the field."""
+
+    kind = "invalid"
+
+    def __init__(self, field: str, message: str, kind: str) -> None:
+        super().__init__(
+            "invalid_request",
+            "The request is not valid; see details.",
+            [{"field": field, "location": "body", "message": message, "type": kind}],
+        )
 
 
 class ConcurrencyConflict(Exception):

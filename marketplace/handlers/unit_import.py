@@ -15,8 +15,7 @@ from marketplace.aggregates.organisation import Level, Organisation
 from marketplace.handlers.errors import AppError
 from marketplace.handlers.ports import Services
 from marketplace.handlers.units import organisation_for_update
-
-UNIT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+from marketplace.inputs import ShortText, UnitId
 
 
 class UnitEntry(BaseModel):
@@ -24,11 +23,11 @@ class UnitEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    id: str = Field(pattern=UNIT_ID_PATTERN)
-    name: str = Field(min_length=1, max_length=200)
+    id: UnitId
+    name: ShortText = Field(min_length=1, max_length=200)
     level: Level
-    parent_id: str | None = None
-    sector: str | None = Field(default=None, min_length=1, max_length=64)
+    parent_id: UnitId | None = None
+    sector: ShortText | None = Field(default=None, min_length=1, max_length=64)
     active: bool = True
 
 
@@ -90,17 +89,19 @@ def parse_units_file(text: str) -> list[tuple[int, int | None, UnitEntry]]:
                 loc = ".".join(str(p) for p in err["loc"]) or "entry"
                 problems.append(Problem(item.entry, item.line, unit_id, f"{loc}: {err['msg']}"))
             continue
-        if entry.id in seen:
+        # Ids are unique regardless of case (the chart refuses `unit_exists` the same way).
+        if (key := entry.id.casefold()) in seen:
             problems.append(
                 Problem(
                     item.entry,
                     item.line,
                     entry.id,
-                    f"the id is already used by entry {seen[entry.id]}",
+                    f"the id is already used by entry {seen[key]} (ids are unique regardless "
+                    "of case)",
                 )
             )
             continue
-        seen[entry.id] = item.entry
+        seen[key] = item.entry
         entries.append((item.entry, item.line, entry))
     if problems:
         raise ImportRejected(problems)

@@ -3,21 +3,26 @@ right unit → resolution; special-task pricing decided by the superior; the pro
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from tests.e2e.conftest import Server
-from tests.e2e.test_needs_api import VALID, as_unit, offer_body, steam_need
+from tests.e2e.test_needs_api import as_unit, offer_body, steam_need
 from tests.e2e.test_units_api import error_of
 
+# Deliveries and incidents are reported after the fact: an hour ago.
+DONE = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
 
-def contract(demo: Server, demand: str, supplier: str, price: str, **need: Any) -> str:
+
+def contract(
+    demo: Server, demand: str, supplier: str, price: str, delivery: str | None = None, **need: Any
+) -> str:
     buyer, seller = as_unit(demo, demand), as_unit(demo, supplier)
     need_id = buyer.post("/v1/needs", json=steam_need(demand, **need)).json()["id"]
-    offer_id = seller.post(f"/v1/needs/{need_id}/offers", json=offer_body(supplier, price)).json()[
-        "offer_id"
-    ]
+    offer = offer_body(supplier, price) | ({"delivery_date": delivery} if delivery else {})
+    offer_id = seller.post(f"/v1/needs/{need_id}/offers", json=offer).json()["offer_id"]
     awarded = buyer.post(f"/v1/needs/{need_id}/award", json={"offer_id": offer_id})
     assert awarded.status_code == 201, awarded.text
     return str(awarded.json()["contract_id"])
@@ -35,7 +40,7 @@ def test_award_sign_deliver_incident_dispute_mediation(demo: Server) -> None:
     error_of(
         power.post(
             f"/v1/contracts/{contract_id}/deliveries",
-            json={"quantity": "1", "amount": "180.00", "delivered_at": VALID},
+            json={"quantity": "1", "amount": "180.00", "delivered_at": DONE},
         ),
         409,
         "contract_status",
@@ -46,14 +51,14 @@ def test_award_sign_deliver_incident_dispute_mediation(demo: Server) -> None:
     error_of(
         power.post(
             f"/v1/contracts/{contract_id}/deliveries",
-            json={"quantity": "1201", "amount": "1", "delivered_at": VALID},
+            json={"quantity": "1201", "amount": "1", "delivered_at": DONE},
         ),
         409,
         "over_delivery",
     )
     delivered = power.post(
         f"/v1/contracts/{contract_id}/deliveries",
-        json={"quantity": "600", "amount": "108000.00", "delivered_at": VALID},
+        json={"quantity": "600", "amount": "108000.00", "delivered_at": DONE},
     )
     assert delivered.status_code == 201 and delivered.json()["incident_id"] is None
     assert delivered.json()["contract"]["delivered_amount"] == "108000.00"
@@ -63,7 +68,7 @@ def test_award_sign_deliver_incident_dispute_mediation(demo: Server) -> None:
             "kind": "product_quality",
             "severity": "major",
             "description": "wet steam",
-            "occurred_at": VALID,
+            "occurred_at": DONE,
         },
     )
     assert incident.status_code == 201
@@ -74,7 +79,7 @@ def test_award_sign_deliver_incident_dispute_mediation(demo: Server) -> None:
                 "kind": "management",
                 "severity": "minor",
                 "description": "x",
-                "occurred_at": VALID,
+                "occurred_at": DONE,
             },
         ),
         403,
@@ -220,11 +225,12 @@ def test_special_task_price_escalation_is_decided_by_the_superior(demo: Server) 
 
 
 def test_a_late_delivery_records_a_delay_incident_by_itself(demo: Server) -> None:
-    contract_id = contract(demo, "COAL-02", "HEAT-02", "184.00")
+    due = (date.today() - timedelta(days=3)).isoformat()
+    contract_id = contract(demo, "COAL-02", "HEAT-02", "184.00", delivery=due)
     sign_both(demo, contract_id, "COAL-02", "HEAT-02")
     late = as_unit(demo, "HEAT-02").post(
         f"/v1/contracts/{contract_id}/deliveries",
-        json={"quantity": "1200", "amount": "220800.00", "delivered_at": "2099-01-01T00:00:00Z"},
+        json={"quantity": "1200", "amount": "220800.00", "delivered_at": DONE},
     )
     assert late.json()["incident_id"]
     resolved = as_unit(demo, "COAL-02").post(

@@ -112,7 +112,7 @@ def test_unknown_units_are_404(demo: Server) -> None:
             "post",
             "/v1/units",
             {"id": "PWR", "name": "x", "level": "platform", "parent_id": "HQ"},
-            "unit_already_exists",
+            "unit_exists",
         ),
         ("post", "/v1/units", {"id": "HQ2", "name": "x", "level": "group"}, "group_already_exists"),
         (

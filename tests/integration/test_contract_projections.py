@@ -3,6 +3,8 @@ Kafka through the real relay and consumers, and equal to a from-scratch replay."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -40,50 +42,40 @@ def active(svc: Services, contract_id: str, demand: str, supplier: str) -> None:
     contracts.sign(svc, operator(supplier), contract_id, None)
 
 
+@contextmanager
+def reported_on(svc: Services, moment: datetime) -> Iterator[datetime]:
+    """A delivery or incident is reported once it happened: the clock reads `moment` meanwhile."""
+    clock = svc.clock
+    svc.clock = lambda: moment
+    try:
+        yield moment
+    finally:
+        svc.clock = clock
+
+
 def write_scenario(svc: Services) -> None:
     c1 = contract_between(svc, "COAL-01", "PWR-01", "180.00")
     active(svc, c1, "COAL-01", "PWR-01")
-    contracts.deliver(
-        svc,
-        operator("PWR-01"),
-        c1,
-        Decimal("600"),
-        Decimal("108000.00"),
-        datetime(2027, 3, 5, tzinfo=UTC),
-    )
-    contracts.record_incident(
-        svc,
-        operator("COAL-01"),
-        c1,
-        "product_quality",
-        "major",
-        "wet steam",
-        datetime(2027, 3, 6, tzinfo=UTC),
-    )
+    with reported_on(svc, datetime(2027, 3, 5, tzinfo=UTC)) as day:
+        contracts.deliver(svc, operator("PWR-01"), c1, Decimal("600"), Decimal("108000.00"), day)
+    with reported_on(svc, datetime(2027, 3, 6, tzinfo=UTC)) as day:
+        contracts.record_incident(
+            svc, operator("COAL-01"), c1, "product_quality", "major", "wet steam", day
+        )
     c2 = contract_between(svc, "COAL-02", "HEAT-02", "184.00")
     active(svc, c2, "COAL-02", "HEAT-02")
-    _, late = contracts.deliver(
-        svc,
-        operator("HEAT-02"),
-        c2,
-        Decimal("1200"),
-        Decimal("220800.00"),
-        datetime(2027, 3, 25, tzinfo=UTC),
-    )
+    with reported_on(svc, datetime(2027, 3, 25, tzinfo=UTC)) as day:
+        _, late = contracts.deliver(
+            svc, operator("HEAT-02"), c2, Decimal("1200"), Decimal("220800.00"), day
+        )
     assert late is not None and late.kind == "delivery_delay"
     contracts.resolve_incident(svc, operator("COAL-02"), late.id, "accepted with a discount")
     contracts.complete(svc, operator("COAL-02"), c2, None)
     contract_between(svc, "HEAT-01", "PWR-01", "179.00")  # never signed: no trade yet
     c4 = contract_between(svc, "PWR-02", "HEAT-02", "184.00")
     active(svc, c4, "PWR-02", "HEAT-02")
-    contracts.deliver(
-        svc,
-        operator("HEAT-02"),
-        c4,
-        Decimal("100"),
-        Decimal("18400.00"),
-        datetime(2027, 3, 7, tzinfo=UTC),
-    )
+    with reported_on(svc, datetime(2027, 3, 7, tzinfo=UTC)) as day:
+        contracts.deliver(svc, operator("HEAT-02"), c4, Decimal("100"), Decimal("18400.00"), day)
     contracts.terminate(svc, operator("PWR-02"), c4, "plant closed", None)
 
 

@@ -48,7 +48,7 @@ def test_there_is_exactly_one_group_unit() -> None:
 @pytest.mark.parametrize(
     ("unit_id", "level", "parent", "code"),
     [
-        ("PWR", Level.PLATFORM, "HQ", "unit_already_exists"),
+        ("PWR", Level.PLATFORM, "HQ", "unit_exists"),
         ("X", Level.PLATFORM, None, "parent_required"),
         ("X", Level.ENTERPRISE, "NOPE", "parent_not_found"),
         ("X", Level.PLATFORM, "PWR", "parent_level_not_allowed"),
@@ -59,6 +59,16 @@ def test_registration_refusals(unit_id: str, level: Level, parent: str | None, c
     org = demo_chart()
     with refused(code):
         org.register_unit(unit_id, "x", level, parent, None, actor=ACTOR, timestamp=T0)
+    assert org.pending_events == []
+
+
+@pytest.mark.parametrize("unit_id", ["pwr", "Pwr", "heat-01", "hEaT-01"])
+def test_unit_ids_are_unique_regardless_of_case(unit_id: str) -> None:
+    org = demo_chart()
+    with pytest.raises(DomainError) as caught:
+        org.register_unit(unit_id, "x", Level.PLATFORM, "HQ", None, actor=ACTOR, timestamp=T0)
+    assert caught.value.code == "unit_exists"
+    assert caught.value.details["existing_unit_id"] == unit_id.upper()
     assert org.pending_events == []
 
 

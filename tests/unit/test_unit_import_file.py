@@ -20,6 +20,10 @@ def test_each_bad_entry_is_reported_with_its_line() -> None:
   - {id: P1, name: "", level: platform, parent_id: HQ}
   - {id: P2, name: Two, level: galaxy, parent_id: HQ}
   - {id: HQ, name: Again, level: platform, parent_id: HQ}
+  - {id: P3, name: "Three\\0", level: platform, parent_id: HQ}
+  - {id: p3, name: Three, level: platform, parent_id: HQ}
+  - {id: P5, name: Five, level: platform, parent_id: HQ}
+  - {id: p5, name: Five again, level: platform, parent_id: HQ}
 """
     with pytest.raises(ImportRejected) as info:
         parse_units_file(text)
@@ -28,10 +32,14 @@ def test_each_bad_entry_is_reported_with_its_line() -> None:
         (2, 3, "P1"),
         (3, 4, "P2"),
         (4, 5, "HQ"),
+        (5, 6, "P3"),
+        (8, 9, "p5"),
     ]
     assert "name" in problems[0].message
     assert "level" in problems[1].message
     assert "already used by entry 1" in problems[2].message
+    assert "control characters" in problems[3].message
+    assert "already used by entry 7 (ids are unique regardless of case)" in problems[4].message
 
 
 @pytest.mark.parametrize("text", ["units: {HQ: 1}", "- [unclosed", "42", ""])

@@ -21,6 +21,7 @@ from marketplace.handlers.auth import Principal, acts_for
 from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.needs import chart
 from marketplace.handlers.ports import Services
+from marketplace.inputs import UnitId
 from marketplace.projections import inspection_findings, report_facts
 from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.projections.store import RowReader
@@ -108,7 +109,7 @@ async def annual(
     request: Request,
     principal: PrincipalDep,
     year: Annotated[int, Query(ge=2000, le=2100)],
-    unit_id: Annotated[str | None, Query(description="Only this unit.")] = None,
+    unit_id: Annotated[UnitId | None, Query(description="Only this unit.")] = None,
 ) -> AnnualAssessmentOut:
     """Per unit (every platform and enterprise): each KPI with its weight and score, and the
     weighted total, from the year's record (up to today for the running year)."""

@@ -14,6 +14,7 @@ from marketplace.api.deps import PrincipalDep
 from marketplace.audit import history
 from marketplace.audit.chain import Ledger
 from marketplace.handlers.auth import require_role
+from marketplace.inputs import Moment
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -96,8 +97,10 @@ def aggregate_state(
     aggregate_id: str,
     request: Request,
     principal: PrincipalDep,
-    version: Annotated[int | None, Query(ge=1, description="The state after this version.")] = None,
-    as_of: Annotated[AwareDatetime | None, Query(description="The state at this moment.")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="The state after this version.")
+    ] = None,
+    as_of: Annotated[Moment | None, Query(description="The state at this moment.")] = None,
 ) -> AggregateStateOut:
     """The aggregate as it was after `version`, or at `as_of`, or now (secrets left out)."""
     _auditing(request, principal)

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
-from pydantic import AwareDatetime
 
 from marketplace.api.catalog_schemas import (
     CategoryOut,
@@ -23,6 +22,15 @@ from marketplace.api.catalog_schemas import (
 from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.handlers import catalog
 from marketplace.handlers.catalog_entry import Category
+from marketplace.inputs import (
+    MAX_LIMIT,
+    MAX_OFFSET,
+    ItemCode,
+    ShortText,
+    TimeOrDay,
+    UnitId,
+    start_of,
+)
 from marketplace.projections import catalog_search
 from marketplace.projections.runtime import ProjectionRuntime
 
@@ -98,18 +106,21 @@ async def search(
     request: Request,
     svc: ServicesDep,
     _: PrincipalDep,
-    item_code: str | None = None,
+    item_code: ItemCode | None = None,
     category: Category | None = None,
-    subcategory: str | None = None,
-    supplier_unit_id: str | None = None,
-    q: Annotated[str | None, Query(max_length=100, description="Words of the item name.")] = None,
-    at: AwareDatetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    subcategory: Annotated[ShortText | None, Query(max_length=64)] = None,
+    supplier_unit_id: UnitId | None = None,
+    q: Annotated[
+        ShortText | None, Query(max_length=100, description="Words of the item name.")
+    ] = None,
+    at: TimeOrDay | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> SearchResult:
     """Approved entries of the version in force at `at` (default now), from the search index."""
     runtime: ProjectionRuntime = request.app.state.projections
-    day = at.astimezone(svc.zone).date() if at else svc.today()
+    moment = start_of(at, svc.zone)
+    day = moment.astimezone(svc.zone).date() if moment else svc.today()
     rows = await catalog_search.search(
         await runtime.reader(catalog_search.PROJECTION.name),
         day=day.isoformat(),
@@ -125,7 +136,7 @@ async def search(
 
 
 @router.get("/in-force", response_model=VersionOut)
-def in_force(svc: ServicesDep, _: PrincipalDep, at: AwareDatetime | None = None) -> VersionOut:
+def in_force(svc: ServicesDep, _: PrincipalDep, at: TimeOrDay | None = None) -> VersionOut:
     """The version in force at `at` (default now) with its approved entries."""
-    moment: datetime = at or svc.clock()
+    moment: datetime = start_of(at, svc.zone) or svc.clock()
     return VersionOut.of(catalog.version_in_force(svc, moment), approved_only=True)

@@ -3,65 +3,56 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import APIRouter, status
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from marketplace.aggregates.quality_incident import QualityIncident
 from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.api.need_schemas import ContractOut
-from marketplace.api.schemas import Strict
+from marketplace.api.schemas import PartyIn, Strict
 from marketplace.handlers import contracts, disputes
-from marketplace.handlers.unit_import import UNIT_ID_PATTERN
+from marketplace.inputs import LongText, Moment, Money, Quantity
 
 router = APIRouter(tags=["contracts"])
-PartyField = Field(
-    default=None,
-    pattern=UNIT_ID_PATTERN,
-    description="Needed only when the token acts for both parties.",
-)
-AmountField = Field(gt=0, max_digits=17, decimal_places=2, examples=["215400.00"])
 
 
-class PartyIn(Strict):
-    party_unit_id: str | None = PartyField
-
-
-class AmountIn(Strict):
-    amount: Decimal = AmountField
-    party_unit_id: str | None = PartyField
+class AmountIn(PartyIn):
+    amount: Money = Field(examples=["215400.00"])
 
 
 class DecisionIn(Strict):
-    amount: Decimal = AmountField
+    amount: Money = Field(examples=["215400.00"])
 
 
 class DeliveryIn(Strict):
-    quantity: Decimal = Field(gt=0, max_digits=18, decimal_places=4)
-    amount: Decimal = Field(ge=0, max_digits=17, decimal_places=2)
-    delivered_at: AwareDatetime
+    quantity: Quantity
+    amount: Money
+    delivered_at: Moment = Field(
+        description="When it was delivered: not later than now (a few minutes of clock skew)."
+    )
 
 
-class TerminateIn(Strict):
-    reason: str = Field(min_length=1, max_length=2000)
-    party_unit_id: str | None = PartyField
+class TerminateIn(PartyIn):
+    reason: LongText = Field(min_length=1, max_length=2000)
 
 
 class IncidentIn(Strict):
     kind: Literal["management", "product_quality", "delivery_delay"]
     severity: Literal["minor", "major", "critical"]
-    description: str = Field(min_length=1, max_length=4000)
-    occurred_at: AwareDatetime
+    description: LongText = Field(min_length=1, max_length=4000)
+    occurred_at: Moment = Field(
+        description="When it happened: not later than now (a few minutes of clock skew)."
+    )
 
 
 class ResolutionIn(Strict):
-    resolution: str = Field(min_length=1, max_length=4000)
+    resolution: LongText = Field(min_length=1, max_length=4000)
 
 
 class EscalationIn(Strict):
-    claim: str = Field(min_length=1, max_length=4000)
+    claim: LongText = Field(min_length=1, max_length=4000)
 
 
 class IncidentOut(BaseModel):

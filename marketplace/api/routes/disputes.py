@@ -9,30 +9,28 @@ from pydantic import BaseModel, Field
 
 from marketplace.aggregates.dispute import Dispute
 from marketplace.api.deps import PrincipalDep, ServicesDep
-from marketplace.api.schemas import Strict
+from marketplace.api.schemas import PartyIn, Strict
 from marketplace.handlers import disputes
-from marketplace.handlers.unit_import import UNIT_ID_PATTERN
+from marketplace.inputs import Identifier, LongText, UnitId
 
 router = APIRouter(tags=["disputes"])
 
 
 class DisputeIn(Strict):
     subject_type: Literal["contract", "need", "tender", "quality_incident"]
-    subject_id: str = Field(min_length=1, max_length=200)
-    against_unit_id: str = Field(pattern=UNIT_ID_PATTERN)
+    subject_id: Identifier
+    against_unit_id: UnitId
     kind: Literal["pricing", "quality", "delivery", "payment", "other"]
-    claim: str = Field(min_length=1, max_length=4000)
-    raiser_unit_id: str | None = Field(
-        default=None, pattern=UNIT_ID_PATTERN, description="Default: the token's unit."
-    )
+    claim: LongText = Field(min_length=1, max_length=4000)
+    raiser_unit_id: UnitId | None = Field(default=None, description="Default: the token's unit.")
 
 
 class DecisionIn(Strict):
-    decision: str = Field(min_length=1, max_length=4000)
+    decision: LongText = Field(min_length=1, max_length=4000)
 
 
-class SettlementIn(Strict):
-    settlement: str = Field(min_length=1, max_length=4000)
+class SettlementIn(PartyIn):
+    settlement: LongText = Field(min_length=1, max_length=4000)
 
 
 class DisputeOut(BaseModel):
@@ -92,10 +90,16 @@ def get_dispute(dispute_id: str, svc: ServicesDep, principal: PrincipalDep) -> D
     return DisputeOut.of(d)
 
 
+def _party(body: PartyIn | None) -> str | None:
+    return body.party_unit_id if body else None
+
+
 @router.post("/v1/disputes/{dispute_id}/mediation", response_model=DisputeOut)
-def mediation(dispute_id: str, svc: ServicesDep, principal: PrincipalDep) -> DisputeOut:
+def mediation(
+    dispute_id: str, svc: ServicesDep, principal: PrincipalDep, body: PartyIn | None = None
+) -> DisputeOut:
     """A party asks for mediation: the parties' lowest common superior (HQ across sectors)."""
-    return DisputeOut.of(disputes.request_mediation(svc, principal, dispute_id))
+    return DisputeOut.of(disputes.request_mediation(svc, principal, dispute_id, _party(body)))
 
 
 @router.post("/v1/disputes/{dispute_id}/resolve", response_model=DisputeOut)
@@ -105,10 +109,14 @@ def resolve(
     """The mediator decides (`decision`), or each party states the same `settlement`."""
     if isinstance(body, DecisionIn):
         return DisputeOut.of(disputes.resolve(svc, principal, dispute_id, body.decision))
-    return DisputeOut.of(disputes.settle(svc, principal, dispute_id, body.settlement))
+    return DisputeOut.of(
+        disputes.settle(svc, principal, dispute_id, body.settlement, body.party_unit_id)
+    )
 
 
 @router.post("/v1/disputes/{dispute_id}/withdraw", response_model=DisputeOut)
-def withdraw(dispute_id: str, svc: ServicesDep, principal: PrincipalDep) -> DisputeOut:
+def withdraw(
+    dispute_id: str, svc: ServicesDep, principal: PrincipalDep, body: PartyIn | None = None
+) -> DisputeOut:
     """The raiser withdraws the dispute."""
-    return DisputeOut.of(disputes.withdraw(svc, principal, dispute_id))
+    return DisputeOut.of(disputes.withdraw(svc, principal, dispute_id, _party(body)))

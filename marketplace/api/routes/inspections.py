@@ -16,6 +16,7 @@ from marketplace.handlers import inspections
 from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.needs import chart
 from marketplace.handlers.ports import Services
+from marketplace.inputs import MAX_LIMIT, Day, LongText, UnitId
 from marketplace.projections import inspection_findings
 from marketplace.projections.runtime import ProjectionRuntime
 
@@ -26,14 +27,14 @@ Status = Literal["open", "overdue", "rectified"]
 
 
 class FindingIn(Strict):
-    unit_id: str = Field(min_length=1, max_length=64)
+    unit_id: UnitId
     issue: Issue
-    description: str = Field(min_length=1, max_length=4000)
-    rectify_by: date
+    description: LongText = Field(min_length=1, max_length=4000)
+    rectify_by: Day
 
 
 class RectifiedIn(Strict):
-    evidence: str = Field(min_length=1, max_length=4000)
+    evidence: LongText = Field(min_length=1, max_length=4000)
 
 
 class FindingOut(BaseModel):
@@ -101,9 +102,9 @@ def read(finding_id: str, svc: ServicesDep, principal: PrincipalDep) -> FindingO
 async def list_findings(
     request: Request,
     principal: PrincipalDep,
-    unit_id: Annotated[str | None, Query(description="One unit's findings.")] = None,
+    unit_id: Annotated[UnitId | None, Query(description="One unit's findings.")] = None,
     status: Annotated[Status | None, Query(description="Only findings of this status.")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
 ) -> FindingListOut:
     """Findings, the most pressing deadline first (read model). HQ and auditors see all; a
     platform admin its platform's; an operator its unit's."""

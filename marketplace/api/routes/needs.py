@@ -31,6 +31,7 @@ from marketplace.handlers import external_sourcing, needs
 from marketplace.handlers.auth import Principal, acts_for
 from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.ports import Services
+from marketplace.inputs import MAX_LIMIT, UnitId
 from marketplace.projections import inbox, needs_board
 from marketplace.projections.runtime import ProjectionRuntime
 
@@ -56,12 +57,14 @@ def post_need(body: NeedIn, svc: ServicesDep, principal: PrincipalDep) -> NeedOu
 async def list_needs(
     request: Request,
     principal: PrincipalDep,
-    demand_unit_id: Annotated[str | None, Query(description="Default: the token's unit.")] = None,
+    demand_unit_id: Annotated[
+        UnitId | None, Query(description="Default: the token's unit.")
+    ] = None,
     status: Annotated[
         Literal["open", "tendering", "awarded", "closed_external", "cancelled"] | None,
         Query(description="Only needs of this status."),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 200,
 ) -> NeedListOut:
     """A demand unit's needs, newest first, with their status, offers and contract (no budgets).
 
@@ -175,7 +178,7 @@ def close_external(
 async def get_inbox(
     request: Request,
     principal: PrincipalDep,
-    unit_id: Annotated[str | None, Query(description="Default: the token's unit.")] = None,
+    unit_id: Annotated[UnitId | None, Query(description="Default: the token's unit.")] = None,
 ) -> InboxOut:
     """Open needs the unit was matched to as a catalog supplier, newest first."""
     svc: Services = request.app.state.services

@@ -6,11 +6,12 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from marketplace.aggregates.access_token import Role
 from marketplace.api.deps import PrincipalDep
 from marketplace.handlers.auth import Principal, require_role
+from marketplace.inputs import TimeOrDay, UnitId, start_of
 from marketplace.projections import supplier_quality, trade_volume
 from marketplace.projections.runtime import ProjectionRuntime
 
@@ -49,8 +50,8 @@ async def trade_volume_rows(
     request: Request,
     principal: PrincipalDep,
     group_by: trade_volume.GroupBy = "sector",
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: AwareDatetime | None = None,
+    from_: Annotated[TimeOrDay | None, Query(alias="from")] = None,
+    to: TimeOrDay | None = None,
 ) -> dict[str, Any]:
     """Internal trade between group units: contracts, amount (once active), delivered amount.
 
@@ -59,12 +60,14 @@ async def trade_volume_rows(
     _analysts(principal)
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(trade_volume.PROJECTION.name)
-    return {"group_by": group_by, "items": await trade_volume.volume(reader, group_by, from_, to)}
+    zone = request.app.state.services.zone
+    rows = await trade_volume.volume(reader, group_by, start_of(from_, zone), start_of(to, zone))
+    return {"group_by": group_by, "items": rows}
 
 
 @router.get("/supplier-quality")
 async def supplier_quality_rows(
-    request: Request, principal: PrincipalDep, supplier_unit_id: str | None = None
+    request: Request, principal: PrincipalDep, supplier_unit_id: UnitId | None = None
 ) -> dict[str, Any]:
     """Per supplier: incidents, open ones, by kind and severity, contracts, incidents/contract."""
     _analysts(principal)

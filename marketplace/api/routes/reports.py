@@ -6,20 +6,21 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field
 
+from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.report import Quarter, QuarterlyReport, figures_of
-from marketplace.api.deps import PrincipalDep
+from marketplace.api.deps import PrincipalDep, with_role
 from marketplace.api.schemas import Strict
 from marketplace.handlers import reports
+from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
+from marketplace.inputs import QuarterText, UnitId
 from marketplace.projections import report_facts
 from marketplace.projections.runtime import ProjectionRuntime
 
 router = APIRouter(prefix="/v1/reports/quarterly", tags=["reports"])
-
-QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
 
 
 class SubmissionOut(BaseModel):
@@ -49,8 +50,8 @@ class QuarterlyReportOut(BaseModel):
 
 
 class SubmitIn(Strict):
-    unit_id: str = Field(min_length=1, max_length=64)
-    quarter: str = Field(pattern=QUARTER_PATTERN, examples=["2027Q1"])
+    unit_id: UnitId
+    quarter: QuarterText = Field(examples=["2027Q1"])
 
 
 async def _live(request: Request, unit_id: str, quarter: Quarter) -> QuarterlyReportOut:
@@ -74,8 +75,8 @@ async def _live(request: Request, unit_id: str, quarter: Quarter) -> QuarterlyRe
 async def read_report(
     request: Request,
     principal: PrincipalDep,
-    unit_id: Annotated[str, Query(min_length=1, max_length=64)],
-    quarter: Annotated[str, Query(pattern=QUARTER_PATTERN, examples=["2027Q1"])],
+    unit_id: UnitId,
+    quarter: Annotated[QuarterText, Query(examples=["2027Q1"])],
 ) -> QuarterlyReportOut:
     """The unit's subtree figures for the quarter: internal trade as supplier and as buyer,
     tenders and their compliance, external sourcing, quality incidents, disputes; and the
@@ -91,7 +92,9 @@ async def read_report(
 
 @router.post("/submit", status_code=status.HTTP_201_CREATED, response_model=QuarterlyReportOut)
 async def submit_report(
-    body: SubmitIn, request: Request, principal: PrincipalDep
+    principal: Annotated[Principal, Depends(with_role(Role.PLATFORM_ADMIN, Role.HQ_ADMIN))],
+    body: SubmitIn,
+    request: Request,
 ) -> QuarterlyReportOut:
     """Freeze the unit's report for an ended quarter (platform admin over it, or HQ); once."""
     svc: Services = request.app.state.services

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, status
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.tender import Tender, TenderStatus
@@ -17,7 +17,18 @@ from marketplace.api.need_schemas import money
 from marketplace.api.schemas import Strict
 from marketplace.handlers import tenders
 from marketplace.handlers.auth import Principal, require_role
-from marketplace.handlers.unit_import import UNIT_ID_PATTERN
+from marketplace.inputs import (
+    Day,
+    Identifier,
+    LongText,
+    Moment,
+    Money,
+    Percent,
+    ShortText,
+    TimeOrDay,
+    UnitId,
+    start_of,
+)
 from marketplace.projections import invitation_compliance
 from marketplace.projections.runtime import ProjectionRuntime
 
@@ -25,18 +36,18 @@ router = APIRouter(tags=["tenders"])
 
 
 class TenderIn(Strict):
-    invitees: list[Annotated[str, Field(pattern=UNIT_ID_PATTERN)]] = Field(max_length=200)
-    bid_deadline: AwareDatetime
+    invitees: list[UnitId] = Field(max_length=200)
+    bid_deadline: Moment
     evaluation: Literal["lowest_price"] = "lowest_price"
-    internal_preference_margin_pct: Decimal = Field(default=Decimal(0), ge=0, le=100)
-    omission_filing: str | None = Field(default=None, min_length=1, max_length=2000)
+    internal_preference_margin_pct: Percent = Decimal(0)
+    omission_filing: LongText | None = Field(default=None, min_length=1, max_length=2000)
 
 
 class BidIn(Strict):
-    supplier_unit_id: str | None = Field(default=None, pattern=UNIT_ID_PATTERN)
-    external_supplier: str | None = Field(default=None, min_length=1, max_length=300)
-    amount: Decimal = Field(gt=0, max_digits=17, decimal_places=2)
-    delivery_date: date
+    supplier_unit_id: UnitId | None = None
+    external_supplier: ShortText | None = Field(default=None, min_length=1, max_length=300)
+    amount: Money
+    delivery_date: Day
 
     @model_validator(mode="after")
     def one_bidder(self) -> BidIn:
@@ -46,8 +57,8 @@ class BidIn(Strict):
 
 
 class TenderAwardIn(Strict):
-    bid_id: str = Field(min_length=1, max_length=100)
-    justification: str | None = Field(default=None, min_length=1, max_length=2000)
+    bid_id: Identifier
+    justification: LongText | None = Field(default=None, min_length=1, max_length=2000)
 
 
 class TenderOut(BaseModel):
@@ -154,6 +165,13 @@ def award(
     return {"contract_id": contract.id if contract else None, "external": contract is None}
 
 
+def _window(
+    request: Request, start: datetime | date | None, end: datetime | date | None
+) -> tuple[datetime | None, datetime | None]:
+    zone = request.app.state.services.zone
+    return start_of(start, zone), start_of(end, zone)
+
+
 def _readers(principal: Principal) -> None:
     require_role(principal, Role.HQ_ADMIN, Role.AUDITOR, Role.BI_READER)
 
@@ -163,14 +181,14 @@ async def compliance(
     request: Request,
     principal: PrincipalDep,
     group_by: Literal["demand_unit", "platform"] = "demand_unit",
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: AwareDatetime | None = None,
+    from_: Annotated[TimeOrDay | None, Query(alias="from")] = None,
+    to: TimeOrDay | None = None,
 ) -> dict[str, Any]:
     """Per demand unit or platform: tenders for catalog items, compliant, exception_filed, rate."""
     _readers(principal)
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(invitation_compliance.PROJECTION.name)
-    rows = await invitation_compliance.rates(reader, group_by, from_, to)
+    rows = await invitation_compliance.rates(reader, group_by, *_window(request, from_, to))
     return {"group_by": group_by, "items": rows}
 
 
@@ -178,11 +196,11 @@ async def compliance(
 async def compliance_exceptions(
     request: Request,
     principal: PrincipalDep,
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: AwareDatetime | None = None,
+    from_: Annotated[TimeOrDay | None, Query(alias="from")] = None,
+    to: TimeOrDay | None = None,
 ) -> dict[str, Any]:
     """Tenders launched with a filed omission and its reason (for HQ's review)."""
     _readers(principal)
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(invitation_compliance.PROJECTION.name)
-    return {"items": await invitation_compliance.exceptions(reader, from_, to)}
+    return {"items": await invitation_compliance.exceptions(reader, *_window(request, from_, to))}

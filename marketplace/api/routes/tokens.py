@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.api.schemas import TokenIn, TokenInfo, TokenList, TokenOut
 from marketplace.handlers import tokens
+from marketplace.inputs import UnitId
 
 router = APIRouter(prefix="/v1/tokens", tags=["authentication"])
 
@@ -39,7 +40,7 @@ def revoke_token(token_id: str, svc: ServicesDep, principal: PrincipalDep) -> Re
 def list_tokens(
     svc: ServicesDep,
     principal: PrincipalDep,
-    unit_id: Annotated[str, Query(description="The unit whose tokens to list.")],
+    unit_id: Annotated[UnitId, Query(description="The unit whose tokens to list.")],
 ) -> TokenList:
     """The tokens issued to a unit, oldest first, revoked ones included (hq_admin, auditor)."""
     found = tokens.list_tokens(svc, principal, unit_id)

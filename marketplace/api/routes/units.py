@@ -12,6 +12,7 @@ from marketplace.aggregates.organisation import Level
 from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.api.schemas import UnitIn, UnitOut, UnitPatch
 from marketplace.handlers import units
+from marketplace.inputs import ShortText, UnitId
 from marketplace.projections import directory
 from marketplace.projections.runtime import ProjectionRuntime
 
@@ -69,11 +70,11 @@ def update_unit(
 async def list_units(
     request: Request,
     _: PrincipalDep,
-    parent_id: str | None = None,
+    parent_id: UnitId | None = None,
     level: Level | None = None,
-    sector: str | None = None,
+    sector: Annotated[ShortText | None, Query(max_length=64)] = None,
     active: bool | None = None,
-    within: Annotated[str | None, Query(description="Only this unit's subtree.")] = None,
+    within: Annotated[UnitId | None, Query(description="Only this unit's subtree.")] = None,
 ) -> DirectoryUnitList:
     """List units in id order, optionally filtered (from the directory read model)."""
     runtime: ProjectionRuntime = request.app.state.projections

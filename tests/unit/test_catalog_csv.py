@@ -1,0 +1,31 @@
+"""A catalog CSV meets the API's input rules: each refused cell is named with its line."""
+
+from __future__ import annotations
+
+import pytest
+
+from marketplace.handlers.catalog_csv import CsvRejected, parse_entries
+
+HEADER = "supplier_unit_id,category,subcategory,item_code,item_name,uom,reference_price\n"
+
+
+def test_control_characters_and_non_positive_prices_are_refused_by_line() -> None:
+    rows = [
+        "HEAT-02,product,heat,STEAM-LP,Steam\x00,t,185.00",
+        "HEAT-02,product,heat,STEAM-HP,Steam,t,0",
+        "HEAT-02,product,heat,STEAM-MP,Steam,t,1e3",
+        "HEAT-02,product,heat,STEAM-XP,Steam \u202eevil,t,12",
+    ]
+    with pytest.raises(CsvRejected) as caught:
+        parse_entries(HEADER + "\n".join(rows) + "\n")
+    assert [p.split(":")[0:2] for p in caught.value.problems] == [
+        ["line 2", " item_name"],
+        ["line 3", " reference_price"],
+        ["line 4", " reference_price"],
+        ["line 5", " item_name"],
+    ]
+
+
+def test_a_clean_row_passes_with_its_price_as_written() -> None:
+    [entry] = parse_entries(HEADER + "HEAT-02,product,heat,STEAM-LP,Steam 0.8 MPa,t,185.5\n")
+    assert entry.reference_price == "185.5"
