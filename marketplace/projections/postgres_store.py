@@ -18,7 +18,7 @@ from marketplace.projections.changes import Delete, Increment, RowChange, Upsert
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import (
     OFFSETS,
-    STATE,
+    REPLACED_ON_SWAP,
     SUBJECTS,
     TRACKING_TABLES,
     ProjectionState,
@@ -152,8 +152,9 @@ class PostgresReadModels(ReadModelStore):
             for table in projection.tables:
                 await conn.execute(f"DROP TABLE IF EXISTS {live}.{table.name}")
                 await conn.execute(f"ALTER TABLE {fresh}.{table.name} SET SCHEMA {live}")
-            # Offsets stay: whatever the old rows had applied from Kafka, the new rows have too.
-            for tracking in (STATE, SUBJECTS):
+            # Offsets stay: whatever the old rows had applied from Kafka, the new rows have too; a
+            # recorded failure goes (the fresh copy has none).
+            for tracking in REPLACED_ON_SWAP:
                 await conn.execute(
                     f"DELETE FROM {live}.{tracking.name} WHERE name = $1", projection.name
                 )

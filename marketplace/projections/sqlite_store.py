@@ -20,7 +20,7 @@ from marketplace.projections.projection import Projection
 from marketplace.projections.sqlite_connection import SqliteConnection
 from marketplace.projections.store import (
     OFFSETS,
-    STATE,
+    REPLACED_ON_SWAP,
     SUBJECTS,
     TRACKING_TABLES,
     ProjectionState,
@@ -151,8 +151,9 @@ class SqliteReadModels(ReadModelStore):
             for statement in table.ddl(self.dialect):
                 self.conn.execute(statement)
             self.conn.execute(f"INSERT INTO main.{table.name} SELECT * FROM fresh.{table.name}")
-        # Offsets stay: whatever the old rows had applied from Kafka, the new rows have too.
-        for tracking in (STATE, SUBJECTS):
+        # Offsets stay: whatever the old rows had applied from Kafka, the new rows have too; a
+        # recorded failure goes (the fresh copy has none).
+        for tracking in REPLACED_ON_SWAP:
             self.conn.execute(
                 f"DELETE FROM main.{tracking.name} WHERE name = $1", [projection.name]
             )
