@@ -29,7 +29,9 @@ def new_id(prefix: str) -> str:
 def store_location(settings: Settings) -> StoreLocation:
     if settings.database_url:
         return StoreLocation(
-            postgres_url=settings.database_url, postgres_schema=settings.database_schema
+            postgres_url=settings.database_url,
+            postgres_schema=settings.database_schema,
+            timeouts=settings.database_timeouts,
         )
     return StoreLocation(sqlite_path=settings.sqlite_path)
 
@@ -58,7 +60,9 @@ def build_services(settings: Settings, admin_token: str | None = None) -> Servic
 def read_model_location(settings: Settings) -> ReadModelLocation:
     if settings.database_url:
         return ReadModelLocation(
-            postgres_url=settings.database_url, postgres_schema=settings.read_models_schema
+            postgres_url=settings.database_url,
+            postgres_schema=settings.read_models_schema,
+            timeouts=settings.database_timeouts,
         )
     return ReadModelLocation(sqlite_path=settings.read_models_path)
 
