@@ -28,12 +28,17 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_health_reports_the_store(demo: Server, backend: str) -> None:
     body = httpx.get(f"{demo.url}/health").json()
+    lag = body["components"]["projections"]["lag"]
     assert body == {
         "status": "ok",
         "event_store": "ok",
         "event_store_backend": "postgresql" if backend == "postgres" else "sqlite",
         "broker": "not_configured",
+        "components": {
+            "projections": {"status": "ok", "feed": "in_process", "lag": lag, "failed": {}}
+        },
     }
+    assert lag >= 0
 
 
 def test_health_reports_the_broker_when_one_is_configured(tmp_path: Path) -> None:
