@@ -18,7 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from marketplace.bootstrap import open_event_log, read_model_location
-from marketplace.projections.failures import failure_of, read_failures
+from marketplace.projections.failures import ProjectionFailed, failure_of, read_failures
 from marketplace.projections.location import open_store
 from marketplace.projections.projection import Projection
 from marketplace.projections.rebuild import rebuild
@@ -70,7 +70,12 @@ async def _rebuild(settings: Settings, selected: list[Projection]) -> None:
                 def advance(position: int, task: TaskID = task) -> None:
                     progress.update(task, completed=position)
 
-                state = await rebuild(store, projection, events, on_progress=advance)
+                try:
+                    state = await rebuild(store, projection, events, on_progress=advance)
+                except ProjectionFailed as exc:
+                    progress.stop()
+                    typer.echo(f"error: {projection.name} {exc} (the old rows stay)", err=True)
+                    raise typer.Exit(1) from exc
                 progress.update(task, total=max(head, state.position), completed=state.position)
         for projection in selected:
             console.print(f"rebuilt {projection.name} in {store.where}")

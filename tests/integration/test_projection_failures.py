@@ -5,18 +5,28 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
+from marketplace.aggregates.access_token import Role
+from marketplace.aggregates.base import Actor
+from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.organisation import Level
+from marketplace.cli import projections as cli_projections
+from marketplace.demo import organisation_yaml, seed_catalog
 from marketplace.events.contract import UNITS_TOPIC
 from marketplace.events.envelope import CloudEvent
-from marketplace.handlers import units
+from marketplace.handlers import needs, units
+from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
-from marketplace.projections import directory
+from marketplace.handlers.unit_import import import_units
+from marketplace.projections import directory, inbox, needs_board
 from marketplace.projections.catch_up import catch_up
 from marketplace.projections.changes import Increment, RowChange
 from marketplace.projections.event_log import EventLog
@@ -63,6 +73,21 @@ async def env(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[E
 
 # ----- text PostgreSQL cannot hold -----------------------------------------------------------
 
+OPERATOR = Principal("tok_coal", "COAL-01", frozenset({Role.UNIT_OPERATOR}))
+STEAM = NeedSpec(
+    "COAL-01",
+    "Steam",
+    "product",
+    "heat",
+    "STEAM-LP",
+    Decimal("1200"),
+    "t",
+    date(2027, 4, 1),
+    Decimal("230000.00"),
+    "regular",
+    "direct",
+)
+
 
 async def test_a_nul_in_free_text_is_stored_alike_on_both_stores(env: Env) -> None:
     """PostgreSQL text cannot hold U+0000: it becomes U+FFFD, on SQLite as well."""
@@ -74,6 +99,20 @@ async def test_a_nul_in_free_text_is_stored_alike_on_both_stores(env: Env) -> No
     found = {u["id"]: u for u in await directory.list_units(env.store)}
     assert found["PWR-NUL"]["name"] == "a\ufffdb"
     assert await read_failures(env.store) == {}
+
+
+async def test_a_need_titled_with_a_nul_shows_on_the_board_and_in_the_inbox(env: Env) -> None:
+    env.svc.clock = lambda: datetime(2027, 3, 1, 9, tzinfo=UTC)
+    import_units(env.svc, Actor(None, "cli"), organisation_yaml())
+    seed_catalog(env.svc, HQ_ADMIN)
+    need = needs.post_need(env.svc, OPERATOR, replace(STEAM, title="a\x00b"))
+    for projection in (needs_board.PROJECTION, inbox.PROJECTION):
+        await env.store.create(projection)
+        await catch_up(env.store, projection, env.log)
+    (posted,) = await needs_board.needs_of(env.store, "COAL-01")
+    (matched,) = await inbox.open_needs(env.store, "PWR-01")
+    assert posted["need_id"] == matched["need_id"] == need.id
+    assert posted["title"] == matched["title"] == "a\ufffdb"
 
 
 # ----- a reducer that raises on one event -----------------------------------------------------
@@ -237,3 +276,33 @@ async def test_a_kafka_fed_projection_that_cannot_apply_an_event_fails_visibly(
         assert await read_failures(env.store) == {}
     finally:
         await kafka.close()
+
+
+def test_a_rebuild_that_meets_the_failing_event_says_where_and_keeps_the_old_rows(
+    env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_chart(env.svc)
+    bad = asyncio.run(first_renamed(env.log))
+    monkeypatch.setattr(cli_projections, "by_name", lambda name: BRITTLE)
+    environment = {"MARKETPLACE_DATA_DIR": str(tmp_path)}
+    if env.location.postgres_url:
+        schema = env.location.postgres_schema.removesuffix("_read_models")
+        environment |= {
+            "MARKETPLACE_DATABASE_URL": env.location.postgres_url,
+            "MARKETPLACE_DATABASE_SCHEMA": schema,
+        }
+    done = CliRunner().invoke(
+        cli_projections.projections_app, ["rebuild", "brittle"], env=environment
+    )
+    assert done.exit_code == 1
+    assert f"brittle cannot apply the event at position {bad.sequence}" in done.output
+    assert "cannot reduce marketplace.unit.renamed.v1" in done.output
+    assert asyncio.run(counts_at(env.location)) == {}  # the live rows were never replaced
+
+
+async def counts_at(location: ReadModelLocation) -> dict[str, int]:
+    store = await open_store(location)
+    try:
+        return await counts(store)
+    finally:
+        await store.close()
