@@ -57,6 +57,11 @@ def storable_text(text: str) -> str:
     return _UNSTORABLE.sub(REPLACEMENT, text)
 
 
+def storable_params(params: Sequence[Value]) -> list[Value]:
+    """Query parameters as the rows hold text: a NUL asked for finds the U+FFFD stored."""
+    return [storable_text(p) if isinstance(p, str) else p for p in params]
+
+
 def _storable_row(row: Row) -> Row:
     if not any(isinstance(v, str) and _UNSTORABLE.search(v) for v in row.values()):
         return row

@@ -15,7 +15,15 @@ import asyncpg  # type: ignore[import-untyped]
 from marketplace.adapters.postgres import DatabaseTimeouts
 from marketplace.log import get_logger
 from marketplace.projections import sql
-from marketplace.projections.changes import Delete, Increment, RowChange, Upsert, Value, coalesce
+from marketplace.projections.changes import (
+    Delete,
+    Increment,
+    RowChange,
+    Upsert,
+    Value,
+    coalesce,
+    storable_params,
+)
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import (
     OFFSETS,
@@ -108,7 +116,7 @@ class PostgresReadModels(ReadModelStore):
         self, sql: str, params: Sequence[Value], types: Mapping[str, ColumnType]
     ) -> list[dict[str, Any]]:
         async with self._acquire() as conn:
-            return [dict(r) for r in await conn.fetch(sql, *params)]
+            return [dict(r) for r in await conn.fetch(sql, *storable_params(params))]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[ReadModelTransaction]:

@@ -15,7 +15,15 @@ from typing import IO, Any, TypeVar
 
 from marketplace.log import get_logger
 from marketplace.projections import sql
-from marketplace.projections.changes import Delete, Increment, RowChange, Upsert, Value, coalesce
+from marketplace.projections.changes import (
+    Delete,
+    Increment,
+    RowChange,
+    Upsert,
+    Value,
+    coalesce,
+    storable_params,
+)
 from marketplace.projections.projection import Projection
 from marketplace.projections.sqlite_connection import SqliteConnection
 from marketplace.projections.store import (
@@ -76,7 +84,7 @@ class SqliteReadModels(ReadModelStore):
         self, sql: str, params: Sequence[Value], types: Mapping[str, ColumnType]
     ) -> list[dict[str, Any]]:
         async with self._lock:
-            return await self._run(self.conn.fetch, sql, params, types)
+            return await self._run(self.conn.fetch, sql, storable_params(params), types)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[ReadModelTransaction]:

@@ -99,6 +99,8 @@ async def test_a_nul_in_free_text_is_stored_alike_on_both_stores(env: Env) -> No
     found = {u["id"]: u for u in await directory.list_units(env.store)}
     assert found["PWR-NUL"]["name"] == "a\ufffdb"
     assert await read_failures(env.store) == {}
+    # Asking with a NUL is asking for what is stored: no database error either.
+    assert await directory.list_units(env.store, parent_id="PWR\x00") == []
 
 
 async def test_a_need_titled_with_a_nul_shows_on_the_board_and_in_the_inbox(env: Env) -> None:
