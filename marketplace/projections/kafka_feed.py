@@ -103,18 +103,21 @@ class ProjectionConsumer:
                 if stopped is not None:
                     self.failure = await record_failure(self.store, self.projection, stopped[1])
             except Exception as exc:  # an outage (or another version stored): retried
-                log.warning(
-                    "projection_batch_retried",
-                    projection=self.projection.name,
-                    topic=tp.topic,
-                    partition=tp.partition,
-                    offset=records[0].offset,
-                    error=repr(exc),
-                )
+                if self.retries == 0:  # logged once, not at every retry
+                    log.warning(
+                        "projection_batch_retried",
+                        projection=self.projection.name,
+                        topic=tp.topic,
+                        partition=tp.partition,
+                        offset=records[0].offset,
+                        error=repr(exc),
+                    )
                 self._seek_back(pending[i:])
                 self.retries += 1
                 await asyncio.sleep(min(0.5 * 2 ** (self.retries - 1), MAX_BACKOFF))
                 return
+            if self.retries:
+                log.info("projection_batch_applied_again", projection=self.projection.name)
             self.retries = 0
             if stopped is not None:
                 offset = stopped[0]

@@ -92,7 +92,8 @@ class ProjectionRuntime:
                 )
                 ok = False
         if self._down_since is not None:
-            log.info("projections_reconnected")
+            down_for = asyncio.get_running_loop().time() - self._down_since
+            log.info("projections_reconnected", down_for=round(down_for, 1))
             self._down_since = None
         return ok
 
@@ -111,10 +112,11 @@ class ProjectionRuntime:
             try:
                 await self._resume_cleared()
                 ok = await self._refresh_all()
-            except Exception as exc:
-                if not is_outage(exc):
-                    raise
-                self._outage(exc)
+            except Exception as exc:  # the poller must outlive anything
+                if is_outage(exc):
+                    self._outage(exc)
+                else:
+                    log.error("projection_poll_failed", error=repr(exc))
                 ok = False
             delay = self.poll_interval if ok else min(delay * 2, MAX_BACKOFF)
 
