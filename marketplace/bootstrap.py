@@ -30,7 +30,9 @@ def new_id(prefix: str) -> str:
 def store_location(settings: Settings) -> StoreLocation:
     if settings.database_url:
         return StoreLocation(
-            postgres_url=settings.database_url, postgres_schema=settings.database_schema
+            postgres_url=settings.database_url,
+            postgres_schema=settings.database_schema,
+            timeouts=settings.database_timeouts,
         )
     return StoreLocation(sqlite_path=settings.sqlite_path)
 
@@ -63,7 +65,9 @@ def seal_key(settings: Settings) -> bytes:
 def read_model_location(settings: Settings) -> ReadModelLocation:
     if settings.database_url:
         return ReadModelLocation(
-            postgres_url=settings.database_url, postgres_schema=settings.read_models_schema
+            postgres_url=settings.database_url,
+            postgres_schema=settings.read_models_schema,
+            timeouts=settings.database_timeouts,
         )
     return ReadModelLocation(sqlite_path=settings.read_models_path)
 

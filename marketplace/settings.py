@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from marketplace.adapters.postgres import DatabaseTimeouts
+
 
 class Settings(BaseSettings):
     """Everything the platform reads from its environment; see README "Configuration"."""
@@ -32,6 +34,19 @@ class Settings(BaseSettings):
         pattern=r"^[a-z_][a-z0-9_]{0,62}$",
         description="PostgreSQL schema of the read models; default `read_models`, or "
         "`<database_schema>_read_models` when the event store is not in `public`.",
+    )
+    database_timeout: float = Field(
+        default=3.0,
+        gt=0,
+        le=60,
+        description="Seconds a wait for PostgreSQL may take (connecting, a pooled connection) "
+        "before the request answers 503 store_unavailable.",
+    )
+    database_statement_timeout: float = Field(
+        default=10.0,
+        ge=0,
+        description="Seconds one SQL statement of the service may run (0: unbounded). The "
+        "command line's long work (imports, rebuilds, verification, replays) runs unbounded.",
     )
     projection_poll_interval: float = Field(
         default=0.5, gt=0, description="Seconds between in-process projection catch-ups."
@@ -99,6 +114,16 @@ class Settings(BaseSettings):
     @property
     def request_limits(self) -> dict[str, int]:
         return {"max_body_bytes": self.max_body_bytes, "max_header_bytes": self.max_header_bytes}
+
+    @property
+    def database_timeouts(self) -> DatabaseTimeouts:
+        return DatabaseTimeouts(
+            connect=self.database_timeout, statement=self.database_statement_timeout or None
+        )
+
+    def for_long_work(self) -> Settings:
+        """These settings without a statement timeout (for the command line's bulk work)."""
+        return self.model_copy(update={"database_statement_timeout": 0.0})
 
     @property
     def embedded(self) -> bool:

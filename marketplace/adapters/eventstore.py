@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlsplit
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    JSONTranscoder,
+    Transcoding,
+)
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.utils import Environment
 
+from marketplace.adapters.postgres import DatabaseTimeouts, libpq_options, tune_event_store_pool
 from marketplace.aggregates.base import Actor, MarketAggregate
 from marketplace.aggregates.organisation import Level, Organisation, Unit
 from marketplace.handlers.errors import ConcurrencyConflict
@@ -74,6 +83,17 @@ class _MarketplaceApplication(Application[str]):
     # for a process starting cold, the aggregate cache does it for a warm one.
     snapshotting_intervals = {Organisation: 100}
 
+    def __init__(self, env: dict[str, str], timeouts: DatabaseTimeouts) -> None:
+        self._timeouts = timeouts
+        super().__init__(env=env)
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        factory = super().construct_factory(env)
+        datastore = getattr(factory, "datastore", None)
+        if isinstance(datastore, PostgresDatastore):  # its pool opens with the first recorder
+            tune_event_store_pool(datastore.pool, self._timeouts)
+        return factory
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(ActorAsDict())
@@ -88,38 +108,42 @@ class StoreLocation:
     sqlite_path: Path | None = None
     postgres_url: str | None = None
     postgres_schema: str = "public"
+    timeouts: DatabaseTimeouts = field(default_factory=DatabaseTimeouts)
 
     @property
     def backend(self) -> str:
         return "postgresql" if self.postgres_url else "sqlite"
 
 
-def _postgres_env(url: str, schema: str) -> dict[str, str]:
+def _postgres_env(url: str, schema: str, timeouts: DatabaseTimeouts) -> dict[str, str]:
     parts = urlsplit(url)
     if parts.scheme not in ("postgresql", "postgres"):
         msg = f"MARKETPLACE_DATABASE_URL must start with postgresql://, got {parts.scheme!r}"
         raise ValueError(msg)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        # The library's PostgreSQL recorders with retries bounded (see adapters/postgres.py).
+        "PERSISTENCE_MODULE": "marketplace.adapters.postgres:BoundedPostgresFactory",
         "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(parts.port or 5432),
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_SCHEMA": schema,
-        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_CONNECT_TIMEOUT": str(max(1, round(timeouts.connect))),  # made exact later
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "10",
-        "POSTGRES_PRE_PING": "y",
+        "POSTGRES_PRE_PING": "y",  # a restart leaves dead connections in the pool
     }
 
 
-def ensure_postgres_schema(url: str, schema: str) -> None:
+def ensure_postgres_schema(
+    url: str, schema: str, timeouts: DatabaseTimeouts = DatabaseTimeouts()
+) -> None:
     """Create the schema the store lives in; the library creates tables, not schemas."""
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+    with psycopg.connect(url, autocommit=True, **libpq_options(timeouts)) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
@@ -133,8 +157,10 @@ class EventSourcingStore:
             "AGGREGATE_CACHE_FASTFORWARD": "y",
         }
         if location.postgres_url:
-            ensure_postgres_schema(location.postgres_url, location.postgres_schema)
-            env |= _postgres_env(location.postgres_url, location.postgres_schema)
+            ensure_postgres_schema(
+                location.postgres_url, location.postgres_schema, location.timeouts
+            )
+            env |= _postgres_env(location.postgres_url, location.postgres_schema, location.timeouts)
         else:
             assert location.sqlite_path is not None
             private_dir(location.sqlite_path.parent)
@@ -146,7 +172,7 @@ class EventSourcingStore:
             }
         self.backend = location.backend
         self.location = location
-        self._app = _MarketplaceApplication(env=env)
+        self._app = _MarketplaceApplication(env, location.timeouts)
         self._save_listeners: list[Callable[[], None]] = []
 
     def on_saved(self, listener: Callable[[], None]) -> None:
@@ -172,6 +198,29 @@ class EventSourcingStore:
 
     def head(self) -> int:
         return int(self._app.recorder.max_notification_id() or 0)
+
+    async def probe_head(self, seconds: float) -> int:
+        """`head()` for a health check: within `seconds` or TimeoutError, on a connection of
+        its own (never queued behind requests waiting for the pool)."""
+        return await asyncio.wait_for(self._probe_head(seconds), seconds)
+
+    async def _probe_head(self, seconds: float) -> int:
+        location = self.location
+        if location.postgres_url is None:
+            return await asyncio.to_thread(self.head)
+        import psycopg
+        from psycopg import sql
+
+        table = sql.Identifier(location.postgres_schema, self._app.recorder.events_table_name)  # type: ignore[attr-defined]
+        options = libpq_options(DatabaseTimeouts(seconds, seconds))
+        async with await psycopg.AsyncConnection.connect(
+            location.postgres_url, autocommit=True, **options
+        ) as conn:
+            cursor = await conn.execute(
+                sql.SQL("SELECT max(notification_id) FROM {}").format(table)
+            )
+            row = await cursor.fetchone()
+        return int(row[0] or 0) if row else 0
 
     def stored_events(self, aggregate_id: str) -> list[Any]:
         """The aggregate's domain events in order, as the store decodes them."""

@@ -5,30 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
-import eventsourcing.persistence
-import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from marketplace.adapters.outages import STORE_UNAVAILABLE, is_outage
 from marketplace.aggregates.base import DomainError, RecordNotFound
 from marketplace.handlers.errors import AppError
 from marketplace.log import get_logger
 
 log = get_logger(__name__)
 
-# A database that cannot be reached is the server's trouble, not the client's: 503, not 500.
-STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
-    eventsourcing.persistence.OperationalError,
-    eventsourcing.persistence.InterfaceError,
-    eventsourcing.persistence.ConnectionUnavailableError,
-    psycopg.OperationalError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    ConnectionError,
-)
+__all__ = ["STORE_UNAVAILABLE", "error_response", "install_error_handlers"]
 
 _STATUS_BY_KIND = {"unauthenticated": 401, "forbidden": 403, "not_found": 404, "invalid": 422}
 _CODE_BY_STATUS = {
@@ -101,20 +90,23 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _CODE_BY_STATUS.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
+    # A database that cannot be reached is the server's trouble, not the client's: 503, not 500.
     for unavailable in STORE_UNAVAILABLE:
-
-        @app.exception_handler(unavailable)
-        async def store_unavailable(_: Request, exc: Exception) -> JSONResponse:
-            log.warning("store_unavailable", error=repr(exc))
-            return error_response(
-                503,
-                "store_unavailable",
-                "The event store or the read models cannot be reached right now; "
-                "try again shortly.",
-                headers={"Retry-After": "5"},
-            )
+        app.exception_handler(unavailable)(_store_unavailable)
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_outage(exc):  # e.g. a SQLite file locked for too long
+            return await _store_unavailable(request, exc)
         log.exception("unhandled_error", error=repr(exc))
         return error_response(500, "internal_error", "An unexpected error occurred.")
+
+
+async def _store_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    log.warning("store_unavailable", error=repr(exc))
+    return error_response(
+        503,
+        "store_unavailable",
+        "The event store or the read models cannot be reached right now; try again shortly.",
+        headers={"Retry-After": "5"},
+    )

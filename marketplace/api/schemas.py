@@ -101,10 +101,3 @@ class TokenInfo(BaseModel):
 class TokenList(BaseModel):
     unit_id: str
     items: list[TokenInfo]
-
-
-class Health(BaseModel):
-    status: str
-    event_store: str
-    event_store_backend: str
-    broker: str

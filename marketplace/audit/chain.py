@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import psycopg
+from psycopg_pool import ConnectionPool
 
 from marketplace.adapters.eventstore import StoreLocation
+from marketplace.adapters.postgres import open_pool
 from marketplace.log import get_logger
 
 log = get_logger(__name__)
@@ -81,51 +83,71 @@ def _as_bytes(state: Any) -> bytes:
 
 
 class Ledger:
-    """The `audit_chain` table in the event store's database (SQLite file or PostgreSQL schema)."""
+    """The `audit_chain` table in the event store's database (SQLite file or PostgreSQL schema).
+
+    On PostgreSQL it works through a small pool that checks connections before use, so the
+    ledger outlives a database restart; waits are bounded like the event store's.
+    """
 
     def __init__(self, location: StoreLocation) -> None:
-        self._lock = threading.Lock()  # one connection, used from several threads
-        self._conn: Any
+        # SQLite: one connection shared by threads. PostgreSQL: a pool, and no lock, so no
+        # request waits behind another's wait for the database (concurrent extenders write
+        # the same links).
+        self._lock = threading.Lock()
+        self._sqlite: sqlite3.Connection | None = None
+        self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
         if location.postgres_url:
-            self._conn = psycopg.connect(location.postgres_url, autocommit=True, connect_timeout=5)
+            self._pool = open_pool(location.postgres_url, location.timeouts, name="audit-chain")
             self._table = f'"{location.postgres_schema}".audit_chain'
             self._p = "%s"
         else:
             assert location.sqlite_path is not None
-            self._conn = sqlite3.connect(
+            self._sqlite = sqlite3.connect(
                 str(location.sqlite_path), timeout=10, check_same_thread=False, isolation_level=None
             )
             self._table = "audit_chain"
             self._p = "?"
-        with self._lock:
-            self._conn.execute(
+        with self._connection() as conn:
+            conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {self._table} (position BIGINT PRIMARY KEY, "
                 "aggregate_id TEXT NOT NULL, version BIGINT NOT NULL, prev_hash TEXT NOT NULL, "
                 "hash TEXT NOT NULL)"
             )
-            self._conn.execute(
+            conn.execute(
                 f"CREATE INDEX IF NOT EXISTS audit_chain_by_aggregate "
                 f"ON {self._table} (aggregate_id, version)"
             )
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """One transaction (both connections autocommit otherwise)."""
-        if isinstance(self._conn, sqlite3.Connection):
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    def _connection(self) -> Iterator[Any]:
+        """The SQLite connection, or a pooled PostgreSQL one (both autocommit)."""
+        if self._pool is not None:
+            with self._pool.connection() as conn:
+                yield conn
         else:
-            with self._conn.transaction():
-                yield
+            assert self._sqlite is not None
+            with self._lock:
+                yield self._sqlite
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        """One transaction on a connection of its own (autocommit otherwise)."""
+        with self._connection() as conn:
+            if isinstance(conn, sqlite3.Connection):
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            else:
+                with conn.transaction():
+                    yield conn
 
     def _rows(self, query: str, params: Sequence[Any]) -> list[Link]:
-        with self._lock:
-            cursor = self._conn.execute(query.replace("$", self._p), params)
+        with self._connection() as conn:
+            cursor = conn.execute(query.replace("$", self._p), params)
             return [Link(int(r[0]), r[1], int(r[2]), r[3], r[4]) for r in cursor.fetchall()]
 
     def _select(self) -> str:
@@ -156,8 +178,8 @@ class Ledger:
                 digest = link_hash(prev, n)
                 rows.append((int(n.id), n.originator_id, int(n.originator_version), prev, digest))
                 prev, position = digest, int(n.id)
-            with self._lock, self._transaction():
-                cursor = self._conn.cursor()
+            with self._transaction() as conn:
+                cursor = conn.cursor()
                 cursor.executemany(
                     f"INSERT INTO {self._table} (position, aggregate_id, version, prev_hash, hash) "  # noqa: S608
                     f"VALUES ({', '.join([self._p] * 5)}) ON CONFLICT (position) DO NOTHING",
@@ -207,8 +229,11 @@ class Ledger:
             position = page[-1].position
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        if self._pool is not None:
+            self._pool.close()
+        if self._sqlite is not None:
+            with self._lock:
+                self._sqlite.close()
 
 
 def _notifications(recorder: Any) -> Iterator[Any]:
@@ -227,11 +252,18 @@ def _broken(
 async def keep_chained(
     ledger: Ledger, recorder: Any, stop: asyncio.Event, interval: float = 1.0
 ) -> None:
-    """Extend the chain every `interval` seconds until `stop`; failures are logged, retried."""
+    """Extend the chain every `interval` seconds until `stop`; failures are retried (and
+    logged once until it works again: the store may be away for a while)."""
+    failing = False
     while not stop.is_set():
         try:
             await asyncio.to_thread(ledger.extend, recorder)
-        except Exception as exc:  # the store may be briefly unreachable; try again later
-            log.warning("audit_chain_extend_failed", error=repr(exc))
+            if failing:
+                log.info("audit_chain_extended_again")
+            failing = False
+        except Exception as exc:
+            if not failing:
+                log.warning("audit_chain_extend_failed", error=repr(exc))
+            failing = True
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)

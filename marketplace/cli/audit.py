@@ -25,7 +25,7 @@ console = Console()
 @audit_app.command("verify")
 def verify_command() -> None:
     """Recompute the hash chain over every stored event; exit 1 at the first broken link."""
-    settings = Settings()
+    settings = Settings().for_long_work()
     store = EventSourcingStore(store_location(settings))
     ledger = Ledger(store.location)
     try:
@@ -66,6 +66,6 @@ def replay_command(
 ) -> None:
     """Rebuild every read model from the events up to AS_OF into a schema/file of its own."""
     moment = _moment(as_of)
-    where, position = asyncio.run(replay_as_of(Settings(), moment))
+    where, position = asyncio.run(replay_as_of(Settings().for_long_work(), moment))
     console.print(f"read models as of {moment.isoformat()} (store read to position {position}):")
     console.print(where)

@@ -93,7 +93,7 @@ def _cli_actor(svc: Services) -> Actor:
 @contextmanager
 def store_session() -> Iterator[Services]:
     """Open the configured store for one command; refusals print and exit 1."""
-    svc = _services(Settings())
+    svc = _services(Settings().for_long_work())
     try:
         yield svc
     except (AppError, DomainError) as exc:

@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from marketplace.bootstrap import open_event_log, read_model_location
+from marketplace.projections.failures import ProjectionFailed, failure_of, read_failures
 from marketplace.projections.location import open_store
 from marketplace.projections.projection import Projection
 from marketplace.projections.rebuild import rebuild
@@ -48,7 +49,7 @@ def rebuild_command(
     ] = None,
 ) -> None:
     """Replay the event store into a fresh schema/file, then swap it in (reads go on meanwhile)."""
-    asyncio.run(_rebuild(Settings(), _selected(name)))
+    asyncio.run(_rebuild(Settings().for_long_work(), _selected(name)))
 
 
 async def _rebuild(settings: Settings, selected: list[Projection]) -> None:
@@ -69,7 +70,12 @@ async def _rebuild(settings: Settings, selected: list[Projection]) -> None:
                 def advance(position: int, task: TaskID = task) -> None:
                     progress.update(task, completed=position)
 
-                state = await rebuild(store, projection, events, on_progress=advance)
+                try:
+                    state = await rebuild(store, projection, events, on_progress=advance)
+                except ProjectionFailed as exc:
+                    progress.stop()
+                    typer.echo(f"error: {projection.name} {exc} (the old rows stay)", err=True)
+                    raise typer.Exit(1) from exc
                 progress.update(task, total=max(head, state.position), completed=state.position)
         for projection in selected:
             console.print(f"rebuilt {projection.name} in {store.where}")
@@ -102,6 +108,15 @@ async def _status(settings: Settings) -> None:
                 str(max(head - position, 0)),
             )
         console.print(table)
+        failures = await read_failures(store)
+        for projection in PROJECTIONS:
+            if (failure := failure_of(projection, failures)) is not None:
+                console.print(
+                    f"{projection.name} FAILED at position {failure.position} "
+                    f"({failure.failed_at:%Y-%m-%d %H:%M:%S} UTC): {failure.error}\n"
+                    f"  fix the cause, then: marketplace projections rebuild {projection.name}",
+                    markup=False,
+                )
         console.print(f"read models: {store.where}")
     finally:
         await store.close()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -43,6 +44,42 @@ class Increment:
 
 
 RowChange = Upsert | Delete | Increment
+
+# PostgreSQL text cannot hold U+0000 and UTF-8 cannot hold lone surrogates: the event store can
+# (surrogates only in theory), so read models get U+FFFD instead, on SQLite too, so both stores
+# answer alike. Events keep the original; a read model is a view of them.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def storable_text(text: str) -> str:
+    """`text` with the characters no read-model store can hold replaced by U+FFFD."""
+    return _UNSTORABLE.sub(REPLACEMENT, text)
+
+
+def storable_params(params: Sequence[Value]) -> list[Value]:
+    """Query parameters as the rows hold text: a NUL asked for finds the U+FFFD stored."""
+    return [storable_text(p) if isinstance(p, str) else p for p in params]
+
+
+def _storable_row(row: Row) -> Row:
+    if not any(isinstance(v, str) and _UNSTORABLE.search(v) for v in row.values()):
+        return row
+    return {k: storable_text(v) if isinstance(v, str) else v for k, v in row.items()}
+
+
+def storable(change: RowChange) -> RowChange:
+    """The change with its text values (keys too) made storable; itself when they all are."""
+    key = _storable_row(change.key)
+    if isinstance(change, Delete):
+        return change if key is change.key else replace(change, key=key)
+    if isinstance(change, Upsert):
+        values = _storable_row(change.values)
+        unchanged = key is change.key and values is change.values
+        return change if unchanged else replace(change, key=key, values=values)
+    extra = _storable_row(change.values) if change.values is not None else None
+    unchanged = key is change.key and extra is change.values
+    return change if unchanged else replace(change, key=key, values=extra)
 
 
 def coalesce(changes: Sequence[RowChange]) -> list[list[RowChange]]:

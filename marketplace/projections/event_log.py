@@ -12,6 +12,14 @@ from marketplace.events.mapping import to_cloud_event, topic_of
 from marketplace.projections.tracking import TopicEvent
 
 
+class UnreadableEvent(Exception):
+    """The stored event at `position` cannot be decoded into a public event."""
+
+    def __init__(self, position: int, cause: BaseException) -> None:
+        self.position = position
+        super().__init__(f"event {position} cannot be decoded: {type(cause).__name__}: {cause}")
+
+
 @dataclass(frozen=True)
 class LogPage:
     """Public events of one read (internal ones left out) and the last position read."""
@@ -48,9 +56,12 @@ class EventLog:
             return None
         events: list[TopicEvent] = []
         for notification in notifications:
-            event: CloudEvent | None = to_cloud_event(
-                self._app.mapper.to_domain_event(notification), notification.id
-            )
+            try:
+                event: CloudEvent | None = to_cloud_event(
+                    self._app.mapper.to_domain_event(notification), notification.id
+                )
+            except Exception as exc:  # an event this code cannot read: no retry helps
+                raise UnreadableEvent(notification.id, exc) from exc
             if event is not None and (self._until is None or event.time <= self._until):
                 events.append((topic_of(event), event))
         return LogPage(events, notifications[-1].id, len(notifications))

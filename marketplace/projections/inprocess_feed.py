@@ -3,27 +3,42 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from enum import StrEnum
 
+from marketplace.adapters.outages import is_outage
 from marketplace.log import get_logger
 from marketplace.projections.catch_up import BATCH_SIZE, catch_up
 from marketplace.projections.event_log import EventLog
+from marketplace.projections.failures import (
+    ProjectionFailed,
+    ProjectionFailure,
+    describe,
+    failure_of,
+    read_failures,
+    record_failure,
+)
 from marketplace.projections.projection import Projection
 from marketplace.projections.rebuild import rebuild
 from marketplace.projections.store import ReadModelStore, StaleProjection
 
 log = get_logger(__name__)
-_MAX_BACKOFF = 30.0
+MAX_BACKOFF = 2.0  # seconds: after an outage, catch up soon after the store is back
 
 
 class FeedState(StrEnum):
     CURRENT = "current"  # fed: reads catch up first
     REBUILDING = "rebuilding"  # another version is stored; served as is until the swap
     STALE = "stale"  # another process stored another version; served as is
+    FAILED = "failed"  # an event cannot be applied; served as is until rebuilt
 
 
 class InProcessFeed:
-    """Feeds `projection` in this process; `refresh` is what read-your-writes calls."""
+    """Feeds `projection` in this process; `refresh` is what read-your-writes calls.
+
+    An event that cannot be applied (not an outage) stops the feed: the failure is recorded
+    in the store, logged once, and the rows it has are served until a rebuild clears it.
+    """
 
     def __init__(
         self,
@@ -37,19 +52,30 @@ class InProcessFeed:
         self.events = events
         self.batch_size = batch_size
         self.state = FeedState.CURRENT
+        self.failure: ProjectionFailure | None = None
         self._lock = asyncio.Lock()
         self._rebuilding: asyncio.Task[None] | None = None
+        self._outage: tuple[float, BaseException] | None = None  # the last catch-up's, and when
 
     async def start(self) -> None:
         """Rebuild in the background when the stored version is another one."""
         await self.store.create(self.projection)
         stored = await self.store.state(self.projection.name)
-        if stored is not None and stored.version != self.projection.version:
+        failure = failure_of(self.projection, await read_failures(self.store))
+        if failure is not None:
+            self._failed(failure)
+        elif stored is not None and stored.version != self.projection.version:
             self.state = FeedState.REBUILDING
             self._rebuilding = asyncio.create_task(self._rebuild())
 
+    def _failed(self, failure: ProjectionFailure) -> None:
+        self.state, self.failure = FeedState.FAILED, failure
+
+    async def _record(self, failed: ProjectionFailed) -> None:
+        self._failed(await record_failure(self.store, self.projection, failed))
+
     async def _rebuild(self) -> None:
-        delay = 1.0
+        delay = 0.5
         while True:
             try:
                 async with self._lock:
@@ -59,23 +85,62 @@ class InProcessFeed:
                 self.state = FeedState.CURRENT
                 log.info("projection_rebuilt", projection=self.projection.name)
                 return
-            except Exception as exc:  # retried: the old rows are served meanwhile
+            except ProjectionFailed as failed:
+                await self._record_retrying(failed)
+                return
+            except Exception as exc:
+                if not is_outage(exc):  # not an event's fault, but no retry will help either
+                    await self._record_retrying(ProjectionFailed(None, exc, "rebuild"))
+                    return
                 log.warning(
-                    "projection_rebuild_failed", projection=self.projection.name, error=repr(exc)
-                )
+                    "projection_rebuild_waiting", projection=self.projection.name, error=repr(exc)
+                )  # the old rows are served meanwhile
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, _MAX_BACKOFF)
+                delay = min(delay * 2, MAX_BACKOFF)
+
+    async def _record_retrying(self, failed: ProjectionFailed) -> None:
+        """Record a failure even if the store is briefly away."""
+        delay = 0.5
+        while True:
+            try:
+                await self._record(failed)
+                return
+            except Exception as exc:
+                log.warning("projection_failure_not_recorded", error=describe(exc))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
 
     async def refresh(self) -> None:
-        """Catch up with the event store (nothing to do, and cheap, when there is no lag)."""
+        """Catch up with the event store (nothing to do, and cheap, when there is no lag).
+
+        Callers that waited for a catch-up that found the store unreachable get its error at
+        once instead of waiting out the same timeouts again.
+        """
         if self.state is not FeedState.CURRENT:
             return
+        asked = time.monotonic()
         async with self._lock:
+            if self.state is not FeedState.CURRENT:
+                return
+            if self._outage is not None and self._outage[0] >= asked:
+                raise self._outage[1]
             try:
                 await catch_up(self.store, self.projection, self.events, batch_size=self.batch_size)
             except StaleProjection as exc:
                 self.state = FeedState.STALE
                 log.warning("projection_stale", projection=self.projection.name, error=str(exc))
+            except ProjectionFailed as failed:
+                await self._record(failed)
+            except Exception as exc:
+                if is_outage(exc):
+                    self._outage = (time.monotonic(), exc)
+                raise
+
+    def resume_unless_failed(self, failures: dict[str, ProjectionFailure]) -> None:
+        """Feed a failed projection again once its failure is gone (a rebuild, e.g. by the CLI)."""
+        if self.state is FeedState.FAILED and failure_of(self.projection, failures) is None:
+            self.state, self.failure = FeedState.CURRENT, None
+            log.info("projection_resumed", projection=self.projection.name)
 
     async def stop(self) -> None:
         if self._rebuilding is not None:

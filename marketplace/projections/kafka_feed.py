@@ -9,16 +9,26 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
+from marketplace.adapters.outages import is_outage
 from marketplace.events.envelope import CloudEvent
 from marketplace.log import get_logger
+from marketplace.projections.event_log import EventLog
+from marketplace.projections.failures import (
+    ProjectionFailed,
+    ProjectionFailure,
+    failure_of,
+    read_failures,
+    record_failure,
+)
+from marketplace.projections.inprocess_feed import MAX_BACKOFF
 from marketplace.projections.projection import Projection
-from marketplace.projections.store import ReadModelStore
+from marketplace.projections.store import ReadModelStore, StaleProjection
 from marketplace.projections.tracking import apply_partition_batch
 from marketplace.settings import Settings
 
 log = get_logger(__name__)
-_MAX_BACKOFF = 30.0
-Batches = Mapping[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]
+Records = Sequence[ConsumerRecord[bytes, bytes]]
+Batches = Mapping[TopicPartition, Records]
 
 
 def group_id(projection: Projection, topic_prefix: str = "") -> str:
@@ -34,7 +44,10 @@ class ProjectionConsumer:
 
     A partition's batch is applied with its offsets in one store transaction, and only then
     committed to Kafka: a crash in between redelivers what the store already skips. A batch
-    that fails is sought back and retried (with a growing pause), never skipped.
+    that fails for an outage is sought back and retried (with a growing pause, at most
+    MAX_BACKOFF). One that fails otherwise is applied again one event at a time, up to the
+    event that cannot be applied: the failure is recorded in the store (where the API shows
+    it), and the consumer stops there, never skipping it, until a rebuild clears the failure.
     """
 
     def __init__(
@@ -64,14 +77,19 @@ class ProjectionConsumer:
             fetch_max_wait_ms=100,
             **(consumer_options or {}),
         )
-        self.failures = 0  # consecutive failed attempts at the current batch
+        self.retries = 0  # consecutive failed attempts at the current batch (outages)
+        self.failure: ProjectionFailure | None = None
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Consume until `stop` is set (or the task is cancelled)."""
         stop = stop or asyncio.Event()
         await self._consumer.start()
         try:
+            self.failure = await _recorded_failure(self.store, self.projection, stop)
             while not stop.is_set():
+                if self.failure is not None:
+                    await self._wait_for_rebuild()
+                    continue
                 batches = await self._consumer.getmany(timeout_ms=200, max_records=self.batch_size)
                 await self.handle(batches)
         finally:
@@ -81,33 +99,88 @@ class ProjectionConsumer:
         pending = [(tp, records) for tp, records in batches.items() if records]
         for i, (tp, records) in enumerate(pending):
             try:
-                await self.apply(tp, records)
-            except Exception as exc:
-                log.error(
-                    "projection_batch_failed",
-                    projection=self.projection.name,
-                    topic=tp.topic,
-                    partition=tp.partition,
-                    offset=records[0].offset,
-                    error=repr(exc),
-                )
-                for later_tp, later in pending[i:]:
-                    self._consumer.seek(later_tp, later[0].offset)
-                self.failures += 1
-                await asyncio.sleep(min(0.5 * 2 ** (self.failures - 1), _MAX_BACKOFF))
+                stopped = await self._apply_or_locate(tp, records)
+                if stopped is not None:
+                    self.failure = await record_failure(self.store, self.projection, stopped[1])
+            except Exception as exc:  # an outage (or another version stored): retried
+                if self.retries == 0:  # logged once, not at every retry
+                    log.warning(
+                        "projection_batch_retried",
+                        projection=self.projection.name,
+                        topic=tp.topic,
+                        partition=tp.partition,
+                        offset=records[0].offset,
+                        error=repr(exc),
+                    )
+                self._seek_back(pending[i:])
+                self.retries += 1
+                await asyncio.sleep(min(0.5 * 2 ** (self.retries - 1), MAX_BACKOFF))
                 return
-            self.failures = 0
+            if self.retries:
+                log.info("projection_batch_applied_again", projection=self.projection.name)
+            self.retries = 0
+            if stopped is not None:
+                offset = stopped[0]
+                if offset > records[0].offset:
+                    await self._commit(tp, offset)  # the events before it are applied
+                self._consumer.seek(tp, offset)
+                self._seek_back(pending[i + 1 :])
+                return
             await self._commit(tp, records[-1].offset + 1)
 
-    async def apply(
-        self, tp: TopicPartition, records: Sequence[ConsumerRecord[bytes, bytes]]
-    ) -> int:
+    def _seek_back(self, pending: Sequence[tuple[TopicPartition, Records]]) -> None:
+        for tp, records in pending:
+            self._consumer.seek(tp, records[0].offset)
+
+    async def _apply_or_locate(
+        self, tp: TopicPartition, records: Records
+    ) -> tuple[int, ProjectionFailed] | None:
+        """Apply the batch; if that fails and not for an outage, apply it one record at a time:
+        the offset of the record that cannot be applied and why, or None when all went in."""
+        try:
+            await self.apply(tp, records)
+            return None
+        except Exception as exc:
+            if is_outage(exc) or isinstance(exc, StaleProjection):
+                raise
+            batch_error = exc
+        for record in records:
+            try:
+                await self.apply(tp, [record])
+            except Exception as exc:
+                if is_outage(exc) or isinstance(exc, StaleProjection):
+                    raise
+                where = f"{tp.topic}[{tp.partition}] offset {record.offset}"
+                return record.offset, ProjectionFailed(_position_of(record), exc, where)
+        log.warning(
+            "projection_batch_failed_once", projection=self.projection.name, error=repr(batch_error)
+        )
+        return None
+
+    async def apply(self, tp: TopicPartition, records: Records) -> int:
         """Apply one partition's records to the store, with their offsets."""
         topic = tp.topic.removeprefix(self.topic_prefix)
         messages = [(r.offset, (topic, CloudEvent.from_bytes(r.value or b""))) for r in records]
         return await apply_partition_batch(
             self.store, self.projection, tp.topic, tp.partition, messages
         )
+
+    async def _wait_for_rebuild(self) -> None:
+        """Failed: fetch nothing (staying in the group) until the failure is gone from the store."""
+        self._consumer.pause(*self._consumer.assignment())
+        for tp, records in (await self._consumer.getmany(timeout_ms=1000)).items():
+            if records:  # a partition assigned since the pause
+                self._consumer.seek(tp, records[0].offset)
+        try:
+            failures = await read_failures(self.store)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            return
+        if failure_of(self.projection, failures) is None:
+            self.failure = None
+            self._consumer.resume(*self._consumer.assignment())
+            log.info("projection_resumed", projection=self.projection.name)
 
     async def _commit(self, tp: TopicPartition, offset: int) -> None:
         try:
@@ -116,6 +189,29 @@ class ProjectionConsumer:
             log.warning(
                 "projection_commit_failed", projection=self.projection.name, error=repr(exc)
             )
+
+
+def _position_of(record: ConsumerRecord[bytes, bytes]) -> int | None:
+    try:
+        return CloudEvent.from_bytes(record.value or b"").sequence
+    except Exception:  # the message itself is what cannot be read
+        return None
+
+
+async def _recorded_failure(
+    store: ReadModelStore, projection: Projection, stop: asyncio.Event
+) -> ProjectionFailure | None:
+    """The projection's recorded failure, waiting for the store if it is away."""
+    delay = 0.5
+    while True:
+        try:
+            return failure_of(projection, await read_failures(store))
+        except Exception as exc:
+            if not is_outage(exc) or stop.is_set():
+                raise
+            log.warning("projection_store_unreachable", error=repr(exc))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_BACKOFF)
 
 
 async def run_projection_workers(
@@ -127,18 +223,16 @@ async def run_projection_workers(
     """`marketplace project`: bring every projection up to date, then feed them from Kafka."""
     from marketplace.bootstrap import open_event_log, read_model_location
     from marketplace.projections.location import open_store
-    from marketplace.projections.rebuild import ensure_current
     from marketplace.projections.registry import PROJECTIONS
 
     if not settings.kafka_bootstrap:
         raise ValueError("MARKETPLACE_KAFKA_BOOTSTRAP is not set: projections are fed in-process")
+    stop = stop or asyncio.Event()
     events, close_events = open_event_log(settings)
     store = await open_store(read_model_location(settings))
     try:
         for projection in PROJECTIONS:
-            await ensure_current(
-                store, projection, events, batch_size=settings.projection_batch_size
-            )
+            await _prepare(store, projection, settings.projection_batch_size, stop, events)
         consumers = [
             ProjectionConsumer(
                 projection,
@@ -157,3 +251,30 @@ async def run_projection_workers(
     finally:
         await store.close()
         close_events()
+
+
+async def _prepare(
+    store: ReadModelStore,
+    projection: Projection,
+    batch_size: int,
+    stop: asyncio.Event,
+    events: EventLog,
+) -> None:
+    """Build or rebuild before consuming, waiting out outages; one that cannot be built is
+    recorded as failed (its consumer then waits for a rebuild)."""
+    from marketplace.projections.rebuild import ensure_current
+
+    delay = 0.5
+    while True:
+        try:
+            await ensure_current(store, projection, events, batch_size=batch_size)
+            return
+        except ProjectionFailed as failed:
+            await record_failure(store, projection, failed)
+            return
+        except Exception as exc:
+            if not is_outage(exc) or stop.is_set():
+                raise
+            log.warning("projection_store_unreachable", error=repr(exc))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_BACKOFF)

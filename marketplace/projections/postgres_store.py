@@ -12,13 +12,22 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
+from marketplace.adapters.postgres import DatabaseTimeouts
 from marketplace.log import get_logger
 from marketplace.projections import sql
-from marketplace.projections.changes import Delete, Increment, RowChange, Upsert, Value, coalesce
+from marketplace.projections.changes import (
+    Delete,
+    Increment,
+    RowChange,
+    Upsert,
+    Value,
+    coalesce,
+    storable_params,
+)
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import (
     OFFSETS,
-    STATE,
+    REPLACED_ON_SWAP,
     SUBJECTS,
     TRACKING_TABLES,
     ProjectionState,
@@ -51,19 +60,30 @@ def _values_and_additions(change: Upsert | Increment) -> tuple[dict[str, Value],
 
 
 class PostgresReadModels(ReadModelStore):
-    """One schema of the database; its connections find the tables on their search path."""
+    """One schema of the database; its connections find the tables on their search path.
+
+    Every wait is bounded (`timeouts`): connecting and acquiring a pooled connection by
+    `connect`, a statement by `statement`. The pool replaces connections a database restart
+    closed when they are next acquired.
+    """
 
     dialect: Dialect = "postgresql"
 
-    def __init__(self, url: str, schema: str, pool: asyncpg.Pool) -> None:
+    def __init__(
+        self, url: str, schema: str, pool: asyncpg.Pool, timeouts: DatabaseTimeouts
+    ) -> None:
         self.url = url
         self.schema = schema
+        self.timeouts = timeouts
         self._pool = pool
         self._rebuild_lock: asyncpg.Connection | None = None  # held while this is a scratch
 
     @classmethod
-    async def open(cls, url: str, schema: str) -> PostgresReadModels:
+    async def open(
+        cls, url: str, schema: str, timeouts: DatabaseTimeouts | None = None
+    ) -> PostgresReadModels:
         check_identifier(schema)
+        timeouts = timeouts or DatabaseTimeouts()
         # A rebuild swaps tables under running connections: cached plans would go stale.
         pool = await asyncpg.create_pool(
             url,
@@ -71,17 +91,22 @@ class PostgresReadModels(ReadModelStore):
             max_size=5,
             server_settings={"search_path": schema},
             statement_cache_size=0,
+            timeout=timeouts.connect,
+            command_timeout=timeouts.statement,  # client-side: also when the server vanished
         )
-        store = cls(url, schema, pool)
+        store = cls(url, schema, pool, timeouts)
         await store._ddl([s for t in TRACKING_TABLES for s in t.ddl("postgresql")])
         return store
 
     async def _ddl(self, statements: Sequence[str]) -> None:
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _DDL_LOCK)
             await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
             for statement in statements:
                 await conn.execute(statement)
+
+    def _acquire(self) -> Any:
+        return self._pool.acquire(timeout=self.timeouts.connect)
 
     @property
     def where(self) -> str:
@@ -90,12 +115,12 @@ class PostgresReadModels(ReadModelStore):
     async def fetch(
         self, sql: str, params: Sequence[Value], types: Mapping[str, ColumnType]
     ) -> list[dict[str, Any]]:
-        async with self._pool.acquire() as conn:
-            return [dict(r) for r in await conn.fetch(sql, *params)]
+        async with self._acquire() as conn:
+            return [dict(r) for r in await conn.fetch(sql, *storable_params(params))]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[ReadModelTransaction]:
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._acquire() as conn, conn.transaction():
             yield _Transaction(conn)
 
     async def create(self, projection: Projection) -> None:
@@ -114,7 +139,8 @@ class PostgresReadModels(ReadModelStore):
         # Within PostgreSQL's 63 bytes, and unique per projection even where names are cut.
         digest = hashlib.sha256(f"{self.schema}:{projection.name}".encode()).hexdigest()[:6]
         prefix = f"{self.schema[:24]}_rb_{projection.name[:16]}_{digest}_"
-        holder = await asyncpg.connect(self.url)
+        # No statement timeout on this one: it may wait for another process's rebuild.
+        holder = await asyncpg.connect(self.url, timeout=self.timeouts.connect)
         try:
             key = f"marketplace.rebuild:{self.schema}:{projection.name}"
             if not await holder.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", key):
@@ -126,7 +152,9 @@ class PostgresReadModels(ReadModelStore):
             for row in leftovers:
                 await holder.execute(f'DROP SCHEMA IF EXISTS "{row["nspname"]}" CASCADE')
                 log.info("rebuild_leftover_dropped", schema=row["nspname"])
-            scratch = await PostgresReadModels.open(self.url, f"{prefix}{uuid.uuid4().hex[:8]}")
+            scratch = await PostgresReadModels.open(
+                self.url, f"{prefix}{uuid.uuid4().hex[:8]}", self.timeouts
+            )
         except BaseException:
             await holder.close()
             raise
@@ -139,7 +167,7 @@ class PostgresReadModels(ReadModelStore):
     ) -> AsyncIterator[None]:
         assert isinstance(scratch, PostgresReadModels)
         live, fresh = f'"{self.schema}"', f'"{scratch.schema}"'
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._acquire() as conn, conn.transaction():
             await conn.execute(
                 "INSERT INTO projection_state (name, version, position) VALUES ($1, 0, 0) "
                 "ON CONFLICT (name) DO NOTHING",
@@ -152,8 +180,9 @@ class PostgresReadModels(ReadModelStore):
             for table in projection.tables:
                 await conn.execute(f"DROP TABLE IF EXISTS {live}.{table.name}")
                 await conn.execute(f"ALTER TABLE {fresh}.{table.name} SET SCHEMA {live}")
-            # Offsets stay: whatever the old rows had applied from Kafka, the new rows have too.
-            for tracking in (STATE, SUBJECTS):
+            # Offsets stay: whatever the old rows had applied from Kafka, the new rows have too; a
+            # recorded failure goes (the fresh copy has none).
+            for tracking in REPLACED_ON_SWAP:
                 await conn.execute(
                     f"DELETE FROM {live}.{tracking.name} WHERE name = $1", projection.name
                 )
@@ -164,7 +193,7 @@ class PostgresReadModels(ReadModelStore):
                 )
 
     async def discard(self) -> None:
-        async with self._pool.acquire() as conn:
+        async with self._acquire() as conn:
             await conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
         await self.close()
         if self._rebuild_lock is not None:

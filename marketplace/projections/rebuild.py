@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marketplace.projections.catch_up import BATCH_SIZE, Progress, catch_up
 from marketplace.projections.event_log import EventLog
+from marketplace.projections.failures import failure_of, read_failures
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import ProjectionState, ReadModelStore
 
@@ -51,8 +52,12 @@ async def rebuild(
 async def ensure_current(
     store: ReadModelStore, projection: Projection, log: EventLog, *, batch_size: int = BATCH_SIZE
 ) -> None:
-    """Before a feed starts: build a projection never built, rebuild one of another version."""
+    """Before a feed starts: build a projection never built, rebuild one of another version.
+
+    A projection whose failure is recorded stays as it is until it is rebuilt."""
     await store.create(projection)
+    if failure_of(projection, await read_failures(store)) is not None:
+        return
     state = await store.state(projection.name)
     if state is None:
         await catch_up(store, projection, log, batch_size=batch_size)

@@ -6,15 +6,16 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from marketplace.adapters.outages import is_outage
 from marketplace.log import get_logger
 from marketplace.projections.event_log import EventLog
-from marketplace.projections.inprocess_feed import FeedState, InProcessFeed
+from marketplace.projections.failures import ProjectionFailure, failure_of, read_failures
+from marketplace.projections.inprocess_feed import MAX_BACKOFF, FeedState, InProcessFeed
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import ProjectionState, ReadModelStore, RowReader
 
 log = get_logger(__name__)
-_MAX_BACKOFF = 30.0
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class ProjectionStatus:
     lag: int
     feed: str
     state: str
+    failure: ProjectionFailure | None = None
 
 
 class ProjectionRuntime:
@@ -56,6 +58,7 @@ class ProjectionRuntime:
         self.feeds: dict[str, InProcessFeed] = {}
         self._store: ReadModelStore | None = None
         self._poller: asyncio.Task[None] | None = None
+        self._down_since: float | None = None
 
     @property
     def store(self) -> ReadModelStore:
@@ -75,23 +78,54 @@ class ProjectionRuntime:
             self._poller = asyncio.create_task(self._poll())
 
     async def _refresh_all(self) -> bool:
+        """Catch every fed projection up; False (at once) when the stores cannot be reached."""
         ok = True
         for feed in self.feeds.values():
             try:
                 await feed.refresh()
-            except Exception as exc:  # the event store or database is down: retried
-                log.warning(
+            except Exception as exc:
+                if is_outage(exc):  # the others would wait out the same timeouts
+                    self._outage(exc)
+                    return False
+                log.error(
                     "projection_refresh_failed", projection=feed.projection.name, error=repr(exc)
                 )
                 ok = False
+        if self._down_since is not None:
+            down_for = asyncio.get_running_loop().time() - self._down_since
+            log.info("projections_reconnected", down_for=round(down_for, 1))
+            self._down_since = None
         return ok
 
+    def _outage(self, exc: BaseException) -> None:
+        """Logged once per outage, not at every retry."""
+        if self._down_since is None:
+            self._down_since = asyncio.get_running_loop().time()
+            log.warning("projections_waiting_for_store", error=repr(exc))
+
     async def _poll(self) -> None:
+        """Catch up every poll interval, so writes of other processes show without a read;
+        after an outage, retry within MAX_BACKOFF seconds, so catching up needs no new write."""
         delay = self.poll_interval
         while True:
             await asyncio.sleep(delay)
-            ok = await self._refresh_all()
-            delay = self.poll_interval if ok else min(delay * 2, _MAX_BACKOFF)
+            try:
+                await self._resume_cleared()
+                ok = await self._refresh_all()
+            except Exception as exc:  # the poller must outlive anything
+                if is_outage(exc):
+                    self._outage(exc)
+                else:
+                    log.error("projection_poll_failed", error=repr(exc))
+                ok = False
+            delay = self.poll_interval if ok else min(delay * 2, MAX_BACKOFF)
+
+    async def _resume_cleared(self) -> None:
+        failed = [f for f in self.feeds.values() if f.state is FeedState.FAILED]
+        if failed:
+            failures = await read_failures(self.store)
+            for feed in failed:
+                feed.resume_unless_failed(failures)
 
     async def reader(self, name: str) -> RowReader:
         """The store to read projection `name` from, caught up first when fed here."""
@@ -100,13 +134,21 @@ class ProjectionRuntime:
             await feed.refresh()
         return self.store
 
-    async def status(self) -> list[ProjectionStatus]:
-        head = await self.events.head()
+    async def status(self, head: int | None = None) -> list[ProjectionStatus]:
+        """Each projection's state; failures as recorded in the store (by any process)."""
+        if head is None:
+            head = await self.events.head()
+        failures = await read_failures(self.store)
         found = []
         for projection in self.projections.values():
             stored = await self.store.state(projection.name)
             position = stored.position if stored else 0
             feed = self.feeds.get(projection.name)
+            failure = failure_of(projection, failures)
+            if failure is not None:
+                state = FeedState.FAILED.value
+            else:
+                state = feed.state.value if feed else _kafka_state(projection, stored)
             found.append(
                 ProjectionStatus(
                     name=projection.name,
@@ -116,7 +158,8 @@ class ProjectionRuntime:
                     head=head,
                     lag=max(head - position, 0),
                     feed="in_process" if self.feed_in_process else "kafka",
-                    state=feed.state.value if feed else _kafka_state(projection, stored),
+                    state=state,
+                    failure=failure,
                 )
             )
         return found

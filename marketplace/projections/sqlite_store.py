@@ -17,12 +17,20 @@ from typing import IO, Any, TypeVar
 from marketplace.log import get_logger
 from marketplace.private_files import open_private
 from marketplace.projections import sql
-from marketplace.projections.changes import Delete, Increment, RowChange, Upsert, Value, coalesce
+from marketplace.projections.changes import (
+    Delete,
+    Increment,
+    RowChange,
+    Upsert,
+    Value,
+    coalesce,
+    storable_params,
+)
 from marketplace.projections.projection import Projection
 from marketplace.projections.sqlite_connection import SqliteConnection
 from marketplace.projections.store import (
     OFFSETS,
-    STATE,
+    REPLACED_ON_SWAP,
     SUBJECTS,
     TRACKING_TABLES,
     ProjectionState,
@@ -78,7 +86,7 @@ class SqliteReadModels(ReadModelStore):
         self, sql: str, params: Sequence[Value], types: Mapping[str, ColumnType]
     ) -> list[dict[str, Any]]:
         async with self._lock:
-            return await self._run(self.conn.fetch, sql, params, types)
+            return await self._run(self.conn.fetch, sql, storable_params(params), types)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[ReadModelTransaction]:
@@ -153,8 +161,9 @@ class SqliteReadModels(ReadModelStore):
             for statement in table.ddl(self.dialect):
                 self.conn.execute(statement)
             self.conn.execute(f"INSERT INTO main.{table.name} SELECT * FROM fresh.{table.name}")
-        # Offsets stay: whatever the old rows had applied from Kafka, the new rows have too.
-        for tracking in (STATE, SUBJECTS):
+        # Offsets stay: whatever the old rows had applied from Kafka, the new rows have too; a
+        # recorded failure goes (the fresh copy has none).
+        for tracking in REPLACED_ON_SWAP:
             self.conn.execute(
                 f"DELETE FROM main.{tracking.name} WHERE name = $1", [projection.name]
             )

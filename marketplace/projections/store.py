@@ -44,7 +44,22 @@ SUBJECTS = Table(
     ),
     key=("name", "topic", "subject"),
 )
-TRACKING_TABLES = (STATE, OFFSETS, SUBJECTS)
+# A projection that cannot apply an event (not an outage) stops there and says so here, where
+# every process (API, workers, CLI) sees it; a rebuild swaps in a fresh copy without the row.
+FAILURES = Table(
+    "projection_failures",
+    columns=(
+        Column("name", ColumnType.TEXT),
+        Column("version", ColumnType.INTEGER),
+        Column("position", ColumnType.INTEGER, nullable=True),
+        Column("error", ColumnType.TEXT),
+        Column("failed_at", ColumnType.TIMESTAMP),
+    ),
+    key=("name",),
+)
+TRACKING_TABLES = (STATE, OFFSETS, SUBJECTS, FAILURES)
+# What a rebuild's swap replaces (offsets stay: the new rows have applied what the old ones had).
+REPLACED_ON_SWAP = (STATE, SUBJECTS, FAILURES)
 NOT_BUILT = 0  # the version of a projection whose tables were never filled by any code
 
 

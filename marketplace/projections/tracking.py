@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from marketplace.events.envelope import CloudEvent
-from marketplace.projections.changes import RowChange
+from marketplace.projections.changes import RowChange, storable, storable_text
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import (
     ProjectionState,
@@ -78,7 +78,7 @@ async def _apply(
     mine = [(t, e) for t, e in events if t in projection.topics]
     subjects: dict[str, set[str]] = defaultdict(set)
     for topic, event in mine:
-        subjects[topic].add(event.subject)
+        subjects[topic].add(storable_text(event.subject))
     seen = {
         topic: await tx.subject_versions(projection.name, topic, names)
         for topic, names in subjects.items()
@@ -87,11 +87,13 @@ async def _apply(
     count = 0
     changes: dict[str, list[RowChange]] = defaultdict(list)
     for topic, event in mine:
-        if event.aggregateversion <= seen[topic].get(event.subject, 0):
+        subject = storable_text(event.subject)
+        if event.aggregateversion <= seen[topic].get(subject, 0):
             continue
+        # The one write path of every feed and rebuild: text every store can hold, see storable.
         for change in projection.apply(event):
-            changes[change.table].append(change)
-        seen[topic][event.subject] = applied[topic][event.subject] = event.aggregateversion
+            changes[change.table].append(storable(change))
+        seen[topic][subject] = applied[topic][subject] = event.aggregateversion
         count += 1
     # Tables are independent, and each table's changes keep their order: batching is safe.
     for table, table_changes in changes.items():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 from typing import Protocol
 
-import psycopg
 from psycopg import sql
 
 from marketplace.adapters.eventstore import StoreLocation
+from marketplace.adapters.postgres import DatabaseTimeouts, open_pool
 
 
 class PositionStore(Protocol):
@@ -48,41 +48,51 @@ class SQLitePositions:
 
 
 class PostgresPositions:
-    """A row per relay in the event store's PostgreSQL schema."""
+    """A row per relay in the event store's PostgreSQL schema (through a pool that outlives
+    a database restart)."""
 
-    def __init__(self, url: str, schema: str, name: str) -> None:
+    def __init__(
+        self, url: str, schema: str, name: str, timeouts: DatabaseTimeouts = DatabaseTimeouts()
+    ) -> None:
         self._name = name
-        self._conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
+        self._pool = open_pool(url, timeouts, name="relay-positions", max_size=1)
         self._table = sql.Identifier(schema, "relay_positions")
-        self._conn.execute(
-            sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, position bigint NOT NULL)"
-            ).format(self._table)
-        )
+        with self._pool.connection() as conn:
+            conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} "
+                    "(name text PRIMARY KEY, position bigint NOT NULL)"
+                ).format(self._table)
+            )
 
     def load(self) -> int:
-        row = self._conn.execute(
-            sql.SQL("SELECT position FROM {} WHERE name = %s").format(self._table), (self._name,)
-        ).fetchone()
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                sql.SQL("SELECT position FROM {} WHERE name = %s").format(self._table),
+                (self._name,),
+            ).fetchone()
         return int(row[0]) if row else 0
 
     def save(self, position: int) -> None:
-        self._conn.execute(
-            sql.SQL(
-                "INSERT INTO {} (name, position) VALUES (%s, %s) "
-                "ON CONFLICT (name) DO UPDATE SET position = excluded.position"
-            ).format(self._table),
-            (self._name, position),
-        )
+        with self._pool.connection() as conn:
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (name, position) VALUES (%s, %s) "
+                    "ON CONFLICT (name) DO UPDATE SET position = excluded.position"
+                ).format(self._table),
+                (self._name, position),
+            )
 
     def close(self) -> None:
-        self._conn.close()
+        self._pool.close()
 
 
 def open_positions(
     location: StoreLocation, name: str = "kafka"
 ) -> SQLitePositions | PostgresPositions:
     if location.postgres_url:
-        return PostgresPositions(location.postgres_url, location.postgres_schema, name)
+        return PostgresPositions(
+            location.postgres_url, location.postgres_schema, name, location.timeouts
+        )
     assert location.sqlite_path is not None
     return SQLitePositions(str(location.sqlite_path), name)

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiokafka.errors import KafkaError
 
+from marketplace.adapters.outages import is_outage
 from marketplace.events.contract import EVENT_TYPES, TOPICS
 from marketplace.events.mapping import PUBLIC_TYPE_OF, envelope_bytes, envelope_of
 from marketplace.log import get_logger
@@ -18,6 +19,7 @@ from marketplace.relay.publisher import KafkaPublisher, Outgoing, TopicSetupErro
 from marketplace.relay.wakeup import Wakeup
 
 log = get_logger(__name__)
+_STORE_RETRY = 1.0  # seconds between attempts while the event store is unreachable
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class Relay:
         self._config = config
         self.position = 0
         self.published = 0
+        self._store_down = False
 
     async def connect(self, stop: asyncio.Event) -> bool:
         """Start the producer and create topics, retrying with backoff until it works or stop."""
@@ -105,9 +108,10 @@ class Relay:
         return False
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Relay until `stop` is set."""
+        """Relay until `stop` is set; an unreachable store or broker is waited out."""
         self._wakeup.bind(asyncio.get_running_loop())
-        self.position = await asyncio.to_thread(self._positions.load)
+        if not await self._load_position(stop):
+            return
         log.info("relay_started", position=self.position)
         if not await self.connect(stop):
             return
@@ -115,14 +119,37 @@ class Relay:
             while not stop.is_set():
                 try:
                     await self._pump(stop)
+                    self._store_down = False
                 except (KafkaError, OSError) as exc:
                     log.warning("publish_failed", error=repr(exc), position=self.position)
                     await self._publisher.stop()
                     if not await self.connect(stop):
                         return
+                except Exception as exc:
+                    if not is_outage(exc):
+                        raise
+                    await self._store_unreachable(exc, stop)
         finally:
             await self._publisher.stop()
             log.info("relay_stopped", position=self.position, published=self.published)
+
+    async def _load_position(self, stop: asyncio.Event) -> bool:
+        while not stop.is_set():
+            try:
+                self.position = await asyncio.to_thread(self._positions.load)
+                return True
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                await self._store_unreachable(exc, stop)
+        return False
+
+    async def _store_unreachable(self, exc: Exception, stop: asyncio.Event) -> None:
+        """Logged once per outage; the next attempt follows within a couple of seconds."""
+        if not self._store_down:
+            log.warning("relay_store_unreachable", error=repr(exc), position=self.position)
+        self._store_down = True
+        await _sleep_or_stop(stop, _STORE_RETRY)
 
     async def _pump(self, stop: asyncio.Event) -> None:
         """Publish batch after batch; the next batch is read and encoded while one is in flight.

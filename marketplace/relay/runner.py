@@ -70,12 +70,18 @@ async def _commit_listener(
     table = store.application.recorder.events_table_name  # type: ignore[attr-defined]
     try:
         channel = await asyncio.to_thread(
-            install_commit_trigger, location.postgres_url, location.postgres_schema, table
+            install_commit_trigger,
+            location.postgres_url,
+            location.postgres_schema,
+            table,
+            location.timeouts,
         )
     except Exception as exc:  # polling still relays everything
         log.warning("commit_trigger_unavailable", error=repr(exc), fallback="polling")
         return None
-    return asyncio.create_task(listen_for_commits(location.postgres_url, channel, wakeup, stop))
+    return asyncio.create_task(
+        listen_for_commits(location.postgres_url, channel, wakeup, stop, timeouts=location.timeouts)
+    )
 
 
 def main(settings: Settings) -> None:

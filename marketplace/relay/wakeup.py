@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 
+from marketplace.adapters.postgres import DatabaseTimeouts, libpq_options
 from marketplace.log import get_logger
 
 log = get_logger(__name__)
@@ -51,7 +52,9 @@ def channel_of(schema: str) -> str:
     return f"marketplace_events_{digest}"
 
 
-def install_commit_trigger(url: str, schema: str, table: str) -> str:
+def install_commit_trigger(
+    url: str, schema: str, table: str, timeouts: DatabaseTimeouts = DatabaseTimeouts()
+) -> str:
     """Make every insert into the events table NOTIFY the store's channel at commit.
 
     A statement-level trigger: one notification per saving transaction, and PostgreSQL folds
@@ -62,7 +65,7 @@ def install_commit_trigger(url: str, schema: str, table: str) -> str:
 
     channel = channel_of(schema)
     function = sql.Identifier(schema, "marketplace_notify_events")
-    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+    with psycopg.connect(url, autocommit=True, **libpq_options(timeouts)) as conn:
         conn.execute(
             sql.SQL(
                 "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS "
@@ -79,11 +82,18 @@ def install_commit_trigger(url: str, schema: str, table: str) -> str:
 
 
 async def listen_for_commits(
-    url: str, channel: str, wakeup: Wakeup, stop: asyncio.Event, *, max_backoff: float = 10.0
+    url: str,
+    channel: str,
+    wakeup: Wakeup,
+    stop: asyncio.Event,
+    *,
+    max_backoff: float = 2.0,
+    timeouts: DatabaseTimeouts = DatabaseTimeouts(),
 ) -> None:
     """LISTEN on the store's channel and wake the relay on each notification, until `stop`.
 
-    A lost connection is logged and retried with backoff; meanwhile the relay polls.
+    A lost connection (a database restart) is logged and reconnected with a short backoff;
+    meanwhile the relay polls.
     """
     import psycopg
     from psycopg import sql
@@ -91,7 +101,9 @@ async def listen_for_commits(
     backoff = 0.5
     while not stop.is_set():
         try:
-            conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=5)
+            # No statement timeout: this connection waits for notifications, it runs nothing long.
+            options = libpq_options(DatabaseTimeouts(timeouts.connect, None))
+            conn = await psycopg.AsyncConnection.connect(url, autocommit=True, **options)
             async with conn:
                 await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
                 backoff = 0.5

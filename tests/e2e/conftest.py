@@ -69,14 +69,15 @@ def service_env(tmp: Path, backend: str, schema: str | None, **extra: str) -> di
     return env | extra
 
 
-def start_server(env: dict[str, str], *args: str) -> Server:
+def start_server(env: dict[str, str], *args: str, log: Path | None = None) -> Server:
+    """`marketplace serve ARGS` on a free port; its log lines go to `log` when given."""
     port = free_port()
     env = env | {"MARKETPLACE_PORT": str(port)}
     process = subprocess.Popen(
         [sys.executable, "-m", "marketplace", "serve", *args],
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("w") if log else subprocess.DEVNULL,
         text=True,
     )
     server = Server(f"http://127.0.0.1:{port}", process, env)

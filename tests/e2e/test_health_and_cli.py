@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
 from psycopg import sql
 
+from marketplace.projections import directory
+from marketplace.projections.failures import ProjectionFailed, record_failure
+from marketplace.projections.location import ReadModelLocation, open_store
+from marketplace.projections.projection import Projection
 from tests.conftest import BROKER, POSTGRES_URL, require_broker
 from tests.e2e.conftest import Server, free_port, service_env, start_server
 
@@ -28,12 +35,17 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_health_reports_the_store(demo: Server, backend: str) -> None:
     body = httpx.get(f"{demo.url}/health").json()
+    lag = body["components"]["projections"]["lag"]
     assert body == {
         "status": "ok",
         "event_store": "ok",
         "event_store_backend": "postgresql" if backend == "postgres" else "sqlite",
         "broker": "not_configured",
+        "components": {
+            "projections": {"status": "ok", "feed": "in_process", "lag": lag, "failed": {}}
+        },
     }
+    assert lag >= 0
 
 
 def test_health_reports_the_broker_when_one_is_configured(tmp_path: Path) -> None:
@@ -154,3 +166,59 @@ def test_help_lists_every_command_with_a_line_of_help() -> None:
     for command in ("serve", "units", "tokens"):
         assert command in out
     assert "import" in cli({}, "units", "--help").stdout
+
+
+def test_a_failed_read_model_shows_in_health_and_status_until_rebuilt(tmp_path: Path) -> None:
+    """As a projection worker records it (another process): the API reports it, serves the
+    rows it has, and feeds it again once `projections rebuild` cleared it."""
+    env = service_env(tmp_path, "sqlite", None)
+    location = ReadModelLocation(sqlite_path=tmp_path / "data" / "read_models.sqlite3")
+    boom = ProjectionFailed(7, RuntimeError("cannot reduce marketplace.unit.renamed.v1"))
+    asyncio.run(_record(location, directory.PROJECTION, boom))
+    server = start_server(env)
+    try:
+        admin = server.admin
+        assert admin.post("/v1/units", json={"id": "G", "name": "G", "level": "group"}).is_success
+        health = httpx.get(f"{server.url}/health")
+        assert health.status_code == 200
+        assert health.json()["status"] == "degraded"
+        projections = health.json()["components"]["projections"]
+        assert projections["status"] == "failed"
+        assert list(projections["failed"]) == ["directory"]
+        failed = projections["failed"]["directory"]
+        assert failed["position"] == 7
+        assert failed["error"] == "RuntimeError: cannot reduce marketplace.unit.renamed.v1"
+        (status,) = [s for s in _statuses(server) if s["name"] == "directory"]
+        assert status["state"] == "failed"
+        assert status["failure"] == failed
+        # Reads answer from the rows it has (none here: it stopped before the first unit).
+        assert admin.get("/v1/units").json()["items"] == []
+        listed = cli(env, "projections", "status")
+        assert "directory FAILED at position 7" in listed.stdout, listed.stdout
+
+        rebuilt = cli(env, "projections", "rebuild", "directory")
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        deadline = time.monotonic() + 30
+        while [s["state"] for s in _statuses(server) if s["name"] == "directory"] != ["current"]:
+            assert time.monotonic() < deadline, "the API did not resume the rebuilt read model"
+            time.sleep(0.1)
+        assert [u["id"] for u in admin.get("/v1/units").json()["items"]] == ["G"]
+        assert httpx.get(f"{server.url}/health").json()["status"] == "ok"
+    finally:
+        server.stop()
+
+
+async def _record(
+    location: ReadModelLocation, projection: Projection, failed: ProjectionFailed
+) -> None:
+    store = await open_store(location)
+    try:
+        await store.create(projection)
+        await record_failure(store, projection, failed)
+    finally:
+        await store.close()
+
+
+def _statuses(server: Server) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = server.admin.get("/v1/projections/status").json()["items"]
+    return items

@@ -78,6 +78,7 @@ def test_the_status_reports_position_head_and_lag_to_any_token(server: Server) -
         "lag": 0,
         "feed": "in_process",
         "state": "current",
+        "failure": None,
     }
 
 

@@ -185,7 +185,7 @@ async def test_a_version_bump_rebuilds_the_same_rows(env: Env, feed: Feed) -> No
     assert await tally_counts(env.store) == await expected_tally(env.log)
 
 
-# ----- one transaction; failures are retried, never skipped ---------------------------------
+# ----- one transaction (a failing event: see test_projection_failures.py) ------------------
 
 FAILING: set[str] = set()
 FRAGILE_TABLE = Table(
@@ -229,29 +229,6 @@ async def test_rows_and_position_commit_together_or_not_at_all(env: Env) -> None
     FAILING.clear()
     await catch_up(env.store, FRAGILE, env.log)
     assert sum((await fragile_counts(env.store)).values()) == len(events)
-
-
-@pytest.mark.usefixtures("failing_renames")
-async def test_a_failing_event_is_retried_never_skipped(env: Env) -> None:
-    require_broker()
-    kafka = ViaKafka(env.store, env.log, (FRAGILE,))
-    await kafka.start()
-    try:
-        write_chart(env.svc)
-        await kafka.publish(await all_events(env.log))
-        (consumer,) = kafka.consumers
-        deadline = time.monotonic() + 30
-        while consumer.failures < 2:
-            assert time.monotonic() < deadline, "the failing batch was not retried"
-            await asyncio.sleep(0.05)
-        counts = await fragile_counts(env.store)
-        assert RENAMED not in counts
-        assert "marketplace.unit.moved.v1" not in counts  # nothing after it either
-        FAILING.clear()
-        await kafka.consumed()
-        assert sum((await fragile_counts(env.store)).values()) == len(await all_events(env.log))
-    finally:
-        await kafka.close()
 
 
 async def test_a_crash_between_store_and_kafka_commit_counts_nothing_twice(env: Env) -> None:

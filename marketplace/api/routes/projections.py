@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from marketplace.aggregates.access_token import Role
 from marketplace.api.deps import PrincipalDep
@@ -18,6 +18,12 @@ from marketplace.projections.runtime import ProjectionRuntime
 router = APIRouter(prefix="/v1/projections", tags=["projections"])
 
 
+class ProjectionFailureOut(BaseModel):
+    position: int | None = Field(description="The event store position of the failing event.")
+    error: str
+    failed_at: AwareDatetime
+
+
 class ProjectionStatusOut(BaseModel):
     name: str
     version: int = Field(description="The version this code builds.")
@@ -26,7 +32,14 @@ class ProjectionStatusOut(BaseModel):
     head: int = Field(description="The event store's last position.")
     lag: int = Field(description="head - position")
     feed: str = Field(examples=["in_process", "kafka"])
-    state: str = Field(examples=["current", "rebuilding", "stale", "not_built"])
+    state: str = Field(
+        examples=["current", "rebuilding", "stale", "not_built", "failed"],
+        description="`failed`: an event cannot be applied; reads answer from the rows it has "
+        "until `marketplace projections rebuild NAME` (or a version bump) rebuilds it.",
+    )
+    failure: ProjectionFailureOut | None = Field(
+        default=None, description="Why and where it stopped, when `failed`."
+    )
 
 
 class ProjectionStatusList(BaseModel):

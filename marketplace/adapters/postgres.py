@@ -1,0 +1,166 @@
+"""PostgreSQL connections that fail fast in an outage and recover by themselves afterwards."""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresFactory,
+)
+from psycopg import Connection
+from psycopg_pool import ConnectionPool
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DatabaseTimeouts:
+    """How long the service waits for the database before it answers 503.
+
+    `connect` bounds connecting and waiting for a pooled connection; `statement` one SQL
+    statement (None: unbounded, for the CLI's long work: imports, rebuilds, verification).
+    """
+
+    connect: float = 3.0
+    statement: float | None = 10.0
+
+    @property
+    def reconnect(self) -> float:
+        """How long a pool keeps retrying one new connection before it gives up (and the next
+        request starts a fresh attempt at once).
+
+        psycopg_pool doubles its pause between attempts up to this: kept at a second, a pool
+        is back within about a second of the database, not minutes later.
+        """
+        return 1.0
+
+
+def libpq_options(timeouts: DatabaseTimeouts) -> dict[str, Any]:
+    """Connection parameters bounding every wait on a psycopg connection."""
+    options: dict[str, Any] = {
+        "connect_timeout": max(2, math.ceil(timeouts.connect)),  # libpq's minimum is 2
+        # A server that vanished without closing (power, network) fails a statement or a
+        # pre-ping after this long, instead of TCP's quarter of an hour.
+        # (Acknowledging what the client sent takes no longer for a long statement.)
+        "tcp_user_timeout": int(max(timeouts.connect, 2.0) * 1000),
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+    }
+    if timeouts.statement:
+        options["options"] = f"-c statement_timeout={int(timeouts.statement * 1000)}"
+    return options
+
+
+def open_pool(
+    url: str, timeouts: DatabaseTimeouts, *, name: str, max_size: int = 2
+) -> ConnectionPool[Connection[Any]]:
+    """A small autocommit pool: connections checked before use (a restart leaves dead ones),
+    replaced within seconds once the server is back, and waited for at most `connect`."""
+    pool: ConnectionPool[Connection[Any]] = ConnectionPool(
+        url,
+        kwargs={"autocommit": True, **libpq_options(timeouts)},
+        min_size=1,
+        max_size=max_size,
+        name=name,
+        timeout=timeouts.connect,
+        reconnect_timeout=timeouts.reconnect,
+        check=ConnectionPool.check_connection,
+        open=False,
+    )
+    pool.open(wait=True, timeout=timeouts.connect)  # unreachable at start: fail now, loudly
+    return pool
+
+
+def tune_event_store_pool(pool: ConnectionPool[Any], timeouts: DatabaseTimeouts) -> None:
+    """Bound the `eventsourcing` library's pool like ours (before it opens its connections)."""
+    assert isinstance(pool.kwargs, dict), "the library passes its connection parameters as a dict"
+    pool.kwargs = {**pool.kwargs, **libpq_options(timeouts)}
+    pool.timeout = timeouts.connect
+    pool.reconnect_timeout = timeouts.reconnect
+
+
+# A dead pooled connection fails at once; an unreachable server makes the pool wait out its
+# whole timeout, and waiting again would only double the time a request hangs.
+_QUICK_FAILURE = 1.0
+# After an outage error, calls fail at once for this long instead of each waiting out the pool:
+# requests queued behind one another (the library serialises loading one aggregate, and every
+# request loads the organisation) would otherwise wait a pool timeout each, one after another.
+COOL_DOWN = 1.0
+
+
+class _Breaker:
+    def __init__(self) -> None:
+        self.open_until = 0.0
+
+    def check(self) -> None:
+        if time.monotonic() < self.open_until:
+            raise OperationalError("the database could not be reached a moment ago")
+
+    def trip(self) -> None:
+        self.open_until = time.monotonic() + COOL_DOWN
+
+
+def _breaker(datastore: Any) -> _Breaker:
+    """One per datastore (pool), shared by its recorders."""
+    breaker: _Breaker = datastore.__dict__.setdefault("marketplace_breaker", _Breaker())
+    return breaker
+
+
+def _bounded(method: Callable[..., T]) -> Callable[..., T]:
+    """The library's method without its ten attempts: one retry if the failure was quick, and
+    none at all just after an outage error."""
+    inner: Callable[..., T] = getattr(method, "__wrapped__", method)
+
+    @functools.wraps(inner)
+    def call(recorder: Any, *args: Any, **kwargs: Any) -> T:
+        breaker = _breaker(recorder.datastore)
+        breaker.check()
+        started = time.monotonic()
+        try:
+            return inner(recorder, *args, **kwargs)
+        except (InterfaceError, OperationalError):
+            if time.monotonic() - started > _QUICK_FAILURE:
+                breaker.trip()
+                raise
+        time.sleep(0.1)
+        try:
+            return inner(recorder, *args, **kwargs)
+        except (InterfaceError, OperationalError):
+            breaker.trip()
+            raise
+
+    return call
+
+
+class BoundedPostgresRecorder(PostgresApplicationRecorder):
+    """The library's recorder with bounded retries (see `_bounded`): its ten attempts, each
+    waiting out the pool, held requests for most of a minute in an outage."""
+
+    insert_events = _bounded(PostgresApplicationRecorder.insert_events)
+    select_events = _bounded(PostgresApplicationRecorder.select_events)
+    select_notifications = _bounded(PostgresApplicationRecorder.select_notifications)
+    max_notification_id = _bounded(PostgresApplicationRecorder.max_notification_id)
+
+
+class BoundedSnapshotRecorder(PostgresAggregateRecorder):
+    """The same for snapshots (read whenever an aggregate is not in the cache)."""
+
+    insert_events = _bounded(PostgresAggregateRecorder.insert_events)
+    select_events = _bounded(PostgresAggregateRecorder.select_events)
+
+
+class BoundedPostgresFactory(PostgresFactory):
+    """`PERSISTENCE_MODULE` of the event store on PostgreSQL: the recorders above."""
+
+    aggregate_recorder_class = BoundedSnapshotRecorder
+    application_recorder_class = BoundedPostgresRecorder
