@@ -12,6 +12,7 @@ from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.projections.kafka_feed import run_projection_workers
 from marketplace.relay.runner import run_relay
 from marketplace.settings import Settings
+from marketplace.supervise import keep_running
 
 
 def _server(app: FastAPI, settings: Settings) -> uvicorn.Server:
@@ -33,13 +34,32 @@ def serve_api(app: FastAPI, settings: Settings) -> None:
 
 async def _all_in_one(app: FastAPI, settings: Settings, store: EventSourcingStore) -> None:
     stop = asyncio.Event()
-    relay = asyncio.create_task(run_relay(settings, stop, store=store))
-    workers = asyncio.create_task(run_projection_workers(settings, stop=stop))
+    server = _server(app, settings)
+    workers = [
+        asyncio.create_task(
+            keep_running("relay", lambda: run_relay(settings, stop, store=store), stop)
+        ),
+        asyncio.create_task(
+            keep_running(
+                "projection_workers", lambda: run_projection_workers(settings, stop=stop), stop
+            )
+        ),
+    ]
+
+    def crashed(task: asyncio.Task[None]) -> None:
+        # A worker that cannot go on must not leave the API serving as if all were well.
+        if not task.cancelled() and task.exception() is not None:
+            server.should_exit = True
+
+    for task in workers:
+        task.add_done_callback(crashed)
     try:
-        await _server(app, settings).serve()
+        await server.serve()
     finally:
         stop.set()
-        await asyncio.gather(relay, workers, return_exceptions=True)
+        ended = await asyncio.gather(*workers, return_exceptions=True)
+    if any(isinstance(e, Exception) for e in ended):
+        raise SystemExit(1)
 
 
 def run_workers(settings: Settings) -> None:
@@ -50,7 +70,9 @@ def run_workers(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_projection_workers(settings, stop=stop)
+        await keep_running(
+            "projection_workers", lambda: run_projection_workers(settings, stop=stop), stop
+        )
 
     asyncio.run(_main())
 

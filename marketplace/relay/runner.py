@@ -14,6 +14,7 @@ from marketplace.relay.publisher import KafkaPublisher, TopicSetupError
 from marketplace.relay.relay import Relay, RelayConfig
 from marketplace.relay.wakeup import Wakeup, install_commit_trigger, listen_for_commits
 from marketplace.settings import Settings
+from marketplace.supervise import keep_running
 
 log = get_logger(__name__)
 
@@ -92,7 +93,7 @@ def main(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_relay(settings, stop)
+        await keep_running("relay", lambda: run_relay(settings, stop), stop)
 
     try:
         asyncio.run(_main())
