@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request, Response
 
 from marketplace import __version__
 from marketplace.api.errors import install_error_handlers
+from marketplace.api.openapi_errors import install_openapi
 from marketplace.api.routes import (
     assessments,
     audit,
@@ -67,6 +68,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.state.projections = runtime
     app.state.ledger = ledger
     install_error_handlers(app)
+    install_openapi(app)
     for router in (
         health.router,
         units.router,
