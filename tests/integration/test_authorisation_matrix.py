@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
@@ -364,10 +365,24 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Tes
 def operations(client: TestClient) -> dict[str, tuple[str, str, dict[str, Any]]]:
     spec = client.get("/openapi.json").json()
     return {
-        f"{method.upper()} {path}": (method, path, operation)
+        f"{method.upper()} {path}": (method, path, operation | {"components": spec["components"]})
         for path, item in spec["paths"].items()
         for method, operation in item.items()
     }
+
+
+def undeclared(operation: dict[str, Any], status: int, body: Any) -> str | None:
+    """Why a successful answer does not match the OpenAPI's schema for it, if it does not (the
+    matrix reaches success paths that fuzzing seldom does)."""
+    declared = operation["responses"].get(str(status))
+    if declared is None:
+        return f"status {status} is not declared"
+    schema = declared.get("content", {}).get("application/json", {}).get("schema")
+    if schema is None:
+        return None
+    errors = jsonschema.Draft202012Validator(schema | {"components": operation["components"]})
+    error = jsonschema.exceptions.best_match(errors.iter_errors(body))
+    return None if error is None else f"{error.json_path}: {error.message[:200]}"
 
 
 def test_every_operation_has_a_row_in_the_matrix(world: tuple[World, TestClient]) -> None:
@@ -404,6 +419,8 @@ def test_each_caller_is_allowed_or_refused_as_the_contract_says(
             if caller in row.allowed:
                 if status in (401, 403, 422) or status >= 500:
                     wrong.append(f"{label}: {caller} allowed, got {status} {answer.text[:200]}")
+                elif answer.content and (problem := undeclared(operation, status, answer.json())):
+                    wrong.append(f"{label}: {caller}'s {status} answer: {problem}")
             elif status != (401 if caller in ANONYMOUS else 403):
                 wrong.append(f"{label}: {caller} refused, got {status} {answer.text[:200]}")
             elif built.head() != head:
