@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request, Response
 from marketplace import __version__
 from marketplace.api.errors import install_error_handlers
 from marketplace.api.limits import RequestLimits
+from marketplace.api.openapi_errors import install_openapi
 from marketplace.api.routes import (
     assessments,
     audit,
@@ -69,6 +70,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.state.ledger = ledger
     install_error_handlers(app)
     app.add_middleware(RequestLimits, **settings.request_limits)
+    install_openapi(app)
     for router in (
         health.router,
         units.router,

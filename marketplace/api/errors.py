@@ -31,6 +31,14 @@ _CODE_BY_STATUS = {
     415: "unsupported_media_type",
     422: "invalid_request",
 }
+_UNREADABLE = [
+    {
+        "field": "body",
+        "location": "body",
+        "message": "The body cannot be decoded (JSON must be UTF-8).",
+        "type": "json_invalid",
+    }
+]
 
 
 def error_response(
@@ -87,6 +95,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's only 400: a body it cannot even decode (not UTF-8). To a client that is
+            # a body failing validation, like malformed JSON: 422 in the same shape.
+            return error_response(
+                422, "invalid_request", "The request is not valid; see details.", _UNREADABLE
+            )
         code = _CODE_BY_STATUS.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from marketplace.aggregates.quality_incident import QualityIncident
+from marketplace.api.answers import DeliveryRecorded, DisputeCreated, IncidentCreated
 from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.api.need_schemas import ContractOut
 from marketplace.api.schemas import PartyIn, Strict
@@ -139,7 +140,11 @@ def decide(
     return ContractOut.of(contracts.decide_price(svc, principal, contract_id, body.amount))
 
 
-@router.post("/v1/contracts/{contract_id}/deliveries", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/contracts/{contract_id}/deliveries",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DeliveryRecorded,
+)
 def deliver(
     contract_id: str, body: DeliveryIn, svc: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -171,7 +176,11 @@ def terminate(
     )
 
 
-@router.post("/v1/contracts/{contract_id}/quality-incidents", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/contracts/{contract_id}/quality-incidents",
+    status_code=status.HTTP_201_CREATED,
+    response_model=IncidentCreated,
+)
 def record_incident(
     contract_id: str, body: IncidentIn, svc: ServicesDep, principal: PrincipalDep
 ) -> dict[str, str]:
@@ -190,7 +199,11 @@ def resolve_incident(
     return IncidentOut.of(contracts.resolve_incident(svc, principal, incident_id, body.resolution))
 
 
-@router.post("/v1/quality-incidents/{incident_id}/dispute", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/quality-incidents/{incident_id}/dispute",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DisputeCreated,
+)
 def escalate_incident(
     incident_id: str, body: EscalationIn, svc: ServicesDep, principal: PrincipalDep
 ) -> dict[str, str]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from marketplace.aggregates.dispute import Dispute
+from marketplace.api.answers import DisputeCreated
 from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.api.schemas import PartyIn, Strict
 from marketplace.handlers import disputes
@@ -65,7 +66,7 @@ class DisputeOut(BaseModel):
         )
 
 
-@router.post("/v1/disputes", status_code=status.HTTP_201_CREATED)
+@router.post("/v1/disputes", status_code=status.HTTP_201_CREATED, response_model=DisputeCreated)
 def raise_dispute(body: DisputeIn, svc: ServicesDep, principal: PrincipalDep) -> dict[str, str]:
     """A party raises a dispute; it starts in negotiation between the parties."""
     raiser = body.raiser_unit_id or principal.unit_id or ""

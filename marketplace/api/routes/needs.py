@@ -9,6 +9,13 @@ from fastapi import APIRouter, Query, Request, status
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.need import NeedSpec
+from marketplace.api.answers import (
+    ContractCreated,
+    DirectiveOut,
+    ExternalDecisionOut,
+    ExternalRequestOut,
+    OfferCreated,
+)
 from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.api.need_schemas import (
     AwardIn,
@@ -90,7 +97,9 @@ def get_need(need_id: str, svc: ServicesDep, principal: PrincipalDep) -> NeedOut
     return need_view(svc, principal, need_id)
 
 
-@router.post("/v1/needs/{need_id}/offers", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/needs/{need_id}/offers", status_code=status.HTTP_201_CREATED, response_model=OfferCreated
+)
 def submit_offer(
     need_id: str, body: OfferIn, svc: ServicesDep, principal: PrincipalDep
 ) -> dict[str, str]:
@@ -115,7 +124,11 @@ def withdraw_offer(offer_id: str, svc: ServicesDep, principal: PrincipalDep) -> 
     return OfferOut.of(needs.withdraw_offer(svc, principal, offer_id), svc.clock())
 
 
-@router.post("/v1/needs/{need_id}/award", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/needs/{need_id}/award",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ContractCreated,
+)
 def award(need_id: str, body: AwardIn, svc: ServicesDep, principal: PrincipalDep) -> dict[str, str]:
     """Award the need to an offer (the demand unit); creates the contract."""
     contract = needs.award(svc, principal, need_id, body.offer_id)
@@ -129,7 +142,11 @@ def cancel(need_id: str, body: ReasonIn, svc: ServicesDep, principal: PrincipalD
     return need_view(svc, principal, need_id)
 
 
-@router.post("/v1/needs/{need_id}/external-sourcing", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/needs/{need_id}/external-sourcing",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ExternalRequestOut,
+)
 def request_external(
     need_id: str, body: ExternalSourcingIn, svc: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -147,14 +164,14 @@ def request_external(
     }
 
 
-@router.post("/v1/external-sourcing/{request_id}/approve")
+@router.post("/v1/external-sourcing/{request_id}/approve", response_model=ExternalDecisionOut)
 def approve_external(request_id: str, svc: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """Approve buying outside (the demand unit's platform admin, or HQ)."""
     need = external_sourcing.decide_external(svc, principal, request_id, True, None)
     return {"request_id": request_id, "status": need.requests[request_id].status}
 
 
-@router.post("/v1/external-sourcing/{request_id}/reject")
+@router.post("/v1/external-sourcing/{request_id}/reject", response_model=ExternalDecisionOut)
 def reject_external(
     request_id: str, body: ReasonIn, svc: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -190,7 +207,7 @@ async def get_inbox(
     return InboxOut(unit_id=unit, items=[InboxItem.model_validate(r) for r in rows])
 
 
-@router.post("/v1/directives", status_code=status.HTTP_201_CREATED)
+@router.post("/v1/directives", status_code=status.HTTP_201_CREATED, response_model=DirectiveOut)
 def issue_directive(body: DirectiveIn, svc: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """Approve a special task (HQ, or a platform admin over both units)."""
     d = needs.issue_directive(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from marketplace.aggregates.access_token import Role
+from marketplace.api.answers import SupplierQualityOut, TradeVolumeOut
 from marketplace.api.deps import PrincipalDep
 from marketplace.handlers.auth import Principal, require_role
 from marketplace.inputs import TimeOrDay, UnitId, start_of
@@ -58,7 +59,7 @@ def _analysts(principal: Principal) -> None:
     require_role(principal, Role.HQ_ADMIN, Role.AUDITOR, Role.BI_READER)
 
 
-@router.get("/trade-volume")
+@router.get("/trade-volume", response_model=TradeVolumeOut)
 async def trade_volume_rows(
     request: Request,
     principal: PrincipalDep,
@@ -78,7 +79,7 @@ async def trade_volume_rows(
     return {"group_by": group_by, "items": rows}
 
 
-@router.get("/supplier-quality")
+@router.get("/supplier-quality", response_model=SupplierQualityOut)
 async def supplier_quality_rows(
     request: Request, principal: PrincipalDep, supplier_unit_id: UnitId | None = None
 ) -> dict[str, Any]:

@@ -12,6 +12,13 @@ from pydantic import BaseModel, Field, model_validator
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.tender import Tender, TenderStatus
+from marketplace.api.answers import (
+    BidCreated,
+    ComplianceExceptionsOut,
+    ComplianceOut,
+    TenderAwarded,
+    TenderLaunched,
+)
 from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.api.need_schemas import money
 from marketplace.api.schemas import Strict
@@ -105,7 +112,11 @@ class TenderOut(BaseModel):
         )
 
 
-@router.post("/v1/needs/{need_id}/tender", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/needs/{need_id}/tender",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TenderLaunched,
+)
 def launch(
     need_id: str, body: TenderIn, svc: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -135,7 +146,9 @@ def get_tender(tender_id: str, svc: ServicesDep, principal: PrincipalDep) -> Ten
     return TenderOut.of(tender)
 
 
-@router.post("/v1/tenders/{tender_id}/bids", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/tenders/{tender_id}/bids", status_code=status.HTTP_201_CREATED, response_model=BidCreated
+)
 def bid(tender_id: str, body: BidIn, svc: ServicesDep, principal: PrincipalDep) -> dict[str, str]:
     """A sealed bid: an invited supplier for itself, or the demand unit for an external one."""
     made = tenders.submit_bid(
@@ -156,7 +169,11 @@ def open_bids(tender_id: str, svc: ServicesDep, principal: PrincipalDep) -> Tend
     return TenderOut.of(tenders.open_bids(svc, principal, tender_id))
 
 
-@router.post("/v1/tenders/{tender_id}/award", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/tenders/{tender_id}/award",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TenderAwarded,
+)
 def award(
     tender_id: str, body: TenderAwardIn, svc: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -176,7 +193,7 @@ def _readers(principal: Principal) -> None:
     require_role(principal, Role.HQ_ADMIN, Role.AUDITOR, Role.BI_READER)
 
 
-@router.get("/v1/projections/invitation-compliance")
+@router.get("/v1/projections/invitation-compliance", response_model=ComplianceOut)
 async def compliance(
     request: Request,
     principal: PrincipalDep,
@@ -192,7 +209,9 @@ async def compliance(
     return {"group_by": group_by, "items": rows}
 
 
-@router.get("/v1/projections/invitation-compliance/exceptions")
+@router.get(
+    "/v1/projections/invitation-compliance/exceptions", response_model=ComplianceExceptionsOut
+)
 async def compliance_exceptions(
     request: Request,
     principal: PrincipalDep,
