@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
@@ -27,6 +27,7 @@ from marketplace.projections.tracking import apply_partition_batch
 from marketplace.settings import Settings
 
 log = get_logger(__name__)
+T = TypeVar("T")
 Records = Sequence[ConsumerRecord[bytes, bytes]]
 Batches = Mapping[TopicPartition, Records]
 
@@ -202,16 +203,11 @@ async def _recorded_failure(
     store: ReadModelStore, projection: Projection, stop: asyncio.Event
 ) -> ProjectionFailure | None:
     """The projection's recorded failure, waiting for the store if it is away."""
-    delay = 0.5
-    while True:
-        try:
-            return failure_of(projection, await read_failures(store))
-        except Exception as exc:
-            if not is_outage(exc) or stop.is_set():
-                raise
-            log.warning("projection_store_unreachable", error=repr(exc))
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, MAX_BACKOFF)
+
+    async def recorded() -> ProjectionFailure | None:
+        return failure_of(projection, await read_failures(store))
+
+    return await _through_outages(recorded, stop)
 
 
 async def run_projection_workers(
@@ -264,14 +260,21 @@ async def _prepare(
     recorded as failed (its consumer then waits for a rebuild)."""
     from marketplace.projections.rebuild import ensure_current
 
+    async def build() -> None:
+        try:
+            await ensure_current(store, projection, events, batch_size=batch_size)
+        except ProjectionFailed as failed:
+            await record_failure(store, projection, failed)
+
+    await _through_outages(build, stop)
+
+
+async def _through_outages(call: Callable[[], Awaitable[T]], stop: asyncio.Event) -> T:
+    """`call()`, tried again after a growing pause while the read-model store is away."""
     delay = 0.5
     while True:
         try:
-            await ensure_current(store, projection, events, batch_size=batch_size)
-            return
-        except ProjectionFailed as failed:
-            await record_failure(store, projection, failed)
-            return
+            return await call()
         except Exception as exc:
             if not is_outage(exc) or stop.is_set():
                 raise

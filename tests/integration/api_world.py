@@ -15,6 +15,7 @@ from marketplace.bootstrap import build_services
 from marketplace.demo import seed_demo
 from marketplace.handlers.ports import Services
 from marketplace.settings import Settings
+from tests.conftest import POSTGRES_URL
 
 ADMIN_TOKEN = "api-world-bootstrap-admin-token"
 
@@ -35,10 +36,14 @@ class World:
         return self.svc.store.head()
 
 
-def demo_world(data_dir: Path) -> World:
+def demo_world(data_dir: Path, postgres_schema: str | None = None) -> World:
     """The demo group of `serve --demo` (chart, published catalog, needs, contracts, a dispute,
-    findings) behind an app that is not started yet."""
+    findings) behind an app that is not started yet; on PostgreSQL when given a schema."""
     settings = Settings(data_dir=data_dir, admin_token=ADMIN_TOKEN)
+    if postgres_schema:
+        settings = settings.model_copy(
+            update={"database_url": POSTGRES_URL, "database_schema": postgres_schema}
+        )
     svc = build_services(settings)
     issued = seed_demo(svc)
     tokens = {(t.unit_id, str(r)): t.token for t in issued for r in t.roles}
