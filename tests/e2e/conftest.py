@@ -69,6 +69,18 @@ def service_env(tmp: Path, backend: str, schema: str | None, **extra: str) -> di
     return env | extra
 
 
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`marketplace ARGS` in a process of its own, with `env`; its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "marketplace", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def start_server(env: dict[str, str], *args: str, log: Path | None = None) -> Server:
     """`marketplace serve ARGS` on a free port; its log lines go to `log` when given."""
     port = free_port()

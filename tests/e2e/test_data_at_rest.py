@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import stat
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.e2e.conftest import service_env, start_server
+from tests.e2e.conftest import run_cli, service_env, start_server
 from tests.e2e.test_needs_api import as_unit
 from tests.e2e.test_tenders_api import SECRET_AMOUNTS, run_until_sealed
 
@@ -20,14 +18,7 @@ def mode(path: Path) -> int:
 
 
 def cli(env: dict[str, str], *args: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "marketplace", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(env, *args)
     assert done.returncode == 0, done.stderr
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,18 +17,9 @@ from marketplace.projections.failures import ProjectionFailed, record_failure
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.projection import Projection
 from tests.conftest import BROKER, POSTGRES_URL, require_broker
-from tests.e2e.conftest import Server, free_port, service_env, start_server
+from tests.e2e.conftest import Server, free_port, run_cli, service_env, start_server
 
-
-def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "marketplace", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+cli = run_cli
 
 
 def test_health_reports_the_store(demo: Server, backend: str) -> None:

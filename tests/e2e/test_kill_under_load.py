@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +20,7 @@ import pytest
 
 from marketplace.projections.registry import PROJECTIONS
 from tests.conftest import require_broker
-from tests.e2e.conftest import Server, service_env, start_server
+from tests.e2e.conftest import Server, run_cli, service_env, start_server
 from tests.e2e.test_event_bus import bus_env
 from tests.e2e.test_needs_api import as_unit, offer_body, steam_need
 from tests.e2e.test_tenders_api import bid, launch, tender_need
@@ -143,14 +141,7 @@ def projection_rows(path: Path) -> Rows:
 def replay(env: dict[str, str]) -> Path:
     """`marketplace audit replay` of the whole store into a file of its own."""
     moment = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
-    done = subprocess.run(
-        [sys.executable, "-m", "marketplace", "audit", "replay", "--as-of", moment],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(env, "audit", "replay", "--as-of", moment)
     assert done.returncode == 0, done.stderr
     (path,) = Path(env["MARKETPLACE_DATA_DIR"]).glob("read_models.asof-*.sqlite3")
     return path
