@@ -32,6 +32,7 @@ from marketplace.handlers.tokens import (
 )
 from marketplace.handlers.unit_import import import_units
 from marketplace.handlers.units import list_units, load_organisation
+from marketplace.inputs import find_control_character
 from marketplace.log import configure_logging
 from marketplace.private_files import secure_data_dir
 from marketplace.settings import Settings
@@ -211,11 +212,23 @@ def units_list() -> None:
             )
 
 
+def _checked_label(label: str) -> str:
+    """The API's rule for a token's label: one line of at most 200 characters."""
+    label = label.strip()
+    if len(label) > 200:
+        raise typer.BadParameter("at most 200 characters")
+    if found := find_control_character(label, line_breaks=False):
+        raise typer.BadParameter(f"no control characters (found U+{ord(found.group()):04X})")
+    return label
+
+
 @tokens_app.command("issue")
 def tokens_issue(
     unit_id: Annotated[str, typer.Argument(help="The unit the token acts for.")],
     role: Annotated[list[Role], typer.Option("--role", "-r", help="Role; repeat for several.")],
-    label: Annotated[str, typer.Option(help="What the token is for.")] = "",
+    label: Annotated[
+        str, typer.Option(help="What the token is for.", callback=_checked_label)
+    ] = "",
 ) -> None:
     """Issue a token from the command line (e.g. the first hq_admin token in production)."""
     with store_session() as svc:

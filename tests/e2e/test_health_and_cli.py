@@ -148,6 +148,9 @@ def test_tokens_can_be_issued_and_revoked_from_the_cli(tmp_path: Path) -> None:
     assert issued.stdout.split(".")[1].split()[0] not in listed.stdout  # never the secret
     wrong = cli(env, "tokens", "issue", "NOPE", "--role", "auditor")
     assert wrong.returncode == 1 and "does not exist" in wrong.stderr
+    bad_label = cli(env, "tokens", "issue", "HQ", "--role", "auditor", "--label", "a\x1bb")
+    assert bad_label.returncode == 2 and "U+001B" in bad_label.stderr
+    assert cli(env, "tokens", "list", "HQ").stdout.count("\n") == listed.stdout.count("\n")
 
 
 def test_help_lists_every_command_with_a_line_of_help() -> None:
