@@ -9,6 +9,14 @@ from pydantic import BaseModel, Field
 from marketplace.api.need_schemas import ContractOut
 
 
+class ProjectionFailureOut(BaseModel):
+    """Where and why a read model stopped (`/v1/projections/status`, `/health`)."""
+
+    position: int | None = Field(description="The event store position of the failing event.")
+    error: str
+    failed_at: datetime
+
+
 class OfferCreated(BaseModel):
     offer_id: str
 

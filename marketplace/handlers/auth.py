@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from marketplace.aggregates.access_token import AccessToken, Role
@@ -93,6 +94,23 @@ def speaks_for(principal: Principal, unit_id: str | None) -> bool:
 def require_acts_for(principal: Principal, unit_id: str, org: Organisation) -> None:
     if not acts_for(principal, unit_id, org):
         raise Forbidden(f"This token cannot act for unit {unit_id!r}.", {"unit_id": unit_id})
+
+
+def party_acted_for(
+    principal: Principal,
+    parties: Sequence[str],
+    org: Organisation,
+    wanted: str | None,
+    record: str,
+) -> str:
+    """The party of `record` (a contract, a dispute) the caller acts for: `wanted`, or the only
+    party it can act for (HQ, or a platform admin over both, names one with `party_unit_id`)."""
+    mine = [p for p in parties if wanted in (None, p) and acts_for(principal, p, org)]
+    if not mine:
+        raise Forbidden(f"This token acts for neither party of {record}.")
+    if len(mine) > 1:
+        raise Forbidden("This token acts for both parties: say which with `party_unit_id`.")
+    return mine[0]
 
 
 def require_role(principal: Principal, *roles: Role) -> None:

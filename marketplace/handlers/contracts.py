@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.contract import Contract
+from marketplace.aggregates.organisation import Organisation
 from marketplace.aggregates.quality_incident import QualityIncident
-from marketplace.handlers.auth import Principal, acts_for, require_acts_for, speaks_for
+from marketplace.handlers.auth import (
+    Principal,
+    acts_for,
+    party_acted_for,
+    require_acts_for,
+    speaks_for,
+)
 from marketplace.handlers.errors import Forbidden, InvalidField
 from marketplace.handlers.needs import chart
 from marketplace.handlers.ports import Services
@@ -42,20 +49,12 @@ def acting_party(
     svc: Services, principal: Principal, contract: Contract, wanted: str | None = None
 ) -> str:
     """The party the caller acts for (an explicit `wanted` one, or the only one it can)."""
-    org = chart(svc)
-    candidates = [
-        p for p in contract.party_ids if (wanted in (None, p)) and acts_for(principal, p, org)
-    ]
-    if not candidates:
-        raise Forbidden("This token acts for neither party of the contract.")
-    if len(candidates) > 1:
-        raise Forbidden("This token acts for both parties: say which with `party_unit_id`.")
-    return candidates[0]
+    return party_acted_for(principal, contract.party_ids, chart(svc), wanted, "the contract")
 
 
 def may_read(svc: Services, principal: Principal, contract: Contract) -> None:
     org = chart(svc)
-    if principal.has(Role.AUDITOR) or any(acts_for(principal, p, org) for p in contract.party_ids):
+    if _party_or_auditor(principal, contract.party_ids, org):
         return
     mediator = contract.pricing_mediator
     if mediator and acts_for(principal, mediator, org):
@@ -64,12 +63,13 @@ def may_read(svc: Services, principal: Principal, contract: Contract) -> None:
 
 
 def may_read_incident(svc: Services, principal: Principal, incident: QualityIncident) -> None:
-    org = chart(svc)
-    if principal.has(Role.AUDITOR) or any(
-        acts_for(principal, p, org) for p in (incident.demand_unit_id, incident.supply_unit_id)
-    ):
-        return
-    raise Forbidden("Only the contract's parties (and HQ, auditors) read its incidents.")
+    parties = (incident.demand_unit_id, incident.supply_unit_id)
+    if not _party_or_auditor(principal, parties, chart(svc)):
+        raise Forbidden("Only the contract's parties (and HQ, auditors) read its incidents.")
+
+
+def _party_or_auditor(principal: Principal, parties: Sequence[str], org: Organisation) -> bool:
+    return principal.has(Role.AUDITOR) or any(acts_for(principal, p, org) for p in parties)
 
 
 def _change(svc: Services, contract_id: str, act: Callable[[Contract], None]) -> Contract:

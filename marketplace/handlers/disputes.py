@@ -6,7 +6,13 @@ from __future__ import annotations
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.dispute import Dispute
 from marketplace.handlers import contracts, needs, tenders
-from marketplace.handlers.auth import Principal, acts_for, require_acts_for, speaks_for
+from marketplace.handlers.auth import (
+    Principal,
+    acts_for,
+    party_acted_for,
+    require_acts_for,
+    speaks_for,
+)
 from marketplace.handlers.errors import Forbidden, NotFound
 from marketplace.handlers.needs import chart
 from marketplace.handlers.ports import Services
@@ -117,15 +123,8 @@ def escalate_incident(svc: Services, principal: Principal, incident_id: str, cla
 
 
 def _party(svc: Services, principal: Principal, dispute: Dispute, wanted: str | None = None) -> str:
-    """The party the caller acts for: `wanted`, or the only party it can act for (as on
-    contracts: HQ, or a platform admin over both parties, names one with `party_unit_id`)."""
-    org = chart(svc)
-    mine = [p for p in dispute.parties if wanted in (None, p) and acts_for(principal, p, org)]
-    if not mine:
-        raise Forbidden("This token acts for neither party of the dispute.")
-    if len(mine) > 1:
-        raise Forbidden("This token acts for both parties: say which with `party_unit_id`.")
-    return mine[0]
+    """The party the caller acts for, as on contracts."""
+    return party_acted_for(principal, dispute.parties, chart(svc), wanted, "the dispute")
 
 
 def request_mediation(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Request
@@ -11,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from marketplace.adapters.eventstore import EventSourcingStore
+from marketplace.api.answers import ProjectionFailureOut
 from marketplace.log import get_logger
 from marketplace.projections.runtime import ProjectionRuntime, ProjectionStatus
 
@@ -23,12 +23,6 @@ PROBE = 1.5
 BROKER_PROBE = 1.0
 
 
-class FailedProjection(BaseModel):
-    position: int | None = Field(description="The event store position of the failing event.")
-    error: str
-    failed_at: datetime
-
-
 class ProjectionsHealth(BaseModel):
     status: Literal["ok", "failed", "unknown"] = Field(
         description="`failed`: a read model cannot apply an event (see `failed`); `unknown`: "
@@ -36,7 +30,7 @@ class ProjectionsHealth(BaseModel):
     )
     feed: Literal["in_process", "kafka"]
     lag: int | None = Field(description="The largest lag of a read model behind the store.")
-    failed: dict[str, FailedProjection] = Field(
+    failed: dict[str, ProjectionFailureOut] = Field(
         default_factory=dict, description="Failed read models by name."
     )
 
@@ -98,9 +92,7 @@ def _projections_health(
     if found is None:
         return ProjectionsHealth(status="unknown", feed=feed, lag=None)
     failed = {
-        s.name: FailedProjection(
-            position=s.failure.position, error=s.failure.error, failed_at=s.failure.failed_at
-        )
+        s.name: ProjectionFailureOut.model_validate(s.failure, from_attributes=True)
         for s in found
         if s.failure is not None
     }

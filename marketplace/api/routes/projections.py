@@ -6,10 +6,10 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from marketplace.aggregates.access_token import Role
-from marketplace.api.answers import SupplierQualityOut, TradeVolumeOut
+from marketplace.api.answers import ProjectionFailureOut, SupplierQualityOut, TradeVolumeOut
 from marketplace.api.deps import PrincipalDep
 from marketplace.handlers.auth import Principal, require_role
 from marketplace.inputs import TimeOrDay, UnitId, start_of
@@ -17,12 +17,6 @@ from marketplace.projections import supplier_quality, trade_volume
 from marketplace.projections.runtime import ProjectionRuntime
 
 router = APIRouter(prefix="/v1/projections", tags=["projections"])
-
-
-class ProjectionFailureOut(BaseModel):
-    position: int | None = Field(description="The event store position of the failing event.")
-    error: str
-    failed_at: AwareDatetime
 
 
 class ProjectionStatusOut(BaseModel):
