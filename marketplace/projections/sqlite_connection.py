@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -41,6 +42,27 @@ def decode(value: Any, kind: ColumnType) -> Any:
     return value
 
 
+_WAL_SWITCH_WAIT = 10.0  # seconds
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """`PRAGMA journal_mode=WAL`, waiting for another connection switching the same new file.
+
+    Switching needs an exclusive lock, and SQLite answers "database is locked" at once instead
+    of calling the busy handler: the API and its projection workers (`serve --all-in-one`)
+    opening a new read-model file together failed to start now and then.
+    """
+    deadline = time.monotonic() + _WAL_SWITCH_WAIT
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class SqliteConnection:
     """A sqlite3 connection in autocommit mode, taking the `$n` placeholders of our SQL."""
 
@@ -48,7 +70,7 @@ class SqliteConnection:
         private_dir(path.parent)
         private_file(path)
         self.raw = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-        self.raw.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(self.raw)
         self.raw.execute("PRAGMA synchronous=NORMAL")
 
     def execute(self, statement: str, params: Sequence[Value] = ()) -> list[tuple[Any, ...]]:

@@ -82,14 +82,19 @@ def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 
 def start_server(env: dict[str, str], *args: str, log: Path | None = None) -> Server:
-    """`marketplace serve ARGS` on a free port; its log lines go to `log` when given."""
+    """`marketplace serve ARGS` on a free port; its log lines go to `log` (by default a file
+    beside the data directory, quoted when the server fails to start)."""
     port = free_port()
     env = env | {"MARKETPLACE_PORT": str(port)}
+    if log is None:
+        beside = Path(env["MARKETPLACE_DATA_DIR"]).parent
+        beside.mkdir(parents=True, exist_ok=True)
+        log = beside / f"serve-{port}.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "marketplace", "serve", *args],
         env=env,
         stdout=subprocess.PIPE,
-        stderr=log.open("w") if log else subprocess.DEVNULL,
+        stderr=log.open("w"),
         text=True,
     )
     server = Server(f"http://127.0.0.1:{port}", process, env)
@@ -104,7 +109,10 @@ def start_server(env: dict[str, str], *args: str, log: Path | None = None) -> Se
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"marketplace serve exited with {process.returncode}: {server.stdout}")
+            pytest.fail(
+                f"marketplace serve exited with {process.returncode}: {server.stdout}\n"
+                f"its log ends: {log.read_text()[-3000:]}"
+            )
         try:
             if httpx.get(f"{server.url}/health", timeout=1).status_code in (200, 503):
                 return server
