@@ -14,6 +14,7 @@ from marketplace.adapters.outages import STORE_UNAVAILABLE, is_outage
 from marketplace.aggregates.base import DomainError, RecordNotFound
 from marketplace.handlers.errors import AppError
 from marketplace.log import get_logger
+from marketplace.projections.pages import InvalidCursor
 
 log = get_logger(__name__)
 
@@ -78,6 +79,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(
             422, "invalid_request", "The request is not valid; see details.", _field_errors(exc)
         )
+
+    @app.exception_handler(InvalidCursor)
+    async def invalid_cursor(_: Request, exc: InvalidCursor) -> JSONResponse:
+        detail = {"field": "cursor", "location": "query", "message": str(exc), "type": "cursor"}
+        message = "The request is not valid; see details."
+        return error_response(422, "invalid_request", message, [detail])
 
     @app.exception_handler(RecordNotFound)
     async def record_not_found(_: Request, exc: RecordNotFound) -> JSONResponse:

@@ -12,6 +12,7 @@ from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.need import Ground, Need
 from marketplace.aggregates.offer import Offer
 from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
+from marketplace.api.pages import Paged
 from marketplace.api.schemas import Strict
 from marketplace.handlers.catalog_entry import Category
 from marketplace.inputs import (
@@ -250,7 +251,7 @@ class NeedListItem(NeedSummary):
     contract_id: str | None
 
 
-class NeedListOut(BaseModel):
+class NeedListOut(Paged):
     demand_unit_id: str
     items: list[NeedListItem]
 

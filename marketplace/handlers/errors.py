@@ -44,11 +44,11 @@ class InvalidField(AppError):
 
     kind = "invalid"
 
-    def __init__(self, field: str, message: str, kind: str) -> None:
+    def __init__(self, field: str, message: str, kind: str, location: str = "body") -> None:
         super().__init__(
             "invalid_request",
             "The request is not valid; see details.",
-            [{"field": field, "location": "body", "message": message, "type": kind}],
+            [{"field": field, "location": location, "message": message, "type": kind}],
         )
 
 

@@ -5,8 +5,6 @@ other aggregates' events arrive in. Budgets are not kept: lists are read more wi
 need itself, and the budget is the demand side's business.
 """
 
-# ruff: noqa: S608 - SQL is built only from fixed table and column names
-
 from __future__ import annotations
 
 from decimal import Decimal
@@ -27,6 +25,7 @@ from marketplace.events.contract import (
 from marketplace.events.envelope import CloudEvent
 from marketplace.projections.changes import Increment, RowChange, Upsert
 from marketplace.projections.need_summary import SUMMARY_COLUMNS, summary_values
+from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
@@ -98,17 +97,14 @@ PROJECTION = Projection(
 )
 
 
+NEWEST_FIRST = Order(NEEDS, ("posted_at", "need_id"), descending=True)
+
+
 async def needs_of(
-    reader: RowReader, demand_unit_id: str, status: str | None = None, limit: int = 200
-) -> list[dict[str, Any]]:
-    """The unit's needs, newest first, optionally of one status."""
-    columns = ", ".join(c.name for c in NEEDS.columns)
-    where, params = "demand_unit_id = $1", [demand_unit_id]
+    reader: RowReader, demand_unit_id: str, status: str | None, page: PageRequest
+) -> Page:
+    """A page of the unit's needs, newest first, optionally of one status."""
+    where, params = ["demand_unit_id = $1"], [demand_unit_id]
     if status is not None:
-        where, params = f"{where} AND status = $2", [*params, status]
-    return await reader.fetch(
-        f"SELECT {columns} FROM needs_board_items WHERE {where} "
-        f"ORDER BY posted_at DESC, need_id LIMIT ${len(params) + 1}",
-        [*params, limit],
-        NEEDS.types,
-    )
+        where, params = [*where, "status = $2"], [*params, status]
+    return await fetch_page(reader, NEWEST_FIRST, where, params, page)

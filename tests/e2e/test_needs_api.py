@@ -325,3 +325,32 @@ def test_a_demand_unit_lists_its_needs(demo: Server) -> None:
     )
     assert coal.get("/v1/needs", params={"status": "lost"}).status_code == 422
     assert coal.get("/v1/needs", params={"limit": 0}).status_code == 422
+
+
+def test_the_needs_list_pages_with_a_cursor(demo: Server) -> None:
+    coal = as_unit(demo, "COAL-01")
+    posted = [
+        coal.post("/v1/needs", json=steam_need(title=f"Lot {n}")).json()["id"] for n in range(5)
+    ]
+    everything = coal.get("/v1/needs", params={"limit": 500}).json()
+    assert everything["next_cursor"] is None
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = coal.get("/v1/needs", params=params)
+        assert page.status_code == 200, page.text
+        assert len(page.json()["items"]) <= 2
+        seen += [i["need_id"] for i in page.json()["items"]]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    # Every need once, in the order of the whole list, the newest first.
+    assert seen == [i["need_id"] for i in everything["items"]]
+    assert seen[:5] == posted[::-1]
+    default = coal.get("/v1/needs").json()
+    assert len(default["items"]) == min(50, len(seen))
+
+    for bad in ("not a cursor", "eyJ4Ijox", "W10"):
+        error_of(coal.get("/v1/needs", params={"cursor": bad}), 422, "invalid_request")
+    assert coal.get("/v1/needs", params={"limit": 501}).status_code == 422

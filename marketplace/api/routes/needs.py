@@ -34,11 +34,12 @@ from marketplace.api.need_schemas import (
     ReasonIn,
     number,
 )
+from marketplace.api.pages import PageDep
 from marketplace.handlers import external_sourcing, needs
 from marketplace.handlers.auth import Principal, acts_for
 from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.ports import Services
-from marketplace.inputs import MAX_LIMIT, UnitId
+from marketplace.inputs import UnitId
 from marketplace.projections import inbox, needs_board
 from marketplace.projections.runtime import ProjectionRuntime
 
@@ -64,6 +65,7 @@ def post_need(body: NeedIn, svc: ServicesDep, principal: PrincipalDep) -> NeedOu
 async def list_needs(
     request: Request,
     principal: PrincipalDep,
+    page: PageDep,
     demand_unit_id: Annotated[
         UnitId | None, Query(description="Default: the token's unit.")
     ] = None,
@@ -71,7 +73,6 @@ async def list_needs(
         Literal["open", "tendering", "awarded", "closed_external", "cancelled"] | None,
         Query(description="Only needs of this status."),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 200,
 ) -> NeedListOut:
     """A demand unit's needs, newest first, with their status, offers and contract (no budgets).
 
@@ -87,8 +88,9 @@ async def list_needs(
     assert unit is not None
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(needs_board.PROJECTION.name)
-    rows = await needs_board.needs_of(reader, unit, status, limit)
-    return NeedListOut(demand_unit_id=unit, items=[NeedListItem.model_validate(r) for r in rows])
+    found = await needs_board.needs_of(reader, unit, status, page)
+    items = [NeedListItem.model_validate(r) for r in found.items]
+    return NeedListOut(demand_unit_id=unit, items=items, next_cursor=found.next_cursor)
 
 
 @router.get("/v1/needs/{need_id}", response_model=NeedOut)
