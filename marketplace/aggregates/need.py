@@ -285,6 +285,8 @@ class Need(MarketAggregate):
             )
         request = approved[-1] if approved else None
         quantity = request.quantity if request and request.quantity else self.open_quantity
+        # An approval from when more was open covers at most what is open now.
+        quantity = min(quantity, self.open_quantity)
         remaining = self.open_quantity - quantity
         self._closed_external(
             request.request_id if request else None,
@@ -373,6 +375,7 @@ class Need(MarketAggregate):
         self.status = NeedStatus.AWARDED
         self.contract_id = contract_id
         self.awarded_offer_id = offer_id
+        self.open_quantity = Decimal(0)  # the contract covers what was still open
 
     @event("ExternalSourcingRequested")
     def _external_requested(
@@ -457,6 +460,7 @@ class Need(MarketAggregate):
         if internal:
             self.status = NeedStatus.AWARDED
             self.contract_id = contract_id
+            self.open_quantity = Decimal(0)  # the contract covers what was still open
         else:
             self.status = NeedStatus.CLOSED_EXTERNAL
             self.external_purchases.append(

@@ -147,6 +147,7 @@ class NeedOut(BaseModel):
     external_sourcing: list[dict[str, Any]]
     external_purchases: list[dict[str, Any]]
     contract_id: str | None
+    tender_id: str | None = Field(description="The tender once one is launched for the need.")
     posted_at: datetime
 
     @classmethod
@@ -184,6 +185,7 @@ class NeedOut(BaseModel):
             ],
             external_purchases=need.external_purchases,
             contract_id=need.contract_id,
+            tender_id=need.tender_id,
             posted_at=need.posted_at,
         )
 
@@ -240,7 +242,19 @@ class NeedSummary(BaseModel):
 
 
 class InboxItem(NeedSummary):
-    offered: bool
+    """A need the unit can act on now; it leaves the inbox once the unit can do nothing more."""
+
+    status: str = Field(description="The need's status (`open`, or `tendering` for a bid).")
+    actions: list[Literal["offer", "bid"]] = Field(
+        description="`offer`: an open need the unit was matched to as a catalog supplier; "
+        "`bid`: a tender of the need the unit is invited to, until its bid deadline."
+    )
+    offered: bool = Field(description="The unit has an open offer on the need.")
+    tender_id: str | None = Field(description="The tender the unit is invited to, if any.")
+    bid_deadline: datetime | None
+    bid_submitted: bool = Field(
+        description="The unit has bid in that tender (sealed: never the amount)."
+    )
 
 
 class NeedListItem(NeedSummary):
@@ -256,6 +270,6 @@ class NeedListOut(Paged):
     items: list[NeedListItem]
 
 
-class InboxOut(BaseModel):
+class InboxOut(Paged):
     unit_id: str
     items: list[InboxItem]

@@ -1,19 +1,24 @@
-"""The inbox: for each matched supplier, the needs it was matched to and whether it offered.
+"""The inbox: for each supplier unit, the needs it can still act on, and what it can do.
 
-Every row change comes from the need's own events (which name the matched suppliers), so the
-rows are the same whatever order other aggregates' events arrive in.
+A unit offers on an open need it was matched to as a catalog supplier, and bids in a tender it
+is invited to until the bid deadline (invitees need not be catalog suppliers). Each table is
+written by one aggregate's events only — needs and matches by the need's, invitations and bids
+by the tender's — so the rows are the same whatever order the two streams arrive in; a read
+joins them and decides, at the time asked, what the unit can do.
 """
 
 # ruff: noqa: S608 - SQL is built only from fixed table and column names
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from marketplace.events.contract import (
     EVENT_TYPES,
     NEEDS_TOPIC,
+    TENDERS_TOPIC,
     NeedAwardedV1,
     NeedCancelledV1,
     NeedClosedExternalV1,
@@ -22,80 +27,163 @@ from marketplace.events.contract import (
     NeedPostedV1,
     NeedTenderConcludedV1,
     NeedTenderStartedV1,
+    TenderBidReceivedV1,
+    TenderLaunchedV1,
 )
 from marketplace.events.envelope import CloudEvent
 from marketplace.projections.changes import RowChange, Upsert
 from marketplace.projections.need_summary import SUMMARY_COLUMNS, summary_values
+from marketplace.projections.pages import Order, Page, PageRequest
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
 
 TEXT = ColumnType.TEXT
 
-ITEMS = Table(
-    "inbox_items",
+NEEDS = Table(
+    "inbox_needs",
+    columns=(Column("need_id", TEXT), *SUMMARY_COLUMNS, Column("status", TEXT)),
+    key=("need_id",),
+    indexes=(("posted_at", "need_id"),),
+)
+MATCHES = Table(
+    "inbox_matches",
     columns=(
         Column("unit_id", TEXT),
         Column("need_id", TEXT),
-        *SUMMARY_COLUMNS,
-        Column("status", TEXT),
         Column("offered", ColumnType.BOOLEAN),
     ),
     key=("unit_id", "need_id"),
-    indexes=(("unit_id", "status", "posted_at"),),
+    indexes=(("need_id",),),
 )
+INVITATIONS = Table(
+    "inbox_invitations",
+    columns=(
+        Column("unit_id", TEXT),
+        Column("tender_id", TEXT),
+        Column("need_id", TEXT),
+        Column("bid_deadline", ColumnType.TIMESTAMP),
+        Column("bid_submitted", ColumnType.BOOLEAN),
+    ),
+    key=("unit_id", "tender_id"),
+    indexes=(("unit_id", "need_id"), ("need_id",)),
+)
+
+_NEED_STATUS = {NeedAwardedV1: "awarded", NeedCancelledV1: "cancelled"}
 
 
 def apply(event: CloudEvent) -> list[RowChange]:
     kind = EVENT_TYPES.get(event.type)
-    if kind is None or kind.topic != NEEDS_TOPIC:
+    if kind is None:
         return []
     payload = kind.payload.model_validate(event.data)
-    need = event.subject
-    match payload:
-        case NeedPostedV1():
-            values = summary_values(payload.spec, event.time) | {
-                "status": "open",
-                "offered": False,
-            }
-            suppliers = sorted({m.supplier_unit_id for m in payload.matches})
-            return [_row(unit, need, values) for unit in suppliers]
-        case NeedOfferReceivedV1() | NeedOfferWithdrawnV1() if payload.matched:
-            offered = isinstance(payload, NeedOfferReceivedV1)
-            return [_row(payload.supplier_unit_id, need, {"offered": offered})]
-        case NeedAwardedV1() | NeedCancelledV1():
-            status = "awarded" if isinstance(payload, NeedAwardedV1) else "cancelled"
-            return [_row(u, need, {"status": status}) for u in payload.matched_supplier_unit_ids]
-        case NeedTenderStartedV1():
-            return [
-                _row(u, need, {"status": "tendering"}) for u in payload.matched_supplier_unit_ids
-            ]
-        case NeedTenderConcludedV1():
-            status = "awarded" if payload.internal else "closed_external"
-            return [_row(u, need, {"status": status}) for u in payload.matched_supplier_unit_ids]
-        case NeedClosedExternalV1() if Decimal(payload.remaining_quantity) <= 0:
-            return [
-                _row(u, need, {"status": "closed_external"})
-                for u in payload.matched_supplier_unit_ids
-            ]
+    if kind.topic == NEEDS_TOPIC:
+        return _need_changes(event, payload)
+    if kind.topic == TENDERS_TOPIC:
+        return _tender_changes(event, payload)
     return []
 
 
-def _row(unit_id: str, need_id: str, values: dict[str, Any]) -> Upsert:
-    return Upsert(ITEMS.name, {"unit_id": unit_id, "need_id": need_id}, values)
+def _need_changes(event: CloudEvent, payload: Any) -> list[RowChange]:
+    need = {"need_id": event.subject}
+    match payload:
+        case NeedPostedV1():
+            values = summary_values(payload.spec, event.time) | {"status": "open"}
+            suppliers = sorted({m.supplier_unit_id for m in payload.matches})
+            return [
+                Upsert(NEEDS.name, need, values),
+                *(_match(unit, event.subject, {"offered": False}) for unit in suppliers),
+            ]
+        case NeedOfferReceivedV1() | NeedOfferWithdrawnV1() if payload.matched:
+            offered = isinstance(payload, NeedOfferReceivedV1)
+            return [_match(payload.supplier_unit_id, event.subject, {"offered": offered})]
+        case NeedAwardedV1() | NeedCancelledV1():
+            return [Upsert(NEEDS.name, need, {"status": _NEED_STATUS[type(payload)]})]
+        case NeedTenderStartedV1():
+            return [Upsert(NEEDS.name, need, {"status": "tendering"})]
+        case NeedTenderConcludedV1():
+            status = "awarded" if payload.internal else "closed_external"
+            return [Upsert(NEEDS.name, need, {"status": status})]
+        case NeedClosedExternalV1() if Decimal(payload.remaining_quantity) <= 0:
+            return [Upsert(NEEDS.name, need, {"status": "closed_external"})]
+    return []
+
+
+def _tender_changes(event: CloudEvent, payload: Any) -> list[RowChange]:
+    tender = event.subject
+    match payload:
+        case TenderLaunchedV1():
+            values = {
+                "need_id": payload.need_id,
+                "bid_deadline": payload.bid_deadline,
+                "bid_submitted": False,
+            }
+            return [_invitation(unit, tender, values) for unit in sorted(set(payload.invitees))]
+        case TenderBidReceivedV1() if payload.internal:
+            # Whether it bid, never what: amounts stay sealed until the opening.
+            return [_invitation(payload.bidder, tender, {"bid_submitted": True})]
+    return []
+
+
+def _match(unit_id: str, need_id: str, values: dict[str, Any]) -> Upsert:
+    return Upsert(MATCHES.name, {"unit_id": unit_id, "need_id": need_id}, values)
+
+
+def _invitation(unit_id: str, tender_id: str, values: dict[str, Any]) -> Upsert:
+    return Upsert(INVITATIONS.name, {"unit_id": unit_id, "tender_id": tender_id}, values)
 
 
 PROJECTION = Projection(
-    name="inbox", version=1, topics=(NEEDS_TOPIC,), tables=(ITEMS,), apply=apply
+    name="inbox",
+    version=2,
+    topics=(NEEDS_TOPIC, TENDERS_TOPIC),
+    tables=(NEEDS, MATCHES, INVITATIONS),
+    apply=apply,
 )
 
+NEWEST_FIRST = Order(NEEDS, ("posted_at", "need_id"), descending=True)
+_SUMMARY = ", ".join(f"n.{c.name}" for c in NEEDS.columns)
+_TYPES = NEEDS.types | MATCHES.types | INVITATIONS.types
 
-async def open_needs(reader: RowReader, unit_id: str, limit: int = 200) -> list[dict[str, Any]]:
-    """The open needs `unit_id` was matched to, newest first."""
-    columns = ", ".join(c.name for c in ITEMS.columns)
-    return await reader.fetch(
-        f"SELECT {columns} FROM inbox_items WHERE unit_id = $1 AND status = 'open' "
-        "ORDER BY posted_at DESC, need_id LIMIT $2",
-        [unit_id, limit],
-        ITEMS.types,
+
+async def actionable(reader: RowReader, unit_id: str, now: datetime, page: PageRequest) -> Page:
+    """A page of the needs `unit_id` can act on at `now`, newest first, each with `actions`:
+    `offer` on an open need it was matched to, `bid` in a tender it is invited to until the
+    deadline. A need the unit can do nothing more about is not listed.
+    """
+    params: list[Any] = [unit_id, now]
+    after = ""
+    if page.cursor is not None:
+        posted_at, need_id = NEWEST_FIRST.decode(page.cursor)
+        params += [posted_at, need_id]
+        after = "AND (n.posted_at, n.need_id) < ($3, $4) "
+    params.append(page.limit + 1)
+    rows = await reader.fetch(
+        f"SELECT {_SUMMARY}, m.offered, i.tender_id, i.bid_deadline, i.bid_submitted "
+        "FROM inbox_needs n "
+        "LEFT JOIN inbox_matches m ON m.need_id = n.need_id AND m.unit_id = $1 "
+        "LEFT JOIN inbox_invitations i ON i.need_id = n.need_id AND i.unit_id = $1 "
+        "WHERE n.need_id IN (SELECT need_id FROM inbox_matches WHERE unit_id = $1 "
+        "UNION SELECT need_id FROM inbox_invitations WHERE unit_id = $1) "
+        "AND ((m.unit_id IS NOT NULL AND n.status = 'open') "
+        "OR (i.unit_id IS NOT NULL AND i.bid_deadline >= $2)) "
+        f"{after}ORDER BY n.posted_at DESC, n.need_id DESC LIMIT ${len(params)}",
+        params,
+        _TYPES,
     )
+    items = [_with_actions(row, now) for row in rows[: page.limit]]
+    more = len(rows) > page.limit
+    return Page(items, NEWEST_FIRST.encode(rows[page.limit - 1]) if more else None)
+
+
+def _with_actions(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    actions = []
+    if row["offered"] is not None and row["status"] == "open":
+        actions.append("offer")
+    if row["bid_deadline"] is not None and row["bid_deadline"] >= now:
+        actions.append("bid")
+    return row | {
+        "actions": actions,
+        "offered": bool(row["offered"]),
+        "bid_submitted": bool(row["bid_submitted"]),
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from marketplace.events.contract import NeedSpecV1
@@ -32,10 +33,15 @@ def summary_values(spec: NeedSpecV1, posted_at: datetime) -> dict[str, Any]:
         "category": spec.category,
         "subcategory": spec.subcategory,
         "item_code": spec.item_code,
-        "quantity": spec.quantity,
+        "quantity": quantity_text(spec.quantity),
         "uom": spec.uom,
         "required_by": spec.required_by.isoformat(),
         "business_type": spec.business_type,
         "sourcing": spec.sourcing,
         "posted_at": posted_at,
     }
+
+
+def quantity_text(quantity: str) -> str:
+    """A quantity as the need's own view writes it (`1200.50` → `1200.5`), so lists agree."""
+    return format(Decimal(quantity).normalize(), "f")

@@ -24,7 +24,7 @@ from marketplace.events.contract import (
 )
 from marketplace.events.envelope import CloudEvent
 from marketplace.projections.changes import Increment, RowChange, Upsert
-from marketplace.projections.need_summary import SUMMARY_COLUMNS, summary_values
+from marketplace.projections.need_summary import SUMMARY_COLUMNS, quantity_text, summary_values
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
@@ -63,7 +63,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
                     key,
                     summary_values(spec, event.time)
                     | {
-                        "open_quantity": spec.quantity,
+                        "open_quantity": quantity_text(spec.quantity),
                         "status": "open",
                         "matched_suppliers": len({m.supplier_unit_id for m in payload.matches}),
                         "offers": 0,
@@ -75,25 +75,30 @@ def apply(event: CloudEvent) -> list[RowChange]:
             step = 1 if isinstance(payload, NeedOfferReceivedV1) else -1
             return [Increment(NEEDS.name, key, {"offers": step})]
         case NeedAwardedV1():
-            values: dict[str, Any] = {"status": "awarded", "contract_id": payload.contract_id}
-            return [Upsert(NEEDS.name, key, values)]
+            return [Upsert(NEEDS.name, key, _awarded(payload.contract_id))]
         case NeedCancelledV1():
             return [Upsert(NEEDS.name, key, {"status": "cancelled"})]
         case NeedTenderStartedV1():
             return [Upsert(NEEDS.name, key, {"status": "tendering"})]
+        case NeedTenderConcludedV1() if payload.internal:
+            return [Upsert(NEEDS.name, key, _awarded(payload.contract_id))]
         case NeedTenderConcludedV1():
-            status = "awarded" if payload.internal else "closed_external"
-            return [Upsert(NEEDS.name, key, {"status": status})]
+            return [Upsert(NEEDS.name, key, {"status": "closed_external", "open_quantity": "0"})]
         case NeedClosedExternalV1():
-            values = {"open_quantity": payload.remaining_quantity}
+            values: dict[str, Any] = {"open_quantity": quantity_text(payload.remaining_quantity)}
             if Decimal(payload.remaining_quantity) <= 0:
                 values["status"] = "closed_external"
             return [Upsert(NEEDS.name, key, values)]
     return []
 
 
+def _awarded(contract_id: str | None) -> dict[str, Any]:
+    # The contract covers all that was still open, as the need itself says.
+    return {"status": "awarded", "contract_id": contract_id, "open_quantity": "0"}
+
+
 PROJECTION = Projection(
-    name="needs_board", version=1, topics=(NEEDS_TOPIC,), tables=(NEEDS,), apply=apply
+    name="needs_board", version=2, topics=(NEEDS_TOPIC,), tables=(NEEDS,), apply=apply
 )
 
 

@@ -19,6 +19,7 @@ from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.handlers.unit_import import import_units
 from marketplace.projections import inbox
+from marketplace.projections.pages import PageRequest
 from marketplace.projections.store import ReadModelStore
 from tests.integration.conftest import HQ_ADMIN
 from tests.integration.projection_harness import replayed_into
@@ -60,7 +61,8 @@ def terms(price: str) -> needs.OfferTerms:
 
 async def inbox_of(svc: Services, tmp_path: Path, unit: str) -> list[str]:
     async def read(reader: ReadModelStore) -> list[str]:
-        return [r["need_id"] for r in await inbox.open_needs(reader, unit)]
+        page = await inbox.actionable(reader, unit, svc.clock(), PageRequest())
+        return [r["need_id"] for r in page.items]
 
     return await replayed_into(svc.store, tmp_path / "rm.db", (inbox.PROJECTION,), read)
 

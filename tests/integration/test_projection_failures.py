@@ -32,6 +32,7 @@ from marketplace.projections.changes import Increment, RowChange
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.failures import read_failures
 from marketplace.projections.location import ReadModelLocation, open_store
+from marketplace.projections.pages import PageRequest
 from marketplace.projections.projection import Projection
 from marketplace.projections.rebuild import rebuild
 from marketplace.projections.runtime import ProjectionRuntime
@@ -111,8 +112,8 @@ async def test_a_need_titled_with_a_nul_shows_on_the_board_and_in_the_inbox(env:
     for projection in (needs_board.PROJECTION, inbox.PROJECTION):
         await env.store.create(projection)
         await catch_up(env.store, projection, env.log)
-    (posted,) = await needs_board.needs_of(env.store, "COAL-01")
-    (matched,) = await inbox.open_needs(env.store, "PWR-01")
+    (posted,) = (await needs_board.needs_of(env.store, "COAL-01", None, PageRequest())).items
+    (matched,) = (await inbox.actionable(env.store, "PWR-01", env.svc.clock(), PageRequest())).items
     assert posted["need_id"] == matched["need_id"] == need.id
     assert posted["title"] == matched["title"] == "a\ufffdb"
 

@@ -261,3 +261,17 @@ def market_cycle() -> list[Any]:
     for aggregate in (d, n, o1, o2, o3, c):
         events += aggregate.collect_events()
     return events + other.collect_events()[1:]
+
+
+def test_two_ground_two_approvals_never_buy_more_than_is_open() -> None:
+    n = need()
+    for request_id, quantity in (("need-1-x1", "300"), ("need-1-x2", "1000")):
+        n.request_external(
+            request_id, Ground.INSUFFICIENT_FOR_URGENT_NEED, "urgent", Decimal(quantity), ACTOR, T
+        )
+        n.decide_external(request_id, True, None, "COAL", ACTOR, T)
+    n.close_external("Outside Steam Ltd", ACTOR, T)
+    assert n.open_quantity == Decimal("200")
+    n.close_external("Outside Steam Ltd", ACTOR, T)  # the 300 approved earlier: only 200 open
+    assert n.open_quantity == 0 and n.status is NeedStatus.CLOSED_EXTERNAL
+    assert n.external_purchases[-1]["quantity"] == "200"

@@ -37,7 +37,7 @@ def test_offers_an_external_part_and_the_award_show_on_the_row() -> None:
     assert row["need_id"] == "need-1"
     assert row["demand_unit_id"] == "COAL-01"
     assert (row["status"], row["contract_id"]) == ("awarded", "con-1")
-    assert (row["quantity"], row["open_quantity"]) == ("1200", "1000")
+    assert (row["quantity"], row["open_quantity"]) == ("1200", "0")
     assert (row["matched_suppliers"], row["offers"]) == (2, 2)
     assert "budget_amount" not in row
 
@@ -62,3 +62,34 @@ def test_tendering_and_cancelled() -> None:
         ("need-1", "tendering"),
         ("need-2", "cancelled"),
     ]
+
+
+def test_a_tender_won_inside_shows_its_contract_and_nothing_left_open() -> None:
+    n = need(sourcing="tender", quantity=Decimal("12.50"))
+    n.start_tender("ten-1", ACTOR, T)
+    n.conclude_tender("ten-1", "PWR-01", True, Decimal("900.00"), "con-7", ACTOR, T)
+    [row] = board(n)
+    assert (row["status"], row["contract_id"]) == ("awarded", "con-7")
+    assert (row["quantity"], row["open_quantity"]) == ("12.5", "0")
+    assert n.open_quantity == 0 and n.contract_id == "con-7"
+
+
+def test_a_tender_won_outside_closes_the_need_external() -> None:
+    n = need(sourcing="tender")
+    n.start_tender("ten-1", ACTOR, T)
+    n.conclude_tender("ten-1", "ext:Outside Ltd", False, Decimal("900.00"), None, ACTOR, T)
+    [row] = board(n)
+    assert (row["status"], row["contract_id"], row["open_quantity"]) == (
+        "closed_external",
+        None,
+        "0",
+    )
+
+
+def test_a_direct_award_leaves_nothing_open() -> None:
+    n = need()
+    n.record_offer("o1", "PWR-01", ACTOR, T)
+    n.award("o1", "PWR-01", "con-1", Decimal("216000.00"), ACTOR, T)
+    [row] = board(n)
+    assert (row["status"], row["contract_id"], row["open_quantity"]) == ("awarded", "con-1", "0")
+    assert n.open_quantity == 0

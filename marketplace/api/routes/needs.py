@@ -197,16 +197,24 @@ def close_external(
 async def get_inbox(
     request: Request,
     principal: PrincipalDep,
+    page: PageDep,
     unit_id: Annotated[UnitId | None, Query(description="Default: the token's unit.")] = None,
 ) -> InboxOut:
-    """Open needs the unit was matched to as a catalog supplier, newest first."""
+    """Needs the unit can act on now, newest first, each saying what it can do.
+
+    `offer`: an open need it was matched to as a catalog supplier; `bid`: a tender it is
+    invited to (catalog supplier or not), until the bid deadline. A need leaves the inbox
+    once the unit can do nothing more on it (awarded, cancelled, bought outside, bids closed).
+    """
     svc: Services = request.app.state.services
     unit = unit_id or principal.unit_id
     if unit is None or not acts_for(principal, unit, needs.chart(svc)):
         raise Forbidden("This token cannot read that unit's inbox.", {"unit_id": unit})
     runtime: ProjectionRuntime = request.app.state.projections
-    rows = await inbox.open_needs(await runtime.reader(inbox.PROJECTION.name), unit)
-    return InboxOut(unit_id=unit, items=[InboxItem.model_validate(r) for r in rows])
+    reader = await runtime.reader(inbox.PROJECTION.name)
+    found = await inbox.actionable(reader, unit, svc.clock(), page)
+    items = [InboxItem.model_validate(r) for r in found.items]
+    return InboxOut(unit_id=unit, items=items, next_cursor=found.next_cursor)
 
 
 @router.post("/v1/directives", status_code=status.HTTP_201_CREATED, response_model=DirectiveOut)
