@@ -7,8 +7,6 @@ by the tender's — so the rows are the same whatever order the two streams arri
 joins them and decides, at the time asked, what the unit can do.
 """
 
-# ruff: noqa: S608 - SQL is built only from fixed table and column names
-
 from __future__ import annotations
 
 from datetime import datetime
@@ -33,7 +31,7 @@ from marketplace.events.contract import (
 from marketplace.events.envelope import CloudEvent
 from marketplace.projections.changes import RowChange, Upsert
 from marketplace.projections.need_summary import SUMMARY_COLUMNS, summary_values
-from marketplace.projections.pages import Order, Page, PageRequest
+from marketplace.projections.pages import Order, Page, PageRequest, Source, fetch_page
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
@@ -142,8 +140,15 @@ PROJECTION = Projection(
 )
 
 NEWEST_FIRST = Order(NEEDS, ("posted_at", "need_id"), descending=True)
-_SUMMARY = ", ".join(f"n.{c.name}" for c in NEEDS.columns)
-_TYPES = NEEDS.types | MATCHES.types | INVITATIONS.types
+_JOINED = Source(
+    from_="inbox_needs n "
+    "LEFT JOIN inbox_matches m ON m.need_id = n.need_id AND m.unit_id = $1 "
+    "LEFT JOIN inbox_invitations i ON i.need_id = n.need_id AND i.unit_id = $1",
+    select=", ".join(f"n.{c.name}" for c in NEEDS.columns)
+    + ", m.offered, i.tender_id, i.bid_deadline, i.bid_submitted",
+    types=NEEDS.types | MATCHES.types | INVITATIONS.types,
+    alias="n.",
+)
 
 
 async def actionable(reader: RowReader, unit_id: str, now: datetime, page: PageRequest) -> Page:
@@ -151,29 +156,14 @@ async def actionable(reader: RowReader, unit_id: str, now: datetime, page: PageR
     `offer` on an open need it was matched to, `bid` in a tender it is invited to until the
     deadline. A need the unit can do nothing more about is not listed.
     """
-    params: list[Any] = [unit_id, now]
-    after = ""
-    if page.cursor is not None:
-        posted_at, need_id = NEWEST_FIRST.decode(page.cursor)
-        params += [posted_at, need_id]
-        after = "AND (n.posted_at, n.need_id) < ($3, $4) "
-    params.append(page.limit + 1)
-    rows = await reader.fetch(
-        f"SELECT {_SUMMARY}, m.offered, i.tender_id, i.bid_deadline, i.bid_submitted "
-        "FROM inbox_needs n "
-        "LEFT JOIN inbox_matches m ON m.need_id = n.need_id AND m.unit_id = $1 "
-        "LEFT JOIN inbox_invitations i ON i.need_id = n.need_id AND i.unit_id = $1 "
-        "WHERE n.need_id IN (SELECT need_id FROM inbox_matches WHERE unit_id = $1 "
-        "UNION SELECT need_id FROM inbox_invitations WHERE unit_id = $1) "
-        "AND ((m.unit_id IS NOT NULL AND n.status = 'open') "
-        "OR (i.unit_id IS NOT NULL AND i.bid_deadline >= $2)) "
-        f"{after}ORDER BY n.posted_at DESC, n.need_id DESC LIMIT ${len(params)}",
-        params,
-        _TYPES,
-    )
-    items = [_with_actions(row, now) for row in rows[: page.limit]]
-    more = len(rows) > page.limit
-    return Page(items, NEWEST_FIRST.encode(rows[page.limit - 1]) if more else None)
+    where = [
+        "n.need_id IN (SELECT need_id FROM inbox_matches WHERE unit_id = $1 "
+        "UNION SELECT need_id FROM inbox_invitations WHERE unit_id = $1)",
+        "((m.unit_id IS NOT NULL AND n.status = 'open') "
+        "OR (i.unit_id IS NOT NULL AND i.bid_deadline >= $2))",
+    ]
+    found = await fetch_page(reader, NEWEST_FIRST, where, [unit_id, now], page, _JOINED)
+    return Page([_with_actions(row, now) for row in found.items], found.next_cursor)
 
 
 def _with_actions(row: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -49,20 +49,10 @@ class Order:
             raise ValueError(f"{self.table.name}: an order must include the key to be total")
 
     def encode(self, row: dict[str, Any]) -> str:
-        values = [_plain(row[c]) for c in self.columns]
-        raw = json.dumps([self.table.name, values], separators=(",", ":"), ensure_ascii=False)
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        return _encode(self.table.name, [_plain(row[c]) for c in self.columns])
 
     def decode(self, cursor: str) -> list[Value]:
-        try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            name, values = json.loads(raw)
-        except (binascii.Error, ValueError, TypeError) as exc:
-            raise InvalidCursor("not a cursor this list gave out") from exc
-        if name != self.table.name or not isinstance(values, list):
-            raise InvalidCursor("a cursor of another list")
-        if len(values) != len(self.columns):
-            raise InvalidCursor("not a cursor this list gave out")
+        values = _decode(self.table.name, cursor, len(self.columns))
         types = self.table.types
         return [_typed(v, types[c]) for c, v in zip(self.columns, values, strict=True)]
 
@@ -81,38 +71,86 @@ class Page:
     next_cursor: str | None
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where a page's rows come from when not plainly `order.table`: a join whose rows the
+    order's table keys (its columns qualified by `alias`), what to select, and the types."""
+
+    from_: str
+    select: str
+    types: dict[str, ColumnType]
+    alias: str = ""
+
+
 async def fetch_page(
     reader: RowReader,
     order: Order,
     where: Sequence[str],
     params: Sequence[Value],
     request: PageRequest,
+    source: Source | None = None,
 ) -> Page:
-    """One page of `order.table`'s rows matching every condition of `where`.
+    """One page of `order.table`'s rows (or `source`'s) matching every condition of `where`.
 
     `where` holds conditions with `$n` placeholders numbered over `params`; a cursor that
     this order did not make raises `InvalidCursor`.
     """
     table, limit, cursor = order.table, request.limit, request.cursor
+    if source is None:
+        columns = ", ".join(c.name for c in table.columns)
+        source = Source(table.name, columns, table.types)
+    keys = [source.alias + c for c in order.columns]
     conditions, values = list(where), list(params)
     if cursor is not None:
         after = order.decode(cursor)
         first = len(values) + 1
         marks = ", ".join(f"${first + i}" for i in range(len(after)))
         comparison = "<" if order.descending else ">"
-        conditions.append(f"({', '.join(order.columns)}) {comparison} ({marks})")
+        conditions.append(f"({', '.join(keys)}) {comparison} ({marks})")
         values.extend(after)
     direction = " DESC" if order.descending else ""
-    columns = ", ".join(c.name for c in table.columns)
     clause = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     sql = (
-        f"SELECT {columns} FROM {table.name}{clause} "
-        f"ORDER BY {', '.join(c + direction for c in order.columns)} LIMIT ${len(values) + 1}"
+        f"SELECT {source.select} FROM {source.from_}{clause} "
+        f"ORDER BY {', '.join(k + direction for k in keys)} LIMIT ${len(values) + 1}"
     )
-    rows = await reader.fetch(sql, [*values, limit + 1], table.types)
+    rows = await reader.fetch(sql, [*values, limit + 1], source.types)
     if len(rows) <= limit:
         return Page(rows, None)
     return Page(rows[:limit], order.encode(rows[limit - 1]))
+
+
+def page_after(name: str, keys: Sequence[str], request: PageRequest) -> tuple[slice, str | None]:
+    """A page of a list kept in memory in a fixed order, where `keys` name its items uniquely:
+    the slice of the items on the page and the cursor to the next (naming the last one seen).
+    """
+    start = 0
+    if request.cursor is not None:
+        [after] = _decode(name, request.cursor, 1)
+        if not isinstance(after, str) or after not in keys:
+            raise InvalidCursor("not a cursor this list gave out")
+        start = list(keys).index(after) + 1
+    end = start + request.limit
+    more = end < len(keys)
+    return slice(start, end), _encode(name, [keys[end - 1]]) if more else None
+
+
+def _encode(name: str, values: list[Any]) -> str:
+    raw = json.dumps([name, values], separators=(",", ":"), ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(name: str, cursor: str, length: int) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        found, values = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise InvalidCursor("not a cursor this list gave out") from exc
+    if found != name or not isinstance(values, list):
+        raise InvalidCursor("a cursor of another list")
+    if len(values) != length:
+        raise InvalidCursor("not a cursor this list gave out")
+    return values
 
 
 def _plain(value: Any) -> Any:
