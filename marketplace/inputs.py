@@ -15,10 +15,6 @@ EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 # A regex of the years above, for patterns published in the OpenAPI document.
 YEAR_PATTERN = "(?:19[0-9]{2}|2[01][0-9]{2}|2200)"
 
-# Lists (CONTRACT.md "Lists, limits, health"): at most 500 items a page; offsets bounded so
-# no store is asked for a position beyond its integers.
-MAX_LIMIT, MAX_OFFSET = 500, 1_000_000
-
 UNIT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 ITEM_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$"
 QUARTER_PATTERN = rf"^{YEAR_PATTERN}Q[1-4]$"

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from marketplace.api.need_schemas import ContractOut
+from marketplace.api.pages import Paged
 
 
 class ProjectionFailureOut(BaseModel):
@@ -86,7 +87,7 @@ class ComplianceRow(BaseModel):
     rate: str = Field(examples=["0.7500"], description="compliant / tenders")
 
 
-class ComplianceOut(BaseModel):
+class ComplianceOut(Paged):
     group_by: str
     items: list[ComplianceRow]
 
@@ -103,7 +104,7 @@ class ComplianceException(BaseModel):
     omission_filing: str | None
 
 
-class ComplianceExceptionsOut(BaseModel):
+class ComplianceExceptionsOut(Paged):
     items: list[ComplianceException]
 
 
@@ -114,7 +115,7 @@ class TradeVolumeRow(BaseModel):
     delivered_amount: str
 
 
-class TradeVolumeOut(BaseModel):
+class TradeVolumeOut(Paged):
     group_by: str
     items: list[TradeVolumeRow]
 
@@ -129,5 +130,5 @@ class SupplierQualityRow(BaseModel):
     incidents_per_contract: str | None = Field(description="null without contracts.")
 
 
-class SupplierQualityOut(BaseModel):
+class SupplierQualityOut(Paged):
     items: list[SupplierQualityRow]

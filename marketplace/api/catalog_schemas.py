@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from marketplace.aggregates.catalog import CatalogEntry, CatalogVersion
 from marketplace.aggregates.taxonomy import TAXONOMY
+from marketplace.api.pages import Paged
 from marketplace.api.schemas import Strict
 from marketplace.handlers.catalog_entry import EntryIn
 from marketplace.inputs import Day, LongText, Moment
@@ -140,10 +141,8 @@ class SearchHit(BaseModel):
         )
 
 
-class SearchResult(BaseModel):
+class SearchResult(Paged):
     items: list[SearchHit]
-    limit: int
-    offset: int
 
 
 class EntryIds(BaseModel):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
-from marketplace.projections.pages import DEFAULT_LIMIT, MAX_PAGE, PageRequest
+from marketplace.projections.pages import DEFAULT_LIMIT, MAX_PAGE, PageRequest, page_after
 
 
 def _page_request(
@@ -35,3 +36,15 @@ class Paged(BaseModel):
     next_cursor: str | None = Field(
         description="Pass it as `cursor` to get the next page; null on the last page."
     )
+
+
+T = TypeVar("T")
+
+
+def page_of(
+    name: str, items: Sequence[T], key: Callable[[T], str], page: PageRequest
+) -> tuple[list[T], str | None]:
+    """A page of a list computed whole (figures per key, a unit's tokens): the items on it,
+    in the list's order, and the cursor to the next; `key` names each item uniquely."""
+    on_page, next_cursor = page_after(name, [key(item) for item in items], page)
+    return list(items[on_page]), next_cursor

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.organisation import Level, Unit
+from marketplace.api.pages import Paged
 from marketplace.inputs import ShortText, UnitId
 
 
@@ -98,6 +99,6 @@ class TokenInfo(BaseModel):
     revoked_at: datetime | None
 
 
-class TokenList(BaseModel):
+class TokenList(Paged):
     unit_id: str
     items: list[TokenInfo]

@@ -5,8 +5,6 @@ whatever order different versions' events arrive in. "In force on a day" is answ
 time from the version's status and effective period.
 """
 
-# ruff: noqa: S608 - SQL is built only from fixed table and column names
-
 from __future__ import annotations
 
 from decimal import Decimal
@@ -24,6 +22,7 @@ from marketplace.events.contract import (
 )
 from marketplace.events.envelope import CloudEvent
 from marketplace.projections.changes import RowChange, Upsert, Value
+from marketplace.projections.pages import Order, Page, PageRequest, Source, fetch_page
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
@@ -133,10 +132,18 @@ PROJECTION = Projection(
 )
 
 _COLUMNS = [c.name for c in ENTRIES.columns if c.name != "item_name_folded"]
+BY_ITEM = Order(ENTRIES, ("item_code", "supplier_unit_id", "entry_id"))
+_IN_FORCE = Source(
+    from_="catalog_search_entries e JOIN catalog_search_versions v ON e.version_id = v.version_id",
+    select=f"{', '.join('e.' + c for c in _COLUMNS)}, v.period",
+    types=ENTRIES.types | {"period": ColumnType.TEXT},
+    alias="e.",
+)
 
 
 async def search(
     reader: RowReader,
+    page: PageRequest,
     *,
     day: str,
     item_code: str | None = None,
@@ -144,10 +151,9 @@ async def search(
     subcategory: str | None = None,
     supplier_unit_id: str | None = None,
     q: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Approved entries of the version in force on `day` (YYYY-MM-DD), filtered."""
+) -> Page:
+    """A page of the approved entries of the version in force on `day` (YYYY-MM-DD), filtered,
+    by item code, supplier and entry."""
     params: list[Value] = [day]
     where = [
         "v.status IN ('published', 'superseded')",
@@ -168,13 +174,4 @@ async def search(
         literal = q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params.append(f"%{literal}%")
         where.append(f"e.item_name_folded LIKE ${len(params)} ESCAPE '\\'")
-    params += [limit, offset]
-    sql = (
-        f"SELECT {', '.join('e.' + c for c in _COLUMNS)}, v.period "
-        "FROM catalog_search_entries e JOIN catalog_search_versions v "
-        "ON e.version_id = v.version_id "
-        f"WHERE {' AND '.join(where)} "
-        f"ORDER BY e.item_code, e.supplier_unit_id, e.entry_id "
-        f"LIMIT ${len(params) - 1} OFFSET ${len(params)}"
-    )
-    return await reader.fetch(sql, params, ENTRIES.types | {"period": ColumnType.TEXT})
+    return await fetch_page(reader, BY_ITEM, where, params, page, _IN_FORCE)

@@ -18,6 +18,7 @@ from marketplace.events.contract import (
 )
 from marketplace.events.envelope import CloudEvent
 from marketplace.projections.changes import RowChange, Upsert, Value
+from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
@@ -75,10 +76,52 @@ PROJECTION = Projection(
 )
 
 _SUBTREE = (
-    "WITH RECURSIVE subtree(id) AS ("
+    "id IN (WITH RECURSIVE subtree(id) AS ("
     "SELECT id FROM directory_units WHERE id = {root} "
     "UNION SELECT u.id FROM directory_units u JOIN subtree s ON u.parent_id = s.id) "
+    "SELECT id FROM subtree)"
 )
+BY_ID = Order(UNITS, ("id",))
+
+
+def _filters(
+    parent_id: str | None,
+    level: str | None,
+    sector: str | None,
+    active: bool | None,
+    within: str | None,
+) -> tuple[list[str], list[Value]]:
+    params: list[Value] = []
+
+    def param(value: Value) -> str:
+        params.append(value)
+        return f"${len(params)}"
+
+    where = [] if within is None else [_SUBTREE.format(root=param(within))]
+    for column, wanted in [
+        ("parent_id", parent_id),
+        ("level", level),
+        ("sector", sector),
+        ("active", active),
+    ]:
+        if wanted is not None:
+            where.append(f"{column} = {param(wanted)}")
+    return where, params
+
+
+async def units_page(
+    reader: RowReader,
+    page: PageRequest,
+    *,
+    parent_id: str | None = None,
+    level: str | None = None,
+    sector: str | None = None,
+    active: bool | None = None,
+    within: str | None = None,
+) -> Page:
+    """A page of units in id order, filtered; `within` keeps one unit's subtree."""
+    where, params = _filters(parent_id, level, sector, active, within)
+    return await fetch_page(reader, BY_ID, where, params, page)
 
 
 async def list_units(
@@ -90,27 +133,10 @@ async def list_units(
     active: bool | None = None,
     within: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Units in id order, filtered; `within` keeps one unit's subtree (from parent links)."""
-    params: list[Value] = []
-
-    def param(value: Value) -> str:
-        params.append(value)
-        return f"${len(params)}"
-
-    sql, where = "", []
-    if within is not None:
-        sql = _SUBTREE.format(root=param(within))
-        where.append("id IN (SELECT id FROM subtree)")
-    for column, wanted in [
-        ("parent_id", parent_id),
-        ("level", level),
-        ("sector", sector),
-        ("active", active),
-    ]:
-        if wanted is not None:
-            where.append(f"{column} = {param(wanted)}")
+    """Every unit in id order, filtered; `within` keeps one unit's subtree (from parent links)."""
+    where, params = _filters(parent_id, level, sector, active, within)
     columns = ", ".join(c.name for c in UNITS.columns)
-    sql += f"SELECT {columns} FROM directory_units"
+    sql = f"SELECT {columns} FROM directory_units"
     if where:
         sql += " WHERE " + " AND ".join(where)
     return await reader.fetch(sql + " ORDER BY id", params, UNITS.types)

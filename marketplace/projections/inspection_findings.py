@@ -22,6 +22,7 @@ from marketplace.events.contract import (
 from marketplace.events.envelope import CloudEvent
 from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert
+from marketplace.projections.pages import MAX_PAGE, Order, Page, PageRequest, fetch_page
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
@@ -92,21 +93,22 @@ PROJECTION = Projection(
 )
 
 
-async def findings(
+MOST_PRESSING_FIRST = Order(FINDINGS, ("rectify_by", "finding_id"))
+
+
+async def findings_page(
     reader: RowReader,
     today: date,
+    page: PageRequest,
     *,
     unit_id: str | None = None,
     platform_id: str | None = None,
     status: Status | None = None,
-    limit: int = 500,
-) -> list[dict[str, Any]]:
-    """Findings, oldest deadline first, each with its status on `today` (overdue: open after
-    its deadline)."""
-    columns = ", ".join(c.name for c in FINDINGS.columns)
+) -> Page:
+    """A page of findings, oldest deadline first, each with its status on `today` (overdue:
+    open after its deadline)."""
     where: list[str] = []
     params: list[Any] = []
-    day = today.isoformat()
     for column, value in (("unit_id", unit_id), ("platform_id", platform_id)):
         if value is not None:
             params.append(value)
@@ -114,22 +116,32 @@ async def findings(
     if status == "rectified":
         where.append("rectified")
     elif status in ("open", "overdue"):
-        params.append(day)
+        params.append(today.isoformat())
         where.append(
             f"NOT rectified AND rectify_by {'>=' if status == 'open' else '<'} ${len(params)}"
         )
-    params.append(limit)
-    rows = await reader.fetch(
-        f"SELECT {columns} FROM {FINDINGS.name} "
-        f"{'WHERE ' + ' AND '.join(where) if where else ''} "
-        f"ORDER BY rectify_by, finding_id LIMIT ${len(params)}",
-        params,
-        FINDINGS.types,
-    )
-    for row in rows:
+    found = await fetch_page(reader, MOST_PRESSING_FIRST, where, params, page)
+    for row in found.items:
         rectify_by = date.fromisoformat(row["rectify_by"])
         row["status"] = finding_status(bool(row["rectified"]), rectify_by, today)
-    return rows
+    return found
+
+
+async def findings(
+    reader: RowReader,
+    today: date,
+    *,
+    unit_id: str | None = None,
+    platform_id: str | None = None,
+    status: Status | None = None,
+    limit: int = MAX_PAGE,
+) -> list[dict[str, Any]]:
+    """The first `limit` findings of `findings_page`."""
+    first = PageRequest(limit=limit)
+    found = await findings_page(
+        reader, today, first, unit_id=unit_id, platform_id=platform_id, status=status
+    )
+    return found.items
 
 
 async def due_between(

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from marketplace.events.contract import EVENT_TYPES, TENDERS_TOPIC, TenderLaunchedV1
 from marketplace.events.envelope import CloudEvent
 from marketplace.projections.changes import RowChange, Upsert, Value
+from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
@@ -108,20 +109,21 @@ async def rates(
     ]
 
 
+NEWEST_FIRST = Order(TENDERS, ("launched_at", "tender_id"), descending=True)
+
+
 async def exceptions(
-    reader: RowReader, start: datetime | None, end: datetime | None
-) -> list[dict[str, Any]]:
-    """Tenders launched with a filed omission, with the reasons, newest first."""
+    reader: RowReader,
+    start: datetime | None,
+    end: datetime | None,
+    page: PageRequest | None = None,
+) -> Page:
+    """A page of the tenders launched with a filed omission, with the reasons, newest first."""
     where, params = _window(start, end)
-    columns = ", ".join(c.name for c in TENDERS.columns)
-    rows = await reader.fetch(
-        f"SELECT {columns} FROM invitation_compliance_tenders WHERE {where} "
-        "AND compliance = 'exception_filed' ORDER BY launched_at DESC, tender_id",
-        params,
-        TENDERS.types,
-    )
-    for row in rows:
+    conditions = [where, "compliance = 'exception_filed'"]
+    found = await fetch_page(reader, NEWEST_FIRST, conditions, params, page or PageRequest())
+    for row in found.items:
         row["missing_catalog_suppliers"] = [
             u for u in str(row["missing_catalog_suppliers"]).split(";") if u
         ]
-    return rows
+    return found

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -127,9 +128,14 @@ def page_after(name: str, keys: Sequence[str], request: PageRequest) -> tuple[sl
     start = 0
     if request.cursor is not None:
         [after] = _decode(name, request.cursor, 1)
-        if not isinstance(after, str) or after not in keys:
+        if not isinstance(after, str):
             raise InvalidCursor("not a cursor this list gave out")
-        start = list(keys).index(after) + 1
+        if after in keys:
+            start = list(keys).index(after) + 1
+        elif list(keys) == sorted(keys):  # the item left the list: go on after where it was
+            start = bisect.bisect_right(keys, after)
+        else:
+            raise InvalidCursor("the cursor's item is no longer in this list")
     end = start + request.limit
     more = end < len(keys)
     return slice(start, end), _encode(name, [keys[end - 1]]) if more else None

@@ -118,8 +118,10 @@ async def test_exceptions_list_the_filed_reasons(scenario: Services, tmp_path: P
         (invitation_compliance.PROJECTION,),
         lambda reader: invitation_compliance.exceptions(reader, None, None),
     )
+    assert found.next_cursor is None
     assert [
-        (e["demand_unit_id"], e["omission_filing"], e["missing_catalog_suppliers"]) for e in found
+        (e["demand_unit_id"], e["omission_filing"], e["missing_catalog_suppliers"])
+        for e in found.items
     ] == [
         ("HEAT-01", "HEAT-02 is our own sister unit", ["HEAT-02"]),
         ("COAL-01", "PWR-01 in overhaul", ["PWR-01"]),

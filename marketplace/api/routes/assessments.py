@@ -16,6 +16,7 @@ from marketplace.aggregates.inspection import finding_status
 from marketplace.aggregates.organisation import Level
 from marketplace.aggregates.report import Quarter
 from marketplace.api.deps import PrincipalDep
+from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.handlers import reports
 from marketplace.handlers.auth import Principal, acts_for
 from marketplace.handlers.errors import Forbidden
@@ -43,7 +44,7 @@ class UnitAssessmentOut(BaseModel):
     total: Decimal | None = Field(description="Weighted over the KPIs that were judged.")
 
 
-class AnnualAssessmentOut(BaseModel):
+class AnnualAssessmentOut(Paged):
     year: int
     items: list[UnitAssessmentOut]
 
@@ -108,6 +109,7 @@ def _visible(svc: Services, principal: Principal) -> list[str]:
 async def annual(
     request: Request,
     principal: PrincipalDep,
+    page: PageDep,
     year: Annotated[int, Query(ge=2000, le=2100)],
     unit_id: Annotated[UnitId | None, Query(description="Only this unit.")] = None,
 ) -> AnnualAssessmentOut:
@@ -119,6 +121,8 @@ async def annual(
         if unit_id not in units:
             raise Forbidden("This token cannot read that unit's assessment.", {"unit_id": unit_id})
         units = [unit_id]
+    # Paged before scoring: each unit's record is read separately.
+    units, next_cursor = page_of(f"assessments:{year}", units, str, page)
     runtime: ProjectionRuntime = request.app.state.projections
     facts = await runtime.reader(report_facts.PROJECTION.name)
     findings = await runtime.reader(inspection_findings.PROJECTION.name)
@@ -138,4 +142,4 @@ async def annual(
                 total=total,
             )
         )
-    return AnnualAssessmentOut(year=year, items=items)
+    return AnnualAssessmentOut(year=year, items=items, next_cursor=next_cursor)

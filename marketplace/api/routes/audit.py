@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from marketplace.aggregates.access_token import Role
 from marketplace.api.deps import PrincipalDep
+from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.audit import history
 from marketplace.audit.chain import Ledger
 from marketplace.handlers.auth import require_role
@@ -36,7 +37,7 @@ class AuditEventOut(BaseModel):
     prev_hash: str | None = Field(description="The link before it (the store's previous event).")
 
 
-class AuditEventsOut(BaseModel):
+class AuditEventsOut(Paged):
     aggregate_id: str
     items: list[AuditEventOut]
 
@@ -81,15 +82,15 @@ def verify(request: Request, principal: PrincipalDep) -> VerificationOut:
 
 @router.get("/{aggregate_id}/events", response_model=AuditEventsOut)
 def aggregate_events(
-    aggregate_id: str, request: Request, principal: PrincipalDep
+    aggregate_id: str, request: Request, principal: PrincipalDep, page: PageDep
 ) -> AuditEventsOut:
-    """Every event of the aggregate in order: who, when, what, and its chain link."""
+    """Every event of the aggregate in order, paged: who, when, what, and its chain link."""
     ledger = _auditing(request, principal)
     store = request.app.state.services.store
     found = history.events_of(store, ledger, aggregate_id)
-    return AuditEventsOut(
-        aggregate_id=aggregate_id, items=[AuditEventOut.model_validate(asdict(e)) for e in found]
-    )
+    on_page, next_cursor = page_of(f"audit:{aggregate_id}", found, lambda e: str(e.version), page)
+    items = [AuditEventOut.model_validate(asdict(e)) for e in on_page]
+    return AuditEventsOut(aggregate_id=aggregate_id, items=items, next_cursor=next_cursor)
 
 
 @router.get("/{aggregate_id}/state", response_model=AggregateStateOut)

@@ -20,11 +20,10 @@ from marketplace.api.catalog_schemas import (
     taxonomy_out,
 )
 from marketplace.api.deps import PrincipalDep, ServicesDep
+from marketplace.api.pages import PageDep
 from marketplace.handlers import catalog
 from marketplace.handlers.catalog_entry import Category
 from marketplace.inputs import (
-    MAX_LIMIT,
-    MAX_OFFSET,
     ItemCode,
     ShortText,
     TimeOrDay,
@@ -106,6 +105,7 @@ async def search(
     request: Request,
     svc: ServicesDep,
     _: PrincipalDep,
+    page: PageDep,
     item_code: ItemCode | None = None,
     category: Category | None = None,
     subcategory: Annotated[ShortText | None, Query(max_length=64)] = None,
@@ -114,25 +114,24 @@ async def search(
         ShortText | None, Query(max_length=100, description="Words of the item name.")
     ] = None,
     at: TimeOrDay | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> SearchResult:
-    """Approved entries of the version in force at `at` (default now), from the search index."""
+    """Approved entries of the version in force at `at` (default now), from the search index,
+    by item code and supplier, paged with `limit` and `cursor`."""
     runtime: ProjectionRuntime = request.app.state.projections
     moment = start_of(at, svc.zone)
     day = moment.astimezone(svc.zone).date() if moment else svc.today()
-    rows = await catalog_search.search(
+    found = await catalog_search.search(
         await runtime.reader(catalog_search.PROJECTION.name),
+        page,
         day=day.isoformat(),
         item_code=item_code,
         category=category,
         subcategory=subcategory,
         supplier_unit_id=supplier_unit_id,
         q=q,
-        limit=limit,
-        offset=offset,
     )
-    return SearchResult(items=[SearchHit.of(row) for row in rows], limit=limit, offset=offset)
+    items = [SearchHit.of(row) for row in found.items]
+    return SearchResult(items=items, next_cursor=found.next_cursor)
 
 
 @router.get("/in-force", response_model=VersionOut)

@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.inspection import InspectionFinding
 from marketplace.api.deps import PrincipalDep, ServicesDep
+from marketplace.api.pages import Paged, PageDep
 from marketplace.api.schemas import Strict
 from marketplace.handlers import inspections
 from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.needs import chart
 from marketplace.handlers.ports import Services
-from marketplace.inputs import MAX_LIMIT, Day, LongText, UnitId
+from marketplace.inputs import Day, LongText, UnitId
 from marketplace.projections import inspection_findings
 from marketplace.projections.runtime import ProjectionRuntime
 
@@ -69,7 +70,7 @@ class FindingOut(BaseModel):
         )
 
 
-class FindingListOut(BaseModel):
+class FindingListOut(Paged):
     items: list[FindingOut]
 
 
@@ -102,9 +103,9 @@ def read(finding_id: str, svc: ServicesDep, principal: PrincipalDep) -> FindingO
 async def list_findings(
     request: Request,
     principal: PrincipalDep,
+    page: PageDep,
     unit_id: Annotated[UnitId | None, Query(description="One unit's findings.")] = None,
     status: Annotated[Status | None, Query(description="Only findings of this status.")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
 ) -> FindingListOut:
     """Findings, the most pressing deadline first (read model). HQ and auditors see all; a
     platform admin its platform's; an operator its unit's."""
@@ -122,14 +123,8 @@ async def list_findings(
             raise Forbidden("This token cannot list inspection findings.")
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(inspection_findings.PROJECTION.name)
-    rows = await inspection_findings.findings(
-        reader,
-        svc.today(),
-        unit_id=unit_id,
-        platform_id=platform_id,
-        status=status,
-        limit=limit,
+    found = await inspection_findings.findings_page(
+        reader, svc.today(), page, unit_id=unit_id, platform_id=platform_id, status=status
     )
-    return FindingListOut(
-        items=[FindingOut.model_validate(r | {"id": r["finding_id"]}) for r in rows]
-    )
+    items = [FindingOut.model_validate(r | {"id": r["finding_id"]}) for r in found.items]
+    return FindingListOut(items=items, next_cursor=found.next_cursor)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from marketplace.aggregates.access_token import Role
 from marketplace.api.answers import ProjectionFailureOut, SupplierQualityOut, TradeVolumeOut
 from marketplace.api.deps import PrincipalDep
+from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.handlers.auth import Principal, require_role
 from marketplace.inputs import TimeOrDay, UnitId, start_of
 from marketplace.projections import supplier_quality, trade_volume
@@ -37,16 +38,24 @@ class ProjectionStatusOut(BaseModel):
     )
 
 
-class ProjectionStatusList(BaseModel):
+class ProjectionStatusList(Paged):
     items: list[ProjectionStatusOut]
 
 
 @router.get("/status", response_model=ProjectionStatusList)
-async def projection_status(request: Request, _: PrincipalDep) -> ProjectionStatusList:
+async def projection_status(
+    request: Request, _: PrincipalDep, page: PageDep
+) -> ProjectionStatusList:
     """Per projection: its position, the event store's head and the lag (any token)."""
     runtime: ProjectionRuntime = request.app.state.projections
-    found = await runtime.status()
-    return ProjectionStatusList(items=[ProjectionStatusOut(**asdict(s)) for s in found])
+    found, next_cursor = page_of("projections", await runtime.status(), lambda s: s.name, page)
+    items = [ProjectionStatusOut(**asdict(s)) for s in found]
+    return ProjectionStatusList(items=items, next_cursor=next_cursor)
+
+
+def _key(row: dict[str, Any]) -> str:
+    """A figures row's group key as a cursor names it (a row may group what has no key)."""
+    return "" if row["key"] is None else str(row["key"])
 
 
 def _analysts(principal: Principal) -> None:
@@ -57,6 +66,7 @@ def _analysts(principal: Principal) -> None:
 async def trade_volume_rows(
     request: Request,
     principal: PrincipalDep,
+    page: PageDep,
     group_by: trade_volume.GroupBy = "sector",
     from_: Annotated[TimeOrDay | None, Query(alias="from")] = None,
     to: TimeOrDay | None = None,
@@ -70,15 +80,21 @@ async def trade_volume_rows(
     reader = await runtime.reader(trade_volume.PROJECTION.name)
     zone = request.app.state.services.zone
     rows = await trade_volume.volume(reader, group_by, start_of(from_, zone), start_of(to, zone))
-    return {"group_by": group_by, "items": rows}
+    items, next_cursor = page_of(f"trade_volume:{group_by}", rows, _key, page)
+    return {"group_by": group_by, "items": items, "next_cursor": next_cursor}
 
 
 @router.get("/supplier-quality", response_model=SupplierQualityOut)
 async def supplier_quality_rows(
-    request: Request, principal: PrincipalDep, supplier_unit_id: UnitId | None = None
+    request: Request,
+    principal: PrincipalDep,
+    page: PageDep,
+    supplier_unit_id: UnitId | None = None,
 ) -> dict[str, Any]:
     """Per supplier: incidents, open ones, by kind and severity, contracts, incidents/contract."""
     _analysts(principal)
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(supplier_quality.PROJECTION.name)
-    return {"items": await supplier_quality.suppliers(reader, supplier_unit_id)}
+    rows = await supplier_quality.suppliers(reader, supplier_unit_id)
+    items, next_cursor = page_of("supplier_quality", rows, lambda r: r["supplier_unit_id"], page)
+    return {"items": items, "next_cursor": next_cursor}

@@ -21,6 +21,7 @@ from marketplace.api.answers import (
 )
 from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.api.need_schemas import money
+from marketplace.api.pages import PageDep, page_of
 from marketplace.api.schemas import Strict
 from marketplace.handlers import tenders
 from marketplace.handlers.auth import Principal, require_role
@@ -197,6 +198,7 @@ def _readers(principal: Principal) -> None:
 async def compliance(
     request: Request,
     principal: PrincipalDep,
+    page: PageDep,
     group_by: Literal["demand_unit", "platform"] = "demand_unit",
     from_: Annotated[TimeOrDay | None, Query(alias="from")] = None,
     to: TimeOrDay | None = None,
@@ -206,7 +208,8 @@ async def compliance(
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(invitation_compliance.PROJECTION.name)
     rows = await invitation_compliance.rates(reader, group_by, *_window(request, from_, to))
-    return {"group_by": group_by, "items": rows}
+    items, next_cursor = page_of(f"compliance:{group_by}", rows, lambda r: str(r["key"]), page)
+    return {"group_by": group_by, "items": items, "next_cursor": next_cursor}
 
 
 @router.get(
@@ -215,11 +218,14 @@ async def compliance(
 async def compliance_exceptions(
     request: Request,
     principal: PrincipalDep,
+    page: PageDep,
     from_: Annotated[TimeOrDay | None, Query(alias="from")] = None,
     to: TimeOrDay | None = None,
 ) -> dict[str, Any]:
-    """Tenders launched with a filed omission and its reason (for HQ's review)."""
+    """Tenders launched with a filed omission and its reason (for HQ's review), newest first."""
     _readers(principal)
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(invitation_compliance.PROJECTION.name)
-    return {"items": await invitation_compliance.exceptions(reader, *_window(request, from_, to))}
+    window = _window(request, from_, to)
+    found = await invitation_compliance.exceptions(reader, *window, page)
+    return {"items": found.items, "next_cursor": found.next_cursor}

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from marketplace.api.deps import PrincipalDep, ServicesDep
+from marketplace.api.pages import PageDep, page_of
 from marketplace.api.schemas import TokenIn, TokenInfo, TokenList, TokenOut
 from marketplace.handlers import tokens
 from marketplace.inputs import UnitId
@@ -40,12 +41,15 @@ def revoke_token(token_id: str, svc: ServicesDep, principal: PrincipalDep) -> Re
 def list_tokens(
     svc: ServicesDep,
     principal: PrincipalDep,
+    page: PageDep,
     unit_id: Annotated[UnitId, Query(description="The unit whose tokens to list.")],
 ) -> TokenList:
     """The tokens issued to a unit, oldest first, revoked ones included (hq_admin, auditor)."""
-    found = tokens.list_tokens(svc, principal, unit_id)
+    issued = tokens.list_tokens(svc, principal, unit_id)  # a unit holds few: paged in memory
+    on_page, next_cursor = page_of(f"tokens:{unit_id}", issued, lambda t: t.id, page)
     return TokenList(
         unit_id=unit_id,
+        next_cursor=next_cursor,
         items=[
             TokenInfo(
                 token_id=t.id,
@@ -57,6 +61,6 @@ def list_tokens(
                 revoked=t.revoked,
                 revoked_at=t.revoked_at,
             )
-            for t in found
+            for t in on_page
         ],
     )

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BaseModel
 
 from marketplace.aggregates.organisation import Level
 from marketplace.api.deps import PrincipalDep, ServicesDep
+from marketplace.api.pages import Paged, PageDep
 from marketplace.api.schemas import UnitIn, UnitOut, UnitPatch
 from marketplace.handlers import units
 from marketplace.inputs import ShortText, UnitId
@@ -23,7 +23,7 @@ class DirectoryUnitOut(UnitOut):
     changed_at: datetime
 
 
-class DirectoryUnitList(BaseModel):
+class DirectoryUnitList(Paged):
     items: list[DirectoryUnitOut]
 
 
@@ -70,23 +70,26 @@ def update_unit(
 async def list_units(
     request: Request,
     _: PrincipalDep,
+    page: PageDep,
     parent_id: UnitId | None = None,
     level: Level | None = None,
     sector: Annotated[ShortText | None, Query(max_length=64)] = None,
     active: bool | None = None,
     within: Annotated[UnitId | None, Query(description="Only this unit's subtree.")] = None,
 ) -> DirectoryUnitList:
-    """List units in id order, optionally filtered (from the directory read model)."""
+    """List units in id order, optionally filtered (from the directory read model), paged."""
     runtime: ProjectionRuntime = request.app.state.projections
-    rows = await directory.list_units(
+    found = await directory.units_page(
         await runtime.reader(directory.PROJECTION.name),
+        page,
         parent_id=parent_id,
         level=level.value if level else None,
         sector=sector,
         active=active,
         within=within,
     )
-    return DirectoryUnitList(items=[DirectoryUnitOut.model_validate(r) for r in rows])
+    items = [DirectoryUnitOut.model_validate(r) for r in found.items]
+    return DirectoryUnitList(items=items, next_cursor=found.next_cursor)
 
 
 @router.get("/{unit_id}", response_model=UnitOut)
