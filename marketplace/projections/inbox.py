@@ -44,8 +44,9 @@ NEEDS = Table(
     key=("need_id",),
     indexes=(("posted_at", "need_id"),),
 )
+# Named as version 1's only table, so the swap to this version replaces it rather than leave it.
 MATCHES = Table(
-    "inbox_matches",
+    "inbox_items",
     columns=(
         Column("unit_id", TEXT),
         Column("need_id", TEXT),
@@ -142,7 +143,7 @@ PROJECTION = Projection(
 NEWEST_FIRST = Order(NEEDS, ("posted_at", "need_id"), descending=True)
 _JOINED = Source(
     from_="inbox_needs n "
-    "LEFT JOIN inbox_matches m ON m.need_id = n.need_id AND m.unit_id = $1 "
+    "LEFT JOIN inbox_items m ON m.need_id = n.need_id AND m.unit_id = $1 "
     "LEFT JOIN inbox_invitations i ON i.need_id = n.need_id AND i.unit_id = $1",
     select=", ".join(f"n.{c.name}" for c in NEEDS.columns)
     + ", m.offered, i.tender_id, i.bid_deadline, i.bid_submitted",
@@ -157,7 +158,7 @@ async def actionable(reader: RowReader, unit_id: str, now: datetime, page: PageR
     deadline. A need the unit can do nothing more about is not listed.
     """
     where = [
-        "n.need_id IN (SELECT need_id FROM inbox_matches WHERE unit_id = $1 "
+        "n.need_id IN (SELECT need_id FROM inbox_items WHERE unit_id = $1 "
         "UNION SELECT need_id FROM inbox_invitations WHERE unit_id = $1)",
         "((m.unit_id IS NOT NULL AND n.status = 'open') "
         "OR (i.unit_id IS NOT NULL AND i.bid_deadline >= $2))",
