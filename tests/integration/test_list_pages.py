@@ -4,12 +4,14 @@ on the embedded store with the demo group."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from tests.conftest import drop_schemas, require_postgres
 from tests.integration.api_app import InProcessApi, serve_in_process, settings_for
 
 HQ = ("HQ", "hq_admin")
@@ -32,24 +34,35 @@ LISTS: list[tuple[str, dict[str, Any], tuple[str, str], str]] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessApi]:
-    with serve_in_process(settings_for(tmp_path_factory.mktemp("pages"))) as served:
-        for n in range(3):  # COAL-01 has more than one token to page through
-            token = {"unit_id": "COAL-01", "roles": ["unit_operator"], "label": f"extra {n}"}
-            assert served.client.post("/v1/tokens", json=token, headers=served.admin).is_success
-        for demand in ("COAL-01", "COAL-02"):  # needs, and tenders with a filed omission
-            post_need(served, demand, "direct")
-            tender = {
-                "invitees": ["HEAT-02"],
-                "bid_deadline": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
-                "evaluation": "lowest_price",
-                "internal_preference_margin_pct": "0",
-                "omission_filing": "PWR-01 is in overhaul",
-            }
-            need_id = post_need(served, demand, "tender")
-            post(served, f"/v1/needs/{need_id}/tender", tender, demand)
-        yield served
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def api(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[InProcessApi]:
+    """The demo group on the embedded store, or on PostgreSQL (the event store and read models)."""
+    schema = None
+    if request.param == "postgres":
+        require_postgres()
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        with serve_in_process(settings_for(tmp_path_factory.mktemp("pages"), schema)) as served:
+            for n in range(3):  # COAL-01 has more than one token to page through
+                token = {"unit_id": "COAL-01", "roles": ["unit_operator"], "label": f"extra {n}"}
+                assert served.client.post("/v1/tokens", json=token, headers=served.admin).is_success
+            for demand in ("COAL-01", "COAL-02"):  # needs, and tenders with a filed omission
+                post_need(served, demand, "direct")
+                tender = {
+                    "invitees": ["HEAT-02"],
+                    "bid_deadline": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+                    "evaluation": "lowest_price",
+                    "internal_preference_margin_pct": "0",
+                    "omission_filing": "PWR-01 is in overhaul",
+                }
+                need_id = post_need(served, demand, "tender")
+                post(served, f"/v1/needs/{need_id}/tender", tender, demand)
+            yield served
+    finally:
+        if schema:
+            drop_schemas(schema)
 
 
 def post(api: InProcessApi, path: str, body: Any, unit: str) -> Any:

@@ -3,22 +3,35 @@ tender, and the needs board shows a tender's contract — in-process on the embe
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from tests.conftest import drop_schemas, require_postgres
 from tests.integration.api_app import InProcessApi, serve_in_process, settings_for
 
 REQUIRED_BY = (date.today() + timedelta(days=30)).isoformat()
 VALID = (datetime.now(UTC) + timedelta(days=10)).isoformat()
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessApi]:
-    with serve_in_process(settings_for(tmp_path_factory.mktemp("inbox"))) as served:
-        yield served
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def api(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[InProcessApi]:
+    """The demo group on the embedded store, or on PostgreSQL (the event store and read models)."""
+    schema = None
+    if request.param == "postgres":
+        require_postgres()
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        with serve_in_process(settings_for(tmp_path_factory.mktemp("inbox"), schema)) as served:
+            yield served
+    finally:
+        if schema:
+            drop_schemas(schema)
 
 
 def get(api: InProcessApi, path: str, unit: str, **params: Any) -> Any:
