@@ -83,7 +83,8 @@ def test_lists_by_status_and_reader(demo: Server) -> None:
     opened = auditor.get("/v1/inspections/findings", params={"status": "open"}).json()["items"]
     assert all(f["status"] == "open" for f in opened) and opened
     assert auditor.get("/v1/inspections/findings", params={"status": "overdue"}).json() == {
-        "items": []
+        "items": [],
+        "next_cursor": None,
     }
     error_of(
         demo.client(demo.token("HQ", "bi_reader")).get("/v1/inspections/findings"), 403, "forbidden"
