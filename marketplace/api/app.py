@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from marketplace import __version__
+from marketplace.api.docs import install_docs
 from marketplace.api.errors import install_error_handlers
 from marketplace.api.limits import RequestLimits
 from marketplace.api.openapi_errors import install_openapi
@@ -63,6 +64,8 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         version=__version__,
         description="Needs, offers, tenders, contracts and disputes between the group's units.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.services = services
@@ -71,6 +74,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(RequestLimits, **settings.request_limits)
     install_openapi(app)
+    install_docs(app)
     for router in (
         health.router,
         units.router,
