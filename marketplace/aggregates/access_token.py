@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from eventsourcing.domain import event
 
-from marketplace.aggregates.base import Actor, DomainError, MarketAggregate
+from marketplace.aggregates.base import Actor, DomainError, MarketAggregate, with_article
 from marketplace.aggregates.organisation import Level, Unit
 
 
@@ -56,7 +56,7 @@ class AccessToken(MarketAggregate):
                 raise DomainError(
                     "role_not_allowed_for_unit",
                     f"Role {role.value} can only be given to a unit of level "
-                    f"{' or '.join(levels)}; {unit.id!r} is a {unit.level.value}.",
+                    f"{' or '.join(levels)}; {unit.id!r} is {with_article(unit.level.value)}.",
                     {"role": role.value, "unit_id": unit.id},
                 )
         return cls(

@@ -115,8 +115,10 @@ def party_acted_for(
 
 def require_role(principal: Principal, *roles: Role) -> None:
     if not principal.has(*roles):
-        wanted = ", ".join(r.value for r in roles)
-        raise Forbidden(f"This needs one of the roles: {wanted}.", {"required_roles": wanted})
+        wanted = [r.value for r in roles]
+        raise Forbidden(
+            f"This needs one of the roles: {', '.join(wanted)}.", {"required_roles": wanted}
+        )
 
 
 def lowest_common_superior(org: Organisation, a: str, b: str) -> str | None:

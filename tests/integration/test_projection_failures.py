@@ -111,7 +111,7 @@ async def test_a_need_titled_with_a_nul_shows_on_the_board_and_in_the_inbox(env:
     for projection in (needs_board.PROJECTION, inbox.PROJECTION):
         await env.store.create(projection)
         await catch_up(env.store, projection, env.log)
-    (posted,) = await needs_board.needs_of(env.store, "COAL-01")
+    (posted,) = (await needs_board.needs_of(env.store, "COAL-01")).items
     (matched,) = await inbox.open_needs(env.store, "PWR-01")
     assert posted["need_id"] == matched["need_id"] == need.id
     assert posted["title"] == matched["title"] == "a\ufffdb"
