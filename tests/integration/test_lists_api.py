@@ -4,6 +4,7 @@ within the caller's reach and paged with a cursor; the contract view says who si
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,19 +12,31 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import drop_schemas, require_postgres
 from tests.integration.api_world import World, bearer, created, demo_world, later
 from tests.integration.test_authorisation_matrix import NEED, OFFER
 
 SEALED_AMOUNT = "91234.56"
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, TestClient]]:
-    built = demo_world(tmp_path_factory.mktemp("lists"))
-    with TestClient(built.app) as client:
-        build(built, client)
-        yield built, client
-    built.svc.store.close()
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[World, TestClient]]:
+    """The demo world and the scenario of `build`, on each store (the lists' SQL runs on both)."""
+    schema = None
+    if request.param == "postgres":
+        require_postgres()
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+    built = demo_world(tmp_path_factory.mktemp("lists"), schema)
+    try:
+        with TestClient(built.app) as client:
+            build(built, client)
+            yield built, client
+    finally:
+        built.svc.store.close()
+        if schema:
+            drop_schemas(schema)
 
 
 def build(world: World, client: TestClient) -> None:

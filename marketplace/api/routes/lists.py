@@ -28,11 +28,7 @@ from marketplace.projections.projection import Projection
 from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.projections.store import RowReader
 
-router = APIRouter(tags=["lists"])
-REACH = (
-    "For the unit's operators, its platform admins, HQ and auditors; without a unit filter, "
-    "everything within the token's reach. A unit filter outside it → 403."
-)
+router = APIRouter()  # each list beside its records in the docs
 
 
 def _reach(request: Request, principal: Principal) -> Reach:
@@ -44,7 +40,7 @@ async def _reader(request: Request, projection: Projection) -> RowReader:
     return await runtime.reader(projection.name)
 
 
-@router.get("/v1/tenders", response_model=TenderListOut, description=REACH)
+@router.get("/v1/tenders", response_model=TenderListOut, tags=["tenders"])
 async def list_tenders(
     request: Request,
     principal: PrincipalDep,
@@ -58,7 +54,10 @@ async def list_tenders(
     ] = None,
     status: Annotated[Literal["open", "opened", "awarded"] | None, Query()] = None,
 ) -> TenderListOut:
-    """Tenders, newest first, each with whether the viewing unit has bid (never an amount)."""
+    """Tenders, newest first, each with whether the viewing unit has bid (never an amount).
+
+    For the unit's operators, its platform admins, HQ and auditors: without `invited_unit_id`,
+    the tenders where a unit within the token's reach is the demand unit or invited."""
     reach = _reach(request, principal)
     reach.require(invited_unit_id, "invited_unit_id")
     reader = await _reader(request, tender_list.PROJECTION)
@@ -71,7 +70,7 @@ async def list_tenders(
     return TenderListOut(items=items, next_cursor=found.next_cursor)
 
 
-@router.get("/v1/contracts", response_model=ContractListOut, description=REACH)
+@router.get("/v1/contracts", response_model=ContractListOut, tags=["contracts"])
 async def list_contracts(
     request: Request,
     principal: PrincipalDep,
@@ -85,7 +84,9 @@ async def list_contracts(
         Query(),
     ] = None,
 ) -> ContractListOut:
-    """Contracts, newest first, where the unit (or one within reach) is a party."""
+    """Contracts, newest first, where the unit (default: any within reach) is a party.
+
+    For the unit's operators, its platform admins, HQ and auditors."""
     reach = _reach(request, principal)
     reach.require(unit_id, "unit_id")
     reader = await _reader(request, contract_list.PROJECTION)
@@ -94,7 +95,7 @@ async def list_contracts(
     return ContractListOut(items=items, next_cursor=found.next_cursor)
 
 
-@router.get("/v1/quality-incidents", response_model=IncidentListOut, description=REACH)
+@router.get("/v1/quality-incidents", response_model=IncidentListOut, tags=["contracts"])
 async def list_incidents(
     request: Request,
     principal: PrincipalDep,
@@ -103,7 +104,7 @@ async def list_incidents(
     demand_unit_id: Annotated[UnitId | None, Query(description="The demand side.")] = None,
     status: Annotated[Literal["open", "resolved"] | None, Query()] = None,
 ) -> IncidentListOut:
-    """Quality incidents, newest first, where a unit within reach is a party.
+    """Quality incidents, newest first, where a unit within the token's reach is a party.
 
     With both unit filters, one of them within reach is enough (a supplier asking about one
     customer); the answer still holds only incidents of units within reach."""
@@ -120,7 +121,7 @@ async def list_incidents(
     return IncidentListOut(items=items, next_cursor=found.next_cursor)
 
 
-@router.get("/v1/disputes", response_model=DisputeListOut, description=REACH)
+@router.get("/v1/disputes", response_model=DisputeListOut, tags=["disputes"])
 async def list_disputes(
     request: Request,
     principal: PrincipalDep,
@@ -131,7 +132,8 @@ async def list_disputes(
         Query(),
     ] = None,
 ) -> DisputeListOut:
-    """Disputes, newest first, where the unit (or one within reach) is a party or mediates."""
+    """Disputes, newest first, where the unit (default: any within reach) is a party or the
+    mediator unit. For the unit's operators, its platform admins, HQ and auditors."""
     reach = _reach(request, principal)
     reach.require(unit_id, "unit_id")
     reader = await _reader(request, dispute_list.PROJECTION)
