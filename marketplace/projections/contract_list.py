@@ -28,6 +28,7 @@ from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
 
 TEXT, DECIMAL = ColumnType.TEXT, ColumnType.DECIMAL
+_OWN = "marketplace.contract."  # quality incidents share the topic, not the aggregate
 
 CONTRACTS = Table(
     "contract_list_contracts",
@@ -75,9 +76,6 @@ def apply(event: CloudEvent) -> list[RowChange]:
         case ContractTerminatedV1():
             return [Upsert(CONTRACTS.name, key, {"status": "terminated"})]
     return []
-
-
-_OWN = "marketplace.contract."  # quality incidents share the topic, not the aggregate
 
 
 def _created(payload: ContractCreatedV1, event: CloudEvent) -> dict[str, Value]:

@@ -22,6 +22,7 @@ from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
 
 TEXT = ColumnType.TEXT
+_SIDES = ("supplier", "demand")
 
 INCIDENTS = Table(
     "incident_list_incidents",
@@ -102,6 +103,3 @@ async def incidents_of(
             params.append(value)
             where.append(f"{column} = ${len(params)}")
     return await fetch_page(reader, NEWEST_FIRST, where, params, page)
-
-
-_SIDES = ("supplier", "demand")
