@@ -188,6 +188,11 @@ class NeedOut(BaseModel):
         )
 
 
+class SignatureOut(BaseModel):
+    unit_id: str
+    signed_at: datetime
+
+
 class ContractOut(BaseModel):
     id: str
     need_id: str
@@ -202,6 +207,7 @@ class ContractOut(BaseModel):
     amount: str
     delivered_quantity: str
     delivered_amount: str
+    signatures: list[SignatureOut] = Field(description="Who has signed and when, in order.")
 
     @classmethod
     def of(cls, c: Contract) -> ContractOut:
@@ -219,6 +225,7 @@ class ContractOut(BaseModel):
             amount=money(c.amount),
             delivered_quantity=number(c.delivered_quantity),
             delivered_amount=money(c.delivered_amount),
+            signatures=[SignatureOut(unit_id=u, signed_at=t) for u, t in c.signatures.items()],
         )
 
 

@@ -221,7 +221,20 @@ MATRIX: dict[str, Row] = {
     "GET /v1/inspections/findings/{finding_id}": Row(FOR_THE_UNIT | {AUDITOR}),
     "GET /v1/projections/status": Row(EVERY_TOKEN),
     "GET /v1/projections/trade-volume": Row(ANALYSTS),
-    "GET /v1/projections/supplier-quality": Row(ANALYSTS),
+    # A supplier's own figures: its operators and platform admins too (issue 11).
+    "GET /v1/projections/supplier-quality": Row(
+        ANALYSTS | {PADMIN, OPERATOR}, subject="HEAT-02", query={"supplier_unit_id": "HEAT-02"}
+    ),
+    # Lists of what concerns a unit: its operators, its platform admins, HQ and auditors.
+    "GET /v1/tenders": Row(
+        FOR_THE_UNIT | {AUDITOR}, subject="HEAT-02", query={"invited_unit_id": "HEAT-02"}
+    ),
+    "GET /v1/contracts": Row(FOR_THE_UNIT | {AUDITOR}, query={"unit_id": "COAL-02"}),
+    "GET /v1/quality-incidents": Row(
+        FOR_THE_UNIT | {AUDITOR}, subject="HEAT-02", query={"supplier_unit_id": "HEAT-02"}
+    ),
+    "GET /v1/quality-incidents/{incident_id}": Row(FOR_THE_UNIT | {AUDITOR}),
+    "GET /v1/disputes": Row(FOR_THE_UNIT | {AUDITOR}, query={"unit_id": "COAL-02"}),
     "GET /v1/reports/quarterly": Row(
         FOR_THE_UNIT | {AUDITOR, BI},
         query={"unit_id": "COAL-02", "quarter": _quarter_ended_before(100)},

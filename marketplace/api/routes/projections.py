@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from marketplace.aggregates.access_token import Role
 from marketplace.api.answers import ProjectionFailureOut, SupplierQualityOut, TradeVolumeOut
 from marketplace.api.deps import PrincipalDep
-from marketplace.handlers.auth import Principal, require_role
+from marketplace.handlers.auth import Principal, acts_for, require_role
+from marketplace.handlers.needs import chart
 from marketplace.inputs import TimeOrDay, UnitId, start_of
 from marketplace.projections import supplier_quality, trade_volume
 from marketplace.projections.runtime import ProjectionRuntime
@@ -77,8 +78,15 @@ async def trade_volume_rows(
 async def supplier_quality_rows(
     request: Request, principal: PrincipalDep, supplier_unit_id: UnitId | None = None
 ) -> dict[str, Any]:
-    """Per supplier: incidents, open ones, by kind and severity, contracts, incidents/contract."""
-    _analysts(principal)
+    """Per supplier: incidents, open ones, by kind and severity, contracts, incidents/contract.
+
+    HQ, auditors and BI readers read every supplier's; a supplier's operators and its platform
+    admins read that supplier's own (with `supplier_unit_id`)."""
+    own = supplier_unit_id is not None and acts_for(
+        principal, supplier_unit_id, chart(request.app.state.services)
+    )
+    if not own:
+        _analysts(principal)
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(supplier_quality.PROJECTION.name)
     return {"items": await supplier_quality.suppliers(reader, supplier_unit_id)}
