@@ -127,10 +127,18 @@ def test_units_import_is_all_or_nothing(
         "units:\n"
         "  - {id: PWR-01, name: Plant, level: enterprise, parent_id: PWR}\n"
         "  - {id: PWR-02, name: Plant, level: enterprise, parent_id: NOWHERE}\n"
+        "  - {id: PWR, name: Power, level: enterprise, parent_id: HQ}\n"
+        "  - {id: PWR-03, name: Plant, level: enterprise, parent_id: PWR, size: 3}\n"
     )
     refused = cli(env, "units", "import", str(bad))
     assert refused.returncode == 1
+    # Every wrong entry is named in the one run, each with its line and reason.
     assert "entry 2, line 3, unit 'PWR-02'" in refused.stderr
+    assert (
+        "entry 3, line 4, unit 'PWR': " in refused.stderr
+        and "level_cannot_change" in refused.stderr
+    )
+    assert "entry 4, line 5, unit 'PWR-03': size: Extra inputs" in refused.stderr
     listed = cli(env, "units", "list").stdout.split()
     assert "PWR" in listed and "PWR-01" not in listed
 
