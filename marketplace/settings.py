@@ -93,6 +93,11 @@ class Settings(BaseSettings):
         description="Longest life of a new token, in days: one issued without `expires_at` "
         "expires after it, one asking for longer is refused (unset: tokens may live forever).",
     )
+    audit_replay_keep_hours: float = Field(
+        default=24,
+        gt=0,
+        description="Hours an as-of replay requested over the API is kept before it is removed.",
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="The group's time zone (IANA name): catalog effective dates are its days.",
