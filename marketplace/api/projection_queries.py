@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Query
 
@@ -17,6 +17,12 @@ from marketplace.projections import invitation_compliance, supplier_quality, tra
 from marketplace.projections.store import RowReader
 
 FromDay = Annotated[TimeOrDay | None, Query(alias="from")]
+
+
+class ProjectionQuery(Protocol):
+    async def answer(self, reader: RowReader, zone: tzinfo) -> dict[str, Any]:
+        """The endpoint's answer from the read model `reader` reads."""
+        ...
 
 
 @dataclass(frozen=True)

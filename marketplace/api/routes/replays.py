@@ -19,6 +19,7 @@ from marketplace.api.pages import Paged, PageDep
 from marketplace.api.projection_queries import (
     ComplianceDep,
     ComplianceExceptionsDep,
+    ProjectionQuery,
     SupplierQualityDep,
     TradeVolumeDep,
 )
@@ -97,7 +98,9 @@ async def remove_replay(replay_id: ReplayId, request: Request, principal: Princi
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-async def _answer(request: Request, principal: Principal, replay_id: str, query: Any) -> Any:
+async def _answer(
+    request: Request, principal: Principal, replay_id: str, query: ProjectionQuery
+) -> dict[str, Any]:
     reader, _ = await _replays(request).reader(principal, replay_id)
     return await query.answer(reader, request.app.state.services.zone)
 
@@ -107,8 +110,7 @@ async def replayed_trade_volume(
     replay_id: ReplayId, request: Request, principal: PrincipalDep, query: TradeVolumeDep
 ) -> dict[str, Any]:
     """`GET /v1/projections/trade-volume` as of the replay's moment (same filters)."""
-    answer: dict[str, Any] = await _answer(request, principal, replay_id, query)
-    return answer
+    return await _answer(request, principal, replay_id, query)
 
 
 @router.get("/{replay_id}/projections/supplier-quality", response_model=SupplierQualityOut)
@@ -116,8 +118,7 @@ async def replayed_supplier_quality(
     replay_id: ReplayId, request: Request, principal: PrincipalDep, query: SupplierQualityDep
 ) -> dict[str, Any]:
     """`GET /v1/projections/supplier-quality` as of the replay's moment (same filters)."""
-    answer: dict[str, Any] = await _answer(request, principal, replay_id, query)
-    return answer
+    return await _answer(request, principal, replay_id, query)
 
 
 @router.get("/{replay_id}/projections/invitation-compliance", response_model=ComplianceOut)
@@ -125,8 +126,7 @@ async def replayed_compliance(
     replay_id: ReplayId, request: Request, principal: PrincipalDep, query: ComplianceDep
 ) -> dict[str, Any]:
     """`GET /v1/projections/invitation-compliance` as of the replay's moment (same filters)."""
-    answer: dict[str, Any] = await _answer(request, principal, replay_id, query)
-    return answer
+    return await _answer(request, principal, replay_id, query)
 
 
 @router.get(
@@ -137,5 +137,4 @@ async def replayed_compliance_exceptions(
     replay_id: ReplayId, request: Request, principal: PrincipalDep, query: ComplianceExceptionsDep
 ) -> dict[str, Any]:
     """`GET /v1/projections/invitation-compliance/exceptions` as of the replay's moment."""
-    answer: dict[str, Any] = await _answer(request, principal, replay_id, query)
-    return answer
+    return await _answer(request, principal, replay_id, query)
