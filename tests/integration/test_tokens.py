@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from marketplace.handlers.ports import Services
 from marketplace.handlers.tokens import IssueToken, issue_token, list_tokens, revoke_token
 from marketplace.handlers.unit_import import import_units
 from marketplace.handlers.units import UpdateUnit, load_organisation, update_unit
+from tests.integration.api_app import serve_in_process, settings_for
 from tests.integration.conftest import ADMIN_TOKEN, HQ_ADMIN, StoreFactory, services_on
 
 
@@ -158,3 +160,18 @@ def test_without_a_longest_lifetime_a_token_never_expires(group: Services) -> No
     assert issued.expires_at is None
     group.clock = lambda: datetime(2200, 1, 1, tzinfo=UTC)
     assert login(group, issued.token).unit_id == "PWR-01"  # type: ignore[attr-defined]
+
+
+def test_the_longest_lifetime_setting_reaches_the_api(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, token_max_lifetime_days=1)
+    with serve_in_process(settings) as api:
+        body = {"unit_id": "PWR-01", "roles": ["auditor"]}
+        issued = api.client.post("/v1/tokens", json=body, headers=api.admin).json()
+        expires_at = datetime.fromisoformat(issued["expires_at"])
+        assert abs(expires_at - (datetime.now(UTC) + timedelta(days=1))) < timedelta(minutes=1)
+        too_long = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+        refused = api.client.post(
+            "/v1/tokens", json=body | {"expires_at": too_long}, headers=api.admin
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["details"][0]["type"] == "beyond_max_lifetime"
