@@ -27,12 +27,14 @@ from marketplace.api.routes import (
     lists,
     needs,
     projections,
+    replays,
     reports,
     tenders,
     tokens,
     units,
 )
 from marketplace.audit.chain import Ledger, keep_chained
+from marketplace.audit.replays import replays_of
 from marketplace.bootstrap import build_projection_runtime
 from marketplace.handlers.ports import Services
 from marketplace.log import get_logger
@@ -48,6 +50,8 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        app.state.replays = replays_of(settings, services, runtime)
+        await app.state.replays.start()
         stop = asyncio.Event()
         chaining = asyncio.create_task(
             keep_chained(ledger, services.store.application.recorder, stop)  # type: ignore[attr-defined]
@@ -57,6 +61,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         finally:
             stop.set()
             await asyncio.gather(chaining, return_exceptions=True)
+            await app.state.replays.stop()
             await runtime.stop()
             ledger.close()
 
@@ -90,6 +95,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         projections.router,
         reports.router,
         assessments.router,
+        replays.router,  # before audit's `/{aggregate_id}/…`, which `replays/…` would match
         audit.router,
     ):
         app.include_router(router)

@@ -58,6 +58,11 @@ def authenticate(svc: Services, org: Organisation | None, bearer: str | None) ->
         raise Unauthenticated("The bearer token is not valid.")
     if token.revoked:
         raise Unauthenticated("The bearer token has been revoked.")
+    if token.expires_at is not None and token.expired(svc.clock()):
+        raise Unauthenticated(
+            f"This token expired at {token.expires_at.isoformat(timespec='seconds')}; "
+            "ask an hq_admin for a new one."
+        )
     unit = org.units.get(token.unit_id) if org else None
     if unit is None or not unit.active:
         raise Unauthenticated("The bearer token's unit is deactivated.")

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from marketplace.aggregates.access_token import Role
 from marketplace.api.answers import ProjectionFailureOut, SupplierQualityOut, TradeVolumeOut
 from marketplace.api.deps import PrincipalDep
+from marketplace.api.projection_queries import SupplierQualityDep, TradeVolumeDep
 from marketplace.handlers.auth import Principal, acts_for, require_role
 from marketplace.handlers.needs import chart
-from marketplace.inputs import TimeOrDay, UnitId, start_of
 from marketplace.projections import supplier_quality, trade_volume
 from marketplace.projections.runtime import ProjectionRuntime
 
@@ -56,11 +56,7 @@ def _analysts(principal: Principal) -> None:
 
 @router.get("/trade-volume", response_model=TradeVolumeOut)
 async def trade_volume_rows(
-    request: Request,
-    principal: PrincipalDep,
-    group_by: trade_volume.GroupBy = "sector",
-    from_: Annotated[TimeOrDay | None, Query(alias="from")] = None,
-    to: TimeOrDay | None = None,
+    request: Request, principal: PrincipalDep, query: TradeVolumeDep
 ) -> dict[str, Any]:
     """Internal trade between group units: contracts, amount (once active), delivered amount.
 
@@ -69,24 +65,21 @@ async def trade_volume_rows(
     _analysts(principal)
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(trade_volume.PROJECTION.name)
-    zone = request.app.state.services.zone
-    rows = await trade_volume.volume(reader, group_by, start_of(from_, zone), start_of(to, zone))
-    return {"group_by": group_by, "items": rows}
+    return await query.answer(reader, request.app.state.services.zone)
 
 
 @router.get("/supplier-quality", response_model=SupplierQualityOut)
 async def supplier_quality_rows(
-    request: Request, principal: PrincipalDep, supplier_unit_id: UnitId | None = None
+    request: Request, principal: PrincipalDep, query: SupplierQualityDep
 ) -> dict[str, Any]:
     """Per supplier: incidents, open ones, by kind and severity, contracts, incidents/contract.
 
     HQ, auditors and BI readers read every supplier's; a supplier's operators and its platform
     admins read that supplier's own (with `supplier_unit_id`)."""
-    own = supplier_unit_id is not None and acts_for(
-        principal, supplier_unit_id, chart(request.app.state.services)
-    )
+    supplier = query.supplier_unit_id
+    own = supplier is not None and acts_for(principal, supplier, chart(request.app.state.services))
     if not own:
         _analysts(principal)
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(supplier_quality.PROJECTION.name)
-    return {"items": await supplier_quality.suppliers(reader, supplier_unit_id)}
+    return await query.answer(reader, request.app.state.services.zone)
