@@ -49,6 +49,7 @@ def build_services(settings: Settings, admin_token: str | None = None) -> Servic
         admin_token_hash=hash_secret(token) if token else None,
         zone=ZoneInfo(settings.timezone),
         sealer=AesGcmSealer(seal_key(settings)),
+        token_max_lifetime=settings.token_max_lifetime,
     )
 
 

@@ -19,6 +19,21 @@ UNIT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 ITEM_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$"
 QUARTER_PATTERN = rf"^{YEAR_PATTERN}Q[1-4]$"
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$"
+HALF_YEAR_PATTERN = r"^[0-9]{4}H[12]$"
+CURSOR_PATTERN = r"^[A-Za-z0-9_\-]+$"
+
+# What each pattern a request is checked against asks for, in words: a client reads these in a
+# 422's details, not the regex (tests/unit/test_pattern_words.py checks every published pattern).
+PATTERN_WORDS = {
+    UNIT_ID_PATTERN: "a unit id: 1 to 64 ASCII letters, digits, '_', '.' or '-', starting with "
+    'a letter or digit (e.g. "PWR-01")',
+    ITEM_CODE_PATTERN: "an item code: 1 to 64 ASCII letters, digits, '_', '.', '-' or '/', "
+    'starting with a letter or digit (e.g. "STEAM-LP")',
+    IDENTIFIER_PATTERN: "an id: 1 to 200 ASCII letters, digits, '_', '.', ':' or '-', starting "
+    "with a letter or digit",
+    HALF_YEAR_PATTERN: 'a half-year such as "2027H1" or "2027H2"',
+    CURSOR_PATTERN: "the `next_cursor` of a previous page, unchanged",
+}
 
 # Refused in every text: C0 and C1 controls, surrogates (only lone ones reach Python), the
 # noncharacters, and the bidirectional embeddings/overrides/isolates that can make text read

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -85,6 +86,18 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(
         default=None, description="Bootstrap hq_admin token (generated when embedded and unset)."
     )
+    token_max_lifetime_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=36_500,
+        description="Longest life of a new token, in days: one issued without `expires_at` "
+        "expires after it, one asking for longer is refused (unset: tokens may live forever).",
+    )
+    audit_replay_keep_hours: float = Field(
+        default=24,
+        gt=0,
+        description="Hours an as-of replay requested over the API is kept before it is removed.",
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="The group's time zone (IANA name): catalog effective dates are its days.",
@@ -124,6 +137,11 @@ class Settings(BaseSettings):
     def for_long_work(self) -> Settings:
         """These settings without a statement timeout (for the command line's bulk work)."""
         return self.model_copy(update={"database_statement_timeout": 0.0})
+
+    @property
+    def token_max_lifetime(self) -> timedelta | None:
+        days = self.token_max_lifetime_days
+        return timedelta(days=days) if days else None
 
     @property
     def embedded(self) -> bool:

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from eventsourcing.domain import event
 
-from marketplace.aggregates.base import Actor, DomainError, MarketAggregate
+from marketplace.aggregates.base import Actor, DomainError, MarketAggregate, with_article
 from marketplace.aggregates.organisation import Level, Unit
 
 
@@ -43,6 +43,7 @@ class AccessToken(MarketAggregate):
         secret_hash: str,
         actor: Actor,
         timestamp: datetime,
+        expires_at: datetime | None = None,
     ) -> AccessToken:
         if not unit.active:
             raise DomainError(
@@ -56,9 +57,15 @@ class AccessToken(MarketAggregate):
                 raise DomainError(
                     "role_not_allowed_for_unit",
                     f"Role {role.value} can only be given to a unit of level "
-                    f"{' or '.join(levels)}; {unit.id!r} is a {unit.level.value}.",
+                    f"{' or '.join(levels)}; {unit.id!r} is {with_article(unit.level.value)}.",
                     {"role": role.value, "unit_id": unit.id},
                 )
+        if expires_at is not None and expires_at <= timestamp:
+            raise DomainError(
+                "expiry_not_in_future",
+                f"A token must expire after it is issued ({timestamp.isoformat()}).",
+                {"expires_at": expires_at.isoformat()},
+            )
         return cls(
             id=token_id,
             unit_id=unit.id,
@@ -67,6 +74,7 @@ class AccessToken(MarketAggregate):
             secret_hash=secret_hash,
             actor=actor,
             timestamp=timestamp,
+            expires_at=expires_at,
         )
 
     @event("Issued")
@@ -79,6 +87,7 @@ class AccessToken(MarketAggregate):
         secret_hash: str,
         actor: Actor,
         timestamp: datetime,
+        expires_at: datetime | None = None,  # tokens issued before expiry existed never expire
     ) -> None:
         self.unit_id = unit_id
         self.roles = frozenset(Role(r) for r in roles)
@@ -87,6 +96,10 @@ class AccessToken(MarketAggregate):
         self.revoked = False
         self.issued_by = actor
         self.revoked_at: datetime | None = None
+        self.expires_at = expires_at
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
 
     def revoke(self, actor: Actor, timestamp: datetime) -> None:
         """Revoke the token; revoking a revoked token changes nothing (DELETE is idempotent)."""

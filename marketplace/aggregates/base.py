@@ -69,3 +69,8 @@ class MarketAggregate(BaseAggregate[str]):
         originator_topic: str
 
     Snapshot = MarketSnapshot
+
+
+def with_article(noun: str) -> str:
+    """`noun` after "a" or "an", for messages ("an enterprise", "a platform")."""
+    return f"{'an' if noun[:1].lower() in ('a', 'e', 'i', 'o', 'u') else 'a'} {noun}"

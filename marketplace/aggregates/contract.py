@@ -104,6 +104,7 @@ class Contract(MarketAggregate):
         self.delivered_quantity = Decimal(0)
         self.delivered_amount = Decimal(0)
         self.signed_by: set[str] = set()
+        self.signatures: dict[str, datetime] = {}  # party → when it signed, in signing order
         self.proposals: dict[str, Decimal] = {}  # proposing party → its latest amount
         self.pricing_mediator: str | None = None
         self.completion_agreed_by: set[str] = set()
@@ -237,6 +238,7 @@ class Contract(MarketAggregate):
     @event("Signed")
     def _signed(self, party_unit_id: str, actor: Actor, timestamp: datetime) -> None:
         self.signed_by.add(party_unit_id)
+        self.signatures[party_unit_id] = timestamp
 
     @event("Activated")
     def _activated(

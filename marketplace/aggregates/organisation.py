@@ -14,7 +14,13 @@ from enum import StrEnum
 
 from eventsourcing.domain import event
 
-from marketplace.aggregates.base import Actor, DomainError, MarketAggregate, RecordNotFound
+from marketplace.aggregates.base import (
+    Actor,
+    DomainError,
+    MarketAggregate,
+    RecordNotFound,
+    with_article,
+)
 
 ORGANISATION_ID = "organisation"
 
@@ -221,7 +227,10 @@ class Organisation(MarketAggregate):
 
     def _check_parent(self, level: Level, parent_id: str | None) -> Unit:
         if parent_id is None:
-            raise DomainError("parent_required", f"A {level.value} unit needs a parent_id.")
+            raise DomainError(
+                "parent_required",
+                f"{with_article(level.value).capitalize()} unit needs a parent_id.",
+            )
         parent = self.units.get(parent_id)
         if parent is None:
             raise DomainError(
@@ -239,7 +248,8 @@ class Organisation(MarketAggregate):
             allowed = sorted(lv.value for lv in ALLOWED_PARENT_LEVELS[level])
             raise DomainError(
                 "parent_level_not_allowed",
-                f"A {level.value} unit must hang under a unit of level {' or '.join(allowed)}, "
+                f"{with_article(level.value).capitalize()} unit must hang under a unit of level "
+                f"{' or '.join(allowed)}, "
                 f"not under {parent.level.value} {parent_id!r}.",
                 {"parent_id": parent_id, "allowed_parent_levels": allowed},
             )

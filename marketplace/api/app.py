@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from marketplace import __version__
+from marketplace.api.docs import install_docs
 from marketplace.api.errors import install_error_handlers
 from marketplace.api.limits import RequestLimits
 from marketplace.api.openapi_errors import install_openapi
@@ -23,14 +24,17 @@ from marketplace.api.routes import (
     disputes,
     health,
     inspections,
+    lists,
     needs,
     projections,
+    replays,
     reports,
     tenders,
     tokens,
     units,
 )
 from marketplace.audit.chain import Ledger, keep_chained
+from marketplace.audit.replays import replays_of
 from marketplace.bootstrap import build_projection_runtime
 from marketplace.handlers.ports import Services
 from marketplace.log import get_logger
@@ -46,6 +50,8 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        app.state.replays = replays_of(settings, services, runtime)
+        await app.state.replays.start()
         stop = asyncio.Event()
         chaining = asyncio.create_task(
             keep_chained(ledger, services.store.application.recorder, stop)  # type: ignore[attr-defined]
@@ -55,6 +61,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         finally:
             stop.set()
             await asyncio.gather(chaining, return_exceptions=True)
+            await app.state.replays.stop()
             await runtime.stop()
             ledger.close()
 
@@ -63,6 +70,8 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         version=__version__,
         description="Needs, offers, tenders, contracts and disputes between the group's units.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.services = services
@@ -71,6 +80,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(RequestLimits, **settings.request_limits)
     install_openapi(app)
+    install_docs(app)
     for router in (
         health.router,
         units.router,
@@ -80,10 +90,12 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         tenders.router,
         contracts.router,
         disputes.router,
+        lists.router,
         inspections.router,
         projections.router,
         reports.router,
         assessments.router,
+        replays.router,  # before audit's `/{aggregate_id}/…`, which `replays/…` would match
         audit.router,
     ):
         app.include_router(router)

@@ -12,11 +12,11 @@ from marketplace.aggregates.taxonomy import TAXONOMY
 from marketplace.api.pages import Paged
 from marketplace.api.schemas import Strict
 from marketplace.handlers.catalog_entry import EntryIn
-from marketplace.inputs import Day, LongText, Moment
+from marketplace.inputs import HALF_YEAR_PATTERN, Day, LongText, Moment
 
 
 class VersionIn(Strict):
-    period: str = Field(pattern=r"^[0-9]{4}H[12]$", examples=["2027H1"])
+    period: str = Field(pattern=HALF_YEAR_PATTERN, examples=["2027H1"])
     effective_from: Day = Field(examples=["2027-01-01"])
     effective_to: Day = Field(examples=["2027-06-30"])
     submission_deadline: Moment = Field(examples=["2026-12-01T00:00:00Z"])

@@ -8,11 +8,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marketplace.adapters.outages import STORE_UNAVAILABLE, is_outage
 from marketplace.aggregates.base import DomainError, RecordNotFound
 from marketplace.handlers.errors import AppError
+from marketplace.inputs import PATTERN_WORDS
 from marketplace.log import get_logger
 from marketplace.projections.pages import InvalidCursor
 
@@ -53,7 +55,7 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=dict(headers) if headers else None)
 
 
-def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+def _field_errors(request: Request, exc: RequestValidationError) -> list[dict[str, Any]]:
     details = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ())]
@@ -62,6 +64,18 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         if err.get("type") == "json_invalid":
             # The location's tail is a character offset, not a field.
             message, loc = f"{message} (at character {loc[-1]})", loc[:1]
+        elif err.get("type") == "string_pattern_mismatch":
+            wanted = PATTERN_WORDS.get(str((err.get("ctx") or {}).get("pattern")))
+            message = (
+                f"Expected {wanted}." if wanted else "The value does not have the expected form."
+            )
+        elif loc == ["body"] and err.get("type") == "missing":
+            # No body at all: name what it needs, as for a body missing those fields.
+            details += [
+                {"field": name, "location": "body", "message": "Field required", "type": "missing"}
+                for name in _required_body_fields(request)
+            ] or [{"field": "body", "location": "body", "message": message, "type": "missing"}]
+            continue
         details.append(
             {
                 "field": ".".join(loc[1:]) or location,
@@ -73,11 +87,21 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
+def _required_body_fields(request: Request) -> list[str]:
+    """The required fields of the route's body model, as a client spells them."""
+    body = getattr(request.scope.get("route"), "body_field", None)
+    model = getattr(getattr(body, "field_info", None), "annotation", None)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return []
+    return [f.alias or name for name, f in model.model_fields.items() if f.is_required()]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = _field_errors(request, exc)
         return error_response(
-            422, "invalid_request", "The request is not valid; see details.", _field_errors(exc)
+            422, "invalid_request", "The request is not valid; see details.", details
         )
 
     @app.exception_handler(InvalidCursor)

@@ -190,6 +190,11 @@ class NeedOut(BaseModel):
         )
 
 
+class SignatureOut(BaseModel):
+    unit_id: str
+    signed_at: datetime
+
+
 class ContractOut(BaseModel):
     id: str
     need_id: str
@@ -204,6 +209,7 @@ class ContractOut(BaseModel):
     amount: str
     delivered_quantity: str
     delivered_amount: str
+    signatures: list[SignatureOut] = Field(description="Who has signed and when, in order.")
 
     @classmethod
     def of(cls, c: Contract) -> ContractOut:
@@ -221,6 +227,7 @@ class ContractOut(BaseModel):
             amount=money(c.amount),
             delivered_quantity=number(c.delivered_quantity),
             delivered_amount=money(c.delivered_amount),
+            signatures=[SignatureOut(unit_id=u, signed_at=t) for u, t in c.signatures.items()],
         )
 
 

@@ -8,40 +8,65 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-ERROR_REF = "#/components/schemas/Error"
+from marketplace.api.rule_codes import rule_codes
 
-# The one error model of CONTRACT.md ("Errors"); `details` is a list of field errors for a 422,
-# otherwise an object naming the facts behind the refusal.
-ERROR_SCHEMA: dict[str, Any] = {
-    "title": "Error",
+ERROR_REF = "#/components/schemas/Error"
+INVALID_REF = "#/components/schemas/InvalidRequest"
+
+
+def _error_schema(title: str, details: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "title": title,
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": False,
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "details"],
+                "additionalProperties": False,
+                "properties": {
+                    "code": {
+                        "type": "string",
+                        "pattern": "^[a-z][a-z0-9_]*$",
+                        "description": "snake_case: the status's code, or the rule that refused.",
+                        "examples": ["forbidden", "directive_required"],
+                    },
+                    "message": {"type": "string", "description": "A human sentence."},
+                    "details": details | {"description": description},
+                },
+            }
+        },
+    }
+
+
+# The one error model of CONTRACT.md ("Errors"), with one shape of `details` per status: a list
+# of field errors for a 422, otherwise an object naming the facts behind the answer.
+ERROR_SCHEMA = _error_schema(
+    "Error",
+    {"type": "object"},
+    "The facts behind the error (e.g. the missing catalog suppliers, the required roles); "
+    "`{}` when there are none.",
+)
+FIELD_ERROR_SCHEMA: dict[str, Any] = {
+    "title": "FieldError",
     "type": "object",
-    "required": ["error"],
-    "additionalProperties": False,
+    "required": ["field", "location", "message", "type"],
     "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message", "details"],
-            "additionalProperties": False,
-            "properties": {
-                "code": {
-                    "type": "string",
-                    "pattern": "^[a-z][a-z0-9_]*$",
-                    "description": "snake_case: the status's code, or the rule that refused.",
-                    "examples": ["forbidden", "directive_required"],
-                },
-                "message": {"type": "string", "description": "A human sentence."},
-                "details": {
-                    "anyOf": [
-                        {"type": "object"},
-                        {"type": "array", "items": {"type": "object"}},
-                    ],
-                    "description": "The facts behind the error; for a 422, one entry per field "
-                    "(`field`, `location`, `message`, `type`).",
-                },
-            },
-        }
+        "field": {
+            "type": "string",
+            "description": "The field's dotted path, e.g. `lines.0.amount`.",
+        },
+        "location": {"type": "string", "enum": ["body", "query", "path", "header"]},
+        "message": {"type": "string", "description": "What is wrong, in words."},
+        "type": {"type": "string", "description": "A machine-readable kind, e.g. `missing`."},
     },
 }
+INVALID_SCHEMA = _error_schema(
+    "InvalidRequest",
+    {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}},
+    "One entry per field that fails validation.",
+)
 
 _DESCRIPTIONS = {
     "401": "`unauthenticated`: the bearer token is missing, unknown, revoked or expired, or "
@@ -88,8 +113,9 @@ def document_errors(spec: dict[str, Any]) -> dict[str, Any]:
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
-    schemas["Error"] = ERROR_SCHEMA
-    for path_item in spec.get("paths", {}).values():
+    schemas |= {"Error": ERROR_SCHEMA, "InvalidRequest": INVALID_SCHEMA}
+    schemas["FieldError"] = FIELD_ERROR_SCHEMA
+    for path, path_item in spec.get("paths", {}).items():
         for method, operation in path_item.items():
             if method not in _METHODS:
                 continue
@@ -99,12 +125,26 @@ def document_errors(spec: dict[str, Any]) -> dict[str, Any]:
                     continue  # the route declared its own answer (/health's 503 is a Health)
                 response: dict[str, Any] = {
                     "description": _DESCRIPTIONS[status],
-                    "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
+                    "content": {"application/json": {"schema": _schema_of(status)}},
                 }
+                if status == "409":
+                    codes = rule_codes(method, path)
+                    response["description"] += " Codes: " + ", ".join(f"`{c}`" for c in codes) + "."
+                    response["content"]["application/json"]["schema"] = _refusal(codes)
                 if status in _HEADERS:
                     response["headers"] = _HEADERS[status]
                 responses[status] = response
     return spec
+
+
+def _schema_of(status: str) -> dict[str, Any]:
+    return {"$ref": INVALID_REF if status == "422" else ERROR_REF}
+
+
+def _refusal(codes: tuple[str, ...]) -> dict[str, Any]:
+    """The error model with `code` one of the operation's rules."""
+    narrowed = {"properties": {"error": {"properties": {"code": {"enum": list(codes)}}}}}
+    return {"allOf": [{"$ref": ERROR_REF}, narrowed]}
 
 
 def install_openapi(app: FastAPI) -> None:

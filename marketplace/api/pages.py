@@ -8,6 +8,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
+from marketplace.inputs import CURSOR_PATTERN
 from marketplace.projections.pages import DEFAULT_LIMIT, MAX_PAGE, PageRequest, page_after
 
 
@@ -19,7 +20,7 @@ def _page_request(
         str | None,
         Query(
             max_length=2000,
-            pattern=r"^[A-Za-z0-9_\-]+$",
+            pattern=CURSOR_PATTERN,
             description="The `next_cursor` of the previous page; omit it for the first page.",
         ),
     ] = None,

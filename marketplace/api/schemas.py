@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.organisation import Level, Unit
 from marketplace.api.pages import Paged
-from marketplace.inputs import ShortText, UnitId
+from marketplace.inputs import Moment, ShortText, UnitId
 
 
 class Strict(BaseModel):
@@ -76,6 +76,12 @@ class TokenIn(Strict):
     unit_id: UnitId
     roles: list[Role] = Field(min_length=1, max_length=len(Role))
     label: ShortText = Field(default="", max_length=200)
+    expires_at: Moment | None = Field(
+        default=None,
+        description="When the token stops working (in the future, within "
+        "MARKETPLACE_TOKEN_MAX_LIFETIME_DAYS when set; without it, that lifetime or never).",
+        examples=["2027-12-31T23:59:59Z"],
+    )
 
 
 class TokenOut(BaseModel):
@@ -84,6 +90,7 @@ class TokenOut(BaseModel):
     unit_id: str
     roles: list[Role]
     label: str
+    expires_at: datetime | None = Field(description="null: never expires.")
 
 
 class TokenInfo(BaseModel):
@@ -97,6 +104,7 @@ class TokenInfo(BaseModel):
     issued_by: dict[str, str | None] = Field(description="The unit and token that issued it.")
     revoked: bool
     revoked_at: datetime | None
+    expires_at: datetime | None = Field(description="null: never expires.")
 
 
 class TokenList(Paged):

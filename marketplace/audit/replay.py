@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.bootstrap import read_model_location, store_location
-from marketplace.projections.catch_up import Progress, catch_up
+from marketplace.projections.catch_up import catch_up
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.registry import PROJECTIONS
 from marketplace.settings import Settings
+
+# (projections done, projections in all, position in the log of the one in hand, log head)
+ReplayProgress = Callable[[int, int, int, int], None]
 
 
 def as_of_location(settings: Settings, moment: datetime) -> ReadModelLocation:
@@ -26,23 +31,44 @@ def as_of_location(settings: Settings, moment: datetime) -> ReadModelLocation:
 
 
 async def replay_as_of(
-    settings: Settings, moment: datetime, on_progress: Progress | None = None
+    settings: Settings, moment: datetime, on_progress: ReplayProgress | None = None
 ) -> tuple[str, int]:
     """Every projection from the events that happened up to `moment`; where, and how far read.
 
     A replay into the same moment's location starts afresh, so it always gives the same rows.
     """
-    location = as_of_location(settings, moment)
-    await (await open_store(location)).discard()
-    store = await open_store(location)
     events = EventSourcingStore(store_location(settings))
     try:
-        log = EventLog(events.application, until=moment)
+        return await replay_into(
+            as_of_location(settings, moment), events.application, moment, on_progress
+        )
+    finally:
+        events.close()
+
+
+async def replay_into(
+    location: ReadModelLocation,
+    application: Any,
+    moment: datetime,
+    on_progress: ReplayProgress | None = None,
+) -> tuple[str, int]:
+    """Every projection, afresh at `location`, from the events of `application` up to `moment`."""
+    await (await open_store(location)).discard()
+    store = await open_store(location)
+    try:
+        log = EventLog(application, until=moment)
+        head = await log.head()
         position = 0
-        for projection in PROJECTIONS:
+        for done, projection in enumerate(PROJECTIONS):
             await store.create(projection)
-            position = await catch_up(store, projection, log, on_progress=on_progress)
+
+            def progress(at: int, done: int = done) -> None:
+                if on_progress:
+                    on_progress(done, len(PROJECTIONS), at, head)
+
+            position = await catch_up(store, projection, log, on_progress=progress)
+            if on_progress:
+                on_progress(done + 1, len(PROJECTIONS), 0, head)
         return store.where, position
     finally:
         await store.close()
-        events.close()

@@ -3,23 +3,38 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 
 from marketplace.adapters.eventstore import EventSourcingStore
+from marketplace.aggregates.access_token import Role
 from marketplace.audit.chain import Ledger
 from marketplace.audit.replay import replay_as_of
-from marketplace.bootstrap import store_location
+from marketplace.audit.replay_registry import ReplayRegistry, ReplayRow
+from marketplace.audit.replays import Replays
+from marketplace.bootstrap import read_model_location, store_location
+from marketplace.handlers.auth import Principal
+from marketplace.handlers.ports import Services
+from marketplace.projections.location import open_store
+from marketplace.projections.pages import MAX_PAGE, PageRequest
 from marketplace.settings import Settings
 
 audit_app = typer.Typer(
     help="Audit: verify the event store's hash chain, replay read models as of a moment.",
     no_args_is_help=True,
 )
+replays_app = typer.Typer(
+    help="Replays requested over the API (POST /v1/audit/replays): list and remove.",
+    no_args_is_help=True,
+)
+audit_app.add_typer(replays_app, name="replays")
 console = Console()
+CLI_AUDITOR = Principal("cli", None, frozenset({Role.AUDITOR}))
+T = TypeVar("T")
 
 
 @audit_app.command("verify")
@@ -69,3 +84,53 @@ def replay_command(
     where, position = asyncio.run(replay_as_of(Settings().for_long_work(), moment))
     console.print(f"read models as of {moment.isoformat()} (store read to position {position}):")
     console.print(where)
+
+
+def _on_replays(work: Callable[[Replays], Awaitable[T]]) -> T:
+    """Run `work` on the API's replay registry (beside the configured live read models)."""
+    from marketplace.cli.main import store_session
+
+    settings = Settings().for_long_work()
+
+    async def run(svc: Services) -> T:
+        live = read_model_location(settings)
+        store = await open_store(live)
+        try:
+            keep = timedelta(hours=settings.audit_replay_keep_hours)
+            replays = Replays(svc, live, ReplayRegistry(store), keep)
+            await replays.registry.create_table()
+            return await work(replays)
+        finally:
+            await store.close()
+
+    with store_session() as svc:
+        return asyncio.run(run(svc))
+
+
+@replays_app.command("list")
+def replays_list() -> None:
+    """Every replay, newest first: id, status, progress, as of, requested at, error."""
+
+    async def every(replays: Replays) -> list[ReplayRow]:
+        found, cursor = await replays.page(CLI_AUDITOR, PageRequest(limit=MAX_PAGE))
+        while cursor:
+            more, cursor = await replays.page(CLI_AUDITOR, PageRequest(MAX_PAGE, cursor))
+            found += more
+        return found
+
+    for r in _on_replays(every):
+        typer.echo(
+            f"{r.id}\t{r.status}\t{int(r.progress * 100)}%\tas of {r.as_of.isoformat()}\t"
+            f"requested {r.created_at.isoformat()}\t{r.error or ''}".rstrip()
+        )
+
+
+@replays_app.command("remove")
+def replays_remove(replay_id: Annotated[str, typer.Argument(help="The replay's id.")]) -> None:
+    """Remove a replay and its read models (a running one stops)."""
+
+    async def remove(replays: Replays) -> None:
+        await replays.remove(CLI_AUDITOR, replay_id)
+
+    _on_replays(remove)
+    typer.echo(f"removed {replay_id}")

@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 
 from marketplace.aggregates.access_token import Role
-from marketplace.aggregates.base import DomainError
 from marketplace.handlers import catalog
 from marketplace.handlers.auth import Principal
-from marketplace.handlers.catalog_csv import CsvRejected, export_rows, parse_entries
+from marketplace.handlers.catalog_csv import CsvRejected, export_rows
+from marketplace.handlers.catalog_import import import_csv as submit_csv
 
 catalog_app = typer.Typer(
     help="Catalog versions: bulk submission and export as CSV.", no_args_is_help=True
@@ -26,24 +26,17 @@ def import_csv(
     version: Annotated[str, typer.Option("--version", help="Catalog version id.")],
     platform: Annotated[str, typer.Option(help="The submitting sector platform's unit id.")],
 ) -> None:
-    """Submit a platform's entries from FILE.csv, all or nothing (errors name the line)."""
+    """Submit a platform's entries from FILE.csv, all or nothing (every wrong line is named)."""
     from marketplace.cli.main import store_session
 
-    try:
-        entries = parse_entries(file.read_text("utf-8-sig"))
-    except CsvRejected as exc:
-        typer.echo("error: the file was rejected; nothing was submitted.", err=True)
-        for problem in exc.problems:
-            typer.echo(f"  - {problem}", err=True)
-        raise typer.Exit(1) from exc
     principal = Principal("cli", platform, frozenset({Role.PLATFORM_ADMIN}))
     with store_session() as svc:
         try:
-            ids = catalog.submit_entries(svc, principal, version, entries)
-        except DomainError as exc:
-            index = exc.details.get("index")
-            where = f"line {index + 2}: " if isinstance(index, int) else ""
-            typer.echo(f"error: {where}{exc.message} [{exc.code}] Nothing was submitted.", err=True)
+            ids = submit_csv(svc, principal, version, file.read_text("utf-8-sig"))
+        except CsvRejected as exc:
+            typer.echo("error: the file was rejected; nothing was submitted.", err=True)
+            for problem in exc.problems:
+                typer.echo(f"  - {problem}", err=True)
             raise typer.Exit(1) from exc
     typer.echo(f"submitted {len(ids)} entries to {version} for review")
 

@@ -6,6 +6,7 @@ import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -99,6 +100,9 @@ def store_session() -> Iterator[Services]:
         yield svc
     except (AppError, DomainError) as exc:
         typer.echo(f"error: {exc.message}", err=True)
+        if isinstance(exc.details, list):  # per-field problems (InvalidField)
+            for problem in exc.details:
+                typer.echo(f"  - {problem.get('field')}: {problem.get('message')}", err=True)
         raise typer.Exit(1) from exc
     finally:
         svc.store.close()
@@ -140,7 +144,7 @@ def serve(
         generated = secrets.token_urlsafe(32)
     svc = _services(settings, generated)
     if generated:
-        typer.echo(f"Bootstrap hq_admin token (this run only): {generated}")
+        _explain_bootstrap_token(generated)
     elif settings.admin_token is None:
         typer.echo("No MARKETPLACE_ADMIN_TOKEN set: only issued tokens are accepted.", err=True)
     if demo:
@@ -159,6 +163,16 @@ def serve(
             serve_api(app_, settings)
     finally:
         svc.store.close()
+
+
+def _explain_bootstrap_token(token: str) -> None:
+    typer.echo(
+        f"Bootstrap hq_admin token (this run only): {token}\n"
+        "  It acts as hq_admin for the whole group: use it to import units and issue tokens\n"
+        "  (marketplace units import FILE.yaml; POST /v1/tokens). It is shown only here, is\n"
+        "  kept nowhere, and a new one is made at each start. To keep one across restarts, set\n"
+        "  MARKETPLACE_ADMIN_TOKEN=<a long random secret> before `marketplace serve`."
+    )
 
 
 @app.command()
@@ -229,27 +243,55 @@ def tokens_issue(
     label: Annotated[
         str, typer.Option(help="What the token is for.", callback=_checked_label)
     ] = "",
+    expires_at: Annotated[
+        str | None,
+        typer.Option(
+            "--expires-at",
+            help="When it stops working: RFC 3339 with offset, e.g. 2027-12-31T23:59:59Z "
+            "(default: MARKETPLACE_TOKEN_MAX_LIFETIME_DAYS from now, or never).",
+        ),
+    ] = None,
 ) -> None:
     """Issue a token from the command line (e.g. the first hq_admin token in production)."""
+    expiry = _moment(expires_at) if expires_at else None
     with store_session() as svc:
-        issued = issue_token_as(svc, _cli_actor(svc), IssueToken(unit_id, role, label))
+        cmd = IssueToken(unit_id, role, label, expiry)
+        issued = issue_token_as(svc, _cli_actor(svc), cmd)
     _print_tokens([issued])
-    typer.echo(f"token_id: {issued.token_id}")
+    typer.echo(f"expires_at: {issued.expires_at.isoformat() if issued.expires_at else 'never'}")
+    typer.echo(f"token_id: {issued.token_id}")  # last: scripts take the id from the end
 
 
 @tokens_app.command("list")
 def tokens_list(
     unit_id: Annotated[str, typer.Argument(help="The unit whose tokens to list.")],
 ) -> None:
-    """List a unit's tokens (id, roles, label, issued, revoked); never a secret."""
+    """List a unit's tokens (id, roles, label, issued, expires, state); never a secret."""
     with store_session() as svc:
         actor = _cli_actor(svc)
         as_hq = Principal(actor.token_id, actor.unit_id, frozenset({Role.HQ_ADMIN}))
         found = list_tokens(svc, as_hq, unit_id)
+        now = svc.clock()
     for t in found:
-        state = f"revoked {t.revoked_at.isoformat()}" if t.revoked_at else "active"
+        if t.revoked_at:
+            state = f"revoked {t.revoked_at.isoformat()}"
+        else:
+            state = "expired" if t.expired(now) else "active"
         roles = ",".join(sorted(t.roles))
-        typer.echo(f"{t.id}\t{roles}\t{t.label}\tissued {t.created_on.isoformat()}\t{state}")
+        expires = f"expires {t.expires_at.isoformat()}" if t.expires_at else "never expires"
+        typer.echo(
+            f"{t.id}\t{roles}\t{t.label}\tissued {t.created_on.isoformat()}\t{expires}\t{state}"
+        )
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an RFC 3339 time") from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter("give the time with its offset, e.g. 2027-12-31T23:59:59Z")
+    return moment
 
 
 @tokens_app.command("revoke")

@@ -58,6 +58,11 @@ def authenticate(svc: Services, org: Organisation | None, bearer: str | None) ->
         raise Unauthenticated("The bearer token is not valid.")
     if token.revoked:
         raise Unauthenticated("The bearer token has been revoked.")
+    if token.expires_at is not None and token.expired(svc.clock()):
+        raise Unauthenticated(
+            f"This token expired at {token.expires_at.isoformat(timespec='seconds')}; "
+            "ask an hq_admin for a new one."
+        )
     unit = org.units.get(token.unit_id) if org else None
     if unit is None or not unit.active:
         raise Unauthenticated("The bearer token's unit is deactivated.")
@@ -115,8 +120,10 @@ def party_acted_for(
 
 def require_role(principal: Principal, *roles: Role) -> None:
     if not principal.has(*roles):
-        wanted = ", ".join(r.value for r in roles)
-        raise Forbidden(f"This needs one of the roles: {wanted}.", {"required_roles": wanted})
+        wanted = [r.value for r in roles]
+        raise Forbidden(
+            f"This needs one of the roles: {', '.join(wanted)}.", {"required_roles": wanted}
+        )
 
 
 def lowest_common_superior(org: Organisation, a: str, b: str) -> str | None:

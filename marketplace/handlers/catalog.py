@@ -64,7 +64,7 @@ def submit_entries(
     assert principal.unit_id is not None
     org = load_organisation(svc)
     for index, submission in enumerate(entries):
-        _check_supplier(org, principal.unit_id, index, submission.supplier_unit_id)
+        check_supplier(org, principal.unit_id, index, submission.supplier_unit_id)
     records = [
         CatalogEntry(svc.new_id("ent"), principal.unit_id, **vars(submission))
         for submission in entries
@@ -79,7 +79,7 @@ def submit_entries(
     return svc.retrying(attempt)
 
 
-def _check_supplier(
+def check_supplier(
     org: Organisation | None, platform_id: str, index: int, supplier_id: str
 ) -> None:
     unit = org.units.get(supplier_id) if org else None

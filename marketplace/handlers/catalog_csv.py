@@ -32,15 +32,40 @@ class CsvRejected(Exception):
         self.problems = problems
 
 
+# Columns an export adds: a re-submitted export is not refused for them (they are ignored).
+EXPORT_ONLY = ["version_id", "period", "entry_id"]
+Located = tuple[int, catalog.EntrySubmission]
+
+
 def parse_entries(text: str) -> list[catalog.EntrySubmission]:
     """Rows of a submission CSV (header line first); every bad line is reported."""
+    located, problems = read_entries(text)
+    if problems:
+        raise CsvRejected(problems)
+    return [entry for _, entry in located]
+
+
+def read_entries(text: str) -> tuple[list[Located], list[str]]:
+    """The well-formed rows with their lines, and a problem for every bad line or column."""
     reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in COLUMNS[:6] if c not in (reader.fieldnames or [])]
+    header = reader.fieldnames or []
+    missing = [c for c in COLUMNS[:6] if c not in header]
     if missing:
-        raise CsvRejected([f"line 1: missing columns {', '.join(missing)}"])
-    problems, entries = [], []
+        return [], [f"line 1: missing columns {', '.join(missing)}"]
+    problems: list[str] = []
+    unknown = [c for c in header if c not in COLUMNS + EXPORT_ONLY]
+    if unknown:
+        problems.append(
+            f"line 1: unknown columns {', '.join(map(repr, unknown))} (known: {', '.join(COLUMNS)})"
+        )
+    entries: list[Located] = []
     for line, row in enumerate(reader, start=2):
-        data = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k in COLUMNS}
+        if None in row:  # DictReader keeps the cells beyond the header under the key None
+            problems.append(f"line {line}: more values than the header has columns")
+            continue
+        data: dict[str, object] = {
+            k: (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k in COLUMNS
+        }
         data = {k: v for k, v in data.items() if v not in ("", None)}
         data["regions"] = [r for r in str(data.get("regions", "")).split(";") if r]
         try:
@@ -51,14 +76,11 @@ def parse_entries(text: str) -> list[catalog.EntrySubmission]:
                 for e in exc.errors()
             ]
             continue
-        entries.append(
-            catalog.EntrySubmission(**{**entry.model_dump(), "regions": tuple(entry.regions)})
-        )
-    if problems:
-        raise CsvRejected(problems)
-    if not entries:
-        raise CsvRejected(["the file has no entries"])
-    return entries
+        submission = {**entry.model_dump(), "regions": tuple(entry.regions)}
+        entries.append((line, catalog.EntrySubmission(**submission)))
+    if not entries and not problems:
+        problems.append("the file has no entries")
+    return entries, problems
 
 
 def export_rows(version: CatalogVersion) -> str:

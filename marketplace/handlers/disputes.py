@@ -144,11 +144,15 @@ def request_mediation(
 def resolve(svc: Services, principal: Principal, dispute_id: str, decision: str) -> Dispute:
     def attempt() -> Dispute:
         dispute = load_dispute(svc, dispute_id)
-        if not speaks_for(principal, dispute.mediator_unit_id):
+        may_read(svc, principal, dispute)
+        if dispute.status == "in_mediation" and not speaks_for(principal, dispute.mediator_unit_id):
             raise Forbidden(
-                "Only the mediator unit decides.", {"mediator_unit_id": dispute.mediator_unit_id}
+                "Only the mediator unit decides.",
+                {"rule": "not_the_mediator", "mediator_unit_id": dispute.mediator_unit_id},
             )
-        dispute.resolve(dispute.mediator_unit_id or "", decision, principal.actor, svc.clock())
+        # Not in mediation (yet, or any more): the dispute's rule answers 409 not_the_mediator.
+        mediator = dispute.mediator_unit_id or ""
+        dispute.resolve(mediator, decision, principal.actor, svc.clock())
         svc.store.save(dispute)
         return dispute
 

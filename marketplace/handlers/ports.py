@@ -6,7 +6,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Protocol, TypeVar
 
 from marketplace.aggregates.base import DomainError, MarketAggregate
@@ -53,6 +53,8 @@ class Services:
     # The group's time zone: catalog effective dates are days there (MARKETPLACE_TIMEZONE).
     zone: tzinfo = UTC
     sealer: Sealer | None = None
+    # The longest life a new token may have (MARKETPLACE_TOKEN_MAX_LIFETIME_DAYS); None: unbounded.
+    token_max_lifetime: timedelta | None = None
     max_attempts: int = 8
 
     def today(self) -> date:

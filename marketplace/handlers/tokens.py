@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from marketplace.aggregates.access_token import AccessToken, Role, TokenRegistry
 from marketplace.aggregates.base import Actor
 from marketplace.handlers.auth import Principal, mint_token, require_role
-from marketplace.handlers.errors import NotFound
+from marketplace.handlers.errors import InvalidField, NotFound
 from marketplace.handlers.ports import Services
 from marketplace.handlers.units import load_organisation
 
@@ -17,6 +18,7 @@ class IssueToken:
     unit_id: str
     roles: list[Role]
     label: str = ""
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class IssuedToken:
     unit_id: str
     roles: list[Role]
     label: str
+    expires_at: datetime | None = None
 
 
 def issue_token(svc: Services, principal: Principal, cmd: IssueToken) -> IssuedToken:
@@ -40,9 +43,10 @@ def issue_token_as(svc: Services, actor: Actor, cmd: IssueToken) -> IssuedToken:
     org = load_organisation(svc)
     if org is None or cmd.unit_id not in org.units:
         raise NotFound(f"Unit {cmd.unit_id!r} does not exist.", {"unit_id": cmd.unit_id})
+    now = svc.clock()
+    expires_at = _expiry(svc, now, cmd.expires_at)
     token_id = svc.new_id("tok")
     bearer, secret_hash = mint_token(token_id)
-    now = svc.clock()
 
     def attempt() -> AccessToken:
         token = AccessToken.issue(
@@ -53,6 +57,7 @@ def issue_token_as(svc: Services, actor: Actor, cmd: IssueToken) -> IssuedToken:
             secret_hash,
             actor=actor,
             timestamp=now,
+            expires_at=expires_at,
         )
         registry = svc.store.get(TokenRegistry.id_for(cmd.unit_id), TokenRegistry)
         registry = registry or TokenRegistry.open(cmd.unit_id, actor, now)
@@ -62,7 +67,31 @@ def issue_token_as(svc: Services, actor: Actor, cmd: IssueToken) -> IssuedToken:
 
     token = svc.retrying(attempt)
     roles = sorted(token.roles)
-    return IssuedToken(bearer, token_id, cmd.unit_id, roles, cmd.label)
+    return IssuedToken(bearer, token_id, cmd.unit_id, roles, cmd.label, expires_at)
+
+
+def _expiry(svc: Services, now: datetime, wanted: datetime | None) -> datetime | None:
+    """The asked expiry, checked against the clock and the longest lifetime allowed;
+    without one, the longest lifetime (when the deployment sets one)."""
+    longest = now + svc.token_max_lifetime if svc.token_max_lifetime else None
+    if wanted is None:
+        return longest
+    if wanted <= now:
+        raise InvalidField(
+            "expires_at",
+            f"expires_at must be in the future (the server's clock says "
+            f"{now.isoformat(timespec='seconds')}).",
+            "not_in_future",
+        )
+    if longest is not None and wanted > longest:
+        days = svc.token_max_lifetime.days if svc.token_max_lifetime else 0
+        raise InvalidField(
+            "expires_at",
+            f"expires_at may be at most {days} days ahead ({longest.isoformat(timespec='seconds')}"
+            "; MARKETPLACE_TOKEN_MAX_LIFETIME_DAYS).",
+            "beyond_max_lifetime",
+        )
+    return wanted
 
 
 def list_tokens(svc: Services, principal: Principal, unit_id: str) -> list[AccessToken]:

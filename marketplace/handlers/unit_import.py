@@ -74,11 +74,22 @@ class _Located:
     data: Any
 
 
-def parse_units_file(text: str) -> list[tuple[int, int | None, UnitEntry]]:
+Located = tuple[int, int | None, UnitEntry]
+
+
+def parse_units_file(text: str) -> list[Located]:
     """Entries as (position, line, entry); every malformed entry is reported, not just one."""
+    entries, problems = read_units_file(text)
+    if problems:
+        raise ImportRejected(problems)
+    return entries
+
+
+def read_units_file(text: str) -> tuple[list[Located], list[Problem]]:
+    """The well-formed entries, and a problem for each malformed or duplicate one."""
     located = _locate_entries(text)
     problems: list[Problem] = []
-    entries: list[tuple[int, int | None, UnitEntry]] = []
+    entries: list[Located] = []
     seen: dict[str, int] = {}
     for item in located:
         try:
@@ -103,9 +114,7 @@ def parse_units_file(text: str) -> list[tuple[int, int | None, UnitEntry]]:
             continue
         seen[key] = item.entry
         entries.append((item.entry, item.line, entry))
-    if problems:
-        raise ImportRejected(problems)
-    return entries
+    return entries, problems
 
 
 def _locate_entries(text: str) -> list[_Located]:
@@ -131,88 +140,114 @@ def import_units(svc: Services, actor: Actor, text: str) -> ImportResult:
     """Register new units and restructure existing ones so the chart matches the file.
 
     Entries may come in any order (parents are placed first); deactivations run last,
-    deepest units first. One save makes it atomic: a refused entry stores nothing.
+    deepest units first. The whole file is tried on the loaded chart (a scratch copy until
+    saved), each refusal kept with its entry; with any problem nothing is saved and all are
+    reported. One save makes it atomic.
     """
-    entries = parse_units_file(text)
+    entries, malformed = read_units_file(text)
 
     def attempt() -> ImportResult:
         org = organisation_for_update(svc, actor)
-        result = ImportResult()
+        trial = _Trial(svc, org, actor, list(malformed))
+        # An entry that cannot be read cannot be a parent either: its children say so.
+        trial.refused |= {p.unit_id for p in malformed if p.unit_id}
         before = dict(org.units)
-        _place_units(svc, org, actor, entries, result)
-        _apply_deactivations(svc, org, actor, entries)
+        trial.place_units(entries)
+        trial.apply_deactivations(entries)
+        if trial.problems:
+            raise ImportRejected(sorted(trial.problems, key=lambda p: p.entry or 0))
         for _, _, entry in entries:
-            if entry.id in before and entry.id not in result.created:
+            if entry.id in before and entry.id not in trial.result.created:
                 same = org.units[entry.id] == before[entry.id]
-                (result.unchanged if same else result.updated).append(entry.id)
+                (trial.result.unchanged if same else trial.result.updated).append(entry.id)
         if org.pending_events:
             svc.store.save(org)
-        return result
+        return trial.result
 
     return svc.retrying(attempt)
 
 
-def _place_units(
-    svc: Services,
-    org: Organisation,
-    actor: Actor,
-    entries: list[tuple[int, int | None, UnitEntry]],
-    result: ImportResult,
-) -> None:
-    pending = list(entries)
-    while pending:
-        deferred = []
-        for position, line, entry in pending:
-            if entry.parent_id is not None and entry.parent_id not in org.units:
-                deferred.append((position, line, entry))
-                continue
-            with _blame(position, line, entry.id):
-                if entry.id in org.units:
-                    _check_same_level(org, entry)
-                    org.update_unit(
-                        entry.id,
-                        actor,
-                        svc.clock(),
-                        name=entry.name,
-                        parent_id=entry.parent_id,
-                        sector=entry.sector,
-                        active=True if entry.active else None,
-                    )
+@dataclass
+class _Trial:
+    """One run of a file's entries against the chart, collecting each refusal by entry."""
+
+    svc: Services
+    org: Organisation
+    actor: Actor
+    problems: list[Problem]
+    result: ImportResult = field(default_factory=ImportResult)
+    refused: set[str] = field(default_factory=set)
+
+    def place_units(self, entries: list[Located]) -> None:
+        pending = list(entries)
+        while pending:
+            deferred = []
+            for position, line, entry in pending:
+                parent = entry.parent_id
+                if parent is not None and parent in self.refused:
+                    self._refuse(position, line, entry.id, f"its parent {parent!r} is refused")
+                elif parent is not None and parent not in self.org.units:
+                    deferred.append((position, line, entry))
                 else:
-                    org.register_unit(
-                        entry.id,
-                        entry.name,
-                        entry.level,
-                        entry.parent_id,
-                        entry.sector,
-                        actor=actor,
-                        timestamp=svc.clock(),
-                    )
-                    result.created.append(entry.id)
-        if len(deferred) == len(pending):
-            raise ImportRejected(
-                [
-                    Problem(
+                    with self._blame(position, line, entry.id):
+                        self._place(entry)
+            if len(deferred) == len(pending):
+                for p, ln, e in deferred:
+                    self._refuse(
                         p,
                         ln,
                         e.id,
-                        f"parent {e.parent_id!r} is neither in the store nor placeable from this "
-                        "file (missing, or the file's parents form a cycle)",
+                        f"parent {e.parent_id!r} is neither in the store nor placeable from "
+                        "this file (missing, or the file's parents form a cycle)",
                     )
-                    for p, ln, e in deferred
-                ]
+                return
+            pending = deferred
+
+    def _place(self, entry: UnitEntry) -> None:
+        org, now = self.org, self.svc.clock()
+        if entry.id in org.units:
+            _check_same_level(org, entry)
+            org.update_unit(
+                entry.id,
+                self.actor,
+                now,
+                name=entry.name,
+                parent_id=entry.parent_id,
+                sector=entry.sector,
+                active=True if entry.active else None,
             )
-        pending = deferred
+        else:
+            org.register_unit(
+                entry.id,
+                entry.name,
+                entry.level,
+                entry.parent_id,
+                entry.sector,
+                actor=self.actor,
+                timestamp=now,
+            )
+            self.result.created.append(entry.id)
 
+    def apply_deactivations(self, entries: list[Located]) -> None:
+        placed = [(p, ln, e) for p, ln, e in entries if not e.active and e.id in self.org.units]
+        placed = [t for t in placed if t[2].id not in self.refused]
+        placed.sort(key=lambda t: len(self.org.ancestors(t[2].id)), reverse=True)
+        for position, line, entry in placed:
+            with self._blame(position, line, entry.id):
+                self.org.update_unit(entry.id, self.actor, self.svc.clock(), active=False)
 
-def _apply_deactivations(
-    svc: Services, org: Organisation, actor: Actor, entries: list[tuple[int, int | None, UnitEntry]]
-) -> None:
-    to_deactivate = [(p, ln, e) for p, ln, e in entries if not e.active]
-    to_deactivate.sort(key=lambda t: len(org.ancestors(t[2].id)), reverse=True)
-    for position, line, entry in to_deactivate:
-        with _blame(position, line, entry.id):
-            org.update_unit(entry.id, actor, svc.clock(), active=False)
+    def _refuse(self, position: int, line: int | None, unit_id: str, message: str) -> None:
+        self.refused.add(unit_id)
+        self.problems.append(Problem(position, line, unit_id, message))
+
+    @contextmanager
+    def _blame(self, position: int, line: int | None, unit_id: str) -> Iterator[None]:
+        """A domain refusal becomes a problem naming the entry; the chart is unchanged by it
+        (the aggregate checks every rule before it changes anything)."""
+        try:
+            yield
+        except DomainError as exc:
+            self._refuse(position, line, unit_id, f"{exc.message} [{exc.code}]")
 
 
 def _check_same_level(org: Organisation, entry: UnitEntry) -> None:
@@ -222,14 +257,3 @@ def _check_same_level(org: Organisation, entry: UnitEntry) -> None:
             "level_cannot_change",
             f"the unit exists as a {current.value}; its level cannot change to {entry.level.value}",
         )
-
-
-@contextmanager
-def _blame(position: int, line: int | None, unit_id: str) -> Iterator[None]:
-    """Turn a domain refusal into an import problem that names the entry."""
-    try:
-        yield
-    except DomainError as exc:
-        raise ImportRejected(
-            [Problem(position, line, unit_id, f"{exc.message} [{exc.code}]")]
-        ) from exc

@@ -106,7 +106,10 @@ NEWEST_FIRST = Order(NEEDS, ("posted_at", "need_id"), descending=True)
 
 
 async def needs_of(
-    reader: RowReader, demand_unit_id: str, status: str | None, page: PageRequest
+    reader: RowReader,
+    demand_unit_id: str,
+    status: str | None = None,
+    page: PageRequest = PageRequest(),
 ) -> Page:
     """A page of the unit's needs, newest first, optionally of one status."""
     where, params = ["demand_unit_id = $1"], [demand_unit_id]

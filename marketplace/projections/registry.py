@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from marketplace.projections import (
     catalog_search,
+    contract_list,
     directory,
+    dispute_list,
     inbox,
+    incident_list,
     inspection_findings,
     invitation_compliance,
     needs_board,
     report_facts,
     supplier_quality,
+    tender_list,
     trade_volume,
 )
 from marketplace.projections.projection import Projection
@@ -25,6 +29,11 @@ PROJECTIONS: tuple[Projection, ...] = (
     supplier_quality.PROJECTION,
     inspection_findings.PROJECTION,
     report_facts.PROJECTION,
+    # The lists of what concerns a unit (issue 11): tenders, contracts, incidents, disputes.
+    tender_list.PROJECTION,
+    contract_list.PROJECTION,
+    incident_list.PROJECTION,
+    dispute_list.PROJECTION,
 )
 
 

@@ -4,6 +4,7 @@ and a replay of the read models as of a moment."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -165,3 +166,32 @@ def _tamper(tmp_path: Path, schema: str | None) -> None:
         return
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
         conn.execute(statement.format(f'"{schema}"._marketplaceapplication_events'))  # type: ignore[arg-type]
+
+
+def test_an_auditor_replays_as_of_a_moment_over_http_and_the_cli_lists_and_removes_it(
+    demo: Server,
+) -> None:
+    auditor = demo.client(demo.token("HQ", "auditor"))
+    asked = auditor.post("/v1/audit/replays", json={"as_of": datetime.now(UTC).isoformat()})
+    assert asked.status_code == 202, asked.text
+    replay_id = asked.json()["id"]
+    for _ in range(600):
+        state = auditor.get(f"/v1/audit/replays/{replay_id}").json()
+        if state["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    assert state["status"] == "done", state
+    live = auditor.get("/v1/projections/supplier-quality").json()
+    replayed = auditor.get(f"/v1/audit/replays/{replay_id}/projections/supplier-quality")
+    assert replayed.status_code == 200 and replayed.json() == live
+
+    listed = cli(demo.env, "audit", "replays", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert any(ln.startswith(f"{replay_id}\tdone\t100%") for ln in listed.stdout.splitlines())
+    removed = cli(demo.env, "audit", "replays", "remove", replay_id)
+    assert removed.returncode == 0, removed.stderr
+    error_of(auditor.get(f"/v1/audit/replays/{replay_id}"), 404, "not_found")
+    again = cli(demo.env, "audit", "replays", "remove", replay_id)
+    assert again.returncode == 1 and "does not exist" in again.stderr
+    operator = demo.client(demo.token("COAL-01", "unit_operator"))
+    error_of(operator.get("/v1/audit/replays"), 403, "forbidden")

@@ -58,6 +58,33 @@ def test_a_platform_submits_a_csv_and_the_catalog_in_force_exports(
     assert "line 3" in refused.stderr and "line 4" in refused.stderr
     assert "line 2" not in refused.stderr
 
+    # Every kind of wrong line is named in the one run: values, the supplier's place in the
+    # platform's subtree, an unknown supplier, the taxonomy, duplicates within the file.
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(
+        HEADER
+        + "COAL-01,product,coal_chemical,MEOH,Methanol,t,2450.00,,\n"
+        + "PWR-01,product,coal_chemical,COKE,Coke,t,900,,\n"
+        + "NOPE-9,product,coal_chemical,TAR,Tar,t,300,,\n"
+        + "COAL-02,product,fertiliser,UREA,Urea,t,2100,,\n"
+        + "COAL-01,product,coal_chemical,MEOH,Methanol again,t,2400,,\n"
+        + "COAL-03,product,coal_chemical,COAL-5500,Thermal coal,t,-1,,\n"
+    )
+    refused = cli(
+        env, "catalog", "import", str(mixed), "--version", version.id, "--platform", "COAL"
+    )
+    assert refused.returncode == 1
+    problems = [ln for ln in refused.stderr.splitlines() if ln.startswith("  - ")]
+    assert [p.split(":")[0] for p in problems] == [
+        "  - line 3",
+        "  - line 4",
+        "  - line 5",
+        "  - line 6",
+        "  - line 7",
+    ], refused.stderr
+    assert "subtree" in problems[0] and "does not exist" in problems[1]
+    assert "duplicate_entry" in problems[3] and "reference_price" in problems[4]
+
     good = tmp_path / "coal.csv"
     good.write_text(
         HEADER

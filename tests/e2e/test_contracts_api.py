@@ -91,15 +91,20 @@ def test_award_sign_deliver_incident_dispute_mediation(demo: Server) -> None:
     ).json()
     dispute_id = dispute["dispute_id"]
     assert dispute["status"] == "negotiating"
+    # Before mediation nobody decides: the rule's code, as the README names it.
+    hq = demo.client(demo.token("HQ", "hq_admin"))
+    early = hq.post(f"/v1/disputes/{dispute_id}/resolve", json={"decision": "x"})
+    error_of(early, 409, "not_the_mediator")
     mediated = power.post(f"/v1/disputes/{dispute_id}/mediation").json()
     assert (mediated["mediator_unit_id"], mediated["mediator_rule"]) == ("HQ", "different_sectors")
     error_of(as_unit(demo, "SVC-01").get(f"/v1/disputes/{dispute_id}"), 403, "forbidden")
     coal_admin = demo.client(demo.token("COAL", "platform_admin"))
-    error_of(
-        coal_admin.post(f"/v1/disputes/{dispute_id}/resolve", json={"decision": "x"}),
-        403,
-        "forbidden",
-    )
+    refused = coal_admin.post(f"/v1/disputes/{dispute_id}/resolve", json={"decision": "x"})
+    error_of(refused, 403, "forbidden")
+    assert refused.json()["error"]["details"] == {
+        "rule": "not_the_mediator",
+        "mediator_unit_id": "HQ",
+    }
     resolved = demo.client(demo.token("HQ", "hq_admin")).post(
         f"/v1/disputes/{dispute_id}/resolve", json={"decision": "PWR-01 refunds 5%"}
     )

@@ -82,6 +82,8 @@ def test_serve_with_no_configuration_answers_health_and_prints_a_bootstrap_token
         created = client.post("/v1/units", json={"id": "G", "name": "Group", "level": "group"})
         assert created.status_code == 201
         assert any(ln.startswith("API docs: http://127.0.0.1:") for ln in server.stdout)
+        explained = "\n".join(server.stdout)
+        assert "shown only here" in explained and "MARKETPLACE_ADMIN_TOKEN=" in explained
     finally:
         server.stop()
 
@@ -125,10 +127,18 @@ def test_units_import_is_all_or_nothing(
         "units:\n"
         "  - {id: PWR-01, name: Plant, level: enterprise, parent_id: PWR}\n"
         "  - {id: PWR-02, name: Plant, level: enterprise, parent_id: NOWHERE}\n"
+        "  - {id: PWR, name: Power, level: enterprise, parent_id: HQ}\n"
+        "  - {id: PWR-03, name: Plant, level: enterprise, parent_id: PWR, size: 3}\n"
     )
     refused = cli(env, "units", "import", str(bad))
     assert refused.returncode == 1
+    # Every wrong entry is named in the one run, each with its line and reason.
     assert "entry 2, line 3, unit 'PWR-02'" in refused.stderr
+    assert (
+        "entry 3, line 4, unit 'PWR': " in refused.stderr
+        and "level_cannot_change" in refused.stderr
+    )
+    assert "entry 4, line 5, unit 'PWR-03': size: Extra inputs" in refused.stderr
     listed = cli(env, "units", "list").stdout.split()
     assert "PWR" in listed and "PWR-01" not in listed
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import Server
+import time
+from datetime import UTC, datetime, timedelta
+
+from tests.e2e.conftest import Server, run_cli
 from tests.e2e.test_units_api import error_of
 
 
@@ -88,3 +91,58 @@ def test_a_units_tokens_are_listed_without_secrets(demo: Server) -> None:
     error_of(operator.get("/v1/tokens", params={"unit_id": "ENG-01"}), 403, "forbidden")
     error_of(demo.admin.get("/v1/tokens", params={"unit_id": "NOPE"}), 404, "not_found")
     error_of(demo.admin.get("/v1/tokens"), 422, "invalid_request")
+
+
+def test_a_token_with_an_expiry_is_refused_after_it(demo: Server) -> None:
+    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    details = error_of(
+        demo.admin.post(
+            "/v1/tokens", json={"unit_id": "COAL-03", "roles": ["auditor"], "expires_at": past}
+        ),
+        422,
+        "invalid_request",
+    )["details"]
+    assert details[0]["field"] == "expires_at"
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+    issued = demo.admin.post(
+        "/v1/tokens",
+        json={"unit_id": "COAL-03", "roles": ["auditor"], "expires_at": soon.isoformat()},
+    ).json()
+    assert datetime.fromisoformat(issued["expires_at"]) == soon
+    client = demo.client(issued["token"])
+    assert client.get("/v1/units/COAL-03").status_code == 200
+    listed = demo.admin.get("/v1/tokens", params={"unit_id": "COAL-03"}).json()["items"]
+    (mine,) = [t for t in listed if t["token_id"] == issued["token_id"]]
+    assert datetime.fromisoformat(mine["expires_at"]) == soon
+    time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.2)
+    refused = error_of(client.get("/v1/units/COAL-03"), 401, "unauthenticated")
+    assert refused["message"].startswith("This token expired at ")
+
+
+def test_the_cli_issues_a_token_with_an_expiry(demo: Server) -> None:
+    later = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
+    issued = run_cli(
+        demo.env,
+        "tokens",
+        "issue",
+        "SVC-02",
+        "--role",
+        "auditor",
+        "--expires-at",
+        later.isoformat(),
+    )
+    assert issued.returncode == 0, issued.stderr
+    assert f"expires_at: {later.isoformat()}" in issued.stdout
+    listed = run_cli(demo.env, "tokens", "list", "SVC-02")
+    assert f"expires {later.isoformat()}" in listed.stdout
+    refused = run_cli(
+        demo.env,
+        "tokens",
+        "issue",
+        "SVC-02",
+        "--role",
+        "auditor",
+        "--expires-at",
+        "2020-01-01T00:00:00Z",
+    )
+    assert refused.returncode != 0 and "expires_at must be in the future" in refused.stderr

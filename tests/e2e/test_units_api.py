@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Server
+from tests.refusals import assert_listed_refusal
 
 
 def error_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -17,6 +18,8 @@ def error_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]
     assert set(body) == {"error"}
     assert body["error"]["code"] == code
     assert body["error"]["message"]
+    if status == 409:
+        assert_listed_refusal(response.request.method, response.request.url.path, code)
     return dict(body["error"])
 
 

@@ -3,6 +3,7 @@ an allowed caller is never answered 401/403, a refused one always is, and change
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -221,7 +222,20 @@ MATRIX: dict[str, Row] = {
     "GET /v1/inspections/findings/{finding_id}": Row(FOR_THE_UNIT | {AUDITOR}),
     "GET /v1/projections/status": Row(EVERY_TOKEN),
     "GET /v1/projections/trade-volume": Row(ANALYSTS),
-    "GET /v1/projections/supplier-quality": Row(ANALYSTS),
+    # A supplier's own figures: its operators and platform admins too (issue 11).
+    "GET /v1/projections/supplier-quality": Row(
+        ANALYSTS | {PADMIN, OPERATOR}, subject="HEAT-02", query={"supplier_unit_id": "HEAT-02"}
+    ),
+    # Lists of what concerns a unit: its operators, its platform admins, HQ and auditors.
+    "GET /v1/tenders": Row(
+        FOR_THE_UNIT | {AUDITOR}, subject="HEAT-02", query={"invited_unit_id": "HEAT-02"}
+    ),
+    "GET /v1/contracts": Row(FOR_THE_UNIT | {AUDITOR}, query={"unit_id": "COAL-02"}),
+    "GET /v1/quality-incidents": Row(
+        FOR_THE_UNIT | {AUDITOR}, subject="HEAT-02", query={"supplier_unit_id": "HEAT-02"}
+    ),
+    "GET /v1/quality-incidents/{incident_id}": Row(FOR_THE_UNIT | {AUDITOR}),
+    "GET /v1/disputes": Row(FOR_THE_UNIT | {AUDITOR}, query={"unit_id": "COAL-02"}),
     "GET /v1/reports/quarterly": Row(
         FOR_THE_UNIT | {AUDITOR, BI},
         query={"unit_id": "COAL-02", "quarter": _quarter_ended_before(100)},
@@ -234,6 +248,18 @@ MATRIX: dict[str, Row] = {
         query={"year": str(datetime.now(tz=UTC).year), "unit_id": "COAL-02"},
     ),
     "GET /v1/audit/verify": Row(frozenset({HQ, AUDITOR})),
+    "POST /v1/audit/replays": Row(frozenset({HQ, AUDITOR}), body={"as_of": later(0)}),
+    "GET /v1/audit/replays": Row(frozenset({HQ, AUDITOR})),
+    "GET /v1/audit/replays/{replay_id}": Row(frozenset({HQ, AUDITOR})),
+    "DELETE /v1/audit/replays/{replay_id}": Row(frozenset({HQ, AUDITOR})),
+    "GET /v1/audit/replays/{replay_id}/projections/trade-volume": Row(frozenset({HQ, AUDITOR})),
+    "GET /v1/audit/replays/{replay_id}/projections/supplier-quality": Row(frozenset({HQ, AUDITOR})),
+    "GET /v1/audit/replays/{replay_id}/projections/invitation-compliance": Row(
+        frozenset({HQ, AUDITOR})
+    ),
+    "GET /v1/audit/replays/{replay_id}/projections/invitation-compliance/exceptions": Row(
+        frozenset({HQ, AUDITOR})
+    ),
     "GET /v1/audit/{aggregate_id}/events": Row(frozenset({HQ, AUDITOR})),
     "GET /v1/audit/{aggregate_id}/state": Row(frozenset({HQ, AUDITOR})),
 }
@@ -316,6 +342,13 @@ def build_world(world: World, client: TestClient) -> None:
     world.tokens[("COAL-09", "unit_operator")] = created(client, hq, "/v1/tokens", orphan, "token")
     patch = client.patch("/v1/units/COAL-09", json={"active": False}, headers=bearer(hq))
     assert patch.is_success, patch.text
+    ids["replay_id"] = created(client, hq, "/v1/audit/replays", {"as_of": later(0)}, "id")
+    for _ in range(300):  # done, so its read models answer (a pending one is a 409)
+        if client.get(f"/v1/audit/replays/{ids['replay_id']}", headers=bearer(hq)).json()[
+            "status"
+        ] in ("done", "failed"):
+            break
+        time.sleep(0.1)
 
 
 def caller_headers(world: World, caller: str, subject: str) -> dict[str, str]:

@@ -113,7 +113,7 @@ async def test_trade_volume_and_supplier_quality(market: Services, tmp_path: Pat
 async def board(read_models: Any) -> dict[str, tuple[str, int, bool]]:
     found = {}
     for unit in ("COAL-01", "COAL-02", "HEAT-01", "PWR-02"):
-        for r in await needs_board.needs_of(read_models, unit):
+        for r in (await needs_board.needs_of(read_models, unit)).items:
             found[unit] = (r["status"], r["offers"], r["contract_id"] is not None)
     return found
 

@@ -63,6 +63,49 @@ def test_a_bad_import_stores_nothing_and_names_the_entry(svc: Services) -> None:
     assert [u.id for u in units.list_units(svc)] == ["HQ"]
 
 
+def test_a_bad_import_names_every_wrong_entry_in_one_run(svc: Services) -> None:
+    import_units(svc, CLI, organisation_yaml())
+    head = svc.store.head()
+    text = """units:
+  - {id: PWR-01, name: Plant, level: platform, parent_id: HQ}
+  - {id: NEW-1, name: Under a plant, level: platform, parent_id: PWR-02}
+  - {id: NEW-2, name: Orphan, level: enterprise, parent_id: NOWHERE}
+  - {id: NEW-3, name: Child of a refused one, level: enterprise, parent_id: NEW-1}
+  - {id: pwr-02, name: Case twin, level: enterprise, parent_id: PWR}
+  - {id: HEAT, name: Heating, level: platform, parent_id: HQ, active: false}
+  - {id: NEW-4, name: "", level: enterprise, parent_id: PWR, colour: red}
+  - {id: NEW-5, name: Under a bad one, level: enterprise, parent_id: NEW-4}
+  - {id: NEW-6, name: Fine, level: enterprise, parent_id: PWR}
+"""
+    with pytest.raises(ImportRejected) as info:
+        import_units(svc, CLI, text)
+    found = {(p.entry, p.line, p.unit_id) for p in info.value.problems}
+    assert found == {
+        (1, 2, "PWR-01"),
+        (2, 3, "NEW-1"),
+        (3, 4, "NEW-2"),
+        (4, 5, "NEW-3"),
+        (5, 6, "pwr-02"),
+        (6, 7, "HEAT"),
+        (7, 8, "NEW-4"),
+        (8, 9, "NEW-5"),
+    }
+    text_of = {p.unit_id: p.message for p in reversed(info.value.problems)}
+    assert "level_cannot_change" in text_of["PWR-01"]
+    assert "parent_level_not_allowed" in text_of["NEW-1"]
+    assert "'NOWHERE' is neither in the store" in text_of["NEW-2"]
+    assert "its parent 'NEW-1' is refused" in text_of["NEW-3"]
+    assert "unit_exists" in text_of["pwr-02"]
+    assert "active_children_exist" in text_of["HEAT"]
+    messages = [p.message for p in info.value.problems if p.unit_id == "NEW-4"]
+    assert any("name" in m for m in messages) and any("colour" in m for m in messages)
+    assert "its parent 'NEW-4' is refused" in text_of["NEW-5"]
+    assert [p.entry for p in info.value.problems] == sorted(
+        p.entry or 0 for p in info.value.problems
+    )
+    assert svc.store.head() == head
+
+
 def test_an_import_restructures_existing_units_and_deactivates_children_first(
     svc: Services,
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from marketplace.aggregates.access_token import AccessToken, Role
@@ -56,3 +58,13 @@ def test_a_minted_token_names_its_id_and_only_the_secrets_hash_is_kept() -> None
     assert len(secret) >= 40
     assert digest == hash_secret(secret) != secret
     assert mint_token("tok_abc")[0] != bearer
+
+
+def test_a_token_cannot_expire_before_it_is_issued() -> None:
+    unit = demo_chart().units["PWR-01"]
+    with pytest.raises(DomainError) as info:
+        AccessToken.issue("tok_1", unit, [Role.AUDITOR], "", "h", ACTOR, T0, expires_at=T0)
+    assert info.value.code == "expiry_not_in_future"
+    later = T0 + timedelta(days=1)
+    token = AccessToken.issue("tok_1", unit, [Role.AUDITOR], "", "h", ACTOR, T0, expires_at=later)
+    assert not token.expired(later - timedelta(seconds=1)) and token.expired(later)

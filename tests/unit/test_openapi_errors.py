@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from marketplace.api.errors import install_error_handlers
-from marketplace.api.openapi_errors import ERROR_REF, install_openapi
+from marketplace.api.openapi_errors import ERROR_REF, INVALID_REF, install_openapi
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -77,10 +77,32 @@ def test_every_error_is_the_error_model_and_fastapis_detail_model_is_gone() -> N
             for status, response in operation["responses"].items():
                 if int(status) >= 400:
                     schema = response["content"]["application/json"]["schema"]
-                    assert schema == {"$ref": ERROR_REF}, (status, operation["operationId"])
+                    expected = {
+                        "422": {"$ref": INVALID_REF},
+                        # A refusal is the error model with `code` one of the operation's rules.
+                        "409": {
+                            "allOf": [
+                                {"$ref": ERROR_REF},
+                                {
+                                    "properties": {
+                                        "error": {
+                                            "properties": {
+                                                "code": {"enum": ["concurrent_modification"]}
+                                            }
+                                        }
+                                    }
+                                },
+                            ]
+                        },
+                    }.get(status, {"$ref": ERROR_REF})
+                    assert schema == expected, (status, operation["operationId"])
     schemas = spec["components"]["schemas"]
     assert "HTTPValidationError" not in schemas
     assert schemas["Error"]["required"] == ["error"]
+    # One shape of `details` per status: field errors for a 422, an object otherwise.
+    assert schemas["Error"]["properties"]["error"]["properties"]["details"]["type"] == "object"
+    invalid = schemas["InvalidRequest"]["properties"]["error"]["properties"]["details"]
+    assert invalid["items"] == {"$ref": "#/components/schemas/FieldError"}
     assert declared(spec, "post", "/things")["503"]["headers"]["Retry-After"]
 
 

@@ -60,6 +60,7 @@ class IncidentOut(BaseModel):
     incident_id: str
     contract_id: str
     supplier_unit_id: str
+    demand_unit_id: str
     kind: str
     severity: str
     description: str
@@ -74,6 +75,7 @@ class IncidentOut(BaseModel):
             incident_id=i.id,
             contract_id=i.contract_id,
             supplier_unit_id=i.supply_unit_id,
+            demand_unit_id=i.demand_unit_id,
             kind=i.kind,
             severity=i.severity,
             description=i.description,
@@ -189,6 +191,14 @@ def record_incident(
         svc, principal, contract_id, body.kind, body.severity, body.description, body.occurred_at
     )
     return {"incident_id": incident.id}
+
+
+@router.get("/v1/quality-incidents/{incident_id}", response_model=IncidentOut)
+def get_incident(incident_id: str, svc: ServicesDep, principal: PrincipalDep) -> IncidentOut:
+    """An incident, for the contract's parties (and their platform admins, HQ, auditors)."""
+    incident = contracts.load_incident(svc, incident_id)
+    contracts.may_read_incident(svc, principal, incident)
+    return IncidentOut.of(incident)
 
 
 @router.post("/v1/quality-incidents/{incident_id}/resolve", response_model=IncidentOut)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from marketplace.aggregates.access_token import Role
 from marketplace.api.answers import ProjectionFailureOut, SupplierQualityOut, TradeVolumeOut
 from marketplace.api.deps import PrincipalDep
 from marketplace.api.pages import Paged, PageDep, page_of
-from marketplace.handlers.auth import Principal, require_role
-from marketplace.inputs import TimeOrDay, UnitId, start_of
+from marketplace.api.projection_queries import SupplierQualityDep, TradeVolumeDep
+from marketplace.handlers.auth import Principal, acts_for, require_role
+from marketplace.handlers.needs import chart
 from marketplace.projections import supplier_quality, trade_volume
 from marketplace.projections.runtime import ProjectionRuntime
 
@@ -53,23 +54,13 @@ async def projection_status(
     return ProjectionStatusList(items=items, next_cursor=next_cursor)
 
 
-def _key(row: dict[str, Any]) -> str:
-    """A figures row's group key as a cursor names it (a row may group what has no key)."""
-    return "" if row["key"] is None else str(row["key"])
-
-
 def _analysts(principal: Principal) -> None:
     require_role(principal, Role.HQ_ADMIN, Role.AUDITOR, Role.BI_READER)
 
 
 @router.get("/trade-volume", response_model=TradeVolumeOut)
 async def trade_volume_rows(
-    request: Request,
-    principal: PrincipalDep,
-    page: PageDep,
-    group_by: trade_volume.GroupBy = "sector",
-    from_: Annotated[TimeOrDay | None, Query(alias="from")] = None,
-    to: TimeOrDay | None = None,
+    request: Request, principal: PrincipalDep, query: TradeVolumeDep
 ) -> dict[str, Any]:
     """Internal trade between group units: contracts, amount (once active), delivered amount.
 
@@ -78,23 +69,21 @@ async def trade_volume_rows(
     _analysts(principal)
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(trade_volume.PROJECTION.name)
-    zone = request.app.state.services.zone
-    rows = await trade_volume.volume(reader, group_by, start_of(from_, zone), start_of(to, zone))
-    items, next_cursor = page_of(f"trade_volume:{group_by}", rows, _key, page)
-    return {"group_by": group_by, "items": items, "next_cursor": next_cursor}
+    return await query.answer(reader, request.app.state.services.zone)
 
 
 @router.get("/supplier-quality", response_model=SupplierQualityOut)
 async def supplier_quality_rows(
-    request: Request,
-    principal: PrincipalDep,
-    page: PageDep,
-    supplier_unit_id: UnitId | None = None,
+    request: Request, principal: PrincipalDep, query: SupplierQualityDep
 ) -> dict[str, Any]:
-    """Per supplier: incidents, open ones, by kind and severity, contracts, incidents/contract."""
-    _analysts(principal)
+    """Per supplier: incidents, open ones, by kind and severity, contracts, incidents/contract.
+
+    HQ, auditors and BI readers read every supplier's; a supplier's operators and its platform
+    admins read that supplier's own (with `supplier_unit_id`)."""
+    supplier = query.supplier_unit_id
+    own = supplier is not None and acts_for(principal, supplier, chart(request.app.state.services))
+    if not own:
+        _analysts(principal)
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(supplier_quality.PROJECTION.name)
-    rows = await supplier_quality.suppliers(reader, supplier_unit_id)
-    items, next_cursor = page_of("supplier_quality", rows, lambda r: r["supplier_unit_id"], page)
-    return {"items": items, "next_cursor": next_cursor}
+    return await query.answer(reader, request.app.state.services.zone)

@@ -3,11 +3,11 @@ and `/v1/projections/invitation-compliance`."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field, model_validator
 
 from marketplace.aggregates.access_token import Role
@@ -21,7 +21,7 @@ from marketplace.api.answers import (
 )
 from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.api.need_schemas import money
-from marketplace.api.pages import PageDep, page_of
+from marketplace.api.projection_queries import ComplianceDep, ComplianceExceptionsDep
 from marketplace.api.schemas import Strict
 from marketplace.handlers import tenders
 from marketplace.handlers.auth import Principal, require_role
@@ -33,9 +33,7 @@ from marketplace.inputs import (
     Money,
     Percent,
     ShortText,
-    TimeOrDay,
     UnitId,
-    start_of,
 )
 from marketplace.projections import invitation_compliance
 from marketplace.projections.runtime import ProjectionRuntime
@@ -183,49 +181,29 @@ def award(
     return {"contract_id": contract.id if contract else None, "external": contract is None}
 
 
-def _window(
-    request: Request, start: datetime | date | None, end: datetime | date | None
-) -> tuple[datetime | None, datetime | None]:
-    zone = request.app.state.services.zone
-    return start_of(start, zone), start_of(end, zone)
-
-
 def _readers(principal: Principal) -> None:
     require_role(principal, Role.HQ_ADMIN, Role.AUDITOR, Role.BI_READER)
 
 
 @router.get("/v1/projections/invitation-compliance", response_model=ComplianceOut)
 async def compliance(
-    request: Request,
-    principal: PrincipalDep,
-    page: PageDep,
-    group_by: Literal["demand_unit", "platform"] = "demand_unit",
-    from_: Annotated[TimeOrDay | None, Query(alias="from")] = None,
-    to: TimeOrDay | None = None,
+    request: Request, principal: PrincipalDep, query: ComplianceDep
 ) -> dict[str, Any]:
     """Per demand unit or platform: tenders for catalog items, compliant, exception_filed, rate."""
     _readers(principal)
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(invitation_compliance.PROJECTION.name)
-    rows = await invitation_compliance.rates(reader, group_by, *_window(request, from_, to))
-    items, next_cursor = page_of(f"compliance:{group_by}", rows, lambda r: str(r["key"]), page)
-    return {"group_by": group_by, "items": items, "next_cursor": next_cursor}
+    return await query.answer(reader, request.app.state.services.zone)
 
 
 @router.get(
     "/v1/projections/invitation-compliance/exceptions", response_model=ComplianceExceptionsOut
 )
 async def compliance_exceptions(
-    request: Request,
-    principal: PrincipalDep,
-    page: PageDep,
-    from_: Annotated[TimeOrDay | None, Query(alias="from")] = None,
-    to: TimeOrDay | None = None,
+    request: Request, principal: PrincipalDep, query: ComplianceExceptionsDep
 ) -> dict[str, Any]:
-    """Tenders launched with a filed omission and its reason (for HQ's review), newest first."""
+    """Tenders launched with a filed omission and its reason (for HQ's review)."""
     _readers(principal)
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(invitation_compliance.PROJECTION.name)
-    window = _window(request, from_, to)
-    found = await invitation_compliance.exceptions(reader, *window, page)
-    return {"items": found.items, "next_cursor": found.next_cursor}
+    return await query.answer(reader, request.app.state.services.zone)

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/tokens", tags=["authentication"])
 def issue_token(body: TokenIn, svc: ServicesDep, principal: PrincipalDep) -> TokenOut:
     """Issue a token to a unit with roles (hq_admin). The token is shown only here."""
     issued = tokens.issue_token(
-        svc, principal, tokens.IssueToken(body.unit_id, body.roles, body.label)
+        svc, principal, tokens.IssueToken(body.unit_id, body.roles, body.label, body.expires_at)
     )
     return TokenOut(
         token=issued.token,
@@ -27,6 +27,7 @@ def issue_token(body: TokenIn, svc: ServicesDep, principal: PrincipalDep) -> Tok
         unit_id=issued.unit_id,
         roles=issued.roles,
         label=issued.label,
+        expires_at=issued.expires_at,
     )
 
 
@@ -60,6 +61,7 @@ def list_tokens(
                 issued_by={"unit_id": t.issued_by.unit_id, "token_id": t.issued_by.token_id},
                 revoked=t.revoked,
                 revoked_at=t.revoked_at,
+                expires_at=t.expires_at,
             )
             for t in on_page
         ],

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Re-vendor the interactive API docs' assets from their pinned npm releases (run by a maintainer
+# after changing a version below; the result is committed, so users and CI never fetch anything).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SWAGGER_UI=5.35.0
+REDOC=2.5.4   # 3.x sends telemetry to redocly.com and loads logos from its CDN: stay on 2.x
+dest=marketplace/api/static/vendor
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+(cd "$work" && npm pack --silent "swagger-ui-dist@$SWAGGER_UI" "redoc@$REDOC" >/dev/null)
+rm -rf "$dest/swagger-ui" "$dest/redoc"; mkdir -p "$dest/swagger-ui" "$dest/redoc"
+tar xzf "$work/swagger-ui-dist-$SWAGGER_UI.tgz" -C "$work" package/ && mv "$work/package" "$work/swagger"
+cp "$work/swagger/"{swagger-ui-bundle.js,swagger-ui-bundle.js.LICENSE.txt,swagger-ui.css,favicon-32x32.png,LICENSE,NOTICE} "$dest/swagger-ui/"
+tar xzf "$work/redoc-$REDOC.tgz" -C "$work" package/
+cp "$work/package/bundles/"{redoc.standalone.js,redoc.standalone.js.LICENSE.txt} "$work/package/LICENSE" "$dest/redoc/"
+# The bundles name their source maps, which are not vendored: drop the reference.
+sed -i '/^\/\/# sourceMappingURL=/d' "$dest/swagger-ui/swagger-ui-bundle.js" "$dest/redoc/redoc.standalone.js"
+cat > "$dest/VERSIONS.txt" <<TXT
+swagger-ui-dist $SWAGGER_UI (npm, Apache-2.0: swagger-ui/LICENSE, swagger-ui/NOTICE)
+redoc $REDOC (npm, MIT: redoc/LICENSE)
+Refreshed by infra/vendor-assets.sh.
+TXT
+echo "vendored into $dest"; du -sh "$dest"

@@ -1,0 +1,125 @@
+"""The analytic read models' queries and filters, shared by the live and the replayed endpoints.
+
+Each query is a FastAPI dependency (its filters) with `answer(reader, zone)`: the live endpoint
+passes the live read model's reader, an audit replay's endpoint the replay's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends, Query
+
+from marketplace.api.pages import PageDep, page_of
+from marketplace.inputs import TimeOrDay, UnitId, start_of
+from marketplace.projections import invitation_compliance, supplier_quality, trade_volume
+from marketplace.projections.pages import PageRequest
+from marketplace.projections.store import RowReader
+
+FromDay = Annotated[TimeOrDay | None, Query(alias="from")]
+
+
+class ProjectionQuery(Protocol):
+    async def answer(self, reader: RowReader, zone: tzinfo) -> dict[str, Any]:
+        """The endpoint's answer from the read model `reader` reads."""
+        ...
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime | date | None
+    end: datetime | date | None
+
+    def bounds(self, zone: tzinfo) -> tuple[datetime | None, datetime | None]:
+        return start_of(self.start, zone), start_of(self.end, zone)
+
+
+def _key(row: dict[str, Any]) -> str:
+    """A figures row's group key as a cursor names it (a row may group what has no key)."""
+    return "" if row["key"] is None else str(row["key"])
+
+
+@dataclass(frozen=True)
+class TradeVolumeQuery:
+    group_by: trade_volume.GroupBy
+    window: Window
+    page: PageRequest
+
+    async def answer(self, reader: RowReader, zone: tzinfo) -> dict[str, Any]:
+        rows = await trade_volume.volume(reader, self.group_by, *self.window.bounds(zone))
+        items, next_cursor = page_of(f"trade_volume:{self.group_by}", rows, _key, self.page)
+        return {"group_by": self.group_by, "items": items, "next_cursor": next_cursor}
+
+
+def _trade_volume(
+    page: PageDep,
+    group_by: trade_volume.GroupBy = "sector",
+    from_: FromDay = None,
+    to: TimeOrDay | None = None,
+) -> TradeVolumeQuery:
+    return TradeVolumeQuery(group_by, Window(from_, to), page)
+
+
+@dataclass(frozen=True)
+class SupplierQualityQuery:
+    supplier_unit_id: str | None
+    page: PageRequest
+
+    async def answer(self, reader: RowReader, zone: tzinfo) -> dict[str, Any]:
+        rows = await supplier_quality.suppliers(reader, self.supplier_unit_id)
+        items, next_cursor = page_of(
+            "supplier_quality", rows, lambda r: r["supplier_unit_id"], self.page
+        )
+        return {"items": items, "next_cursor": next_cursor}
+
+
+def _supplier_quality(
+    page: PageDep, supplier_unit_id: UnitId | None = None
+) -> SupplierQualityQuery:
+    return SupplierQualityQuery(supplier_unit_id, page)
+
+
+@dataclass(frozen=True)
+class ComplianceQuery:
+    group_by: invitation_compliance.GroupBy
+    window: Window
+    page: PageRequest
+
+    async def answer(self, reader: RowReader, zone: tzinfo) -> dict[str, Any]:
+        rows = await invitation_compliance.rates(reader, self.group_by, *self.window.bounds(zone))
+        items, next_cursor = page_of(f"compliance:{self.group_by}", rows, _key, self.page)
+        return {"group_by": self.group_by, "items": items, "next_cursor": next_cursor}
+
+
+def _compliance(
+    page: PageDep,
+    group_by: invitation_compliance.GroupBy = "demand_unit",
+    from_: FromDay = None,
+    to: TimeOrDay | None = None,
+) -> ComplianceQuery:
+    return ComplianceQuery(group_by, Window(from_, to), page)
+
+
+@dataclass(frozen=True)
+class ComplianceExceptionsQuery:
+    window: Window
+    page: PageRequest
+
+    async def answer(self, reader: RowReader, zone: tzinfo) -> dict[str, Any]:
+        window = self.window.bounds(zone)
+        found = await invitation_compliance.exceptions(reader, *window, self.page)
+        return {"items": found.items, "next_cursor": found.next_cursor}
+
+
+def _compliance_exceptions(
+    page: PageDep, from_: FromDay = None, to: TimeOrDay | None = None
+) -> ComplianceExceptionsQuery:
+    return ComplianceExceptionsQuery(Window(from_, to), page)
+
+
+TradeVolumeDep = Annotated[TradeVolumeQuery, Depends(_trade_volume)]
+SupplierQualityDep = Annotated[SupplierQualityQuery, Depends(_supplier_quality)]
+ComplianceDep = Annotated[ComplianceQuery, Depends(_compliance)]
+ComplianceExceptionsDep = Annotated[ComplianceExceptionsQuery, Depends(_compliance_exceptions)]

@@ -1,0 +1,155 @@
+"""The domain rules each operation can refuse with (409 codes), as its OpenAPI document says.
+
+Every `DomainError` code of the aggregates and handlers is in at least one row
+(tests/unit/test_rule_codes.py), and every 409 the e2e tests see must be in its operation's row.
+`concurrent_modification` can come from any command and is added to every one.
+"""
+
+from __future__ import annotations
+
+_UNIT_PARENT = (
+    "parent_not_found",
+    "parent_inactive",
+    "parent_level_not_allowed",
+    "parent_required",
+)
+_CONTRACT = ("contract_status", "not_a_party")
+
+RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("post", "/v1/units"): (
+        "unit_exists",
+        "group_already_exists",
+        "group_cannot_have_parent",
+        *_UNIT_PARENT,
+    ),
+    ("patch", "/v1/units/{unit_id}"): (
+        *_UNIT_PARENT,
+        "cycle_not_allowed",
+        "group_cannot_move",
+        "active_children_exist",
+        "group_cannot_be_deactivated",
+    ),
+    ("post", "/v1/tokens"): ("role_not_allowed_for_unit", "unit_inactive"),
+    ("post", "/v1/catalog/versions"): ("invalid_effective_period",),
+    ("post", "/v1/catalog/versions/{version_id}/submissions"): (
+        "version_not_collecting",
+        "submission_deadline_passed",
+        "duplicate_entry",
+        "unknown_subcategory",
+        "supplier_inactive",
+    ),
+    ("post", "/v1/catalog/versions/{version_id}/entries/{entry_id}/approve"): (
+        "version_not_collecting",
+        "entry_already_reviewed",
+    ),
+    ("post", "/v1/catalog/versions/{version_id}/entries/{entry_id}/reject"): (
+        "version_not_collecting",
+        "entry_already_reviewed",
+    ),
+    ("post", "/v1/catalog/versions/{version_id}/publish"): (
+        "version_not_collecting",
+        "entries_pending_review",
+        "effective_period_overlap",
+        "version_not_published",
+    ),
+    ("post", "/v1/needs"): ("directive_required", "unit_inactive", "invalid_quantity"),
+    ("post", "/v1/needs/{need_id}/offers"): (
+        "need_not_open",
+        "offer_exists",
+        "self_supply",
+        "unit_inactive",
+        "invalid_terms",
+        "offer_already_expired",
+    ),
+    ("post", "/v1/offers/{offer_id}/revise"): (
+        "offer_not_available",
+        "need_not_open",
+        "invalid_terms",
+        "offer_already_expired",
+    ),
+    ("post", "/v1/offers/{offer_id}/withdraw"): ("offer_not_available", "need_not_open"),
+    ("post", "/v1/needs/{need_id}/award"): (
+        "need_not_open",
+        "offer_not_available",
+        "already_awarded",
+        "unit_inactive",
+    ),
+    ("post", "/v1/needs/{need_id}/cancel"): ("need_not_open",),
+    ("post", "/v1/needs/{need_id}/external-sourcing"): (
+        "need_not_open",
+        "external_quantity_required",
+    ),
+    ("post", "/v1/external-sourcing/{request_id}/approve"): ("request_already_decided",),
+    ("post", "/v1/external-sourcing/{request_id}/reject"): ("request_already_decided",),
+    ("post", "/v1/needs/{need_id}/close-external"): (
+        "need_not_open",
+        "external_sourcing_not_approved",
+    ),
+    ("post", "/v1/directives"): ("self_supply", "unit_inactive"),
+    ("post", "/v1/needs/{need_id}/tender"): (
+        "need_not_open",
+        "need_not_for_tender",
+        "catalog_suppliers_not_invited",
+        "bid_deadline_in_past",
+        "self_supply",
+    ),
+    ("post", "/v1/tenders/{tender_id}/bids"): ("tender_not_open", "bid_deadline_passed"),
+    ("post", "/v1/tenders/{tender_id}/open"): (
+        "tender_not_open",
+        "bid_deadline_not_reached",
+        "seal_broken",
+    ),
+    ("post", "/v1/tenders/{tender_id}/award"): (
+        "bids_not_opened",
+        "bid_not_found",
+        "internal_bid_preferred",
+        "already_awarded",
+        "need_not_tendering",
+    ),
+    ("post", "/v1/contracts/{contract_id}/sign"): (*_CONTRACT, "already_signed"),
+    ("post", "/v1/contracts/{contract_id}/price-proposals"): (*_CONTRACT, "already_escalated"),
+    ("post", "/v1/contracts/{contract_id}/price-agreement"): (*_CONTRACT, "no_such_proposal"),
+    ("post", "/v1/contracts/{contract_id}/pricing-escalation"): (
+        *_CONTRACT,
+        "already_escalated",
+        "no_common_superior",
+    ),
+    ("post", "/v1/contracts/{contract_id}/price-decision"): (*_CONTRACT, "not_escalated"),
+    ("post", "/v1/contracts/{contract_id}/deliveries"): (
+        *_CONTRACT,
+        "over_delivery",
+        "invalid_delivery",
+    ),
+    ("post", "/v1/contracts/{contract_id}/complete"): _CONTRACT,
+    ("post", "/v1/contracts/{contract_id}/terminate"): _CONTRACT,
+    ("post", "/v1/contracts/{contract_id}/quality-incidents"): _CONTRACT,
+    ("post", "/v1/quality-incidents/{incident_id}/resolve"): ("incident_not_open",),
+    ("post", "/v1/quality-incidents/{incident_id}/dispute"): (
+        "incident_not_open",
+        "already_disputed",
+        "self_dispute",
+    ),
+    ("post", "/v1/disputes"): ("self_dispute",),
+    ("post", "/v1/disputes/{dispute_id}/mediation"): (
+        "dispute_closed",
+        "dispute_status",
+        "not_a_party",
+        "no_common_superior",
+    ),
+    ("post", "/v1/disputes/{dispute_id}/resolve"): (
+        "dispute_closed",
+        "not_the_mediator",
+        "not_a_party",
+    ),
+    ("post", "/v1/disputes/{dispute_id}/withdraw"): ("dispute_closed", "not_the_raiser"),
+    ("post", "/v1/inspections/findings"): ("rectify_by_in_past", "unknown_issue"),
+    ("post", "/v1/inspections/findings/{finding_id}/rectified"): ("finding_rectified",),
+    ("post", "/v1/reports/quarterly/submit"): ("quarter_not_ended", "report_already_submitted"),
+}
+
+EVERY_COMMAND = ("concurrent_modification",)
+
+
+def rule_codes(method: str, path: str) -> tuple[str, ...]:
+    """What a 409 of this operation can name: its rules, then the ones any command can."""
+    return (*RULE_CODES.get((method, path), ()), *EVERY_COMMAND)

@@ -1,0 +1,63 @@
+"""A platform's catalog CSV submitted all or nothing, every wrong line named in one run."""
+
+from __future__ import annotations
+
+import re
+
+from marketplace.aggregates.access_token import Role
+from marketplace.aggregates.base import DomainError
+from marketplace.aggregates.catalog import CatalogEntry
+from marketplace.handlers import catalog
+from marketplace.handlers.auth import Principal, require_role
+from marketplace.handlers.catalog_csv import CsvRejected, Located, read_entries
+from marketplace.handlers.errors import AppError
+from marketplace.handlers.ports import Services
+from marketplace.handlers.units import load_organisation
+
+_ENTRY_PREFIX = re.compile(r"^entries\[\d+\]: ")
+
+
+def import_csv(svc: Services, principal: Principal, version_id: str, text: str) -> list[str]:
+    """Submit the file's entries; with any wrong line, submit nothing and name each one."""
+    located, problems = read_entries(text)
+    problems += check_submission(svc, principal, version_id, located)
+    if problems:
+        raise CsvRejected(sorted(problems, key=_line_of))
+    return catalog.submit_entries(svc, principal, version_id, [e for _, e in located])
+
+
+def check_submission(
+    svc: Services, principal: Principal, version_id: str, located: list[Located]
+) -> list[str]:
+    """Each entry tried on its own against a loaded copy of the version (never saved), so
+    the aggregate's rules decide, every refusal is kept with its line, and later lines see
+    the earlier ones (duplicates within the file)."""
+    require_role(principal, Role.PLATFORM_ADMIN)
+    platform_id = principal.unit_id or ""
+    version = catalog.load_version(svc, version_id)
+    org = load_organisation(svc)
+    org_problems, fine = [], []
+    for line, entry in located:
+        try:
+            catalog.check_supplier(org, platform_id, 0, entry.supplier_unit_id)
+        except (AppError, DomainError) as exc:
+            org_problems.append(f"line {line}: {_ENTRY_PREFIX.sub('', exc.message)}")
+            continue
+        fine.append((line, entry))
+    problems = list(org_problems)
+    now = svc.clock()
+    for line, entry in fine:
+        record = CatalogEntry(svc.new_id("ent"), platform_id, **vars(entry))
+        try:
+            version.submit(platform_id, [record], principal.actor, now)
+        except DomainError as exc:
+            if "index" not in exc.details:  # about the version, not this entry: say it once
+                return [f"file: {exc.message} [{exc.code}]", *problems]
+            problems.append(f"line {line}: {exc.message} [{exc.code}]")
+    return problems
+
+
+def _line_of(problem: str) -> int:
+    """Problems in file order; those about the whole file first (sorting is stable)."""
+    found = re.match(r"line (\d+)", problem)
+    return int(found[1]) if found else 0

@@ -1,0 +1,99 @@
+"""Disputes as lists show them: both parties, the subject, status and the mediator unit.
+
+Fed by each dispute's own events only, so the rows are the same in any interleaving."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from marketplace.events.contract import (
+    DISPUTES_TOPIC,
+    EVENT_TYPES,
+    DisputeMediationRequestedV1,
+    DisputeRaisedV1,
+    DisputeResolvedV1,
+    DisputeSettledV1,
+    DisputeWithdrawnV1,
+)
+from marketplace.events.envelope import CloudEvent
+from marketplace.projections import sql
+from marketplace.projections.changes import RowChange, Upsert, Value
+from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
+from marketplace.projections.projection import Projection
+from marketplace.projections.store import RowReader
+from marketplace.projections.tables import Column, ColumnType, Table
+
+TEXT = ColumnType.TEXT
+# Whom a dispute concerns: both parties and, once mediation is asked for, the mediator.
+CONCERNED = ("raiser_unit_id", "against_unit_id", "mediator_unit_id")
+
+DISPUTES = Table(
+    "dispute_list_disputes",
+    columns=(
+        Column("dispute_id", TEXT),
+        Column("raiser_unit_id", TEXT),
+        Column("against_unit_id", TEXT),
+        Column("subject_type", TEXT),
+        Column("subject_id", TEXT),
+        Column("kind", TEXT),
+        Column("status", TEXT),
+        Column("mediator_unit_id", TEXT, nullable=True),
+        Column("raised_at", ColumnType.TIMESTAMP),
+    ),
+    key=("dispute_id",),
+    indexes=tuple((c, "raised_at") for c in CONCERNED),
+)
+
+
+def apply(event: CloudEvent) -> list[RowChange]:
+    kind = EVENT_TYPES.get(event.type)
+    if kind is None or kind.topic != DISPUTES_TOPIC:
+        return []
+    payload = kind.payload.model_validate(event.data)
+    key = {"dispute_id": event.subject}
+    match payload:
+        case DisputeRaisedV1():
+            values: dict[str, Value] = {
+                "raiser_unit_id": payload.raiser_unit_id,
+                "against_unit_id": payload.against_unit_id,
+                "subject_type": payload.subject_type,
+                "subject_id": payload.subject_id,
+                "kind": payload.kind,
+                "status": "negotiating",
+                "mediator_unit_id": None,
+                "raised_at": event.time,
+            }
+            return [Upsert(DISPUTES.name, key, values)]
+        case DisputeMediationRequestedV1():
+            mediation = {"status": "in_mediation", "mediator_unit_id": payload.mediator_unit_id}
+            return [Upsert(DISPUTES.name, key, mediation)]
+        case DisputeResolvedV1():
+            return [Upsert(DISPUTES.name, key, {"status": "resolved"})]
+        case DisputeSettledV1():
+            return [Upsert(DISPUTES.name, key, {"status": "settled"})]
+        case DisputeWithdrawnV1():
+            return [Upsert(DISPUTES.name, key, {"status": "withdrawn"})]
+    return []
+
+
+PROJECTION = Projection(
+    name="dispute_list", version=1, topics=(DISPUTES_TOPIC,), tables=(DISPUTES,), apply=apply
+)
+
+NEWEST_FIRST = Order(DISPUTES, ("raised_at", "dispute_id"), descending=True)
+
+
+async def disputes_of(
+    reader: RowReader, units: Collection[str] | None, status: str | None, page: PageRequest
+) -> Page:
+    """A page of disputes, newest first, that concern one of `units` as a party or as the
+    mediator (`units` None: every dispute), of one status when given."""
+    where: list[str] = []
+    params: list[Value] = []
+    if units is not None:
+        anyone = [sql.is_in(column, sorted(units), params) for column in CONCERNED]
+        where.append(f"({' OR '.join(anyone)})")
+    if status is not None:
+        params.append(status)
+        where.append(f"status = ${len(params)}")
+    return await fetch_page(reader, NEWEST_FIRST, where, params, page)
