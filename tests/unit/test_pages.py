@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.projections.pages import InvalidCursor, Order
+from marketplace.projections.pages import InvalidCursor, Order, PageRequest, page_after
 from marketplace.projections.tables import Column, ColumnType, Table
 
 ROWS = Table(
@@ -58,3 +58,23 @@ def test_an_order_must_be_total_and_over_non_null_columns() -> None:
         Order(ROWS, ("at",))
     with pytest.raises(ValueError, match="non-null"):
         Order(ROWS, ("note", "id"))
+
+
+def test_a_list_kept_in_memory_pages_by_the_last_key_seen() -> None:
+    keys = ["a", "b", "c", "d", "e"]
+    first, cursor = page_after("letters", keys, PageRequest(limit=2))
+    assert keys[first] == ["a", "b"] and cursor is not None
+    second, cursor = page_after("letters", keys, PageRequest(limit=2, cursor=cursor))
+    assert keys[second] == ["c", "d"] and cursor is not None
+    last, end = page_after("letters", keys, PageRequest(limit=2, cursor=cursor))
+    assert keys[last] == ["e"] and end is None
+    # The item a cursor names left a sorted list: the next page starts after where it was.
+    after_b = page_after("letters", keys, PageRequest(limit=1))[1]
+    after_b = page_after("letters", keys, PageRequest(limit=1, cursor=after_b))[1]
+    assert after_b is not None
+    rest, _ = page_after("letters", ["a", "c", "d"], PageRequest(limit=5, cursor=after_b))
+    assert ["a", "c", "d"][rest] == ["c", "d"]
+    with pytest.raises(InvalidCursor):  # not sorted, and the item is gone: no place to go on
+        page_after("letters", ["d", "c", "a"], PageRequest(cursor=after_b))
+    with pytest.raises(InvalidCursor):  # another list's
+        page_after("numbers", keys, PageRequest(cursor=after_b))
