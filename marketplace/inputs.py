@@ -21,6 +21,7 @@ QUARTER_PATTERN = rf"^{YEAR_PATTERN}Q[1-4]$"
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$"
 HALF_YEAR_PATTERN = r"^[0-9]{4}H[12]$"
 CURSOR_PATTERN = r"^[A-Za-z0-9_\-]+$"
+REPLAY_ID_PATTERN = r"^rpl_[A-Za-z0-9]{1,64}$"
 
 # What each pattern a request is checked against asks for, in words: a client reads these in a
 # 422's details, not the regex (tests/unit/test_pattern_words.py checks every published pattern).
@@ -33,6 +34,8 @@ PATTERN_WORDS = {
     "with a letter or digit",
     HALF_YEAR_PATTERN: 'a half-year such as "2027H1" or "2027H2"',
     CURSOR_PATTERN: "the `next_cursor` of a previous page, unchanged",
+    REPLAY_ID_PATTERN: 'a replay id as `POST /v1/audit/replays` gave it ("rpl_" and letters '
+    "or digits)",
 }
 
 # Refused in every text: C0 and C1 controls, surrogates (only lone ones reach Python), the

@@ -29,7 +29,8 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
         "active_children_exist",
         "group_cannot_be_deactivated",
     ),
-    ("post", "/v1/tokens"): ("role_not_allowed_for_unit", "unit_inactive"),
+    # The handler answers a past `expires_at` with a 422 first; the token's own rule backs it.
+    ("post", "/v1/tokens"): ("role_not_allowed_for_unit", "unit_inactive", "expiry_not_in_future"),
     ("post", "/v1/catalog/versions"): ("invalid_effective_period",),
     ("post", "/v1/catalog/versions/{version_id}/submissions"): (
         "version_not_collecting",

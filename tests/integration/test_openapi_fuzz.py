@@ -33,7 +33,7 @@ EDGES: dict[str, tuple[list[Any], tuple[str, ...]]] = {
         ("query.at", "query.from", "query.to", "query.as_of"),
     ),
     "quarters": (["0000Q1", "0001Q1", "9999Q4"], ("query.quarter", "body.quarter")),
-    "counts": ([2**63, 2**31], ("query.offset", "query.limit", "query.version")),
+    "counts": ([2**63, 2**31], ("query.limit", "query.version")),
 }
 
 

@@ -27,10 +27,10 @@ from marketplace.api.schemas import Strict
 from marketplace.audit.replay_registry import ReplayRow
 from marketplace.audit.replays import Replays
 from marketplace.handlers.auth import Principal
-from marketplace.inputs import Moment
+from marketplace.inputs import REPLAY_ID_PATTERN, Moment
 
 router = APIRouter(prefix="/v1/audit/replays", tags=["audit"])
-ReplayId = Annotated[str, Path(pattern=r"^rpl_[A-Za-z0-9]{1,64}$", max_length=68)]
+ReplayId = Annotated[str, Path(pattern=REPLAY_ID_PATTERN, max_length=68)]
 
 
 class ReplayIn(Strict):
