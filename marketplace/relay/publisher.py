@@ -126,7 +126,10 @@ class KafkaPublisher:
 
 def _append(builder: BatchBuilder, message: Outgoing) -> object | None:
     """Add the message to the batch; None when the batch is full."""
-    return builder.append(key=message.key, value=message.value, timestamp=None, headers=HEADERS)
+    added: object | None = builder.append(
+        key=message.key, value=message.value, timestamp=None, headers=HEADERS
+    )
+    return added
 
 
 def refused_topics(response: object) -> list[tuple[str, int, str | None]]:
