@@ -72,6 +72,10 @@ class ProjectionRuntime:
         assert self._store is not None, "the projection runtime is not started"
         return self._store
 
+    def use(self, store: ReadModelStore) -> None:
+        """Read `store` (opened by the caller) without feeding anything: status only."""
+        self._store = store
+
     async def start(self) -> None:
         self._store = await open_store(self.location)
         for projection in self.projections.values():
