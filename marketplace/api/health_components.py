@@ -81,7 +81,8 @@ def needed_components(
     if runtime.feed_in_process:
         alive = [] if runtime.alive_at is None else [runtime.alive_at]
         live = _liveness(alive, [], now, stale_after, "serve")
-        if live["status"] == "stale":
+        if live["status"] != "ok":  # this process: not missing, but stuck (an outage?)
+            live["status"] = "stale"
             live["detail"] = "the in-process feed has not caught up for a while: see the log"
         relay = None
     else:
