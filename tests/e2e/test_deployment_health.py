@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import require_broker
 from tests.e2e.conftest import Server, start_server
@@ -41,11 +42,13 @@ def eventually(server: Server, holds: Callable[[dict[str, Any]], bool], timeout:
     return body
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_health_names_the_missing_and_the_stale_worker_and_lag_counts_own_events(
-    tmp_path: Path,
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:
     require_broker()
-    _, env = bus_env(tmp_path)
+    schema = request.getfixturevalue("pg_schema") if backend == "postgres" else None
+    _, env = bus_env(tmp_path, backend, schema)
     env |= {"MARKETPLACE_HEARTBEAT_INTERVAL": "0.5", "MARKETPLACE_HEARTBEAT_STALE_AFTER": "4"}
     server = start_server(env, "--demo")
     workers: list[subprocess.Popen[bytes]] = []
