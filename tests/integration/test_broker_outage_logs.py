@@ -98,8 +98,8 @@ def test_the_projection_workers_log_a_broker_outage_in_a_few_lines(tmp_path: Pat
     data = tmp_path / "data"
     try:
         wait_for(lambda: project.joined() == len(PROJECTIONS), "every consumer in its group")
+        cut_at = time.monotonic()  # before: the workers may see the cut before cut() returns
         link.cut()
-        cut_at = time.monotonic()
         time.sleep(8)
         during = project.since(cut_at)
         # Before: aiokafka wrote about 3,000 lines in such a pause.
