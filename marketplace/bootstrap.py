@@ -13,6 +13,7 @@ from marketplace.adapters.seal_key import load_seal_key
 from marketplace.handlers.auth import hash_secret
 from marketplace.handlers.ports import EventStore, Services
 from marketplace.projections.event_log import EventLog
+from marketplace.projections.lag import BrokerEnds
 from marketplace.projections.location import ReadModelLocation
 from marketplace.projections.registry import PROJECTIONS
 from marketplace.projections.runtime import ProjectionRuntime
@@ -87,11 +88,14 @@ def open_event_log(settings: Settings) -> tuple[EventLog, Callable[[], None]]:
 
 def build_projection_runtime(settings: Settings, services: Services) -> ProjectionRuntime:
     """Read models for the API; fed in-process unless a broker feeds them."""
+    bootstrap = settings.kafka_bootstrap
     return ProjectionRuntime(
         read_model_location(settings),
         event_log_of(services.store),
         PROJECTIONS,
-        feed_in_process=settings.kafka_bootstrap is None,
+        feed_in_process=bootstrap is None,
         poll_interval=settings.projection_poll_interval,
         batch_size=settings.projection_batch_size,
+        broker=BrokerEnds(bootstrap) if bootstrap else None,
+        topic_prefix=settings.kafka_topic_prefix,
     )

@@ -9,7 +9,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from marketplace.adapters.eventstore import EventSourcingStore
-from marketplace.projections.kafka_feed import run_projection_workers
+from marketplace.projections.workers import run_projection_workers
 from marketplace.relay.runner import run_relay
 from marketplace.settings import Settings
 from marketplace.supervise import keep_running

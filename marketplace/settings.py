@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     relay_poll_interval: float = Field(
         default=0.2, gt=0, description="Seconds between polls of the event store when idle."
     )
+    heartbeat_interval: float = Field(
+        default=5.0, gt=0, le=300, description="Seconds between a worker's heartbeats."
+    )
+    heartbeat_stale_after: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds without a heartbeat after which /health calls a worker stale.",
+    )
     max_body_bytes: int = Field(
         default=1_048_576,
         ge=1024,

@@ -19,10 +19,12 @@ from rich.table import Table
 
 from marketplace.bootstrap import open_event_log, read_model_location
 from marketplace.projections.failures import ProjectionFailed, failure_of, read_failures
+from marketplace.projections.lag import BrokerEnds
 from marketplace.projections.location import open_store
 from marketplace.projections.projection import Projection
 from marketplace.projections.rebuild import rebuild
 from marketplace.projections.registry import PROJECTIONS, by_name
+from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.settings import Settings
 
 projections_app = typer.Typer(
@@ -93,19 +95,25 @@ def status_command() -> None:
 async def _status(settings: Settings) -> None:
     events, close_events = open_event_log(settings)
     store = await open_store(read_model_location(settings))
+    runtime = ProjectionRuntime(
+        read_model_location(settings),
+        events,
+        PROJECTIONS,
+        feed_in_process=settings.kafka_bootstrap is None,
+        broker=BrokerEnds(settings.kafka_bootstrap, 3.0) if settings.kafka_bootstrap else None,
+        topic_prefix=settings.kafka_topic_prefix,
+    )
+    runtime.use(store)
     try:
-        head = await events.head()
         table = Table("projection", "version", "stored", "position", "head", "lag")
-        for projection in PROJECTIONS:
-            state = await store.state(projection.name)
-            position = state.position if state else 0
+        for status in await runtime.status():
             table.add_row(
-                projection.name,
-                str(projection.version),
-                str(state.version) if state else "not built",
-                str(position),
-                str(head),
-                str(max(head - position, 0)),
+                status.name,
+                str(status.version),
+                "not built" if status.stored_version is None else str(status.stored_version),
+                str(status.position),
+                str(status.head),
+                "unknown" if status.lag is None else str(status.lag),
             )
         console.print(table)
         failures = await read_failures(store)
@@ -119,5 +127,7 @@ async def _status(settings: Settings) -> None:
                 )
         console.print(f"read models: {store.where}")
     finally:
+        if runtime.broker is not None:
+            await runtime.broker.close()
         await store.close()
         close_events()

@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SOURCE = "marketplace"
 SCHEMA_URN = "urn:marketplace:schema:"
+# The CloudEvents Kafka binding's structured mode: the whole envelope is the message value, and
+# this `content-type` header tells a spec-following consumer so.
+STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
 # Ids are derived from (aggregate id, version): a redelivered event keeps its id.
 _ID_NAMESPACE = uuid.UUID("6f1c1c8e-4f0b-4a43-9d53-2f5b8f3c9a10")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from faststream.specification import AsyncAPI
 from pydantic import ConfigDict, Field, create_model
 
 from marketplace.events.contract import EVENT_TYPES, TOPICS, EventType
-from marketplace.events.envelope import SCHEMA_URN, CloudEvent
+from marketplace.events.envelope import SCHEMA_URN, STRUCTURED_CONTENT_TYPE, CloudEvent
 
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -126,6 +127,39 @@ def asyncapi_document() -> dict[str, Any]:
         schema_version="3.0.0",
     )
     document: dict[str, Any] = open_for_extension(spec.to_specification().to_jsonable())
+    return as_the_relay_publishes(document)
+
+
+KAFKA_KEY = {
+    "type": "string",
+    "description": "The aggregate id, the event's `subject` (UTF-8): a key's events keep their "
+    "order, on one partition.",
+}
+KAFKA_HEADERS = {
+    "type": "object",
+    "properties": {
+        "content-type": {
+            "const": STRUCTURED_CONTENT_TYPE,
+            "description": "CloudEvents Kafka protocol binding, structured mode: the message "
+            "value is the whole event.",
+        }
+    },
+    "required": ["content-type"],
+}
+
+
+def as_the_relay_publishes(document: dict[str, Any]) -> dict[str, Any]:
+    """Describe the messages as they travel: structured-mode CloudEvents keyed by aggregate id.
+
+    faststream declares a `correlation_id` header that our messages do not carry: dropped.
+    """
+    document["defaultContentType"] = STRUCTURED_CONTENT_TYPE
+    for message in document["components"]["messages"].values():
+        message.pop("correlationId", None)
+        message["contentType"] = STRUCTURED_CONTENT_TYPE
+        # Copies: shared objects would come out as YAML anchors.
+        message["headers"] = copy.deepcopy(KAFKA_HEADERS)
+        message["bindings"] = {"kafka": {"bindingVersion": "0.4.0", "key": dict(KAFKA_KEY)}}
     return document
 
 

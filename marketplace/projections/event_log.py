@@ -40,6 +40,11 @@ class EventLog:
         self._app = application
         self._until = until
 
+    @property
+    def recorder(self) -> Any:
+        """The store's recorder, for reads of the raw notification log (see lag.py)."""
+        return self._app.recorder
+
     async def head(self) -> int:
         return await asyncio.to_thread(self._head)
 

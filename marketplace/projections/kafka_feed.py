@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaConnectionError, KafkaError
 
+from marketplace.adapters.broker_outage import BROKER_OUTAGE, stop_client
 from marketplace.adapters.outages import is_outage
 from marketplace.events.envelope import CloudEvent
 from marketplace.log import get_logger
-from marketplace.projections.event_log import EventLog
 from marketplace.projections.failures import (
     ProjectionFailed,
     ProjectionFailure,
@@ -24,10 +25,10 @@ from marketplace.projections.inprocess_feed import MAX_BACKOFF
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import ReadModelStore, StaleProjection
 from marketplace.projections.tracking import apply_partition_batch
-from marketplace.settings import Settings
 
 log = get_logger(__name__)
 T = TypeVar("T")
+BROKER_BACKOFF = 5.0  # seconds: the longest pause between reconnections
 Records = Sequence[ConsumerRecord[bytes, bytes]]
 Batches = Mapping[TopicPartition, Records]
 
@@ -65,36 +66,97 @@ class ProjectionConsumer:
         self.store = store
         self.topic_prefix = topic_prefix
         self.batch_size = batch_size
-        self._consumer = AIOKafkaConsumer(
-            *(topic_prefix + t for t in projection.topics),
-            bootstrap_servers=bootstrap,
-            group_id=group_id(projection, topic_prefix),
-            client_id=group_id(projection, topic_prefix),
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            metadata_max_age_ms=30_000,  # see topics the relay creates later
+        self._options = {
+            "bootstrap_servers": bootstrap,
+            "group_id": group_id(projection, topic_prefix),
+            "client_id": group_id(projection, topic_prefix),
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "metadata_max_age_ms": 30_000,  # see topics the relay creates later
             # Kafka answers a fetch as soon as data arrives; this only bounds how long an idle
             # fetch waits, which on brokers that do not answer early is the read-model delay.
-            fetch_max_wait_ms=100,
+            "fetch_max_wait_ms": 100,
             **(consumer_options or {}),
-        )
+        }
+        self._consumer = self._new_consumer()
+        self._started = False  # a stopped consumer cannot start again: each start a new one
         self.retries = 0  # consecutive failed attempts at the current batch (outages)
         self.failure: ProjectionFailure | None = None
+
+    def _new_consumer(self) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(
+            *(self.topic_prefix + t for t in self.projection.topics), **self._options
+        )
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Consume until `stop` is set (or the task is cancelled)."""
         stop = stop or asyncio.Event()
-        await self._consumer.start()
+        BROKER_OUTAGE.install()
+        if not await self._connect(stop):
+            return
         try:
             self.failure = await _recorded_failure(self.store, self.projection, stop)
             while not stop.is_set():
+                if BROKER_OUTAGE.down:  # aiokafka would retry every 100 ms, and log each
+                    await self._stop_consumer()
+                    if not await self._connect(stop):
+                        return
+                    continue
                 if self.failure is not None:
                     await self._wait_for_rebuild()
                     continue
-                batches = await self._consumer.getmany(timeout_ms=200, max_records=self.batch_size)
-                await self.handle(batches)
+                await self.handle(await self._fetch())
         finally:
-            await self._consumer.stop()
+            await self._stop_consumer()
+
+    async def _stop_consumer(self) -> None:
+        await stop_client(self._consumer)
+
+    async def _fetch(self) -> Batches:
+        """The next batches; none after a second (a consumer without partitions, e.g. in a
+        rebalance that waits for a lost broker, would wait on: the loop must see the outage)."""
+        fetching = self._consumer.getmany(timeout_ms=200, max_records=self.batch_size)
+        try:
+            return await asyncio.wait_for(fetching, 1.0)
+        except TimeoutError:
+            return {}
+
+    async def _start(self) -> None:
+        """Start the consumer; KafkaConnectionError when the broker is lost meanwhile (joining
+        the group would wait for it, while aiokafka retries every 100 ms)."""
+        seen = BROKER_OUTAGE.errors
+        starting = asyncio.ensure_future(self._consumer.start())
+        try:
+            while not starting.done():
+                await asyncio.wait([starting], timeout=0.5)
+                if not starting.done() and BROKER_OUTAGE.errors > seen:
+                    raise KafkaConnectionError("the broker was lost while joining the group")
+            starting.result()
+        finally:
+            if not starting.done():
+                starting.cancel()
+                await asyncio.gather(starting, return_exceptions=True)
+
+    async def _connect(self, stop: asyncio.Event) -> bool:
+        """Start a new consumer, trying again after a growing pause (up to
+        BROKER_BACKOFF seconds) while the broker is away; False when stopped first."""
+        delay = 0.5
+        while not stop.is_set():
+            if self._started:
+                self._consumer = self._new_consumer()
+            self._started = True
+            try:
+                await self._start()
+            except KafkaError as exc:
+                await self._stop_consumer()
+                BROKER_OUTAGE.failed(repr(exc))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                delay = min(delay * 2, BROKER_BACKOFF)
+                continue
+            BROKER_OUTAGE.recovered()
+            return True
+        return False
 
     async def handle(self, batches: Batches) -> None:
         pending = [(tp, records) for tp, records in batches.items() if records]
@@ -207,69 +269,10 @@ async def _recorded_failure(
     async def recorded() -> ProjectionFailure | None:
         return failure_of(projection, await read_failures(store))
 
-    return await _through_outages(recorded, stop)
+    return await through_outages(recorded, stop)
 
 
-async def run_projection_workers(
-    settings: Settings,
-    *,
-    stop: asyncio.Event | None = None,
-    consumer_options: Mapping[str, Any] | None = None,
-) -> None:
-    """`marketplace project`: bring every projection up to date, then feed them from Kafka."""
-    from marketplace.bootstrap import open_event_log, read_model_location
-    from marketplace.projections.location import open_store
-    from marketplace.projections.registry import PROJECTIONS
-
-    if not settings.kafka_bootstrap:
-        raise ValueError("MARKETPLACE_KAFKA_BOOTSTRAP is not set: projections are fed in-process")
-    stop = stop or asyncio.Event()
-    events, close_events = open_event_log(settings)
-    store = await open_store(read_model_location(settings))
-    try:
-        for projection in PROJECTIONS:
-            await _prepare(store, projection, settings.projection_batch_size, stop, events)
-        consumers = [
-            ProjectionConsumer(
-                projection,
-                store,
-                bootstrap=settings.kafka_bootstrap,
-                topic_prefix=settings.kafka_topic_prefix,
-                batch_size=settings.projection_batch_size,
-                consumer_options=consumer_options,
-            )
-            for projection in PROJECTIONS
-        ]
-        log.info("projection_workers_started", projections=[p.name for p in PROJECTIONS])
-        async with asyncio.TaskGroup() as group:  # one failing consumer stops them all
-            for consumer in consumers:
-                group.create_task(consumer.run(stop))
-    finally:
-        await store.close()
-        close_events()
-
-
-async def _prepare(
-    store: ReadModelStore,
-    projection: Projection,
-    batch_size: int,
-    stop: asyncio.Event,
-    events: EventLog,
-) -> None:
-    """Build or rebuild before consuming, waiting out outages; one that cannot be built is
-    recorded as failed (its consumer then waits for a rebuild)."""
-    from marketplace.projections.rebuild import ensure_current
-
-    async def build() -> None:
-        try:
-            await ensure_current(store, projection, events, batch_size=batch_size)
-        except ProjectionFailed as failed:
-            await record_failure(store, projection, failed)
-
-    await _through_outages(build, stop)
-
-
-async def _through_outages(call: Callable[[], Awaitable[T]], stop: asyncio.Event) -> T:
+async def through_outages(call: Callable[[], Awaitable[T]], stop: asyncio.Event) -> T:
     """`call()`, tried again after a growing pause while the read-model store is away."""
     delay = 0.5
     while True:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from marketplace.adapters.outages import is_outage
 from marketplace.log import get_logger
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.failures import ProjectionFailure, failure_of, read_failures
 from marketplace.projections.inprocess_feed import MAX_BACKOFF, FeedState, InProcessFeed
+from marketplace.projections.lag import BrokerEnds, Ends, kafka_lag, log_lag
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import ProjectionState, ReadModelStore, RowReader
@@ -25,7 +27,7 @@ class ProjectionStatus:
     stored_version: int | None
     position: int
     head: int
-    lag: int
+    lag: int | None  # None: unknown (the broker did not answer)
     feed: str
     state: str
     failure: ProjectionFailure | None = None
@@ -48,6 +50,8 @@ class ProjectionRuntime:
         feed_in_process: bool,
         poll_interval: float = 0.5,
         batch_size: int = 500,
+        broker: BrokerEnds | None = None,
+        topic_prefix: str = "",
     ) -> None:
         self.location = location
         self.events = events
@@ -59,11 +63,18 @@ class ProjectionRuntime:
         self._store: ReadModelStore | None = None
         self._poller: asyncio.Task[None] | None = None
         self._down_since: float | None = None
+        self.broker = broker  # fed by Kafka: where the lag's end offsets come from
+        self.topic_prefix = topic_prefix
+        self.alive_at: datetime | None = None  # the in-process feed's last complete catch-up
 
     @property
     def store(self) -> ReadModelStore:
         assert self._store is not None, "the projection runtime is not started"
         return self._store
+
+    def use(self, store: ReadModelStore) -> None:
+        """Read `store` (opened by the caller) without feeding anything: status only."""
+        self._store = store
 
     async def start(self) -> None:
         self._store = await open_store(self.location)
@@ -91,6 +102,7 @@ class ProjectionRuntime:
                     "projection_refresh_failed", projection=feed.projection.name, error=repr(exc)
                 )
                 ok = False
+        self.alive_at = datetime.now(UTC)
         if self._down_since is not None:
             down_for = asyncio.get_running_loop().time() - self._down_since
             log.info("projections_reconnected", down_for=round(down_for, 1))
@@ -139,10 +151,12 @@ class ProjectionRuntime:
         if head is None:
             head = await self.events.head()
         failures = await read_failures(self.store)
+        ends = await self._ends()
         found = []
         for projection in self.projections.values():
             stored = await self.store.state(projection.name)
             position = stored.position if stored else 0
+            lag = await self._lag(projection, position, head, ends)
             feed = self.feeds.get(projection.name)
             failure = failure_of(projection, failures)
             if failure is not None:
@@ -156,7 +170,7 @@ class ProjectionRuntime:
                     stored_version=stored.version if stored else None,
                     position=position,
                     head=head,
-                    lag=max(head - position, 0),
+                    lag=lag,
                     feed="in_process" if self.feed_in_process else "kafka",
                     state=state,
                     failure=failure,
@@ -164,7 +178,27 @@ class ProjectionRuntime:
             )
         return found
 
+    async def _ends(self) -> Ends | None:
+        if self.feed_in_process or self.broker is None:
+            return None
+        topics = {self.topic_prefix + t for p in self.projections.values() for t in p.topics}
+        return await self.broker.ends(topics)
+
+    async def _lag(
+        self, projection: Projection, position: int, head: int, ends: Ends | None
+    ) -> int | None:
+        """Only the events the projection consumes that it has not applied yet."""
+        if self.feed_in_process:
+            return await asyncio.to_thread(
+                log_lag, self.events.recorder, projection, position, head
+            )
+        if ends is None:
+            return None
+        return await kafka_lag(self.store, projection, self.topic_prefix, ends)
+
     async def stop(self) -> None:
+        if self.broker is not None:
+            await self.broker.close()
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)

@@ -57,7 +57,21 @@ FAILURES = Table(
     ),
     key=("name",),
 )
-TRACKING_TABLES = (STATE, OFFSETS, SUBJECTS, FAILURES)
+# Each worker process (relay, projection workers) says here every few seconds that it runs, so
+# the API's /health can tell a missing or stuck process (see projections/heartbeats.py).
+HEARTBEATS = Table(
+    "component_heartbeats",
+    columns=(
+        Column("component", ColumnType.TEXT),
+        Column("instance", ColumnType.TEXT),
+        Column("started_at", ColumnType.TIMESTAMP),
+        Column("last_seen", ColumnType.TIMESTAMP),
+        Column("position", ColumnType.INTEGER, nullable=True),
+        Column("lag", ColumnType.INTEGER, nullable=True),
+    ),
+    key=("component", "instance"),
+)
+TRACKING_TABLES = (STATE, OFFSETS, SUBJECTS, FAILURES, HEARTBEATS)
 # What a rebuild's swap replaces (offsets stay: the new rows have applied what the old ones had).
 REPLACED_ON_SWAP = (STATE, SUBJECTS, FAILURES)
 NOT_BUILT = 0  # the version of a projection whose tables were never filled by any code

@@ -9,13 +9,17 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.producer.message_accumulator import BatchBuilder
 
+from marketplace.events.envelope import STRUCTURED_CONTENT_TYPE
 from marketplace.log import get_logger
 
 log = get_logger(__name__)
 
 TOPIC_ALREADY_EXISTS = 36
 _partitioner = DefaultPartitioner()
+# Every message is a structured-mode CloudEvent (the CloudEvents Kafka protocol binding).
+HEADERS = [("content-type", STRUCTURED_CONTENT_TYPE.encode())]
 
 
 class TopicSetupError(RuntimeError):
@@ -77,10 +81,10 @@ class KafkaPublisher:
         for (topic, partition), messages in groups.items():
             builder = producer.create_batch()
             for message in messages:
-                if builder.append(key=message.key, value=message.value, timestamp=None) is None:
+                if _append(builder, message) is None:
                     pending.append(await producer.send_batch(builder, topic, partition=partition))
                     builder = producer.create_batch()
-                    builder.append(key=message.key, value=message.value, timestamp=None)
+                    _append(builder, message)
             pending.append(await producer.send_batch(builder, topic, partition=partition))
         results = await asyncio.gather(*pending, return_exceptions=True)
         failures = [r for r in results if isinstance(r, BaseException)]
@@ -118,6 +122,14 @@ class KafkaPublisher:
             log.info("topics_created", topics=missing, partitions=partitions)
         finally:
             await admin.close()
+
+
+def _append(builder: BatchBuilder, message: Outgoing) -> object | None:
+    """Add the message to the batch; None when the batch is full."""
+    added: object | None = builder.append(
+        key=message.key, value=message.value, timestamp=None, headers=HEADERS
+    )
+    return added
 
 
 def refused_topics(response: object) -> list[tuple[str, int, str | None]]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiokafka.errors import KafkaError
 
+from marketplace.adapters.broker_outage import BROKER_OUTAGE
 from marketplace.adapters.outages import is_outage
 from marketplace.events.contract import EVENT_TYPES, TOPICS
 from marketplace.events.mapping import PUBLIC_TYPE_OF, envelope_bytes, envelope_of
@@ -95,6 +96,7 @@ class Relay:
                     self._config.partitions,
                     self._config.replication_factor,
                 )
+                BROKER_OUTAGE.recovered()
                 return True
             except TopicSetupError as exc:
                 await self._publisher.stop()
@@ -102,7 +104,7 @@ class Relay:
                 raise
             except (KafkaError, OSError) as exc:
                 await self._publisher.stop()
-                log.warning("broker_unavailable", error=repr(exc), retry_in=backoff)
+                BROKER_OUTAGE.failed(repr(exc))  # logged once per outage, not at every retry
                 await _sleep_or_stop(stop, backoff)
                 backoff = min(backoff * 2, self._config.max_backoff)
         return False
@@ -110,6 +112,7 @@ class Relay:
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set; an unreachable store or broker is waited out."""
         self._wakeup.bind(asyncio.get_running_loop())
+        BROKER_OUTAGE.install()
         if not await self._load_position(stop):
             return
         log.info("relay_started", position=self.position)
@@ -195,6 +198,7 @@ class Relay:
     async def _acknowledge(self, last: int, messages: list[Outgoing]) -> None:
         if messages:
             await self._publisher.publish(messages)
+            BROKER_OUTAGE.recovered()  # the producer reconnected by itself
         await asyncio.to_thread(self._positions.save, last)
         self.position = last
         self.published += len(messages)

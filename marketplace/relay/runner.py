@@ -7,8 +7,10 @@ import signal
 import sys
 
 from marketplace.adapters.eventstore import EventSourcingStore
-from marketplace.bootstrap import store_location
+from marketplace.bootstrap import read_model_location, store_location
 from marketplace.log import get_logger
+from marketplace.projections.heartbeats import RELAY, keep_beating
+from marketplace.projections.location import open_store
 from marketplace.relay.position import open_positions
 from marketplace.relay.publisher import KafkaPublisher, TopicSetupError
 from marketplace.relay.relay import Relay, RelayConfig
@@ -43,22 +45,39 @@ async def run_relay(
     if not own_store:
         store.on_saved(wakeup.notify_threadsafe)  # this process's own commands
     listener = await _commit_listener(store, wakeup, stop)
+    relay = Relay(
+        store.application,
+        positions,
+        KafkaPublisher(settings.kafka_bootstrap),
+        relay_config(settings),
+        wakeup,
+    )
+    heart = asyncio.create_task(_heartbeat(settings, relay, store))
     try:
-        relay = Relay(
-            store.application,
-            positions,
-            KafkaPublisher(settings.kafka_bootstrap),
-            relay_config(settings),
-            wakeup,
-        )
         await relay.run(stop)
     finally:
-        if listener is not None:
-            listener.cancel()
-            await asyncio.gather(listener, return_exceptions=True)
+        for task in (listener, heart):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         positions.close()
         if own_store:
             store.close()
+
+
+async def _heartbeat(settings: Settings, relay: Relay, store: EventSourcingStore) -> None:
+    """The relay's heartbeat in the read-model store, with its position and lag (/health)."""
+
+    async def progress() -> tuple[int | None, int | None]:
+        head = await asyncio.to_thread(store.head)
+        return relay.position, max(head - relay.position, 0)
+
+    await keep_beating(
+        lambda: open_store(read_model_location(settings)),
+        RELAY,
+        settings.heartbeat_interval,
+        progress,
+    )
 
 
 async def _commit_listener(

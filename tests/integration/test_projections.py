@@ -29,7 +29,7 @@ from marketplace.projections import directory
 from marketplace.projections.catch_up import catch_up
 from marketplace.projections.changes import Increment, RowChange
 from marketplace.projections.event_log import EventLog
-from marketplace.projections.kafka_feed import group_id, run_projection_workers
+from marketplace.projections.kafka_feed import group_id
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.projection import Projection
 from marketplace.projections.rebuild import ensure_current, rebuild
@@ -37,6 +37,7 @@ from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.projections.store import ReadModelStore
 from marketplace.projections.tables import Column, ColumnType, Table
 from marketplace.projections.tracking import apply_log_batch, apply_partition_batch
+from marketplace.projections.workers import run_projection_workers
 from marketplace.settings import Settings
 from tests.conftest import BROKER, POSTGRES_URL, require_broker
 from tests.integration.conftest import services_on

@@ -13,8 +13,8 @@ import uuid
 import pytest
 
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
-from marketplace.projections.kafka_feed import run_projection_workers
 from marketplace.projections.location import ReadModelLocation, open_store
+from marketplace.projections.workers import run_projection_workers
 from marketplace.settings import Settings
 from marketplace.supervise import keep_running
 from tests.conftest import BROKER, POSTGRES_URL, require_broker

@@ -7,6 +7,7 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 import yaml
@@ -181,6 +182,23 @@ def test_asyncapi_documents_every_topic_and_every_type() -> None:
     assert addresses == set(TOPICS)
     titles = {schema.get("title") for schema in document["components"]["schemas"].values()}
     assert set(EVENT_TYPES) <= titles
+
+
+def test_asyncapi_describes_messages_as_the_relay_publishes_them() -> None:
+    """Structured-mode CloudEvents keyed by aggregate id; no header the relay does not send."""
+    document = yaml.safe_load((SCHEMAS_DIR / ASYNCAPI_FILE).read_text("utf-8"))
+    assert document["defaultContentType"] == "application/cloudevents+json"
+    messages = document["components"]["messages"]
+    assert len(messages) == len(TOPICS)
+    for message in messages.values():
+        assert "correlationId" not in message
+        assert message["contentType"] == "application/cloudevents+json"
+        assert message["headers"]["properties"] == {
+            "content-type": {"const": "application/cloudevents+json", "description": ANY}
+        }
+        key = message["bindings"]["kafka"]["key"]
+        assert key["type"] == "string"
+        assert "aggregate id" in key["description"]
 
 
 # ----- what we emit validates, and what we must not emit does not ---------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Request
@@ -10,9 +11,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from marketplace.adapters.eventstore import EventSourcingStore
-from marketplace.api.answers import ProjectionFailureOut
+from marketplace.api.health_components import HealthComponents, needed_components
 from marketplace.log import get_logger
+from marketplace.projections.heartbeats import Heartbeat, read_heartbeats
 from marketplace.projections.runtime import ProjectionRuntime, ProjectionStatus
+from marketplace.settings import Settings
 
 router = APIRouter(tags=["operations"])
 log = get_logger(__name__)
@@ -23,28 +26,11 @@ PROBE = 1.5
 BROKER_PROBE = 1.0
 
 
-class ProjectionsHealth(BaseModel):
-    status: Literal["ok", "failed", "unknown"] = Field(
-        description="`failed`: a read model cannot apply an event (see `failed`); `unknown`: "
-        "the read models did not answer in time."
-    )
-    feed: Literal["in_process", "kafka"]
-    lag: int | None = Field(description="The largest lag of a read model behind the store.")
-    failed: dict[str, ProjectionFailureOut] = Field(
-        default_factory=dict, description="Failed read models by name."
-    )
-
-
-class HealthComponents(BaseModel):
-    projections: ProjectionsHealth | None = Field(
-        default=None, description="Absent while the event store is unreachable."
-    )
-
-
 class Health(BaseModel):
     status: Literal["ok", "degraded", "unavailable"] = Field(
-        description="`degraded` (still 200): a read model failed or did not answer; "
-        "`unavailable` (503): the event store cannot be reached."
+        description="`degraded` (still 200): a component the deployment needs is missing, "
+        "stale or failed (see `components`); `unavailable` (503): the event store cannot be "
+        "reached."
     )
     event_store: Literal["ok", "unreachable"]
     event_store_backend: str
@@ -77,43 +63,28 @@ async def _head(store: EventSourcingStore) -> int | None:
         return None
 
 
-async def _projections(runtime: ProjectionRuntime) -> list[ProjectionStatus] | None:
+async def _read_models(
+    runtime: ProjectionRuntime,
+) -> tuple[list[ProjectionStatus], list[Heartbeat]] | None:
     try:
-        return await asyncio.wait_for(runtime.status(head=0), PROBE)
+        async with asyncio.timeout(PROBE):
+            return await runtime.status(), await read_heartbeats(runtime.store)
     except Exception as exc:
         log.warning("read_models_unreachable", error=repr(exc))
         return None
 
 
-def _projections_health(
-    runtime: ProjectionRuntime, found: list[ProjectionStatus] | None, head: int
-) -> ProjectionsHealth:
-    feed: Literal["in_process", "kafka"] = "in_process" if runtime.feed_in_process else "kafka"
-    if found is None:
-        return ProjectionsHealth(status="unknown", feed=feed, lag=None)
-    failed = {
-        s.name: ProjectionFailureOut.model_validate(s.failure, from_attributes=True)
-        for s in found
-        if s.failure is not None
-    }
-    return ProjectionsHealth(
-        status="failed" if failed else "ok",
-        feed=feed,
-        lag=max((max(head - s.position, 0) for s in found), default=0),
-        failed=failed,
-    )
-
-
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
 async def health(request: Request) -> JSONResponse:
     """Liveness and dependencies; 503 when the event store cannot be reached, `degraded` when
-    a read model has failed (see `components.projections.failed`)."""
+    a component the deployment needs is missing, stale or failed (see `components`)."""
     store: EventSourcingStore = request.app.state.services.store
     runtime: ProjectionRuntime = request.app.state.projections
+    settings: Settings = request.app.state.settings
     head, found, broker = await asyncio.gather(
         _head(store),
-        _projections(runtime),
-        broker_status(request.app.state.settings.kafka_bootstrap),
+        _read_models(runtime),
+        broker_status(settings.kafka_bootstrap),
     )
     if head is None:
         body = Health(
@@ -123,12 +94,15 @@ async def health(request: Request) -> JSONResponse:
             broker=broker,
         )
         return JSONResponse(body.model_dump(mode="json"), status_code=503)
-    projections = _projections_health(runtime, found, head)
+    components = needed_components(runtime, found, settings, datetime.now(UTC))
+    healthy = all(c.status == "ok" for c in (components.relay, components.projections) if c)
     body = Health(
-        status="ok" if projections.status == "ok" else "degraded",
+        status="ok" if healthy else "degraded",
         event_store="ok",
         event_store_backend=store.backend,
         broker=broker,
-        components=HealthComponents(projections=projections),
+        components=components,
     )
-    return JSONResponse(body.model_dump(mode="json"), status_code=200)
+    # Only what this deployment needs: no relay without a broker.
+    unneeded = {"components": {"relay"}} if components.relay is None else None
+    return JSONResponse(body.model_dump(mode="json", exclude=unneeded), status_code=200)

@@ -27,7 +27,11 @@ class ProjectionStatusOut(BaseModel):
     stored_version: int | None = Field(description="The version stored; null: never built.")
     position: int = Field(description="Event store position applied (highest, when from Kafka).")
     head: int = Field(description="The event store's last position.")
-    lag: int = Field(description="head - position")
+    lag: int | None = Field(
+        description="Events of the projection's own topics it has not applied yet (0: caught "
+        "up). In-process: those after `position`; from Kafka: per partition of its topics, the "
+        "end offset minus the next offset it applied; null while the broker does not answer."
+    )
     feed: str = Field(examples=["in_process", "kafka"])
     state: str = Field(
         examples=["current", "rebuilding", "stale", "not_built", "failed"],

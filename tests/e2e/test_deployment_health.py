@@ -1,0 +1,113 @@
+"""With a broker, `/health` names the worker processes the deployment lacks; lag is per topic."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import require_broker
+from tests.e2e.conftest import Server, start_server
+from tests.e2e.test_event_bus import bus_env
+
+
+def worker(env: dict[str, str], command: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "marketplace", command],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def health(server: Server) -> dict[str, Any]:
+    response = httpx.get(f"{server.url}/health", timeout=5)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def eventually(server: Server, holds: Callable[[dict[str, Any]], bool], timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while not holds(body := health(server)):
+        assert time.monotonic() < deadline, body
+        time.sleep(0.2)
+    return body
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_health_names_the_missing_and_the_stale_worker_and_lag_counts_own_events(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    require_broker()
+    schema = request.getfixturevalue("pg_schema") if backend == "postgres" else None
+    _, env = bus_env(tmp_path, backend, schema)
+    env |= {"MARKETPLACE_HEARTBEAT_INTERVAL": "0.5", "MARKETPLACE_HEARTBEAT_STALE_AFTER": "4"}
+    server = start_server(env, "--demo")
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        # Only `serve`: before, /health said ok while nothing reached the read models.
+        body = health(server)
+        assert body["status"] == "degraded"
+        relay, projections = body["components"]["relay"], body["components"]["projections"]
+        assert (relay["status"], relay["runs_in"]) == ("missing", "marketplace relay")
+        assert (projections["status"], projections["runs_in"]) == ("missing", "marketplace project")
+        assert "start `marketplace project`" in projections["detail"]
+
+        workers = [worker(env, "relay"), worker(env, "project")]
+        body = eventually(server, lambda b: b["status"] == "ok")
+        relay, projections = body["components"]["relay"], body["components"]["projections"]
+        assert [i["instance"].rpartition(":")[2] for i in relay["instances"]] == [
+            str(workers[0].pid)
+        ]
+        assert [i["instance"].rpartition(":")[2] for i in projections["instances"]] == [
+            str(workers[1].pid)
+        ]
+        assert projections["feed"] == "kafka"
+
+        # A unit registered now is consumed by the directory alone: every read model is
+        # caught up although most have applied nothing since (their position < head).
+        admin = server.admin
+        late = {
+            "id": "LATE",
+            "name": "Late",
+            "level": "platform",
+            "parent_id": "HQ",
+            "sector": "late",
+        }
+        created = admin.post("/v1/units", json=late)
+        assert created.status_code == 201, created.text
+        deadline = time.monotonic() + 60
+        while True:
+            statuses = admin.get("/v1/projections/status").json()["items"]
+            if all(s["lag"] == 0 for s in statuses) and statuses[0]["position"] > 0:
+                by_name = {s["name"]: s for s in statuses}
+                if by_name["directory"]["position"] == by_name["directory"]["head"]:
+                    break
+            assert time.monotonic() < deadline, statuses
+            time.sleep(0.2)
+        assert any(s["position"] < s["head"] for s in statuses), statuses
+        relay = eventually(server, lambda b: b["components"]["relay"]["lag"] == 0)
+        assert relay["components"]["relay"]["position"] == by_name["directory"]["head"]
+
+        workers[1].send_signal(signal.SIGKILL)  # no clean stop: its heartbeat stays, and ages
+        body = eventually(server, lambda b: b["status"] == "degraded")
+        projections = body["components"]["projections"]
+        assert projections["status"] == "stale"
+        assert projections["instances"] == []
+        assert projections["seconds_since"] > 4
+        assert "marketplace project" in projections["detail"]
+        assert body["components"]["relay"]["status"] == "ok"
+    finally:
+        for process in workers:
+            process.terminate()
+        for process in workers:
+            process.wait(20)
+        server.stop()
