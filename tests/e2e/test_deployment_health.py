@@ -74,7 +74,15 @@ def test_health_names_the_missing_and_the_stale_worker_and_lag_counts_own_events
 
         # A unit registered now is consumed by the directory alone: every read model is
         # caught up although most have applied nothing since (their position < head).
+        # First let the workers finish building from the store, so none starts past the unit.
         admin = server.admin
+        deadline = time.monotonic() + 60
+        while True:
+            statuses = admin.get("/v1/projections/status").json()["items"]
+            if all(s["lag"] == 0 and s["position"] == s["head"] > 0 for s in statuses):
+                break
+            assert time.monotonic() < deadline, statuses
+            time.sleep(0.2)
         late = {
             "id": "LATE",
             "name": "Late",
