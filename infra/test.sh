@@ -15,4 +15,4 @@ bash infra/services.sh start
 
 echo "== ruff check"; .venv/bin/ruff check .
 echo "== mypy marketplace"; .venv/bin/mypy marketplace
-echo "== pytest"; .venv/bin/pytest "$@"
+echo "== pytest"; .venv/bin/pytest -n auto "$@"
