@@ -10,8 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from marketplace.aggregates.access_token import Role
 from marketplace.handlers.auth import Principal, authenticate, require_role
+from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
-from marketplace.handlers.units import load_organisation
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/tokens.")
 

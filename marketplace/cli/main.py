@@ -23,6 +23,7 @@ from marketplace.cli.catalog import catalog_app
 from marketplace.cli.projections import projections_app
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.errors import AppError
+from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
 from marketplace.handlers.tokens import (
     IssuedToken,
@@ -32,7 +33,7 @@ from marketplace.handlers.tokens import (
     revoke_token_as,
 )
 from marketplace.handlers.unit_import import import_units
-from marketplace.handlers.units import list_units, load_organisation
+from marketplace.handlers.units import list_units
 from marketplace.inputs import find_control_character
 from marketplace.log import configure_logging
 from marketplace.private_files import secure_data_dir

@@ -13,10 +13,10 @@ from marketplace.aggregates.organisation import Level
 from marketplace.handlers import catalog, contracts, disputes, inspections, needs
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_csv import parse_entries
+from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
 from marketplace.handlers.tokens import IssuedToken, IssueToken, issue_token_as
 from marketplace.handlers.unit_import import import_units, parse_units_file
-from marketplace.handlers.units import load_organisation
 
 DEMO_ACTOR = Actor(unit_id=None, token_id="demo")
 

@@ -12,8 +12,8 @@ from marketplace.aggregates.catalog_index import CATALOG_INDEX_ID, CatalogIndex
 from marketplace.aggregates.organisation import Organisation
 from marketplace.handlers.auth import Principal, require_role
 from marketplace.handlers.errors import Forbidden, NotFound
+from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
-from marketplace.handlers.units import load_organisation
 
 
 @dataclass(frozen=True)

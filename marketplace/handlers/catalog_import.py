@@ -11,8 +11,8 @@ from marketplace.handlers import catalog
 from marketplace.handlers.auth import Principal, require_role
 from marketplace.handlers.catalog_csv import CsvRejected, Located, read_entries
 from marketplace.handlers.errors import AppError
+from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
-from marketplace.handlers.units import load_organisation
 
 _ENTRY_PREFIX = re.compile(r"^entries\[\d+\]: ")
 

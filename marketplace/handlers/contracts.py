@@ -18,7 +18,7 @@ from marketplace.handlers.auth import (
     speaks_for,
 )
 from marketplace.handlers.errors import Forbidden, InvalidField
-from marketplace.handlers.needs import chart
+from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import Services
 
 # How far ahead of our clock a reported fact may be dated: the caller's clock may run ahead.

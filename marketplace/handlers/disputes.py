@@ -14,7 +14,7 @@ from marketplace.handlers.auth import (
     speaks_for,
 )
 from marketplace.handlers.errors import Forbidden, NotFound
-from marketplace.handlers.needs import chart
+from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import Services
 
 

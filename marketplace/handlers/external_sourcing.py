@@ -8,7 +8,8 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.need import Ground, Need, external_request_id, need_of_request
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for
 from marketplace.handlers.errors import Forbidden, NotFound
-from marketplace.handlers.needs import chart, load_need
+from marketplace.handlers.needs import load_need
+from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import Services
 
 

@@ -8,7 +8,7 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.inspection import InspectionFinding
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for, require_role
 from marketplace.handlers.errors import Forbidden
-from marketplace.handlers.needs import chart
+from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import Services
 
 

@@ -12,12 +12,11 @@ from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.directive import Directive
 from marketplace.aggregates.need import Match, Need, NeedSpec
 from marketplace.aggregates.offer import Offer
-from marketplace.aggregates.organisation import Organisation
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for, require_role
 from marketplace.handlers.catalog import find_version_in_force
-from marketplace.handlers.errors import Forbidden, NotFound
+from marketplace.handlers.errors import Forbidden
+from marketplace.handlers.organisation import active_unit, chart
 from marketplace.handlers.ports import Services
-from marketplace.handlers.units import load_organisation
 
 
 @dataclass(frozen=True)
@@ -26,20 +25,6 @@ class OfferTerms:
     quantity: Decimal
     delivery_date: date
     valid_until: datetime
-
-
-def chart(svc: Services) -> Organisation:
-    org = load_organisation(svc)
-    if org is None:
-        raise NotFound("The organisation has no units yet.")
-    return org
-
-
-def active_unit(org: Organisation, unit_id: str) -> None:
-    if not org.get(unit_id).active:
-        raise DomainError(
-            "unit_inactive", f"Unit {unit_id!r} is deactivated.", {"unit_id": unit_id}
-        )
 
 
 def load_need(svc: Services, need_id: str) -> Need:

@@ -9,7 +9,7 @@ from marketplace.aggregates.base import DomainError
 from marketplace.aggregates.report import Quarter, QuarterlyReport
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for, require_role
 from marketplace.handlers.errors import Forbidden
-from marketplace.handlers.needs import chart
+from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import Services
 
 

@@ -15,7 +15,8 @@ from marketplace.aggregates.ranking import OpenedBid
 from marketplace.aggregates.tender import Tender, bidder_key
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for
 from marketplace.handlers.errors import Forbidden
-from marketplace.handlers.needs import active_unit, catalog_matches, chart, load_need
+from marketplace.handlers.needs import catalog_matches, load_need
+from marketplace.handlers.organisation import active_unit, chart
 from marketplace.handlers.ports import Sealer, Services
 
 

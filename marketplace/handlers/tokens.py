@@ -9,8 +9,8 @@ from marketplace.aggregates.access_token import AccessToken, Role, TokenRegistry
 from marketplace.aggregates.base import Actor
 from marketplace.handlers.auth import Principal, mint_token, require_role
 from marketplace.handlers.errors import InvalidField, NotFound
+from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
-from marketplace.handlers.units import load_organisation
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from marketplace.aggregates.organisation import (
     UnitNotFound,
 )
 from marketplace.handlers.auth import Principal, require_role
+from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
 
 
@@ -33,10 +34,6 @@ class UpdateUnit:
     parent_id: str | None = None
     sector: str | None = None
     active: bool | None = None
-
-
-def load_organisation(svc: Services) -> Organisation | None:
-    return svc.store.get(ORGANISATION_ID, Organisation)
 
 
 def organisation_for_update(svc: Services, actor: Actor) -> Organisation:

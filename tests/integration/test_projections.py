@@ -23,8 +23,9 @@ from marketplace.aggregates.organisation import Level
 from marketplace.cli.projections import projections_app
 from marketplace.events.contract import UNITS_TOPIC
 from marketplace.events.envelope import CloudEvent
+from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
-from marketplace.handlers.units import list_units, load_organisation
+from marketplace.handlers.units import list_units
 from marketplace.projections import directory
 from marketplace.projections.catch_up import catch_up
 from marketplace.projections.changes import Increment, RowChange

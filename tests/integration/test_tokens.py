@@ -12,10 +12,11 @@ from marketplace.aggregates.base import Actor, DomainError
 from marketplace.demo import organisation_yaml
 from marketplace.handlers.auth import BOOTSTRAP_TOKEN_ID, authenticate
 from marketplace.handlers.errors import Forbidden, InvalidField, NotFound, Unauthenticated
+from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
 from marketplace.handlers.tokens import IssueToken, issue_token, list_tokens, revoke_token
 from marketplace.handlers.unit_import import import_units
-from marketplace.handlers.units import UpdateUnit, load_organisation, update_unit
+from marketplace.handlers.units import UpdateUnit, update_unit
 from tests.integration.api_app import serve_in_process, settings_for
 from tests.integration.conftest import ADMIN_TOKEN, HQ_ADMIN, StoreFactory, services_on
 

@@ -20,7 +20,7 @@ from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.handlers import reports
 from marketplace.handlers.auth import Principal, acts_for
 from marketplace.handlers.errors import Forbidden
-from marketplace.handlers.needs import chart
+from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import Services
 from marketplace.inputs import UnitId
 from marketplace.projections import inspection_findings, report_facts

@@ -15,7 +15,7 @@ from marketplace.api.pages import Paged, PageDep
 from marketplace.api.schemas import Strict
 from marketplace.handlers import inspections
 from marketplace.handlers.errors import Forbidden
-from marketplace.handlers.needs import chart
+from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import Services
 from marketplace.inputs import Day, LongText, UnitId
 from marketplace.projections import inspection_findings

@@ -20,7 +20,7 @@ from marketplace.api.list_schemas import (
 )
 from marketplace.api.pages import PageDep
 from marketplace.handlers.auth import Principal
-from marketplace.handlers.needs import chart
+from marketplace.handlers.organisation import chart
 from marketplace.handlers.reach import Reach, reach_of
 from marketplace.inputs import UnitId
 from marketplace.projections import contract_list, dispute_list, incident_list, tender_list

@@ -38,6 +38,7 @@ from marketplace.api.pages import PageDep
 from marketplace.handlers import external_sourcing, needs
 from marketplace.handlers.auth import Principal, acts_for
 from marketplace.handlers.errors import Forbidden
+from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import Services
 from marketplace.inputs import UnitId
 from marketplace.projections import inbox, needs_board
@@ -49,7 +50,7 @@ router = APIRouter(tags=["needs and offers"])
 def need_view(svc: Services, principal: Principal, need_id: str) -> NeedOut:
     need, offers = needs.read_need(svc, principal, need_id)
     demand_side = principal.has(Role.AUDITOR) or acts_for(
-        principal, need.demand_unit_id, needs.chart(svc)
+        principal, need.demand_unit_id, chart(svc)
     )
     return NeedOut.of(need, offers, svc.clock(), demand_side)
 
@@ -81,7 +82,7 @@ async def list_needs(
     svc: Services = request.app.state.services
     unit = demand_unit_id or principal.unit_id
     allowed = unit is not None and (
-        principal.has(Role.AUDITOR) or acts_for(principal, unit, needs.chart(svc))
+        principal.has(Role.AUDITOR) or acts_for(principal, unit, chart(svc))
     )
     if not allowed:
         raise Forbidden("This token cannot list that unit's needs.", {"demand_unit_id": unit})
@@ -208,7 +209,7 @@ async def get_inbox(
     """
     svc: Services = request.app.state.services
     unit = unit_id or principal.unit_id
-    if unit is None or not acts_for(principal, unit, needs.chart(svc)):
+    if unit is None or not acts_for(principal, unit, chart(svc)):
         raise Forbidden("This token cannot read that unit's inbox.", {"unit_id": unit})
     runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(inbox.PROJECTION.name)

@@ -14,7 +14,7 @@ from marketplace.api.deps import PrincipalDep
 from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.api.projection_queries import SupplierQualityDep, TradeVolumeDep
 from marketplace.handlers.auth import Principal, acts_for, require_role
-from marketplace.handlers.needs import chart
+from marketplace.handlers.organisation import chart
 from marketplace.projections import supplier_quality, trade_volume
 from marketplace.projections.runtime import ProjectionRuntime
 
