@@ -17,6 +17,7 @@ from marketplace.audit.replay import replay_as_of
 from marketplace.audit.replay_registry import ReplayRegistry, ReplayRow
 from marketplace.audit.replays import Replays
 from marketplace.bootstrap import read_model_location, store_location
+from marketplace.cli.session import store_session
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.projections.location import open_store
@@ -88,8 +89,6 @@ def replay_command(
 
 def _on_replays(work: Callable[[Replays], Awaitable[T]]) -> T:
     """Run `work` on the API's replay registry (beside the configured live read models)."""
-    from marketplace.cli.main import store_session
-
     settings = Settings().for_long_work()
 
     async def run(svc: Services) -> T:

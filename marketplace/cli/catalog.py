@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from marketplace.aggregates.access_token import Role
+from marketplace.cli.session import store_session
 from marketplace.handlers import catalog
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_csv import CsvRejected, export_rows
@@ -27,8 +28,6 @@ def import_csv(
     platform: Annotated[str, typer.Option(help="The submitting sector platform's unit id.")],
 ) -> None:
     """Submit a platform's entries from FILE.csv, all or nothing (every wrong line is named)."""
-    from marketplace.cli.main import store_session
-
     principal = Principal("cli", platform, frozenset({Role.PLATFORM_ADMIN}))
     with store_session() as svc:
         try:
@@ -47,8 +46,6 @@ def export_csv(
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
 ) -> None:
     """Write the catalog in force at a moment as CSV (approved entries only)."""
-    from marketplace.cli.main import store_session
-
     with store_session() as svc:
         moment = _moment(at) if at else svc.clock()
         text = export_rows(catalog.version_in_force(svc, moment))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import secrets
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -14,15 +12,13 @@ import typer
 
 from marketplace import __version__
 from marketplace.adapters.eventstore import EventSourcingStore
-from marketplace.adapters.seal_key import SealKeyError
 from marketplace.aggregates.access_token import Role
-from marketplace.aggregates.base import Actor, DomainError
-from marketplace.bootstrap import build_services
+from marketplace.aggregates.base import Actor
 from marketplace.cli.audit import audit_app
 from marketplace.cli.catalog import catalog_app
 from marketplace.cli.projections import projections_app
+from marketplace.cli.session import open_services, store_session
 from marketplace.handlers.auth import Principal
-from marketplace.handlers.errors import AppError
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
 from marketplace.handlers.tokens import (
@@ -76,37 +72,10 @@ def main(
         secure_data_dir(settings.data_dir)
 
 
-def _services(settings: Settings, admin_token: str | None = None) -> Services:
-    try:
-        return build_services(settings, admin_token)
-    except SealKeyError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    except Exception as exc:  # an unreachable database is a user-facing condition here
-        typer.echo(f"error: cannot open the event store: {exc}", err=True)
-        raise typer.Exit(2) from exc
-
-
 def _cli_actor(svc: Services) -> Actor:
     """The CLI runs with direct store access, as HQ: events name it as token `cli`."""
     org = load_organisation(svc)
     return Actor(unit_id=org.group_id if org else None, token_id="cli")
-
-
-@contextmanager
-def store_session() -> Iterator[Services]:
-    """Open the configured store for one command; refusals print and exit 1."""
-    svc = _services(Settings().for_long_work())
-    try:
-        yield svc
-    except (AppError, DomainError) as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        if isinstance(exc.details, list):  # per-field problems (InvalidField)
-            for problem in exc.details:
-                typer.echo(f"  - {problem.get('field')}: {problem.get('message')}", err=True)
-        raise typer.Exit(1) from exc
-    finally:
-        svc.store.close()
 
 
 def _print_tokens(issued: list[IssuedToken]) -> None:
@@ -143,7 +112,7 @@ def serve(
     generated = None
     if settings.admin_token is None and settings.embedded:
         generated = secrets.token_urlsafe(32)
-    svc = _services(settings, generated)
+    svc = open_services(settings, generated)
     if generated:
         _explain_bootstrap_token(generated)
     elif settings.admin_token is None:
