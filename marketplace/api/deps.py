@@ -1,4 +1,4 @@
-"""Request-scoped dependencies: the services and the authenticated principal."""
+"""Request-scoped dependencies: the services, the read models, the settings and the principal."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.aggregates.access_token import Role
 from marketplace.handlers.auth import Principal, authenticate, require_role
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
+from marketplace.projections.runtime import ProjectionRuntime
+from marketplace.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/tokens.")
 
@@ -32,7 +35,27 @@ def get_principal(
     return principal
 
 
+def get_projections(request: Request) -> ProjectionRuntime:
+    runtime: ProjectionRuntime = request.app.state.projections
+    return runtime
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_event_store(svc: Annotated[Services, Depends(get_services)]) -> EventSourcingStore:
+    """The event store itself, for the audit and health reads the `EventStore` port lacks."""
+    if not isinstance(svc.store, EventSourcingStore):
+        raise TypeError(f"the API runs on an EventSourcingStore, not {type(svc.store).__name__}")
+    return svc.store
+
+
 ServicesDep = Annotated[Services, Depends(get_services)]
+EventStoreDep = Annotated[EventSourcingStore, Depends(get_event_store)]
+ProjectionsDep = Annotated[ProjectionRuntime, Depends(get_projections)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 

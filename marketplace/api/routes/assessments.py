@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from marketplace.aggregates.access_token import Role
@@ -15,7 +15,7 @@ from marketplace.aggregates.assessment import YearRecord, score
 from marketplace.aggregates.inspection import finding_status
 from marketplace.aggregates.organisation import Level
 from marketplace.aggregates.report import Quarter
-from marketplace.api.deps import PrincipalDep
+from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.handlers import reports
 from marketplace.handlers.auth import Principal, acts_for
@@ -24,7 +24,6 @@ from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import Services
 from marketplace.inputs import UnitId
 from marketplace.projections import inspection_findings, report_facts
-from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.projections.store import RowReader
 
 router = APIRouter(prefix="/v1/assessments", tags=["reports"])
@@ -107,7 +106,8 @@ def _visible(svc: Services, principal: Principal) -> list[str]:
 
 @router.get("/annual", response_model=AnnualAssessmentOut)
 async def annual(
-    request: Request,
+    svc: ServicesDep,
+    runtime: ProjectionsDep,
     principal: PrincipalDep,
     page: PageDep,
     year: Annotated[int, Query(ge=2000, le=2100)],
@@ -115,7 +115,6 @@ async def annual(
 ) -> AnnualAssessmentOut:
     """Per unit (every platform and enterprise): each KPI with its weight and score, and the
     weighted total, from the year's record (up to today for the running year)."""
-    svc: Services = request.app.state.services
     units = await asyncio.to_thread(_visible, svc, principal)
     if unit_id is not None:
         if unit_id not in units:
@@ -123,7 +122,6 @@ async def annual(
         units = [unit_id]
     # Paged before scoring: each unit's record is read separately.
     units, next_cursor = page_of(f"assessments:{year}", units, str, page)
-    runtime: ProjectionRuntime = request.app.state.projections
     facts = await runtime.reader(report_facts.PROJECTION.name)
     findings = await runtime.reader(inspection_findings.PROJECTION.name)
     on = svc.today()

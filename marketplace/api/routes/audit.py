@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, Field
 
 from marketplace.aggregates.access_token import Role
-from marketplace.api.deps import PrincipalDep
+from marketplace.api.deps import EventStoreDep, PrincipalDep
 from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.audit import history
 from marketplace.audit.chain import Ledger
@@ -64,17 +64,23 @@ class VerificationOut(BaseModel):
     broken: BrokenLinkOut | None = Field(default=None, description="The first broken link.")
 
 
-def _auditing(request: Request, principal: Any) -> Ledger:
-    require_role(principal, Role.AUDITOR, Role.HQ_ADMIN)
+def _ledger(request: Request) -> Ledger:
     ledger: Ledger = request.app.state.ledger
     return ledger
 
 
+LedgerDep = Annotated[Ledger, Depends(_ledger)]
+
+
+def _auditing(principal: Any) -> None:
+    require_role(principal, Role.AUDITOR, Role.HQ_ADMIN)
+
+
 @router.get("/verify", response_model=VerificationOut, response_model_exclude_none=True)
-def verify(request: Request, principal: PrincipalDep) -> VerificationOut:
+def verify(store: EventStoreDep, ledger: LedgerDep, principal: PrincipalDep) -> VerificationOut:
     """Recompute the hash chain over every stored event (auditor, hq_admin)."""
-    ledger = _auditing(request, principal)
-    recorder = request.app.state.services.store.application.recorder
+    _auditing(principal)
+    recorder = store.application.recorder
     ledger.extend(recorder)
     result = ledger.verify(recorder)
     return VerificationOut.model_validate(asdict(result))
@@ -82,11 +88,14 @@ def verify(request: Request, principal: PrincipalDep) -> VerificationOut:
 
 @router.get("/{aggregate_id}/events", response_model=AuditEventsOut)
 def aggregate_events(
-    aggregate_id: str, request: Request, principal: PrincipalDep, page: PageDep
+    aggregate_id: str,
+    store: EventStoreDep,
+    ledger: LedgerDep,
+    principal: PrincipalDep,
+    page: PageDep,
 ) -> AuditEventsOut:
     """Every event of the aggregate in order, paged: who, when, what, and its chain link."""
-    ledger = _auditing(request, principal)
-    store = request.app.state.services.store
+    _auditing(principal)
     found = history.events_of(store, ledger, aggregate_id)
     on_page, next_cursor = page_of(f"audit:{aggregate_id}", found, lambda e: str(e.version), page)
     items = [AuditEventOut.model_validate(asdict(e)) for e in on_page]
@@ -96,7 +105,7 @@ def aggregate_events(
 @router.get("/{aggregate_id}/state", response_model=AggregateStateOut)
 def aggregate_state(
     aggregate_id: str,
-    request: Request,
+    store: EventStoreDep,
     principal: PrincipalDep,
     version: Annotated[
         int | None, Query(ge=1, le=2**31 - 1, description="The state after this version.")
@@ -104,7 +113,7 @@ def aggregate_state(
     as_of: Annotated[Moment | None, Query(description="The state at this moment.")] = None,
 ) -> AggregateStateOut:
     """The aggregate as it was after `version`, or at `as_of`, or now (secrets left out)."""
-    _auditing(request, principal)
+    _auditing(principal)
     if version is not None and as_of is not None:
         raise RequestValidationError(
             [
@@ -115,7 +124,6 @@ def aggregate_state(
                 }
             ]
         )
-    store = request.app.state.services.store
     if as_of is not None:
         version = history.version_at(store, aggregate_id, as_of)
     return AggregateStateOut.model_validate(history.state_at(store, aggregate_id, version))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 
 from marketplace.api.catalog_schemas import (
     CategoryOut,
@@ -19,7 +19,7 @@ from marketplace.api.catalog_schemas import (
     VersionOut,
     taxonomy_out,
 )
-from marketplace.api.deps import PrincipalDep, ServicesDep
+from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import PageDep
 from marketplace.handlers import catalog
 from marketplace.handlers.catalog_entry import Category
@@ -31,7 +31,6 @@ from marketplace.inputs import (
     start_of,
 )
 from marketplace.projections import catalog_search
-from marketplace.projections.runtime import ProjectionRuntime
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 
@@ -102,7 +101,7 @@ def publish(version_id: str, svc: ServicesDep, principal: PrincipalDep) -> Versi
 
 @router.get("/search", response_model=SearchResult)
 async def search(
-    request: Request,
+    runtime: ProjectionsDep,
     svc: ServicesDep,
     _: PrincipalDep,
     page: PageDep,
@@ -117,7 +116,6 @@ async def search(
 ) -> SearchResult:
     """Approved entries of the version in force at `at` (default now), from the search index,
     by item code and supplier, paged with `limit` and `cursor`."""
-    runtime: ProjectionRuntime = request.app.state.projections
     moment = start_of(at, svc.zone)
     day = moment.astimezone(svc.zone).date() if moment else svc.today()
     found = await catalog_search.search(

@@ -6,16 +6,16 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from marketplace.adapters.eventstore import EventSourcingStore
+from marketplace.api.deps import EventStoreDep, ProjectionsDep, SettingsDep
 from marketplace.api.health_components import HealthComponents, needed_components
 from marketplace.log import get_logger
 from marketplace.projections.heartbeats import Heartbeat, read_heartbeats
 from marketplace.projections.runtime import ProjectionRuntime, ProjectionStatus
-from marketplace.settings import Settings
 
 router = APIRouter(tags=["operations"])
 log = get_logger(__name__)
@@ -75,12 +75,11 @@ async def _read_models(
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
-async def health(request: Request) -> JSONResponse:
+async def health(
+    store: EventStoreDep, runtime: ProjectionsDep, settings: SettingsDep
+) -> JSONResponse:
     """Liveness and dependencies; 503 when the event store cannot be reached, `degraded` when
     a component the deployment needs is missing, stale or failed (see `components`)."""
-    store: EventSourcingStore = request.app.state.services.store
-    runtime: ProjectionRuntime = request.app.state.projections
-    settings: Settings = request.app.state.settings
     head, found, broker = await asyncio.gather(
         _head(store),
         _read_models(runtime),

@@ -5,21 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.inspection import InspectionFinding
-from marketplace.api.deps import PrincipalDep, ServicesDep
+from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
 from marketplace.api.schemas import Strict
 from marketplace.handlers import inspections
 from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.organisation import chart
-from marketplace.handlers.ports import Services
 from marketplace.inputs import Day, LongText, UnitId
 from marketplace.projections import inspection_findings
-from marketplace.projections.runtime import ProjectionRuntime
 
 router = APIRouter(prefix="/v1/inspections/findings", tags=["inspections"])
 
@@ -101,7 +99,8 @@ def read(finding_id: str, svc: ServicesDep, principal: PrincipalDep) -> FindingO
 
 @router.get("", response_model=FindingListOut)
 async def list_findings(
-    request: Request,
+    svc: ServicesDep,
+    runtime: ProjectionsDep,
     principal: PrincipalDep,
     page: PageDep,
     unit_id: Annotated[UnitId | None, Query(description="One unit's findings.")] = None,
@@ -109,7 +108,6 @@ async def list_findings(
 ) -> FindingListOut:
     """Findings, the most pressing deadline first (read model). HQ and auditors see all; a
     platform admin its platform's; an operator its unit's."""
-    svc: Services = request.app.state.services
     platform_id = None
     if unit_id is not None:
         if not inspections.may_read(svc, principal, unit_id):
@@ -121,7 +119,6 @@ async def list_findings(
             unit_id = principal.unit_id
         else:
             raise Forbidden("This token cannot list inspection findings.")
-    runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(inspection_findings.PROJECTION.name)
     found = await inspection_findings.findings_page(
         reader, svc.today(), page, unit_id=unit_id, platform_id=platform_id, status=status

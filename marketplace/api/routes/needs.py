@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.need import NeedSpec
@@ -16,7 +16,7 @@ from marketplace.api.answers import (
     ExternalRequestOut,
     OfferCreated,
 )
-from marketplace.api.deps import PrincipalDep, ServicesDep
+from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.need_schemas import (
     AwardIn,
     CloseExternalIn,
@@ -42,7 +42,6 @@ from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import Services
 from marketplace.inputs import UnitId
 from marketplace.projections import inbox, needs_board
-from marketplace.projections.runtime import ProjectionRuntime
 
 router = APIRouter(tags=["needs and offers"])
 
@@ -64,7 +63,8 @@ def post_need(body: NeedIn, svc: ServicesDep, principal: PrincipalDep) -> NeedOu
 
 @router.get("/v1/needs", response_model=NeedListOut)
 async def list_needs(
-    request: Request,
+    svc: ServicesDep,
+    runtime: ProjectionsDep,
     principal: PrincipalDep,
     page: PageDep,
     demand_unit_id: Annotated[
@@ -79,7 +79,6 @@ async def list_needs(
 
     For the unit's operators, its platform admins, HQ and auditors.
     """
-    svc: Services = request.app.state.services
     unit = demand_unit_id or principal.unit_id
     allowed = unit is not None and (
         principal.has(Role.AUDITOR) or acts_for(principal, unit, chart(svc))
@@ -87,7 +86,6 @@ async def list_needs(
     if not allowed:
         raise Forbidden("This token cannot list that unit's needs.", {"demand_unit_id": unit})
     assert unit is not None
-    runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(needs_board.PROJECTION.name)
     found = await needs_board.needs_of(reader, unit, status, page)
     items = [NeedListItem.model_validate(r) for r in found.items]
@@ -196,7 +194,8 @@ def close_external(
 
 @router.get("/v1/inbox", response_model=InboxOut)
 async def get_inbox(
-    request: Request,
+    svc: ServicesDep,
+    runtime: ProjectionsDep,
     principal: PrincipalDep,
     page: PageDep,
     unit_id: Annotated[UnitId | None, Query(description="Default: the token's unit.")] = None,
@@ -207,11 +206,9 @@ async def get_inbox(
     invited to (catalog supplier or not), until the bid deadline. A need leaves the inbox
     once the unit can do nothing more on it (awarded, cancelled, bought outside, bids closed).
     """
-    svc: Services = request.app.state.services
     unit = unit_id or principal.unit_id
     if unit is None or not acts_for(principal, unit, chart(svc)):
         raise Forbidden("This token cannot read that unit's inbox.", {"unit_id": unit})
-    runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(inbox.PROJECTION.name)
     found = await inbox.actionable(reader, unit, svc.clock(), page)
     items = [InboxItem.model_validate(r) for r in found.items]

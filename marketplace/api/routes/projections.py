@@ -5,18 +5,17 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from marketplace.aggregates.access_token import Role
 from marketplace.api.answers import ProjectionFailureOut, SupplierQualityOut, TradeVolumeOut
-from marketplace.api.deps import PrincipalDep
+from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.api.projection_queries import SupplierQualityDep, TradeVolumeDep
 from marketplace.handlers.auth import Principal, acts_for, require_role
 from marketplace.handlers.organisation import chart
 from marketplace.projections import supplier_quality, trade_volume
-from marketplace.projections.runtime import ProjectionRuntime
 
 router = APIRouter(prefix="/v1/projections", tags=["projections"])
 
@@ -49,10 +48,9 @@ class ProjectionStatusList(Paged):
 
 @router.get("/status", response_model=ProjectionStatusList)
 async def projection_status(
-    request: Request, _: PrincipalDep, page: PageDep
+    runtime: ProjectionsDep, _: PrincipalDep, page: PageDep
 ) -> ProjectionStatusList:
     """Per projection: its position, the event store's head and the lag (any token)."""
-    runtime: ProjectionRuntime = request.app.state.projections
     found, next_cursor = page_of("projections", await runtime.status(), lambda s: s.name, page)
     items = [ProjectionStatusOut(**asdict(s)) for s in found]
     return ProjectionStatusList(items=items, next_cursor=next_cursor)
@@ -64,30 +62,28 @@ def _analysts(principal: Principal) -> None:
 
 @router.get("/trade-volume", response_model=TradeVolumeOut)
 async def trade_volume_rows(
-    request: Request, principal: PrincipalDep, query: TradeVolumeDep
+    svc: ServicesDep, runtime: ProjectionsDep, principal: PrincipalDep, query: TradeVolumeDep
 ) -> dict[str, Any]:
     """Internal trade between group units: contracts, amount (once active), delivered amount.
 
     `sector` groups by the supplier's sector as it was at the award; `from`/`to` bound the
     time the contracts became active."""
     _analysts(principal)
-    runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(trade_volume.PROJECTION.name)
-    return await query.answer(reader, request.app.state.services.zone)
+    return await query.answer(reader, svc.zone)
 
 
 @router.get("/supplier-quality", response_model=SupplierQualityOut)
 async def supplier_quality_rows(
-    request: Request, principal: PrincipalDep, query: SupplierQualityDep
+    svc: ServicesDep, runtime: ProjectionsDep, principal: PrincipalDep, query: SupplierQualityDep
 ) -> dict[str, Any]:
     """Per supplier: incidents, open ones, by kind and severity, contracts, incidents/contract.
 
     HQ, auditors and BI readers read every supplier's; a supplier's operators and its platform
     admins read that supplier's own (with `supplier_unit_id`)."""
     supplier = query.supplier_unit_id
-    own = supplier is not None and acts_for(principal, supplier, chart(request.app.state.services))
+    own = supplier is not None and acts_for(principal, supplier, chart(svc))
     if not own:
         _analysts(principal)
-    runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(supplier_quality.PROJECTION.name)
-    return await query.answer(reader, request.app.state.services.zone)
+    return await query.answer(reader, svc.zone)

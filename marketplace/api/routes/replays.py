@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import BaseModel, Field
 
 from marketplace.api.answers import (
@@ -14,7 +14,7 @@ from marketplace.api.answers import (
     SupplierQualityOut,
     TradeVolumeOut,
 )
-from marketplace.api.deps import PrincipalDep
+from marketplace.api.deps import PrincipalDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
 from marketplace.api.projection_queries import (
     ComplianceDep,
@@ -27,6 +27,7 @@ from marketplace.api.schemas import Strict
 from marketplace.audit.replay_registry import ReplayRow
 from marketplace.audit.replays import Replays
 from marketplace.handlers.auth import Principal
+from marketplace.handlers.ports import Services
 from marketplace.inputs import REPLAY_ID_PATTERN, Moment
 
 router = APIRouter(prefix="/v1/audit/replays", tags=["audit"])
@@ -68,65 +69,84 @@ def _replays(request: Request) -> Replays:
     return replays
 
 
+ReplaysDep = Annotated[Replays, Depends(_replays)]
+
+
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ReplayCreated)
 async def request_replay(
-    body: ReplayIn, request: Request, principal: PrincipalDep
+    body: ReplayIn, replays: ReplaysDep, principal: PrincipalDep
 ) -> ReplayCreated:
     """Rebuild every read model as of `as_of` in the background (auditor, hq_admin); follow
     it at `GET /v1/audit/replays/{id}`. Kept MARKETPLACE_AUDIT_REPLAY_KEEP_HOURS hours."""
-    found = await _replays(request).request(principal, body.as_of)
+    found = await replays.request(principal, body.as_of)
     return ReplayCreated(id=found.id)
 
 
 @router.get("", response_model=ReplayList)
-async def list_replays(request: Request, principal: PrincipalDep, page: PageDep) -> ReplayList:
+async def list_replays(replays: ReplaysDep, principal: PrincipalDep, page: PageDep) -> ReplayList:
     """Replays, newest first (auditor, hq_admin)."""
-    rows, cursor = await _replays(request).page(principal, page)
+    rows, cursor = await replays.page(principal, page)
     return ReplayList(items=[ReplayOut.of(r) for r in rows], next_cursor=cursor)
 
 
 @router.get("/{replay_id}", response_model=ReplayOut)
-async def get_replay(replay_id: ReplayId, request: Request, principal: PrincipalDep) -> ReplayOut:
+async def get_replay(
+    replay_id: ReplayId, replays: ReplaysDep, principal: PrincipalDep
+) -> ReplayOut:
     """A replay's status and progress (auditor, hq_admin)."""
-    return ReplayOut.of(await _replays(request).get(principal, replay_id))
+    return ReplayOut.of(await replays.get(principal, replay_id))
 
 
 @router.delete("/{replay_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def remove_replay(replay_id: ReplayId, request: Request, principal: PrincipalDep) -> Response:
+async def remove_replay(
+    replay_id: ReplayId, replays: ReplaysDep, principal: PrincipalDep
+) -> Response:
     """Remove a replay and its read models (stopping it if it is running)."""
-    await _replays(request).remove(principal, replay_id)
+    await replays.remove(principal, replay_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 async def _answer(
-    request: Request, principal: Principal, replay_id: str, query: ProjectionQuery
+    replays: Replays, svc: Services, principal: Principal, replay_id: str, query: ProjectionQuery
 ) -> dict[str, Any]:
-    reader, _ = await _replays(request).reader(principal, replay_id)
-    return await query.answer(reader, request.app.state.services.zone)
+    reader, _ = await replays.reader(principal, replay_id)
+    return await query.answer(reader, svc.zone)
 
 
 @router.get("/{replay_id}/projections/trade-volume", response_model=TradeVolumeOut)
 async def replayed_trade_volume(
-    replay_id: ReplayId, request: Request, principal: PrincipalDep, query: TradeVolumeDep
+    replay_id: ReplayId,
+    replays: ReplaysDep,
+    svc: ServicesDep,
+    principal: PrincipalDep,
+    query: TradeVolumeDep,
 ) -> dict[str, Any]:
     """`GET /v1/projections/trade-volume` as of the replay's moment (same filters)."""
-    return await _answer(request, principal, replay_id, query)
+    return await _answer(replays, svc, principal, replay_id, query)
 
 
 @router.get("/{replay_id}/projections/supplier-quality", response_model=SupplierQualityOut)
 async def replayed_supplier_quality(
-    replay_id: ReplayId, request: Request, principal: PrincipalDep, query: SupplierQualityDep
+    replay_id: ReplayId,
+    replays: ReplaysDep,
+    svc: ServicesDep,
+    principal: PrincipalDep,
+    query: SupplierQualityDep,
 ) -> dict[str, Any]:
     """`GET /v1/projections/supplier-quality` as of the replay's moment (same filters)."""
-    return await _answer(request, principal, replay_id, query)
+    return await _answer(replays, svc, principal, replay_id, query)
 
 
 @router.get("/{replay_id}/projections/invitation-compliance", response_model=ComplianceOut)
 async def replayed_compliance(
-    replay_id: ReplayId, request: Request, principal: PrincipalDep, query: ComplianceDep
+    replay_id: ReplayId,
+    replays: ReplaysDep,
+    svc: ServicesDep,
+    principal: PrincipalDep,
+    query: ComplianceDep,
 ) -> dict[str, Any]:
     """`GET /v1/projections/invitation-compliance` as of the replay's moment (same filters)."""
-    return await _answer(request, principal, replay_id, query)
+    return await _answer(replays, svc, principal, replay_id, query)
 
 
 @router.get(
@@ -134,7 +154,11 @@ async def replayed_compliance(
     response_model=ComplianceExceptionsOut,
 )
 async def replayed_compliance_exceptions(
-    replay_id: ReplayId, request: Request, principal: PrincipalDep, query: ComplianceExceptionsDep
+    replay_id: ReplayId,
+    replays: ReplaysDep,
+    svc: ServicesDep,
+    principal: PrincipalDep,
+    query: ComplianceExceptionsDep,
 ) -> dict[str, Any]:
     """`GET /v1/projections/invitation-compliance/exceptions` as of the replay's moment."""
-    return await _answer(request, principal, replay_id, query)
+    return await _answer(replays, svc, principal, replay_id, query)

@@ -6,12 +6,12 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.report import Quarter, QuarterlyReport, figures_of
-from marketplace.api.deps import PrincipalDep, with_role
+from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep, with_role
 from marketplace.api.schemas import Strict
 from marketplace.handlers import reports
 from marketplace.handlers.auth import Principal
@@ -54,12 +54,12 @@ class SubmitIn(Strict):
     quarter: QuarterText = Field(examples=["2027Q1"])
 
 
-async def _live(request: Request, unit_id: str, quarter: Quarter) -> QuarterlyReportOut:
+async def _live(
+    svc: Services, runtime: ProjectionRuntime, unit_id: str, quarter: Quarter
+) -> QuarterlyReportOut:
     """The live figures, without the submitted report (see `submitted`)."""
-    svc: Services = request.app.state.services
     units = await asyncio.to_thread(reports.subtree, svc, unit_id)
     start, end = quarter.bounds(svc.zone)
-    runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(report_facts.PROJECTION.name)
     return QuarterlyReportOut(
         unit_id=unit_id,
@@ -73,7 +73,8 @@ async def _live(request: Request, unit_id: str, quarter: Quarter) -> QuarterlyRe
 
 @router.get("", response_model=QuarterlyReportOut)
 async def read_report(
-    request: Request,
+    svc: ServicesDep,
+    runtime: ProjectionsDep,
     principal: PrincipalDep,
     unit_id: UnitId,
     quarter: Annotated[QuarterText, Query(examples=["2027Q1"])],
@@ -81,10 +82,9 @@ async def read_report(
     """The unit's subtree figures for the quarter: internal trade as supplier and as buyer,
     tenders and their compliance, external sourcing, quality incidents, disputes; and the
     submitted report, if any. For the unit's side and superiors, auditors and BI readers."""
-    svc: Services = request.app.state.services
     await asyncio.to_thread(reports.require_reader, svc, principal, unit_id)
     found = Quarter.parse(quarter)
-    live = await _live(request, unit_id, found)
+    live = await _live(svc, runtime, unit_id, found)
     frozen = await asyncio.to_thread(reports.submitted, svc, unit_id, found)
     live.submitted = SubmissionOut.of(frozen) if frozen else None
     return live
@@ -94,12 +94,12 @@ async def read_report(
 async def submit_report(
     principal: Annotated[Principal, Depends(with_role(Role.PLATFORM_ADMIN, Role.HQ_ADMIN))],
     body: SubmitIn,
-    request: Request,
+    svc: ServicesDep,
+    runtime: ProjectionsDep,
 ) -> QuarterlyReportOut:
     """Freeze the unit's report for an ended quarter (platform admin over it, or HQ); once."""
-    svc: Services = request.app.state.services
     quarter = Quarter.parse(body.quarter)
-    live = await _live(request, body.unit_id, quarter)
+    live = await _live(svc, runtime, body.unit_id, quarter)
     frozen = await asyncio.to_thread(
         reports.submit_report, svc, principal, body.unit_id, quarter, live.units, live.figures
     )

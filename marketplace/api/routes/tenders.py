@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, Field, model_validator
 
 from marketplace.aggregates.access_token import Role
@@ -19,7 +19,7 @@ from marketplace.api.answers import (
     TenderAwarded,
     TenderLaunched,
 )
-from marketplace.api.deps import PrincipalDep, ServicesDep
+from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.need_schemas import money
 from marketplace.api.projection_queries import ComplianceDep, ComplianceExceptionsDep
 from marketplace.api.schemas import Strict
@@ -36,7 +36,6 @@ from marketplace.inputs import (
     UnitId,
 )
 from marketplace.projections import invitation_compliance
-from marketplace.projections.runtime import ProjectionRuntime
 
 router = APIRouter(tags=["tenders"])
 
@@ -187,23 +186,24 @@ def _readers(principal: Principal) -> None:
 
 @router.get("/v1/projections/invitation-compliance", response_model=ComplianceOut)
 async def compliance(
-    request: Request, principal: PrincipalDep, query: ComplianceDep
+    svc: ServicesDep, runtime: ProjectionsDep, principal: PrincipalDep, query: ComplianceDep
 ) -> dict[str, Any]:
     """Per demand unit or platform: tenders for catalog items, compliant, exception_filed, rate."""
     _readers(principal)
-    runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(invitation_compliance.PROJECTION.name)
-    return await query.answer(reader, request.app.state.services.zone)
+    return await query.answer(reader, svc.zone)
 
 
 @router.get(
     "/v1/projections/invitation-compliance/exceptions", response_model=ComplianceExceptionsOut
 )
 async def compliance_exceptions(
-    request: Request, principal: PrincipalDep, query: ComplianceExceptionsDep
+    svc: ServicesDep,
+    runtime: ProjectionsDep,
+    principal: PrincipalDep,
+    query: ComplianceExceptionsDep,
 ) -> dict[str, Any]:
     """Tenders launched with a filed omission and its reason (for HQ's review)."""
     _readers(principal)
-    runtime: ProjectionRuntime = request.app.state.projections
     reader = await runtime.reader(invitation_compliance.PROJECTION.name)
-    return await query.answer(reader, request.app.state.services.zone)
+    return await query.answer(reader, svc.zone)

@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from marketplace.aggregates.organisation import Level
-from marketplace.api.deps import PrincipalDep, ServicesDep
+from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
 from marketplace.api.schemas import UnitIn, UnitOut, UnitPatch
 from marketplace.handlers import units
 from marketplace.inputs import ShortText, UnitId
 from marketplace.projections import directory
-from marketplace.projections.runtime import ProjectionRuntime
 
 router = APIRouter(prefix="/v1/units", tags=["organisation"])
 
@@ -68,7 +67,7 @@ def update_unit(
 
 @router.get("", response_model=DirectoryUnitList)
 async def list_units(
-    request: Request,
+    runtime: ProjectionsDep,
     _: PrincipalDep,
     page: PageDep,
     parent_id: UnitId | None = None,
@@ -78,7 +77,6 @@ async def list_units(
     within: Annotated[UnitId | None, Query(description="Only this unit's subtree.")] = None,
 ) -> DirectoryUnitList:
     """List units in id order, optionally filtered (from the directory read model), paged."""
-    runtime: ProjectionRuntime = request.app.state.projections
     found = await directory.units_page(
         await runtime.reader(directory.PROJECTION.name),
         page,
