@@ -48,7 +48,7 @@ def _subject_parties(
             contracts.may_read_incident(svc, principal, i)
             return {i.demand_unit_id, i.supply_unit_id}
         if subject_type == "need":
-            n, _ = needs.read_need(svc, principal, subject_id)
+            n = needs.read_need(svc, principal, subject_id).need
             return {n.demand_unit_id, *n.offers.values(), *n.matched_supplier_ids}
         t = tenders.load_tender(svc, subject_id)
         tenders.may_read(svc, principal, t)

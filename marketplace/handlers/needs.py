@@ -12,6 +12,7 @@ from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.directive import Directive
 from marketplace.aggregates.need import Match, Need, NeedSpec
 from marketplace.aggregates.offer import Offer
+from marketplace.aggregates.organisation import Organisation
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for, require_role
 from marketplace.handlers.catalog import find_version_in_force
 from marketplace.handlers.errors import Forbidden
@@ -206,22 +207,54 @@ def cancel_need(svc: Services, principal: Principal, need_id: str, reason: str) 
     return svc.retrying(attempt)
 
 
+@dataclass(frozen=True)
+class NeedRead:
+    """A need as one token may see it: every offer for the demand side, else only its own."""
+
+    need: Need
+    offers: list[Offer]
+    demand_side: bool
+
+
+def is_demand_side(principal: Principal, need: Need, org: Organisation) -> bool:
+    """The demand unit's side (its operators and superiors) and auditors."""
+    return principal.has(Role.AUDITOR) or acts_for(principal, need.demand_unit_id, org)
+
+
 def visible_offers(svc: Services, principal: Principal, need: Need) -> list[Offer]:
     """The demand side (and HQ, auditors) see every offer; a supplier only its own."""
     org = chart(svc)
     offers = [load_offer(svc, offer_id) for offer_id in need.offers]
-    if principal.has(Role.AUDITOR) or acts_for(principal, need.demand_unit_id, org):
+    if is_demand_side(principal, need, org):
         return offers
     return [o for o in offers if acts_for(principal, o.supplier_unit_id, org)]
 
 
-def read_need(svc: Services, principal: Principal, need_id: str) -> tuple[Need, list[Offer]]:
+def read_need(svc: Services, principal: Principal, need_id: str) -> NeedRead:
     if principal.has(Role.BI_READER) and not principal.has(
         Role.AUDITOR, Role.HQ_ADMIN, Role.PLATFORM_ADMIN, Role.UNIT_OPERATOR
     ):
         raise Forbidden("BI readers read projections and reports only.")
     need = load_need(svc, need_id)
-    return need, visible_offers(svc, principal, need)
+    demand_side = is_demand_side(principal, need, chart(svc))
+    return NeedRead(need, visible_offers(svc, principal, need), demand_side)
+
+
+def needs_list_unit(svc: Services, principal: Principal, demand_unit_id: str | None) -> str:
+    """Whose needs the token lists (default: its own unit): the unit's operators, its
+    platform admins, HQ and auditors; 403 for anyone else."""
+    unit = demand_unit_id or principal.unit_id
+    if unit is None or not (principal.has(Role.AUDITOR) or acts_for(principal, unit, chart(svc))):
+        raise Forbidden("This token cannot list that unit's needs.", {"demand_unit_id": unit})
+    return unit
+
+
+def inbox_unit(svc: Services, principal: Principal, unit_id: str | None) -> str:
+    """Whose inbox the token reads (default: its own unit): only those who act for the unit."""
+    unit = unit_id or principal.unit_id
+    if unit is None or not acts_for(principal, unit, chart(svc)):
+        raise Forbidden("This token cannot read that unit's inbox.", {"unit_id": unit})
+    return unit
 
 
 def issue_directive(

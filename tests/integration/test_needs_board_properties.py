@@ -251,7 +251,8 @@ def test_the_board_row_says_what_the_need_says(
         market.tick()
         with suppress(DomainError, AppError):  # a refusal changes nothing; the property holds
             command(market, n)
-    need, offers = needs.read_need(market.svc, operator(DEMAND), n.id)
+    read = needs.read_need(market.svc, operator(DEMAND), n.id)
+    need, offers = read.need, read.offers
     said = NeedOut.of(need, offers, market.svc.clock(), demand_side=True)
     row = market.runner.run(board_row(market, n.id))
     # `--hypothesis-show-statistics` shows what the sequences reached

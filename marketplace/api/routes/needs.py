@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 
-from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.need import NeedSpec
 from marketplace.api.answers import (
     ContractCreated,
@@ -36,9 +35,7 @@ from marketplace.api.need_schemas import (
 )
 from marketplace.api.pages import PageDep
 from marketplace.handlers import external_sourcing, needs
-from marketplace.handlers.auth import Principal, acts_for
-from marketplace.handlers.errors import Forbidden
-from marketplace.handlers.organisation import chart
+from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.inputs import UnitId
 from marketplace.projections import inbox, needs_board
@@ -47,11 +44,8 @@ router = APIRouter(tags=["needs and offers"])
 
 
 def need_view(svc: Services, principal: Principal, need_id: str) -> NeedOut:
-    need, offers = needs.read_need(svc, principal, need_id)
-    demand_side = principal.has(Role.AUDITOR) or acts_for(
-        principal, need.demand_unit_id, chart(svc)
-    )
-    return NeedOut.of(need, offers, svc.clock(), demand_side)
+    read = needs.read_need(svc, principal, need_id)
+    return NeedOut.of(read.need, read.offers, svc.clock(), read.demand_side)
 
 
 @router.post("/v1/needs", status_code=status.HTTP_201_CREATED, response_model=NeedOut)
@@ -79,13 +73,7 @@ async def list_needs(
 
     For the unit's operators, its platform admins, HQ and auditors.
     """
-    unit = demand_unit_id or principal.unit_id
-    allowed = unit is not None and (
-        principal.has(Role.AUDITOR) or acts_for(principal, unit, chart(svc))
-    )
-    if not allowed:
-        raise Forbidden("This token cannot list that unit's needs.", {"demand_unit_id": unit})
-    assert unit is not None
+    unit = needs.needs_list_unit(svc, principal, demand_unit_id)
     reader = await runtime.reader(needs_board.PROJECTION.name)
     found = await needs_board.needs_of(reader, unit, status, page)
     items = [NeedListItem.model_validate(r) for r in found.items]
@@ -206,9 +194,7 @@ async def get_inbox(
     invited to (catalog supplier or not), until the bid deadline. A need leaves the inbox
     once the unit can do nothing more on it (awarded, cancelled, bought outside, bids closed).
     """
-    unit = unit_id or principal.unit_id
-    if unit is None or not acts_for(principal, unit, chart(svc)):
-        raise Forbidden("This token cannot read that unit's inbox.", {"unit_id": unit})
+    unit = needs.inbox_unit(svc, principal, unit_id)
     reader = await runtime.reader(inbox.PROJECTION.name)
     found = await inbox.actionable(reader, unit, svc.clock(), page)
     items = [InboxItem.model_validate(r) for r in found.items]
