@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from marketplace.aggregates.access_token import Role
@@ -70,3 +71,27 @@ def read_finding(svc: Services, principal: Principal, finding_id: str) -> Inspec
 
 def may_read(svc: Services, principal: Principal, unit_id: str) -> bool:
     return principal.has(Role.AUDITOR) or acts_for(principal, unit_id, chart(svc))
+
+
+@dataclass(frozen=True)
+class FindingsScope:
+    """Which findings a list shows: one unit's, one platform's, or (both None) all."""
+
+    unit_id: str | None
+    platform_id: str | None
+
+
+def findings_scope(svc: Services, principal: Principal, unit_id: str | None) -> FindingsScope:
+    """HQ and auditors list all or any unit's; a platform admin its platform's (or a unit in
+    it); an operator its own unit's; anyone else, or a unit out of reach, is refused (403)."""
+    if unit_id is not None:
+        if not may_read(svc, principal, unit_id):
+            raise Forbidden("This token cannot read that unit's findings.", {"unit_id": unit_id})
+        return FindingsScope(unit_id, None)
+    if principal.has(Role.HQ_ADMIN, Role.AUDITOR):
+        return FindingsScope(None, None)
+    if principal.has(Role.PLATFORM_ADMIN) and principal.unit_id:
+        return FindingsScope(None, chart(svc).platform_of(principal.unit_id) or principal.unit_id)
+    if principal.has(Role.UNIT_OPERATOR) and principal.unit_id:
+        return FindingsScope(principal.unit_id, None)
+    raise Forbidden("This token cannot list inspection findings.")

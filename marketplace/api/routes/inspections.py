@@ -8,14 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.inspection import InspectionFinding
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
 from marketplace.api.schemas import Strict
 from marketplace.handlers import inspections
-from marketplace.handlers.errors import Forbidden
-from marketplace.handlers.organisation import chart
 from marketplace.inputs import Day, LongText, UnitId
 from marketplace.projections import inspection_findings
 
@@ -108,20 +105,15 @@ async def list_findings(
 ) -> FindingListOut:
     """Findings, the most pressing deadline first (read model). HQ and auditors see all; a
     platform admin its platform's; an operator its unit's."""
-    platform_id = None
-    if unit_id is not None:
-        if not inspections.may_read(svc, principal, unit_id):
-            raise Forbidden("This token cannot read that unit's findings.", {"unit_id": unit_id})
-    elif not principal.has(Role.HQ_ADMIN, Role.AUDITOR):
-        if principal.has(Role.PLATFORM_ADMIN) and principal.unit_id:
-            platform_id = chart(svc).platform_of(principal.unit_id) or principal.unit_id
-        elif principal.has(Role.UNIT_OPERATOR) and principal.unit_id:
-            unit_id = principal.unit_id
-        else:
-            raise Forbidden("This token cannot list inspection findings.")
+    scope = inspections.findings_scope(svc, principal, unit_id)
     reader = await runtime.reader(inspection_findings.PROJECTION.name)
     found = await inspection_findings.findings_page(
-        reader, svc.today(), page, unit_id=unit_id, platform_id=platform_id, status=status
+        reader,
+        svc.today(),
+        page,
+        unit_id=scope.unit_id,
+        platform_id=scope.platform_id,
+        status=status,
     )
     items = [FindingOut.model_validate(r | {"id": r["finding_id"]}) for r in found.items]
     return FindingListOut(items=items, next_cursor=found.next_cursor)
