@@ -6,6 +6,7 @@ from typing import Any
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import DomainError
+from marketplace.aggregates.organisation import Level
 from marketplace.aggregates.report import Quarter, QuarterlyReport
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for, require_role
 from marketplace.handlers.errors import Forbidden
@@ -57,3 +58,20 @@ def submit_report(
         return report
 
     return svc.retrying(attempt)
+
+
+def assessed_units(svc: Services, principal: Principal, unit_id: str | None) -> list[str]:
+    """The units whose annual assessment the token reads, in id order: every platform and
+    enterprise for HQ, auditors and BI readers, else those it acts for; `unit_id` narrows to
+    one of them (403 when it is not)."""
+    org = chart(svc)
+    assessed = sorted(u.id for u in org.units.values() if u.level is not Level.GROUP)
+    if not principal.has(Role.HQ_ADMIN, Role.AUDITOR, Role.BI_READER):
+        assessed = [u for u in assessed if acts_for(principal, u, org)]
+        if not assessed:
+            raise Forbidden("This token cannot read assessments.")
+    if unit_id is None:
+        return assessed
+    if unit_id not in assessed:
+        raise Forbidden("This token cannot read that unit's assessment.", {"unit_id": unit_id})
+    return [unit_id]

@@ -10,7 +10,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.assessment import YearRecord, score
 from marketplace.aggregates.inspection import finding_status
 from marketplace.aggregates.organisation import Level
@@ -18,8 +17,6 @@ from marketplace.aggregates.report import Quarter
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.handlers import reports
-from marketplace.handlers.auth import Principal, acts_for
-from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import Services
 from marketplace.inputs import UnitId
@@ -92,18 +89,6 @@ async def year_record(
     )
 
 
-def _visible(svc: Services, principal: Principal) -> list[str]:
-    """The units this token may see assessed: all for HQ, auditors and BI; else its reach."""
-    org = chart(svc)
-    assessed = sorted(u.id for u in org.units.values() if u.level is not Level.GROUP)
-    if principal.has(Role.HQ_ADMIN, Role.AUDITOR, Role.BI_READER):
-        return assessed
-    mine = [u for u in assessed if acts_for(principal, u, org)]
-    if not mine:
-        raise Forbidden("This token cannot read assessments.")
-    return mine
-
-
 @router.get("/annual", response_model=AnnualAssessmentOut)
 async def annual(
     svc: ServicesDep,
@@ -115,11 +100,7 @@ async def annual(
 ) -> AnnualAssessmentOut:
     """Per unit (every platform and enterprise): each KPI with its weight and score, and the
     weighted total, from the year's record (up to today for the running year)."""
-    units = await asyncio.to_thread(_visible, svc, principal)
-    if unit_id is not None:
-        if unit_id not in units:
-            raise Forbidden("This token cannot read that unit's assessment.", {"unit_id": unit_id})
-        units = [unit_id]
+    units = await asyncio.to_thread(reports.assessed_units, svc, principal, unit_id)
     # Paged before scoring: each unit's record is read separately.
     units, next_cursor = page_of(f"assessments:{year}", units, str, page)
     facts = await runtime.reader(report_facts.PROJECTION.name)
