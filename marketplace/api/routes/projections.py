@@ -8,12 +8,12 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from marketplace.aggregates.access_token import Role
 from marketplace.api.answers import ProjectionFailureOut, SupplierQualityOut, TradeVolumeOut
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.api.projection_queries import SupplierQualityDep, TradeVolumeDep
-from marketplace.handlers.auth import Principal, acts_for, require_role
+from marketplace.handlers import analytics
+from marketplace.handlers.auth import acts_for
 from marketplace.handlers.organisation import chart
 from marketplace.projections import supplier_quality, trade_volume
 
@@ -56,10 +56,6 @@ async def projection_status(
     return ProjectionStatusList(items=items, next_cursor=next_cursor)
 
 
-def _analysts(principal: Principal) -> None:
-    require_role(principal, Role.HQ_ADMIN, Role.AUDITOR, Role.BI_READER)
-
-
 @router.get("/trade-volume", response_model=TradeVolumeOut)
 async def trade_volume_rows(
     svc: ServicesDep, runtime: ProjectionsDep, principal: PrincipalDep, query: TradeVolumeDep
@@ -68,7 +64,7 @@ async def trade_volume_rows(
 
     `sector` groups by the supplier's sector as it was at the award; `from`/`to` bound the
     time the contracts became active."""
-    _analysts(principal)
+    analytics.require_analyst(principal)
     reader = await runtime.reader(trade_volume.PROJECTION.name)
     return await query.answer(reader, svc.zone)
 
@@ -84,6 +80,6 @@ async def supplier_quality_rows(
     supplier = query.supplier_unit_id
     own = supplier is not None and acts_for(principal, supplier, chart(svc))
     if not own:
-        _analysts(principal)
+        analytics.require_analyst(principal)
     reader = await runtime.reader(supplier_quality.PROJECTION.name)
     return await query.answer(reader, svc.zone)

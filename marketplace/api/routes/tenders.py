@@ -10,7 +10,6 @@ from typing import Any, Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field, model_validator
 
-from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.tender import Tender, TenderStatus
 from marketplace.api.answers import (
     BidCreated,
@@ -23,8 +22,7 @@ from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.need_schemas import money
 from marketplace.api.projection_queries import ComplianceDep, ComplianceExceptionsDep
 from marketplace.api.schemas import Strict
-from marketplace.handlers import tenders
-from marketplace.handlers.auth import Principal, require_role
+from marketplace.handlers import analytics, tenders
 from marketplace.inputs import (
     Day,
     Identifier,
@@ -180,16 +178,12 @@ def award(
     return {"contract_id": contract.id if contract else None, "external": contract is None}
 
 
-def _readers(principal: Principal) -> None:
-    require_role(principal, Role.HQ_ADMIN, Role.AUDITOR, Role.BI_READER)
-
-
 @router.get("/v1/projections/invitation-compliance", response_model=ComplianceOut)
 async def compliance(
     svc: ServicesDep, runtime: ProjectionsDep, principal: PrincipalDep, query: ComplianceDep
 ) -> dict[str, Any]:
     """Per demand unit or platform: tenders for catalog items, compliant, exception_filed, rate."""
-    _readers(principal)
+    analytics.require_analyst(principal)
     reader = await runtime.reader(invitation_compliance.PROJECTION.name)
     return await query.answer(reader, svc.zone)
 
@@ -204,6 +198,6 @@ async def compliance_exceptions(
     query: ComplianceExceptionsDep,
 ) -> dict[str, Any]:
     """Tenders launched with a filed omission and its reason (for HQ's review)."""
-    _readers(principal)
+    analytics.require_analyst(principal)
     reader = await runtime.reader(invitation_compliance.PROJECTION.name)
     return await query.answer(reader, svc.zone)
