@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from marketplace.events.contract import CATALOG_TOPIC
 from marketplace.events.envelope import CloudEvent, event_id
+from marketplace.events.public.catalog import CATALOG_TOPIC
 from marketplace.projections import catalog_search
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.tracking import TopicEvent, apply_log_batch

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from marketplace.events.contract import UNITS_TOPIC
 from marketplace.events.envelope import CloudEvent, event_id
+from marketplace.events.public.units import UNITS_TOPIC
 from marketplace.projections import directory
 from marketplace.projections.changes import Upsert
 from marketplace.projections.location import ReadModelLocation, open_store

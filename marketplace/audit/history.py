@@ -11,7 +11,7 @@ from typing import Any
 
 from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.audit.chain import Ledger
-from marketplace.events.mapping import to_cloud_event
+from marketplace.events.wire import to_cloud_event
 from marketplace.handlers.errors import NotFound
 
 # Never shown, not even to auditors: a token's secret hash and a bid's sealed amount (its

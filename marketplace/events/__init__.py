@@ -1,1 +1,1 @@
-"""The published event contract: integration events as BI systems and our projections see them."""
+"""Public events: integration events as BI systems and our projections see them, on the wire."""

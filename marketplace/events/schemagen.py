@@ -1,4 +1,4 @@
-"""Generate the published event contract in `schemas/`: a JSON Schema per public type, AsyncAPI."""
+"""Generate the public events' schemas in `schemas/`: a JSON Schema per public type, AsyncAPI."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from pydantic import ConfigDict, Field, create_model
 
-from marketplace.events.contract import EVENT_TYPES, TOPICS, EventType
 from marketplace.events.envelope import SCHEMA_URN, STRUCTURED_CONTENT_TYPE, CloudEvent
+from marketplace.events.public.payload import PublicType
+from marketplace.events.public.registry import PUBLIC_TYPES, TOPICS
 
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ASYNCAPI_FILE = "asyncapi.yaml"
-CONTRACT_VERSION = "1"
+DOCUMENT_VERSION = "1"
 # Fixed, so that `python -m` (where __name__ is "__main__") generates the same bytes.
 MODULE = "marketplace.events.schemagen"
 
@@ -39,7 +40,7 @@ def const(value: str) -> Any:
     return Literal[value]
 
 
-def envelope_model(kind: EventType) -> type[WireEvent]:
+def envelope_model(kind: PublicType) -> type[WireEvent]:
     """The whole envelope of one public type: `type` and `dataschema` fixed, `data` its payload."""
     return create_model(
         kind.payload.__name__ + "Event",
@@ -70,17 +71,17 @@ def open_for_extension(schema: Any) -> Any:
     return schema
 
 
-def event_schema(kind: EventType) -> dict[str, Any]:
+def event_schema(kind: PublicType) -> dict[str, Any]:
     """The JSON Schema of one public type's CloudEvent, identified by its `dataschema`."""
     schema = open_for_extension(envelope_model(kind).model_json_schema())
     return {**schema, "$schema": JSON_SCHEMA_DIALECT, "$id": SCHEMA_URN + kind.name}
 
 
-def kinds_on(topic: str) -> list[EventType]:
-    return [kind for kind in EVENT_TYPES.values() if kind.topic == topic]
+def kinds_on(topic: str) -> list[PublicType]:
+    return [kind for kind in PUBLIC_TYPES.values() if kind.topic == topic]
 
 
-def topic_message(kinds: list[EventType]) -> Any:
+def topic_message(kinds: list[PublicType]) -> Any:
     """The message model of a topic: one of its types' envelopes, told apart by `type`."""
     if not kinds:
         return WireEvent
@@ -90,7 +91,7 @@ def topic_message(kinds: list[EventType]) -> Any:
     return Annotated[Union[models], Field(discriminator="type")]  # noqa: UP007
 
 
-def topic_description(topic: str, kinds: list[EventType]) -> str:
+def topic_description(topic: str, kinds: list[PublicType]) -> str:
     if not kinds:
         return (
             f"No public event types on `{topic}` yet; the topic exists so consumers can "
@@ -118,7 +119,7 @@ def asyncapi_document() -> dict[str, Any]:
     spec = AsyncAPI(
         bus_broker(),
         title="Energy group internal market: events on the bus",
-        version=CONTRACT_VERSION,
+        version=DOCUMENT_VERSION,
         description=(
             "Every public event is a CloudEvents 1.0 JSON envelope. Delivery is at least once "
             "and in order per key; consumers deduplicate on `id`. A breaking change is a new "
@@ -172,9 +173,11 @@ def dump_yaml(document: dict[str, Any]) -> str:
 
 
 def generate(out_dir: Path) -> list[Path]:
-    """Write every contract file into `out_dir`; return their paths, sorted."""
+    """Write every schema file into `out_dir`; return their paths, sorted."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    contents = {f"{name}.json": dump_json(event_schema(kind)) for name, kind in EVENT_TYPES.items()}
+    contents = {
+        f"{name}.json": dump_json(event_schema(kind)) for name, kind in PUBLIC_TYPES.items()
+    }
     contents[ASYNCAPI_FILE] = dump_yaml(asyncapi_document())
     written = []
     for name, text in sorted(contents.items()):

@@ -10,9 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from marketplace.events.contract import (
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.catalog import (
     CATALOG_TOPIC,
-    EVENT_TYPES,
     CatalogEntriesSubmittedV1,
     CatalogEntryApprovedV1,
     CatalogEntryRejectedV1,
@@ -20,7 +20,7 @@ from marketplace.events.contract import (
     CatalogVersionPublishedV1,
     CatalogVersionSupersededV1,
 )
-from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, Source, fetch_page
 from marketplace.projections.projection import Projection
@@ -72,7 +72,7 @@ ENTRIES = Table(
 
 def apply(event: CloudEvent) -> list[RowChange]:
     """The rows a catalog event changes."""
-    kind = EVENT_TYPES.get(event.type)
+    kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != CATALOG_TOPIC:
         return []
     payload = kind.payload.model_validate(event.data)

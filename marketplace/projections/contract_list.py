@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from decimal import Decimal
 
-from marketplace.events.contract import (
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.contracts import (
     CONTRACTS_TOPIC,
-    EVENT_TYPES,
     ContractActivatedV1,
     ContractCompletedV1,
     ContractCreatedV1,
@@ -19,7 +19,7 @@ from marketplace.events.contract import (
     ContractPricedV1,
     ContractTerminatedV1,
 )
-from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.projections import sql
 from marketplace.projections.changes import Increment, RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
@@ -52,7 +52,7 @@ CONTRACTS = Table(
 
 
 def apply(event: CloudEvent) -> list[RowChange]:
-    kind = EVENT_TYPES.get(event.type)
+    kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != CONTRACTS_TOPIC or not kind.name.startswith(_OWN):
         return []
     payload = kind.payload.model_validate(event.data)

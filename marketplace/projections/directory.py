@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marketplace.events.contract import (
-    EVENT_TYPES,
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.registry import PUBLIC_TYPES
+from marketplace.events.public.units import (
     UNITS_TOPIC,
     UnitDeactivatedV1,
     UnitMovedV1,
@@ -16,7 +17,6 @@ from marketplace.events.contract import (
     UnitRenamedV1,
     UnitSectorChangedV1,
 )
-from marketplace.events.envelope import CloudEvent
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
 from marketplace.projections.projection import Projection
@@ -41,7 +41,7 @@ UNITS = Table(
 
 def apply(event: CloudEvent) -> list[RowChange]:
     """The directory rows an organisation event changes (each event names its unit)."""
-    kind = EVENT_TYPES.get(event.type)
+    kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != UNITS_TOPIC:
         return []
     payload = kind.payload.model_validate(event.data)

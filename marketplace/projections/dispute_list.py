@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from marketplace.events.contract import (
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.disputes import (
     DISPUTES_TOPIC,
-    EVENT_TYPES,
     DisputeMediationRequestedV1,
     DisputeRaisedV1,
     DisputeResolvedV1,
     DisputeSettledV1,
     DisputeWithdrawnV1,
 )
-from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
@@ -46,7 +46,7 @@ DISPUTES = Table(
 
 
 def apply(event: CloudEvent) -> list[RowChange]:
-    kind = EVENT_TYPES.get(event.type)
+    kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != DISPUTES_TOPIC:
         return []
     payload = kind.payload.model_validate(event.data)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from marketplace.events.envelope import CloudEvent
-from marketplace.events.mapping import to_cloud_event, topic_of
+from marketplace.events.wire import to_cloud_event, topic_of
 from marketplace.projections.tracking import TopicEvent
 
 

@@ -13,10 +13,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from marketplace.events.contract import (
-    EVENT_TYPES,
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.needs import (
     NEEDS_TOPIC,
-    TENDERS_TOPIC,
     NeedAwardedV1,
     NeedCancelledV1,
     NeedClosedExternalV1,
@@ -25,10 +24,9 @@ from marketplace.events.contract import (
     NeedPostedV1,
     NeedTenderConcludedV1,
     NeedTenderStartedV1,
-    TenderBidReceivedV1,
-    TenderLaunchedV1,
 )
-from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.registry import PUBLIC_TYPES
+from marketplace.events.public.tenders import TENDERS_TOPIC, TenderBidReceivedV1, TenderLaunchedV1
 from marketplace.projections.changes import RowChange, Upsert
 from marketplace.projections.need_summary import SUMMARY_COLUMNS, summary_values
 from marketplace.projections.pages import Order, Page, PageRequest, Source, fetch_page
@@ -72,7 +70,7 @@ _NEED_STATUS = {NeedAwardedV1: "awarded", NeedCancelledV1: "cancelled"}
 
 
 def apply(event: CloudEvent) -> list[RowChange]:
-    kind = EVENT_TYPES.get(event.type)
+    kind = PUBLIC_TYPES.get(event.type)
     if kind is None:
         return []
     payload = kind.payload.model_validate(event.data)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from marketplace.events.contract import (
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.contracts import (
     CONTRACTS_TOPIC,
-    EVENT_TYPES,
     QualityIncidentEscalatedV1,
     QualityIncidentRecordedV1,
     QualityIncidentResolvedV1,
 )
-from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
@@ -45,7 +45,7 @@ INCIDENTS = Table(
 
 
 def apply(event: CloudEvent) -> list[RowChange]:
-    kind = EVENT_TYPES.get(event.type)
+    kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != CONTRACTS_TOPIC:
         return []
     payload = kind.payload.model_validate(event.data)

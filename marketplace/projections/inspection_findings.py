@@ -13,13 +13,13 @@ from datetime import date
 from typing import Any, Literal
 
 from marketplace.aggregates.inspection import finding_status
-from marketplace.events.contract import (
-    EVENT_TYPES,
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.inspections import (
     INSPECTIONS_TOPIC,
     InspectionFindingRecordedV1,
     InspectionFindingRectifiedV1,
 )
-from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert
 from marketplace.projections.pages import MAX_PAGE, Order, Page, PageRequest, fetch_page
@@ -52,7 +52,7 @@ FINDINGS = Table(
 
 
 def apply(event: CloudEvent) -> list[RowChange]:
-    kind = EVENT_TYPES.get(event.type)
+    kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != INSPECTIONS_TOPIC:
         return []
     payload = kind.payload.model_validate(event.data)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from marketplace.events.contract import EVENT_TYPES, TENDERS_TOPIC, TenderLaunchedV1
 from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.registry import PUBLIC_TYPES
+from marketplace.events.public.tenders import TENDERS_TOPIC, TenderLaunchedV1
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
 from marketplace.projections.projection import Projection
@@ -38,7 +39,7 @@ TENDERS = Table(
 
 
 def apply(event: CloudEvent) -> list[RowChange]:
-    kind = EVENT_TYPES.get(event.type)
+    kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != TENDERS_TOPIC:
         return []
     payload = kind.payload.model_validate(event.data)

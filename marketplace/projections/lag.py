@@ -10,20 +10,18 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from marketplace.adapters.broker_outage import BROKER_OUTAGE, stop_client
-from marketplace.events.contract import EVENT_TYPES
-from marketplace.events.mapping import PUBLIC_TYPE_OF
+from marketplace.events.public.registry import BY_DOMAIN_NAME
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import OFFSETS, RowReader
 
 Ends = Mapping[tuple[str, int], int]  # (Kafka topic, partition) -> end offset
-# The event classes of each contract topic, as the store names them (`module:Class.Event`).
-_TOPIC_OF_CLASS = {cls: EVENT_TYPES[name].topic for cls, name in PUBLIC_TYPE_OF.items()}
 _LOG_LAG_LIMIT = 10_000  # notifications read to count a backlog; past them, all count
 
 
 def topic_of_notification(stored_topic: str) -> str | None:
-    """The contract topic of a stored event's class; None for internal events."""
-    return _TOPIC_OF_CLASS.get(stored_topic.rpartition(":")[2])
+    """The public topic of a stored event's class; None for internal events."""
+    kind = BY_DOMAIN_NAME.get(stored_topic.rpartition(":")[2])
+    return kind.topic if kind else None
 
 
 def log_lag(recorder: object, projection: Projection, position: int, head: int) -> int:

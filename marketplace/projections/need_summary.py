@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from marketplace.events.contract import NeedSpecV1
+from marketplace.events.public.needs import NeedSpecV1
 from marketplace.projections.tables import Column, ColumnType
 
 TEXT = ColumnType.TEXT

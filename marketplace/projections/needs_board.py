@@ -10,8 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from marketplace.events.contract import (
-    EVENT_TYPES,
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.needs import (
     NEEDS_TOPIC,
     NeedAwardedV1,
     NeedCancelledV1,
@@ -22,7 +22,7 @@ from marketplace.events.contract import (
     NeedTenderConcludedV1,
     NeedTenderStartedV1,
 )
-from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.projections.changes import Increment, RowChange, Upsert
 from marketplace.projections.need_summary import SUMMARY_COLUMNS, quantity_text, summary_values
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
@@ -49,7 +49,7 @@ NEEDS = Table(
 
 
 def apply(event: CloudEvent) -> list[RowChange]:
-    kind = EVENT_TYPES.get(event.type)
+    kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != NEEDS_TOPIC:
         return []
     payload = kind.payload.model_validate(event.data)

@@ -15,29 +15,32 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from marketplace.events.contract import (
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.contracts import (
     CONTRACTS_TOPIC,
-    DISPUTES_TOPIC,
-    EVENT_TYPES,
-    NEEDS_TOPIC,
-    TENDERS_TOPIC,
     ContractActivatedV1,
     ContractDeliveredV1,
+    QualityIncidentRecordedV1,
+    QualityIncidentResolvedV1,
+)
+from marketplace.events.public.disputes import (
+    DISPUTES_TOPIC,
     DisputeMediationRequestedV1,
     DisputeRaisedV1,
     DisputeResolvedV1,
     DisputeSettledV1,
     DisputeWithdrawnV1,
+)
+from marketplace.events.public.needs import (
+    NEEDS_TOPIC,
     ExternalSourcingApprovedV1,
     ExternalSourcingRejectedV1,
     ExternalSourcingRequestedV1,
     NeedClosedExternalV1,
     NeedPostedV1,
-    QualityIncidentRecordedV1,
-    QualityIncidentResolvedV1,
-    TenderLaunchedV1,
 )
-from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.registry import PUBLIC_TYPES
+from marketplace.events.public.tenders import TENDERS_TOPIC, TenderLaunchedV1
 from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.projection import Projection
@@ -98,7 +101,7 @@ def _fact(
 
 
 def apply(event: CloudEvent) -> list[RowChange]:
-    kind = EVENT_TYPES.get(event.type)
+    kind = PUBLIC_TYPES.get(event.type)
     if kind is None:
         return []
     payload = kind.payload.model_validate(event.data)

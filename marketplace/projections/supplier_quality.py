@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from marketplace.events.contract import (
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.contracts import (
     CONTRACTS_TOPIC,
-    EVENT_TYPES,
     ContractCreatedV1,
     QualityIncidentRecordedV1,
     QualityIncidentResolvedV1,
 )
-from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.projections.changes import Increment, RowChange
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
@@ -42,7 +42,7 @@ def _counts(supplier: str, **changes: int) -> Increment:
 
 
 def apply(event: CloudEvent) -> list[RowChange]:
-    kind = EVENT_TYPES.get(event.type)
+    kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != CONTRACTS_TOPIC:
         return []
     payload = kind.payload.model_validate(event.data)

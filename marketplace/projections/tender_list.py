@@ -13,15 +13,15 @@ import json
 from collections.abc import Collection
 from typing import Any
 
-from marketplace.events.contract import (
-    EVENT_TYPES,
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.registry import PUBLIC_TYPES
+from marketplace.events.public.tenders import (
     TENDERS_TOPIC,
     TenderAwardedV1,
     TenderBidReceivedV1,
     TenderBidsOpenedV1,
     TenderLaunchedV1,
 )
-from marketplace.events.envelope import CloudEvent
 from marketplace.projections import sql
 from marketplace.projections.changes import Increment, RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
@@ -61,7 +61,7 @@ INVITEES = Table(
 
 
 def apply(event: CloudEvent) -> list[RowChange]:
-    kind = EVENT_TYPES.get(event.type)
+    kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != TENDERS_TOPIC:
         return []
     payload = kind.payload.model_validate(event.data)

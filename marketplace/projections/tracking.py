@@ -15,7 +15,7 @@ from marketplace.projections.store import (
     StaleProjection,
 )
 
-TopicEvent = tuple[str, CloudEvent]  # the contract topic (unprefixed) and the event
+TopicEvent = tuple[str, CloudEvent]  # the public topic (unprefixed) and the event
 
 
 async def apply_log_batch(

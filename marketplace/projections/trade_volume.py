@@ -9,16 +9,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from marketplace.events.contract import (
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.contracts import (
     CONTRACTS_TOPIC,
-    EVENT_TYPES,
     ContractActivatedV1,
     ContractCompletedV1,
     ContractCreatedV1,
     ContractDeliveredV1,
     ContractTerminatedV1,
 )
-from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.projections.changes import Increment, RowChange, Upsert, Value
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
@@ -48,7 +48,7 @@ CONTRACTS = Table(
 
 
 def apply(event: CloudEvent) -> list[RowChange]:
-    kind = EVENT_TYPES.get(event.type)
+    kind = PUBLIC_TYPES.get(event.type)
     if (
         kind is None
         or kind.topic != CONTRACTS_TOPIC

@@ -12,8 +12,8 @@ from aiokafka.errors import KafkaError
 
 from marketplace.adapters.broker_outage import BROKER_OUTAGE
 from marketplace.adapters.outages import is_outage
-from marketplace.events.contract import EVENT_TYPES, TOPICS
-from marketplace.events.mapping import PUBLIC_TYPE_OF, envelope_bytes, envelope_of
+from marketplace.events.public.registry import BY_DOMAIN_NAME, PUBLIC_TYPES, TOPICS
+from marketplace.events.wire import envelope_bytes, envelope_of
 from marketplace.log import get_logger
 from marketplace.relay.position import PositionStore
 from marketplace.relay.publisher import KafkaPublisher, Outgoing, TopicSetupError
@@ -42,12 +42,12 @@ def outgoing_of(notifications: Sequence[Any], mapper: Any, prefix: str) -> list[
     out = []
     for n in notifications:
         event_class = n.topic.rpartition(":")[2]
-        if event_class not in PUBLIC_TYPE_OF:
+        if event_class not in BY_DOMAIN_NAME:
             continue
         attrs = mapper.transcoder.decode(_plain_state(mapper, n.state))
         envelope = envelope_of(event_class, n.originator_id, n.originator_version, attrs, n.id)
         assert envelope is not None
-        topic = prefix + EVENT_TYPES[envelope["type"]].topic
+        topic = prefix + PUBLIC_TYPES[envelope["type"]].topic
         out.append(Outgoing(topic, envelope["subject"].encode(), envelope_bytes(envelope)))
     return out
 

@@ -16,8 +16,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.organisation import Level
-from marketplace.events.contract import UNITS_TOPIC
 from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.units import UNITS_TOPIC
 from marketplace.handlers import units
 from marketplace.handlers.ports import Services
 from marketplace.handlers.tokens import IssueToken, issue_token_as

@@ -20,8 +20,8 @@ from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.organisation import Level
 from marketplace.cli import projections as cli_projections
 from marketplace.demo import organisation_yaml, seed_catalog
-from marketplace.events.contract import UNITS_TOPIC
 from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.units import UNITS_TOPIC
 from marketplace.handlers import needs, units
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services

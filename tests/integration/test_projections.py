@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
 from marketplace.aggregates.organisation import Level
 from marketplace.cli.projections import projections_app
-from marketplace.events.contract import UNITS_TOPIC
 from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.units import UNITS_TOPIC
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
 from marketplace.handlers.units import list_units

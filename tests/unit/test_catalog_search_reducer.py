@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from marketplace.events.mapping import to_cloud_event
+from marketplace.events.wire import to_cloud_event
 from marketplace.projections.catalog_search import ENTRIES, VERSIONS, apply
 from marketplace.projections.changes import Upsert
 from tests.unit.test_event_schemas import catalog_cycle

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from marketplace.aggregates.organisation import ORGANISATION_ID, Organisation
 from marketplace.events.envelope import CloudEvent
-from marketplace.events.mapping import to_cloud_event
+from marketplace.events.wire import to_cloud_event
 from marketplace.projections import directory
 from marketplace.projections.changes import Upsert
 from marketplace.projections.memory import fold, table_rows

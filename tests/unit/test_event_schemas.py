@@ -17,10 +17,10 @@ from marketplace.aggregates.base import Actor
 from marketplace.aggregates.catalog import CatalogEntry, CatalogVersion
 from marketplace.aggregates.catalog_index import CATALOG_INDEX_ID, CatalogIndex
 from marketplace.aggregates.organisation import ORGANISATION_ID, Level, Organisation
-from marketplace.events.contract import EVENT_TYPES, TOPICS
 from marketplace.events.envelope import CloudEvent
-from marketplace.events.mapping import envelope_bytes, to_cloud_event, to_envelope
+from marketplace.events.public.registry import PUBLIC_TYPES, TOPICS
 from marketplace.events.schemagen import ASYNCAPI_FILE, SCHEMAS_DIR, generate
+from marketplace.events.wire import envelope_bytes, to_cloud_event, to_envelope
 from tests.unit.org_fixtures import ACTOR, T0, at
 from tests.unit.test_contract_rules import contract_cycle
 from tests.unit.test_inspection_rules import inspection_cycle
@@ -152,8 +152,8 @@ def test_committed_schemas_are_byte_for_byte_what_the_generator_writes(tmp_path:
 
 def test_schemas_holds_no_file_for_a_type_that_is_gone() -> None:
     committed = {p.stem for p in SCHEMAS_DIR.glob("*.json")}
-    stale = sorted(committed - EVENT_TYPES.keys())
-    assert not stale, f"schemas/ holds {stale}, gone from EVENT_TYPES: delete, {REGENERATE}"
+    stale = sorted(committed - PUBLIC_TYPES.keys())
+    assert not stale, f"schemas/ holds {stale}, gone from PUBLIC_TYPES: delete, {REGENERATE}"
 
 
 def test_generating_twice_gives_identical_bytes(tmp_path: Path) -> None:
@@ -165,7 +165,7 @@ def test_generating_twice_gives_identical_bytes(tmp_path: Path) -> None:
 # ----- the contract is complete ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("type_name", sorted(EVENT_TYPES))
+@pytest.mark.parametrize("type_name", sorted(PUBLIC_TYPES))
 def test_every_type_has_a_well_named_schema_file_about_its_whole_envelope(type_name: str) -> None:
     assert TYPE_NAME.match(type_name), f"{type_name!r} is not marketplace.<aggregate>.<verb>.vN"
     schema = schema_of(type_name)
@@ -181,7 +181,7 @@ def test_asyncapi_documents_every_topic_and_every_type() -> None:
     addresses = {channel["address"] for channel in document["channels"].values()}
     assert addresses == set(TOPICS)
     titles = {schema.get("title") for schema in document["components"]["schemas"].values()}
-    assert set(EVENT_TYPES) <= titles
+    assert set(PUBLIC_TYPES) <= titles
 
 
 def test_asyncapi_describes_messages_as_the_relay_publishes_them() -> None:
@@ -205,7 +205,7 @@ def test_asyncapi_describes_messages_as_the_relay_publishes_them() -> None:
 
 
 def test_the_chart_commands_produce_every_public_type() -> None:
-    assert {event.type for event in restructured_chart()} == set(EVENT_TYPES)
+    assert {event.type for event in restructured_chart()} == set(PUBLIC_TYPES)
 
 
 @pytest.mark.parametrize("event", restructured_chart(), ids=lambda e: f"{e.sequence}-{e.type}")

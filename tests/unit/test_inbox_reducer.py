@@ -6,7 +6,7 @@ import itertools
 
 from marketplace.aggregates.base import MarketAggregate
 from marketplace.events.envelope import CloudEvent
-from marketplace.events.mapping import to_cloud_event
+from marketplace.events.wire import to_cloud_event
 from marketplace.projections import inbox
 from marketplace.projections.memory import Rows, fold
 from tests.unit.test_need_rules import ACTOR, T, need

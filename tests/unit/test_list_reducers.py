@@ -9,7 +9,7 @@ from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.quality_incident import QualityIncident
 from marketplace.aggregates.tender import Tender
 from marketplace.events.envelope import CloudEvent
-from marketplace.events.mapping import to_cloud_event
+from marketplace.events.wire import to_cloud_event
 from marketplace.projections import contract_list, incident_list, tender_list
 from marketplace.projections.memory import Rows, fold, table_rows
 from marketplace.projections.projection import Projection

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from marketplace.aggregates.need import Ground, Need
-from marketplace.events.mapping import to_cloud_event
+from marketplace.events.wire import to_cloud_event
 from marketplace.projections import needs_board
 from marketplace.projections.memory import fold, table_rows
 from tests.unit.test_need_rules import ACTOR, T, need

@@ -1,0 +1,221 @@
+"""The contracts' and quality incidents' public events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from marketplace.aggregates.contract import Contract
+from marketplace.aggregates.quality_incident import QualityIncident
+from marketplace.events.public.payload import ActorV1, Payload, PublicType, domain_event
+
+CONTRACTS_TOPIC = "marketplace.contracts"
+
+Parties = Field(description="Both parties, their platforms and sectors at the award.")
+
+
+class ContractCreatedV1(Payload):
+    """An award created a contract between two group units."""
+
+    need_id: str
+    offer_id: str
+    demand_unit_id: str
+    supply_unit_id: str
+    business_type: str
+    item_code: str
+    quantity: str
+    unit_price: str
+    amount: str
+    status: str
+    parties: dict[str, str] = Field(description="Both units' platforms and sectors then.")
+    delivery_date: date | None = None
+    actor: ActorV1
+
+
+class ContractSignedV1(Payload):
+    """A party signed the contract for its side."""
+
+    party_unit_id: str
+    actor: ActorV1
+
+
+class ContractActivatedV1(Payload):
+    """Both parties signed: the contract is active and its amount counts as internal trade."""
+
+    amount: str
+    parties: dict[str, str] = Parties
+    actor: ActorV1
+
+
+class ContractPriceProposedV1(Payload):
+    """A party proposed a price for a special task."""
+
+    party_unit_id: str
+    amount: str
+    actor: ActorV1
+
+
+class ContractPricingEscalatedV1(Payload):
+    """The parties could not agree: the superior unit decides the price."""
+
+    party_unit_id: str
+    mediator_unit_id: str
+    actor: ActorV1
+
+
+class ContractPricedV1(Payload):
+    """The special task's price is set, by agreement or by the superior's decision."""
+
+    amount: str
+    how: str = Field(description="agreement or decision")
+    by_unit_id: str
+    actor: ActorV1
+
+
+class ContractDeliveredV1(Payload):
+    """The supplier delivered part or all of the contract."""
+
+    quantity: str
+    amount: str
+    delivered_at: datetime
+    late: bool
+    parties: dict[str, str] = Parties
+    actor: ActorV1
+
+
+class ContractCompletionAgreedV1(Payload):
+    """A party agreed to complete the contract before everything was delivered."""
+
+    party_unit_id: str
+    actor: ActorV1
+
+
+class ContractCompletedV1(Payload):
+    """The contract is complete (all delivered, or by agreement)."""
+
+    how: str
+    parties: dict[str, str] = Parties
+    actor: ActorV1
+
+
+class ContractTerminatedV1(Payload):
+    """The contract was terminated; what was delivered stays counted."""
+
+    reason: str
+    delivered_amount: str
+    parties: dict[str, str] = Parties
+    actor: ActorV1
+
+
+class QualityIncidentRecordedV1(Payload):
+    """A quality incident against the supplier (automatic for a late delivery)."""
+
+    contract_id: str
+    parties: dict[str, str] = Parties
+    kind: str
+    severity: str
+    description: str
+    occurred_at: datetime
+    automatic: bool
+    actor: ActorV1
+
+
+class QualityIncidentResolvedV1(Payload):
+    """The incident was resolved."""
+
+    resolution: str
+    parties: dict[str, str] = Parties
+    kind: str
+    severity: str
+    actor: ActorV1
+
+
+class QualityIncidentEscalatedV1(Payload):
+    """The incident became a dispute."""
+
+    dispute_id: str
+    actor: ActorV1
+
+
+# One row per public event: domain event class, CloudEvents type, topic, payload.
+TYPES = (
+    PublicType(
+        domain_event(Contract, "Created"),
+        "marketplace.contract.created.v1",
+        CONTRACTS_TOPIC,
+        ContractCreatedV1,
+    ),
+    PublicType(
+        domain_event(Contract, "Signed"),
+        "marketplace.contract.signed.v1",
+        CONTRACTS_TOPIC,
+        ContractSignedV1,
+    ),
+    PublicType(
+        domain_event(Contract, "Activated"),
+        "marketplace.contract.activated.v1",
+        CONTRACTS_TOPIC,
+        ContractActivatedV1,
+    ),
+    PublicType(
+        domain_event(Contract, "PriceProposed"),
+        "marketplace.contract.price_proposed.v1",
+        CONTRACTS_TOPIC,
+        ContractPriceProposedV1,
+    ),
+    PublicType(
+        domain_event(Contract, "PricingEscalated"),
+        "marketplace.contract.pricing_escalated.v1",
+        CONTRACTS_TOPIC,
+        ContractPricingEscalatedV1,
+    ),
+    PublicType(
+        domain_event(Contract, "Priced"),
+        "marketplace.contract.priced.v1",
+        CONTRACTS_TOPIC,
+        ContractPricedV1,
+    ),
+    PublicType(
+        domain_event(Contract, "Delivered"),
+        "marketplace.contract.delivered.v1",
+        CONTRACTS_TOPIC,
+        ContractDeliveredV1,
+    ),
+    PublicType(
+        domain_event(Contract, "CompletionAgreed"),
+        "marketplace.contract.completion_agreed.v1",
+        CONTRACTS_TOPIC,
+        ContractCompletionAgreedV1,
+    ),
+    PublicType(
+        domain_event(Contract, "Completed"),
+        "marketplace.contract.completed.v1",
+        CONTRACTS_TOPIC,
+        ContractCompletedV1,
+    ),
+    PublicType(
+        domain_event(Contract, "Terminated"),
+        "marketplace.contract.terminated.v1",
+        CONTRACTS_TOPIC,
+        ContractTerminatedV1,
+    ),
+    PublicType(
+        domain_event(QualityIncident, "Recorded"),
+        "marketplace.quality_incident.recorded.v1",
+        CONTRACTS_TOPIC,
+        QualityIncidentRecordedV1,
+    ),
+    PublicType(
+        domain_event(QualityIncident, "Resolved"),
+        "marketplace.quality_incident.resolved.v1",
+        CONTRACTS_TOPIC,
+        QualityIncidentResolvedV1,
+    ),
+    PublicType(
+        domain_event(QualityIncident, "Escalated"),
+        "marketplace.quality_incident.escalated.v1",
+        CONTRACTS_TOPIC,
+        QualityIncidentEscalatedV1,
+    ),
+)
