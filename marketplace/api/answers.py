@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from marketplace.api.need_schemas import ContractOut
+from marketplace.api.contract_schemas import ContractOut
 from marketplace.api.pages import Paged
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from marketplace.api.need_schemas import money, number
 from marketplace.api.pages import Paged
+from marketplace.api.schemas import money, number
 
 
 class TenderListItem(BaseModel):

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.need import Ground, Need
 from marketplace.aggregates.offer import Offer
 from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
 from marketplace.api.pages import Paged
-from marketplace.api.schemas import Strict
+from marketplace.api.schemas import Strict, money, number
 from marketplace.handlers.catalog_entry import Category
 from marketplace.inputs import (
     Day,
@@ -26,14 +24,6 @@ from marketplace.inputs import (
     ShortText,
     UnitId,
 )
-
-
-def money(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.01'))}"
-
-
-def number(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 class NeedIn(Strict):
@@ -187,47 +177,6 @@ class NeedOut(BaseModel):
             contract_id=need.contract_id,
             tender_id=need.tender_id,
             posted_at=need.posted_at,
-        )
-
-
-class SignatureOut(BaseModel):
-    unit_id: str
-    signed_at: datetime
-
-
-class ContractOut(BaseModel):
-    id: str
-    need_id: str
-    offer_id: str
-    demand_unit_id: str
-    supply_unit_id: str
-    business_type: str
-    status: str
-    item_code: str
-    quantity: str
-    unit_price: str
-    amount: str
-    delivered_quantity: str
-    delivered_amount: str
-    signatures: list[SignatureOut] = Field(description="Who has signed and when, in order.")
-
-    @classmethod
-    def of(cls, c: Contract) -> ContractOut:
-        return cls(
-            id=c.id,
-            need_id=c.need_id,
-            offer_id=c.offer_id,
-            demand_unit_id=c.demand_unit_id,
-            supply_unit_id=c.supply_unit_id,
-            business_type=c.business_type,
-            status=c.status.value,
-            item_code=c.item_code,
-            quantity=number(c.quantity),
-            unit_price=money(c.unit_price),
-            amount=money(c.amount),
-            delivered_quantity=number(c.delivered_quantity),
-            delivered_amount=money(c.delivered_amount),
-            signatures=[SignatureOut(unit_id=u, signed_at=t) for u, t in c.signatures.items()],
         )
 
 

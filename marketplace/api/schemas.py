@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,6 +11,16 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.organisation import Level, Unit
 from marketplace.api.pages import Paged
 from marketplace.inputs import Moment, ShortText, UnitId
+
+
+def money(value: Decimal) -> str:
+    """An amount as the API writes it: a decimal string with two places."""
+    return f"{value.quantize(Decimal('0.01'))}"
+
+
+def number(value: Decimal) -> str:
+    """A quantity as the API writes it: a decimal string without trailing zeros."""
+    return format(value.normalize(), "f")
 
 
 class Strict(BaseModel):

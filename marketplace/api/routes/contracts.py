@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from marketplace.aggregates.quality_incident import QualityIncident
 from marketplace.api.answers import DeliveryRecorded, DisputeCreated, IncidentCreated
+from marketplace.api.contract_schemas import ContractOut
 from marketplace.api.deps import PrincipalDep, ServicesDep
-from marketplace.api.need_schemas import ContractOut
 from marketplace.api.schemas import PartyIn, Strict
 from marketplace.handlers import contracts, disputes
 from marketplace.inputs import LongText, Moment, Money, Quantity

@@ -1,5 +1,4 @@
-"""`/v1/needs`, `/v1/offers`, `/v1/inbox`, `/v1/external-sourcing`, `/v1/contracts`,
-`/v1/directives`: the internal market's main path from need to contract."""
+"""`/v1/needs`: post, read and list needs; offer on one, award it, cancel it, source outside."""
 
 from __future__ import annotations
 
@@ -10,8 +9,6 @@ from fastapi import APIRouter, Query, status
 from marketplace.aggregates.need import NeedSpec
 from marketplace.api.answers import (
     ContractCreated,
-    DirectiveOut,
-    ExternalDecisionOut,
     ExternalRequestOut,
     OfferCreated,
 )
@@ -19,26 +16,21 @@ from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.need_schemas import (
     AwardIn,
     CloseExternalIn,
-    DirectiveIn,
     ExternalSourcingIn,
-    InboxItem,
-    InboxOut,
     NeedIn,
     NeedListItem,
     NeedListOut,
     NeedOut,
     OfferIn,
-    OfferOut,
-    OfferRevisionIn,
     ReasonIn,
-    number,
 )
 from marketplace.api.pages import PageDep
+from marketplace.api.schemas import number
 from marketplace.handlers import external_sourcing, needs
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.inputs import UnitId
-from marketplace.projections import inbox, needs_board
+from marketplace.projections import needs_board
 
 router = APIRouter(tags=["needs and offers"])
 
@@ -98,21 +90,6 @@ def submit_offer(
     return {"offer_id": offer.id}
 
 
-@router.post("/v1/offers/{offer_id}/revise", response_model=OfferOut)
-def revise_offer(
-    offer_id: str, body: OfferRevisionIn, svc: ServicesDep, principal: PrincipalDep
-) -> OfferOut:
-    """Revise one's own open offer before the award."""
-    terms = needs.OfferTerms(body.unit_price, body.quantity, body.delivery_date, body.valid_until)
-    return OfferOut.of(needs.revise_offer(svc, principal, offer_id, terms), svc.clock())
-
-
-@router.post("/v1/offers/{offer_id}/withdraw", response_model=OfferOut)
-def withdraw_offer(offer_id: str, svc: ServicesDep, principal: PrincipalDep) -> OfferOut:
-    """Withdraw one's own open offer."""
-    return OfferOut.of(needs.withdraw_offer(svc, principal, offer_id), svc.clock())
-
-
 @router.post(
     "/v1/needs/{need_id}/award",
     status_code=status.HTTP_201_CREATED,
@@ -153,23 +130,6 @@ def request_external(
     }
 
 
-@router.post("/v1/external-sourcing/{request_id}/approve", response_model=ExternalDecisionOut)
-def approve_external(request_id: str, svc: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
-    """Approve buying outside (the demand unit's platform admin, or HQ)."""
-    need = external_sourcing.decide_external(svc, principal, request_id, True, None)
-    return {"request_id": request_id, "status": need.requests[request_id].status}
-
-
-@router.post("/v1/external-sourcing/{request_id}/reject", response_model=ExternalDecisionOut)
-def reject_external(
-    request_id: str, body: ReasonIn, svc: ServicesDep, principal: PrincipalDep
-) -> dict[str, Any]:
-    """Refuse buying outside, with a reason (the demand unit's platform admin, or HQ)."""
-    need = external_sourcing.decide_external(svc, principal, request_id, False, body.reason)
-    r = need.requests[request_id]
-    return {"request_id": request_id, "status": r.status, "reason": r.reason}
-
-
 @router.post("/v1/needs/{need_id}/close-external", response_model=NeedOut)
 def close_external(
     need_id: str, svc: ServicesDep, principal: PrincipalDep, body: CloseExternalIn | None = None
@@ -178,46 +138,3 @@ def close_external(
     supplier = body.external_supplier if body else None
     external_sourcing.close_external(svc, principal, need_id, supplier)
     return need_view(svc, principal, need_id)
-
-
-@router.get("/v1/inbox", response_model=InboxOut)
-async def get_inbox(
-    svc: ServicesDep,
-    runtime: ProjectionsDep,
-    principal: PrincipalDep,
-    page: PageDep,
-    unit_id: Annotated[UnitId | None, Query(description="Default: the token's unit.")] = None,
-) -> InboxOut:
-    """Needs the unit can act on now, newest first, each saying what it can do.
-
-    `offer`: an open need it was matched to as a catalog supplier; `bid`: a tender it is
-    invited to (catalog supplier or not), until the bid deadline. A need leaves the inbox
-    once the unit can do nothing more on it (awarded, cancelled, bought outside, bids closed).
-    """
-    unit = needs.inbox_unit(svc, principal, unit_id)
-    reader = await runtime.reader(inbox.PROJECTION.name)
-    found = await inbox.actionable(reader, unit, svc.clock(), page)
-    items = [InboxItem.model_validate(r) for r in found.items]
-    return InboxOut(unit_id=unit, items=items, next_cursor=found.next_cursor)
-
-
-@router.post("/v1/directives", status_code=status.HTTP_201_CREATED, response_model=DirectiveOut)
-def issue_directive(body: DirectiveIn, svc: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
-    """Approve a special task (HQ, or a platform admin over both units)."""
-    d = needs.issue_directive(
-        svc,
-        principal,
-        body.demand_unit_id,
-        body.supply_unit_id,
-        body.item_code,
-        body.quantity,
-        body.rationale,
-    )
-    return {
-        "id": d.id,
-        "status": "approved",
-        "demand_unit_id": d.demand_unit_id,
-        "supply_unit_id": d.supply_unit_id,
-        "item_code": d.item_code,
-        "quantity": number(d.quantity),
-    }

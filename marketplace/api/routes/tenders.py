@@ -19,9 +19,8 @@ from marketplace.api.answers import (
     TenderLaunched,
 )
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
-from marketplace.api.need_schemas import money
 from marketplace.api.projection_queries import ComplianceDep, ComplianceExceptionsDep
-from marketplace.api.schemas import Strict
+from marketplace.api.schemas import Strict, money
 from marketplace.handlers import analytics, tenders
 from marketplace.inputs import (
     Day,

@@ -1,0 +1,40 @@
+"""`/v1/inbox`: the needs and tenders a supplier unit can act on now."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
+from marketplace.api.need_schemas import (
+    InboxItem,
+    InboxOut,
+)
+from marketplace.api.pages import PageDep
+from marketplace.handlers import needs
+from marketplace.inputs import UnitId
+from marketplace.projections import inbox
+
+router = APIRouter(tags=["needs and offers"])
+
+
+@router.get("/v1/inbox", response_model=InboxOut)
+async def get_inbox(
+    svc: ServicesDep,
+    runtime: ProjectionsDep,
+    principal: PrincipalDep,
+    page: PageDep,
+    unit_id: Annotated[UnitId | None, Query(description="Default: the token's unit.")] = None,
+) -> InboxOut:
+    """Needs the unit can act on now, newest first, each saying what it can do.
+
+    `offer`: an open need it was matched to as a catalog supplier; `bid`: a tender it is
+    invited to (catalog supplier or not), until the bid deadline. A need leaves the inbox
+    once the unit can do nothing more on it (awarded, cancelled, bought outside, bids closed).
+    """
+    unit = needs.inbox_unit(svc, principal, unit_id)
+    reader = await runtime.reader(inbox.PROJECTION.name)
+    found = await inbox.actionable(reader, unit, svc.clock(), page)
+    items = [InboxItem.model_validate(r) for r in found.items]
+    return InboxOut(unit_id=unit, items=items, next_cursor=found.next_cursor)
