@@ -190,6 +190,10 @@ class Need(MarketAggregate):
         matched = supplier in self.matched_supplier_ids
         self._offer_withdrawn(offer_id, supplier, matched, actor, timestamp)
 
+    def losing_offers(self, winner: str) -> list[str]:
+        """The offers an award to `winner` declines: every other one not withdrawn."""
+        return [o for o in self.offers if o != winner and o not in self.withdrawn]
+
     def award(
         self,
         offer_id: str,

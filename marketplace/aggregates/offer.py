@@ -80,6 +80,11 @@ class Offer(MarketAggregate):
             return OfferStatus.EXPIRED
         return self.status
 
+    @property
+    def amount(self) -> Decimal:
+        """What the offer costs as a whole: unit price times quantity, in cents."""
+        return (self.unit_price * self.quantity).quantize(Decimal("0.01"))
+
     def check_available(self, moment: datetime) -> None:
         status = self.status_at(moment)
         if status is not OfferStatus.OPEN:

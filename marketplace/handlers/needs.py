@@ -156,15 +156,11 @@ def award(svc: Services, principal: Principal, need_id: str, offer_id: str) -> C
         need = load_need(svc, need_id)
         require_acts_for(principal, need.demand_unit_id, org)
         offer = load_offer(svc, offer_id)
-        if offer.need_id != need_id:
-            raise DomainError(
-                "offer_not_available",
-                f"Offer {offer_id!r} is not on this need.",
-                {"offer_id": offer_id},
-            )
         now = svc.clock()
-        amount = (offer.unit_price * offer.quantity).quantize(Decimal("0.01"))
-        need.award(offer_id, offer.supplier_unit_id, contract_id, amount, principal.actor, now)
+        # The need refuses an offer that is not on it (`offer_not_available`).
+        need.award(
+            offer_id, offer.supplier_unit_id, contract_id, offer.amount, principal.actor, now
+        )
         offer.award(contract_id, principal.actor, now)
         contract = Contract.award(
             contract_id,
@@ -183,11 +179,7 @@ def award(svc: Services, principal: Principal, need_id: str, offer_id: str) -> C
             category=need.spec.category,
             delivery_date=offer.delivery_date,
         )
-        losers = [
-            load_offer(svc, other)
-            for other in need.offers
-            if other != offer_id and other not in need.withdrawn
-        ]
+        losers = [load_offer(svc, other) for other in need.losing_offers(offer_id)]
         for loser in losers:
             loser.decline(offer_id, principal.actor, now)
         svc.store.save(need, offer, contract, *[o for o in losers if o.pending_events])

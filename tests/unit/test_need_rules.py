@@ -275,3 +275,18 @@ def test_two_ground_two_approvals_never_buy_more_than_is_open() -> None:
     n.close_external("Outside Steam Ltd", ACTOR, T)  # the 300 approved earlier: only 200 open
     assert n.open_quantity == 0 and n.status is NeedStatus.CLOSED_EXTERNAL
     assert n.external_purchases[-1]["quantity"] == "200"
+
+
+def test_an_award_declines_every_other_offer_still_standing() -> None:
+    n = need()
+    n.record_offer("o1", "HEAT-02", ACTOR, T)
+    n.record_offer("o2", "PWR-01", ACTOR, T)
+    n.record_offer("o3", "SVC-01", ACTOR, T)
+    n.record_withdrawal("o3", ACTOR, T)
+    assert n.losing_offers("o2") == ["o1"]  # not the winner, not the withdrawn one
+
+
+def test_an_offers_amount_is_its_unit_price_times_quantity_in_cents() -> None:
+    o = offer("o1", "HEAT-02", price="180.005")
+    assert o.amount == Decimal("216006.00")
+    assert offer("o2", "PWR-01", price="0.01").amount == Decimal("12.00")
