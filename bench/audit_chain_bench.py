@@ -20,10 +20,9 @@ from marketplace.audit.chain import Ledger
 
 
 def raw_rate(store: EventSourcingStore) -> float:
-    recorder = store.application.recorder
     started = time.perf_counter()
     position, count = 0, 0
-    while page := recorder.select_notifications(position + 1, 2000):
+    while page := store.read(position, 2000):
         for n in page:
             hashlib.sha256(bytes(n.state)).hexdigest()
         count += len(page)
@@ -39,12 +38,11 @@ def main() -> None:
     args = parser.parse_args()
     with filled_store(args.store, args.database_url, args.events) as store:
         ledger = Ledger(store.location)
-        recorder = store.application.recorder
         started = time.perf_counter()
-        linked = ledger.extend(recorder)
+        linked = ledger.extend(store)
         extend = linked / (time.perf_counter() - started)
         started = time.perf_counter()
-        result = ledger.verify(recorder)
+        result = ledger.verify(store)
         verify = result.events_checked / (time.perf_counter() - started)
         assert result.ok
         raw = raw_rate(store)

@@ -73,7 +73,7 @@ def filled_store(kind: str, database_url: str, events: int) -> Iterator[EventSou
 async def relay_rate(store: EventSourcingStore, bootstrap: str, prefix: str, batch: int) -> float:
     positions = open_positions(store.location, name=f"bench-{prefix}")
     relay = Relay(
-        store.application,
+        store,
         positions,
         KafkaPublisher(bootstrap),
         RelayConfig(topic_prefix=prefix, partitions=6, batch_size=batch),
@@ -95,14 +95,13 @@ async def relay_rate(store: EventSourcingStore, bootstrap: str, prefix: str, bat
 
 async def raw_rate(store: EventSourcingStore, bootstrap: str, prefix: str) -> float:
     """aiokafka alone producing the very messages the relay produced (already serialised)."""
-    app = store.application
     messages = []
     position = 0
     while True:
-        batch = app.recorder.select_notifications(position + 1, 5000)
+        batch = store.read(position, 5000)
         if not batch:
             break
-        messages += outgoing_of(batch, app.mapper, prefix + "raw.")
+        messages += outgoing_of(batch, store, prefix + "raw.")
         position = batch[-1].id
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=512 * 1024

@@ -74,10 +74,15 @@ def read_model_location(settings: Settings) -> ReadModelLocation:
     return ReadModelLocation(sqlite_path=settings.read_models_path)
 
 
-def event_log_of(store: EventStore) -> EventLog:
+def event_sourcing_store(store: EventStore) -> EventSourcingStore:
+    """The store as the adapter that also serves the notification log and the audit chain."""
     if not isinstance(store, EventSourcingStore):
-        raise TypeError(f"projections read the log of an EventSourcingStore, not {store!r}")
-    return EventLog(store.application)
+        raise TypeError(f"the log and the audit chain need an EventSourcingStore, not {store!r}")
+    return store
+
+
+def event_log_of(store: EventStore) -> EventLog:
+    return EventLog(event_sourcing_store(store))
 
 
 def open_event_log(settings: Settings) -> tuple[EventLog, Callable[[], None]]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -15,15 +15,19 @@ from eventsourcing.persistence import (
     InfrastructureFactory,
     IntegrityError,
     JSONTranscoder,
+    Notification,
+    StoredEvent,
     Transcoding,
 )
-from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment
 
 from marketplace.adapters.postgres import DatabaseTimeouts, libpq_options, tune_event_store_pool
-from marketplace.aggregates.base import Actor, MarketAggregate
+from marketplace.aggregates.base import Actor, MarketAggregate, MarketEvent
 from marketplace.aggregates.organisation import Level, Organisation, Unit
 from marketplace.handlers.errors import ConcurrencyConflict
+from marketplace.handlers.ports import StoredRecord
 from marketplace.private_files import private_dir, private_file
 
 A = TypeVar("A", bound=MarketAggregate)
@@ -148,7 +152,8 @@ def ensure_postgres_schema(
 
 
 class EventSourcingStore:
-    """The EventStore port on the `eventsourcing` library's application and recorders."""
+    """The EventStore and NotificationLog ports on the `eventsourcing` library's application
+    and recorders (nothing outside this module touches the library's application)."""
 
     def __init__(self, location: StoreLocation) -> None:
         env: dict[str, str] = {
@@ -199,6 +204,42 @@ class EventSourcingStore:
     def head(self) -> int:
         return int(self._app.recorder.max_notification_id() or 0)
 
+    def read(self, after: int, limit: int) -> Sequence[Notification]:
+        return self._app.recorder.select_notifications(after + 1, limit)
+
+    def decode(self, record: StoredRecord) -> MarketEvent:
+        event = self._app.mapper.to_domain_event(_stored(record))
+        if not isinstance(event, MarketEvent):
+            raise TypeError(f"stored event {record.id} is a {type(event).__name__}")
+        return event
+
+    def attributes(self, record: StoredRecord) -> dict[str, Any]:
+        mapper = self._app.mapper
+        state = record.state
+        if mapper.cipher:
+            state = mapper.cipher.decrypt(state)
+        if mapper.compressor:
+            state = mapper.compressor.decompress(state)
+        attrs: dict[str, Any] = mapper.transcoder.decode(state)
+        return attrs
+
+    def events_of(self, aggregate_id: str) -> list[MarketEvent]:
+        return [e for e in self._app.events.get(aggregate_id) if isinstance(e, MarketEvent)]
+
+    def state_at(self, aggregate_id: str, version: int | None) -> MarketAggregate:
+        aggregate: object = self._app.repository.get(aggregate_id, version=version)
+        if not isinstance(aggregate, MarketAggregate):
+            raise TypeError(f"{aggregate_id!r} is a {type(aggregate).__name__}")
+        return aggregate
+
+    @property
+    def events_table_name(self) -> str:
+        """The table the stored events live in (the relay's commit trigger watches it)."""
+        recorder = self._app.recorder
+        if not isinstance(recorder, PostgresApplicationRecorder | SQLiteApplicationRecorder):
+            raise TypeError(f"no events table behind {type(recorder).__name__}")
+        return recorder.events_table_name
+
     async def probe_head(self, seconds: float) -> int:
         """`head()` for a health check: within `seconds` or TimeoutError, on a connection of
         its own (never queued behind requests waiting for the pool)."""
@@ -211,7 +252,7 @@ class EventSourcingStore:
         import psycopg
         from psycopg import sql
 
-        table = sql.Identifier(location.postgres_schema, self._app.recorder.events_table_name)  # type: ignore[attr-defined]
+        table = sql.Identifier(location.postgres_schema, self.events_table_name)
         options = libpq_options(DatabaseTimeouts(seconds, seconds))
         async with await psycopg.AsyncConnection.connect(
             location.postgres_url, autocommit=True, **options
@@ -222,14 +263,17 @@ class EventSourcingStore:
             row = await cursor.fetchone()
         return int(row[0] or 0) if row else 0
 
-    def stored_events(self, aggregate_id: str) -> list[Any]:
-        """The aggregate's domain events in order, as the store decodes them."""
-        return list(self._app.events.get(aggregate_id))
-
-    @property
-    def application(self) -> Application[str]:
-        """The underlying library application (notification log, recorders)."""
-        return cast(Application[str], self._app)
-
     def close(self) -> None:
         self._app.close()
+
+
+def _stored(record: StoredRecord) -> StoredEvent:
+    """The library's own form of a record (the log hands out that form already)."""
+    if isinstance(record, StoredEvent):
+        return record
+    return StoredEvent(
+        originator_id=record.originator_id,
+        originator_version=record.originator_version,
+        topic=record.topic,
+        state=record.state,
+    )

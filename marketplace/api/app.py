@@ -39,7 +39,7 @@ from marketplace.api.routes import (
 )
 from marketplace.audit.chain import Ledger, keep_chained
 from marketplace.audit.replays import replays_of
-from marketplace.bootstrap import build_projection_runtime
+from marketplace.bootstrap import build_projection_runtime, event_sourcing_store
 from marketplace.handlers.ports import Services
 from marketplace.log import get_logger
 from marketplace.settings import Settings
@@ -49,7 +49,8 @@ log = get_logger("marketplace.api")
 
 def create_app(settings: Settings, services: Services) -> FastAPI:
     runtime = build_projection_runtime(settings, services)
-    ledger = Ledger(services.store.location)  # type: ignore[attr-defined]
+    store = event_sourcing_store(services.store)
+    ledger = Ledger(store.location)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -57,9 +58,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         app.state.replays = replays_of(settings, services, runtime)
         await app.state.replays.start()
         stop = asyncio.Event()
-        chaining = asyncio.create_task(
-            keep_chained(ledger, services.store.application.recorder, stop)  # type: ignore[attr-defined]
-        )
+        chaining = asyncio.create_task(keep_chained(ledger, store, stop))
         try:
             yield
         finally:

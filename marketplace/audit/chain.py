@@ -25,6 +25,7 @@ from psycopg_pool import ConnectionPool
 
 from marketplace.adapters.eventstore import StoreLocation
 from marketplace.adapters.postgres import open_pool
+from marketplace.handlers.ports import NotificationLog, StoredRecord
 from marketplace.log import get_logger
 
 log = get_logger(__name__)
@@ -59,13 +60,13 @@ class Verification:
     broken: BrokenLink | None = None
 
 
-def link_hash(prev_hash: str, notification: Any) -> str:
-    """The hash of one stored event (a notification of the `eventsourcing` recorder)."""
+def link_hash(prev_hash: str, notification: StoredRecord) -> str:
+    """The hash of one stored event of the notification log."""
     header = json.dumps(
         [
             prev_hash,
             int(notification.id),
-            notification.originator_id,
+            str(notification.originator_id),
             int(notification.originator_version),
             notification.topic,
         ]
@@ -75,7 +76,7 @@ def link_hash(prev_hash: str, notification: Any) -> str:
     return digest.hexdigest()
 
 
-def _as_bytes(state: Any) -> bytes:
+def _as_bytes(state: object) -> bytes:
     # The store keeps bytes; anything else was put there behind its back and must still hash.
     if isinstance(state, bytes | bytearray | memoryview):
         return bytes(state)
@@ -167,16 +168,18 @@ class Ledger:
             f"{self._select()} WHERE position > $ ORDER BY position LIMIT $", (position, limit)
         )
 
-    def extend(self, recorder: Any) -> int:
+    def extend(self, log: NotificationLog) -> int:
         """Link every stored event after the chain's end; how many were linked."""
         last = self.last()
         position, prev = (last.position, last.hash) if last else (0, GENESIS)
         added = 0
-        while notifications := recorder.select_notifications(position + 1, _PAGE):
+        while notifications := log.read(position, _PAGE):
             rows = []
             for n in notifications:
                 digest = link_hash(prev, n)
-                rows.append((int(n.id), n.originator_id, int(n.originator_version), prev, digest))
+                rows.append(
+                    (int(n.id), str(n.originator_id), int(n.originator_version), prev, digest)
+                )
                 prev, position = digest, int(n.id)
             with self._transaction() as conn:
                 cursor = conn.cursor()
@@ -188,11 +191,11 @@ class Ledger:
             added += len(rows)
         return added
 
-    def verify(self, recorder: Any) -> Verification:
+    def verify(self, log: NotificationLog) -> Verification:
         """Recompute the chain over the stored events; the first link that does not hold."""
         checked = 0
         prev = GENESIS
-        events = _notifications(recorder)
+        events = _notifications(log)
         links = self._all_links()
         event, link = next(events, None), next(links, None)
         while event is not None or link is not None:
@@ -201,7 +204,7 @@ class Ledger:
                 return _broken(
                     checked,
                     int(event.id),
-                    event.originator_id,
+                    str(event.originator_id),
                     int(event.originator_version),
                     "event_not_chained",
                 )
@@ -236,9 +239,9 @@ class Ledger:
                 self._sqlite.close()
 
 
-def _notifications(recorder: Any) -> Iterator[Any]:
+def _notifications(log: NotificationLog) -> Iterator[StoredRecord]:
     position = 0
-    while page := recorder.select_notifications(position + 1, _PAGE):
+    while page := log.read(position, _PAGE):
         yield from page
         position = int(page[-1].id)
 
@@ -250,14 +253,14 @@ def _broken(
 
 
 async def keep_chained(
-    ledger: Ledger, recorder: Any, stop: asyncio.Event, interval: float = 1.0
+    ledger: Ledger, notifications: NotificationLog, stop: asyncio.Event, interval: float = 1.0
 ) -> None:
     """Extend the chain every `interval` seconds until `stop`; failures are retried (and
     logged once until it works again: the store may be away for a while)."""
     failing = False
     while not stop.is_set():
         try:
-            await asyncio.to_thread(ledger.extend, recorder)
+            await asyncio.to_thread(ledger.extend, notifications)
             if failing:
                 log.info("audit_chain_extended_again")
             failing = False

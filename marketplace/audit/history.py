@@ -9,10 +9,10 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.audit.chain import Ledger
 from marketplace.events.wire import to_cloud_event
 from marketplace.handlers.errors import NotFound
+from marketplace.handlers.ports import NotificationLog
 
 # Never shown, not even to auditors: a token's secret hash and a bid's sealed amount (its
 # commitment is shown; the amount is revealed by the tender's opening, not by audit).
@@ -58,20 +58,20 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _stored(store: EventSourcingStore, aggregate_id: str) -> list[Any]:
-    events = store.stored_events(aggregate_id)
+def _stored(store: NotificationLog, aggregate_id: str) -> list[Any]:
+    events = store.events_of(aggregate_id)
     if not events:
         raise NotFound(f"Nothing was ever recorded under {aggregate_id!r}.", {"id": aggregate_id})
     return list(events)
 
 
-def events_of(store: EventSourcingStore, ledger: Ledger, aggregate_id: str) -> list[AuditEvent]:
+def events_of(store: NotificationLog, ledger: Ledger, aggregate_id: str) -> list[AuditEvent]:
     """Every event of the aggregate in order, with its actor, time and chain link.
 
     Public events show their published payload; internal ones their attributes, less secrets.
     """
     events = _stored(store, aggregate_id)
-    ledger.extend(store.application.recorder)
+    ledger.extend(store)
     links = ledger.links_of(aggregate_id)
     out = []
     for event in events:
@@ -103,7 +103,7 @@ def events_of(store: EventSourcingStore, ledger: Ledger, aggregate_id: str) -> l
     return out
 
 
-def version_at(store: EventSourcingStore, aggregate_id: str, moment: datetime) -> int:
+def version_at(store: NotificationLog, aggregate_id: str, moment: datetime) -> int:
     """The aggregate's version at `moment` (its last event at or before it)."""
     versions = [
         int(e.originator_version) for e in _stored(store, aggregate_id) if e.timestamp <= moment
@@ -116,7 +116,7 @@ def version_at(store: EventSourcingStore, aggregate_id: str, moment: datetime) -
     return max(versions)
 
 
-def state_at(store: EventSourcingStore, aggregate_id: str, version: int | None) -> dict[str, Any]:
+def state_at(store: NotificationLog, aggregate_id: str, version: int | None) -> dict[str, Any]:
     """The aggregate as it was at `version` (default: now), as plain data, less secrets."""
     latest = max(e.originator_version for e in _stored(store, aggregate_id))
     if version is not None and not 1 <= version <= latest:
@@ -124,7 +124,7 @@ def state_at(store: EventSourcingStore, aggregate_id: str, version: int | None) 
             f"{aggregate_id!r} has versions 1 to {latest}.",
             {"id": aggregate_id, "version": version},
         )
-    aggregate: Any = store.application.repository.get(aggregate_id, version=version)
+    aggregate = store.state_at(aggregate_id, version)
     state = {
         k: plain(v)
         for k, v in vars(aggregate).items()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.bootstrap import read_model_location, store_location
+from marketplace.handlers.ports import NotificationLog
 from marketplace.projections.catch_up import catch_up
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.location import ReadModelLocation, open_store
@@ -39,24 +39,22 @@ async def replay_as_of(
     """
     events = EventSourcingStore(store_location(settings))
     try:
-        return await replay_into(
-            as_of_location(settings, moment), events.application, moment, on_progress
-        )
+        return await replay_into(as_of_location(settings, moment), events, moment, on_progress)
     finally:
         events.close()
 
 
 async def replay_into(
     location: ReadModelLocation,
-    application: Any,
+    notifications: NotificationLog,
     moment: datetime,
     on_progress: ReplayProgress | None = None,
 ) -> tuple[str, int]:
-    """Every projection, afresh at `location`, from the events of `application` up to `moment`."""
+    """Every projection, afresh at `location`, from the events of `notifications` up to `moment`."""
     await (await open_store(location)).discard()
     store = await open_store(location)
     try:
-        log = EventLog(application, until=moment)
+        log = EventLog(notifications, until=moment)
         head = await log.head()
         position = 0
         for done, projection in enumerate(PROJECTIONS):

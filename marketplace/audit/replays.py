@@ -13,6 +13,7 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import DomainError
 from marketplace.audit.replay import replay_into
 from marketplace.audit.replay_registry import IN_FLIGHT, ReplayRegistry, ReplayRow
+from marketplace.bootstrap import event_sourcing_store
 from marketplace.handlers.auth import Principal, require_role
 from marketplace.handlers.errors import InvalidField, NotFound
 from marketplace.handlers.ports import Services
@@ -142,7 +143,7 @@ class Replays:
             await self.registry.save(replay_id, status="running", updated_at=self.svc.clock())
             _, position = await replay_into(
                 replay_location(self.live, replay_id),
-                self.svc.store.application,  # type: ignore[attr-defined]
+                event_sourcing_store(self.svc.store),
                 as_of,
                 lambda *step: self._note(replay_id, *step),
             )

@@ -45,9 +45,8 @@ def verify_command() -> None:
     store = EventSourcingStore(store_location(settings))
     ledger = Ledger(store.location)
     try:
-        recorder = store.application.recorder
-        ledger.extend(recorder)
-        result = ledger.verify(recorder)
+        ledger.extend(store)
+        result = ledger.verify(store)
     finally:
         ledger.close()
         store.close()

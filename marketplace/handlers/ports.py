@@ -1,15 +1,16 @@
-"""The ports handlers depend on: the event store, the clock and id sources."""
+"""The ports handlers depend on: the event store, its notification log, the clock and id sources."""
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
 
-from marketplace.aggregates.base import DomainError, MarketAggregate
+from marketplace.aggregates.base import DomainError, MarketAggregate, MarketEvent
 from marketplace.handlers.errors import ConcurrencyConflict, NotFound
 
 A = TypeVar("A", bound=MarketAggregate)
@@ -28,6 +29,54 @@ class EventStore(Protocol):
     def head(self) -> int: ...
 
     def close(self) -> None: ...
+
+
+class StoredRecord(Protocol):
+    """One stored event as the log keeps it: its position, aggregate, version, class, bytes."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def originator_id(self) -> UUID | str: ...
+
+    @property
+    def originator_version(self) -> int: ...
+
+    @property
+    def topic(self) -> str: ...
+
+    @property
+    def state(self) -> bytes: ...
+
+
+class NotificationLog(Protocol):
+    """The store's global log of events in commit order (positions from 1), and each
+    aggregate's own history. Blocking calls: async callers run them in a thread."""
+
+    def head(self) -> int:
+        """The position of the last stored event; 0 when there is none."""
+        ...
+
+    def read(self, after: int, limit: int) -> Sequence[StoredRecord]:
+        """Up to `limit` stored events after position `after`, in order."""
+        ...
+
+    def decode(self, record: StoredRecord) -> MarketEvent:
+        """The domain event a stored record holds."""
+        ...
+
+    def attributes(self, record: StoredRecord) -> dict[str, Any]:
+        """The stored event's attributes, decoded without building the event object."""
+        ...
+
+    def events_of(self, aggregate_id: str) -> Sequence[MarketEvent]:
+        """The aggregate's domain events in order; empty when nothing was recorded."""
+        ...
+
+    def state_at(self, aggregate_id: str, version: int | None) -> MarketAggregate:
+        """The aggregate as it was after `version` (None: now)."""
+        ...
 
 
 class Sealer(Protocol):

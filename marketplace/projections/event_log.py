@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.wire import to_cloud_event, topic_of
+from marketplace.handlers.ports import NotificationLog
 from marketplace.projections.tracking import TopicEvent
 
 
@@ -30,40 +30,32 @@ class LogPage:
 
 
 class EventLog:
-    """Reads the global notification log of an `eventsourcing` application.
+    """Reads the store's global notification log as public events.
 
     With `until`, events that happened later are left out (an audit replay as of a moment);
     positions still advance over them.
     """
 
-    def __init__(self, application: Any, until: datetime | None = None) -> None:
-        self._app = application
+    def __init__(self, notifications: NotificationLog, until: datetime | None = None) -> None:
+        self.notifications = notifications
         self._until = until
 
-    @property
-    def recorder(self) -> Any:
-        """The store's recorder, for reads of the raw notification log (see lag.py)."""
-        return self._app.recorder
-
     async def head(self) -> int:
-        return await asyncio.to_thread(self._head)
-
-    def _head(self) -> int:
-        return int(self._app.recorder.max_notification_id() or 0)
+        return await asyncio.to_thread(self.notifications.head)
 
     async def read(self, after: int, limit: int) -> LogPage | None:
         """Up to `limit` notifications after position `after`; None when there are none."""
         return await asyncio.to_thread(self._read, after, limit)
 
     def _read(self, after: int, limit: int) -> LogPage | None:
-        notifications = self._app.recorder.select_notifications(after + 1, limit)
+        notifications = self.notifications.read(after, limit)
         if not notifications:
             return None
         events: list[TopicEvent] = []
         for notification in notifications:
             try:
                 event: CloudEvent | None = to_cloud_event(
-                    self._app.mapper.to_domain_event(notification), notification.id
+                    self.notifications.decode(notification), notification.id
                 )
             except Exception as exc:  # an event this code cannot read: no retry helps
                 raise UnreadableEvent(notification.id, exc) from exc

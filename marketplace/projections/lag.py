@@ -11,6 +11,7 @@ from aiokafka.errors import KafkaError
 
 from marketplace.adapters.broker_outage import BROKER_OUTAGE, stop_client
 from marketplace.events.public.registry import BY_DOMAIN_NAME
+from marketplace.handlers.ports import NotificationLog
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import OFFSETS, RowReader
 
@@ -24,12 +25,12 @@ def topic_of_notification(stored_topic: str) -> str | None:
     return kind.topic if kind else None
 
 
-def log_lag(recorder: object, projection: Projection, position: int, head: int) -> int:
+def log_lag(log: NotificationLog, projection: Projection, position: int, head: int) -> int:
     """In-process: the projection's events after `position` (blocking; a backlog past
     _LOG_LAG_LIMIT counts its unread rest whole)."""
     if head <= position:
         return 0
-    notifications = recorder.select_notifications(position + 1, _LOG_LAG_LIMIT)  # type: ignore[attr-defined]
+    notifications = log.read(position, _LOG_LAG_LIMIT)
     mine = sum(topic_of_notification(n.topic) in projection.topics for n in notifications)
     last = int(notifications[-1].id) if notifications else head
     return mine + max(head - last, 0)

@@ -190,7 +190,7 @@ class ProjectionRuntime:
         """Only the events the projection consumes that it has not applied yet."""
         if self.feed_in_process:
             return await asyncio.to_thread(
-                log_lag, self.events.recorder, projection, position, head
+                log_lag, self.events.notifications, projection, position, head
             )
         if ends is None:
             return None

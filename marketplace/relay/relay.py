@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from aiokafka.errors import KafkaError
 
@@ -14,6 +13,7 @@ from marketplace.adapters.broker_outage import BROKER_OUTAGE
 from marketplace.adapters.outages import is_outage
 from marketplace.events.public.registry import BY_DOMAIN_NAME, PUBLIC_TYPES, TOPICS
 from marketplace.events.wire import envelope_bytes, envelope_of
+from marketplace.handlers.ports import NotificationLog, StoredRecord
 from marketplace.log import get_logger
 from marketplace.relay.position import PositionStore
 from marketplace.relay.publisher import KafkaPublisher, Outgoing, TopicSetupError
@@ -33,7 +33,9 @@ class RelayConfig:
     max_backoff: float = 10.0
 
 
-def outgoing_of(notifications: Sequence[Any], mapper: Any, prefix: str) -> list[Outgoing]:
+def outgoing_of(
+    notifications: Sequence[StoredRecord], log: NotificationLog, prefix: str
+) -> list[Outgoing]:
     """The public messages of a run of stored notifications (internal events drop out).
 
     Decodes each stored state with the store's own transcoder but skips rebuilding domain
@@ -44,20 +46,12 @@ def outgoing_of(notifications: Sequence[Any], mapper: Any, prefix: str) -> list[
         event_class = n.topic.rpartition(":")[2]
         if event_class not in BY_DOMAIN_NAME:
             continue
-        attrs = mapper.transcoder.decode(_plain_state(mapper, n.state))
-        envelope = envelope_of(event_class, n.originator_id, n.originator_version, attrs, n.id)
+        attrs = log.attributes(n)
+        envelope = envelope_of(event_class, str(n.originator_id), n.originator_version, attrs, n.id)
         assert envelope is not None
         topic = prefix + PUBLIC_TYPES[envelope["type"]].topic
         out.append(Outgoing(topic, envelope["subject"].encode(), envelope_bytes(envelope)))
     return out
-
-
-def _plain_state(mapper: Any, state: bytes) -> bytes:
-    if mapper.cipher:
-        state = mapper.cipher.decrypt(state)
-    if mapper.compressor:
-        state = mapper.compressor.decompress(state)
-    return state
 
 
 class Relay:
@@ -69,13 +63,13 @@ class Relay:
 
     def __init__(
         self,
-        application: Any,
+        log: NotificationLog,
         positions: PositionStore,
         publisher: KafkaPublisher,
         config: RelayConfig,
         wakeup: Wakeup | None = None,
     ) -> None:
-        self._app = application
+        self._log = log
         # Commits wake the relay at once; the poll interval is only the fallback.
         self._wakeup = wakeup or Wakeup()
         self._positions = positions
@@ -187,12 +181,10 @@ class Relay:
         return covered
 
     def _read_after(self, position: int) -> tuple[int | None, list[Outgoing]]:
-        notifications = self._app.recorder.select_notifications(
-            position + 1, self._config.batch_size
-        )
+        notifications = self._log.read(position, self._config.batch_size)
         if not notifications:
             return None, []
-        messages = outgoing_of(notifications, self._app.mapper, self._config.topic_prefix)
+        messages = outgoing_of(notifications, self._log, self._config.topic_prefix)
         return int(notifications[-1].id), messages
 
     async def _acknowledge(self, last: int, messages: list[Outgoing]) -> None:

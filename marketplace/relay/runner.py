@@ -46,7 +46,7 @@ async def run_relay(
         store.on_saved(wakeup.notify_threadsafe)  # this process's own commands
     listener = await _commit_listener(store, wakeup, stop)
     relay = Relay(
-        store.application,
+        store,
         positions,
         KafkaPublisher(settings.kafka_bootstrap),
         relay_config(settings),
@@ -87,7 +87,7 @@ async def _commit_listener(
     location = store.location
     if location.postgres_url is None:
         return None
-    table = store.application.recorder.events_table_name  # type: ignore[attr-defined]
+    table = store.events_table_name
     try:
         channel = await asyncio.to_thread(
             install_commit_trigger,

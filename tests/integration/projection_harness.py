@@ -16,6 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.organisation import Level
+from marketplace.bootstrap import event_sourcing_store
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.units import UNITS_TOPIC
 from marketplace.handlers import units
@@ -261,7 +262,7 @@ async def replayed_into(
     try:
         for projection in projections:
             await read_models.create(projection)
-            await catch_up(read_models, projection, EventLog(store.application))
+            await catch_up(read_models, projection, EventLog(store))
         return await read(read_models)
     finally:
         await read_models.close()
@@ -281,7 +282,7 @@ async def relayed_into(
     prefix = f"t{uuid.uuid4().hex[:10]}."
     positions = open_positions(svc.store.location)  # type: ignore[attr-defined]
     relay = Relay(
-        svc.store.application,  # type: ignore[attr-defined]
+        event_sourcing_store(svc.store),
         positions,
         KafkaPublisher(BROKER),
         RelayConfig(topic_prefix=prefix, partitions=3, poll_interval=0.05),

@@ -15,6 +15,7 @@ from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.aggregates.access_token import Role
 from marketplace.audit import history
 from marketplace.audit.chain import GENESIS, Ledger
+from marketplace.bootstrap import event_sourcing_store
 from marketplace.handlers import needs, tokens
 from marketplace.handlers.errors import NotFound
 from marketplace.handlers.ports import Services
@@ -32,7 +33,7 @@ def ledger(market: Services) -> Iterator[Ledger]:  # noqa: F811
 def run_sql(store: EventSourcingStore, statement: str, *params: Any) -> None:
     """Tamper with the store behind the platform's back, as someone with database access could."""
     location = store.location
-    table = store.application.recorder.events_table_name  # type: ignore[attr-defined]
+    table = store.events_table_name
     if location.postgres_url:
         with psycopg.connect(location.postgres_url, autocommit=True) as conn:
             sql = statement.format(
@@ -46,8 +47,9 @@ def run_sql(store: EventSourcingStore, statement: str, *params: Any) -> None:
             conn.execute(statement.format(events=table, chain="audit_chain"), params)
 
 
-def recorder(svc: Services) -> Any:
-    return svc.store.application.recorder  # type: ignore[attr-defined]
+def recorder(svc: Services) -> EventSourcingStore:
+    """The store's notification log (the audit chain reads it)."""
+    return event_sourcing_store(svc.store)
 
 
 def test_an_untouched_store_verifies_and_the_chain_links_every_event(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.organisation import ORGANISATION_ID, Level, Organisation
 from marketplace.handlers.errors import ConcurrencyConflict
+from marketplace.handlers.ports import NotificationLog
 from tests.integration.conftest import StoreFactory
 from tests.unit.org_fixtures import ACTOR, T0, at
 
@@ -33,7 +36,7 @@ def test_every_stored_event_carries_the_actor_and_the_commands_time(
     other = Actor(unit_id="HQ", token_id="tok_other")
     org.register_unit("P", "Platform", Level.PLATFORM, "HQ", "p", actor=other, timestamp=at(9))
     store.save(org)
-    events = open_store().stored_events(ORGANISATION_ID)
+    events: list[Any] = list(open_store().events_of(ORGANISATION_ID))
     assert [(e.actor, e.timestamp) for e in events] == [(ACTOR, T0), (ACTOR, at(1)), (other, at(9))]
 
 
@@ -67,7 +70,9 @@ def test_a_long_history_reloads_through_a_snapshot(open_store: StoreFactory) -> 
     assert loaded is not None
     assert loaded.units["HQ"].name == "Group 119"
     assert loaded.version == org.version == 122
-    snapshots = list(store.application.snapshots.get(ORGANISATION_ID))  # type: ignore[union-attr]
+    library = store._app  # the library's own snapshot store: no port shows snapshots
+    assert library.snapshots is not None
+    snapshots = list(library.snapshots.get(ORGANISATION_ID))
     assert [s.originator_version for s in snapshots] == [100]
 
 
@@ -76,3 +81,30 @@ def test_the_head_counts_every_stored_event(open_store: StoreFactory) -> None:
     assert store.head() == 0
     store.save(new_chart())
     assert store.head() == 2
+
+
+def test_the_notification_log_pages_decodes_and_goes_back_in_time(
+    open_store: StoreFactory,
+) -> None:
+    store = open_store()
+    org = new_chart()
+    org.update_unit("HQ", ACTOR, at(2), name="Renamed")
+    store.save(org)
+    log: NotificationLog = open_store()
+    assert log.head() == 3
+    page = log.read(0, 2)
+    assert [(r.id, r.originator_id, r.originator_version) for r in page] == [
+        (1, ORGANISATION_ID, 1),
+        (2, ORGANISATION_ID, 2),
+    ]
+    [last] = log.read(2, 10)
+    assert log.read(3, 10) == []
+    assert type(log.decode(last)).__name__ == "UnitRenamed"
+    assert log.decode(last).timestamp == at(2)
+    assert log.attributes(last)["name"] == "Renamed"
+    assert [e.originator_version for e in log.events_of(ORGANISATION_ID)] == [1, 2, 3]
+    assert log.events_of("nobody") == []
+    then = log.state_at(ORGANISATION_ID, 2)
+    assert isinstance(then, Organisation) and then.units["HQ"].name == "Group"
+    now = log.state_at(ORGANISATION_ID, None)
+    assert isinstance(now, Organisation) and now.units["HQ"].name == "Renamed"

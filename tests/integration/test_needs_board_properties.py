@@ -27,6 +27,7 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor, DomainError
 from marketplace.aggregates.need import Ground, NeedSpec
 from marketplace.api.need_schemas import NeedListItem, NeedOut
+from marketplace.bootstrap import event_log_of
 from marketplace.demo import organisation_yaml, seed_catalog
 from marketplace.handlers import external_sourcing, needs, tenders
 from marketplace.handlers.auth import Principal
@@ -35,7 +36,6 @@ from marketplace.handlers.ports import Services
 from marketplace.handlers.unit_import import import_units
 from marketplace.projections import needs_board
 from marketplace.projections.catch_up import catch_up
-from marketplace.projections.event_log import EventLog
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.pages import PageRequest
 from marketplace.projections.store import ReadModelStore
@@ -225,7 +225,7 @@ def post(m: Market, sourcing: str, quantity: str) -> Need:
 
 
 async def board_row(m: Market, need_id: str) -> NeedListItem:
-    await catch_up(m.read_models, needs_board.PROJECTION, EventLog(m.svc.store.application))  # type: ignore[attr-defined]
+    await catch_up(m.read_models, needs_board.PROJECTION, event_log_of(m.svc.store))
     page = await needs_board.needs_of(m.read_models, DEMAND, None, PageRequest(limit=1))
     [row] = page.items
     assert row["need_id"] == need_id

@@ -69,7 +69,7 @@ async def test_every_connection_waits_boundedly_then_recovers_after_a_restart(
     read_models = await open_store(
         ReadModelLocation(postgres_url=cluster.url, postgres_schema="restart_read_models")
     )
-    table = events.application.recorder.events_table_name  # type: ignore[attr-defined]
+    table = events.events_table_name
     channel = install_commit_trigger(cluster.url, "restart", table)
     wakeup, stop = Wakeup(), asyncio.Event()
     wakeup.bind(asyncio.get_running_loop())
@@ -77,7 +77,7 @@ async def test_every_connection_waits_boundedly_then_recovers_after_a_restart(
     calls: dict[str, Callable[[], Awaitable[Any]]] = {
         "event store": lambda: asyncio.to_thread(events.head),
         "event store write": lambda: asyncio.to_thread(write_chart, svc, suffix=_suffix()),
-        "audit ledger": lambda: asyncio.to_thread(ledger.extend, events.application.recorder),
+        "audit ledger": lambda: asyncio.to_thread(ledger.extend, events),
         "relay position": lambda: asyncio.to_thread(positions.save, 1),
         "read models": lambda: read_models.fetch("SELECT 1 AS one", [], {}),
         "health probe": lambda: events.probe_head(1.5),

@@ -67,7 +67,7 @@ async def env(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[E
     event_store = EventSourcingStore(events_at)
     store = await open_store(models_at)
     await store.create(BRITTLE)
-    yield Env(services_on(event_store), EventLog(event_store.application), store, models_at)
+    yield Env(services_on(event_store), EventLog(event_store), store, models_at)
     await store.close()
     event_store.close()
 

@@ -21,7 +21,7 @@ def test_in_process_lag_counts_the_events_of_the_projections_topics(
     store = open_store()
     import_units(services_on(store), CLI, organisation_yaml())
     head = store.head()
-    recorder = store.application.recorder
+    recorder = store
     unit_events = head - 1  # all but the chart's establishment, which is internal
     assert log_lag(recorder, directory.PROJECTION, 0, head) == unit_events
     assert log_lag(recorder, directory.PROJECTION, 3, head) == head - 3

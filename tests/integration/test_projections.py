@@ -96,9 +96,7 @@ async def env(places: tuple[StoreLocation, ReadModelLocation, Settings]) -> Asyn
     store = await open_store(models_at)
     for projection in (*UNDER_TEST, FRAGILE):
         await store.create(projection)
-    yield Env(
-        services_on(event_store), EventLog(event_store.application), store, models_at, settings
-    )
+    yield Env(services_on(event_store), EventLog(event_store), store, models_at, settings)
     await store.close()
     event_store.close()
 

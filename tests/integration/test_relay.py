@@ -68,7 +68,7 @@ async def running_relay(
 ) -> AsyncIterator[Relay]:
     positions = open_positions(store.location)
     relay = Relay(
-        store.application,
+        store,
         positions,
         KafkaPublisher(bootstrap),
         RelayConfig(

@@ -40,8 +40,7 @@ def test_an_issued_token_authenticates_as_its_unit_and_roles(group: Services) ->
 def test_only_the_hash_of_the_secret_is_stored(group: Services, open_store: StoreFactory) -> None:
     issued = issue_token(group, HQ_ADMIN, IssueToken("PWR-01", [Role.UNIT_OPERATOR]))
     secret = issued.token.partition(".")[2].encode()
-    app = open_store().application
-    states = [n.state for n in app.recorder.select_notifications(start=1, limit=10_000)]
+    states = [n.state for n in open_store().read(0, 10_000)]
     assert states and not any(secret in state for state in states)
 
 

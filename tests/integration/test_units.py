@@ -150,7 +150,7 @@ def test_concurrent_renames_from_two_processes_all_land_in_some_order(
     org = units.load_organisation(services_on(open_store()))
     assert org is not None
     renamed = [
-        e for e in open_store().stored_events("organisation") if type(e).__name__ == "UnitRenamed"
+        e for e in open_store().events_of("organisation") if type(e).__name__ == "UnitRenamed"
     ]
     assert len(renamed) == 12
     assert {org.units[f"PWR-0{k}"].name for k in (1, 2, 3)} <= set(names)

@@ -80,9 +80,8 @@ def _auditing(principal: Any) -> None:
 def verify(store: EventStoreDep, ledger: LedgerDep, principal: PrincipalDep) -> VerificationOut:
     """Recompute the hash chain over every stored event (auditor, hq_admin)."""
     _auditing(principal)
-    recorder = store.application.recorder
-    ledger.extend(recorder)
-    result = ledger.verify(recorder)
+    ledger.extend(store)
+    result = ledger.verify(store)
     return VerificationOut.model_validate(asdict(result))
 
 
