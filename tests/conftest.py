@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import socket
 import uuid
@@ -68,3 +69,31 @@ def pg_schema() -> Iterator[str]:
     schema = f"t_{uuid.uuid4().hex[:12]}"
     yield schema
     drop_schemas(schema)
+
+
+# What a test needs, as markers, so `-m "not broker"` or `-m postgres` selects by service:
+# a test on the PostgreSQL store (a `postgres` parameter, a schema, the server's URL or a private
+# cluster) is `postgres`; one that talks to the broker (a `kafka` feed parameter, calls
+# `require_broker`, names `BROKER` or starts a private broker) is `broker`. Read from the test's
+# own code and parameters; `-m "not broker and not postgres"` passes with neither service.
+_NEEDS = {
+    "postgres": ("POSTGRES_URL", "pg_schema", "PgCluster", "pg_cluster", "require_postgres("),
+    "broker": ("require_broker(", "BROKER", "PrivateBroker", "kafka_bootstrap"),
+}
+_PARAMETERS = {"postgres": {"postgres"}, "broker": {"kafka"}}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        function = getattr(item, "function", None)
+        try:
+            source = inspect.getsource(function) if function else ""
+        except (OSError, TypeError):
+            source = ""
+        callspec = getattr(item, "callspec", None)
+        params = {str(v) for v in callspec.params.values()} if callspec else set()
+        fixtures = set(getattr(item, "fixturenames", ()))
+        for marker, signs in _NEEDS.items():
+            named = params & _PARAMETERS[marker] or fixtures & set(signs)
+            if named or any(s in source for s in signs):
+                item.add_marker(getattr(pytest.mark, marker))
