@@ -110,13 +110,8 @@ async def contracts_of(
 ) -> Page:
     """A page of contracts, newest first, where one of `units` is the demand or supply side
     (`role`: only that side); `units` None: every contract."""
-    where: list[str] = []
-    params: list[Value] = []
-    if units is not None:
-        sides = ("demand", "supply") if role is None else (role,)
-        either = [sql.is_in(f"{side}_unit_id", sorted(units), params) for side in sides]
-        where.append(f"({' OR '.join(either)})")
-    if status is not None:
-        params.append(status)
-        where.append(f"status = ${len(params)}")
-    return await fetch_page(reader, NEWEST_FIRST, where, params, page)
+    where = sql.Where()
+    sides = ("demand", "supply") if role is None else (role,)
+    where.any_in([f"{side}_unit_id" for side in sides], units)
+    where.equal("status", status)
+    return await fetch_page(reader, NEWEST_FIRST, where.conditions, where.params, page)

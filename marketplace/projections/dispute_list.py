@@ -88,12 +88,7 @@ async def disputes_of(
 ) -> Page:
     """A page of disputes, newest first, that concern one of `units` as a party or as the
     mediator (`units` None: every dispute), of one status when given."""
-    where: list[str] = []
-    params: list[Value] = []
-    if units is not None:
-        anyone = [sql.is_in(column, sorted(units), params) for column in CONCERNED]
-        where.append(f"({' OR '.join(anyone)})")
-    if status is not None:
-        params.append(status)
-        where.append(f"status = ${len(params)}")
-    return await fetch_page(reader, NEWEST_FIRST, where, params, page)
+    where = sql.Where()
+    where.any_in(CONCERNED, units)
+    where.equal("status", status)
+    return await fetch_page(reader, NEWEST_FIRST, where.conditions, where.params, page)

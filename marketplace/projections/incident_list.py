@@ -89,17 +89,9 @@ async def incidents_of(
 ) -> Page:
     """A page of incidents, newest first, where one of `units` is a party (`units` None: any),
     narrowed to a supplier, a demand unit and a status when given."""
-    where: list[str] = []
-    params: list[Value] = []
-    if units is not None:
-        either = [sql.is_in(f"{side}_unit_id", sorted(units), params) for side in _SIDES]
-        where.append(f"({' OR '.join(either)})")
-    for column, value in (
-        ("supplier_unit_id", supplier_unit_id),
-        ("demand_unit_id", demand_unit_id),
-        ("status", status),
-    ):
-        if value is not None:
-            params.append(value)
-            where.append(f"{column} = ${len(params)}")
-    return await fetch_page(reader, NEWEST_FIRST, where, params, page)
+    where = sql.Where()
+    where.any_in([f"{side}_unit_id" for side in _SIDES], units)
+    where.equal("supplier_unit_id", supplier_unit_id)
+    where.equal("demand_unit_id", demand_unit_id)
+    where.equal("status", status)
+    return await fetch_page(reader, NEWEST_FIRST, where.conditions, where.params, page)

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 
@@ -64,3 +64,27 @@ def is_in(column: str, values: Sequence[Any], params: list[Any]) -> str:
         params.append(value)
         marks.append(f"${len(params)}")
     return f"{column} IN ({', '.join(marks) or 'NULL'})"
+
+
+class Where:
+    """A query's conditions and their `$n` parameters, built up one filter at a time; a filter
+    given None is no filter."""
+
+    def __init__(self) -> None:
+        self.conditions: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, condition: str) -> None:
+        self.conditions.append(condition)
+
+    def equal(self, column: str, value: Any) -> None:
+        if value is not None:
+            self.params.append(value)
+            self.add(f"{column} = ${len(self.params)}")
+
+    def any_in(self, columns: Sequence[str], values: Collection[Any] | None) -> None:
+        """One of `columns` holds one of `values` (in sorted order, so the SQL is stable)."""
+        if values is not None:
+            ordered = sorted(values)
+            either = [is_in(column, ordered, self.params) for column in columns]
+            self.add(f"({' OR '.join(either)})")

@@ -122,22 +122,19 @@ async def tenders_of(
 ) -> Page:
     """A page of tenders, newest first: those where one of `units` is invited (or, unless
     `invited_only`, the demand unit); `units` None: every tender."""
-    where: list[str] = []
-    params: list[Value] = []
+    where = sql.Where()
     if units is not None:
         invited = (
             f"tender_id IN (SELECT tender_id FROM {INVITEES.name} "
-            f"WHERE {sql.is_in('unit_id', sorted(units), params)})"
+            f"WHERE {sql.is_in('unit_id', sorted(units), where.params)})"
         )
         if invited_only:
-            where.append(invited)
+            where.add(invited)
         else:
-            demand = sql.is_in("demand_unit_id", sorted(units), params)
-            where.append(f"({demand} OR {invited})")
-    if status is not None:
-        params.append(status)
-        where.append(f"status = ${len(params)}")
-    found = await fetch_page(reader, NEWEST_FIRST, where, params, page)
+            demand = sql.is_in("demand_unit_id", sorted(units), where.params)
+            where.add(f"({demand} OR {invited})")
+    where.equal("status", status)
+    found = await fetch_page(reader, NEWEST_FIRST, where.conditions, where.params, page)
     for row in found.items:
         row["invitees"] = json.loads(str(row["invitees"]))
     return found
