@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
@@ -28,12 +28,31 @@ def topic_of_notification(stored_topic: str) -> str | None:
 def log_lag(log: NotificationLog, projection: Projection, position: int, head: int) -> int:
     """In-process: the projection's events after `position` (blocking; a backlog past
     _LOG_LAG_LIMIT counts its unread rest whole)."""
-    if head <= position:
-        return 0
-    notifications = log.read(position, _LOG_LAG_LIMIT)
-    mine = sum(topic_of_notification(n.topic) in projection.topics for n in notifications)
+    return log_lags(log, [(projection, position)], head)[0]
+
+
+def log_lags(
+    log: NotificationLog, behind: Sequence[tuple[Projection, int]], head: int
+) -> list[int]:
+    """`log_lag` of each (projection, position), reading the log once from the lowest position
+    (the status of every projection asks at once)."""
+    start = min((position for _, position in behind), default=head)
+    if start >= head:
+        return [0] * len(behind)
+    notifications = log.read(start, _LOG_LAG_LIMIT)
     last = int(notifications[-1].id) if notifications else head
-    return mine + max(head - last, 0)
+    topics = [topic_of_notification(n.topic) for n in notifications]
+    return [
+        0
+        if head <= position
+        else sum(
+            topic in projection.topics
+            for n, topic in zip(notifications, topics, strict=True)
+            if int(n.id) > position
+        )
+        + max(head - last, 0)
+        for projection, position in behind
+    ]
 
 
 async def kafka_lag(reader: RowReader, projection: Projection, prefix: str, ends: Ends) -> int:

@@ -12,7 +12,7 @@ from marketplace.log import get_logger
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.failures import ProjectionFailure, failure_of, read_failures
 from marketplace.projections.inprocess_feed import MAX_BACKOFF, FeedState, InProcessFeed
-from marketplace.projections.lag import BrokerEnds, Ends, kafka_lag, log_lag
+from marketplace.projections.lag import BrokerEnds, Ends, kafka_lag, log_lags
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import ProjectionState, ReadModelStore, RowReader
@@ -152,11 +152,13 @@ class ProjectionRuntime:
             head = await self.events.head()
         failures = await read_failures(self.store)
         ends = await self._ends()
+        states = {p.name: await self.store.state(p.name) for p in self.projections.values()}
+        lags = await self._lags(states, head, ends)
         found = []
         for projection in self.projections.values():
-            stored = await self.store.state(projection.name)
+            stored = states[projection.name]
             position = stored.position if stored else 0
-            lag = await self._lag(projection, position, head, ends)
+            lag = lags[projection.name]
             feed = self.feeds.get(projection.name)
             failure = failure_of(projection, failures)
             if failure is not None:
@@ -184,17 +186,22 @@ class ProjectionRuntime:
         topics = {self.topic_prefix + t for p in self.projections.values() for t in p.topics}
         return await self.broker.ends(topics)
 
-    async def _lag(
-        self, projection: Projection, position: int, head: int, ends: Ends | None
-    ) -> int | None:
-        """Only the events the projection consumes that it has not applied yet."""
+    async def _lags(
+        self, states: dict[str, ProjectionState | None], head: int, ends: Ends | None
+    ) -> dict[str, int | None]:
+        """Only the events each projection consumes that it has not applied yet."""
+        positions = [
+            (p, state.position if (state := states[p.name]) else 0)
+            for p in self.projections.values()
+        ]
         if self.feed_in_process:
-            return await asyncio.to_thread(
-                log_lag, self.events.notifications, projection, position, head
-            )
+            lags = await asyncio.to_thread(log_lags, self.events.notifications, positions, head)
+            return {p.name: lag for (p, _), lag in zip(positions, lags, strict=True)}
         if ends is None:
-            return None
-        return await kafka_lag(self.store, projection, self.topic_prefix, ends)
+            return {p.name: None for p, _ in positions}
+        return {
+            p.name: await kafka_lag(self.store, p, self.topic_prefix, ends) for p, _ in positions
+        }
 
     async def stop(self) -> None:
         if self.broker is not None:

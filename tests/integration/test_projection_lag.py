@@ -8,7 +8,7 @@ from marketplace.aggregates.base import Actor
 from marketplace.demo import organisation_yaml
 from marketplace.handlers.unit_import import import_units
 from marketplace.projections import directory, trade_volume
-from marketplace.projections.lag import kafka_lag, log_lag
+from marketplace.projections.lag import kafka_lag, log_lag, log_lags
 from marketplace.projections.location import ReadModelLocation, open_store
 from tests.integration.conftest import StoreFactory, services_on
 
@@ -28,6 +28,11 @@ def test_in_process_lag_counts_the_events_of_the_projections_topics(
     assert log_lag(recorder, directory.PROJECTION, head, head) == 0
     # No contract events at all: caught up, wherever its position is.
     assert log_lag(recorder, trade_volume.PROJECTION, 0, head) == 0
+    # Every projection's lag from one read of the log, as the status asks for them.
+    several = [(directory.PROJECTION, 0), (directory.PROJECTION, 3), (trade_volume.PROJECTION, 0)]
+    assert log_lags(recorder, several, head) == [
+        log_lag(recorder, p, at, head) for p, at in several
+    ]
 
 
 async def test_kafka_lag_is_end_offsets_minus_the_offsets_applied_on_its_own_topics(
