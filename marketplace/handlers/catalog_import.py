@@ -36,15 +36,14 @@ def check_submission(
     platform_id = principal.unit_id or ""
     version = catalog.load_version(svc, version_id)
     org = load_organisation(svc)
-    org_problems, fine = [], []
+    problems, fine = [], []
     for line, entry in located:
         try:
             catalog.check_supplier(org, platform_id, 0, entry.supplier_unit_id)
         except (AppError, DomainError) as exc:
-            org_problems.append(f"line {line}: {_ENTRY_PREFIX.sub('', exc.message)}")
+            problems.append(f"line {line}: {_ENTRY_PREFIX.sub('', exc.message)}")
             continue
         fine.append((line, entry))
-    problems = list(org_problems)
     now = svc.clock()
     for line, entry in fine:
         record = CatalogEntry(svc.new_id("ent"), platform_id, **vars(entry))

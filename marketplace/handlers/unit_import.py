@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from marketplace.aggregates.base import Actor, DomainError
+from marketplace.aggregates.base import Actor, DomainError, with_article
 from marketplace.aggregates.organisation import Level, Organisation
 from marketplace.handlers.errors import AppError
 from marketplace.handlers.ports import Services
@@ -255,5 +255,6 @@ def _check_same_level(org: Organisation, entry: UnitEntry) -> None:
     if current is not entry.level:
         raise DomainError(
             "level_cannot_change",
-            f"the unit exists as a {current.value}; its level cannot change to {entry.level.value}",
+            f"the unit exists as {with_article(current.value)}; its level cannot change to "
+            f"{entry.level.value}",
         )
