@@ -1,15 +1,24 @@
-"""Composition root: builds the running system from settings."""
+"""Composition root: every part of the running system built from settings, in one place.
+
+Nothing below reads settings: the API, the relay and the projection workers get what they
+need from here, and `runtime` only runs what was built.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI
 
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
 from marketplace.adapters.seal import AesGcmSealer
 from marketplace.adapters.seal_key import load_seal_key
+from marketplace.api.app import create_app
+from marketplace.audit.chain import Ledger
 from marketplace.handlers.auth import hash_secret
 from marketplace.handlers.ports import EventStore, Services
 from marketplace.projections.event_log import EventLog
@@ -17,6 +26,9 @@ from marketplace.projections.lag import BrokerEnds
 from marketplace.projections.location import ReadModelLocation
 from marketplace.projections.registry import PROJECTIONS
 from marketplace.projections.runtime import ProjectionRuntime
+from marketplace.projections.workers import ProjectionWorkers
+from marketplace.relay.relay import RelayConfig
+from marketplace.relay.runner import RelayProcess
 from marketplace.settings import Settings
 
 
@@ -103,4 +115,55 @@ def build_projection_runtime(settings: Settings, services: Services) -> Projecti
         batch_size=settings.projection_batch_size,
         broker=BrokerEnds(bootstrap) if bootstrap else None,
         topic_prefix=settings.kafka_topic_prefix,
+    )
+
+
+def build_api(settings: Settings, services: Services) -> FastAPI:
+    """The HTTP API with its read models, audit chain and replays (started by its lifespan)."""
+    store = event_sourcing_store(services.store)
+    return create_app(
+        settings,
+        services,
+        runtime=build_projection_runtime(settings, services),
+        ledger=Ledger(store.location),
+        notifications=store,
+    )
+
+
+def _broker(settings: Settings) -> str:
+    if not settings.kafka_bootstrap:
+        raise ValueError("MARKETPLACE_KAFKA_BOOTSTRAP is not set: there is no broker.")
+    return settings.kafka_bootstrap
+
+
+def build_relay(settings: Settings, store: EventStore | None = None) -> RelayProcess:
+    """The relay; with `store`, it shares the API's store (`serve --all-in-one`)."""
+    return RelayProcess(
+        location=store_location(settings),
+        read_models=read_model_location(settings),
+        bootstrap=_broker(settings),
+        config=RelayConfig(
+            topic_prefix=settings.kafka_topic_prefix,
+            partitions=settings.kafka_partitions,
+            replication_factor=settings.kafka_replication_factor,
+            batch_size=settings.relay_batch_size,
+            poll_interval=settings.relay_poll_interval,
+        ),
+        heartbeat_interval=settings.heartbeat_interval,
+        store=event_sourcing_store(store) if store is not None else None,
+    )
+
+
+def build_projection_workers(
+    settings: Settings, consumer_options: Mapping[str, Any] | None = None
+) -> ProjectionWorkers:
+    """The projection workers fed from Kafka (`marketplace project`)."""
+    return ProjectionWorkers(
+        events=store_location(settings),
+        read_models=read_model_location(settings),
+        bootstrap=_broker(settings),
+        topic_prefix=settings.kafka_topic_prefix,
+        batch_size=settings.projection_batch_size,
+        heartbeat_interval=settings.heartbeat_interval,
+        consumer_options=consumer_options,
     )

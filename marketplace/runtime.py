@@ -1,49 +1,45 @@
-"""Run the API, the relay and the projection workers, alone or together (`--all-in-one`)."""
+"""Run what `bootstrap` built: the API, the relay and the projection workers, alone or together."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
+import sys
+from collections.abc import Awaitable, Callable
 
 import uvicorn
 from fastapi import FastAPI
 
-from marketplace.adapters.eventstore import EventSourcingStore
-from marketplace.projections.workers import run_projection_workers
-from marketplace.relay.runner import run_relay
-from marketplace.settings import Settings
+from marketplace.projections.workers import ProjectionWorkers
+from marketplace.relay.publisher import TopicSetupError
+from marketplace.relay.runner import RelayProcess
 from marketplace.supervise import keep_running
 
+Worker = Callable[[asyncio.Event], Awaitable[None]]
 
-def _server(app: FastAPI, settings: Settings) -> uvicorn.Server:
+
+def _server(app: FastAPI, host: str, port: int, max_header_bytes: int) -> uvicorn.Server:
     return uvicorn.Server(
         uvicorn.Config(
             app,
-            host=settings.host,
-            port=settings.port,
+            host=host,
+            port=port,
             log_config=None,
             # The hard cut on a request head, above the API's own JSON 414/431 (api/limits.py).
-            h11_max_incomplete_event_size=4 * settings.max_header_bytes,
+            h11_max_incomplete_event_size=4 * max_header_bytes,
         )
     )
 
 
-def serve_api(app: FastAPI, settings: Settings) -> None:
-    asyncio.run(_server(app, settings).serve())
+def serve_api(app: FastAPI, host: str, port: int, max_header_bytes: int) -> None:
+    asyncio.run(_server(app, host, port, max_header_bytes).serve())
 
 
-async def _all_in_one(app: FastAPI, settings: Settings, store: EventSourcingStore) -> None:
+async def _all_in_one(server: uvicorn.Server, workers: dict[str, Worker]) -> None:
     stop = asyncio.Event()
-    server = _server(app, settings)
-    workers = [
-        asyncio.create_task(
-            keep_running("relay", lambda: run_relay(settings, stop, store=store), stop)
-        ),
-        asyncio.create_task(
-            keep_running(
-                "projection_workers", lambda: run_projection_workers(settings, stop=stop), stop
-            )
-        ),
+    tasks = [
+        asyncio.create_task(keep_running(name, _bound(run, stop), stop))
+        for name, run in workers.items()
     ]
 
     def crashed(task: asyncio.Task[None]) -> None:
@@ -51,32 +47,46 @@ async def _all_in_one(app: FastAPI, settings: Settings, store: EventSourcingStor
         if not task.cancelled() and task.exception() is not None:
             server.should_exit = True
 
-    for task in workers:
+    for task in tasks:
         task.add_done_callback(crashed)
     try:
         await server.serve()
     finally:
         stop.set()
-        ended = await asyncio.gather(*workers, return_exceptions=True)
+        ended = await asyncio.gather(*tasks, return_exceptions=True)
     if any(isinstance(e, Exception) for e in ended):
         raise SystemExit(1)
 
 
-def run_workers(settings: Settings) -> None:
-    """The projection workers in the foreground until SIGINT/SIGTERM."""
+def serve_all_in_one(
+    app: FastAPI,
+    host: str,
+    port: int,
+    max_header_bytes: int,
+    relay: RelayProcess,
+    workers: ProjectionWorkers,
+) -> None:
+    """API, relay and workers in one process until SIGINT/SIGTERM (uvicorn's handlers)."""
+    server = _server(app, host, port, max_header_bytes)
+    asyncio.run(_all_in_one(server, {"relay": relay.run, "projection_workers": workers.run}))
+
+
+def _bound(run: Worker, stop: asyncio.Event) -> Callable[[], Awaitable[None]]:
+    return lambda: run(stop)
+
+
+def run_in_foreground(name: str, run: Worker) -> None:
+    """One worker (the relay or the projection workers) until SIGINT/SIGTERM."""
 
     async def _main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await keep_running(
-            "projection_workers", lambda: run_projection_workers(settings, stop=stop), stop
-        )
+        await keep_running(name, _bound(run, stop), stop)
 
-    asyncio.run(_main())
-
-
-def serve_all_in_one(app: FastAPI, settings: Settings, store: EventSourcingStore) -> None:
-    """API, relay and workers in one process until SIGINT/SIGTERM (uvicorn's handlers)."""
-    asyncio.run(_all_in_one(app, settings, store))
+    try:
+        asyncio.run(_main())
+    except TopicSetupError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        raise SystemExit(1) from exc

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import structlog
 from fastapi import FastAPI, Request, Response
@@ -39,26 +40,32 @@ from marketplace.api.routes import (
 )
 from marketplace.audit.chain import Ledger, keep_chained
 from marketplace.audit.replays import replays_of
-from marketplace.bootstrap import build_projection_runtime, event_sourcing_store
-from marketplace.handlers.ports import Services
+from marketplace.handlers.ports import NotificationLog, Services
 from marketplace.log import get_logger
+from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.settings import Settings
 
 log = get_logger("marketplace.api")
 
 
-def create_app(settings: Settings, services: Services) -> FastAPI:
-    runtime = build_projection_runtime(settings, services)
-    store = event_sourcing_store(services.store)
-    ledger = Ledger(store.location)
+def create_app(
+    settings: Settings,
+    services: Services,
+    *,
+    runtime: ProjectionRuntime,
+    ledger: Ledger,
+    notifications: NotificationLog,
+) -> FastAPI:
+    """The API over parts built elsewhere (`bootstrap.build_api`); it starts and stops them."""
+    keep_replays = timedelta(hours=settings.audit_replay_keep_hours)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
-        app.state.replays = replays_of(settings, services, runtime)
+        app.state.replays = replays_of(services, notifications, runtime, keep_replays)
         await app.state.replays.start()
         stop = asyncio.Event()
-        chaining = asyncio.create_task(keep_chained(ledger, store, stop))
+        chaining = asyncio.create_task(keep_chained(ledger, notifications, stop))
         try:
             yield
         finally:

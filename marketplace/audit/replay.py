@@ -6,23 +6,20 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from marketplace.adapters.eventstore import EventSourcingStore
-from marketplace.bootstrap import read_model_location, store_location
+from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
 from marketplace.handlers.ports import NotificationLog
 from marketplace.projections.catch_up import catch_up
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.registry import PROJECTIONS
-from marketplace.settings import Settings
 
 # (projections done, projections in all, position in the log of the one in hand, log head)
 ReplayProgress = Callable[[int, int, int, int], None]
 
 
-def as_of_location(settings: Settings, moment: datetime) -> ReadModelLocation:
-    """A schema or file of its own per moment, named after it (UTC, to the second)."""
+def as_of_location(live: ReadModelLocation, moment: datetime) -> ReadModelLocation:
+    """A schema or file of its own per moment beside `live`, named after it (UTC, to the second)."""
     stamp = moment.astimezone(UTC).strftime("%Y%m%dt%H%M%Sz")
-    live = read_model_location(settings)
     if live.sqlite_path is not None:
         return replace(
             live, sqlite_path=live.sqlite_path.with_name(f"read_models.asof-{stamp}.sqlite3")
@@ -31,17 +28,20 @@ def as_of_location(settings: Settings, moment: datetime) -> ReadModelLocation:
 
 
 async def replay_as_of(
-    settings: Settings, moment: datetime, on_progress: ReplayProgress | None = None
+    events: StoreLocation,
+    live: ReadModelLocation,
+    moment: datetime,
+    on_progress: ReplayProgress | None = None,
 ) -> tuple[str, int]:
     """Every projection from the events that happened up to `moment`; where, and how far read.
 
     A replay into the same moment's location starts afresh, so it always gives the same rows.
     """
-    events = EventSourcingStore(store_location(settings))
+    store = EventSourcingStore(events)
     try:
-        return await replay_into(as_of_location(settings, moment), events, moment, on_progress)
+        return await replay_into(as_of_location(live, moment), store, moment, on_progress)
     finally:
-        events.close()
+        store.close()
 
 
 async def replay_into(

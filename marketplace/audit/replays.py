@@ -13,17 +13,15 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import DomainError
 from marketplace.audit.replay import replay_into
 from marketplace.audit.replay_registry import IN_FLIGHT, ReplayRegistry, ReplayRow
-from marketplace.bootstrap import event_sourcing_store
 from marketplace.handlers.auth import Principal, require_role
 from marketplace.handlers.errors import InvalidField, NotFound
-from marketplace.handlers.ports import Services
+from marketplace.handlers.ports import NotificationLog, Services
 from marketplace.log import get_logger
 from marketplace.projections.changes import Value
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.pages import PageRequest
 from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.projections.store import ReadModelStore, RowReader
-from marketplace.settings import Settings
 
 log = get_logger(__name__)
 HEARTBEAT = 2.0  # seconds between a running replay's progress writes
@@ -45,11 +43,13 @@ class Replays:
     def __init__(
         self,
         svc: Services,
+        notifications: NotificationLog,
         live: ReadModelLocation,
         registry: ReplayRegistry,
         keep: timedelta,
     ) -> None:
         self.svc = svc
+        self.notifications = notifications
         self.live = live
         self.registry = registry
         self.keep = keep
@@ -143,7 +143,7 @@ class Replays:
             await self.registry.save(replay_id, status="running", updated_at=self.svc.clock())
             _, position = await replay_into(
                 replay_location(self.live, replay_id),
-                event_sourcing_store(self.svc.store),
+                self.notifications,
                 as_of,
                 lambda *step: self._note(replay_id, *step),
             )
@@ -231,11 +231,8 @@ def _auditing(principal: Principal) -> None:
     require_role(principal, Role.AUDITOR, Role.HQ_ADMIN)
 
 
-def replays_of(settings: Settings, svc: Services, runtime: ProjectionRuntime) -> Replays:
+def replays_of(
+    svc: Services, notifications: NotificationLog, runtime: ProjectionRuntime, keep: timedelta
+) -> Replays:
     """The API process's replays, their registry in its (started) live read-model store."""
-    return Replays(
-        svc,
-        runtime.location,
-        ReplayRegistry(runtime.store),
-        timedelta(hours=settings.audit_replay_keep_hours),
-    )
+    return Replays(svc, notifications, runtime.location, ReplayRegistry(runtime.store), keep)

@@ -16,7 +16,7 @@ from marketplace.audit.chain import Ledger
 from marketplace.audit.replay import replay_as_of
 from marketplace.audit.replay_registry import ReplayRegistry, ReplayRow
 from marketplace.audit.replays import Replays
-from marketplace.bootstrap import read_model_location, store_location
+from marketplace.bootstrap import event_sourcing_store, read_model_location, store_location
 from marketplace.cli.session import store_session
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
@@ -81,7 +81,10 @@ def replay_command(
 ) -> None:
     """Rebuild every read model from the events up to AS_OF into a schema/file of its own."""
     moment = _moment(as_of)
-    where, position = asyncio.run(replay_as_of(Settings().for_long_work(), moment))
+    settings = Settings().for_long_work()
+    where, position = asyncio.run(
+        replay_as_of(store_location(settings), read_model_location(settings), moment)
+    )
     console.print(f"read models as of {moment.isoformat()} (store read to position {position}):")
     console.print(where)
 
@@ -95,7 +98,8 @@ def _on_replays(work: Callable[[Replays], Awaitable[T]]) -> T:
         store = await open_store(live)
         try:
             keep = timedelta(hours=settings.audit_replay_keep_hours)
-            replays = Replays(svc, live, ReplayRegistry(store), keep)
+            notifications = event_sourcing_store(svc.store)
+            replays = Replays(svc, notifications, live, ReplayRegistry(store), keep)
             await replays.registry.create_table()
             return await work(replays)
         finally:

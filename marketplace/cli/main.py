@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 
 from marketplace import __version__
-from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor
 from marketplace.cli.audit import audit_app
@@ -97,7 +96,7 @@ def serve(
     ] = False,
 ) -> None:
     """Start the HTTP API (embedded SQLite store unless MARKETPLACE_DATABASE_URL is set)."""
-    from marketplace.api.app import create_app
+    from marketplace.bootstrap import build_api, build_projection_workers, build_relay
     from marketplace.demo import seed_demo
     from marketplace.runtime import serve_all_in_one, serve_api
 
@@ -124,13 +123,14 @@ def serve(
             typer.echo("--demo: the store is not empty, so no demo data was added.")
     typer.echo(f"API docs: http://{settings.host}:{settings.port}/docs")
     sys.stdout.flush()
-    app_ = create_app(settings, svc)
+    app_ = build_api(settings, svc)
+    listen = (settings.host, settings.port, settings.max_header_bytes)
     try:
         if all_in_one:
-            assert isinstance(svc.store, EventSourcingStore)
-            serve_all_in_one(app_, settings, svc.store)
+            relay, workers = build_relay(settings, svc.store), build_projection_workers(settings)
+            serve_all_in_one(app_, *listen, relay, workers)
         else:
-            serve_api(app_, settings)
+            serve_api(app_, *listen)
     finally:
         svc.store.close()
 
@@ -148,27 +148,29 @@ def _explain_bootstrap_token(token: str) -> None:
 @app.command()
 def relay() -> None:
     """Publish the event store to Kafka (MARKETPLACE_KAFKA_BOOTSTRAP), resuming where it stopped."""
-    from marketplace.relay.runner import main as run_relay
+    from marketplace.bootstrap import build_relay
+    from marketplace.runtime import run_in_foreground
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     if not settings.kafka_bootstrap:
         typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
         raise typer.Exit(2)
-    run_relay(settings)
+    run_in_foreground("relay", build_relay(settings).run)
 
 
 @app.command()
 def project() -> None:
     """Feed the read models from Kafka (one consumer group per projection)."""
-    from marketplace.runtime import run_workers
+    from marketplace.bootstrap import build_projection_workers
+    from marketplace.runtime import run_in_foreground
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     if not settings.kafka_bootstrap:
         typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
         raise typer.Exit(2)
-    run_workers(settings)
+    run_in_foreground("projection_workers", build_projection_workers(settings).run)
 
 
 @units_app.command("import")

@@ -4,64 +4,73 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
 from marketplace.log import get_logger
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.failures import ProjectionFailed, record_failure
 from marketplace.projections.heartbeats import PROJECTIONS as PROJECTION_WORKERS
 from marketplace.projections.heartbeats import keep_beating
 from marketplace.projections.kafka_feed import ProjectionConsumer, through_outages
+from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.projection import Projection
+from marketplace.projections.registry import PROJECTIONS
 from marketplace.projections.store import ReadModelStore
-from marketplace.settings import Settings
 
 log = get_logger(__name__)
 
 
-async def run_projection_workers(
-    settings: Settings,
-    *,
-    stop: asyncio.Event | None = None,
-    consumer_options: Mapping[str, Any] | None = None,
-) -> None:
-    """`marketplace project`: bring every projection up to date, then feed them from Kafka."""
-    from marketplace.bootstrap import open_event_log, read_model_location
-    from marketplace.projections.location import open_store
-    from marketplace.projections.registry import PROJECTIONS
+@dataclass(frozen=True)
+class ProjectionWorkers:
+    """`marketplace project`: every projection brought up to date, then fed from Kafka.
 
-    if not settings.kafka_bootstrap:
-        raise ValueError("MARKETPLACE_KAFKA_BOOTSTRAP is not set: projections are fed in-process")
-    stop = stop or asyncio.Event()
-    events, close_events = open_event_log(settings)
-    store = await open_store(read_model_location(settings))
-    # Alive from the start: a long rebuild before consuming is no missing worker.
-    heart = asyncio.create_task(
-        keep_beating(store, PROJECTION_WORKERS, settings.heartbeat_interval)
-    )
-    try:
-        for projection in PROJECTIONS:
-            await _prepare(store, projection, settings.projection_batch_size, stop, events)
-        consumers = [
-            ProjectionConsumer(
-                projection,
-                store,
-                bootstrap=settings.kafka_bootstrap,
-                topic_prefix=settings.kafka_topic_prefix,
-                batch_size=settings.projection_batch_size,
-                consumer_options=consumer_options,
-            )
-            for projection in PROJECTIONS
-        ]
-        log.info("projection_workers_started", projections=[p.name for p in PROJECTIONS])
-        async with asyncio.TaskGroup() as group:  # one failing consumer stops them all
-            for consumer in consumers:
-                group.create_task(consumer.run(stop))
-    finally:
-        heart.cancel()
-        await asyncio.gather(heart, return_exceptions=True)
-        await store.close()
-        close_events()
+    Built from settings by `bootstrap`; the stores are opened in `run`, so an outage at start
+    is retried by the supervisor like any later one.
+    """
+
+    events: StoreLocation
+    read_models: ReadModelLocation
+    bootstrap: str
+    topic_prefix: str = ""
+    batch_size: int = 500
+    heartbeat_interval: float = 5.0
+    projections: tuple[Projection, ...] = PROJECTIONS
+    consumer_options: Mapping[str, Any] | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Bring every projection up to date, then feed them from Kafka until `stop`."""
+        notifications = EventSourcingStore(self.events)
+        events = EventLog(notifications)
+        store = await open_store(self.read_models)
+        # Alive from the start: a long rebuild before consuming is no missing worker.
+        heart = asyncio.create_task(
+            keep_beating(store, PROJECTION_WORKERS, self.heartbeat_interval)
+        )
+        try:
+            for projection in self.projections:
+                await _prepare(store, projection, self.batch_size, stop, events)
+            consumers = [
+                ProjectionConsumer(
+                    projection,
+                    store,
+                    bootstrap=self.bootstrap,
+                    topic_prefix=self.topic_prefix,
+                    batch_size=self.batch_size,
+                    consumer_options=self.consumer_options,
+                )
+                for projection in self.projections
+            ]
+            log.info("projection_workers_started", projections=[p.name for p in self.projections])
+            async with asyncio.TaskGroup() as group:  # one failing consumer stops them all
+                for consumer in consumers:
+                    group.create_task(consumer.run(stop))
+        finally:
+            heart.cancel()
+            await asyncio.gather(heart, return_exceptions=True)
+            await store.close()
+            notifications.close()
 
 
 async def _prepare(

@@ -1,83 +1,68 @@
-"""Build and run the relay from settings (the `marketplace relay` command)."""
+"""The relay process: the event store published to Kafka, with its heartbeat."""
 
 from __future__ import annotations
 
 import asyncio
-import signal
-import sys
+from dataclasses import dataclass
 
-from marketplace.adapters.eventstore import EventSourcingStore
-from marketplace.bootstrap import read_model_location, store_location
+from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
 from marketplace.log import get_logger
 from marketplace.projections.heartbeats import RELAY, keep_beating
-from marketplace.projections.location import open_store
+from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.relay.position import open_positions
-from marketplace.relay.publisher import KafkaPublisher, TopicSetupError
+from marketplace.relay.publisher import KafkaPublisher
 from marketplace.relay.relay import Relay, RelayConfig
 from marketplace.relay.wakeup import Wakeup, install_commit_trigger, listen_for_commits
-from marketplace.settings import Settings
-from marketplace.supervise import keep_running
 
 log = get_logger(__name__)
 
 
-def relay_config(settings: Settings) -> RelayConfig:
-    return RelayConfig(
-        topic_prefix=settings.kafka_topic_prefix,
-        partitions=settings.kafka_partitions,
-        replication_factor=settings.kafka_replication_factor,
-        batch_size=settings.relay_batch_size,
-        poll_interval=settings.relay_poll_interval,
-    )
+@dataclass(frozen=True)
+class RelayProcess:
+    """What the relay opens and where it publishes; built from settings by `bootstrap`.
 
+    Resources are opened in `run`, so a store or broker away at start is retried by the
+    supervisor like any later outage. `store` is the API's own store inside `--all-in-one`.
+    """
 
-async def run_relay(
-    settings: Settings, stop: asyncio.Event, store: EventSourcingStore | None = None
-) -> None:
-    """Relay until `stop` is set. Uses `store` when given (inside `serve --all-in-one`)."""
-    if not settings.kafka_bootstrap:
-        raise ValueError("MARKETPLACE_KAFKA_BOOTSTRAP is not set: there is no broker to relay to.")
-    location = store_location(settings)
-    own_store = store is None
-    store = store or EventSourcingStore(location)
-    positions = open_positions(location)
-    wakeup = Wakeup()
-    if not own_store:
-        store.on_saved(wakeup.notify_threadsafe)  # this process's own commands
-    listener = await _commit_listener(store, wakeup, stop)
-    relay = Relay(
-        store,
-        positions,
-        KafkaPublisher(settings.kafka_bootstrap),
-        relay_config(settings),
-        wakeup,
-    )
-    heart = asyncio.create_task(_heartbeat(settings, relay, store))
-    try:
-        await relay.run(stop)
-    finally:
-        for task in (listener, heart):
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-        positions.close()
-        if own_store:
-            store.close()
+    location: StoreLocation
+    read_models: ReadModelLocation
+    bootstrap: str
+    config: RelayConfig
+    heartbeat_interval: float
+    store: EventSourcingStore | None = None
 
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until `stop` is set."""
+        store = self.store or EventSourcingStore(self.location)
+        positions = open_positions(self.location)
+        wakeup = Wakeup()
+        if self.store is not None:
+            store.on_saved(wakeup.notify_threadsafe)  # this process's own commands
+        listener = await _commit_listener(store, wakeup, stop)
+        relay = Relay(store, positions, KafkaPublisher(self.bootstrap), self.config, wakeup)
+        heart = asyncio.create_task(self._heartbeat(relay, store))
+        try:
+            await relay.run(stop)
+        finally:
+            for task in (listener, heart):
+                if task is not None:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+            positions.close()
+            if self.store is None:
+                store.close()
 
-async def _heartbeat(settings: Settings, relay: Relay, store: EventSourcingStore) -> None:
-    """The relay's heartbeat in the read-model store, with its position and lag (/health)."""
+    async def _heartbeat(self, relay: Relay, store: EventSourcingStore) -> None:
+        """The relay's heartbeat in the read-model store, with its position and lag (/health)."""
 
-    async def progress() -> tuple[int | None, int | None]:
-        head = await asyncio.to_thread(store.head)
-        return relay.position, max(head - relay.position, 0)
+        async def progress() -> tuple[int | None, int | None]:
+            head = await asyncio.to_thread(store.head)
+            return relay.position, max(head - relay.position, 0)
 
-    await keep_beating(
-        lambda: open_store(read_model_location(settings)),
-        RELAY,
-        settings.heartbeat_interval,
-        progress,
-    )
+        await keep_beating(
+            lambda: open_store(self.read_models), RELAY, self.heartbeat_interval, progress
+        )
 
 
 async def _commit_listener(
@@ -102,20 +87,3 @@ async def _commit_listener(
     return asyncio.create_task(
         listen_for_commits(location.postgres_url, channel, wakeup, stop, timeouts=location.timeouts)
     )
-
-
-def main(settings: Settings) -> None:
-    """Run the relay in the foreground until SIGINT/SIGTERM."""
-
-    async def _main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await keep_running("relay", lambda: run_relay(settings, stop), stop)
-
-    try:
-        asyncio.run(_main())
-    except TopicSetupError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        raise SystemExit(1) from exc

@@ -9,8 +9,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from marketplace.api.app import create_app
-from marketplace.bootstrap import build_services
+from marketplace.bootstrap import build_api, build_services
 from marketplace.demo import seed_demo
 from marketplace.handlers.ports import Services
 from marketplace.settings import Settings
@@ -53,7 +52,7 @@ def serve_in_process(settings: Settings, *, demo: bool = True) -> Iterator[InPro
             if demo
             else {}
         )
-        with TestClient(create_app(settings, svc), raise_server_exceptions=False) as client:
+        with TestClient(build_api(settings, svc), raise_server_exceptions=False) as client:
             yield InProcessApi(client, svc, tokens)
     finally:
         svc.store.close()

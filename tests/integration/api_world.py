@@ -10,8 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from marketplace.api.app import create_app
-from marketplace.bootstrap import build_services
+from marketplace.bootstrap import build_api, build_services
 from marketplace.demo import seed_demo
 from marketplace.handlers.ports import Services
 from marketplace.settings import Settings
@@ -47,7 +46,7 @@ def demo_world(data_dir: Path, postgres_schema: str | None = None) -> World:
     svc = build_services(settings)
     issued = seed_demo(svc)
     tokens = {(t.unit_id, str(r)): t.token for t in issued for r in t.roles}
-    return World(create_app(settings, svc), svc, tokens)
+    return World(build_api(settings, svc), svc, tokens)
 
 
 def bearer(token: str) -> dict[str, str]:

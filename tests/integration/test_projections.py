@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
 from marketplace.aggregates.organisation import Level
+from marketplace.bootstrap import build_projection_workers
 from marketplace.cli.projections import projections_app
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.units import UNITS_TOPIC
@@ -38,7 +39,6 @@ from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.projections.store import ReadModelStore
 from marketplace.projections.tables import Column, ColumnType, Table
 from marketplace.projections.tracking import apply_log_batch, apply_partition_batch
-from marketplace.projections.workers import run_projection_workers
 from marketplace.settings import Settings
 from tests.conftest import BROKER, POSTGRES_URL, require_broker
 from tests.integration.conftest import services_on
@@ -346,9 +346,7 @@ async def test_the_workers_build_from_the_store_then_follow_kafka(env: Env) -> N
         update={"kafka_bootstrap": BROKER, "kafka_topic_prefix": kafka.prefix}
     )
     stop = asyncio.Event()
-    workers = asyncio.create_task(
-        run_projection_workers(settings, stop=stop, consumer_options=FAST_GROUP)
-    )
+    workers = asyncio.create_task(build_projection_workers(settings, FAST_GROUP).run(stop))
     try:
         await kafka.publish(await all_events(env.log))
         group = group_id(directory.PROJECTION, kafka.prefix)

@@ -21,6 +21,7 @@ import pytest
 from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.organisation import Level
+from marketplace.bootstrap import build_relay
 from marketplace.demo import organisation_yaml
 from marketplace.events.envelope import CloudEvent
 from marketplace.handlers import units
@@ -33,7 +34,6 @@ from marketplace.projections.location import open_store as open_read_models
 from marketplace.relay.position import open_positions
 from marketplace.relay.publisher import KafkaPublisher
 from marketplace.relay.relay import Relay, RelayConfig
-from marketplace.relay.runner import run_relay
 from marketplace.settings import Settings
 from tests.conftest import BROKER, require_broker
 from tests.e2e.conftest import free_port
@@ -345,7 +345,7 @@ async def test_a_commit_wakes_the_idle_relay_long_before_its_next_poll(
     published = public_count(store)
     stop = asyncio.Event()
     shared = None if location.postgres_url else store
-    relay = asyncio.create_task(run_relay(settings, stop, store=shared))
+    relay = asyncio.create_task(build_relay(settings, shared).run(stop))
     topic = prefix + "marketplace.units"
     try:
         assert len(await consume(BROKER, [topic], until_count=published)) == published

@@ -13,8 +13,8 @@ import uuid
 import pytest
 
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
+from marketplace.bootstrap import build_projection_workers
 from marketplace.projections.location import ReadModelLocation, open_store
-from marketplace.projections.workers import run_projection_workers
 from marketplace.settings import Settings
 from marketplace.supervise import keep_running
 from tests.conftest import BROKER, POSTGRES_URL, require_broker
@@ -42,7 +42,7 @@ async def test_projection_workers_wait_for_a_database_that_is_away_at_their_star
     stop = asyncio.Event()
     workers = asyncio.create_task(
         keep_running(
-            "projection_workers", lambda: run_projection_workers(settings, stop=stop), stop
+            "projection_workers", lambda: build_projection_workers(settings).run(stop), stop
         )
     )
     read_models = await open_store(

@@ -28,7 +28,7 @@ def test_a_replay_has_a_schema_of_its_own_within_postgres_limits() -> None:
 
 
 def test_progress_counts_projections_done_and_the_share_of_the_log_read() -> None:
-    replays = Replays(Any, ReadModelLocation(), Any, timedelta(hours=1))  # type: ignore[arg-type]
+    replays = Replays(Any, Any, ReadModelLocation(), Any, timedelta(hours=1))  # type: ignore[arg-type]
     replays._note(REPLAY_ID, 1, 4, 50, 100)
     assert replays._progress[REPLAY_ID] == (Decimal("0.375"), 50, 100)
     replays._note(REPLAY_ID, 4, 4, 0, 100)
