@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.persistence import (
     InfrastructureFactory,
     IntegrityError,
@@ -185,12 +186,27 @@ class EventSourcingStore:
         self._save_listeners.append(listener)
 
     def get(self, aggregate_id: str, kind: type[A]) -> A | None:
+        shared = self.view(aggregate_id, kind)
+        return None if shared is None else deepcopy(shared)  # the command's private copy
+
+    def view(self, aggregate_id: str, kind: type[A]) -> A | None:
+        """The cached aggregate itself, brought up to date, for reading only.
+
+        Cached aggregates are never changed in place: bringing one up to date copies it first
+        (`_copy_on_write`) and caches the copy, commands change their own copies (`get`), and
+        a save caches the saved one. So a reader keeps a consistent state however long it reads.
+        """
+        repository = self._app.repository
         try:
-            aggregate: object = self._app.repository.get(aggregate_id)
+            aggregate: object = repository.get(
+                aggregate_id, projector_func=_copy_on_write, deepcopy_from_cache=False
+            )
         except AggregateNotFoundError:
             return None
         if not isinstance(aggregate, kind):
             return None
+        if repository.cache is not None:
+            repository.cache.put(aggregate_id, aggregate)  # the newer state, for the next read
         return aggregate
 
     def save(self, *aggregates: MarketAggregate) -> None:
@@ -265,6 +281,14 @@ class EventSourcingStore:
 
     def close(self) -> None:
         self._app.close()
+
+
+def _copy_on_write(aggregate: Any, events: Iterable[Any]) -> Any:
+    """Project `events` onto a copy of a cached `aggregate`, never onto the shared instance."""
+    pending = list(events)
+    if aggregate is None or not pending:
+        return project_aggregate(aggregate, pending) if aggregate is None else aggregate
+    return project_aggregate(deepcopy(aggregate), pending)
 
 
 def _stored(record: StoredRecord) -> StoredEvent:

@@ -142,6 +142,18 @@ class CatalogVersion(MarketAggregate):
     def approved_entries(self) -> list[CatalogEntry]:
         return [e for e in self.entries.values() if e.status is EntryStatus.APPROVED]
 
+    def approved_for_item(self, item_code: str) -> list[CatalogEntry]:
+        """The approved entries of one item, from an index built once per aggregate version
+        (a published version never changes, so matching a need does not scan the catalog)."""
+        built: tuple[int, dict[str, list[CatalogEntry]]] | None = getattr(self, "_by_item", None)
+        if built is None or built[0] != self.version:
+            by_item: dict[str, list[CatalogEntry]] = {}
+            for entry in self.approved_entries():
+                by_item.setdefault(entry.item_code, []).append(entry)
+            built = (self.version, by_item)
+            self._by_item = built
+        return built[1].get(item_code, [])
+
     # ----- commands ------------------------------------------------------------------------
 
     def submit(

@@ -53,7 +53,7 @@ def authenticate(svc: Services, org: Organisation | None, bearer: str | None) ->
         group_id = org.group_id if org else None
         return Principal(BOOTSTRAP_TOKEN_ID, group_id, frozenset({Role.HQ_ADMIN}))
     token_id, sep, secret = bearer.partition(_SEPARATOR)
-    token = svc.store.get(token_id, AccessToken) if sep and token_id else None
+    token = svc.store.view(token_id, AccessToken) if sep and token_id else None
     if token is None or not hmac.compare_digest(hash_secret(secret), token.secret_hash):
         raise Unauthenticated("The bearer token is not valid.")
     if token.revoked:

@@ -147,9 +147,9 @@ def publish_version(svc: Services, principal: Principal, version_id: str) -> Cat
 
 def find_version_in_force(svc: Services, at: datetime) -> CatalogVersion | None:
     """The version in force at `at`; effective dates are days in the group's time zone."""
-    index = svc.store.get(CATALOG_INDEX_ID, CatalogIndex)
+    index = svc.store.view(CATALOG_INDEX_ID, CatalogIndex)
     version_id = index.in_force_on(at.astimezone(svc.zone).date()) if index else None
-    return load_version(svc, version_id) if version_id else None
+    return svc.store.view(version_id, CatalogVersion) if version_id else None
 
 
 def version_in_force(svc: Services, at: datetime) -> CatalogVersion:

@@ -45,8 +45,8 @@ def catalog_matches(
         return None, []
     return version.id, [
         Match(e.entry_id, e.supplier_unit_id, e.item_code, e.reference_price)
-        for e in version.approved_entries()
-        if e.item_code == item_code and e.supplier_unit_id != demand_unit_id
+        for e in version.approved_for_item(item_code)
+        if e.supplier_unit_id != demand_unit_id
     ]
 
 

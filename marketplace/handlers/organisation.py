@@ -9,8 +9,8 @@ from marketplace.handlers.ports import Services
 
 
 def load_organisation(svc: Services) -> Organisation | None:
-    """The chart, or None before the first unit is registered."""
-    return svc.store.get(ORGANISATION_ID, Organisation)
+    """The chart for reading (shared, never changed), or None before the first unit."""
+    return svc.store.view(ORGANISATION_ID, Organisation)
 
 
 def chart(svc: Services) -> Organisation:

@@ -22,7 +22,13 @@ class EventStore(Protocol):
 
     backend: str
 
-    def get(self, aggregate_id: str, kind: type[A]) -> A | None: ...
+    def get(self, aggregate_id: str, kind: type[A]) -> A | None:
+        """A private copy to change and save."""
+        ...
+
+    def view(self, aggregate_id: str, kind: type[A]) -> A | None:
+        """For reading only: a shared instance, without the copy `get` makes; never change it."""
+        ...
 
     def save(self, *aggregates: MarketAggregate) -> None: ...
 

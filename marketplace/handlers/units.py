@@ -38,7 +38,7 @@ class UpdateUnit:
 
 def organisation_for_update(svc: Services, actor: Actor) -> Organisation:
     """The chart to change; the first change of all establishes it."""
-    org = load_organisation(svc)
+    org = svc.store.get(ORGANISATION_ID, Organisation)
     if org is None:
         org = Organisation(id=ORGANISATION_ID, actor=actor, timestamp=svc.clock())
     return org

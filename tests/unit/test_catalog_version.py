@@ -177,3 +177,20 @@ def test_the_taxonomy_has_the_papers_four_categories() -> None:
     assert not is_known("product", "design")
     assert "tender_agency" in allowed_subcategories("service")
     assert allowed_subcategories("nope") == []
+
+
+def test_matching_an_item_sees_every_approval_even_after_its_index_was_built() -> None:
+    v = version()
+    v.submit(
+        "PWR",
+        [entry("e1"), entry("e2", supplier="HEAT-02"), entry("e3", item="OTHER")],
+        ACTOR,
+        BEFORE_DEADLINE,
+    )
+    v.approve_entry("e1", ACTOR, BEFORE_DEADLINE)
+    assert [e.entry_id for e in v.approved_for_item("STEAM-LP")] == ["e1"]
+    v.approve_entry("e2", ACTOR, BEFORE_DEADLINE)  # a new version of the aggregate
+    v.approve_entry("e3", ACTOR, BEFORE_DEADLINE)
+    assert [e.entry_id for e in v.approved_for_item("STEAM-LP")] == ["e1", "e2"]
+    assert [e.entry_id for e in v.approved_for_item("OTHER")] == ["e3"]
+    assert v.approved_for_item("NOPE") == []

@@ -1,0 +1,66 @@
+"""Reads share the cached aggregate (no copy); commands change private copies; a reader's view
+never changes under it. The cache is the adapter's, the same on both stores: SQLite only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
+from marketplace.aggregates.catalog import CatalogVersion
+from marketplace.aggregates.organisation import ORGANISATION_ID, Level, Organisation
+from tests.unit.org_fixtures import ACTOR, at
+
+
+def _store(tmp_path: Path) -> EventSourcingStore:
+    return EventSourcingStore(StoreLocation(sqlite_path=tmp_path / "events.sqlite3"))
+
+
+def _register(store: EventSourcingStore, unit_id: str, parent: str | None, level: Level) -> None:
+    org = store.get(ORGANISATION_ID, Organisation) or Organisation(
+        id=ORGANISATION_ID, actor=ACTOR, timestamp=at(0)
+    )
+    org.register_unit(unit_id, unit_id, level, parent, None, actor=ACTOR, timestamp=at(1))
+    store.save(org)
+
+
+def test_reads_without_writes_share_one_instance_and_commands_get_copies(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    try:
+        _register(store, "HQ", None, Level.GROUP)
+        first = store.view(ORGANISATION_ID, Organisation)
+        assert first is not None and store.view(ORGANISATION_ID, Organisation) is first
+        private = store.get(ORGANISATION_ID, Organisation)
+        assert private is not None and private is not first
+        private.register_unit("P1", "P1", Level.PLATFORM, "HQ", None, actor=ACTOR, timestamp=at(2))
+        assert "P1" not in first.units  # an unsaved change stays in the command's copy
+    finally:
+        store.close()
+
+
+def test_a_held_view_does_not_change_when_a_command_saves_and_the_next_view_sees_it(
+    tmp_path: Path,
+) -> None:
+    store, other_process = _store(tmp_path), _store(tmp_path)
+    try:
+        _register(store, "HQ", None, Level.GROUP)
+        held = store.view(ORGANISATION_ID, Organisation)
+        assert held is not None
+        _register(store, "P1", "HQ", Level.PLATFORM)
+        _register(other_process, "P2", "HQ", Level.PLATFORM)  # a write this process never saw
+        assert sorted(held.units) == ["HQ"] and held.version == 2
+        fresh = store.view(ORGANISATION_ID, Organisation)
+        assert fresh is not None and sorted(fresh.units) == ["HQ", "P1", "P2"]
+        assert store.view(ORGANISATION_ID, Organisation) is fresh  # cached once brought up to date
+    finally:
+        store.close()
+        other_process.close()
+
+
+def test_a_missing_or_other_kind_of_aggregate_is_none(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    try:
+        assert store.view(ORGANISATION_ID, Organisation) is None
+        _register(store, "HQ", None, Level.GROUP)
+        assert store.view(ORGANISATION_ID, CatalogVersion) is None
+    finally:
+        store.close()
