@@ -214,6 +214,12 @@ class EventSourcingStore:
             self._app.save(*aggregates)
         except IntegrityError as exc:
             raise ConcurrencyConflict(str(exc)) from exc
+        cache = self._app.repository.cache
+        if cache is not None:
+            # The saved state is the latest: the next read need not copy it up to date. Handlers
+            # change nothing after saving, so it stays as saved while readers share it.
+            for aggregate in aggregates:
+                cache.put(aggregate.id, aggregate)
         for listener in self._save_listeners:
             listener()
 

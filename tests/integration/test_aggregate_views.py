@@ -64,3 +64,16 @@ def test_a_missing_or_other_kind_of_aggregate_is_none(tmp_path: Path) -> None:
         assert store.view(ORGANISATION_ID, CatalogVersion) is None
     finally:
         store.close()
+
+
+def test_after_a_save_the_next_read_is_the_saved_state_itself(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    try:
+        _register(store, "HQ", None, Level.GROUP)
+        changed = store.get(ORGANISATION_ID, Organisation)
+        assert changed is not None
+        changed.register_unit("P1", "P1", Level.PLATFORM, "HQ", None, actor=ACTOR, timestamp=at(2))
+        store.save(changed)
+        assert store.view(ORGANISATION_ID, Organisation) is changed  # no copy to bring it up
+    finally:
+        store.close()
