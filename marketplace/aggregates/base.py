@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from eventsourcing.domain import (
     BaseAggregate,
@@ -15,8 +16,22 @@ from eventsourcing.domain import (
 )
 
 
+class Immutable:
+    """A frozen value whose fields are immutable too: a copy of an aggregate shares it.
+
+    Copying an aggregate for a command (the store's private copy) then costs one reference per
+    value instead of a walk through each, which is what keeps a 100k-entry catalog cheap.
+    """
+
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self
+
+
 @dataclass(frozen=True)
-class Actor:
+class Actor(Immutable):
     """Who acted: the unit the principal acted for and the token it used.
 
     Every stored event carries one, so audit can always say who did what.
@@ -69,6 +84,21 @@ class MarketAggregate(BaseAggregate[str]):
         originator_topic: str
 
     Snapshot = MarketSnapshot
+
+    # Attributes holding a dict of Immutable values (a catalog's entries, the chart's units):
+    # (attributes named `_cached_…` hold what is derived from the state and are not copied)
+    # a copy gets its own dict sharing the values, in one C-level pass however large it is.
+    VALUE_MAPS: ClassVar[tuple[str, ...]] = ()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        copied = object.__new__(type(self))
+        memo[id(self)] = copied
+        for name, value in vars(self).items():
+            if name.startswith("_cached_"):
+                continue  # derived from the state, and rebuilt on demand from the copy's own
+            shared = name in self.VALUE_MAPS
+            copied.__dict__[name] = dict(value) if shared else deepcopy(value, memo)
+        return copied
 
 
 def with_article(noun: str) -> str:

@@ -10,7 +10,13 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from marketplace.aggregates.base import Actor, DomainError, MarketAggregate, RecordNotFound
+from marketplace.aggregates.base import (
+    Actor,
+    DomainError,
+    Immutable,
+    MarketAggregate,
+    RecordNotFound,
+)
 from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
 
 
@@ -27,7 +33,7 @@ class EntryStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class CatalogEntry:
+class CatalogEntry(Immutable):
     """One supplier's item in a version, as submitted and reviewed."""
 
     entry_id: str
@@ -82,8 +88,13 @@ class EntryNotFound(RecordNotFound):
         )
 
 
+ItemIndex = tuple[int, dict[str, list[CatalogEntry]]]  # (aggregate version, entries by item)
+
+
 class CatalogVersion(MarketAggregate):
     """One half-year's catalog: collecting → published → superseded."""
+
+    VALUE_MAPS = ("entries",)
 
     @classmethod
     def open(
@@ -145,13 +156,15 @@ class CatalogVersion(MarketAggregate):
     def approved_for_item(self, item_code: str) -> list[CatalogEntry]:
         """The approved entries of one item, from an index built once per aggregate version
         (a published version never changes, so matching a need does not scan the catalog)."""
-        built: tuple[int, dict[str, list[CatalogEntry]]] | None = getattr(self, "_by_item", None)
+        built: tuple[int, dict[str, list[CatalogEntry]]] | None = getattr(
+            self, "_cached_by_item", None
+        )
         if built is None or built[0] != self.version:
             by_item: dict[str, list[CatalogEntry]] = {}
             for entry in self.approved_entries():
                 by_item.setdefault(entry.item_code, []).append(entry)
             built = (self.version, by_item)
-            self._by_item = built
+            self._cached_by_item = built
         return built[1].get(item_code, [])
 
     # ----- commands ------------------------------------------------------------------------

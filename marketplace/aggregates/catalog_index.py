@@ -7,14 +7,14 @@ from datetime import date, datetime
 
 from eventsourcing.domain import event
 
-from marketplace.aggregates.base import Actor, DomainError, MarketAggregate
+from marketplace.aggregates.base import Actor, DomainError, Immutable, MarketAggregate
 from marketplace.aggregates.catalog import CatalogVersion
 
 CATALOG_INDEX_ID = "catalog"
 
 
 @dataclass(frozen=True)
-class PublishedPeriod:
+class PublishedPeriod(Immutable):
     version_id: str
     period: str
     effective_from: date

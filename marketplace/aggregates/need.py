@@ -11,7 +11,13 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from marketplace.aggregates.base import Actor, DomainError, MarketAggregate, RecordNotFound
+from marketplace.aggregates.base import (
+    Actor,
+    DomainError,
+    Immutable,
+    MarketAggregate,
+    RecordNotFound,
+)
 
 
 class NeedStatus(StrEnum):
@@ -32,7 +38,7 @@ class Ground(StrEnum):
 
 
 @dataclass(frozen=True)
-class Match:
+class Match(Immutable):
     """A catalog supplier of the item in the version in force when the need was posted."""
 
     entry_id: str
@@ -60,7 +66,7 @@ class NeedSpec:
 
 
 @dataclass(frozen=True)
-class ExternalRequest:
+class ExternalRequest(Immutable):
     request_id: str
     ground: Ground
     justification: str

@@ -17,6 +17,7 @@ from eventsourcing.domain import event
 from marketplace.aggregates.base import (
     Actor,
     DomainError,
+    Immutable,
     MarketAggregate,
     RecordNotFound,
     with_article,
@@ -42,7 +43,7 @@ GROUP_SECTOR = "group"
 
 
 @dataclass(frozen=True)
-class Unit:
+class Unit(Immutable):
     """One unit of the group as the chart knows it now."""
 
     id: str
@@ -62,6 +63,8 @@ class UnitNotFound(RecordNotFound):
 
 class Organisation(MarketAggregate):
     """The organisation chart of the whole group."""
+
+    VALUE_MAPS = ("units",)
 
     @event("Established")
     def __init__(self, id: str, actor: Actor, timestamp: datetime) -> None:
