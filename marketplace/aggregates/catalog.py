@@ -211,6 +211,19 @@ class CatalogVersion(MarketAggregate):
         self._check_reviewable(entry_id)
         self._entry_rejected(entry_id, reason, actor, timestamp)
 
+    def review_entries(
+        self, entry_ids: list[str], reject_reason: str | None, actor: Actor, timestamp: datetime
+    ) -> None:
+        """Approve (no reason) or reject (with one) every entry named, or none: each is checked
+        before any is reviewed. Each entry gets its own event, as when reviewed alone."""
+        for entry_id in entry_ids:
+            self._check_reviewable(entry_id)
+        for entry_id in entry_ids:
+            if reject_reason is None:
+                self._entry_approved(entry_id, actor, timestamp)
+            else:
+                self._entry_rejected(entry_id, reject_reason, actor, timestamp)
+
     def check_publishable(self) -> None:
         """Refuse unless collecting with every entry reviewed."""
         self._check_collecting()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -11,7 +12,7 @@ from marketplace.aggregates.catalog import CatalogEntry, CatalogVersion
 from marketplace.aggregates.catalog_index import CATALOG_INDEX_ID, CatalogIndex
 from marketplace.aggregates.organisation import Organisation
 from marketplace.handlers.auth import Principal, require_role
-from marketplace.handlers.errors import Forbidden, NotFound
+from marketplace.handlers.errors import Forbidden, InvalidField, NotFound
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
 
@@ -117,6 +118,35 @@ def review_entry(
             version.reject_entry(entry_id, reject_reason, principal.actor, svc.clock())
         svc.store.save(version)
         return version.entries[entry_id]
+
+    return svc.retrying(attempt)
+
+
+MAX_BULK_REVIEW = 10_000  # entries per bulk review: one transaction of that many events
+
+
+def review_entries(
+    svc: Services,
+    principal: Principal,
+    version_id: str,
+    entry_ids: list[str],
+    reject_reason: str | None,
+) -> list[CatalogEntry]:
+    """Approve or reject many entries at once, all or nothing (hq_admin's review desk)."""
+    require_role(principal, Role.HQ_ADMIN)
+    if not 1 <= len(entry_ids) <= MAX_BULK_REVIEW:
+        raise InvalidField("entry_ids", f"Name between 1 and {MAX_BULK_REVIEW} entries.", "length")
+    if len(set(entry_ids)) != len(entry_ids):
+        repeated = sorted(e for e, n in Counter(entry_ids).items() if n > 1)[:10]
+        raise InvalidField(
+            "entry_ids", f"Each entry may be named once; repeated: {', '.join(repeated)}.", "unique"
+        )
+
+    def attempt() -> list[CatalogEntry]:
+        version = load_version(svc, version_id)
+        version.review_entries(entry_ids, reject_reason, principal.actor, svc.clock())
+        svc.store.save(version)
+        return [version.entries[e] for e in entry_ids]
 
     return svc.retrying(attempt)
 

@@ -194,3 +194,18 @@ def test_matching_an_item_sees_every_approval_even_after_its_index_was_built() -
     assert [e.entry_id for e in v.approved_for_item("STEAM-LP")] == ["e1", "e2"]
     assert [e.entry_id for e in v.approved_for_item("OTHER")] == ["e3"]
     assert v.approved_for_item("NOPE") == []
+
+
+def test_a_bulk_review_is_all_or_nothing() -> None:
+    v = version()
+    v.submit("PWR", [entry("e1"), entry("e2", supplier="HEAT-02")], ACTOR, BEFORE_DEADLINE)
+    v.approve_entry("e2", ACTOR, BEFORE_DEADLINE)
+    v.collect_events()
+    with refused("entry_already_reviewed"):
+        v.review_entries(["e1", "e2"], None, ACTOR, BEFORE_DEADLINE)
+    with pytest.raises(EntryNotFound):
+        v.review_entries(["e1", "nope"], "no", ACTOR, BEFORE_DEADLINE)
+    assert v.entries["e1"].status.value == "pending" and not v.collect_events()
+    v.review_entries(["e1"], "Not in our sector", ACTOR, BEFORE_DEADLINE)
+    assert v.entries["e1"].reason == "Not in our sector"
+    assert [type(e).__name__ for e in v.collect_events()] == ["EntryRejected"]
