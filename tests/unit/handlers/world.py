@@ -1,0 +1,135 @@
+"""Given/When/Then for handlers on the library's in-memory store: given prior commands, when
+one command, then the domain events it appended, or its refusal with nothing appended."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from typing import Any, Generic, TypeVar
+
+from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
+from marketplace.adapters.seal import AesGcmSealer
+from marketplace.aggregates.access_token import Role
+from marketplace.aggregates.base import Actor, DomainError, MarketEvent
+from marketplace.demo import organisation_yaml, seed_catalog
+from marketplace.handlers.auth import Principal, hash_secret
+from marketplace.handlers.errors import AppError
+from marketplace.handlers.ports import Services
+from marketplace.handlers.unit_import import import_units
+
+T = TypeVar("T")
+Command = Callable[[Services], T]
+
+ADMIN_TOKEN = "test-bootstrap-admin-token"
+T0 = datetime(2027, 1, 1, tzinfo=UTC)
+HQ_ADMIN = Principal("tok_hq", "HQ", frozenset({Role.HQ_ADMIN}))
+AUDITOR = Principal("tok_audit", "HQ", frozenset({Role.AUDITOR}))
+BI_READER = Principal("tok_bi", "HQ", frozenset({Role.BI_READER}))
+
+
+def operator(unit: str) -> Principal:
+    return Principal(f"tok_{unit}", unit, frozenset({Role.UNIT_OPERATOR}))
+
+
+def platform_admin(unit: str) -> Principal:
+    return Principal(f"tok_{unit}_admin", unit, frozenset({Role.PLATFORM_ADMIN}))
+
+
+def ticking_from(start: datetime) -> Callable[[], datetime]:
+    """A clock that starts at `start` and moves one second per reading (ordered timestamps)."""
+    ticks = count()
+    return lambda: start + timedelta(seconds=next(ticks))
+
+
+def sequential_ids() -> Callable[[str], str]:
+    numbers = count(1)
+    return lambda prefix: f"{prefix}_{next(numbers):04d}"
+
+
+Refusal = AppError | DomainError
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What one command did: its result and the events it appended, or its refusal."""
+
+    value: T | None
+    error: Refusal | None
+    events: list[MarketEvent]
+
+    @property
+    def types(self) -> list[str]:
+        return [type(e).__qualname__ for e in self.events]
+
+    def ok(self) -> T:
+        assert self.error is None, f"refused: {self.error.code}: {self.error.message}"
+        assert self.value is not None
+        return self.value
+
+    def appended(self, *types: str) -> T:
+        """Then: exactly these events (in any order: one save holds several aggregates)."""
+        value = self.ok()
+        assert sorted(self.types) == sorted(types)
+        return value
+
+    def event(self, type_name: str, **attributes: Any) -> MarketEvent:
+        """Then: the one appended event of this type, with these attribute values."""
+        [found] = [e for e in self.events if type(e).__qualname__ == type_name]
+        actual = {name: getattr(found, name) for name in attributes}
+        assert actual == attributes
+        return found
+
+    def refused(self, code: str, kind: type[Exception] = Exception) -> Refusal:
+        """Then: refused with `code` (`forbidden`, `not_found`, a rule's), nothing appended."""
+        assert self.error is not None, f"accepted, appending {self.types}"
+        assert isinstance(self.error, kind)
+        assert self.error.code == code, f"{self.error.code}: {self.error.message}"
+        assert self.events == [], f"a refusal appended {self.types}"
+        return self.error
+
+
+class World:
+    """One fresh in-memory store with a fixed clock and sequential ids."""
+
+    def __init__(self) -> None:
+        self.store = EventSourcingStore(StoreLocation.memory())
+        self.svc = Services(
+            store=self.store,
+            clock=ticking_from(T0),
+            new_id=sequential_ids(),
+            admin_token_hash=hash_secret(ADMIN_TOKEN),
+            sealer=AesGcmSealer(bytes(32)),
+        )
+
+    def at(self, moment: datetime) -> World:
+        """From now on the clock reads `moment` (then a second more per reading)."""
+        self.svc.clock = ticking_from(moment)
+        return self
+
+    def given(self, command: Command[T]) -> T:
+        """Given: a prior command, which must succeed."""
+        return command(self.svc)
+
+    def when(self, command: Command[T]) -> Outcome[T]:
+        head = self.store.head()
+        try:
+            value, error = command(self.svc), None
+        except (AppError, DomainError) as exc:
+            value, error = None, exc
+        return Outcome(value, error, list(self.events_after(head)))
+
+    def events_after(self, position: int) -> Iterator[MarketEvent]:
+        for record in self.store.read(position, 10_000):
+            yield self.store.decode(record)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def demo_market(world: World) -> World:
+    """Given: the demo organisation and its catalog for 2027H1, published by HQ."""
+    import_units(world.svc, Actor(None, "cli"), organisation_yaml())
+    seed_catalog(world.svc, HQ_ADMIN)
+    return world
