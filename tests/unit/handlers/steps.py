@@ -50,11 +50,12 @@ def awarded(world: World) -> Contract:
 
 
 def launched(world: World, invitees: tuple[str, ...] = ("HEAT-02", "PWR-01")) -> Tender:
-    """A tender on COAL-01's steam need, bids due by DEADLINE, lowest price wins."""
+    """A tender on COAL-01's steam need, bids due by DEADLINE, internal bids preferred within
+    2% of the best external one."""
     need = posted(world, steam(sourcing="tender"))
     return world.given(
         lambda s: tenders.launch_tender(
             s, operator("COAL-01"), need.id, list(invitees), DEADLINE, "lowest_price",
-            Decimal(0), None,
+            Decimal(2), None,
         )
     )  # fmt: skip
