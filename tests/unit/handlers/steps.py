@@ -10,8 +10,8 @@ from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.need import Need, NeedSpec
 from marketplace.aggregates.offer import Offer
 from marketplace.aggregates.tender import Tender
-from marketplace.handlers import needs, tenders
-from tests.unit.handlers.world import World, operator
+from marketplace.handlers import contracts, needs, tenders
+from tests.unit.handlers.world import HQ_ADMIN, World, operator
 
 DEADLINE = datetime(2027, 1, 20, tzinfo=UTC)
 
@@ -59,3 +59,29 @@ def launched(world: World, invitees: tuple[str, ...] = ("HEAT-02", "PWR-01")) ->
             Decimal(2), None,
         )
     )  # fmt: skip
+
+
+def special_task(world: World) -> Contract:
+    """A directive has COAL-02 supply COAL-01 with 500 t of steam; awarded, being priced.
+
+    Both are in the coal-chemical platform, so COAL mediates their pricing."""
+    directive = world.given(
+        lambda s: needs.issue_directive(
+            s, HQ_ADMIN, "COAL-01", "COAL-02", "STEAM-LP", Decimal("500"), "Plant restart"
+        )
+    )
+    need = posted(world, steam("500", business_type="special_task", directive_id=directive.id))
+    offer = world.given(
+        lambda s: needs.submit_offer(
+            s, operator("COAL-02"), need.id, "COAL-02", terms("150.00", "500")
+        )
+    )
+    return world.given(lambda s: needs.award(s, operator("COAL-01"), need.id, offer.id))
+
+
+def signed(world: World) -> Contract:
+    """The steam contract of `awarded`, signed by both: active."""
+    contract = awarded(world)
+    for unit in contract.party_ids:
+        world.given(lambda s, u=unit: contracts.sign(s, operator(u), contract.id, None))
+    return contract
