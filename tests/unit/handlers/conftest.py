@@ -1,4 +1,5 @@
-"""Fixtures of the handler tests: a fresh in-memory world, bare or with the demo market."""
+"""Fixtures of the handler tests: a fresh in-memory world, bare, with the demo chart, or with
+the demo market (chart and published catalog)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from marketplace.aggregates.base import Actor
+from marketplace.demo import organisation_yaml
+from marketplace.handlers.unit_import import import_units
 from tests.unit.handlers.world import World, demo_market
 
 
@@ -21,3 +25,10 @@ def world() -> Iterator[World]:
 def market(world: World) -> World:
     """The demo group's chart and its published 2027H1 catalog."""
     return demo_market(world)
+
+
+@pytest.fixture
+def group(world: World) -> World:
+    """The demo group's chart only: no catalog yet."""
+    import_units(world.svc, Actor(None, "cli"), organisation_yaml())
+    return world
