@@ -14,10 +14,14 @@ from marketplace.adapters.seal import AesGcmSealer
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor, DomainError, MarketEvent
 from marketplace.demo import organisation_yaml, seed_catalog
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.wire import to_cloud_event
 from marketplace.handlers.auth import Principal, hash_secret
 from marketplace.handlers.errors import AppError
 from marketplace.handlers.ports import Services
 from marketplace.handlers.unit_import import import_units
+from marketplace.projections.memory import Rows, fold
+from marketplace.projections.projection import Projection
 
 T = TypeVar("T")
 Command = Callable[[Services], T]
@@ -123,6 +127,19 @@ class World:
     def events_after(self, position: int) -> Iterator[MarketEvent]:
         for record in self.store.read(position, 10_000):
             yield self.store.decode(record)
+
+    def published(self, after: int = 0) -> list[CloudEvent]:
+        """The public CloudEvents of what was stored after `after`, as the feeds publish them."""
+        found = []
+        for record in self.store.read(after, 10_000):
+            event = to_cloud_event(self.store.decode(record), record.id)
+            if event is not None:
+                found.append(event)
+        return found
+
+    def rows(self, projection: Projection, after: int = 0) -> Rows:
+        """Then: the projection's rows after folding every published event into it."""
+        return fold(change for event in self.published(after) for change in projection.apply(event))
 
     def close(self) -> None:
         self.store.close()
