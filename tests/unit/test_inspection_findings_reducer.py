@@ -21,7 +21,9 @@ def group() -> World:
 
 
 def rows(world: World) -> dict[str, dict[str, object]]:
-    found = table_rows(world.rows(inspection_findings.PROJECTION), inspection_findings.FINDINGS.name)
+    found = table_rows(
+        world.rows(inspection_findings.PROJECTION), inspection_findings.FINDINGS.name
+    )
     return {str(r["unit_id"]): r for r in found}
 
 
@@ -69,4 +71,7 @@ def test_a_later_restructuring_does_not_move_an_old_finding() -> None:
     )
     record(world, "COAL-02", date(2027, 1, 10))
     found = rows(world)
-    assert (found["COAL-01"]["platform_id"], found["COAL-01"]["sector"]) == ("COAL", "coal_chemical")
+    assert (found["COAL-01"]["platform_id"], found["COAL-01"]["sector"]) == (
+        "COAL",
+        "coal_chemical",
+    )

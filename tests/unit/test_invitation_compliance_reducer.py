@@ -13,7 +13,9 @@ from tests.unit.handlers.world import HQ_ADMIN, World, demo_market, operator
 
 
 def rows(world: World) -> dict[str, dict[str, object]]:
-    found = table_rows(world.rows(invitation_compliance.PROJECTION), invitation_compliance.TENDERS.name)
+    found = table_rows(
+        world.rows(invitation_compliance.PROJECTION), invitation_compliance.TENDERS.name
+    )
     return {str(r["tender_id"]): r for r in found}
 
 

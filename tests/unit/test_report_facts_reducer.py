@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from marketplace.aggregates.need import Ground
-from marketplace.handlers import contracts, disputes, external_sourcing, needs
+from marketplace.handlers import contracts, disputes, external_sourcing
 from marketplace.projections import report_facts
 from marketplace.projections.memory import Rows, fold, table_rows
 from tests.unit.handlers.steps import launched, posted, signed, steam
@@ -85,7 +85,9 @@ def test_external_sourcing_facts_name_their_need_whose_first_event_names_the_uni
         ("external_requested", None, need.id, None, Decimal(0)),
         ("external_requested", None, other.id, None, Decimal(0)),
     ]
-    assert {r["need_id"]: r["demand_unit_id"] for r in table_rows(rows, report_facts.NEEDS.name)} == {
+    assert {
+        r["need_id"]: r["demand_unit_id"] for r in table_rows(rows, report_facts.NEEDS.name)
+    } == {
         need.id: "COAL-01",
         other.id: "COAL-02",
     }

@@ -48,7 +48,11 @@ def test_an_active_contract_counts_its_amount_and_deliveries_as_they_arrive() ->
             )
         )
     [row] = contract_rows(world)
-    assert (row["status"], row["amount"], row["month"]) == ("active", Decimal("216000.00"), "2027-01")
+    assert (row["status"], row["amount"], row["month"]) == (
+        "active",
+        Decimal("216000.00"),
+        "2027-01",
+    )
     assert row["delivered_amount"] == Decimal("27000.00")
 
 

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from marketplace.aggregates.catalog import CatalogVersion
+from marketplace.aggregates.catalog import CatalogEntry, CatalogVersion
 from marketplace.handlers import catalog, units
+from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_csv import CsvRejected
 from marketplace.handlers.catalog_import import import_csv
 from marketplace.handlers.errors import Forbidden, NotFound
@@ -22,7 +23,9 @@ H2 = catalog.OpenVersion(
 )
 
 
-def steam_entry(supplier: str = "HEAT-02", item: str = "STEAM-LP", **changes: str) -> catalog.EntrySubmission:
+def steam_entry(
+    supplier: str = "HEAT-02", item: str = "STEAM-LP", **changes: str
+) -> catalog.EntrySubmission:
     fields = {
         "supplier_unit_id": supplier, "category": "product", "subcategory": "heat",
         "item_code": item, "item_name": "Low-pressure steam", "uom": "t",
@@ -31,7 +34,9 @@ def steam_entry(supplier: str = "HEAT-02", item: str = "STEAM-LP", **changes: st
     return catalog.EntrySubmission(**fields)  # type: ignore[arg-type]
 
 
-def submit(version_id: str, *entries: catalog.EntrySubmission, by: str = "HEAT") -> Command[list[str]]:
+def submit(
+    version_id: str, *entries: catalog.EntrySubmission, by: str = "HEAT"
+) -> Command[list[str]]:
     return lambda s: catalog.submit_entries(s, platform_admin(by), version_id, list(entries))
 
 
@@ -45,7 +50,9 @@ def test_hq_opens_a_version_for_a_valid_period(group: World) -> None:
     group.when(lambda s: catalog.open_version(s, platform_admin("HEAT"), H1)).refused(
         "forbidden", Forbidden
     )
-    backwards = catalog.OpenVersion("x", date(2027, 6, 30), date(2027, 1, 1), H1.submission_deadline)
+    backwards = catalog.OpenVersion(
+        "x", date(2027, 6, 30), date(2027, 1, 1), H1.submission_deadline
+    )
     group.when(lambda s: catalog.open_version(s, HQ_ADMIN, backwards)).refused(
         "invalid_effective_period"
     )
@@ -79,10 +86,15 @@ def test_submission_refusals(group: World) -> None:
 
 def test_hq_reviews_each_entry_once(group: World) -> None:
     version = opened(group)
-    approved, rejected = group.given(submit(version.id, steam_entry(), steam_entry(item="STEAM-HP")))
-    review = lambda entry, why=None, by=HQ_ADMIN: lambda s: catalog.review_entry(  # noqa: E731
-        s, by, version.id, entry, why
+    approved, rejected = group.given(
+        submit(version.id, steam_entry(), steam_entry(item="STEAM-HP"))
     )
+
+    def review(
+        entry: str, why: str | None = None, by: Principal = HQ_ADMIN
+    ) -> Command[CatalogEntry]:
+        return lambda s: catalog.review_entry(s, by, version.id, entry, why)
+
     group.when(review(approved, by=platform_admin("HEAT"))).refused("forbidden")
     group.when(review(approved)).event("CatalogVersion.EntryApproved", entry_id=approved)
     group.when(review(rejected, "no capacity")).event(
@@ -111,7 +123,9 @@ def test_publishing_needs_every_entry_reviewed_and_records_it_in_the_index(group
 def test_a_later_version_supersedes_and_an_overlapping_one_is_refused(group: World) -> None:
     first = opened(group)
     group.given(lambda s: catalog.publish_version(s, HQ_ADMIN, first.id))
-    overlapping = opened(group, catalog.OpenVersion("x", date(2027, 6, 1), date(2027, 8, 1), H1.submission_deadline))
+    overlapping = opened(
+        group, catalog.OpenVersion("x", date(2027, 6, 1), date(2027, 8, 1), H1.submission_deadline)
+    )
     group.when(lambda s: catalog.publish_version(s, HQ_ADMIN, overlapping.id)).refused(
         "effective_period_overlap"
     )

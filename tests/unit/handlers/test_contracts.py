@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from marketplace.aggregates.contract import Contract
+from marketplace.aggregates.quality_incident import QualityIncident
 from marketplace.handlers import contracts
 from marketplace.handlers.errors import Forbidden, InvalidField
 from tests.unit.handlers.steps import awarded, signed, special_task
@@ -100,9 +101,7 @@ def test_completion_when_all_is_delivered_or_both_agree(market: World) -> None:
     both.event("Contract.Completed", how="agreement")
     delivered = signed(market)
     market.at(DUE).given(deliver(delivered, "1200", DUE))
-    outcome = market.when(
-        lambda s: contracts.complete(s, operator("PWR-01"), delivered.id, None)
-    )
+    outcome = market.when(lambda s: contracts.complete(s, operator("PWR-01"), delivered.id, None))
     outcome.appended("Contract.Completed")
     outcome.event("Contract.Completed", how="delivered")
 
@@ -138,9 +137,9 @@ def test_a_special_task_is_priced_by_agreement(market: World) -> None:
     )
     outcome.appended("Contract.Priced")
     outcome.event("Contract.Priced", amount="70000.00")
-    market.when(
-        lambda s: contracts.sign(s, operator("COAL-01"), contract.id, None)
-    ).appended("Contract.Signed")
+    market.when(lambda s: contracts.sign(s, operator("COAL-01"), contract.id, None)).appended(
+        "Contract.Signed"
+    )
 
 
 def test_an_escalated_price_is_decided_by_the_mediator_unit_only(market: World) -> None:
@@ -161,9 +160,9 @@ def test_an_escalated_price_is_decided_by_the_mediator_unit_only(market: World) 
 
 def test_superiors_never_price_regular_business(market: World) -> None:
     contract = awarded(market)
-    market.when(
-        lambda s: contracts.decide_price(s, HQ_ADMIN, contract.id, Decimal("1"))
-    ).refused("forbidden")
+    market.when(lambda s: contracts.decide_price(s, HQ_ADMIN, contract.id, Decimal("1"))).refused(
+        "forbidden"
+    )
     market.when(
         lambda s: contracts.propose_price(s, operator("PWR-01"), contract.id, Decimal("1"), None)
     ).refused("contract_status")
@@ -172,9 +171,12 @@ def test_superiors_never_price_regular_business(market: World) -> None:
 def test_the_demand_unit_records_an_incident_on_an_active_contract(market: World) -> None:
     pending = awarded(market)
     now = market.svc.clock()
-    record = lambda c, unit="COAL-01": lambda s: contracts.record_incident(  # noqa: E731
-        s, operator(unit), c.id, "product_quality", "major", "Wet steam", now
-    )
+
+    def record(c: Contract, unit: str = "COAL-01") -> Command[QualityIncident]:
+        return lambda s: contracts.record_incident(
+            s, operator(unit), c.id, "product_quality", "major", "Wet steam", now
+        )
+
     market.when(record(pending)).refused("contract_status")
     contract = signed(market)
     market.when(record(contract, "PWR-01")).refused("forbidden")
@@ -192,9 +194,10 @@ def test_either_party_resolves_an_open_incident_once(market: World) -> None:
             s, operator("COAL-01"), contract.id, "management", "minor", "Late papers", now
         )
     )
-    resolve = lambda unit: lambda s: contracts.resolve_incident(  # noqa: E731
-        s, operator(unit), incident.id, "Papers sent"
-    )
+
+    def resolve(unit: str) -> Command[QualityIncident]:
+        return lambda s: contracts.resolve_incident(s, operator(unit), incident.id, "Papers sent")
+
     market.when(resolve("HEAT-02")).refused("forbidden")
     market.when(resolve("PWR-01")).event("QualityIncident.Resolved", resolution="Papers sent")
     market.when(resolve("COAL-01")).refused("incident_not_open")
@@ -204,5 +207,5 @@ def test_parties_hq_and_auditors_read_a_contract(market: World) -> None:
     contract = awarded(market)
     for reader in (operator("COAL-01"), operator("PWR-01"), HQ_ADMIN, AUDITOR):
         contracts.may_read(market.svc, reader, contract)
-    outcome = market.when(lambda s: contracts.may_read(s, operator("HEAT-02"), contract) or 1)
+    outcome = market.when(lambda s: contracts.may_read(s, operator("HEAT-02"), contract))
     outcome.refused("forbidden")

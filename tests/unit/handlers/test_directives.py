@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from marketplace.aggregates.directive import Directive
 from marketplace.handlers import needs
+from marketplace.handlers.auth import Principal
 from marketplace.handlers.errors import Forbidden
 from tests.unit.handlers.steps import steam
-from marketplace.handlers.auth import Principal
 from tests.unit.handlers.world import HQ_ADMIN, Command, World, operator, platform_admin
 
 

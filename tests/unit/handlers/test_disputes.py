@@ -83,9 +83,9 @@ def test_a_need_dispute_may_name_a_matched_supplier(market: World) -> None:
 
 def test_mediation_goes_to_hq_across_sectors(market: World) -> None:
     dispute = raised(market)
-    market.when(
-        lambda s: disputes.request_mediation(s, operator("HEAT-02"), dispute.id)
-    ).refused("forbidden")
+    market.when(lambda s: disputes.request_mediation(s, operator("HEAT-02"), dispute.id)).refused(
+        "forbidden"
+    )
     outcome = market.when(lambda s: disputes.request_mediation(s, operator("PWR-01"), dispute.id))
     outcome.appended("Dispute.MediationRequested")
     outcome.event(
@@ -94,9 +94,9 @@ def test_mediation_goes_to_hq_across_sectors(market: World) -> None:
         mediator_unit_id="HQ",
         rule="different_sectors",
     )
-    market.when(
-        lambda s: disputes.request_mediation(s, operator("COAL-01"), dispute.id)
-    ).refused("dispute_status")
+    market.when(lambda s: disputes.request_mediation(s, operator("COAL-01"), dispute.id)).refused(
+        "dispute_status"
+    )
 
 
 def test_mediation_within_a_sector_goes_to_the_platform_not_hq(market: World) -> None:
@@ -162,9 +162,10 @@ def test_an_unresolved_incident_escalates_into_a_dispute_in_one_step(market: Wor
             s, operator("COAL-01"), contract.id, "product_quality", "major", "Wet steam", now
         )
     )
-    escalate = lambda unit: lambda s: disputes.escalate_incident(  # noqa: E731
-        s, operator(unit), incident.id, "Still wet"
-    )
+
+    def escalate(unit: str) -> Command[Dispute]:
+        return lambda s: disputes.escalate_incident(s, operator(unit), incident.id, "Still wet")
+
     market.when(escalate("PWR-01")).refused("forbidden")
     outcome = market.when(escalate("COAL-01"))
     dispute = outcome.appended("QualityIncident.Escalated", "Dispute.Raised")
@@ -185,5 +186,5 @@ def test_the_parties_and_the_mediator_chain_read_a_dispute(market: World) -> Non
     stored = disputes.load_dispute(market.svc, dispute.id)
     for reader in (operator("COAL-01"), operator("PWR-01"), HQ_ADMIN, AUDITOR):
         disputes.may_read(market.svc, reader, stored)
-    outcome = market.when(lambda s: disputes.may_read(s, platform_admin("HEAT"), stored) or 1)
+    outcome = market.when(lambda s: disputes.may_read(s, platform_admin("HEAT"), stored))
     outcome.refused("forbidden")

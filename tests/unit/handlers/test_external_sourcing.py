@@ -14,7 +14,9 @@ URGENT = Ground.INSUFFICIENT_FOR_URGENT_NEED
 NONE_INSIDE = Ground.NOT_AVAILABLE_INTERNALLY
 
 
-def requested(world: World, need: Need, ground: Ground = NONE_INSIDE, qty: str | None = None) -> str:
+def requested(
+    world: World, need: Need, ground: Ground = NONE_INSIDE, qty: str | None = None
+) -> str:
     quantity = Decimal(qty) if qty else None
     _, request_id = world.given(
         lambda s: ext.request_external(s, operator("COAL-01"), need.id, ground, "why", quantity)
@@ -42,9 +44,7 @@ def test_the_urgent_ground_needs_a_part_of_the_open_quantity(market: World) -> N
             lambda s, q=qty: ext.request_external(s, operator("COAL-01"), need.id, URGENT, "x", q)
         ).refused("external_quantity_required")
     outcome = market.when(
-        lambda s: ext.request_external(
-            s, operator("COAL-01"), need.id, URGENT, "x", Decimal("200")
-        )
+        lambda s: ext.request_external(s, operator("COAL-01"), need.id, URGENT, "x", Decimal("200"))
     )
     outcome.event("Need.ExternalSourcingRequested", quantity="200")
 
@@ -53,9 +53,9 @@ def test_the_demand_units_platform_admin_or_hq_decides(market: World) -> None:
     need = posted(market)
     request_id = requested(market, need)
     for outsider in (operator("COAL-01"), platform_admin("HEAT")):
-        market.when(lambda s, p=outsider: ext.decide_external(s, p, request_id, True, None)).refused(
-            "forbidden"
-        )
+        market.when(
+            lambda s, p=outsider: ext.decide_external(s, p, request_id, True, None)
+        ).refused("forbidden")
     outcome = market.when(
         lambda s: ext.decide_external(s, platform_admin("COAL"), request_id, True, None)
     )

@@ -20,9 +20,9 @@ from tests.unit.handlers.world import (
 BY = date(2027, 1, 11)
 
 
-def record(unit: str = "COAL-01", issue: str = "incomplete_rules", by: date = BY) -> Command[
-    InspectionFinding
-]:
+def record(
+    unit: str = "COAL-01", issue: str = "incomplete_rules", by: date = BY
+) -> Command[InspectionFinding]:
     return lambda s: inspections.record_finding(s, HQ_ADMIN, unit, issue, "no rules", by)
 
 
@@ -69,9 +69,9 @@ def test_who_reads_a_finding(group: World) -> None:
     for reader in (HQ_ADMIN, AUDITOR, operator("COAL-01"), platform_admin("COAL")):
         assert inspections.read_finding(group.svc, reader, finding.id).id == finding.id
     for outsider in (operator("COAL-02"), platform_admin("HEAT"), BI_READER):
-        group.when(
-            lambda s, p=outsider: inspections.read_finding(s, p, finding.id)
-        ).refused("forbidden")
+        group.when(lambda s, p=outsider: inspections.read_finding(s, p, finding.id)).refused(
+            "forbidden"
+        )
 
 
 def test_the_scope_of_a_findings_list(group: World) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from marketplace.handlers import needs, units
 from marketplace.handlers.errors import Forbidden, NotFound
 from tests.unit.handlers.steps import awarded, offered, posted, steam, terms
-from tests.unit.handlers.world import HQ_ADMIN, AUDITOR, World, operator, platform_admin
+from tests.unit.handlers.world import AUDITOR, HQ_ADMIN, World, operator, platform_admin
 
 
 def test_a_posted_need_is_matched_to_the_catalog_suppliers_in_force(market: World) -> None:
@@ -50,7 +50,9 @@ def test_an_auditor_only_reads(market: World) -> None:
 
 
 def test_a_deactivated_unit_cannot_post(market: World) -> None:
-    market.given(lambda s: units.update_unit(s, HQ_ADMIN, units.UpdateUnit("COAL-01", active=False)))
+    market.given(
+        lambda s: units.update_unit(s, HQ_ADMIN, units.UpdateUnit("COAL-01", active=False))
+    )
     market.when(lambda s: needs.post_need(s, HQ_ADMIN, steam())).refused("unit_inactive")
 
 
@@ -114,7 +116,9 @@ def test_the_supplier_revises_and_withdraws_its_own_offer(market: World) -> None
     market.when(lambda s: needs.revise_offer(s, operator("PWR-01"), offer.id, terms("1"))).refused(
         "forbidden"
     )
-    revised = market.when(lambda s: needs.revise_offer(s, operator("HEAT-02"), offer.id, terms("170")))
+    revised = market.when(
+        lambda s: needs.revise_offer(s, operator("HEAT-02"), offer.id, terms("170"))
+    )
     revised.appended("Offer.Revised")
     assert revised.event("Offer.Revised").unit_price == "170"
     withdrawn = market.when(lambda s: needs.withdraw_offer(s, operator("HEAT-02"), offer.id))
@@ -135,8 +139,10 @@ def test_an_award_creates_the_contract_and_declines_the_other_offers(market: Wor
     outcome.event("Need.Awarded", offer_id=power.id, contract_id=contract.id, amount="215400.00")
     outcome.event("Offer.NotAwarded", originator_id=heat.id, awarded_offer_id=power.id)
     created = outcome.event(
-        "Contract.Created", demand_unit_id="COAL-01", supply_unit_id="PWR-01", status=
-        "awaiting_signatures"
+        "Contract.Created",
+        demand_unit_id="COAL-01",
+        supply_unit_id="PWR-01",
+        status="awaiting_signatures",
     )
     assert (created.parties["demand_platform_id"], created.parties["supply_platform_id"]) == (
         "COAL",
@@ -178,9 +184,9 @@ def test_an_awarded_need_is_closed_to_everything(market: World) -> None:
     market.when(lambda s: needs.cancel_need(s, operator("COAL-01"), need_id, "x")).refused(
         "need_not_open"
     )
-    market.when(
-        lambda s: needs.award(s, operator("COAL-01"), need_id, contract.offer_id)
-    ).refused("already_awarded")
+    market.when(lambda s: needs.award(s, operator("COAL-01"), need_id, contract.offer_id)).refused(
+        "already_awarded"
+    )
 
 
 def test_the_demand_unit_cancels_an_open_need(market: World) -> None:
@@ -190,7 +196,9 @@ def test_the_demand_unit_cancels_an_open_need(market: World) -> None:
     )
     outcome = market.when(lambda s: needs.cancel_need(s, operator("COAL-01"), need.id, "no more"))
     outcome.appended("Need.Cancelled")
-    outcome.event("Need.Cancelled", reason="no more", matched_supplier_unit_ids=["HEAT-02", "PWR-01"])
+    outcome.event(
+        "Need.Cancelled", reason="no more", matched_supplier_unit_ids=["HEAT-02", "PWR-01"]
+    )
 
 
 def test_a_supplier_reads_its_own_offer_only_the_demand_side_all(market: World) -> None:

@@ -46,9 +46,9 @@ def test_who_reads_a_units_reports(group: World) -> None:
     for reader in (HQ_ADMIN, AUDITOR, BI_READER, platform_admin("COAL"), operator("COAL-01")):
         reports.require_reader(group.svc, reader, "COAL-01")
     for outsider in (operator("COAL-02"), platform_admin("HEAT")):
-        group.when(
-            lambda s, p=outsider: reports.require_reader(s, p, "COAL-01") or 1
-        ).refused("forbidden")
+        group.when(lambda s, p=outsider: reports.require_reader(s, p, "COAL-01")).refused(
+            "forbidden"
+        )
     group.when(lambda s: reports.subtree(s, "NOWHERE")).refused("not_found")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marketplace.aggregates.organisation import Level
+from marketplace.aggregates.organisation import Level, Unit
 from marketplace.handlers import units
 from marketplace.handlers.errors import Forbidden
 from tests.unit.handlers.world import HQ_ADMIN, Command, World, operator, platform_admin
@@ -11,7 +11,7 @@ register = units.RegisterUnit
 update = units.UpdateUnit
 
 
-def as_hq(cmd: units.RegisterUnit | units.UpdateUnit) -> Command[units.Unit]:
+def as_hq(cmd: units.RegisterUnit | units.UpdateUnit) -> Command[Unit]:
     if isinstance(cmd, units.RegisterUnit):
         return lambda s: units.register_unit(s, HQ_ADMIN, cmd)
     return lambda s: units.update_unit(s, HQ_ADMIN, cmd)
@@ -44,9 +44,7 @@ def test_registration_refusals(group: World) -> None:
     group.when(as_hq(register("pwr-01", "x", Level.ENTERPRISE, "PWR"))).refused("unit_exists")
     group.when(as_hq(register("G2", "x", Level.GROUP))).refused("group_already_exists")
     group.when(as_hq(register("E9", "x", Level.ENTERPRISE))).refused("parent_required")
-    group.when(as_hq(register("E9", "x", Level.ENTERPRISE, "NOWHERE"))).refused(
-        "parent_not_found"
-    )
+    group.when(as_hq(register("E9", "x", Level.ENTERPRISE, "NOWHERE"))).refused("parent_not_found")
     group.when(as_hq(register("P9", "x", Level.PLATFORM, "PWR"))).refused(
         "parent_level_not_allowed"
     )

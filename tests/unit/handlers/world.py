@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import count
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
 from marketplace.adapters.seal import AesGcmSealer
@@ -69,8 +69,7 @@ class Outcome(Generic[T]):
 
     def ok(self) -> T:
         assert self.error is None, f"refused: {self.error.code}: {self.error.message}"
-        assert self.value is not None
-        return self.value
+        return cast(T, self.value)  # None only for a command that returns nothing
 
     def appended(self, *types: str) -> T:
         """Then: exactly these events (in any order: one save holds several aggregates)."""
@@ -78,8 +77,9 @@ class Outcome(Generic[T]):
         assert sorted(self.types) == sorted(types)
         return value
 
-    def event(self, type_name: str, **attributes: Any) -> MarketEvent:
-        """Then: the one appended event of this type, with these attribute values."""
+    def event(self, type_name: str, **attributes: Any) -> Any:
+        """Then: the one appended event of this type, with these attribute values (typed Any:
+        the library's decorator makes the event classes, with attributes mypy cannot see)."""
         [found] = [e for e in self.events if type(e).__qualname__ == type_name]
         actual = {name: getattr(found, name) for name in attributes}
         assert actual == attributes
