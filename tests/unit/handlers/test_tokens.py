@@ -1,17 +1,28 @@
-"""Access tokens: HQ issues one to a unit (only its digest is stored), holders revoke their own."""
+"""Access tokens: HQ issues one to a unit (only its digest is stored), holders revoke their own;
+a bearer token authenticates until it is revoked, expires or its unit is deactivated."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from marketplace.aggregates.access_token import Role
 from marketplace.handlers import tokens
-from marketplace.handlers.auth import Principal, authenticate
-from marketplace.handlers.errors import Forbidden, InvalidField, NotFound
+from marketplace.handlers.auth import BOOTSTRAP_TOKEN_ID, Principal, authenticate
+from marketplace.handlers.errors import Forbidden, InvalidField, NotFound, Unauthenticated
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.units import UpdateUnit, update_unit
-from tests.unit.handlers.world import AUDITOR, HQ_ADMIN, Command, World, operator
+from tests.unit.handlers.world import (
+    ADMIN_TOKEN,
+    AUDITOR,
+    HQ_ADMIN,
+    T0,
+    Command,
+    World,
+    operator,
+)
 
 ISSUE = tokens.IssueToken("PWR-01", [Role.UNIT_OPERATOR], "ops")
 
@@ -83,3 +94,77 @@ def test_hq_and_auditors_list_a_units_tokens(group: World) -> None:
     listed = tokens.list_tokens(group.svc, AUDITOR, "PWR-01")
     assert [t.id for t in listed] == [first.token_id]
     group.when(lambda s: tokens.list_tokens(s, operator("PWR-01"), "PWR-01")).refused("forbidden")
+
+
+def test_no_secret_reaches_the_stored_bytes(group: World) -> None:
+    issued = group.given(issue())
+    secret = issued.token.partition(".")[2].encode()
+    states = [record.state for record in group.store.read(0, 10_000)]
+    assert states and not any(secret in state for state in states)
+
+
+@pytest.mark.parametrize("bearer", [None, "", "garbage", "tok_nope.secret", "no-separator"])
+def test_unknown_tokens_are_unauthenticated(group: World, bearer: str | None) -> None:
+    with pytest.raises(Unauthenticated):
+        login(group, bearer)
+
+
+def test_a_right_id_with_a_wrong_secret_is_unauthenticated(group: World) -> None:
+    issued = group.given(issue())
+    with pytest.raises(Unauthenticated):
+        login(group, issued.token_id + ".wrong")
+
+
+def test_revoked_tokens_and_those_of_a_deactivated_unit_stop_working(group: World) -> None:
+    revoked = group.given(issue())
+    login(group, revoked.token)
+    group.given(lambda s: tokens.revoke_token(s, HQ_ADMIN, revoked.token_id))
+    with pytest.raises(Unauthenticated, match="revoked"):
+        login(group, revoked.token)
+    closed = group.given(issue(tokens.IssueToken("SVC-03", [Role.UNIT_OPERATOR])))
+    group.given(lambda s: update_unit(s, HQ_ADMIN, UpdateUnit("SVC-03", active=False)))
+    with pytest.raises(Unauthenticated, match="deactivated"):
+        login(group, closed.token)
+
+
+def test_the_bootstrap_token_acts_as_hq_admin(group: World) -> None:
+    principal = login(group, ADMIN_TOKEN)
+    assert (principal.token_id, principal.unit_id) == (BOOTSTRAP_TOKEN_ID, "HQ")
+    assert principal.roles == frozenset({Role.HQ_ADMIN})
+
+
+def test_a_token_stops_working_at_its_expiry(group: World) -> None:
+    expiry = T0 + timedelta(hours=1)
+    cmd = tokens.IssueToken("PWR-01", [Role.UNIT_OPERATOR], expires_at=expiry)
+    assert group.given(issue(cmd)).expires_at == expiry
+    issued = group.given(issue(cmd))
+    group.svc.clock = lambda: expiry - timedelta(seconds=1)
+    assert login(group, issued.token).unit_id == "PWR-01"
+    group.svc.clock = lambda: expiry
+    with pytest.raises(Unauthenticated, match="This token expired at 2027-01-01T01:00:00"):
+        login(group, issued.token)
+
+
+def test_without_a_longest_lifetime_a_token_never_expires(group: World) -> None:
+    issued = group.given(issue())
+    assert issued.expires_at is None
+    group.svc.clock = lambda: datetime(2200, 1, 1, tzinfo=UTC)
+    assert login(group, issued.token).unit_id == "PWR-01"
+
+
+def test_the_longest_lifetime_is_the_default_expiry_and_is_listed(group: World) -> None:
+    group.svc.token_max_lifetime = timedelta(days=30)
+    group.svc.clock = lambda: T0
+    defaulted = group.given(issue(tokens.IssueToken("PWR-01", [Role.AUDITOR])))
+    assert defaulted.expires_at == T0 + timedelta(days=30)
+    (listed,) = tokens.list_tokens(group.svc, HQ_ADMIN, "PWR-01")
+    assert listed.expires_at == defaulted.expires_at
+    refused: Any = group.when(
+        issue(tokens.IssueToken("PWR-01", [Role.AUDITOR], expires_at=T0 + timedelta(days=31)))
+    ).refused("invalid_request")
+    assert refused.details[0]["field"] == "expires_at"
+    assert "at most 30 days" in refused.details[0]["message"]
+    now: Any = group.when(
+        issue(tokens.IssueToken("PWR-01", [Role.AUDITOR], expires_at=T0))
+    ).refused("invalid_request")
+    assert (now.details[0]["field"], now.details[0]["type"]) == ("expires_at", "not_in_future")
