@@ -5,19 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from marketplace.aggregates.base import Actor
-from marketplace.demo import organisation_yaml
 from marketplace.handlers import inspections, units
-from marketplace.handlers.unit_import import import_units
 from marketplace.projections import inspection_findings
 from marketplace.projections.memory import table_rows
-from tests.unit.handlers.world import HQ_ADMIN, World, operator
-
-
-def group() -> World:
-    world = World()
-    import_units(world.svc, Actor(None, "cli"), organisation_yaml())
-    return world
+from tests.unit.handlers.world import HQ_ADMIN, World, demo_group, operator
 
 
 def rows(world: World) -> dict[str, dict[str, object]]:
@@ -34,7 +25,7 @@ def record(world: World, unit: str, by: date) -> str:
 
 
 def test_recorded_findings_are_open_and_rectified_ones_say_if_late() -> None:
-    world = group()
+    world = demo_group(World())
     record(world, "COAL-01", date(2027, 1, 10))
     on_time = record(world, "HEAT-01", date(2027, 1, 10))
     late = record(world, "PWR-01", date(2027, 1, 2))
@@ -62,7 +53,7 @@ def test_recorded_findings_are_open_and_rectified_ones_say_if_late() -> None:
 
 
 def test_a_later_restructuring_does_not_move_an_old_finding() -> None:
-    world = group()
+    world = demo_group(World())
     record(world, "COAL-01", date(2027, 1, 10))
     world.given(
         lambda s: units.update_unit(

@@ -7,10 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from marketplace.aggregates.base import Actor
-from marketplace.demo import organisation_yaml
-from marketplace.handlers.unit_import import import_units
-from tests.unit.handlers.world import World, demo_market
+from tests.unit.handlers.world import World, demo_group, demo_market
 
 
 @pytest.fixture
@@ -30,5 +27,4 @@ def market(world: World) -> World:
 @pytest.fixture
 def group(world: World) -> World:
     """The demo group's chart only: no catalog yet."""
-    import_units(world.svc, Actor(None, "cli"), organisation_yaml())
-    return world
+    return demo_group(world)

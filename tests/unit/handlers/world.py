@@ -145,8 +145,13 @@ class World:
         self.store.close()
 
 
+def demo_group(world: World) -> World:
+    """Given: the demo organisation (five platforms, their enterprises), no catalog."""
+    import_units(world.svc, Actor(None, "cli"), organisation_yaml())
+    return world
+
+
 def demo_market(world: World) -> World:
     """Given: the demo organisation and its catalog for 2027H1, published by HQ."""
-    import_units(world.svc, Actor(None, "cli"), organisation_yaml())
-    seed_catalog(world.svc, HQ_ADMIN)
+    seed_catalog(demo_group(world).svc, HQ_ADMIN)
     return world
