@@ -1,4 +1,5 @@
-"""The event store: the `eventsourcing` library on SQLite (embedded) or PostgreSQL."""
+"""The event store: the `eventsourcing` library on SQLite (embedded) or PostgreSQL, or in
+memory (the library's POPO recorders) for fast tests."""
 
 from __future__ import annotations
 
@@ -108,15 +109,24 @@ class _MarketplaceApplication(Application[str]):
 
 @dataclass(frozen=True)
 class StoreLocation:
-    """Where events live: a SQLite file or a PostgreSQL database (and schema)."""
+    """Where events live: a SQLite file, a PostgreSQL database (and schema), or (tests only)
+    this process's memory."""
 
     sqlite_path: Path | None = None
     postgres_url: str | None = None
     postgres_schema: str = "public"
     timeouts: DatabaseTimeouts = field(default_factory=DatabaseTimeouts)
+    in_memory: bool = False
+
+    @classmethod
+    def memory(cls) -> StoreLocation:
+        """Events kept in plain Python objects, gone with the store: for handler tests."""
+        return cls(in_memory=True)
 
     @property
     def backend(self) -> str:
+        if self.in_memory:
+            return "memory"
         return "postgresql" if self.postgres_url else "sqlite"
 
 
@@ -162,7 +172,9 @@ class EventSourcingStore:
             "AGGREGATE_CACHE_MAXSIZE": "10000",
             "AGGREGATE_CACHE_FASTFORWARD": "y",
         }
-        if location.postgres_url:
+        if location.in_memory:
+            env["PERSISTENCE_MODULE"] = "eventsourcing.popo"
+        elif location.postgres_url:
             ensure_postgres_schema(
                 location.postgres_url, location.postgres_schema, location.timeouts
             )
