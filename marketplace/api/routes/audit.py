@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, Field
 
 from marketplace.aggregates.access_token import Role
-from marketplace.api.deps import EventStoreDep, PrincipalDep
+from marketplace.api.deps import EventStoreDep, LedgerDep, PrincipalDep
 from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.audit import history
-from marketplace.audit.chain import Ledger
 from marketplace.handlers.auth import require_role
 from marketplace.inputs import Moment
 
@@ -62,14 +61,6 @@ class VerificationOut(BaseModel):
     ok: bool
     events_checked: int
     broken: BrokenLinkOut | None = Field(default=None, description="The first broken link.")
-
-
-def _ledger(request: Request) -> Ledger:
-    ledger: Ledger = request.app.state.ledger
-    return ledger
-
-
-LedgerDep = Annotated[Ledger, Depends(_ledger)]
 
 
 def _auditing(principal: Any) -> None:

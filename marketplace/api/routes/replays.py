@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, Field
 
 from marketplace.api.answers import (
@@ -14,7 +14,7 @@ from marketplace.api.answers import (
     SupplierQualityOut,
     TradeVolumeOut,
 )
-from marketplace.api.deps import PrincipalDep, ServicesDep
+from marketplace.api.deps import PrincipalDep, ReplaysDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
 from marketplace.api.projection_queries import (
     ComplianceDep,
@@ -62,14 +62,6 @@ class ReplayOut(BaseModel):
 
 class ReplayList(Paged):
     items: list[ReplayOut]
-
-
-def _replays(request: Request) -> Replays:
-    replays: Replays = request.app.state.replays
-    return replays
-
-
-ReplaysDep = Annotated[Replays, Depends(_replays)]
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ReplayCreated)
