@@ -1,4 +1,4 @@
-"""Request-scoped dependencies: services, read models, settings, audit ledger, replays, principal."""
+"""Request-scoped dependencies: services, read models, settings, ledger, replays, principal."""
 
 from __future__ import annotations
 

@@ -13,7 +13,9 @@ from marketplace.aggregates.organisation import Organisation
 from marketplace.handlers.auth import Principal, require_role
 from marketplace.handlers.errors import Forbidden, NotFound
 from marketplace.handlers.organisation import load_organisation
-from marketplace.handlers.ports import Services
+from marketplace.handlers.ports import ReadModels, Services
+from marketplace.projections import catalog_search
+from marketplace.projections.pages import Page, PageRequest
 
 
 @dataclass(frozen=True)
@@ -162,3 +164,13 @@ def version_in_force(svc: Services, at: datetime) -> CatalogVersion:
             {"at": at.isoformat(), "date": day.isoformat()},
         )
     return version
+
+
+async def search_entries(
+    svc: Services, models: ReadModels, page: PageRequest, at: datetime | None, **filters: str | None
+) -> Page:
+    """Approved entries of the version in force on the group's day of `at` (default today),
+    from the search index, filtered by `catalog_search.search`'s keywords."""
+    day = at.astimezone(svc.zone).date() if at else svc.today()
+    reader = await models.reader(catalog_search.PROJECTION.name)
+    return await catalog_search.search(reader, page, day=day.isoformat(), **filters)

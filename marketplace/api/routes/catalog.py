@@ -30,7 +30,6 @@ from marketplace.inputs import (
     UnitId,
     start_of,
 )
-from marketplace.projections import catalog_search
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 
@@ -116,12 +115,11 @@ async def search(
 ) -> SearchResult:
     """Approved entries of the version in force at `at` (default now), from the search index,
     by item code and supplier, paged with `limit` and `cursor`."""
-    moment = start_of(at, svc.zone)
-    day = moment.astimezone(svc.zone).date() if moment else svc.today()
-    found = await catalog_search.search(
-        await runtime.reader(catalog_search.PROJECTION.name),
+    found = await catalog.search_entries(
+        svc,
+        runtime,
         page,
-        day=day.isoformat(),
+        start_of(at, svc.zone),
         item_code=item_code,
         category=category,
         subcategory=subcategory,

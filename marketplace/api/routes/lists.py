@@ -19,25 +19,10 @@ from marketplace.api.list_schemas import (
     TenderListOut,
 )
 from marketplace.api.pages import PageDep
-from marketplace.handlers.auth import Principal
-from marketplace.handlers.organisation import chart
-from marketplace.handlers.ports import Services
-from marketplace.handlers.reach import Reach, reach_of
+from marketplace.handlers import lists
 from marketplace.inputs import UnitId
-from marketplace.projections import contract_list, dispute_list, incident_list, tender_list
-from marketplace.projections.projection import Projection
-from marketplace.projections.runtime import ProjectionRuntime
-from marketplace.projections.store import RowReader
 
 router = APIRouter()  # each list beside its records in the docs
-
-
-def _reach(svc: Services, principal: Principal) -> Reach:
-    return reach_of(principal, chart(svc))
-
-
-async def _reader(runtime: ProjectionRuntime, projection: Projection) -> RowReader:
-    return await runtime.reader(projection.name)
 
 
 @router.get("/v1/tenders", response_model=TenderListOut, tags=["tenders"])
@@ -59,14 +44,8 @@ async def list_tenders(
 
     For the unit's operators, its platform admins, HQ and auditors: without `invited_unit_id`,
     the tenders where a unit within the token's reach is the demand unit or invited."""
-    reach = _reach(svc, principal)
-    reach.require(invited_unit_id, "invited_unit_id")
-    reader = await _reader(runtime, tender_list.PROJECTION)
-    units = reach.narrowed(invited_unit_id)
-    found = await tender_list.tenders_of(reader, units, invited_unit_id is not None, status, page)
-    viewer = invited_unit_id or principal.unit_id
-    ids = [str(r["tender_id"]) for r in found.items]
-    bids = await tender_list.bids_of(reader, viewer, ids) if viewer else {}
+    tenders = await lists.tenders(svc, principal, runtime, invited_unit_id, status, page)
+    found, bids = tenders.found, tenders.my_bids
     items = [TenderListItem.of(r, bids.get(str(r["tender_id"]))) for r in found.items]
     return TenderListOut(items=items, next_cursor=found.next_cursor)
 
@@ -89,10 +68,7 @@ async def list_contracts(
     """Contracts, newest first, where the unit (default: any within reach) is a party.
 
     For the unit's operators, its platform admins, HQ and auditors."""
-    reach = _reach(svc, principal)
-    reach.require(unit_id, "unit_id")
-    reader = await _reader(runtime, contract_list.PROJECTION)
-    found = await contract_list.contracts_of(reader, reach.narrowed(unit_id), role, status, page)
+    found = await lists.contracts(svc, principal, runtime, unit_id, role, status, page)
     items = [ContractListItem.of(r) for r in found.items]
     return ContractListOut(items=items, next_cursor=found.next_cursor)
 
@@ -111,14 +87,8 @@ async def list_incidents(
 
     With both unit filters, one of them within reach is enough (a supplier asking about one
     customer); the answer still holds only incidents of units within reach."""
-    reach = _reach(svc, principal)
-    named = [(f, u) for f, u in (("supplier_unit_id", supplier_unit_id),
-                                 ("demand_unit_id", demand_unit_id)) if u is not None]  # fmt: skip
-    if named and not any(reach.covers(u) for _, u in named):
-        reach.require(named[0][1], named[0][0])
-    reader = await _reader(runtime, incident_list.PROJECTION)
-    found = await incident_list.incidents_of(
-        reader, reach.units, supplier_unit_id, demand_unit_id, status, page
+    found = await lists.incidents(
+        svc, principal, runtime, supplier_unit_id, demand_unit_id, status, page
     )
     items = [IncidentListItem.model_validate(r) for r in found.items]
     return IncidentListOut(items=items, next_cursor=found.next_cursor)
@@ -138,9 +108,6 @@ async def list_disputes(
 ) -> DisputeListOut:
     """Disputes, newest first, where the unit (default: any within reach) is a party or the
     mediator unit. For the unit's operators, its platform admins, HQ and auditors."""
-    reach = _reach(svc, principal)
-    reach.require(unit_id, "unit_id")
-    reader = await _reader(runtime, dispute_list.PROJECTION)
-    found = await dispute_list.disputes_of(reader, reach.narrowed(unit_id), status, page)
+    found = await lists.disputes(svc, principal, runtime, unit_id, status, page)
     items = [DisputeListItem.of(r) for r in found.items]
     return DisputeListOut(items=items, next_cursor=found.next_cursor)

@@ -13,8 +13,6 @@ from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.api.projection_queries import SupplierQualityDep, TradeVolumeDep
 from marketplace.handlers import analytics
-from marketplace.handlers.auth import acts_for
-from marketplace.handlers.organisation import chart
 from marketplace.projections import supplier_quality, trade_volume
 
 router = APIRouter(prefix="/v1/projections", tags=["projections"])
@@ -77,9 +75,6 @@ async def supplier_quality_rows(
 
     HQ, auditors and BI readers read every supplier's; a supplier's operators and its platform
     admins read that supplier's own (with `supplier_unit_id`)."""
-    supplier = query.supplier_unit_id
-    own = supplier is not None and acts_for(principal, supplier, chart(svc))
-    if not own:
-        analytics.require_analyst(principal)
+    analytics.require_quality_reader(svc, principal, query.supplier_unit_id)
     reader = await runtime.reader(supplier_quality.PROJECTION.name)
     return await query.answer(reader, svc.zone)
