@@ -1,19 +1,58 @@
-"""Queries of what concerns a unit (tenders, contracts, incidents, disputes), within its reach."""
+"""Queries of what concerns a unit (needs, inbox, tenders, contracts, incidents, disputes)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from marketplace.handlers import needs
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import ReadModels, Services
 from marketplace.handlers.reach import Reach, reach_of
-from marketplace.projections import contract_list, dispute_list, incident_list, tender_list
+from marketplace.projections import (
+    contract_list,
+    dispute_list,
+    inbox,
+    incident_list,
+    needs_board,
+    tender_list,
+)
 from marketplace.projections.pages import Page, PageRequest
 
 
 def _reach(svc: Services, principal: Principal) -> Reach:
     return reach_of(principal, chart(svc))
+
+
+@dataclass(frozen=True)
+class UnitPage:
+    """A page of one unit's list, and the unit (the token's own when none was named)."""
+
+    unit_id: str
+    found: Page
+
+
+async def unit_needs(
+    svc: Services,
+    principal: Principal,
+    models: ReadModels,
+    demand_unit_id: str | None,
+    status: str | None,
+    page: PageRequest,
+) -> UnitPage:
+    """A demand unit's needs (see `needs.needs_list_unit` for who reads them)."""
+    unit = needs.needs_list_unit(svc, principal, demand_unit_id)
+    reader = await models.reader(needs_board.PROJECTION.name)
+    return UnitPage(unit, await needs_board.needs_of(reader, unit, status, page))
+
+
+async def inbox_items(
+    svc: Services, principal: Principal, models: ReadModels, unit_id: str | None, page: PageRequest
+) -> UnitPage:
+    """What the unit can act on now (see `needs.inbox_unit` for who reads it)."""
+    unit = needs.inbox_unit(svc, principal, unit_id)
+    reader = await models.reader(inbox.PROJECTION.name)
+    return UnitPage(unit, await inbox.actionable(reader, unit, svc.clock(), page))
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,8 @@ from marketplace.api.need_schemas import (
     InboxOut,
 )
 from marketplace.api.pages import PageDep
-from marketplace.handlers import needs
+from marketplace.handlers import lists
 from marketplace.inputs import UnitId
-from marketplace.projections import inbox
 
 router = APIRouter(tags=["needs and offers"])
 
@@ -33,8 +32,6 @@ async def get_inbox(
     invited to (catalog supplier or not), until the bid deadline. A need leaves the inbox
     once the unit can do nothing more on it (awarded, cancelled, bought outside, bids closed).
     """
-    unit = needs.inbox_unit(svc, principal, unit_id)
-    reader = await runtime.reader(inbox.PROJECTION.name)
-    found = await inbox.actionable(reader, unit, svc.clock(), page)
-    items = [InboxItem.model_validate(r) for r in found.items]
-    return InboxOut(unit_id=unit, items=items, next_cursor=found.next_cursor)
+    inbox = await lists.inbox_items(svc, principal, runtime, unit_id, page)
+    items = [InboxItem.model_validate(r) for r in inbox.found.items]
+    return InboxOut(unit_id=inbox.unit_id, items=items, next_cursor=inbox.found.next_cursor)

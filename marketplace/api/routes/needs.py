@@ -26,11 +26,10 @@ from marketplace.api.need_schemas import (
 )
 from marketplace.api.pages import PageDep
 from marketplace.api.schemas import number
-from marketplace.handlers import external_sourcing, needs
+from marketplace.handlers import external_sourcing, lists, needs
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.inputs import UnitId
-from marketplace.projections import needs_board
 
 router = APIRouter(tags=["needs and offers"])
 
@@ -65,11 +64,11 @@ async def list_needs(
 
     For the unit's operators, its platform admins, HQ and auditors.
     """
-    unit = needs.needs_list_unit(svc, principal, demand_unit_id)
-    reader = await runtime.reader(needs_board.PROJECTION.name)
-    found = await needs_board.needs_of(reader, unit, status, page)
-    items = [NeedListItem.model_validate(r) for r in found.items]
-    return NeedListOut(demand_unit_id=unit, items=items, next_cursor=found.next_cursor)
+    board = await lists.unit_needs(svc, principal, runtime, demand_unit_id, status, page)
+    items = [NeedListItem.model_validate(r) for r in board.found.items]
+    return NeedListOut(
+        demand_unit_id=board.unit_id, items=items, next_cursor=board.found.next_cursor
+    )
 
 
 @router.get("/v1/needs/{need_id}", response_model=NeedOut)
