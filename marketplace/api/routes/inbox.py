@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
-from marketplace.api.need_schemas import (
-    InboxItem,
-    InboxOut,
-)
-from marketplace.api.pages import PageDep
+from marketplace.api.pages import Paged, PageDep
+from marketplace.api.schemas import NeedSummary
 from marketplace.handlers import lists
 from marketplace.inputs import UnitId
 
-router = APIRouter(tags=["needs and offers"])
+router = APIRouter(prefix="/v1/inbox", tags=["needs and offers"])
 
 
-@router.get("/v1/inbox", response_model=InboxOut)
+class InboxItem(NeedSummary):
+    """A need the unit can act on now; it leaves the inbox once the unit can do nothing more."""
+
+    status: str = Field(description="The need's status (`open`, or `tendering` for a bid).")
+    actions: list[Literal["offer", "bid"]] = Field(
+        description="`offer`: an open need the unit was matched to as a catalog supplier; "
+        "`bid`: a tender of the need the unit is invited to, until its bid deadline."
+    )
+    offered: bool = Field(description="The unit has an open offer on the need.")
+    tender_id: str | None = Field(description="The tender the unit is invited to, if any.")
+    bid_deadline: datetime | None
+    bid_submitted: bool = Field(
+        description="The unit has bid in that tender (sealed: never the amount)."
+    )
+
+
+class InboxOut(Paged):
+    unit_id: str
+    items: list[InboxItem]
+
+
+@router.get("", response_model=InboxOut)
 async def get_inbox(
     svc: ServicesDep,
     runtime: ProjectionsDep,

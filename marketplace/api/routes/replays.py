@@ -8,20 +8,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, Field
 
-from marketplace.api.answers import (
-    ComplianceExceptionsOut,
-    ComplianceOut,
-    SupplierQualityOut,
-    TradeVolumeOut,
-)
 from marketplace.api.deps import PrincipalDep, ReplaysDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
 from marketplace.api.projection_queries import (
     ComplianceDep,
     ComplianceExceptionsDep,
+    ComplianceExceptionsOut,
+    ComplianceOut,
     ProjectionQuery,
     SupplierQualityDep,
+    SupplierQualityOut,
     TradeVolumeDep,
+    TradeVolumeOut,
 )
 from marketplace.api.schemas import Strict
 from marketplace.audit.replay_registry import ReplayRow
