@@ -154,8 +154,9 @@ def find_version_in_force(svc: Services, at: datetime) -> CatalogVersion | None:
     return load_version(svc, version_id) if version_id else None
 
 
-def version_in_force(svc: Services, at: datetime) -> CatalogVersion:
-    """The version in force at `at`, or NotFound saying for which day."""
+def version_in_force(svc: Services, at: datetime | None) -> CatalogVersion:
+    """The version in force at `at` (default now), or NotFound saying for which day."""
+    at = at or svc.clock()
     version = find_version_in_force(svc, at)
     if version is None:
         day = at.astimezone(svc.zone).date()

@@ -297,5 +297,5 @@ async def search(
 @router.get("/in-force", response_model=VersionOut)
 def in_force(svc: ServicesDep, _: PrincipalDep, at: TimeOrDay | None = None) -> VersionOut:
     """The version in force at `at` (default now) with its approved entries."""
-    moment: datetime = start_of(at, svc.zone) or svc.clock()
-    return VersionOut.of(catalog.version_in_force(svc, moment), approved_only=True)
+    version = catalog.version_in_force(svc, start_of(at, svc.zone))
+    return VersionOut.of(version, approved_only=True)

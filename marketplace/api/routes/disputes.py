@@ -90,11 +90,10 @@ class DisputeOut(BaseModel):
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=DisputeCreated)
 def raise_dispute(body: DisputeIn, svc: ServicesDep, principal: PrincipalDep) -> dict[str, str]:
     """A party raises a dispute; it starts in negotiation between the parties."""
-    raiser = body.raiser_unit_id or principal.unit_id or ""
     d = disputes.raise_dispute(
         svc,
         principal,
-        raiser,
+        body.raiser_unit_id,
         body.subject_type,
         body.subject_id,
         body.against_unit_id,
