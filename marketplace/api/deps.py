@@ -1,4 +1,4 @@
-"""Request-scoped dependencies: the services, the read models, the settings and the principal."""
+"""Request-scoped dependencies: services, read models, settings, ledger, replays, principal."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.aggregates.access_token import Role
+from marketplace.audit.chain import Ledger
+from marketplace.audit.replays import Replays
 from marketplace.handlers.auth import Principal, authenticate, require_role
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
@@ -45,6 +47,18 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_ledger(request: Request) -> Ledger:
+    """The audit hash chain the app keeps extending."""
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+def get_replays(request: Request) -> Replays:
+    """The audit replays the app's lifespan runs."""
+    replays: Replays = request.app.state.replays
+    return replays
+
+
 def get_event_store(svc: Annotated[Services, Depends(get_services)]) -> EventSourcingStore:
     """The event store itself, for the audit and health reads the `EventStore` port lacks."""
     if not isinstance(svc.store, EventSourcingStore):
@@ -56,6 +70,8 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 EventStoreDep = Annotated[EventSourcingStore, Depends(get_event_store)]
 ProjectionsDep = Annotated[ProjectionRuntime, Depends(get_projections)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+ReplaysDep = Annotated[Replays, Depends(get_replays)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 

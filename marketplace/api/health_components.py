@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from marketplace.api.answers import ProjectionFailureOut
+from marketplace.api.schemas import ProjectionFailureOut
 from marketplace.projections.heartbeats import PROJECTIONS, RELAY, Heartbeat
 from marketplace.projections.runtime import ProjectionRuntime, ProjectionStatus
 from marketplace.settings import Settings

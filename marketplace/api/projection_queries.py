@@ -1,4 +1,4 @@
-"""The analytic read models' queries and filters, shared by the live and the replayed endpoints.
+"""The analytic read models' queries, filters and answers, for live and replayed endpoints.
 
 Each query is a FastAPI dependency (its filters) with `answer(reader, zone)`: the live endpoint
 passes the live read model's reader, an audit replay's endpoint the replay's.
@@ -11,14 +11,70 @@ from datetime import date, datetime, tzinfo
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Query
+from pydantic import BaseModel, Field
 
-from marketplace.api.pages import PageDep, page_of
+from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.inputs import TimeOrDay, UnitId, start_of
 from marketplace.projections import invitation_compliance, supplier_quality, trade_volume
 from marketplace.projections.pages import PageRequest
 from marketplace.projections.store import RowReader
 
 FromDay = Annotated[TimeOrDay | None, Query(alias="from")]
+
+
+class ComplianceRow(BaseModel):
+    key: str | None
+    tenders: int
+    compliant: int
+    exception_filed: int
+    rate: str = Field(examples=["0.7500"], description="compliant / tenders")
+
+
+class ComplianceOut(Paged):
+    group_by: str
+    items: list[ComplianceRow]
+
+
+class ComplianceException(BaseModel):
+    tender_id: str
+    need_id: str
+    demand_unit_id: str
+    demand_platform_id: str
+    item_code: str
+    launched_at: datetime
+    compliance: str
+    missing_catalog_suppliers: list[str]
+    omission_filing: str | None
+
+
+class ComplianceExceptionsOut(Paged):
+    items: list[ComplianceException]
+
+
+class TradeVolumeRow(BaseModel):
+    key: str | None
+    contracts: int
+    amount: str
+    delivered_amount: str
+
+
+class TradeVolumeOut(Paged):
+    group_by: str
+    items: list[TradeVolumeRow]
+
+
+class SupplierQualityRow(BaseModel):
+    supplier_unit_id: str
+    incidents: int
+    open: int
+    by_kind: dict[str, int]
+    by_severity: dict[str, int]
+    contracts: int
+    incidents_per_contract: str | None = Field(description="null without contracts.")
+
+
+class SupplierQualityOut(Paged):
+    items: list[SupplierQualityRow]
 
 
 class ProjectionQuery(Protocol):

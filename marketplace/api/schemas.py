@@ -1,16 +1,15 @@
-"""Request and response bodies of the HTTP API."""
+"""What several URL prefixes share: amounts and quantities as written, strict bodies, and the
+few bodies more than one prefix takes or answers (each prefix's own live beside its routes)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketplace.aggregates.access_token import Role
-from marketplace.aggregates.organisation import Level, Unit
-from marketplace.api.pages import Paged
-from marketplace.inputs import Moment, ShortText, UnitId
+from marketplace.aggregates.offer import Offer
+from marketplace.inputs import LongText, UnitId
 
 
 def money(value: Decimal) -> str:
@@ -38,86 +37,59 @@ class PartyIn(Strict):
     )
 
 
-class UnitIn(Strict):
-    id: UnitId = Field(examples=["PWR-01"])
-    name: ShortText = Field(min_length=1, max_length=200, examples=["Power Generation Co. 1"])
-    level: Level
-    parent_id: UnitId | None = Field(default=None, examples=["PWR"])
-    sector: ShortText | None = Field(
-        default=None,
-        min_length=1,
-        max_length=64,
-        examples=["power"],
-        description="Defaults to the parent's sector (the group's is 'group').",
-    )
+class ReasonIn(Strict):
+    reason: LongText = Field(min_length=1, max_length=1000)
 
 
-class UnitPatch(Strict):
-    name: ShortText | None = Field(default=None, min_length=1, max_length=200)
-    parent_id: UnitId | None = None
-    sector: ShortText | None = Field(default=None, min_length=1, max_length=64)
-    active: bool | None = None
-
-
-class UnitOut(BaseModel):
-    id: str
-    name: str
-    level: Level
-    parent_id: str | None
-    sector: str
-    active: bool
+class OfferOut(BaseModel):
+    offer_id: str
+    need_id: str
+    supplier_unit_id: str
+    unit_price: str
+    quantity: str
+    delivery_date: date
+    valid_until: datetime
+    status: str
 
     @classmethod
-    def of(cls, unit: Unit) -> UnitOut:
+    def of(cls, offer: Offer, now: datetime) -> OfferOut:
         return cls(
-            id=unit.id,
-            name=unit.name,
-            level=unit.level,
-            parent_id=unit.parent_id,
-            sector=unit.sector,
-            active=unit.active,
+            offer_id=offer.id,
+            need_id=offer.need_id,
+            supplier_unit_id=offer.supplier_unit_id,
+            unit_price=money(offer.unit_price),
+            quantity=number(offer.quantity),
+            delivery_date=offer.delivery_date,
+            valid_until=offer.valid_until,
+            status=offer.status_at(now).value,
         )
 
 
-class UnitList(BaseModel):
-    items: list[UnitOut]
+class NeedSummary(BaseModel):
+    """A need as lists show it (never its budget)."""
+
+    need_id: str
+    demand_unit_id: str
+    title: str
+    category: str
+    subcategory: str
+    item_code: str
+    quantity: str
+    uom: str
+    required_by: str
+    business_type: str
+    sourcing: str
+    posted_at: datetime
 
 
-class TokenIn(Strict):
-    unit_id: UnitId
-    roles: list[Role] = Field(min_length=1, max_length=len(Role))
-    label: ShortText = Field(default="", max_length=200)
-    expires_at: Moment | None = Field(
-        default=None,
-        description="When the token stops working (in the future, within "
-        "MARKETPLACE_TOKEN_MAX_LIFETIME_DAYS when set; without it, that lifetime or never).",
-        examples=["2027-12-31T23:59:59Z"],
-    )
+class DisputeCreated(BaseModel):
+    dispute_id: str
+    status: str = Field(examples=["negotiating"])
 
 
-class TokenOut(BaseModel):
-    token: str = Field(description="Shown once; only its hash is stored.")
-    token_id: str
-    unit_id: str
-    roles: list[Role]
-    label: str
-    expires_at: datetime | None = Field(description="null: never expires.")
+class ProjectionFailureOut(BaseModel):
+    """Where and why a read model stopped (`/v1/projections/status`, `/health`)."""
 
-
-class TokenInfo(BaseModel):
-    """A token as listed: never its secret (that is shown once, at issue, and not kept)."""
-
-    token_id: str
-    unit_id: str
-    roles: list[Role]
-    label: str
-    issued_at: datetime
-    issued_by: dict[str, str | None] = Field(description="The unit and token that issued it.")
-    revoked: bool
-    revoked_at: datetime | None
-    expires_at: datetime | None = Field(description="null: never expires.")
-
-
-class TokenList(Paged):
-    unit_id: str
-    items: list[TokenInfo]
+    position: int | None = Field(description="The event store position of the failing event.")
+    error: str
+    failed_at: datetime

@@ -126,6 +126,11 @@ def require_role(principal: Principal, *roles: Role) -> None:
         )
 
 
+def require_auditor(principal: Principal) -> None:
+    """The audit trail (events, past states, the hash chain) is read by auditors and HQ."""
+    require_role(principal, Role.AUDITOR, Role.HQ_ADMIN)
+
+
 def lowest_common_superior(org: Organisation, a: str, b: str) -> str | None:
     """The unit that mediates between `a` and `b`: the nearest unit above both."""
     return org.lowest_common_superior(a, b)

@@ -14,7 +14,9 @@ from marketplace.aggregates.organisation import Organisation
 from marketplace.handlers.auth import Principal, require_role
 from marketplace.handlers.errors import Forbidden, InvalidField, NotFound
 from marketplace.handlers.organisation import load_organisation
-from marketplace.handlers.ports import Services
+from marketplace.handlers.ports import ReadModels, Services
+from marketplace.projections import catalog_search
+from marketplace.projections.pages import Page, PageRequest
 
 
 @dataclass(frozen=True)
@@ -182,8 +184,9 @@ def find_version_in_force(svc: Services, at: datetime) -> CatalogVersion | None:
     return svc.store.view(version_id, CatalogVersion) if version_id else None
 
 
-def version_in_force(svc: Services, at: datetime) -> CatalogVersion:
-    """The version in force at `at`, or NotFound saying for which day."""
+def version_in_force(svc: Services, at: datetime | None) -> CatalogVersion:
+    """The version in force at `at` (default now), or NotFound saying for which day."""
+    at = at or svc.clock()
     version = find_version_in_force(svc, at)
     if version is None:
         day = at.astimezone(svc.zone).date()
@@ -192,3 +195,13 @@ def version_in_force(svc: Services, at: datetime) -> CatalogVersion:
             {"at": at.isoformat(), "date": day.isoformat()},
         )
     return version
+
+
+async def search_entries(
+    svc: Services, models: ReadModels, page: PageRequest, at: datetime | None, **filters: str | None
+) -> Page:
+    """Approved entries of the version in force on the group's day of `at` (default today),
+    from the search index, filtered by `catalog_search.search`'s keywords."""
+    day = at.astimezone(svc.zone).date() if at else svc.today()
+    reader = await models.reader(catalog_search.PROJECTION.name)
+    return await catalog_search.search(reader, page, day=day.isoformat(), **filters)

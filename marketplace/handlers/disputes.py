@@ -61,14 +61,16 @@ def _subject_parties(
 def raise_dispute(
     svc: Services,
     principal: Principal,
-    raiser: str,
+    raiser_unit_id: str | None,
     subject_type: str,
     subject_id: str,
     against: str,
     kind: str,
     claim: str,
 ) -> Dispute:
-    """A party raises a dispute about its contract, need, tender or quality incident."""
+    """A party (`raiser_unit_id`, default the token's unit) raises a dispute about its
+    contract, need, tender or quality incident."""
+    raiser = raiser_unit_id or principal.unit_id or ""
     org = chart(svc)
     require_acts_for(principal, raiser, org)
     involved = _subject_parties(svc, principal, subject_type, subject_id)

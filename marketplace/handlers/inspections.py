@@ -10,7 +10,10 @@ from marketplace.aggregates.inspection import InspectionFinding
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for, require_role
 from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.organisation import chart
-from marketplace.handlers.ports import Services
+from marketplace.handlers.ports import ReadModels, Services
+from marketplace.projections import inspection_findings
+from marketplace.projections.inspection_findings import Status
+from marketplace.projections.pages import Page, PageRequest
 
 
 def load_finding(svc: Services, finding_id: str) -> InspectionFinding:
@@ -95,3 +98,25 @@ def findings_scope(svc: Services, principal: Principal, unit_id: str | None) -> 
     if principal.has(Role.UNIT_OPERATOR) and principal.unit_id:
         return FindingsScope(principal.unit_id, None)
     raise Forbidden("This token cannot list inspection findings.")
+
+
+async def list_findings(
+    svc: Services,
+    principal: Principal,
+    models: ReadModels,
+    unit_id: str | None,
+    status: Status | None,
+    page: PageRequest,
+) -> Page:
+    """The findings within the token's scope (see `findings_scope`), the most pressing deadline
+    first, each with its status today."""
+    scope = findings_scope(svc, principal, unit_id)
+    reader = await models.reader(inspection_findings.PROJECTION.name)
+    return await inspection_findings.findings_page(
+        reader,
+        svc.today(),
+        page,
+        unit_id=scope.unit_id,
+        platform_id=scope.platform_id,
+        status=status,
+    )

@@ -7,11 +7,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 
 from marketplace.aggregates.base import DomainError, MarketAggregate, MarketEvent
 from marketplace.handlers.errors import ConcurrencyConflict, NotFound
+
+if TYPE_CHECKING:  # the read models import this module's NotificationLog
+    from marketplace.projections.store import RowReader
 
 A = TypeVar("A", bound=MarketAggregate)
 T = TypeVar("T")
@@ -82,6 +85,14 @@ class NotificationLog(Protocol):
 
     def state_at(self, aggregate_id: str, version: int | None) -> MarketAggregate:
         """The aggregate as it was after `version` (None: now)."""
+        ...
+
+
+class ReadModels(Protocol):
+    """The read models' store, as the query functions read it (the projection runtime)."""
+
+    async def reader(self, name: str) -> RowReader:
+        """The store to read projection `name` from, caught up first when fed in-process."""
         ...
 
 

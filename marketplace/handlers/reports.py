@@ -1,17 +1,21 @@
-"""Use cases of quarterly reports: who may read a unit's report, and freezing it by submission."""
+"""Use cases of quarterly reports: who reads a unit's report, its live figures, its submission."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import DomainError
 from marketplace.aggregates.organisation import Level
-from marketplace.aggregates.report import Quarter, QuarterlyReport
+from marketplace.aggregates.report import Quarter, QuarterlyReport, figures_of
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for, require_role
 from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.organisation import chart
-from marketplace.handlers.ports import Services
+from marketplace.handlers.ports import ReadModels, Services
+from marketplace.projections import report_facts
 
 
 def subtree(svc: Services, unit_id: str) -> list[str]:
@@ -75,3 +79,49 @@ def assessed_units(svc: Services, principal: Principal, unit_id: str | None) -> 
     if unit_id not in assessed:
         raise Forbidden("This token cannot read that unit's assessment.", {"unit_id": unit_id})
     return [unit_id]
+
+
+@dataclass(frozen=True)
+class LiveReport:
+    """A unit's subtree's figures for a quarter, [start, end) in the group's zone, from the
+    read model; `submitted`: the frozen report, once there is one."""
+
+    unit_id: str
+    quarter: Quarter
+    start: datetime
+    end: datetime
+    units: list[str]
+    figures: dict[str, Any]
+    submitted: QuarterlyReport | None = None
+
+
+async def live_report(
+    svc: Services, models: ReadModels, unit_id: str, quarter: Quarter
+) -> LiveReport:
+    """The live figures, without the submitted report."""
+    units = await asyncio.to_thread(subtree, svc, unit_id)
+    start, end = quarter.bounds(svc.zone)
+    reader = await models.reader(report_facts.PROJECTION.name)
+    figures = figures_of(await report_facts.totals(reader, units, start, end))
+    return LiveReport(unit_id, quarter, start, end, units, figures)
+
+
+async def read_report(
+    svc: Services, principal: Principal, models: ReadModels, unit_id: str, quarter: Quarter
+) -> LiveReport:
+    """The live figures and the submitted report, if any, for a reader of the unit's reports."""
+    await asyncio.to_thread(require_reader, svc, principal, unit_id)
+    live = await live_report(svc, models, unit_id, quarter)
+    frozen = await asyncio.to_thread(submitted, svc, unit_id, quarter)
+    return replace(live, submitted=frozen)
+
+
+async def submit_live_report(
+    svc: Services, principal: Principal, models: ReadModels, unit_id: str, quarter: Quarter
+) -> LiveReport:
+    """Freeze today's live figures as the unit's report for the (ended) quarter."""
+    live = await live_report(svc, models, unit_id, quarter)
+    frozen = await asyncio.to_thread(
+        submit_report, svc, principal, unit_id, quarter, live.units, live.figures
+    )
+    return replace(live, submitted=frozen)

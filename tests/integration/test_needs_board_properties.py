@@ -26,7 +26,7 @@ from marketplace.adapters.seal import AesGcmSealer
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor, DomainError
 from marketplace.aggregates.need import Ground, NeedSpec
-from marketplace.api.need_schemas import NeedListItem, NeedOut
+from marketplace.api.routes.needs import NeedListItem, NeedOut
 from marketplace.bootstrap import event_log_of
 from marketplace.demo import organisation_yaml, seed_catalog
 from marketplace.handlers import external_sourcing, needs, tenders

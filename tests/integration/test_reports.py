@@ -14,8 +14,8 @@ from marketplace.aggregates.assessment import YearRecord, score
 from marketplace.aggregates.base import DomainError
 from marketplace.aggregates.need import Ground
 from marketplace.aggregates.report import Quarter, figures_of
-from marketplace.api.routes.assessments import year_record
 from marketplace.handlers import disputes, external_sourcing, needs, reports, tenders
+from marketplace.handlers.assessments import year_record
 from marketplace.handlers.ports import Services
 from marketplace.projections import inspection_findings, report_facts
 from marketplace.projections.store import ReadModelStore

@@ -1,1 +1,1 @@
-"""Routers of the HTTP API, one module per resource."""
+"""Routers of the HTTP API, one module per URL prefix, with the bodies it takes and answers."""

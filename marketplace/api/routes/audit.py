@@ -5,16 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, Field
 
-from marketplace.aggregates.access_token import Role
-from marketplace.api.deps import EventStoreDep, PrincipalDep
+from marketplace.api.deps import EventStoreDep, LedgerDep, PrincipalDep
 from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.audit import history
-from marketplace.audit.chain import Ledger
-from marketplace.handlers.auth import require_role
+from marketplace.handlers.auth import require_auditor
 from marketplace.inputs import Moment
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -64,22 +62,10 @@ class VerificationOut(BaseModel):
     broken: BrokenLinkOut | None = Field(default=None, description="The first broken link.")
 
 
-def _ledger(request: Request) -> Ledger:
-    ledger: Ledger = request.app.state.ledger
-    return ledger
-
-
-LedgerDep = Annotated[Ledger, Depends(_ledger)]
-
-
-def _auditing(principal: Any) -> None:
-    require_role(principal, Role.AUDITOR, Role.HQ_ADMIN)
-
-
 @router.get("/verify", response_model=VerificationOut, response_model_exclude_none=True)
 def verify(store: EventStoreDep, ledger: LedgerDep, principal: PrincipalDep) -> VerificationOut:
     """Recompute the hash chain over every stored event (auditor, hq_admin)."""
-    _auditing(principal)
+    require_auditor(principal)
     ledger.extend(store)
     result = ledger.verify(store)
     return VerificationOut.model_validate(asdict(result))
@@ -94,7 +80,7 @@ def aggregate_events(
     page: PageDep,
 ) -> AuditEventsOut:
     """Every event of the aggregate in order, paged: who, when, what, and its chain link."""
-    _auditing(principal)
+    require_auditor(principal)
     found = history.events_of(store, ledger, aggregate_id)
     on_page, next_cursor = page_of(f"audit:{aggregate_id}", found, lambda e: str(e.version), page)
     items = [AuditEventOut.model_validate(asdict(e)) for e in on_page]
@@ -112,7 +98,7 @@ def aggregate_state(
     as_of: Annotated[Moment | None, Query(description="The state at this moment.")] = None,
 ) -> AggregateStateOut:
     """The aggregate as it was after `version`, or at `as_of`, or now (secrets left out)."""
-    _auditing(principal)
+    require_auditor(principal)
     if version is not None and as_of is not None:
         raise RequestValidationError(
             [

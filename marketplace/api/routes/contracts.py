@@ -1,22 +1,97 @@
-"""`/v1/contracts`, `/v1/quality-incidents`: a contract's life after the award."""
+"""`/v1/contracts`: a contract's life after the award, its incidents recorded, contracts listed."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from marketplace.aggregates.quality_incident import QualityIncident
-from marketplace.api.answers import DeliveryRecorded, DisputeCreated, IncidentCreated
-from marketplace.api.contract_schemas import ContractOut
-from marketplace.api.deps import PrincipalDep, ServicesDep
-from marketplace.api.schemas import PartyIn, Strict
-from marketplace.handlers import contracts, disputes
-from marketplace.inputs import LongText, Moment, Money, Quantity
+from marketplace.aggregates.contract import Contract
+from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
+from marketplace.api.pages import Paged, PageDep
+from marketplace.api.schemas import PartyIn, Strict, money, number
+from marketplace.handlers import contracts, lists
+from marketplace.inputs import LongText, Moment, Money, Quantity, UnitId
 
-router = APIRouter(tags=["contracts"])
+router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
+
+
+class ContractListItem(BaseModel):
+    id: str
+    need_id: str
+    demand_unit_id: str
+    supply_unit_id: str
+    business_type: str
+    item_code: str
+    status: str = Field(examples=["awaiting_signatures", "pricing", "active", "completed"])
+    quantity: str = Field(examples=["500"])
+    amount: str = Field(examples=["92500.00"])
+    delivered_quantity: str
+    delivered_amount: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ContractListItem:
+        figures = {q: number(Decimal(row[q])) for q in ("quantity", "delivered_quantity")}
+        figures |= {a: money(Decimal(row[a])) for a in ("amount", "delivered_amount")}
+        return cls.model_validate({**row, **figures, "id": row["contract_id"]})
+
+
+class ContractListOut(Paged):
+    items: list[ContractListItem]
+
+
+class SignatureOut(BaseModel):
+    unit_id: str
+    signed_at: datetime
+
+
+class ContractOut(BaseModel):
+    id: str
+    need_id: str
+    offer_id: str
+    demand_unit_id: str
+    supply_unit_id: str
+    business_type: str
+    status: str
+    item_code: str
+    quantity: str
+    unit_price: str
+    amount: str
+    delivered_quantity: str
+    delivered_amount: str
+    signatures: list[SignatureOut] = Field(description="Who has signed and when, in order.")
+
+    @classmethod
+    def of(cls, c: Contract) -> ContractOut:
+        return cls(
+            id=c.id,
+            need_id=c.need_id,
+            offer_id=c.offer_id,
+            demand_unit_id=c.demand_unit_id,
+            supply_unit_id=c.supply_unit_id,
+            business_type=c.business_type,
+            status=c.status.value,
+            item_code=c.item_code,
+            quantity=number(c.quantity),
+            unit_price=money(c.unit_price),
+            amount=money(c.amount),
+            delivered_quantity=number(c.delivered_quantity),
+            delivered_amount=money(c.delivered_amount),
+            signatures=[SignatureOut(unit_id=u, signed_at=t) for u, t in c.signatures.items()],
+        )
+
+
+class DeliveryRecorded(BaseModel):
+    contract: ContractOut
+    incident_id: str | None = Field(description="The delivery_delay incident a late one records.")
+
+
+class IncidentCreated(BaseModel):
+    incident_id: str
 
 
 class AmountIn(PartyIn):
@@ -48,49 +123,11 @@ class IncidentIn(Strict):
     )
 
 
-class ResolutionIn(Strict):
-    resolution: LongText = Field(min_length=1, max_length=4000)
-
-
-class EscalationIn(Strict):
-    claim: LongText = Field(min_length=1, max_length=4000)
-
-
-class IncidentOut(BaseModel):
-    incident_id: str
-    contract_id: str
-    supplier_unit_id: str
-    demand_unit_id: str
-    kind: str
-    severity: str
-    description: str
-    occurred_at: datetime
-    status: str
-    resolution: str | None
-    dispute_id: str | None
-
-    @classmethod
-    def of(cls, i: QualityIncident) -> IncidentOut:
-        return cls(
-            incident_id=i.id,
-            contract_id=i.contract_id,
-            supplier_unit_id=i.supply_unit_id,
-            demand_unit_id=i.demand_unit_id,
-            kind=i.kind,
-            severity=i.severity,
-            description=i.description,
-            occurred_at=i.occurred_at,
-            status=i.status,
-            resolution=i.resolution,
-            dispute_id=i.dispute_id,
-        )
-
-
 def _party(body: PartyIn | None) -> str | None:
     return body.party_unit_id if body else None
 
 
-@router.get("/v1/contracts/{contract_id}", response_model=ContractOut)
+@router.get("/{contract_id}", response_model=ContractOut)
 def get_contract(contract_id: str, svc: ServicesDep, principal: PrincipalDep) -> ContractOut:
     """A contract, for its parties (and HQ, auditors, a pricing mediator)."""
     contract = contracts.load_contract(svc, contract_id)
@@ -98,7 +135,7 @@ def get_contract(contract_id: str, svc: ServicesDep, principal: PrincipalDep) ->
     return ContractOut.of(contract)
 
 
-@router.post("/v1/contracts/{contract_id}/sign", response_model=ContractOut)
+@router.post("/{contract_id}/sign", response_model=ContractOut)
 def sign(
     contract_id: str, svc: ServicesDep, principal: PrincipalDep, body: PartyIn | None = None
 ) -> ContractOut:
@@ -106,7 +143,7 @@ def sign(
     return ContractOut.of(contracts.sign(svc, principal, contract_id, _party(body)))
 
 
-@router.post("/v1/contracts/{contract_id}/price-proposals", response_model=ContractOut)
+@router.post("/{contract_id}/price-proposals", response_model=ContractOut)
 def propose(
     contract_id: str, body: AmountIn, svc: ServicesDep, principal: PrincipalDep
 ) -> ContractOut:
@@ -116,7 +153,7 @@ def propose(
     )
 
 
-@router.post("/v1/contracts/{contract_id}/price-agreement", response_model=ContractOut)
+@router.post("/{contract_id}/price-agreement", response_model=ContractOut)
 def agree(
     contract_id: str, body: AmountIn, svc: ServicesDep, principal: PrincipalDep
 ) -> ContractOut:
@@ -126,7 +163,7 @@ def agree(
     )
 
 
-@router.post("/v1/contracts/{contract_id}/pricing-escalation", response_model=ContractOut)
+@router.post("/{contract_id}/pricing-escalation", response_model=ContractOut)
 def escalate(
     contract_id: str, svc: ServicesDep, principal: PrincipalDep, body: PartyIn | None = None
 ) -> ContractOut:
@@ -134,7 +171,7 @@ def escalate(
     return ContractOut.of(contracts.escalate_pricing(svc, principal, contract_id, _party(body)))
 
 
-@router.post("/v1/contracts/{contract_id}/price-decision", response_model=ContractOut)
+@router.post("/{contract_id}/price-decision", response_model=ContractOut)
 def decide(
     contract_id: str, body: DecisionIn, svc: ServicesDep, principal: PrincipalDep
 ) -> ContractOut:
@@ -143,7 +180,7 @@ def decide(
 
 
 @router.post(
-    "/v1/contracts/{contract_id}/deliveries",
+    "/{contract_id}/deliveries",
     status_code=status.HTTP_201_CREATED,
     response_model=DeliveryRecorded,
 )
@@ -160,7 +197,7 @@ def deliver(
     }
 
 
-@router.post("/v1/contracts/{contract_id}/complete", response_model=ContractOut)
+@router.post("/{contract_id}/complete", response_model=ContractOut)
 def complete(
     contract_id: str, svc: ServicesDep, principal: PrincipalDep, body: PartyIn | None = None
 ) -> ContractOut:
@@ -168,7 +205,7 @@ def complete(
     return ContractOut.of(contracts.complete(svc, principal, contract_id, _party(body)))
 
 
-@router.post("/v1/contracts/{contract_id}/terminate", response_model=ContractOut)
+@router.post("/{contract_id}/terminate", response_model=ContractOut)
 def terminate(
     contract_id: str, body: TerminateIn, svc: ServicesDep, principal: PrincipalDep
 ) -> ContractOut:
@@ -179,7 +216,7 @@ def terminate(
 
 
 @router.post(
-    "/v1/contracts/{contract_id}/quality-incidents",
+    "/{contract_id}/quality-incidents",
     status_code=status.HTTP_201_CREATED,
     response_model=IncidentCreated,
 )
@@ -193,30 +230,24 @@ def record_incident(
     return {"incident_id": incident.id}
 
 
-@router.get("/v1/quality-incidents/{incident_id}", response_model=IncidentOut)
-def get_incident(incident_id: str, svc: ServicesDep, principal: PrincipalDep) -> IncidentOut:
-    """An incident, for the contract's parties (and their platform admins, HQ, auditors)."""
-    incident = contracts.load_incident(svc, incident_id)
-    contracts.may_read_incident(svc, principal, incident)
-    return IncidentOut.of(incident)
+@router.get("", response_model=ContractListOut)
+async def list_contracts(
+    svc: ServicesDep,
+    runtime: ProjectionsDep,
+    principal: PrincipalDep,
+    page: PageDep,
+    unit_id: Annotated[UnitId | None, Query(description="A party: demand or supply side.")] = None,
+    role: Annotated[
+        Literal["demand", "supply"] | None, Query(description="Only that side. Default: both.")
+    ] = None,
+    status: Annotated[
+        Literal["awaiting_signatures", "pricing", "active", "completed", "terminated"] | None,
+        Query(),
+    ] = None,
+) -> ContractListOut:
+    """Contracts, newest first, where the unit (default: any within reach) is a party.
 
-
-@router.post("/v1/quality-incidents/{incident_id}/resolve", response_model=IncidentOut)
-def resolve_incident(
-    incident_id: str, body: ResolutionIn, svc: ServicesDep, principal: PrincipalDep
-) -> IncidentOut:
-    """Resolve an incident with a resolution text (a party)."""
-    return IncidentOut.of(contracts.resolve_incident(svc, principal, incident_id, body.resolution))
-
-
-@router.post(
-    "/v1/quality-incidents/{incident_id}/dispute",
-    status_code=status.HTTP_201_CREATED,
-    response_model=DisputeCreated,
-)
-def escalate_incident(
-    incident_id: str, body: EscalationIn, svc: ServicesDep, principal: PrincipalDep
-) -> dict[str, str]:
-    """Turn an unresolved incident into a dispute, in one call (the demand unit)."""
-    dispute = disputes.escalate_incident(svc, principal, incident_id, body.claim)
-    return {"dispute_id": dispute.id, "status": dispute.status}
+    For the unit's operators, its platform admins, HQ and auditors."""
+    found = await lists.contracts(svc, principal, runtime, unit_id, role, status, page)
+    items = [ContractListItem.of(r) for r in found.items]
+    return ContractListOut(items=items, next_cursor=found.next_cursor)

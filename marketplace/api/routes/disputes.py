@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from marketplace.aggregates.dispute import Dispute
-from marketplace.api.answers import DisputeCreated
-from marketplace.api.deps import PrincipalDep, ServicesDep
-from marketplace.api.schemas import PartyIn, Strict
-from marketplace.handlers import disputes
+from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
+from marketplace.api.pages import Paged, PageDep
+from marketplace.api.schemas import DisputeCreated, PartyIn, Strict
+from marketplace.handlers import disputes, lists
 from marketplace.inputs import Identifier, LongText, UnitId
 
-router = APIRouter(tags=["disputes"])
+router = APIRouter(prefix="/v1/disputes", tags=["disputes"])
+
+
+class DisputeListItem(BaseModel):
+    id: str
+    raiser_unit_id: str
+    against_unit_id: str
+    subject_type: str
+    subject_id: str
+    kind: str
+    status: str = Field(examples=["negotiating", "in_mediation", "resolved", "settled"])
+    mediator_unit_id: str | None
+    raised_at: datetime
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> DisputeListItem:
+        return cls.model_validate({**row, "id": row["dispute_id"]})
+
+
+class DisputeListOut(Paged):
+    items: list[DisputeListItem]
 
 
 class DisputeIn(Strict):
@@ -66,14 +87,13 @@ class DisputeOut(BaseModel):
         )
 
 
-@router.post("/v1/disputes", status_code=status.HTTP_201_CREATED, response_model=DisputeCreated)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=DisputeCreated)
 def raise_dispute(body: DisputeIn, svc: ServicesDep, principal: PrincipalDep) -> dict[str, str]:
     """A party raises a dispute; it starts in negotiation between the parties."""
-    raiser = body.raiser_unit_id or principal.unit_id or ""
     d = disputes.raise_dispute(
         svc,
         principal,
-        raiser,
+        body.raiser_unit_id,
         body.subject_type,
         body.subject_id,
         body.against_unit_id,
@@ -83,7 +103,7 @@ def raise_dispute(body: DisputeIn, svc: ServicesDep, principal: PrincipalDep) ->
     return {"dispute_id": d.id, "status": d.status}
 
 
-@router.get("/v1/disputes/{dispute_id}", response_model=DisputeOut)
+@router.get("/{dispute_id}", response_model=DisputeOut)
 def get_dispute(dispute_id: str, svc: ServicesDep, principal: PrincipalDep) -> DisputeOut:
     """A dispute, for its parties and the mediator chain."""
     d = disputes.load_dispute(svc, dispute_id)
@@ -95,7 +115,7 @@ def _party(body: PartyIn | None) -> str | None:
     return body.party_unit_id if body else None
 
 
-@router.post("/v1/disputes/{dispute_id}/mediation", response_model=DisputeOut)
+@router.post("/{dispute_id}/mediation", response_model=DisputeOut)
 def mediation(
     dispute_id: str, svc: ServicesDep, principal: PrincipalDep, body: PartyIn | None = None
 ) -> DisputeOut:
@@ -103,7 +123,7 @@ def mediation(
     return DisputeOut.of(disputes.request_mediation(svc, principal, dispute_id, _party(body)))
 
 
-@router.post("/v1/disputes/{dispute_id}/resolve", response_model=DisputeOut)
+@router.post("/{dispute_id}/resolve", response_model=DisputeOut)
 def resolve(
     dispute_id: str, svc: ServicesDep, principal: PrincipalDep, body: DecisionIn | SettlementIn
 ) -> DisputeOut:
@@ -115,9 +135,28 @@ def resolve(
     )
 
 
-@router.post("/v1/disputes/{dispute_id}/withdraw", response_model=DisputeOut)
+@router.post("/{dispute_id}/withdraw", response_model=DisputeOut)
 def withdraw(
     dispute_id: str, svc: ServicesDep, principal: PrincipalDep, body: PartyIn | None = None
 ) -> DisputeOut:
     """The raiser withdraws the dispute."""
     return DisputeOut.of(disputes.withdraw(svc, principal, dispute_id, _party(body)))
+
+
+@router.get("", response_model=DisputeListOut)
+async def list_disputes(
+    svc: ServicesDep,
+    runtime: ProjectionsDep,
+    principal: PrincipalDep,
+    page: PageDep,
+    unit_id: Annotated[UnitId | None, Query(description="A party or the mediator unit.")] = None,
+    status: Annotated[
+        Literal["negotiating", "in_mediation", "resolved", "settled", "withdrawn"] | None,
+        Query(),
+    ] = None,
+) -> DisputeListOut:
+    """Disputes, newest first, where the unit (default: any within reach) is a party or the
+    mediator unit. For the unit's operators, its platform admins, HQ and auditors."""
+    found = await lists.disputes(svc, principal, runtime, unit_id, status, page)
+    items = [DisputeListItem.of(r) for r in found.items]
+    return DisputeListOut(items=items, next_cursor=found.next_cursor)

@@ -17,7 +17,7 @@ from marketplace.log import get_logger
 from marketplace.projections.heartbeats import Heartbeat, read_heartbeats
 from marketplace.projections.runtime import ProjectionRuntime, ProjectionStatus
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(prefix="/health", tags=["operations"])
 log = get_logger(__name__)
 
 # Each check has its own bound and they run side by side, so /health answers within about
@@ -74,7 +74,7 @@ async def _read_models(
         return None
 
 
-@router.get("/health", response_model=Health, responses={503: {"model": Health}})
+@router.get("", response_model=Health, responses={503: {"model": Health}})
 async def health(
     store: EventStoreDep, runtime: ProjectionsDep, settings: SettingsDep
 ) -> JSONResponse:

@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
-from marketplace.api.need_schemas import (
-    InboxItem,
-    InboxOut,
-)
-from marketplace.api.pages import PageDep
-from marketplace.handlers import needs
+from marketplace.api.pages import Paged, PageDep
+from marketplace.api.schemas import NeedSummary
+from marketplace.handlers import lists
 from marketplace.inputs import UnitId
-from marketplace.projections import inbox
 
-router = APIRouter(tags=["needs and offers"])
+router = APIRouter(prefix="/v1/inbox", tags=["needs and offers"])
 
 
-@router.get("/v1/inbox", response_model=InboxOut)
+class InboxItem(NeedSummary):
+    """A need the unit can act on now; it leaves the inbox once the unit can do nothing more."""
+
+    status: str = Field(description="The need's status (`open`, or `tendering` for a bid).")
+    actions: list[Literal["offer", "bid"]] = Field(
+        description="`offer`: an open need the unit was matched to as a catalog supplier; "
+        "`bid`: a tender of the need the unit is invited to, until its bid deadline."
+    )
+    offered: bool = Field(description="The unit has an open offer on the need.")
+    tender_id: str | None = Field(description="The tender the unit is invited to, if any.")
+    bid_deadline: datetime | None
+    bid_submitted: bool = Field(
+        description="The unit has bid in that tender (sealed: never the amount)."
+    )
+
+
+class InboxOut(Paged):
+    unit_id: str
+    items: list[InboxItem]
+
+
+@router.get("", response_model=InboxOut)
 async def get_inbox(
     svc: ServicesDep,
     runtime: ProjectionsDep,
@@ -33,8 +52,6 @@ async def get_inbox(
     invited to (catalog supplier or not), until the bid deadline. A need leaves the inbox
     once the unit can do nothing more on it (awarded, cancelled, bought outside, bids closed).
     """
-    unit = needs.inbox_unit(svc, principal, unit_id)
-    reader = await runtime.reader(inbox.PROJECTION.name)
-    found = await inbox.actionable(reader, unit, svc.clock(), page)
-    items = [InboxItem.model_validate(r) for r in found.items]
-    return InboxOut(unit_id=unit, items=items, next_cursor=found.next_cursor)
+    inbox = await lists.inbox_items(svc, principal, runtime, unit_id, page)
+    items = [InboxItem.model_validate(r) for r in inbox.found.items]
+    return InboxOut(unit_id=inbox.unit_id, items=items, next_cursor=inbox.found.next_cursor)

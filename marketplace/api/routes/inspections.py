@@ -14,7 +14,6 @@ from marketplace.api.pages import Paged, PageDep
 from marketplace.api.schemas import Strict
 from marketplace.handlers import inspections
 from marketplace.inputs import Day, LongText, UnitId
-from marketplace.projections import inspection_findings
 
 router = APIRouter(prefix="/v1/inspections/findings", tags=["inspections"])
 
@@ -105,15 +104,6 @@ async def list_findings(
 ) -> FindingListOut:
     """Findings, the most pressing deadline first (read model). HQ and auditors see all; a
     platform admin its platform's; an operator its unit's."""
-    scope = inspections.findings_scope(svc, principal, unit_id)
-    reader = await runtime.reader(inspection_findings.PROJECTION.name)
-    found = await inspection_findings.findings_page(
-        reader,
-        svc.today(),
-        page,
-        unit_id=scope.unit_id,
-        platform_id=scope.platform_id,
-        status=status,
-    )
+    found = await inspections.list_findings(svc, principal, runtime, unit_id, status, page)
     items = [FindingOut.model_validate(r | {"id": r["finding_id"]}) for r in found.items]
     return FindingListOut(items=items, next_cursor=found.next_cursor)

@@ -5,16 +5,21 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from marketplace.api.deps import PrincipalDep, ServicesDep
-from marketplace.api.need_schemas import (
-    OfferOut,
-    OfferRevisionIn,
-)
+from marketplace.api.schemas import OfferOut, Strict
 from marketplace.handlers import needs
+from marketplace.inputs import Day, Moment, Money, Quantity
 
-router = APIRouter(tags=["needs and offers"])
+router = APIRouter(prefix="/v1/offers", tags=["needs and offers"])
 
 
-@router.post("/v1/offers/{offer_id}/revise", response_model=OfferOut)
+class OfferRevisionIn(Strict):
+    unit_price: Money
+    quantity: Quantity
+    delivery_date: Day
+    valid_until: Moment
+
+
+@router.post("/{offer_id}/revise", response_model=OfferOut)
 def revise_offer(
     offer_id: str, body: OfferRevisionIn, svc: ServicesDep, principal: PrincipalDep
 ) -> OfferOut:
@@ -23,7 +28,7 @@ def revise_offer(
     return OfferOut.of(needs.revise_offer(svc, principal, offer_id, terms), svc.clock())
 
 
-@router.post("/v1/offers/{offer_id}/withdraw", response_model=OfferOut)
+@router.post("/{offer_id}/withdraw", response_model=OfferOut)
 def withdraw_offer(offer_id: str, svc: ServicesDep, principal: PrincipalDep) -> OfferOut:
     """Withdraw one's own open offer."""
     return OfferOut.of(needs.withdraw_offer(svc, principal, offer_id), svc.clock())

@@ -1,4 +1,4 @@
-"""`/v1/projections`: the read models' state."""
+"""`/v1/projections`: the read models' state; the group's trade, quality and invitation figures."""
 
 from __future__ import annotations
 
@@ -8,16 +8,24 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from marketplace.api.answers import ProjectionFailureOut, SupplierQualityOut, TradeVolumeOut
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep, page_of
-from marketplace.api.projection_queries import SupplierQualityDep, TradeVolumeDep
+from marketplace.api.projection_queries import (
+    ComplianceDep,
+    ComplianceExceptionsDep,
+    ComplianceExceptionsOut,
+    ComplianceOut,
+    SupplierQualityDep,
+    SupplierQualityOut,
+    TradeVolumeDep,
+    TradeVolumeOut,
+)
+from marketplace.api.schemas import ProjectionFailureOut
 from marketplace.handlers import analytics
-from marketplace.handlers.auth import acts_for
-from marketplace.handlers.organisation import chart
-from marketplace.projections import supplier_quality, trade_volume
+from marketplace.projections import invitation_compliance, supplier_quality, trade_volume
 
-router = APIRouter(prefix="/v1/projections", tags=["projections"])
+router = APIRouter(prefix="/v1/projections")
+# Tags by route: invitation compliance is documented with the tenders.
 
 
 class ProjectionStatusOut(BaseModel):
@@ -46,7 +54,7 @@ class ProjectionStatusList(Paged):
     items: list[ProjectionStatusOut]
 
 
-@router.get("/status", response_model=ProjectionStatusList)
+@router.get("/status", response_model=ProjectionStatusList, tags=["projections"])
 async def projection_status(
     runtime: ProjectionsDep, _: PrincipalDep, page: PageDep
 ) -> ProjectionStatusList:
@@ -56,7 +64,7 @@ async def projection_status(
     return ProjectionStatusList(items=items, next_cursor=next_cursor)
 
 
-@router.get("/trade-volume", response_model=TradeVolumeOut)
+@router.get("/trade-volume", response_model=TradeVolumeOut, tags=["projections"])
 async def trade_volume_rows(
     svc: ServicesDep, runtime: ProjectionsDep, principal: PrincipalDep, query: TradeVolumeDep
 ) -> dict[str, Any]:
@@ -69,7 +77,7 @@ async def trade_volume_rows(
     return await query.answer(reader, svc.zone)
 
 
-@router.get("/supplier-quality", response_model=SupplierQualityOut)
+@router.get("/supplier-quality", response_model=SupplierQualityOut, tags=["projections"])
 async def supplier_quality_rows(
     svc: ServicesDep, runtime: ProjectionsDep, principal: PrincipalDep, query: SupplierQualityDep
 ) -> dict[str, Any]:
@@ -77,9 +85,31 @@ async def supplier_quality_rows(
 
     HQ, auditors and BI readers read every supplier's; a supplier's operators and its platform
     admins read that supplier's own (with `supplier_unit_id`)."""
-    supplier = query.supplier_unit_id
-    own = supplier is not None and acts_for(principal, supplier, chart(svc))
-    if not own:
-        analytics.require_analyst(principal)
+    analytics.require_quality_reader(svc, principal, query.supplier_unit_id)
     reader = await runtime.reader(supplier_quality.PROJECTION.name)
+    return await query.answer(reader, svc.zone)
+
+
+@router.get("/invitation-compliance", response_model=ComplianceOut, tags=["tenders"])
+async def compliance(
+    svc: ServicesDep, runtime: ProjectionsDep, principal: PrincipalDep, query: ComplianceDep
+) -> dict[str, Any]:
+    """Per demand unit or platform: tenders for catalog items, compliant, exception_filed, rate."""
+    analytics.require_analyst(principal)
+    reader = await runtime.reader(invitation_compliance.PROJECTION.name)
+    return await query.answer(reader, svc.zone)
+
+
+@router.get(
+    "/invitation-compliance/exceptions", response_model=ComplianceExceptionsOut, tags=["tenders"]
+)
+async def compliance_exceptions(
+    svc: ServicesDep,
+    runtime: ProjectionsDep,
+    principal: PrincipalDep,
+    query: ComplianceExceptionsDep,
+) -> dict[str, Any]:
+    """Tenders launched with a filed omission and its reason (for HQ's review)."""
+    analytics.require_analyst(principal)
+    reader = await runtime.reader(invitation_compliance.PROJECTION.name)
     return await query.answer(reader, svc.zone)

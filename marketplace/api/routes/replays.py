@@ -5,23 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, Field
 
-from marketplace.api.answers import (
-    ComplianceExceptionsOut,
-    ComplianceOut,
-    SupplierQualityOut,
-    TradeVolumeOut,
-)
-from marketplace.api.deps import PrincipalDep, ServicesDep
+from marketplace.api.deps import PrincipalDep, ReplaysDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
 from marketplace.api.projection_queries import (
     ComplianceDep,
     ComplianceExceptionsDep,
+    ComplianceExceptionsOut,
+    ComplianceOut,
     ProjectionQuery,
     SupplierQualityDep,
+    SupplierQualityOut,
     TradeVolumeDep,
+    TradeVolumeOut,
 )
 from marketplace.api.schemas import Strict
 from marketplace.audit.replay_registry import ReplayRow
@@ -62,14 +60,6 @@ class ReplayOut(BaseModel):
 
 class ReplayList(Paged):
     items: list[ReplayOut]
-
-
-def _replays(request: Request) -> Replays:
-    replays: Replays = request.app.state.replays
-    return replays
-
-
-ReplaysDep = Annotated[Replays, Depends(_replays)]
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ReplayCreated)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -10,15 +9,12 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
 from marketplace.aggregates.access_token import Role
-from marketplace.aggregates.report import Quarter, QuarterlyReport, figures_of
+from marketplace.aggregates.report import Quarter, QuarterlyReport
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep, with_role
 from marketplace.api.schemas import Strict
 from marketplace.handlers import reports
 from marketplace.handlers.auth import Principal
-from marketplace.handlers.ports import Services
 from marketplace.inputs import QuarterText, UnitId
-from marketplace.projections import report_facts
-from marketplace.projections.runtime import ProjectionRuntime
 
 router = APIRouter(prefix="/v1/reports/quarterly", tags=["reports"])
 
@@ -54,20 +50,14 @@ class SubmitIn(Strict):
     quarter: QuarterText = Field(examples=["2027Q1"])
 
 
-async def _live(
-    svc: Services, runtime: ProjectionRuntime, unit_id: str, quarter: Quarter
-) -> QuarterlyReportOut:
-    """The live figures, without the submitted report (see `submitted`)."""
-    units = await asyncio.to_thread(reports.subtree, svc, unit_id)
-    start, end = quarter.bounds(svc.zone)
-    reader = await runtime.reader(report_facts.PROJECTION.name)
+def _answer(live: reports.LiveReport) -> QuarterlyReportOut:
     return QuarterlyReportOut(
-        unit_id=unit_id,
-        quarter=str(quarter),
-        period={"from": start, "to": end},
-        units=units,
-        figures=figures_of(await report_facts.totals(reader, units, start, end)),
-        submitted=None,
+        unit_id=live.unit_id,
+        quarter=str(live.quarter),
+        period={"from": live.start, "to": live.end},
+        units=live.units,
+        figures=live.figures,
+        submitted=SubmissionOut.of(live.submitted) if live.submitted else None,
     )
 
 
@@ -82,12 +72,8 @@ async def read_report(
     """The unit's subtree figures for the quarter: internal trade as supplier and as buyer,
     tenders and their compliance, external sourcing, quality incidents, disputes; and the
     submitted report, if any. For the unit's side and superiors, auditors and BI readers."""
-    await asyncio.to_thread(reports.require_reader, svc, principal, unit_id)
     found = Quarter.parse(quarter)
-    live = await _live(svc, runtime, unit_id, found)
-    frozen = await asyncio.to_thread(reports.submitted, svc, unit_id, found)
-    live.submitted = SubmissionOut.of(frozen) if frozen else None
-    return live
+    return _answer(await reports.read_report(svc, principal, runtime, unit_id, found))
 
 
 @router.post("/submit", status_code=status.HTTP_201_CREATED, response_model=QuarterlyReportOut)
@@ -99,9 +85,4 @@ async def submit_report(
 ) -> QuarterlyReportOut:
     """Freeze the unit's report for an ended quarter (platform admin over it, or HQ); once."""
     quarter = Quarter.parse(body.quarter)
-    live = await _live(svc, runtime, body.unit_id, quarter)
-    frozen = await asyncio.to_thread(
-        reports.submit_report, svc, principal, body.unit_id, quarter, live.units, live.figures
-    )
-    live.submitted = SubmissionOut.of(frozen)
-    return live
+    return _answer(await reports.submit_live_report(svc, principal, runtime, body.unit_id, quarter))

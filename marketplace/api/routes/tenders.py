@@ -1,48 +1,65 @@
-"""`/v1/needs/{id}/tender`, `/v1/tenders`: invitation compliance, sealed bids, ranking, award;
-and `/v1/projections/invitation-compliance`."""
+"""`/v1/tenders`: sealed bids, opening and ranking, award; tenders listed."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field, model_validator
 
 from marketplace.aggregates.tender import Tender, TenderStatus
-from marketplace.api.answers import (
-    BidCreated,
-    ComplianceExceptionsOut,
-    ComplianceOut,
-    TenderAwarded,
-    TenderLaunched,
-)
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
-from marketplace.api.projection_queries import ComplianceDep, ComplianceExceptionsDep
+from marketplace.api.pages import Paged, PageDep
 from marketplace.api.schemas import Strict, money
-from marketplace.handlers import analytics, tenders
+from marketplace.handlers import lists, tenders
 from marketplace.inputs import (
     Day,
     Identifier,
     LongText,
-    Moment,
     Money,
-    Percent,
     ShortText,
     UnitId,
 )
-from marketplace.projections import invitation_compliance
 
-router = APIRouter(tags=["tenders"])
+router = APIRouter(prefix="/v1/tenders", tags=["tenders"])
 
 
-class TenderIn(Strict):
-    invitees: list[UnitId] = Field(max_length=200)
-    bid_deadline: Moment
-    evaluation: Literal["lowest_price"] = "lowest_price"
-    internal_preference_margin_pct: Percent = Decimal(0)
-    omission_filing: LongText | None = Field(default=None, min_length=1, max_length=2000)
+class TenderListItem(BaseModel):
+    id: str
+    need_id: str
+    demand_unit_id: str
+    item_code: str
+    status: str = Field(examples=["open", "opened", "awarded"])
+    compliance: str = Field(examples=["compliant", "exception_filed"])
+    invitees: list[str]
+    bid_deadline: datetime
+    bid_count: int = Field(description="How many bids exist (never their amounts).")
+    launched_at: datetime
+    my_bid: str | None = Field(
+        description="Whether the viewing unit (`invited_unit_id`, else the token's unit) has "
+        "bid: `none` or `submitted`; null when that unit is not invited. Never an amount.",
+        examples=["none", "submitted"],
+    )
+
+    @classmethod
+    def of(cls, row: dict[str, Any], my_bid: str | None) -> TenderListItem:
+        return cls.model_validate({**row, "id": row["tender_id"], "my_bid": my_bid})
+
+
+class TenderListOut(Paged):
+    items: list[TenderListItem]
+
+
+class BidCreated(BaseModel):
+    bid_id: str
+    commitment: str = Field(description='sha256("amount|nonce"), checkable once opened.')
+
+
+class TenderAwarded(BaseModel):
+    contract_id: str | None = Field(description="null when an external bid won.")
+    external: bool
 
 
 class BidIn(Strict):
@@ -107,33 +124,7 @@ class TenderOut(BaseModel):
         )
 
 
-@router.post(
-    "/v1/needs/{need_id}/tender",
-    status_code=status.HTTP_201_CREATED,
-    response_model=TenderLaunched,
-)
-def launch(
-    need_id: str, body: TenderIn, svc: ServicesDep, principal: PrincipalDep
-) -> dict[str, Any]:
-    """Launch a tender on a `tender` need; catalog suppliers must be invited or filed."""
-    t = tenders.launch_tender(
-        svc,
-        principal,
-        need_id,
-        body.invitees,
-        body.bid_deadline,
-        body.evaluation,
-        body.internal_preference_margin_pct,
-        body.omission_filing,
-    )
-    return {
-        "tender_id": t.id,
-        "compliance": t.compliance,
-        "missing_catalog_suppliers": t.missing_catalog_suppliers,
-    }
-
-
-@router.get("/v1/tenders/{tender_id}", response_model=TenderOut)
+@router.get("/{tender_id}", response_model=TenderOut)
 def get_tender(tender_id: str, svc: ServicesDep, principal: PrincipalDep) -> TenderOut:
     """A tender: before opening only how many bids exist; afterwards the ranking."""
     tender = tenders.load_tender(svc, tender_id)
@@ -141,9 +132,7 @@ def get_tender(tender_id: str, svc: ServicesDep, principal: PrincipalDep) -> Ten
     return TenderOut.of(tender)
 
 
-@router.post(
-    "/v1/tenders/{tender_id}/bids", status_code=status.HTTP_201_CREATED, response_model=BidCreated
-)
+@router.post("/{tender_id}/bids", status_code=status.HTTP_201_CREATED, response_model=BidCreated)
 def bid(tender_id: str, body: BidIn, svc: ServicesDep, principal: PrincipalDep) -> dict[str, str]:
     """A sealed bid: an invited supplier for itself, or the demand unit for an external one."""
     made = tenders.submit_bid(
@@ -158,14 +147,14 @@ def bid(tender_id: str, body: BidIn, svc: ServicesDep, principal: PrincipalDep) 
     return {"bid_id": made.id, "commitment": made.commitment}
 
 
-@router.post("/v1/tenders/{tender_id}/open", response_model=TenderOut)
+@router.post("/{tender_id}/open", response_model=TenderOut)
 def open_bids(tender_id: str, svc: ServicesDep, principal: PrincipalDep) -> TenderOut:
     """Open the bids after the deadline (the demand unit): revealed and ranked."""
     return TenderOut.of(tenders.open_bids(svc, principal, tender_id))
 
 
 @router.post(
-    "/v1/tenders/{tender_id}/award",
+    "/{tender_id}/award",
     status_code=status.HTTP_201_CREATED,
     response_model=TenderAwarded,
 )
@@ -177,26 +166,26 @@ def award(
     return {"contract_id": contract.id if contract else None, "external": contract is None}
 
 
-@router.get("/v1/projections/invitation-compliance", response_model=ComplianceOut)
-async def compliance(
-    svc: ServicesDep, runtime: ProjectionsDep, principal: PrincipalDep, query: ComplianceDep
-) -> dict[str, Any]:
-    """Per demand unit or platform: tenders for catalog items, compliant, exception_filed, rate."""
-    analytics.require_analyst(principal)
-    reader = await runtime.reader(invitation_compliance.PROJECTION.name)
-    return await query.answer(reader, svc.zone)
-
-
-@router.get(
-    "/v1/projections/invitation-compliance/exceptions", response_model=ComplianceExceptionsOut
-)
-async def compliance_exceptions(
+@router.get("", response_model=TenderListOut)
+async def list_tenders(
     svc: ServicesDep,
     runtime: ProjectionsDep,
     principal: PrincipalDep,
-    query: ComplianceExceptionsDep,
-) -> dict[str, Any]:
-    """Tenders launched with a filed omission and its reason (for HQ's review)."""
-    analytics.require_analyst(principal)
-    reader = await runtime.reader(invitation_compliance.PROJECTION.name)
-    return await query.answer(reader, svc.zone)
+    page: PageDep,
+    invited_unit_id: Annotated[
+        UnitId | None,
+        Query(
+            description="Only tenders this unit is invited to. Default: those where a unit "
+            "within reach is the demand unit or invited."
+        ),
+    ] = None,
+    status: Annotated[Literal["open", "opened", "awarded"] | None, Query()] = None,
+) -> TenderListOut:
+    """Tenders, newest first, each with whether the viewing unit has bid (never an amount).
+
+    For the unit's operators, its platform admins, HQ and auditors: without `invited_unit_id`,
+    the tenders where a unit within the token's reach is the demand unit or invited."""
+    tenders = await lists.tenders(svc, principal, runtime, invited_unit_id, status, page)
+    found, bids = tenders.found, tenders.my_bids
+    items = [TenderListItem.of(r, bids.get(str(r["tender_id"]))) for r in found.items]
+    return TenderListOut(items=items, next_cursor=found.next_cursor)

@@ -2,17 +2,60 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, Field
 
+from marketplace.aggregates.access_token import Role
 from marketplace.api.deps import PrincipalDep, ServicesDep
-from marketplace.api.pages import PageDep, page_of
-from marketplace.api.schemas import TokenIn, TokenInfo, TokenList, TokenOut
+from marketplace.api.pages import Paged, PageDep, page_of
+from marketplace.api.schemas import Strict
 from marketplace.handlers import tokens
-from marketplace.inputs import UnitId
+from marketplace.inputs import Moment, ShortText, UnitId
 
 router = APIRouter(prefix="/v1/tokens", tags=["authentication"])
+
+
+class TokenIn(Strict):
+    unit_id: UnitId
+    roles: list[Role] = Field(min_length=1, max_length=len(Role))
+    label: ShortText = Field(default="", max_length=200)
+    expires_at: Moment | None = Field(
+        default=None,
+        description="When the token stops working (in the future, within "
+        "MARKETPLACE_TOKEN_MAX_LIFETIME_DAYS when set; without it, that lifetime or never).",
+        examples=["2027-12-31T23:59:59Z"],
+    )
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="Shown once; only its hash is stored.")
+    token_id: str
+    unit_id: str
+    roles: list[Role]
+    label: str
+    expires_at: datetime | None = Field(description="null: never expires.")
+
+
+class TokenInfo(BaseModel):
+    """A token as listed: never its secret (that is shown once, at issue, and not kept)."""
+
+    token_id: str
+    unit_id: str
+    roles: list[Role]
+    label: str
+    issued_at: datetime
+    issued_by: dict[str, str | None] = Field(description="The unit and token that issued it.")
+    revoked: bool
+    revoked_at: datetime | None
+    expires_at: datetime | None = Field(description="null: never expires.")
+
+
+class TokenList(Paged):
+    unit_id: str
+    items: list[TokenInfo]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TokenOut)

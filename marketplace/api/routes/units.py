@@ -6,16 +6,58 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, Field
 
-from marketplace.aggregates.organisation import Level
+from marketplace.aggregates.organisation import Level, Unit
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
-from marketplace.api.schemas import UnitIn, UnitOut, UnitPatch
+from marketplace.api.schemas import Strict
 from marketplace.handlers import units
 from marketplace.inputs import ShortText, UnitId
 from marketplace.projections import directory
 
 router = APIRouter(prefix="/v1/units", tags=["organisation"])
+
+
+class UnitIn(Strict):
+    id: UnitId = Field(examples=["PWR-01"])
+    name: ShortText = Field(min_length=1, max_length=200, examples=["Power Generation Co. 1"])
+    level: Level
+    parent_id: UnitId | None = Field(default=None, examples=["PWR"])
+    sector: ShortText | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        examples=["power"],
+        description="Defaults to the parent's sector (the group's is 'group').",
+    )
+
+
+class UnitPatch(Strict):
+    name: ShortText | None = Field(default=None, min_length=1, max_length=200)
+    parent_id: UnitId | None = None
+    sector: ShortText | None = Field(default=None, min_length=1, max_length=64)
+    active: bool | None = None
+
+
+class UnitOut(BaseModel):
+    id: str
+    name: str
+    level: Level
+    parent_id: str | None
+    sector: str
+    active: bool
+
+    @classmethod
+    def of(cls, unit: Unit) -> UnitOut:
+        return cls(
+            id=unit.id,
+            name=unit.name,
+            level=unit.level,
+            parent_id=unit.parent_id,
+            sector=unit.sector,
+            active=unit.active,
+        )
 
 
 class DirectoryUnitOut(UnitOut):
