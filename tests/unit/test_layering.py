@@ -16,9 +16,6 @@ AGGREGATES = Path(marketplace.aggregates.__file__).parent
 ALLOWED = ("eventsourcing.domain", "marketplace.aggregates")
 ROUTES = Path(marketplace.api.routes.__file__).parent
 ROUTES_PACKAGE = "marketplace.api.routes"
-# The one route module allowed to import another: app.py (not ours to edit yet) still registers
-# `lists.router`, which only re-exports the quality incidents' router until app.py lists it.
-ROUTER_SHIMS = {"lists": {"marketplace.api.routes.quality_incidents"}}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -57,7 +54,6 @@ def test_route_modules_import_no_other_route_module() -> None:
         for path in route_modules()
         for module in imported_modules(path)
         if module.startswith(ROUTES_PACKAGE + ".")
-        and module not in ROUTER_SHIMS.get(path.stem, set())
     }
     assert not foreign
 
@@ -82,8 +78,6 @@ def test_each_route_module_serves_one_url_prefix() -> None:
     prefixes: dict[str, str] = {}
     paths: dict[str, set[str]] = {}
     for path in route_modules():
-        if path.stem in ROUTER_SHIMS:
-            continue
         module = importlib.import_module(f"{ROUTES_PACKAGE}.{path.stem}")
         for route in module.router.routes:
             assert isinstance(route, APIRoute), f"{path.name}: {route!r}"
