@@ -47,6 +47,14 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
         "version_not_collecting",
         "entry_already_reviewed",
     ),
+    ("post", "/v1/catalog/versions/{version_id}/entries/approve"): (
+        "version_not_collecting",
+        "entry_already_reviewed",
+    ),
+    ("post", "/v1/catalog/versions/{version_id}/entries/reject"): (
+        "version_not_collecting",
+        "entry_already_reviewed",
+    ),
     ("post", "/v1/catalog/versions/{version_id}/publish"): (
         "version_not_collecting",
         "entries_pending_review",

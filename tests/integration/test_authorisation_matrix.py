@@ -99,6 +99,12 @@ MATRIX: dict[str, Row] = {
     "POST /v1/catalog/versions/{version_id}/entries/{entry_id}/reject": Row(
         frozenset({HQ}), body={"reason": "Duplicate of another entry."}
     ),
+    "POST /v1/catalog/versions/{version_id}/entries/approve": Row(
+        frozenset({HQ}), body={"entry_ids": ["<entry_id>"]}
+    ),
+    "POST /v1/catalog/versions/{version_id}/entries/reject": Row(
+        frozenset({HQ}), body={"entry_ids": ["<entry_id>"], "reason": "Duplicates."}
+    ),
     "POST /v1/catalog/versions/{version_id}/publish": Row(frozenset({HQ})),
     "GET /v1/catalog/search": Row(EVERY_TOKEN),
     "GET /v1/catalog/in-force": Row(EVERY_TOKEN),
@@ -373,6 +379,8 @@ def resolve(value: Any, ids: dict[str, str]) -> Any:
     """Fill `<key>` placeholders in a body with the world's ids."""
     if isinstance(value, dict):
         return {k: resolve(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, ids) for v in value]
     if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
         return ids[value[1:-1]]
     return value

@@ -14,10 +14,12 @@ from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
 from marketplace.api.schemas import Strict
 from marketplace.handlers import catalog
+from marketplace.handlers.catalog import MAX_BULK_REVIEW
 from marketplace.handlers.catalog_entry import Category, EntryIn
 from marketplace.inputs import (
     HALF_YEAR_PATTERN,
     Day,
+    Identifier,
     ItemCode,
     LongText,
     Moment,
@@ -48,6 +50,21 @@ class SubmissionIn(Strict):
 
 
 class RejectIn(Strict):
+    reason: LongText = Field(min_length=1, max_length=1000)
+
+
+EntryIdList = Annotated[
+    list[Identifier],
+    Field(min_length=1, max_length=MAX_BULK_REVIEW, description="Each entry once."),
+]
+
+
+class BulkApproveIn(Strict):
+    entry_ids: EntryIdList
+
+
+class BulkRejectIn(Strict):
+    entry_ids: EntryIdList
     reason: LongText = Field(min_length=1, max_length=1000)
 
 
@@ -254,6 +271,24 @@ def reject(
 ) -> EntryOut:
     """Reject one submitted entry with a reason (hq_admin)."""
     return EntryOut.of(catalog.review_entry(svc, principal, version_id, entry_id, body.reason))
+
+
+@router.post("/versions/{version_id}/entries/approve", response_model=list[EntryOut])
+def approve_many(
+    version_id: str, body: BulkApproveIn, svc: ServicesDep, principal: PrincipalDep
+) -> list[EntryOut]:
+    """Approve many submitted entries at once, all or nothing (hq_admin)."""
+    reviewed = catalog.review_entries(svc, principal, version_id, body.entry_ids, None)
+    return [EntryOut.of(e) for e in reviewed]
+
+
+@router.post("/versions/{version_id}/entries/reject", response_model=list[EntryOut])
+def reject_many(
+    version_id: str, body: BulkRejectIn, svc: ServicesDep, principal: PrincipalDep
+) -> list[EntryOut]:
+    """Reject many submitted entries at once with one reason, all or nothing (hq_admin)."""
+    reviewed = catalog.review_entries(svc, principal, version_id, body.entry_ids, body.reason)
+    return [EntryOut.of(e) for e in reviewed]
 
 
 @router.post("/versions/{version_id}/publish", response_model=VersionOut)
