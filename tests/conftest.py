@@ -71,6 +71,23 @@ def pg_schema() -> Iterator[str]:
     drop_schemas(schema)
 
 
+# Which event store a test runs on. A test asks for its store through the `backend` parameter
+# (directly, or through a fixture such as `open_store`, `svc`, `api` or `demo`). Most tests check
+# rules, HTTP, authorisation or a projection's figures, which do not depend on the store, so they
+# run on the embedded SQLite store only. A test where the store itself matters carries the
+# `both_stores` marker and runs on PostgreSQL too: the event store, the read-model stores, the
+# relay, the audit chain and replays, outages and restarts, data at rest, and one smoke test per
+# API area over HTTP. Mark a whole module with `pytestmark = pytest.mark.both_stores`.
+STORES = ("sqlite", "postgres")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_stores") is not None
+        # Module scope, so module-scoped servers (e2e `demo`) start once per store.
+        metafunc.parametrize("backend", STORES if both else STORES[:1], scope="module")
+
+
 # What a test needs, as markers, so `-m "not broker"` or `-m postgres` selects by service:
 # a test on the PostgreSQL store (a `postgres` parameter, a schema, the server's URL or a private
 # cluster) is `postgres`; one that talks to the broker (a `kafka` feed parameter, calls
@@ -85,6 +102,9 @@ _PARAMETERS = {"postgres": {"postgres"}, "broker": {"kafka"}}
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "backend" not in fixtures and any(m.name == "both_stores" for m in item.own_markers):
+            raise pytest.UsageError(f"{item.nodeid} is marked both_stores but takes no `backend`")
         function = getattr(item, "function", None)
         try:
             source = inspect.getsource(function) if function else ""
@@ -92,7 +112,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             source = ""
         callspec = getattr(item, "callspec", None)
         params = {str(v) for v in callspec.params.values()} if callspec else set()
-        fixtures = set(getattr(item, "fixturenames", ()))
         for marker, signs in _NEEDS.items():
             named = params & _PARAMETERS[marker] or fixtures & set(signs)
             if named or any(s in source for s in signs):

@@ -42,7 +42,7 @@ def eventually(server: Server, holds: Callable[[dict[str, Any]], bool], timeout:
     return body
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.both_stores
 def test_health_names_the_missing_and_the_stale_worker_and_lag_counts_own_events(
     tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:

@@ -34,13 +34,11 @@ LISTS: list[tuple[str, dict[str, Any], tuple[str, str], str]] = [
 ]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def api(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[InProcessApi]:
+@pytest.fixture(scope="module")
+def api(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessApi]:
     """The demo group on the embedded store, or on PostgreSQL (the event store and read models)."""
     schema = None
-    if request.param == "postgres":
+    if backend == "postgres":
         require_postgres()
         schema = f"t_{uuid.uuid4().hex[:12]}"
     try:

@@ -19,13 +19,13 @@ from tests.integration.test_authorisation_matrix import NEED, OFFER
 SEALED_AMOUNT = "91234.56"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+@pytest.fixture(scope="module")
 def world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[World, TestClient]]:
     """The demo world and the scenario of `build`, on each store (the lists' SQL runs on both)."""
     schema = None
-    if request.param == "postgres":
+    if backend == "postgres":
         require_postgres()
         schema = f"t_{uuid.uuid4().hex[:12]}"
     built = demo_world(tmp_path_factory.mktemp("lists"), schema)
