@@ -94,7 +94,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 # `require_broker`, names `BROKER` or starts a private broker) is `broker`. Read from the test's
 # own code and parameters; `-m "not broker and not postgres"` passes with neither service.
 _NEEDS = {
-    "postgres": ("POSTGRES_URL", "pg_schema", "PgCluster", "pg_cluster", "require_postgres("),
+    "postgres": (
+        "POSTGRES_URL",
+        "pg_schema",
+        "PrivateCluster",
+        "private_cluster",
+        "require_postgres(",
+    ),
     "broker": ("require_broker(", "BROKER", "PrivateBroker", "kafka_bootstrap"),
 }
 _PARAMETERS = {"postgres": {"postgres"}, "broker": {"kafka"}}

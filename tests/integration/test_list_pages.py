@@ -14,6 +14,9 @@ import pytest
 from tests.conftest import drop_schemas, require_postgres
 from tests.integration.api_app import InProcessApi, serve_in_process, settings_for
 
+# Every list's query and cursor is SQL of its own, run by each read-model store: both stores.
+pytestmark = pytest.mark.both_stores
+
 HQ = ("HQ", "hq_admin")
 # path, query, who asks, what names an item
 LISTS: list[tuple[str, dict[str, Any], tuple[str, str], str]] = [
