@@ -106,7 +106,12 @@ _NEEDS = {
 _PARAMETERS = {"postgres": {"postgres"}, "broker": {"kafka"}}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# The `slow` tests (fault and load tests of tens of seconds) run by default, but first: xdist
+# deals the first tests out in turn, so the long ones start at once on different workers and the
+# short ones fill in around them; left at the end, one would run alone while the other worker
+# idles. A wrapper: the markers are set before `-m` selects, the order after pytest's own.
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if "backend" not in fixtures and any(m.name == "both_stores" for m in item.own_markers):
@@ -122,3 +127,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             named = params & _PARAMETERS[marker] or fixtures & set(signs)
             if named or any(s in source for s in signs):
                 item.add_marker(getattr(pytest.mark, marker))
+    yield
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -119,7 +119,6 @@ def test_demo_is_only_created_on_an_empty_store(tmp_path: Path) -> None:
     assert any("not empty" in ln for ln in second.stdout)
 
 
-@pytest.mark.both_stores
 def test_units_import_is_all_or_nothing(
     tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:

@@ -73,6 +73,7 @@ def board_row(api: InProcessApi, need_id: str) -> dict[str, Any]:
     return dict(row)
 
 
+@pytest.mark.both_stores
 def test_a_tendered_need_stays_with_its_invitees_until_the_deadline(api: InProcessApi) -> None:
     need_id = post_need(api, "tender")
     assert get(api, f"/v1/needs/{need_id}", "COAL-01")["tender_id"] is None
