@@ -106,10 +106,12 @@ _NEEDS = {
 _PARAMETERS = {"postgres": {"postgres"}, "broker": {"kafka"}}
 
 
-# The `slow` tests (fault and load tests of tens of seconds) run by default, but first: xdist
-# deals the first tests out in turn, so the long ones start at once on different workers and the
-# short ones fill in around them; left at the end, one would run alone while the other worker
-# idles. A wrapper: the markers are set before `-m` selects, the order after pytest's own.
+# The `slow` tests (fault and load tests of tens of seconds) run by default, but each worker
+# starts with its share of them: under `--dist worksteal` (pyproject.toml) worker i is first given
+# the i-th of n equal runs of the collected tests and then steals from the others' ends; put at
+# the head of those runs, the long tests start at once on every worker and the short ones fill
+# in around them, so the workers finish together. A wrapper: the markers are set before `-m`
+# selects, the order after pytest's own.
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
     for item in items:
@@ -128,4 +130,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
             if named or any(s in source for s in signs):
                 item.add_marker(getattr(pytest.mark, marker))
     yield
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    items[:] = slow_first_on_each_worker(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", 1)))
+
+
+def slow_first_on_each_worker(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """`items` with the slow ones dealt in turn to the heads of the runs that worksteal first
+    gives each of `workers` (the i-th gets len(left) // (workers - i) of those left)."""
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    rest = [item for item in items if not item.get_closest_marker("slow")]
+    ordered: list[pytest.Item] = []
+    left = len(items)
+    for worker in range(workers):
+        size = left // (workers - worker)
+        share = slow[worker::workers]
+        taken = max(0, size - len(share))
+        ordered += share + rest[:taken]
+        rest = rest[taken:]
+        left -= size
+    return ordered + rest

@@ -17,6 +17,8 @@ from tests.conftest import require_broker
 from tests.e2e.conftest import Server, start_server
 from tests.e2e.test_event_bus import bus_env
 
+pytestmark = pytest.mark.slow  # waits for heartbeats to go stale
+
 
 def worker(env: dict[str, str], command: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
