@@ -169,7 +169,6 @@ def _tamper(tmp_path: Path, schema: str | None) -> None:
         conn.execute(statement.format(f'"{schema}"._marketplaceapplication_events'))  # type: ignore[arg-type]
 
 
-@pytest.mark.both_stores
 def test_an_auditor_replays_as_of_a_moment_over_http_and_the_cli_lists_and_removes_it(
     demo: Server,
 ) -> None:
