@@ -71,20 +71,53 @@ def pg_schema() -> Iterator[str]:
     drop_schemas(schema)
 
 
+# Which event store a test runs on. A test asks for its store through the `backend` parameter
+# (directly, or through a fixture such as `open_store`, `svc`, `api` or `demo`). Most tests check
+# rules, HTTP, authorisation or a projection's figures, which do not depend on the store, so they
+# run on the embedded SQLite store only. A test where the store itself matters carries the
+# `both_stores` marker and runs on PostgreSQL too: the event store, the read-model stores, the
+# relay, the audit chain and replays, outages and restarts, data at rest, and one smoke test per
+# API area over HTTP. Mark a whole module with `pytestmark = pytest.mark.both_stores`.
+STORES = ("sqlite", "postgres")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_stores") is not None
+        # Module scope, so module-scoped servers (e2e `demo`) start once per store.
+        metafunc.parametrize("backend", STORES if both else STORES[:1], scope="module")
+
+
 # What a test needs, as markers, so `-m "not broker"` or `-m postgres` selects by service:
 # a test on the PostgreSQL store (a `postgres` parameter, a schema, the server's URL or a private
 # cluster) is `postgres`; one that talks to the broker (a `kafka` feed parameter, calls
 # `require_broker`, names `BROKER` or starts a private broker) is `broker`. Read from the test's
 # own code and parameters; `-m "not broker and not postgres"` passes with neither service.
 _NEEDS = {
-    "postgres": ("POSTGRES_URL", "pg_schema", "PgCluster", "pg_cluster", "require_postgres("),
+    "postgres": (
+        "POSTGRES_URL",
+        "pg_schema",
+        "PrivateCluster",
+        "private_cluster",
+        "require_postgres(",
+    ),
     "broker": ("require_broker(", "BROKER", "PrivateBroker", "kafka_bootstrap"),
 }
 _PARAMETERS = {"postgres": {"postgres"}, "broker": {"kafka"}}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# The `slow` tests (fault and load tests of tens of seconds) run by default, but each worker
+# starts with its share of them: under `--dist worksteal` (pyproject.toml) worker i is first given
+# the i-th of n equal runs of the collected tests and then steals from the others' ends; put at
+# the head of those runs, the long tests start at once on every worker and the short ones fill
+# in around them, so the workers finish together. A wrapper: the markers are set before `-m`
+# selects, the order after pytest's own.
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
     for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "backend" not in fixtures and any(m.name == "both_stores" for m in item.own_markers):
+            raise pytest.UsageError(f"{item.nodeid} is marked both_stores but takes no `backend`")
         function = getattr(item, "function", None)
         try:
             source = inspect.getsource(function) if function else ""
@@ -92,8 +125,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             source = ""
         callspec = getattr(item, "callspec", None)
         params = {str(v) for v in callspec.params.values()} if callspec else set()
-        fixtures = set(getattr(item, "fixturenames", ()))
         for marker, signs in _NEEDS.items():
             named = params & _PARAMETERS[marker] or fixtures & set(signs)
             if named or any(s in source for s in signs):
                 item.add_marker(getattr(pytest.mark, marker))
+    yield
+    items[:] = slow_first_on_each_worker(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", 1)))
+
+
+def slow_first_on_each_worker(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """`items` with the slow ones dealt in turn to the heads of the runs that worksteal first
+    gives each of `workers` (the i-th gets len(left) // (workers - i) of those left)."""
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    rest = [item for item in items if not item.get_closest_marker("slow")]
+    ordered: list[pytest.Item] = []
+    left = len(items)
+    for worker in range(workers):
+        size = left // (workers - worker)
+        share = slow[worker::workers]
+        taken = max(0, size - len(share))
+        ordered += share + rest[:taken]
+        rest = rest[taken:]
+        left -= size
+    return ordered + rest

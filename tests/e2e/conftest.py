@@ -1,4 +1,5 @@
-"""The real service as a subprocess on a free port, on each event store, driven over HTTP."""
+"""The real service as a subprocess on a free port, driven over HTTP; on SQLite, and on
+PostgreSQL too for `both_stores` tests (the `backend` parameter, tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -122,14 +123,10 @@ def start_server(env: dict[str, str], *args: str, log: Path | None = None) -> Se
     pytest.fail("marketplace serve did not answer /health within 30 s")
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest.fixture(scope="module")
 def demo(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One demo platform per test module and store; tests use distinct unit ids."""
+    """One demo platform per test module and store; tests use distinct unit ids. The PostgreSQL
+    one starts only in a module with a `both_stores` test (its smoke test over HTTP)."""
     from tests.conftest import require_postgres
 
     schema = None

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import Server
 from tests.e2e.test_needs_api import as_unit
 from tests.e2e.test_units_api import error_of
@@ -13,6 +15,7 @@ from tests.e2e.test_units_api import error_of
 YEAR = date.today().year
 
 
+@pytest.mark.both_stores
 def test_every_unit_is_assessed_for_the_group(demo: Server) -> None:
     bi = demo.client(demo.token("HQ", "bi_reader"))
     answer = bi.get("/v1/assessments/annual", params={"year": YEAR})

@@ -21,6 +21,7 @@ from tests.e2e.test_units_api import error_of
 DEMO_ORG = Path(__file__).resolve().parents[2] / "marketplace/demo/organisation.yaml"
 
 
+@pytest.mark.both_stores
 def test_an_auditor_reads_a_needs_history_and_past_states(demo: Server) -> None:
     coal = as_unit(demo, "COAL-02")
     auditor = demo.client(demo.token("HQ", "auditor"))
@@ -101,12 +102,12 @@ def test_only_auditors_and_hq_admins_read_the_audit_trail(
     error_of(httpx.get(f"{demo.url}/v1/audit/verify"), 401, "unauthenticated")
 
 
-@pytest.mark.parametrize("backend_name", ["sqlite", "postgres"])
+@pytest.mark.both_stores
 def test_the_cli_verifies_finds_tampering_and_replays_as_of(
-    tmp_path: Path, backend_name: str, request: pytest.FixtureRequest
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:
-    schema = request.getfixturevalue("pg_schema") if backend_name == "postgres" else None
-    env = service_env(tmp_path, backend_name, schema)
+    schema = request.getfixturevalue("pg_schema") if backend == "postgres" else None
+    env = service_env(tmp_path, backend, schema)
     assert cli(env, "units", "import", str(DEMO_ORG)).returncode == 0
     imported_at = datetime.now(UTC)
     moved = cli(env, "units", "import", str(_moved_org(tmp_path)))

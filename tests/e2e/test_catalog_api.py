@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import Server
 from tests.e2e.test_units_api import error_of
@@ -73,6 +74,7 @@ def run_cycle(demo: Server, period: str, start: str, end: str, items: list[str])
     return version_id
 
 
+@pytest.mark.both_stores
 def test_two_consecutive_half_year_cycles(demo: Server) -> None:
     h1 = run_cycle(demo, "2027H1", "2027-01-01", "2027-06-30", ["STEAM-LP", "HOT-WATER", "X"])
     h2 = run_cycle(demo, "2027H2", "2027-07-01", "2027-12-31", ["STEAM-LP", "STEAM-HP", "Y"])

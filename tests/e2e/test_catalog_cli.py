@@ -23,7 +23,6 @@ HEADER = (
 )
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_platform_submits_a_csv_and_the_catalog_in_force_exports(
     tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:

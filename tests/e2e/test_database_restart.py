@@ -22,7 +22,7 @@ from tests.e2e.conftest import Server, service_env, start_server
 from tests.e2e.test_needs_api import steam_need
 from tests.pg_cluster import PrivateCluster, private_cluster
 
-pytestmark = pytest.mark.fault
+pytestmark = [pytest.mark.fault, pytest.mark.slow]
 
 OUTAGE = 6.0  # seconds the database stays down
 ANSWER_IN_OUTAGE = 5.0

@@ -17,6 +17,8 @@ from tests.conftest import require_broker
 from tests.e2e.conftest import Server, start_server
 from tests.e2e.test_event_bus import bus_env
 
+pytestmark = pytest.mark.slow  # waits for heartbeats to go stale
+
 
 def worker(env: dict[str, str], command: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
@@ -42,7 +44,7 @@ def eventually(server: Server, holds: Callable[[dict[str, Any]], bool], timeout:
     return body
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.both_stores
 def test_health_names_the_missing_and_the_stale_worker_and_lag_counts_own_events(
     tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:

@@ -31,7 +31,7 @@ def bus_env(
     return prefix, env
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.both_stores
 def test_a_registered_unit_is_published_on_the_units_topic(
     tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:

@@ -22,6 +22,7 @@ from tests.e2e.conftest import Server, free_port, run_cli, service_env, start_se
 cli = run_cli
 
 
+@pytest.mark.both_stores
 def test_health_reports_the_store(demo: Server, backend: str) -> None:
     body = httpx.get(f"{demo.url}/health").json()
     projections = body["components"]["projections"]
@@ -118,7 +119,6 @@ def test_demo_is_only_created_on_an_empty_store(tmp_path: Path) -> None:
     assert any("not empty" in ln for ln in second.stdout)
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_units_import_is_all_or_nothing(
     tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:

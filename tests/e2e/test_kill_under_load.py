@@ -25,6 +25,8 @@ from tests.e2e.test_event_bus import bus_env
 from tests.e2e.test_needs_api import as_unit, offer_body, steam_need
 from tests.e2e.test_tenders_api import bid, launch, tender_need
 
+pytestmark = pytest.mark.slow  # load, kill, restart, replay; Kafka groups time out
+
 ACKNOWLEDGED_BEFORE_KILL = 150  # the kill comes once this many commands were acknowledged
 Rows = dict[str, list[tuple[Any, ...]]]
 

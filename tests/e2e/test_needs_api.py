@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import Server
 from tests.e2e.test_units_api import error_of
@@ -44,6 +45,7 @@ def as_unit(demo: Server, unit: str) -> httpx.Client:
     return demo.client(demo.token(unit, "unit_operator"))
 
 
+@pytest.mark.both_stores
 def test_from_need_to_contract(demo: Server) -> None:
     coal, heat, power = as_unit(demo, "COAL-01"), as_unit(demo, "HEAT-02"), as_unit(demo, "PWR-01")
     posted = coal.post("/v1/needs", json=steam_need())

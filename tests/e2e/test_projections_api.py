@@ -14,6 +14,9 @@ import pytest
 from tests.conftest import drop_schemas, require_postgres
 from tests.e2e.conftest import Server, service_env, start_server
 
+# Read-your-writes and a rebuild's swap are each read-model store's own: both stores.
+pytestmark = pytest.mark.both_stores
+
 
 @pytest.fixture(scope="module")
 def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:

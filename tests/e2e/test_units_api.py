@@ -47,6 +47,7 @@ def test_the_demo_group_is_there(demo: Server) -> None:
     }
 
 
+@pytest.mark.both_stores
 def test_an_hq_admin_registers_moves_and_deactivates_a_unit(demo: Server) -> None:
     admin = demo.client(demo.token("HQ", "hq_admin"))
     created = admin.post(
@@ -176,6 +177,7 @@ def test_a_patch_with_wrong_types_is_422(demo: Server) -> None:
     assert {d["field"] for d in details} == {"active", "name"}
 
 
+@pytest.mark.both_stores
 def test_concurrent_updates_of_one_unit_all_apply_without_errors(demo: Server) -> None:
     def rename(i: int) -> httpx.Response:
         with demo.admin as client:

@@ -1,4 +1,4 @@
-"""Every integration test runs on both event stores: embedded SQLite and PostgreSQL."""
+"""Integration set-up: a real event store, SQLite (PostgreSQL too for `both_stores` tests)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,13 @@ HQ_ADMIN = Principal("tok_hq", "HQ", frozenset({Role.HQ_ADMIN}))
 StoreFactory = Callable[[], EventSourcingStore]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
-    """Opens (possibly several) stores on one fresh database, closing them at the end."""
-    if request.param == "sqlite":
+@pytest.fixture
+def open_store(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[StoreFactory]:
+    """Opens (possibly several) stores on one fresh database, closing them at the end; the
+    database is SQLite, or PostgreSQL too when the test is `both_stores` (tests/conftest.py)."""
+    if backend == "sqlite":
         location = StoreLocation(sqlite_path=tmp_path / "events.sqlite3")
     else:
         schema = request.getfixturevalue("pg_schema")

@@ -22,6 +22,9 @@ from marketplace.handlers.ports import Services
 from tests.integration.conftest import HQ_ADMIN
 from tests.integration.test_needs import market, operator, steam, terms  # noqa: F401
 
+# The hash chain reads and guards each store's own tables: both stores.
+pytestmark = pytest.mark.both_stores
+
 
 @pytest.fixture
 def ledger(market: Services) -> Iterator[Ledger]:  # noqa: F811

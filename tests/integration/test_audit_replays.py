@@ -26,9 +26,13 @@ PROJECTIONS = (
 )
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InProcessApi]:
-    schema = request.getfixturevalue("pg_schema") if request.param == "postgres" else None
+# Replays copy the read models into a store of their own: it matters which.
+pytestmark = pytest.mark.both_stores
+
+
+@pytest.fixture
+def api(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InProcessApi]:
+    schema = request.getfixturevalue("pg_schema") if backend == "postgres" else None
     with serve_in_process(settings_for(tmp_path, schema)) as served:
         yield served
 

@@ -19,7 +19,7 @@ from marketplace.projections.registry import PROJECTIONS
 from tests.e2e.conftest import free_port, run_cli, service_env
 from tests.kafka_support import PrivateBroker, TcpLink
 
-pytestmark = pytest.mark.fault
+pytestmark = [pytest.mark.fault, pytest.mark.slow]
 
 
 class Worker:

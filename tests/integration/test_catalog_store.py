@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from marketplace.aggregates.catalog import CatalogVersion, EntryStatus, VersionStatus
 from marketplace.aggregates.catalog_index import CATALOG_INDEX_ID, CatalogIndex
 from tests.integration.conftest import StoreFactory
 from tests.unit.org_fixtures import ACTOR
 from tests.unit.test_catalog_version import BEFORE_DEADLINE, DEADLINE, OPENED, entry
+
+# What each event store keeps of a catalog: both stores.
+pytestmark = pytest.mark.both_stores
 
 
 def test_a_published_version_and_the_index_reload_identically(open_store: StoreFactory) -> None:

@@ -13,6 +13,9 @@ from marketplace.handlers.ports import NotificationLog
 from tests.integration.conftest import StoreFactory
 from tests.unit.org_fixtures import ACTOR, T0, at
 
+# The event store itself: both stores.
+pytestmark = pytest.mark.both_stores
+
 
 def new_chart() -> Organisation:
     org = Organisation(id=ORGANISATION_ID, actor=ACTOR, timestamp=T0)

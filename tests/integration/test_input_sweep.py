@@ -73,15 +73,15 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessApi]
         yield served
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+@pytest.fixture(scope="module")
 def api(
-    request: pytest.FixtureRequest,
+    backend: str,
     embedded: InProcessApi,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[InProcessApi]:
     """Each store: path and query values reach the read models and the event store's queries
     (PostgreSQL refuses a NUL in text where SQLite takes it)."""
-    if request.param == "sqlite":
+    if backend == "sqlite":
         yield embedded
         return
     require_postgres()
@@ -242,6 +242,7 @@ def query_probes(schema: Schema) -> tuple[list[str], list[str]]:
     return invalid, survivable
 
 
+@pytest.mark.both_stores
 def test_every_query_parameter_holds_at_its_extremes(api: InProcessApi, openapi: Schema) -> None:
     for method, path, param, params in query_parameters(openapi):
         others = {
@@ -274,6 +275,7 @@ def test_every_operation_refuses_a_query_parameter_it_does_not_take(
             expect_422_naming(answer, "limt", f"{method.upper()} {url}")
 
 
+@pytest.mark.both_stores
 def test_every_path_parameter_refuses_control_characters(
     api: InProcessApi, openapi: Schema
 ) -> None:

@@ -14,6 +14,9 @@ import pytest
 from tests.conftest import drop_schemas, require_postgres
 from tests.integration.api_app import InProcessApi, serve_in_process, settings_for
 
+# Every list's query and cursor is SQL of its own, run by each read-model store: both stores.
+pytestmark = pytest.mark.both_stores
+
 HQ = ("HQ", "hq_admin")
 # path, query, who asks, what names an item
 LISTS: list[tuple[str, dict[str, Any], tuple[str, str], str]] = [
@@ -34,13 +37,11 @@ LISTS: list[tuple[str, dict[str, Any], tuple[str, str], str]] = [
 ]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def api(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[InProcessApi]:
+@pytest.fixture(scope="module")
+def api(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessApi]:
     """The demo group on the embedded store, or on PostgreSQL (the event store and read models)."""
     schema = None
-    if request.param == "postgres":
+    if backend == "postgres":
         require_postgres()
         schema = f"t_{uuid.uuid4().hex[:12]}"
     try:

@@ -19,13 +19,13 @@ from tests.integration.test_authorisation_matrix import NEED, OFFER
 SEALED_AMOUNT = "91234.56"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+@pytest.fixture(scope="module")
 def world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[World, TestClient]]:
     """The demo world and the scenario of `build`, on each store (the lists' SQL runs on both)."""
     schema = None
-    if request.param == "postgres":
+    if backend == "postgres":
         require_postgres()
         schema = f"t_{uuid.uuid4().hex[:12]}"
     built = demo_world(tmp_path_factory.mktemp("lists"), schema)
@@ -99,6 +99,7 @@ def refused(client: TestClient, token: str, path: str, **params: Any) -> dict[st
     return error
 
 
+@pytest.mark.both_stores
 def test_an_invitee_finds_its_tenders_and_its_own_bids_state_never_an_amount(
     world: tuple[World, TestClient],
 ) -> None:
@@ -126,6 +127,7 @@ def test_an_invitee_finds_its_tenders_and_its_own_bids_state_never_an_amount(
     assert tender_id not in {t["id"] for t in awarded}
 
 
+@pytest.mark.both_stores
 def test_a_supplier_finds_its_contract_incident_and_dispute(
     world: tuple[World, TestClient],
 ) -> None:
@@ -212,6 +214,7 @@ def test_another_units_incident_is_refused_and_an_unknown_one_not_found(
     assert missing.status_code == 404, missing.text
 
 
+@pytest.mark.both_stores
 def test_every_list_pages_with_a_cursor(world: tuple[World, TestClient]) -> None:
     built, client = world
     hq = built.token("HQ", "auditor")

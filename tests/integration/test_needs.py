@@ -67,6 +67,7 @@ async def inbox_of(svc: Services, tmp_path: Path, unit: str) -> list[str]:
     return await replayed_into(svc.store, tmp_path / "rm.db", (inbox.PROJECTION,), read)
 
 
+@pytest.mark.both_stores
 async def test_an_award_saves_need_offers_and_contract_together(
     market: Services, tmp_path: Path
 ) -> None:

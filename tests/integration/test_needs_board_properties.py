@@ -232,6 +232,7 @@ async def board_row(m: Market, need_id: str) -> NeedListItem:
     return NeedListItem.model_validate(row)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60,
     deadline=None,

@@ -19,6 +19,8 @@ from schemathesis.python.asgi import shutdown_lifespans
 from tests.conftest import drop_schemas, require_postgres
 from tests.integration.api_world import ADMIN_TOKEN, World, demo_world
 
+pytestmark = pytest.mark.slow  # schemathesis sends thousands of requests
+
 # Small and fixed by default, so CI is quick and reproducible; MARKETPLACE_FUZZ_EXAMPLES=200 (say)
 # for a long local hunt, and MARKETPLACE_FUZZ_SEED to look elsewhere.
 EXAMPLES = int(os.environ.get("MARKETPLACE_FUZZ_EXAMPLES", "8"))

@@ -22,7 +22,7 @@ from tests.integration.conftest import services_on
 from tests.integration.projection_harness import write_chart
 from tests.pg_cluster import PrivateCluster, private_cluster
 
-pytestmark = pytest.mark.fault
+pytestmark = [pytest.mark.fault, pytest.mark.slow]
 
 # The bounds, with margins for a shared 2-core machine: a request in an outage
 # answers 503 within 5 s (each wait is bounded by MARKETPLACE_DATABASE_TIMEOUT, 3 s), and

@@ -43,6 +43,9 @@ from tests.conftest import POSTGRES_URL, require_broker
 from tests.integration.conftest import HQ_ADMIN, services_on
 from tests.integration.projection_harness import ViaKafka, all_events, rows, write_chart
 
+# Failures and text each read-model store must hold: both stores.
+pytestmark = pytest.mark.both_stores
+
 
 @dataclass
 class Env:
@@ -52,9 +55,9 @@ class Env:
     location: ReadModelLocation
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def env(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Env]:
-    if request.param == "sqlite":
+@pytest.fixture
+async def env(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Env]:
+    if backend == "sqlite":
         events_at = StoreLocation(sqlite_path=tmp_path / "events.sqlite3")
         models_at = ReadModelLocation(sqlite_path=tmp_path / "read_models.sqlite3")
     else:

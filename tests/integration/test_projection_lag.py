@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from marketplace.aggregates.base import Actor
 from marketplace.demo import organisation_yaml
 from marketplace.handlers.unit_import import import_units
@@ -15,6 +17,7 @@ from tests.integration.conftest import StoreFactory, services_on
 CLI = Actor(unit_id=None, token_id="cli")
 
 
+@pytest.mark.both_stores
 def test_in_process_lag_counts_the_events_of_the_projections_topics(
     open_store: StoreFactory,
 ) -> None:

@@ -55,6 +55,9 @@ from tests.integration.projection_harness import (
     write_chart,
 )
 
+# The read-model stores themselves: both stores.
+pytestmark = pytest.mark.both_stores
+
 UNITS = directory.UNITS
 
 
@@ -69,11 +72,11 @@ class Env:
     settings: Settings
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture
 def places(
-    request: pytest.FixtureRequest, tmp_path: Path
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> tuple[StoreLocation, ReadModelLocation, Settings]:
-    if request.param == "sqlite":
+    if backend == "sqlite":
         settings = Settings(data_dir=tmp_path)
         return (
             StoreLocation(sqlite_path=settings.sqlite_path),

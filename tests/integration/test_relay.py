@@ -41,6 +41,9 @@ from tests.integration.conftest import HQ_ADMIN, StoreFactory, services_on
 from tests.integration.projection_harness import replayed_into
 from tests.kafka_support import PrivateBroker, TcpLink, consume
 
+# The relay reads each store's log and keeps its position there: both stores.
+pytestmark = pytest.mark.both_stores
+
 CLI = Actor(unit_id=None, token_id="cli")
 
 

@@ -17,13 +17,11 @@ REQUIRED_BY = (date.today() + timedelta(days=30)).isoformat()
 VALID = (datetime.now(UTC) + timedelta(days=10)).isoformat()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def api(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[InProcessApi]:
+@pytest.fixture(scope="module")
+def api(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessApi]:
     """The demo group on the embedded store, or on PostgreSQL (the event store and read models)."""
     schema = None
-    if request.param == "postgres":
+    if backend == "postgres":
         require_postgres()
         schema = f"t_{uuid.uuid4().hex[:12]}"
     try:
@@ -75,6 +73,7 @@ def board_row(api: InProcessApi, need_id: str) -> dict[str, Any]:
     return dict(row)
 
 
+@pytest.mark.both_stores
 def test_a_tendered_need_stays_with_its_invitees_until_the_deadline(api: InProcessApi) -> None:
     need_id = post_need(api, "tender")
     assert get(api, f"/v1/needs/{need_id}", "COAL-01")["tender_id"] is None

@@ -56,6 +56,7 @@ def test_a_right_id_with_a_wrong_secret_is_unauthenticated(group: Services) -> N
         login(group, issued.token_id + ".wrong")
 
 
+@pytest.mark.both_stores
 def test_a_revoked_token_stops_working_in_every_process(
     group: Services, open_store: StoreFactory
 ) -> None:

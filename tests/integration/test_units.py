@@ -134,6 +134,7 @@ def test_an_import_whose_parents_form_a_cycle_is_rejected(svc: Services) -> None
     assert svc.store.head() == 0
 
 
+@pytest.mark.both_stores
 def test_concurrent_renames_from_two_processes_all_land_in_some_order(
     open_store: StoreFactory,
 ) -> None:
