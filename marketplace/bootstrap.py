@@ -9,16 +9,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from fastapi import FastAPI
 
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
 from marketplace.adapters.seal import AesGcmSealer
 from marketplace.adapters.seal_key import load_seal_key
-from marketplace.api.app import create_app
-from marketplace.audit.chain import Ledger
 from marketplace.handlers.auth import hash_secret
 from marketplace.handlers.ports import EventStore, Services
 from marketplace.projections.event_log import EventLog
@@ -26,10 +22,13 @@ from marketplace.projections.lag import BrokerEnds
 from marketplace.projections.location import ReadModelLocation
 from marketplace.projections.registry import PROJECTIONS
 from marketplace.projections.runtime import ProjectionRuntime
-from marketplace.projections.workers import ProjectionWorkers
-from marketplace.relay.relay import RelayConfig
-from marketplace.relay.runner import RelayProcess
 from marketplace.settings import Settings
+
+if TYPE_CHECKING:  # imported where built: a CLI command loads only what it runs (start-up time)
+    from fastapi import FastAPI
+
+    from marketplace.projections.workers import ProjectionWorkers
+    from marketplace.relay.runner import RelayProcess
 
 
 def utc_now() -> datetime:
@@ -120,6 +119,9 @@ def build_projection_runtime(settings: Settings, services: Services) -> Projecti
 
 def build_api(settings: Settings, services: Services) -> FastAPI:
     """The HTTP API with its read models, audit chain and replays (started by its lifespan)."""
+    from marketplace.api.app import create_app
+    from marketplace.audit.chain import Ledger
+
     store = event_sourcing_store(services.store)
     return create_app(
         settings,
@@ -138,6 +140,9 @@ def _broker(settings: Settings) -> str:
 
 def build_relay(settings: Settings, store: EventStore | None = None) -> RelayProcess:
     """The relay; with `store`, it shares the API's store (`serve --all-in-one`)."""
+    from marketplace.relay.relay import RelayConfig
+    from marketplace.relay.runner import RelayProcess
+
     return RelayProcess(
         location=store_location(settings),
         read_models=read_model_location(settings),
@@ -158,6 +163,8 @@ def build_projection_workers(
     settings: Settings, consumer_options: Mapping[str, Any] | None = None
 ) -> ProjectionWorkers:
     """The projection workers fed from Kafka (`marketplace project`)."""
+    from marketplace.projections.workers import ProjectionWorkers
+
     return ProjectionWorkers(
         events=store_location(settings),
         read_models=read_model_location(settings),
