@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 SOURCE = "marketplace"
 SCHEMA_URN = "urn:marketplace:schema:"
@@ -38,6 +38,18 @@ class CloudEvent(BaseModel):
     sequence: int = Field(description="Global position in the event store; gaps are possible.")
     aggregateversion: int = Field(description="Version of the aggregate after this event.")
     data: dict[str, Any]
+    # `data` as its validated payload model, once someone validated it (see wire.payload_of):
+    # every projection fed the same event object reads it without validating again.
+    _payload: BaseModel | None = PrivateAttr(default=None)
+
+    def carrying(self, payload: BaseModel) -> CloudEvent:
+        """This event, remembering `payload` as its validated `data`; returns itself."""
+        self._payload = payload
+        return self
+
+    @property
+    def validated_payload(self) -> BaseModel | None:
+        return self._payload
 
     def to_bytes(self) -> bytes:
         return json.dumps(self.model_dump(mode="json"), separators=(",", ":")).encode()

@@ -27,6 +27,7 @@ from marketplace.events.public.needs import (
 )
 from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.events.public.tenders import TENDERS_TOPIC, TenderBidReceivedV1, TenderLaunchedV1
+from marketplace.events.wire import payload_of
 from marketplace.projections.changes import RowChange, Upsert
 from marketplace.projections.need_summary import SUMMARY_COLUMNS, summary_values
 from marketplace.projections.pages import Order, Page, PageRequest, Source, fetch_page
@@ -73,7 +74,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
     kind = PUBLIC_TYPES.get(event.type)
     if kind is None:
         return []
-    payload = kind.payload.model_validate(event.data)
+    payload = payload_of(event)
     if kind.topic == NEEDS_TOPIC:
         return _need_changes(event, payload)
     if kind.topic == TENDERS_TOPIC:

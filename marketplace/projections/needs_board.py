@@ -23,6 +23,7 @@ from marketplace.events.public.needs import (
     NeedTenderStartedV1,
 )
 from marketplace.events.public.registry import PUBLIC_TYPES
+from marketplace.events.wire import payload_of
 from marketplace.projections.changes import Increment, RowChange, Upsert
 from marketplace.projections.need_summary import SUMMARY_COLUMNS, quantity_text, summary_values
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
@@ -52,7 +53,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
     kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != NEEDS_TOPIC:
         return []
-    payload = kind.payload.model_validate(event.data)
+    payload = payload_of(event)
     key = {"need_id": event.subject}
     match payload:
         case NeedPostedV1():
