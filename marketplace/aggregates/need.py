@@ -18,14 +18,7 @@ from marketplace.aggregates.base import (
     MarketAggregate,
     RecordNotFound,
 )
-
-
-class NeedStatus(StrEnum):
-    OPEN = "open"
-    TENDERING = "tendering"
-    AWARDED = "awarded"
-    CLOSED_EXTERNAL = "closed_external"
-    CANCELLED = "cancelled"
+from marketplace.aggregates.need_status import NeedProgress, NeedStatus, NeedStep, need_progress
 
 
 class Ground(StrEnum):
@@ -136,10 +129,12 @@ class Need(MarketAggregate):
         self.catalog_version_id = catalog_version_id
         self.matches = [Match(**m) for m in matches]
         self.posted_at = timestamp
-        self.status = NeedStatus.OPEN
+        posted = need_progress(NeedStep.POSTED, quantity=self.spec.quantity)
+        assert posted.status is not None and posted.open_quantity is not None
+        self.status: NeedStatus = posted.status
+        self.open_quantity: Decimal = posted.open_quantity
         self.offers: dict[str, str] = {}  # every offer id → supplier unit, in arrival order
         self.withdrawn: set[str] = set()
-        self.open_quantity = self.spec.quantity
         self.requests: dict[str, ExternalRequest] = {}
         self.external_purchases: list[dict[str, Any]] = []
         self.contract_id: str | None = None
@@ -347,6 +342,13 @@ class Need(MarketAggregate):
         self.check_open()
         self._cancelled(reason, self.matched_supplier_ids, actor, timestamp)
 
+    def _progress(self, progress: NeedProgress) -> None:
+        """Apply the status rule (need_status) an event's step gives."""
+        if progress.status is not None:
+            self.status = progress.status
+        if progress.open_quantity is not None:
+            self.open_quantity = progress.open_quantity
+
     # ----- events --------------------------------------------------------------------------
 
     @event("OfferReceived")
@@ -382,10 +384,9 @@ class Need(MarketAggregate):
         actor: Actor,
         timestamp: datetime,
     ) -> None:
-        self.status = NeedStatus.AWARDED
+        self._progress(need_progress(NeedStep.AWARDED))
         self.contract_id = contract_id
         self.awarded_offer_id = offer_id
-        self.open_quantity = Decimal(0)  # the contract covers what was still open
 
     @event("ExternalSourcingRequested")
     def _external_requested(
@@ -438,9 +439,8 @@ class Need(MarketAggregate):
                 "supplier": external_supplier,
             }
         )
-        self.open_quantity = Decimal(remaining_quantity)
-        if self.open_quantity <= 0:
-            self.status = NeedStatus.CLOSED_EXTERNAL
+        remaining = Decimal(remaining_quantity)
+        self._progress(need_progress(NeedStep.CLOSED_EXTERNAL, quantity=remaining))
         if request_id:  # an approval is used once
             self.requests[request_id] = replace(self.requests[request_id], status="used")
 
@@ -452,7 +452,7 @@ class Need(MarketAggregate):
         actor: Actor,
         timestamp: datetime,
     ) -> None:
-        self.status = NeedStatus.TENDERING
+        self._progress(need_progress(NeedStep.TENDER_STARTED))
         self.tender_id = tender_id
 
     @event("TenderConcluded")
@@ -468,11 +468,8 @@ class Need(MarketAggregate):
         timestamp: datetime,
     ) -> None:
         if internal:
-            self.status = NeedStatus.AWARDED
             self.contract_id = contract_id
-            self.open_quantity = Decimal(0)  # the contract covers what was still open
         else:
-            self.status = NeedStatus.CLOSED_EXTERNAL
             self.external_purchases.append(
                 {
                     "request_id": None,
@@ -482,10 +479,10 @@ class Need(MarketAggregate):
                     "tender_id": tender_id,
                 }
             )
-            self.open_quantity = Decimal(0)
+        self._progress(need_progress(NeedStep.TENDER_CONCLUDED, internal=internal))
 
     @event("Cancelled")
     def _cancelled(
         self, reason: str, matched_supplier_unit_ids: list[str], actor: Actor, timestamp: datetime
     ) -> None:
-        self.status = NeedStatus.CANCELLED
+        self._progress(need_progress(NeedStep.CANCELLED))

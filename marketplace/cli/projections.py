@@ -11,20 +11,21 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
 from rich.table import Table
 
 from marketplace.bootstrap import open_event_log, read_model_location
+from marketplace.projections.event_log import EventLog
 from marketplace.projections.failures import ProjectionFailed, failure_of, read_failures
 from marketplace.projections.lag import BrokerEnds
 from marketplace.projections.location import open_store
 from marketplace.projections.projection import Projection
-from marketplace.projections.rebuild import rebuild
+from marketplace.projections.rebuild import rebuild, rebuild_all
 from marketplace.projections.registry import PROJECTIONS, by_name
 from marketplace.projections.runtime import ProjectionRuntime
+from marketplace.projections.store import ReadModelStore
 from marketplace.settings import Settings
 
 projections_app = typer.Typer(
@@ -65,25 +66,53 @@ async def _rebuild(settings: Settings, selected: list[Projection]) -> None:
             TimeElapsedColumn(),
         )
         with Progress(*columns, console=console) as progress:
-            for projection in selected:
-                head = await events.head()
-                task = progress.add_task(f"{projection.name} v{projection.version}", total=head)
-
-                def advance(position: int, task: TaskID = task) -> None:
-                    progress.update(task, completed=position)
-
-                try:
-                    state = await rebuild(store, projection, events, on_progress=advance)
-                except ProjectionFailed as exc:
-                    progress.stop()
-                    typer.echo(f"error: {projection.name} {exc} (the old rows stay)", err=True)
-                    raise typer.Exit(1) from exc
-                progress.update(task, total=max(head, state.position), completed=state.position)
+            if len(selected) == 1:
+                await _rebuild_one(progress, store, events, selected[0])
+            else:
+                await _rebuild_together(progress, store, events, selected)
         for projection in selected:
             console.print(f"rebuilt {projection.name} in {store.where}")
     finally:
         await store.close()
         close_events()
+
+
+async def _rebuild_one(
+    progress: Progress, store: ReadModelStore, events: EventLog, projection: Projection
+) -> None:
+    head = await events.head()
+    task = progress.add_task(f"{projection.name} v{projection.version}", total=head)
+    try:
+        state = await rebuild(
+            store, projection, events, on_progress=lambda at: progress.update(task, completed=at)
+        )
+    except ProjectionFailed as exc:
+        progress.stop()
+        typer.echo(f"error: {projection.name} {exc} (the old rows stay)", err=True)
+        raise typer.Exit(1) from exc
+    progress.update(task, total=max(head, state.position), completed=state.position)
+
+
+async def _rebuild_together(
+    progress: Progress, store: ReadModelStore, events: EventLog, selected: list[Projection]
+) -> None:
+    """Every projection from one read of the event store; a failing one keeps its old rows,
+    the others are swapped in."""
+    head = await events.head()
+    task = progress.add_task(f"{len(selected)} projections", total=head)
+    failed = await rebuild_all(
+        store, selected, events, on_progress=lambda at: progress.update(task, completed=at)
+    )
+    reached = max(head, await events.head())
+    progress.update(task, total=reached, completed=reached)
+    if failed:
+        progress.stop()
+        for projection in selected:
+            if projection.name not in failed:
+                console.print(f"rebuilt {projection.name} in {store.where}")
+        for name, exc in failed.items():
+            typer.echo(f"error: {name} {exc} (the old rows stay)", err=True)
+        raise typer.Exit(1)
 
 
 @projections_app.command("status")

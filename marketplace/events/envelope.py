@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 SOURCE = "marketplace"
 SCHEMA_URN = "urn:marketplace:schema:"
@@ -38,6 +38,29 @@ class CloudEvent(BaseModel):
     sequence: int = Field(description="Global position in the event store; gaps are possible.")
     aggregateversion: int = Field(description="Version of the aggregate after this event.")
     data: dict[str, Any]
+    # `data` as its validated payload model, when it was decoded from the event store (see
+    # wire.to_cloud_event): every projection fed the same event object reads it from here.
+    _payload: BaseModel | None = PrivateAttr(default=None)
+
+    # Through `__pydantic_private__` itself: pydantic's own access to private attributes costs
+    # more than validating a small payload again.
+    def carrying(self, payload: BaseModel) -> CloudEvent:
+        """This event, remembering `payload` as its validated `data`; returns itself."""
+        self.__pydantic_private__["_payload"] = payload  # type: ignore[index]
+        return self
+
+    @property
+    def validated_payload(self) -> BaseModel | None:
+        found: BaseModel | None = self.__pydantic_private__["_payload"]  # type: ignore[index]
+        return found
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the attributes are: a carried payload is only what `data` validates to."""
+        if not isinstance(other, CloudEvent):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # as before: `data` is a dict
 
     def to_bytes(self) -> bytes:
         return json.dumps(self.model_dump(mode="json"), separators=(",", ":")).encode()

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from marketplace.events.envelope import SCHEMA_URN, CloudEvent, event_id
+from marketplace.events.public.payload import Payload
 from marketplace.events.public.registry import BY_DOMAIN_NAME, PUBLIC_TYPES
 
 # The payload takes the domain event's attributes of the same names.
@@ -67,14 +68,30 @@ def envelope_bytes(envelope: dict[str, Any]) -> bytes:
 
 
 def to_cloud_event(domain_event: Any, sequence: int) -> CloudEvent | None:
-    """The public form of a stored domain event at global position `sequence`, validated."""
+    """The public form of a stored domain event at global position `sequence`, validated, and
+    carrying its payload model (so no reducer validates it again).
+
+    It goes through the wire form, so `data` is exactly what a Kafka consumer reads."""
     raw = to_envelope(domain_event, sequence)
     if raw is None:
         return None
     envelope = orjson.loads(envelope_bytes(raw))
-    kind = PUBLIC_TYPES[envelope["type"]]
-    envelope["data"] = kind.payload.model_validate(envelope["data"]).model_dump(mode="json")
-    return CloudEvent.model_validate(envelope)
+    payload = PUBLIC_TYPES[envelope["type"]].payload.model_validate(envelope["data"])
+    envelope["data"] = payload.model_dump(mode="json")
+    return CloudEvent.model_validate(envelope).carrying(payload)
+
+
+def payload_of(event: CloudEvent) -> Payload:
+    """The event's payload model: the one it carries (see to_cloud_event), else validated from
+    `data`. Raises KeyError for a type that is not public.
+
+    A validated payload is not kept on the event: outside the in-process fan-out each event
+    object feeds one projection, and keeping thousands of them alive costs the garbage
+    collector more than validating a payload does."""
+    carried = event.validated_payload
+    if isinstance(carried, Payload):
+        return carried
+    return PUBLIC_TYPES[event.type].payload.model_validate(event.data)
 
 
 def topic_of(event: CloudEvent) -> str:

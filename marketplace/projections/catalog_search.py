@@ -21,6 +21,7 @@ from marketplace.events.public.catalog import (
     CatalogVersionSupersededV1,
 )
 from marketplace.events.public.registry import PUBLIC_TYPES
+from marketplace.events.wire import payload_of
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, Source, fetch_page
 from marketplace.projections.projection import Projection
@@ -75,7 +76,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
     kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != CATALOG_TOPIC:
         return []
-    payload = kind.payload.model_validate(event.data)
+    payload = payload_of(event)
     version = {"version_id": event.subject}
     match payload:
         case CatalogVersionOpenedV1() | CatalogVersionPublishedV1():

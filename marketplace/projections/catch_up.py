@@ -32,15 +32,8 @@ async def catch_up(
     """
     state = await store.state(projection.name)
     position = state.position if state else 0
-    while (page := await _read(log, position, batch_size)) is not None:
-        try:
-            await apply_log_batch(store, projection, page.events, page.last)
-        except (StaleProjection, ProjectionFailed):
-            raise
-        except Exception as exc:
-            if is_outage(exc):
-                raise
-            await _one_by_one(store, projection, page, exc)
+    while (page := await read_page(log, position, batch_size)) is not None:
+        await apply_page(store, projection, page)
         position = page.last
         if on_progress:
             on_progress(position)
@@ -49,11 +42,28 @@ async def catch_up(
     return position
 
 
-async def _read(log: EventLog, after: int, limit: int) -> LogPage | None:
+async def read_page(log: EventLog, after: int, limit: int) -> LogPage | None:
+    """`log.read`, an event that cannot be decoded failing every projection that reads it."""
     try:
         return await log.read(after, limit)
     except UnreadableEvent as exc:
         raise ProjectionFailed(exc.position, exc.__cause__ or exc) from exc
+
+
+async def apply_page(store: ReadModelStore, projection: Projection, page: LogPage) -> None:
+    """Apply one page read from the log (in one transaction, or event by event if that fails).
+
+    Raises `ProjectionFailed` at the first event that cannot be applied for another reason than
+    an outage; `StaleProjection` and outages propagate as they are.
+    """
+    try:
+        await apply_log_batch(store, projection, page.events, page.last)
+    except (StaleProjection, ProjectionFailed):
+        raise
+    except Exception as exc:
+        if is_outage(exc):
+            raise
+        await _one_by_one(store, projection, page, exc)
 
 
 async def _one_by_one(

@@ -20,6 +20,7 @@ from marketplace.events.public.contracts import (
     ContractTerminatedV1,
 )
 from marketplace.events.public.registry import PUBLIC_TYPES
+from marketplace.events.wire import payload_of
 from marketplace.projections import sql
 from marketplace.projections.changes import Increment, RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
@@ -55,7 +56,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
     kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != CONTRACTS_TOPIC or not kind.name.startswith(_OWN):
         return []
-    payload = kind.payload.model_validate(event.data)
+    payload = payload_of(event)
     key = {"contract_id": event.subject}
     match payload:
         case ContractCreatedV1():

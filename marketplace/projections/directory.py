@@ -17,6 +17,7 @@ from marketplace.events.public.units import (
     UnitRenamedV1,
     UnitSectorChangedV1,
 )
+from marketplace.events.wire import payload_of
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
 from marketplace.projections.projection import Projection
@@ -44,7 +45,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
     kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != UNITS_TOPIC:
         return []
-    payload = kind.payload.model_validate(event.data)
+    payload = payload_of(event)
     values: dict[str, Value]
     match payload:
         case UnitRegisteredV1():

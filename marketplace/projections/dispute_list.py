@@ -16,6 +16,7 @@ from marketplace.events.public.disputes import (
     DisputeWithdrawnV1,
 )
 from marketplace.events.public.registry import PUBLIC_TYPES
+from marketplace.events.wire import payload_of
 from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
@@ -49,7 +50,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
     kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != DISPUTES_TOPIC:
         return []
-    payload = kind.payload.model_validate(event.data)
+    payload = payload_of(event)
     key = {"dispute_id": event.subject}
     match payload:
         case DisputeRaisedV1():

@@ -10,25 +10,20 @@ joins them and decides, at the time asked, what the unit can do.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.needs import (
     NEEDS_TOPIC,
-    NeedAwardedV1,
-    NeedCancelledV1,
-    NeedClosedExternalV1,
     NeedOfferReceivedV1,
     NeedOfferWithdrawnV1,
     NeedPostedV1,
-    NeedTenderConcludedV1,
-    NeedTenderStartedV1,
 )
 from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.events.public.tenders import TENDERS_TOPIC, TenderBidReceivedV1, TenderLaunchedV1
+from marketplace.events.wire import payload_of
 from marketplace.projections.changes import RowChange, Upsert
-from marketplace.projections.need_summary import SUMMARY_COLUMNS, summary_values
+from marketplace.projections.need_summary import SUMMARY_COLUMNS, progress_of, summary_values
 from marketplace.projections.pages import Order, Page, PageRequest, Source, fetch_page
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
@@ -66,14 +61,12 @@ INVITATIONS = Table(
     indexes=(("unit_id", "need_id"), ("need_id",)),
 )
 
-_NEED_STATUS = {NeedAwardedV1: "awarded", NeedCancelledV1: "cancelled"}
-
 
 def apply(event: CloudEvent) -> list[RowChange]:
     kind = PUBLIC_TYPES.get(event.type)
     if kind is None:
         return []
-    payload = kind.payload.model_validate(event.data)
+    payload = payload_of(event)
     if kind.topic == NEEDS_TOPIC:
         return _need_changes(event, payload)
     if kind.topic == TENDERS_TOPIC:
@@ -85,7 +78,7 @@ def _need_changes(event: CloudEvent, payload: Any) -> list[RowChange]:
     need = {"need_id": event.subject}
     match payload:
         case NeedPostedV1():
-            values = summary_values(payload.spec, event.time) | {"status": "open"}
+            values = summary_values(payload.spec, event.time) | _status(payload)
             suppliers = sorted({m.supplier_unit_id for m in payload.matches})
             return [
                 Upsert(NEEDS.name, need, values),
@@ -94,16 +87,14 @@ def _need_changes(event: CloudEvent, payload: Any) -> list[RowChange]:
         case NeedOfferReceivedV1() | NeedOfferWithdrawnV1() if payload.matched:
             offered = isinstance(payload, NeedOfferReceivedV1)
             return [_match(payload.supplier_unit_id, event.subject, {"offered": offered})]
-        case NeedAwardedV1() | NeedCancelledV1():
-            return [Upsert(NEEDS.name, need, {"status": _NEED_STATUS[type(payload)]})]
-        case NeedTenderStartedV1():
-            return [Upsert(NEEDS.name, need, {"status": "tendering"})]
-        case NeedTenderConcludedV1():
-            status = "awarded" if payload.internal else "closed_external"
-            return [Upsert(NEEDS.name, need, {"status": status})]
-        case NeedClosedExternalV1() if Decimal(payload.remaining_quantity) <= 0:
-            return [Upsert(NEEDS.name, need, {"status": "closed_external"})]
-    return []
+    status = _status(payload)
+    return [Upsert(NEEDS.name, need, status)] if status else []
+
+
+def _status(payload: Any) -> dict[str, str]:
+    """The need's new status, by the aggregate's rule (the open quantity is not kept here)."""
+    progress = progress_of(payload)
+    return {} if progress is None or progress.status is None else {"status": progress.status.value}
 
 
 def _tender_changes(event: CloudEvent, payload: Any) -> list[RowChange]:

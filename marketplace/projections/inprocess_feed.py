@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable
 from enum import StrEnum
 
 from marketplace.adapters.outages import is_outage
 from marketplace.log import get_logger
-from marketplace.projections.catch_up import BATCH_SIZE, catch_up
-from marketplace.projections.event_log import EventLog
+from marketplace.projections.catch_up import BATCH_SIZE, apply_page, catch_up
+from marketplace.projections.event_log import EventLog, LogPage
 from marketplace.projections.failures import (
     ProjectionFailed,
     ProjectionFailure,
@@ -124,17 +125,43 @@ class InProcessFeed:
                 return
             if self._outage is not None and self._outage[0] >= asked:
                 raise self._outage[1]
-            try:
-                await catch_up(self.store, self.projection, self.events, batch_size=self.batch_size)
-            except StaleProjection as exc:
-                self.state = FeedState.STALE
-                log.warning("projection_stale", projection=self.projection.name, error=str(exc))
-            except ProjectionFailed as failed:
+            await self._guarded(
+                catch_up(self.store, self.projection, self.events, batch_size=self.batch_size)
+            )
+
+    async def position(self) -> int:
+        """The position the store tracks for the projection (0 before its first event)."""
+        state = await self.store.state(self.projection.name)
+        return state.position if state else 0
+
+    async def take(self, page: LogPage) -> bool:
+        """Apply a page the runtime read once for every feed (see fan_out); False once this
+        feed takes no more (failed or stale)."""
+        async with self._lock:
+            if self.state is not FeedState.CURRENT:
+                return False
+            await self._guarded(apply_page(self.store, self.projection, page))
+            return self.state is FeedState.CURRENT
+
+    async def fail(self, failed: ProjectionFailed) -> None:
+        """The shared read met an event that cannot be decoded: as if this feed had read it."""
+        async with self._lock:
+            if self.state is FeedState.CURRENT:
                 await self._record(failed)
-            except Exception as exc:
-                if is_outage(exc):
-                    self._outage = (time.monotonic(), exc)
-                raise
+
+    async def _guarded(self, catching_up: Awaitable[object]) -> None:
+        """Run a catch-up; a stale or failed projection changes state, outages are kept."""
+        try:
+            await catching_up
+        except StaleProjection as exc:
+            self.state = FeedState.STALE
+            log.warning("projection_stale", projection=self.projection.name, error=str(exc))
+        except ProjectionFailed as failed:
+            await self._record(failed)
+        except Exception as exc:
+            if is_outage(exc):
+                self._outage = (time.monotonic(), exc)
+            raise
 
     def resume_unless_failed(self, failures: dict[str, ProjectionFailure]) -> None:
         """Feed a failed projection again once its failure is gone (a rebuild, e.g. by the CLI)."""

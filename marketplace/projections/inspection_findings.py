@@ -20,6 +20,7 @@ from marketplace.events.public.inspections import (
     InspectionFindingRectifiedV1,
 )
 from marketplace.events.public.registry import PUBLIC_TYPES
+from marketplace.events.wire import payload_of
 from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert
 from marketplace.projections.pages import MAX_PAGE, Order, Page, PageRequest, fetch_page
@@ -55,7 +56,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
     kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != INSPECTIONS_TOPIC:
         return []
-    payload = kind.payload.model_validate(event.data)
+    payload = payload_of(event)
     key = {"finding_id": event.subject}
     match payload:
         case InspectionFindingRecordedV1():

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.events.public.tenders import TENDERS_TOPIC, TenderLaunchedV1
+from marketplace.events.wire import payload_of
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
 from marketplace.projections.projection import Projection
@@ -42,7 +43,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
     kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != TENDERS_TOPIC:
         return []
-    payload = kind.payload.model_validate(event.data)
+    payload = payload_of(event)
     if not isinstance(payload, TenderLaunchedV1) or not payload.required_suppliers:
         return []  # only tenders for catalog items are judged
     return [

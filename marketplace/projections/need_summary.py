@@ -1,4 +1,5 @@
-"""What a need's posting gives every read model that lists needs (never its budget)."""
+"""What a need gives every read model that lists needs: its posting (never its budget) and
+its status, by the aggregate's own rule."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from marketplace.events.public.needs import NeedSpecV1
+from marketplace.aggregates.need_status import NeedProgress, NeedStep, need_progress
+from marketplace.events.public.needs import (
+    NeedAwardedV1,
+    NeedCancelledV1,
+    NeedClosedExternalV1,
+    NeedPostedV1,
+    NeedSpecV1,
+    NeedTenderConcludedV1,
+    NeedTenderStartedV1,
+)
+from marketplace.events.public.payload import Payload
 from marketplace.projections.tables import Column, ColumnType
 
 TEXT = ColumnType.TEXT
@@ -45,3 +56,23 @@ def summary_values(spec: NeedSpecV1, posted_at: datetime) -> dict[str, Any]:
 def quantity_text(quantity: str) -> str:
     """A quantity as the need's own view writes it (`1200.50` → `1200.5`), so lists agree."""
     return format(Decimal(quantity).normalize(), "f")
+
+
+def progress_of(payload: Payload) -> NeedProgress | None:
+    """The status and open quantity a need event sets (see need_status); None if it sets
+    neither."""
+    match payload:
+        case NeedPostedV1():
+            return need_progress(NeedStep.POSTED, quantity=Decimal(payload.spec.quantity))
+        case NeedAwardedV1():
+            return need_progress(NeedStep.AWARDED)
+        case NeedCancelledV1():
+            return need_progress(NeedStep.CANCELLED)
+        case NeedTenderStartedV1():
+            return need_progress(NeedStep.TENDER_STARTED)
+        case NeedTenderConcludedV1():
+            return need_progress(NeedStep.TENDER_CONCLUDED, internal=payload.internal)
+        case NeedClosedExternalV1():
+            remaining = Decimal(payload.remaining_quantity)
+            return need_progress(NeedStep.CLOSED_EXTERNAL, quantity=remaining)
+    return None

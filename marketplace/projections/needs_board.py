@@ -7,24 +7,27 @@ need itself, and the budget is the demand side's business.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.needs import (
     NEEDS_TOPIC,
     NeedAwardedV1,
-    NeedCancelledV1,
-    NeedClosedExternalV1,
     NeedOfferReceivedV1,
     NeedOfferWithdrawnV1,
     NeedPostedV1,
     NeedTenderConcludedV1,
-    NeedTenderStartedV1,
 )
+from marketplace.events.public.payload import Payload
 from marketplace.events.public.registry import PUBLIC_TYPES
+from marketplace.events.wire import payload_of
 from marketplace.projections.changes import Increment, RowChange, Upsert
-from marketplace.projections.need_summary import SUMMARY_COLUMNS, quantity_text, summary_values
+from marketplace.projections.need_summary import (
+    SUMMARY_COLUMNS,
+    progress_of,
+    quantity_text,
+    summary_values,
+)
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
@@ -52,49 +55,36 @@ def apply(event: CloudEvent) -> list[RowChange]:
     kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != NEEDS_TOPIC:
         return []
-    payload = kind.payload.model_validate(event.data)
+    payload = payload_of(event)
     key = {"need_id": event.subject}
     match payload:
         case NeedPostedV1():
             spec = payload.spec
-            return [
-                Upsert(
-                    NEEDS.name,
-                    key,
-                    summary_values(spec, event.time)
-                    | {
-                        "open_quantity": quantity_text(spec.quantity),
-                        "status": "open",
-                        "matched_suppliers": len({m.supplier_unit_id for m in payload.matches}),
-                        "offers": 0,
-                        "contract_id": None,
-                    },
-                )
-            ]
+            values = summary_values(spec, event.time) | {
+                "matched_suppliers": len({m.supplier_unit_id for m in payload.matches}),
+                "offers": 0,
+                "contract_id": None,
+            }
+            return [Upsert(NEEDS.name, key, values | _progress(payload))]
         case NeedOfferReceivedV1() | NeedOfferWithdrawnV1():
             step = 1 if isinstance(payload, NeedOfferReceivedV1) else -1
             return [Increment(NEEDS.name, key, {"offers": step})]
-        case NeedAwardedV1():
-            return [Upsert(NEEDS.name, key, _awarded(payload.contract_id))]
-        case NeedCancelledV1():
-            return [Upsert(NEEDS.name, key, {"status": "cancelled"})]
-        case NeedTenderStartedV1():
-            return [Upsert(NEEDS.name, key, {"status": "tendering"})]
-        case NeedTenderConcludedV1() if payload.internal:
-            return [Upsert(NEEDS.name, key, _awarded(payload.contract_id))]
-        case NeedTenderConcludedV1():
-            return [Upsert(NEEDS.name, key, {"status": "closed_external", "open_quantity": "0"})]
-        case NeedClosedExternalV1():
-            values: dict[str, Any] = {"open_quantity": quantity_text(payload.remaining_quantity)}
-            if Decimal(payload.remaining_quantity) <= 0:
-                values["status"] = "closed_external"
-            return [Upsert(NEEDS.name, key, values)]
-    return []
+        case NeedAwardedV1() | NeedTenderConcludedV1(internal=True):
+            awarded = _progress(payload) | {"contract_id": payload.contract_id}
+            return [Upsert(NEEDS.name, key, awarded)]
+    values = _progress(payload)
+    return [Upsert(NEEDS.name, key, values)] if values else []
 
 
-def _awarded(contract_id: str | None) -> dict[str, Any]:
-    # The contract covers all that was still open, as the need itself says.
-    return {"status": "awarded", "contract_id": contract_id, "open_quantity": "0"}
+def _progress(payload: Payload) -> dict[str, Any]:
+    """The need's new status and open quantity, by the aggregate's rule (need_status)."""
+    progress = progress_of(payload)
+    values: dict[str, Any] = {}
+    if progress is not None and progress.status is not None:
+        values["status"] = progress.status.value
+    if progress is not None and progress.open_quantity is not None:
+        values["open_quantity"] = quantity_text(str(progress.open_quantity))
+    return values
 
 
 PROJECTION = Projection(

@@ -26,9 +26,7 @@ from marketplace.projections.changes import (
 )
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import (
-    OFFSETS,
-    REPLACED_ON_SWAP,
-    SUBJECTS,
+    NOT_BUILT,
     TRACKING_TABLES,
     ProjectionState,
     ReadModelStore,
@@ -37,6 +35,7 @@ from marketplace.projections.store import (
     with_tables,
 )
 from marketplace.projections.tables import ColumnType, Dialect, Table, check_identifier
+from marketplace.projections.tracking_sql import ENSURE_STATE, TrackingTransaction, swap_tracking
 
 log = get_logger(__name__)
 
@@ -168,11 +167,7 @@ class PostgresReadModels(ReadModelStore):
         assert isinstance(scratch, PostgresReadModels)
         live, fresh = f'"{self.schema}"', f'"{scratch.schema}"'
         async with self._acquire() as conn, conn.transaction():
-            await conn.execute(
-                "INSERT INTO projection_state (name, version, position) VALUES ($1, 0, 0) "
-                "ON CONFLICT (name) DO NOTHING",
-                projection.name,
-            )
+            await conn.execute(ENSURE_STATE, projection.name, NOT_BUILT)
             await conn.execute(
                 "SELECT 1 FROM projection_state WHERE name = $1 FOR UPDATE", projection.name
             )
@@ -182,15 +177,8 @@ class PostgresReadModels(ReadModelStore):
                 await conn.execute(f"ALTER TABLE {fresh}.{table.name} SET SCHEMA {live}")
             # Offsets stay: whatever the old rows had applied from Kafka, the new rows have too; a
             # recorded failure goes (the fresh copy has none).
-            for tracking in REPLACED_ON_SWAP:
-                await conn.execute(
-                    f"DELETE FROM {live}.{tracking.name} WHERE name = $1", projection.name
-                )
-                await conn.execute(
-                    f"INSERT INTO {live}.{tracking.name} "
-                    f"SELECT * FROM {fresh}.{tracking.name} WHERE name = $1",
-                    projection.name,
-                )
+            for statement in swap_tracking(live, fresh):
+                await conn.execute(statement, projection.name)
 
     async def discard(self) -> None:
         async with self._acquire() as conn:
@@ -204,38 +192,21 @@ class PostgresReadModels(ReadModelStore):
         await self._pool.close()
 
 
-class _Transaction(ReadModelTransaction):
+class _Transaction(TrackingTransaction):
+    lock_clause = " FOR UPDATE"
+
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def lock_state(self, projection: Projection) -> ProjectionState:
-        await self._conn.execute(
-            "INSERT INTO projection_state (name, version, position) VALUES ($1, $2, 0) "
-            "ON CONFLICT (name) DO NOTHING",
-            projection.name,
-            projection.version,
-        )
-        row = await self._conn.fetchrow(
-            "SELECT version, position FROM projection_state WHERE name = $1 FOR UPDATE",
-            projection.name,
-        )
-        assert row is not None
-        return ProjectionState(projection.name, row["version"], row["position"])
+    async def _execute(self, statement: str, params: Sequence[Value]) -> None:
+        await self._conn.execute(statement, *params)
 
-    async def save_position(self, name: str, position: int) -> None:
-        await self._conn.execute(
-            "UPDATE projection_state SET position = $2 WHERE name = $1", name, position
-        )
+    async def _execute_many(self, statement: str, params: Sequence[Sequence[Value]]) -> None:
+        await self._conn.executemany(statement, params)
 
-    async def next_offset(self, name: str, topic: str, partition: int) -> int:
-        value = await self._conn.fetchval(
-            sql.select(OFFSETS.name, ["next_offset"], OFFSETS.key), name, topic, partition
-        )
-        return int(value) if value is not None else 0
-
-    async def save_next_offset(self, name: str, topic: str, partition: int, offset: int) -> None:
-        statement = sql.upsert(OFFSETS.name, OFFSETS.key, [c.name for c in OFFSETS.columns])
-        await self._conn.execute(statement, name, topic, partition, offset)
+    async def _rows(self, statement: str, params: Sequence[Value]) -> Sequence[Sequence[Any]]:
+        rows: list[Sequence[Any]] = await self._conn.fetch(statement, *params)
+        return rows
 
     async def subject_versions(
         self, name: str, topic: str, subjects: Collection[str]
@@ -248,14 +219,6 @@ class _Transaction(ReadModelTransaction):
             list(subjects),
         )
         return {r["subject"]: r["version"] for r in rows}
-
-    async def save_subject_versions(
-        self, name: str, topic: str, versions: Mapping[str, int]
-    ) -> None:
-        statement = sql.upsert(SUBJECTS.name, SUBJECTS.key, [c.name for c in SUBJECTS.columns])
-        await self._conn.executemany(
-            statement, [(name, topic, subject, v) for subject, v in versions.items()]
-        )
 
     async def write_many(self, table: Table, changes: Sequence[RowChange]) -> None:
         """Apply changes in a few statements: per round, one lookup of which rows exist,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from marketplace.projections.catch_up import BATCH_SIZE, Progress, catch_up
-from marketplace.projections.event_log import EventLog
-from marketplace.projections.failures import failure_of, read_failures
+from collections.abc import Sequence
+
+from marketplace.projections.catch_up import BATCH_SIZE, Progress, apply_page, catch_up
+from marketplace.projections.event_log import EventLog, LogPage
+from marketplace.projections.failures import ProjectionFailed, failure_of, read_failures
+from marketplace.projections.fan_out import PageTaker, fan_out
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import ProjectionState, ReadModelStore
 
@@ -47,6 +50,59 @@ async def rebuild(
     state = await live.state(projection.name)
     assert state is not None
     return state
+
+
+async def rebuild_all(
+    live: ReadModelStore,
+    projections: Sequence[Projection],
+    log: EventLog,
+    *,
+    batch_size: int = BATCH_SIZE,
+    on_progress: Progress | None = None,
+) -> dict[str, ProjectionFailed]:
+    """`rebuild` each projection, reading the log once for all of them; the failures by name.
+
+    A projection that cannot apply an event keeps its old rows; the others are swapped in.
+    """
+    scratches: dict[str, ReadModelStore] = {}
+    failed: dict[str, ProjectionFailed] = {}
+    try:
+        takers: dict[PageTaker, int] = {}
+        for projection in projections:
+            scratch = scratches[projection.name] = await live.scratch(projection)
+            takers[_Scratch(scratch, projection, failed)] = 0
+        await fan_out(log, takers, batch_size=batch_size, on_progress=on_progress)
+        for projection in projections:
+            if projection.name in failed:
+                continue
+            try:
+                await swap(live, scratches[projection.name], projection, log, batch_size=batch_size)
+            except ProjectionFailed as exc:
+                failed[projection.name] = exc
+    finally:
+        for scratch in scratches.values():
+            await scratch.discard()
+    return failed
+
+
+class _Scratch:
+    """A projection's scratch copy taking the pages of `rebuild_all`; it records its failure."""
+
+    def __init__(
+        self, store: ReadModelStore, projection: Projection, failed: dict[str, ProjectionFailed]
+    ) -> None:
+        self.store, self.projection, self.failed = store, projection, failed
+
+    async def take(self, page: LogPage) -> bool:
+        try:
+            await apply_page(self.store, self.projection, page)
+        except ProjectionFailed as exc:
+            await self.fail(exc)
+            return False
+        return True
+
+    async def fail(self, failed: ProjectionFailed) -> None:
+        self.failed[self.projection.name] = failed
 
 
 async def ensure_current(

@@ -41,6 +41,7 @@ from marketplace.events.public.needs import (
 )
 from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.events.public.tenders import TENDERS_TOPIC, TenderLaunchedV1
+from marketplace.events.wire import payload_of
 from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.projection import Projection
@@ -104,7 +105,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
     kind = PUBLIC_TYPES.get(event.type)
     if kind is None:
         return []
-    payload = kind.payload.model_validate(event.data)
+    payload = payload_of(event)
     subject = event.subject
     match payload:
         case ContractActivatedV1() | ContractDeliveredV1():

@@ -9,8 +9,14 @@ from datetime import UTC, datetime
 
 from marketplace.adapters.outages import is_outage
 from marketplace.log import get_logger
-from marketplace.projections.event_log import EventLog
-from marketplace.projections.failures import ProjectionFailure, failure_of, read_failures
+from marketplace.projections.event_log import EventLog, LogPage
+from marketplace.projections.failures import (
+    ProjectionFailed,
+    ProjectionFailure,
+    failure_of,
+    read_failures,
+)
+from marketplace.projections.fan_out import fan_out
 from marketplace.projections.inprocess_feed import MAX_BACKOFF, FeedState, InProcessFeed
 from marketplace.projections.lag import BrokerEnds, Ends, kafka_lag, log_lags
 from marketplace.projections.location import ReadModelLocation, open_store
@@ -89,19 +95,31 @@ class ProjectionRuntime:
             self._poller = asyncio.create_task(self._poll())
 
     async def _refresh_all(self) -> bool:
-        """Catch every fed projection up; False (at once) when the stores cannot be reached."""
+        """Catch every fed projection up, reading the log once for all of them (see fan_out);
+        False (at once) when the stores cannot be reached."""
+        takers: dict[_Taker, int] = {}
         ok = True
-        for feed in self.feeds.values():
-            try:
-                await feed.refresh()
-            except Exception as exc:
-                if is_outage(exc):  # the others would wait out the same timeouts
-                    self._outage(exc)
-                    return False
-                log.error(
-                    "projection_refresh_failed", projection=feed.projection.name, error=repr(exc)
-                )
-                ok = False
+        try:
+            for feed in self.feeds.values():
+                if feed.state is FeedState.CURRENT:
+                    taker = _Taker(feed)
+                    try:
+                        takers[taker] = await feed.position()
+                    except Exception as exc:
+                        if is_outage(exc):
+                            raise
+                        taker.failed(exc)
+                        ok = False
+            await fan_out(self.events, takers, batch_size=self.batch_size)
+        except Exception as exc:
+            if is_outage(exc):  # the others would wait out the same timeouts
+                self._outage(exc)
+                return False
+            for taker in takers:  # reading the log failed: none of them got further
+                taker.failed(exc)
+            ok = False
+        if any(taker.error for taker in takers):
+            ok = False
         self.alive_at = datetime.now(UTC)
         if self._down_since is not None:
             down_for = asyncio.get_running_loop().time() - self._down_since
@@ -214,6 +232,32 @@ class ProjectionRuntime:
         if self._store is not None:
             await self._store.close()
             self._store = None
+
+
+class _Taker:
+    """A fed projection in one shared read: an error of its own stops it, not the others."""
+
+    def __init__(self, feed: InProcessFeed) -> None:
+        self.feed = feed
+        self.error: BaseException | None = None
+
+    def failed(self, exc: BaseException) -> None:
+        self.error = exc
+        log.error(
+            "projection_refresh_failed", projection=self.feed.projection.name, error=repr(exc)
+        )
+
+    async def take(self, page: LogPage) -> bool:
+        try:
+            return await self.feed.take(page)
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            self.failed(exc)
+            return False
+
+    async def fail(self, failed: ProjectionFailed) -> None:
+        await self.feed.fail(failed)
 
 
 def _kafka_state(projection: Projection, stored: ProjectionState | None) -> str:

@@ -29,9 +29,7 @@ from marketplace.projections.changes import (
 from marketplace.projections.projection import Projection
 from marketplace.projections.sqlite_connection import SqliteConnection
 from marketplace.projections.store import (
-    OFFSETS,
-    REPLACED_ON_SWAP,
-    SUBJECTS,
+    NOT_BUILT,
     TRACKING_TABLES,
     ProjectionState,
     ReadModelStore,
@@ -40,6 +38,7 @@ from marketplace.projections.store import (
     with_tables,
 )
 from marketplace.projections.tables import ColumnType, Dialect, Table
+from marketplace.projections.tracking_sql import ENSURE_STATE, TrackingTransaction, swap_tracking
 
 T = TypeVar("T")
 log = get_logger(__name__)
@@ -140,12 +139,7 @@ class SqliteReadModels(ReadModelStore):
             try:
                 await self._run(self.conn.execute, "BEGIN")
                 try:
-                    await self._run(
-                        self.conn.execute,
-                        "INSERT INTO projection_state (name, version, position) "
-                        "VALUES ($1, 0, 0) ON CONFLICT (name) DO NOTHING",
-                        [projection.name],
-                    )
+                    await self._run(self.conn.execute, ENSURE_STATE, [projection.name, NOT_BUILT])
                     yield
                     await self._run(self._take_from_fresh, projection)
                 except BaseException:
@@ -163,15 +157,8 @@ class SqliteReadModels(ReadModelStore):
             self.conn.execute(f"INSERT INTO main.{table.name} SELECT * FROM fresh.{table.name}")
         # Offsets stay: whatever the old rows had applied from Kafka, the new rows have too; a
         # recorded failure goes (the fresh copy has none).
-        for tracking in REPLACED_ON_SWAP:
-            self.conn.execute(
-                f"DELETE FROM main.{tracking.name} WHERE name = $1", [projection.name]
-            )
-            self.conn.execute(
-                f"INSERT INTO main.{tracking.name} SELECT * FROM fresh.{tracking.name} "
-                "WHERE name = $1",
-                [projection.name],
-            )
+        for statement in swap_tracking("main", "fresh"):
+            self.conn.execute(statement, [projection.name])
 
     async def discard(self) -> None:
         await self.close()
@@ -191,40 +178,19 @@ class SqliteReadModels(ReadModelStore):
         self._executor.shutdown(wait=True)
 
 
-class _Transaction(ReadModelTransaction):
+class _Transaction(TrackingTransaction):
     def __init__(self, store: SqliteReadModels) -> None:
         self._store = store
         self._conn = store.conn
 
-    async def _execute(self, statement: str, params: Sequence[Value] = ()) -> list[Any]:
+    async def _execute(self, statement: str, params: Sequence[Value] = ()) -> None:
+        await self._store._run(self._conn.execute, statement, params)
+
+    async def _execute_many(self, statement: str, params: Sequence[Sequence[Value]]) -> None:
+        await self._store._run(_execute_all, self._conn, statement, params)
+
+    async def _rows(self, statement: str, params: Sequence[Value]) -> list[tuple[Any, ...]]:
         return await self._store._run(self._conn.execute, statement, params)
-
-    async def lock_state(self, projection: Projection) -> ProjectionState:
-        # BEGIN IMMEDIATE already holds the file's write lock.
-        await self._execute(
-            "INSERT INTO projection_state (name, version, position) VALUES ($1, $2, 0) "
-            "ON CONFLICT (name) DO NOTHING",
-            [projection.name, projection.version],
-        )
-        ((version, position),) = await self._execute(
-            "SELECT version, position FROM projection_state WHERE name = $1", [projection.name]
-        )
-        return ProjectionState(projection.name, version, position)
-
-    async def save_position(self, name: str, position: int) -> None:
-        await self._execute(
-            "UPDATE projection_state SET position = $2 WHERE name = $1", [name, position]
-        )
-
-    async def next_offset(self, name: str, topic: str, partition: int) -> int:
-        rows = await self._execute(
-            sql.select(OFFSETS.name, ["next_offset"], OFFSETS.key), [name, topic, partition]
-        )
-        return int(rows[0][0]) if rows else 0
-
-    async def save_next_offset(self, name: str, topic: str, partition: int, offset: int) -> None:
-        statement = sql.upsert(OFFSETS.name, OFFSETS.key, [c.name for c in OFFSETS.columns])
-        await self._execute(statement, [name, topic, partition, offset])
 
     async def subject_versions(
         self, name: str, topic: str, subjects: Collection[str]
@@ -234,7 +200,7 @@ class _Transaction(ReadModelTransaction):
         for i in range(0, len(wanted), _CHUNK):
             chunk = wanted[i : i + _CHUNK]
             marks = ", ".join(f"${n}" for n in range(3, len(chunk) + 3))
-            rows = await self._execute(
+            rows = await self._rows(
                 "SELECT subject, version FROM projection_subjects "
                 f"WHERE name = $1 AND topic = $2 AND subject IN ({marks})",
                 [name, topic, *chunk],
@@ -242,19 +208,17 @@ class _Transaction(ReadModelTransaction):
             found.update({subject: int(version) for subject, version in rows})
         return found
 
-    async def save_subject_versions(
-        self, name: str, topic: str, versions: Mapping[str, int]
-    ) -> None:
-        statement = sql.upsert(SUBJECTS.name, SUBJECTS.key, [c.name for c in SUBJECTS.columns])
-        for subject, version in versions.items():
-            await self._execute(statement, [name, topic, subject, version])
-
     async def write(self, table: Table, change: RowChange) -> None:
         await self._store._run(_write, self._conn, table, change)
 
     async def write_many(self, table: Table, changes: Sequence[RowChange]) -> None:
         """All in one hop to the connection's thread (SQLite statements are local and cheap)."""
         await self._store._run(_write_all, self._conn, table, coalesce(changes))
+
+
+def _execute_all(conn: SqliteConnection, statement: str, params: Sequence[Sequence[Value]]) -> None:
+    for row in params:
+        conn.execute(statement, row)
 
 
 def _write_all(conn: SqliteConnection, table: Table, rounds: list[list[RowChange]]) -> None:

@@ -15,6 +15,7 @@ from marketplace.events.public.contracts import (
     QualityIncidentResolvedV1,
 )
 from marketplace.events.public.registry import PUBLIC_TYPES
+from marketplace.events.wire import payload_of
 from marketplace.projections.changes import Increment, RowChange
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
@@ -45,7 +46,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
     kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != CONTRACTS_TOPIC:
         return []
-    payload = kind.payload.model_validate(event.data)
+    payload = payload_of(event)
     match payload:
         case ContractCreatedV1():
             return [_counts(payload.supply_unit_id, contracts=1)]

@@ -22,6 +22,7 @@ from marketplace.events.public.tenders import (
     TenderBidsOpenedV1,
     TenderLaunchedV1,
 )
+from marketplace.events.wire import payload_of
 from marketplace.projections import sql
 from marketplace.projections.changes import Increment, RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
@@ -64,7 +65,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
     kind = PUBLIC_TYPES.get(event.type)
     if kind is None or kind.topic != TENDERS_TOPIC:
         return []
-    payload = kind.payload.model_validate(event.data)
+    payload = payload_of(event)
     key = {"tender_id": event.subject}
     match payload:
         case TenderLaunchedV1():

@@ -19,6 +19,7 @@ from marketplace.events.public.contracts import (
     ContractTerminatedV1,
 )
 from marketplace.events.public.registry import PUBLIC_TYPES
+from marketplace.events.wire import payload_of
 from marketplace.projections.changes import Increment, RowChange, Upsert, Value
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
@@ -55,7 +56,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
         or not event.type.startswith("marketplace.contract.")
     ):
         return []
-    payload = kind.payload.model_validate(event.data)
+    payload = payload_of(event)
     key = {"contract_id": event.subject}
     match payload:
         case ContractCreatedV1():

@@ -34,14 +34,14 @@ from marketplace.projections.failures import read_failures
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.pages import PageRequest
 from marketplace.projections.projection import Projection
-from marketplace.projections.rebuild import rebuild
+from marketplace.projections.rebuild import rebuild, rebuild_all
 from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.projections.store import ReadModelStore
 from marketplace.projections.tables import Column, ColumnType, Table
 from marketplace.settings import Settings
 from tests.conftest import POSTGRES_URL, require_broker
 from tests.integration.conftest import HQ_ADMIN, services_on
-from tests.integration.projection_harness import ViaKafka, all_events, rows, write_chart
+from tests.integration.projection_harness import TALLY, ViaKafka, all_events, rows, write_chart
 
 # Failures and text each read-model store must hold: both stores.
 pytestmark = pytest.mark.both_stores
@@ -53,6 +53,7 @@ class Env:
     log: EventLog
     store: ReadModelStore
     location: ReadModelLocation
+    tmp: Path
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ async def env(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> A
     event_store = EventSourcingStore(events_at)
     store = await open_store(models_at)
     await store.create(BRITTLE)
-    yield Env(services_on(event_store), EventLog(event_store), store, models_at)
+    yield Env(services_on(event_store), EventLog(event_store), store, models_at, tmp_path)
     await store.close()
     event_store.close()
 
@@ -208,6 +209,61 @@ async def test_an_in_process_projection_that_cannot_apply_an_event_fails_visibly
         )
     finally:
         await runtime.stop()
+
+
+async def test_one_read_of_the_log_feeds_each_projection_from_its_own_position(
+    env: Env,
+) -> None:
+    """The feeds share each page read; one that fails stops alone, one ahead skips what it has."""
+    write_chart(env.svc)
+    await env.store.create(directory.PROJECTION)
+    await catch_up(env.store, directory.PROJECTION, env.log)  # ahead of the others
+    write_chart(env.svc, suffix="-B")
+    bad = await first_renamed(env.log)
+    runtime = ProjectionRuntime(
+        env.location,
+        env.log,
+        [BRITTLE, directory.PROJECTION, TALLY],
+        feed_in_process=True,
+        poll_interval=0.05,
+    )
+    await runtime.start()
+    try:
+        found = {s.name: s for s in await runtime.status()}
+        assert found["brittle"].state == "failed"
+        assert found["brittle"].position == bad.sequence - 1
+        assert found["directory"].state == found["tally"].state == "current"
+        assert found["directory"].lag == found["tally"].lag == 0
+        replayed = await open_store(ReadModelLocation(sqlite_path=env.tmp / "replay.sqlite3"))
+        try:
+            for projection in (directory.PROJECTION, TALLY):
+                await replayed.create(projection)
+                await catch_up(replayed, projection, env.log)
+                for table in projection.tables:
+                    assert await rows(runtime.store, table) == await rows(replayed, table)
+        finally:
+            await replayed.close()
+    finally:
+        await runtime.stop()
+
+
+async def test_rebuilding_every_projection_at_once_keeps_a_failing_ones_old_rows(
+    env: Env,
+) -> None:
+    FAILING.clear()
+    write_chart(env.svc)
+    await catch_up(env.store, BRITTLE, env.log)
+    served = await counts(env.store)
+    FAILING.add(RENAMED)
+    write_chart(env.svc, suffix="-B")
+    failed = await rebuild_all(env.store, [BRITTLE, directory.PROJECTION], env.log)
+    assert set(failed) == {"brittle"}
+    assert failed["brittle"].position == (await first_renamed(env.log)).sequence
+    assert await counts(env.store) == served
+    units_now = {u["id"] for u in await directory.list_units(env.store)}
+    assert {"PWR-01", "PWR-01-B"} <= units_now
+    state = await env.store.state("directory")
+    assert state is not None and state.position == await env.log.head()
 
 
 async def test_a_failed_rebuild_after_a_version_bump_fails_visibly_once(env: Env) -> None:
