@@ -84,9 +84,10 @@ class Need(MarketAggregate):
     each of its rules reads the need's own state — ground 2 may take only part of the *open*
     quantity, closing outside shrinks that quantity and may close the need, an approval is used
     only while the need is open and covers at most what is open then — and an award and a
-    closing outside must not both win a race, which the need's version decides today. A separate aggregate would need both saved
-    together on every step and the stored history moved to new ids, for no rule made simpler.
-    A tender has a life of its own (bids, sealing, opening, evaluation), so it is one.
+    closing outside must not both win a race, which the need's version decides today. A
+    separate aggregate would need both saved together on every step and the stored history
+    moved to new ids, for no rule made simpler. A tender has a life of its own (bids, sealing,
+    opening, evaluation), so it is one.
     """
 
     @classmethod
