@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from marketplace import __version__
 from marketplace.api.docs import install_docs
 from marketplace.api.errors import install_error_handlers
 from marketplace.api.limits import RequestLimits
 from marketplace.api.openapi_errors import install_openapi
+from marketplace.api.request_context import RequestContext
 from marketplace.api.routes import (
     assessments,
     audit,
@@ -89,6 +87,7 @@ def create_app(
     app.state.ledger = ledger
     install_error_handlers(app)
     app.add_middleware(RequestLimits, **settings.request_limits)
+    app.add_middleware(RequestContext)  # outermost of ours: it logs the refusals above too
     install_openapi(app)
     install_docs(app)
     for router in (
@@ -113,25 +112,5 @@ def create_app(
         audit.router,
     ):
         app.include_router(router)
-
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request_id
-        log.info(
-            "request",
-            method=request.method,
-            path=request.url.path,
-            status=response.status_code,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
-            token_id=getattr(request.state, "token_id", None),
-        )
-        return response
 
     return app
