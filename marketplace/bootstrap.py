@@ -102,17 +102,20 @@ def open_event_log(settings: Settings) -> tuple[EventLog, Callable[[], None]]:
     return event_log_of(store), store.close
 
 
-def build_projection_runtime(settings: Settings, services: Services) -> ProjectionRuntime:
-    """Read models for the API; fed in-process unless a broker feeds them."""
+def build_projection_runtime(
+    settings: Settings, events: EventLog, broker_timeout: float = 1.0
+) -> ProjectionRuntime:
+    """Read models over `events`; fed in-process unless a broker feeds them (whose end offsets
+    the lags are measured against, waiting at most `broker_timeout`)."""
     bootstrap = settings.kafka_bootstrap
     return ProjectionRuntime(
         read_model_location(settings),
-        event_log_of(services.store),
+        events,
         PROJECTIONS,
         feed_in_process=bootstrap is None,
         poll_interval=settings.projection_poll_interval,
         batch_size=settings.projection_batch_size,
-        broker=BrokerEnds(bootstrap) if bootstrap else None,
+        broker=BrokerEnds(bootstrap, broker_timeout) if bootstrap else None,
         topic_prefix=settings.kafka_topic_prefix,
     )
 
@@ -126,7 +129,7 @@ def build_api(settings: Settings, services: Services) -> FastAPI:
     return create_app(
         settings,
         services,
-        runtime=build_projection_runtime(settings, services),
+        runtime=build_projection_runtime(settings, event_log_of(store)),
         ledger=Ledger(store.location),
         notifications=store,
     )

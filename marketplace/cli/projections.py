@@ -16,15 +16,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from marketplace.bootstrap import open_event_log, read_model_location
+from marketplace.bootstrap import build_projection_runtime, open_event_log, read_model_location
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.failures import ProjectionFailed, failure_of, read_failures
-from marketplace.projections.lag import BrokerEnds
 from marketplace.projections.location import open_store
 from marketplace.projections.projection import Projection
 from marketplace.projections.rebuild import rebuild, rebuild_all
 from marketplace.projections.registry import PROJECTIONS, by_name
-from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.projections.store import ReadModelStore
 from marketplace.settings import Settings
 
@@ -124,14 +122,7 @@ def status_command() -> None:
 async def _status(settings: Settings) -> None:
     events, close_events = open_event_log(settings)
     store = await open_store(read_model_location(settings))
-    runtime = ProjectionRuntime(
-        read_model_location(settings),
-        events,
-        PROJECTIONS,
-        feed_in_process=settings.kafka_bootstrap is None,
-        broker=BrokerEnds(settings.kafka_bootstrap, 3.0) if settings.kafka_bootstrap else None,
-        topic_prefix=settings.kafka_topic_prefix,
-    )
+    runtime = build_projection_runtime(settings, events, broker_timeout=3.0)
     runtime.use(store)
     try:
         table = Table("projection", "version", "stored", "position", "head", "lag")
