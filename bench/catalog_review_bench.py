@@ -10,13 +10,12 @@ The figure to watch is each size's p50 as a ratio of the smallest size's (issue 
 from __future__ import annotations
 
 import argparse
-import statistics
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
+from scaling import per_size, sizes_of  # bench/scaling.py, beside this script
+
+from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.catalog import CatalogEntry, CatalogVersion
@@ -77,20 +76,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,10000,100000")
     parser.add_argument("--reviews", type=int, default=50)
     args = parser.parse_args()
-    baseline = None
-    for size in [int(s) for s in args.sizes.split(",")]:
-        with tempfile.TemporaryDirectory() as tmp:
-            store = EventSourcingStore(StoreLocation(sqlite_path=Path(tmp) / "events.sqlite3"))
-            try:
-                build(store, size)
-                took = sorted(time_reviews(store, min(args.reviews, size - 1)))
-            finally:
-                store.close()
-        p50 = statistics.median(took) * 1000
-        baseline = baseline or p50
+
+    def timed(store: EventSourcingStore, size: int) -> list[float]:
+        build(store, size)
+        return time_reviews(store, min(args.reviews, size - 1))
+
+    first = args.sizes.split(",")[0]
+    for f in per_size(sizes_of(args.sizes), timed):
         print(
-            f"version of {size:>7,} entries: approve one p50 {p50:8.2f} ms, "
-            f"{p50 / baseline:6.2f}x the {args.sizes.split(',')[0]}-entry version's"
+            f"version of {f.size:>7,} entries: approve one p50 {f.p50_ms:8.2f} ms, "
+            f"{f.ratio:6.2f}x the {first}-entry version's"
         )
 
 

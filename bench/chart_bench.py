@@ -10,15 +10,14 @@ read the unit. The figure to watch is the p50 ratio to the smallest chart (issue
 from __future__ import annotations
 
 import argparse
-import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from itertools import count
-from pathlib import Path
 
-from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
+from scaling import per_size, sizes_of  # bench/scaling.py, beside this script
+
+from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.organisation import ORGANISATION_ID, Level, Organisation
@@ -66,20 +65,16 @@ def main() -> None:
     parser.add_argument("--units", default="20,2000")
     parser.add_argument("--requests", type=int, default=500)
     args = parser.parse_args()
-    baseline = None
-    for size in [int(s) for s in args.units.split(",")]:
-        with tempfile.TemporaryDirectory() as tmp:
-            store = EventSourcingStore(StoreLocation(sqlite_path=Path(tmp) / "events.sqlite3"))
-            svc = Services(store=store, clock=lambda: NOW, new_id=sequential_ids())
-            try:
-                took = sorted(time_requests(svc, build(svc, size), args.requests))
-            finally:
-                store.close()
-        p50 = statistics.median(took) * 1000
-        baseline = baseline or p50
+
+    def timed(store: EventSourcingStore, size: int) -> list[float]:
+        svc = Services(store=store, clock=lambda: NOW, new_id=sequential_ids())
+        return time_requests(svc, build(svc, size), args.requests)
+
+    first = args.units.split(",")[0]
+    for f in per_size(sizes_of(args.units), timed):
         print(
-            f"chart of {size:>5,} units: authenticate + read a unit p50 {p50:6.3f} ms, "
-            f"{p50 / baseline:5.2f}x the {args.units.split(',')[0]}-unit chart's"
+            f"chart of {f.size:>5,} units: authenticate + read a unit p50 {f.p50_ms:6.3f} ms, "
+            f"{f.ratio:5.2f}x the {first}-unit chart's"
         )
 
 

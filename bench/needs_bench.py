@@ -11,15 +11,14 @@ is each size's p50 as a ratio of the smallest size's (issue 13: 100k within 1.2x
 from __future__ import annotations
 
 import argparse
-import statistics
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import count
-from pathlib import Path
 
-from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
+from scaling import per_size, sizes_of  # bench/scaling.py, beside this script
+
+from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.catalog import CatalogEntry, CatalogVersion
@@ -103,21 +102,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,10000,100000")
     parser.add_argument("--posts", type=int, default=200)
     args = parser.parse_args()
-    baseline = None
-    for size in [int(s) for s in args.sizes.split(",")]:
-        with tempfile.TemporaryDirectory() as tmp:
-            store = EventSourcingStore(StoreLocation(sqlite_path=Path(tmp) / "events.sqlite3"))
-            try:
-                build(store, size)
-                took = sorted(time_posts(store, args.posts))
-            finally:
-                store.close()
-        p50 = statistics.median(took) * 1000
-        p99 = took[int(len(took) * 0.99) - 1] * 1000
-        baseline = baseline or p50
+
+    def timed(store: EventSourcingStore, size: int) -> list[float]:
+        build(store, size)
+        return time_posts(store, args.posts)
+
+    first = args.sizes.split(",")[0]
+    for f in per_size(sizes_of(args.sizes), timed):
         print(
-            f"catalog {size:>7,} entries: post_need p50 {p50:7.2f} ms, p99 {p99:7.2f} ms, "
-            f"p50 {p50 / baseline:4.2f}x the {args.sizes.split(',')[0]}-entry catalog's"
+            f"catalog {f.size:>7,} entries: post_need p50 {f.p50_ms:7.2f} ms, "
+            f"p99 {f.p99_ms:7.2f} ms, p50 {f.ratio:4.2f}x the {first}-entry catalog's"
         )
 
 
