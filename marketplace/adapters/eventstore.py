@@ -209,16 +209,26 @@ class EventSourcingStore:
         a save caches the saved one. So a reader keeps a consistent state however long it reads.
         """
         repository = self._app.repository
+        copied: list[object] = []
+
+        def project(cached: Any, events: Iterable[Any]) -> Any:
+            fresh = _copy_on_write(cached, events)
+            if cached is not None and fresh is not cached:
+                copied.append(fresh)
+            return fresh
+
         try:
             aggregate: object = repository.get(
-                aggregate_id, projector_func=_copy_on_write, deepcopy_from_cache=False
+                aggregate_id, projector_func=project, deepcopy_from_cache=False
             )
         except AggregateNotFoundError:
             return None
         if not isinstance(aggregate, kind):
             return None
-        if repository.cache is not None:
-            repository.cache.put(aggregate_id, aggregate)  # the newer state, for the next read
+        if copied and repository.cache is not None:
+            # The library caches what it reconstructs, not what it fast-forwards: the copy
+            # brought up to date is cached here, so the next read need not copy it again.
+            repository.cache.put(aggregate_id, aggregate)
         return aggregate
 
     def save(self, *aggregates: MarketAggregate) -> None:
@@ -304,8 +314,10 @@ class EventSourcingStore:
 def _copy_on_write(aggregate: Any, events: Iterable[Any]) -> Any:
     """Project `events` onto a copy of a cached `aggregate`, never onto the shared instance."""
     pending = list(events)
-    if aggregate is None or not pending:
-        return project_aggregate(aggregate, pending) if aggregate is None else aggregate
+    if aggregate is None:
+        return project_aggregate(None, pending)  # a first reconstruction: nothing shared yet
+    if not pending:
+        return aggregate
     return project_aggregate(deepcopy(aggregate), pending)
 
 
