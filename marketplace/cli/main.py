@@ -29,6 +29,7 @@ from marketplace.handlers.tokens import (
 )
 from marketplace.handlers.unit_import import import_units
 from marketplace.handlers.units import list_units
+from marketplace.heap import settle_after_start_up
 from marketplace.inputs import find_control_character
 from marketplace.log import configure_logging
 from marketplace.private_files import secure_data_dir
@@ -125,6 +126,7 @@ def serve(
     sys.stdout.flush()
     app_ = build_api(settings, svc)
     listen = (settings.host, settings.port, settings.max_header_bytes)
+    settle_after_start_up()
     try:
         if all_in_one:
             relay, workers = build_relay(settings, svc.store), build_projection_workers(settings)
@@ -156,7 +158,9 @@ def relay() -> None:
     if not settings.kafka_bootstrap:
         typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
         raise typer.Exit(2)
-    run_in_foreground("relay", build_relay(settings).run)
+    relay_process = build_relay(settings)
+    settle_after_start_up()
+    run_in_foreground("relay", relay_process.run)
 
 
 @app.command()
@@ -170,7 +174,9 @@ def project() -> None:
     if not settings.kafka_bootstrap:
         typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
         raise typer.Exit(2)
-    run_in_foreground("projection_workers", build_projection_workers(settings).run)
+    workers = build_projection_workers(settings)
+    settle_after_start_up()
+    run_in_foreground("projection_workers", workers.run)
 
 
 @units_app.command("import")

@@ -17,6 +17,7 @@ from rich.progress import (
 from rich.table import Table
 
 from marketplace.bootstrap import build_projection_runtime, open_event_log, read_model_location
+from marketplace.heap import settle_after_start_up
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.failures import ProjectionFailed, failure_of, read_failures
 from marketplace.projections.location import open_store
@@ -56,6 +57,7 @@ def rebuild_command(
 async def _rebuild(settings: Settings, selected: list[Projection]) -> None:
     events, close_events = open_event_log(settings)
     store = await open_store(read_model_location(settings))
+    settle_after_start_up()
     try:
         columns = (
             TextColumn("{task.description}"),

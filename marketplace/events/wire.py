@@ -71,13 +71,13 @@ def to_cloud_event(domain_event: Any, sequence: int) -> CloudEvent | None:
     """The public form of a stored domain event at global position `sequence`, validated, and
     carrying its payload model (so no reducer validates it again).
 
-    It goes through the wire form, so `data` is exactly what a Kafka consumer reads."""
+    It goes through the wire form, so `data` is exactly what a Kafka consumer reads (the relay
+    publishes `envelope_bytes` of the same envelope)."""
     raw = to_envelope(domain_event, sequence)
     if raw is None:
         return None
     envelope = orjson.loads(envelope_bytes(raw))
     payload = PUBLIC_TYPES[envelope["type"]].payload.model_validate(envelope["data"])
-    envelope["data"] = payload.model_dump(mode="json")
     return CloudEvent.model_validate(envelope).carrying(payload)
 
 

@@ -62,8 +62,16 @@ def storable_params(params: Sequence[Value]) -> list[Value]:
     return [storable_text(p) if isinstance(p, str) else p for p in params]
 
 
+def _is_storable(value: Value) -> bool:
+    if not isinstance(value, str):
+        return True
+    if value.isascii():  # the common case, without the regex: only NUL can be wrong there
+        return "\x00" not in value
+    return _UNSTORABLE.search(value) is None
+
+
 def _storable_row(row: Row) -> Row:
-    if not any(isinstance(v, str) and _UNSTORABLE.search(v) for v in row.values()):
+    if all(_is_storable(v) for v in row.values()):
         return row
     return {k: storable_text(v) if isinstance(v, str) else v for k, v in row.items()}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Mapping
 from typing import Protocol, TypeVar
 
@@ -40,25 +42,34 @@ async def fan_out(
     at = dict(positions)
     if not at:
         return
-    after = min(at.values())
-    while at:
-        try:
-            page = await read_page(log, after, batch_size)
-        except ProjectionFailed as failed:
-            for taker in at:
-                await taker.fail(failed)
-            return
-        if page is None:
-            return
-        for taker, position in list(at.items()):
-            if position >= page.last:
-                continue  # ahead of this page (read-your-writes fed it already)
-            if await taker.take(page):
-                at[taker] = page.last
-            else:
-                del at[taker]
-        after = page.last
-        if on_progress:
-            on_progress(after)
-        if page.count < batch_size:
-            return
+    # The next page is read (in a thread, decoding included) while this one is applied.
+    next_page = asyncio.ensure_future(read_page(log, min(at.values()), batch_size))
+    try:
+        while at:
+            try:
+                page = await next_page
+            except ProjectionFailed as failed:
+                for taker in at:
+                    await taker.fail(failed)
+                return
+            if page is None:
+                return
+            full = page.count >= batch_size
+            if full:
+                next_page = asyncio.ensure_future(read_page(log, page.last, batch_size))
+            for taker, position in list(at.items()):
+                if position >= page.last:
+                    continue  # ahead of this page (read-your-writes fed it already)
+                if await taker.take(page):
+                    at[taker] = page.last
+                else:
+                    del at[taker]
+            if on_progress:
+                on_progress(page.last)
+            if not full:
+                return
+    finally:
+        if not next_page.done():
+            next_page.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ProjectionFailed):
+                await next_page

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,13 @@ from marketplace.projections.tables import ColumnType
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
+_AS_IS = frozenset({str, int, float, type(None), bytes})
+
+
 def encode(value: Value) -> object:
     """A Python value as SQLite stores it (booleans 0/1, exact decimals and UTC times as text)."""
+    if type(value) in _AS_IS:  # most values, on the hot path of every write
+        return value
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, datetime):
@@ -76,6 +82,10 @@ class SqliteConnection:
     def execute(self, statement: str, params: Sequence[Value] = ()) -> list[tuple[Any, ...]]:
         return self._cursor(statement, params).fetchall()
 
+    def execute_many(self, statement: str, rows: Iterable[Sequence[Value]]) -> None:
+        """One statement over many parameter rows, the loop in SQLite's C code."""
+        self.raw.executemany(_native(statement), ([encode(p) for p in row] for row in rows))
+
     def execute_count(self, statement: str, params: Sequence[Value] = ()) -> int:
         """How many rows the statement changed."""
         return self._cursor(statement, params).rowcount
@@ -91,4 +101,10 @@ class SqliteConnection:
         ]
 
     def _cursor(self, statement: str, params: Sequence[Value]) -> sqlite3.Cursor:
-        return self.raw.execute(_PLACEHOLDER.sub(r"?\1", statement), [encode(p) for p in params])
+        return self.raw.execute(_native(statement), [encode(p) for p in params])
+
+
+@lru_cache(maxsize=1024)
+def _native(statement: str) -> str:
+    """Our `$n` placeholders as SQLite's `?n` (the same few statements run again and again)."""
+    return _PLACEHOLDER.sub(r"?\1", statement)

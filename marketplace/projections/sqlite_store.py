@@ -27,7 +27,7 @@ from marketplace.projections.changes import (
     storable_params,
 )
 from marketplace.projections.projection import Projection
-from marketplace.projections.sqlite_connection import SqliteConnection
+from marketplace.projections.sqlite_connection import SqliteConnection, decode, encode
 from marketplace.projections.store import (
     NOT_BUILT,
     TRACKING_TABLES,
@@ -121,6 +121,9 @@ class SqliteReadModels(ReadModelStore):
             scratch = await SqliteReadModels.open(
                 self.path.with_name(f"{stem}-{uuid.uuid4().hex[:8]}.sqlite3")
             )
+            # A scratch is thrown away unless swapped in, and the swap copies it into the live
+            # file in a durable transaction: syncing the scratch to disk buys nothing.
+            await scratch._run(scratch.conn.execute, "PRAGMA synchronous=OFF")
         except BaseException:
             lock.close()
             raise
@@ -209,7 +212,7 @@ class _Transaction(TrackingTransaction):
         return found
 
     async def write(self, table: Table, change: RowChange) -> None:
-        await self._store._run(_write, self._conn, table, change)
+        await self._store._run(_write_round, self._conn, table, [change])
 
     async def write_many(self, table: Table, changes: Sequence[RowChange]) -> None:
         """All in one hop to the connection's thread (SQLite statements are local and cheap)."""
@@ -217,42 +220,82 @@ class _Transaction(TrackingTransaction):
 
 
 def _execute_all(conn: SqliteConnection, statement: str, params: Sequence[Sequence[Value]]) -> None:
-    for row in params:
-        conn.execute(statement, row)
+    conn.execute_many(statement, params)
 
 
 def _write_all(conn: SqliteConnection, table: Table, rounds: list[list[RowChange]]) -> None:
     for round_ in rounds:
-        for change in round_:
-            _write(conn, table, change)
+        _write_round(conn, table, round_)
 
 
-def _write(conn: SqliteConnection, table: Table, change: RowChange) -> None:
-    key, key_values = list(change.key), list(change.key.values())
-    if isinstance(change, Delete):
-        conn.execute(sql.delete(table.name, key), key_values)
+def _write_round(conn: SqliteConnection, table: Table, changes: list[RowChange]) -> None:
+    """A round (each row changed once) in a few statements: one lookup of the rows that exist,
+    then one `executemany` per statement shape, as the PostgreSQL store does."""
+    key = list(table.key)
+    deletes = [c for c in changes if isinstance(c, Delete)]
+    if deletes:
+        conn.execute_many(sql.delete(table.name, key), [_key_of(c, key) for c in deletes])
+    writes = [c for c in changes if not isinstance(c, Delete)]
+    if not writes:
         return
-    if isinstance(change, Upsert):
-        values = dict(change.values)
-    else:
-        values = {**_incremented(conn, table, change), **(change.values or {})}
-    # Update first: a partial row is only meant for a row that exists.
-    if values:
-        statement = sql.update(table.name, list(values), key)
-        if conn.execute_count(statement, [*values.values(), *key_values]):
-            return
-    row = {**change.key, **values}
-    conn.execute(sql.insert(table.name, list(row)), list(row.values()))
+    existing = _existing(conn, table, writes)
+    updates: dict[tuple[str, ...], list[list[Value]]] = {}
+    inserts: dict[tuple[str, ...], list[list[Value]]] = {}
+    for change in writes:
+        key_values = _key_of(change, key)
+        found = existing.get(tuple(encode(v) for v in key_values))
+        if isinstance(change, Upsert):
+            values = dict(change.values)
+        else:
+            # Computed here, from the amounts read above: SQLite has no exact decimals.
+            current = found or {}
+            amounts = {c: (current.get(c) or 0) + a for c, a in change.amounts.items()}
+            values = {**amounts, **(change.values or {})}
+        if found is not None:
+            # A partial row is only meant for a row that exists: update just its columns.
+            if values:
+                updates.setdefault(tuple(values), []).append([*values.values(), *key_values])
+        else:
+            row = {**dict(zip(key, key_values, strict=True)), **values}
+            inserts.setdefault(tuple(row), []).append(list(row.values()))
+    for columns, params in updates.items():
+        conn.execute_many(sql.update(table.name, columns, key), params)
+    for columns, params in inserts.items():
+        conn.execute_many(sql.insert(table.name, columns), params)
 
 
-def _incremented(conn: SqliteConnection, table: Table, change: Increment) -> dict[str, Value]:
-    """Current amounts plus the increment, computed here: SQLite has no exact decimals."""
-    columns = list(change.amounts)
-    rows = conn.fetch(
-        sql.select(table.name, columns, list(change.key)), list(change.key.values()), table.types
-    )
-    current = rows[0] if rows else {}
-    return {c: (current.get(c) or 0) + amount for c, amount in change.amounts.items()}
+def _key_of(change: RowChange, key: Sequence[str]) -> list[Value]:
+    return [change.key[column] for column in key]
+
+
+def _existing(
+    conn: SqliteConnection, table: Table, writes: Sequence[RowChange]
+) -> dict[tuple[object, ...], dict[str, Any]]:
+    """The rows of `writes` that exist, by their stored key, with the amounts increments add to."""
+    key = list(table.key)
+    amounts = sorted({c for w in writes if isinstance(w, Increment) for c in w.amounts})
+    wanted = [_key_of(w, key) for w in writes]
+    found: dict[tuple[object, ...], dict[str, Any]] = {}
+    per_key = len(key)
+    for i in range(0, len(wanted), _CHUNK):
+        chunk = wanted[i : i + _CHUNK]
+        params = [value for key_values in chunk for value in key_values]
+        marks = ", ".join(
+            "(" + ", ".join(f"${n * per_key + k + 1}" for k in range(per_key)) + ")"
+            for n in range(len(chunk))
+        )
+        # A join, not `(a, b) IN (VALUES …)`: SQLite scans the table for a row-value IN.
+        on = " AND ".join(f"t.{c} = w.column{k}" for k, c in enumerate(key, 1))
+        rows = conn.execute(
+            f"SELECT {', '.join(f't.{c}' for c in key + amounts)} "
+            f"FROM (VALUES {marks}) AS w JOIN {table.name} AS t ON {on}",
+            params,
+        )
+        for row in rows:
+            found[tuple(row[:per_key])] = {
+                c: decode(v, table.types[c]) for c, v in zip(amounts, row[per_key:], strict=True)
+            }
+    return found
 
 
 def _rebuild_lock(path: Path) -> IO[bytes]:

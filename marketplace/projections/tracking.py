@@ -30,7 +30,10 @@ async def apply_log_batch(
         state = await _current_state(tx, projection)
         if up_to <= state.position:
             return 0
-        new = [(t, e) for t, e in events if e.sequence > state.position]
+        # Sequences grow along a page: only a page that straddles the position is filtered.
+        if events and events[0][1].sequence <= state.position:
+            events = [(t, e) for t, e in events if e.sequence > state.position]
+        new = events
         applied = await _apply(tx, projection, new)
         await tx.save_position(projection.name, up_to)
         return applied
