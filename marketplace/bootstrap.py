@@ -115,6 +115,7 @@ def build_projection_runtime(
         feed_in_process=bootstrap is None,
         poll_interval=settings.projection_poll_interval,
         batch_size=settings.projection_batch_size,
+        catch_up_at_start=settings.projection_catch_up_at_start,
         broker=BrokerEnds(bootstrap, broker_timeout) if bootstrap else None,
         topic_prefix=settings.kafka_topic_prefix,
     )

@@ -35,6 +35,22 @@ def serve_api(app: FastAPI, host: str, port: int, max_header_bytes: int) -> None
     asyncio.run(_server(app, host, port, max_header_bytes).serve())
 
 
+def serve_api_workers(
+    factory: str, host: str, port: int, max_header_bytes: int, workers: int
+) -> None:
+    """`workers` API processes on one port (uvicorn's supervisor: it restarts one that dies and
+    stops them all on SIGINT/SIGTERM); each builds its app with `factory` (an import path)."""
+    uvicorn.run(
+        factory,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        h11_max_incomplete_event_size=4 * max_header_bytes,
+    )
+
+
 async def _all_in_one(server: uvicorn.Server, workers: dict[str, Worker]) -> None:
     stop = asyncio.Event()
     tasks = [

@@ -49,10 +49,24 @@ class Settings(BaseSettings):
         description="Seconds one SQL statement of the service may run (0: unbounded). The "
         "command line's long work (imports, rebuilds, verification, replays) runs unbounded.",
     )
+    api_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="API processes sharing the port (`serve --workers`); on PostgreSQL with "
+        "`marketplace relay` and `marketplace project` beside them.",
+    )
     projection_poll_interval: float = Field(
         default=0.5, gt=0, description="Seconds between in-process projection catch-ups."
     )
     projection_batch_size: int = Field(default=500, ge=1, le=50_000)
+    projection_catch_up_at_start: int = Field(
+        default=2_000,
+        ge=0,
+        description="In-process feed: read models at most this many events behind the store "
+        "are caught up before the API serves; further behind, they catch up in the background "
+        "and reads meanwhile say their lag (X-Read-Model-Lag).",
+    )
     kafka_bootstrap: str | None = Field(
         default=None, description="host:port[,host:port] of the Kafka brokers."
     )

@@ -10,14 +10,19 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from marketplace.log import get_logger
+from marketplace.projections.read_lag import observing_read_lag
 
 log = get_logger("marketplace.api")
+# On a response that read a read model still catching up with the event store (an API started
+# on a store whose read models are not built yet): how many events it had not applied.
+READ_MODEL_LAG_HEADER = b"x-read-model-lag"
 
 
 class RequestContext:
     """A pure ASGI middleware (no task group or stream per request, unlike `@app.middleware`):
     binds the request id to the log context, returns it in `X-Request-ID` and logs the request
-    with its status, duration and the token that made it."""
+    with its status, duration and the token that made it. A response that read a read model
+    still catching up says by how many events in `X-Read-Model-Lag`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -39,11 +44,14 @@ class RequestContext:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode("latin-1")))
+                if lag.events:
+                    headers.append((READ_MODEL_LAG_HEADER, str(lag.events).encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
         try:
-            await self.app(scope, receive, sending)
+            with observing_read_lag() as lag:
+                await self.app(scope, receive, sending)
         finally:
             state: dict[str, Any] = scope.get("state") or {}
             log.info(

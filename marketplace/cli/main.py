@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from datetime import datetime
@@ -95,19 +96,40 @@ def serve(
         bool,
         typer.Option("--all-in-one", help="Also run the Kafka relay and projection workers."),
     ] = False,
+    api_workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="API processes sharing the port [MARKETPLACE_API_WORKERS].",
+        ),
+    ] = None,
 ) -> None:
     """Start the HTTP API (embedded SQLite store unless MARKETPLACE_DATABASE_URL is set)."""
     from marketplace.bootstrap import build_api, build_projection_workers, build_relay
+    from marketplace.cli.api_worker import FACTORY
     from marketplace.demo import seed_demo
-    from marketplace.runtime import serve_all_in_one, serve_api
+    from marketplace.runtime import serve_all_in_one, serve_api, serve_api_workers
 
     settings = Settings()
     settings = settings.model_copy(
-        update={"host": host or settings.host, "port": port or settings.port}
+        update={
+            "host": host or settings.host,
+            "port": port or settings.port,
+            "api_workers": api_workers or settings.api_workers,
+        }
     )
     configure_logging(settings.log_level, settings.log_format)
     if all_in_one and not settings.kafka_bootstrap:
         typer.echo("error: --all-in-one needs MARKETPLACE_KAFKA_BOOTSTRAP.", err=True)
+        raise typer.Exit(2)
+    if all_in_one and settings.api_workers > 1:
+        typer.echo(
+            "error: --all-in-one is one process; beside `serve --workers N` run "
+            "`marketplace relay` and `marketplace project`.",
+            err=True,
+        )
         raise typer.Exit(2)
     generated = None
     if settings.admin_token is None and settings.embedded:
@@ -124,8 +146,14 @@ def serve(
             typer.echo("--demo: the store is not empty, so no demo data was added.")
     typer.echo(f"API docs: http://{settings.host}:{settings.port}/docs")
     sys.stdout.flush()
-    app_ = build_api(settings, svc)
     listen = (settings.host, settings.port, settings.max_header_bytes)
+    if settings.api_workers > 1:
+        svc.store.close()  # each worker process opens its own
+        if generated:  # the workers read their settings from the environment
+            os.environ["MARKETPLACE_ADMIN_TOKEN"] = generated
+        serve_api_workers(FACTORY, *listen, settings.api_workers)
+        return
+    app_ = build_api(settings, svc)
     settle_after_start_up()
     try:
         if all_in_one:

@@ -69,6 +69,10 @@ class InProcessFeed:
             self.state = FeedState.REBUILDING
             self._rebuilding = asyncio.create_task(self._rebuild())
 
+    @property
+    def is_current(self) -> bool:
+        return self.state is FeedState.CURRENT
+
     def _failed(self, failure: ProjectionFailure) -> None:
         self.state, self.failure = FeedState.FAILED, failure
 

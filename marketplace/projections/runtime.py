@@ -21,9 +21,16 @@ from marketplace.projections.inprocess_feed import MAX_BACKOFF, FeedState, InPro
 from marketplace.projections.lag import BrokerEnds, Ends, kafka_lag, log_lags
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.projection import Projection
+from marketplace.projections.read_lag import note_read_lag
 from marketplace.projections.store import ProjectionState, ReadModelStore, RowReader
 
 log = get_logger(__name__)
+# Up to this many events behind the store, `start` catches the read models up before the API
+# serves (read-your-writes from the first request). Further behind (never built, a restored
+# store) they catch up in the background: the API answers at once, and a read meanwhile gets
+# the rows there are and their lag (`note_read_lag`) instead of waiting for all of it.
+CATCH_UP_AT_START = 2_000  # the default of MARKETPLACE_PROJECTION_CATCH_UP_AT_START
+CATCHING_UP = "catching_up"  # a fed projection's state in `status` while that goes on
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class ProjectionRuntime:
         batch_size: int = 500,
         broker: BrokerEnds | None = None,
         topic_prefix: str = "",
+        catch_up_at_start: int = CATCH_UP_AT_START,
     ) -> None:
         self.location = location
         self.events = events
@@ -72,6 +80,9 @@ class ProjectionRuntime:
         self.broker = broker  # fed by Kafka: where the lag's end offsets come from
         self.topic_prefix = topic_prefix
         self.alive_at: datetime | None = None  # the in-process feed's last complete catch-up
+        self.catch_up_at_start = catch_up_at_start
+        self.catching_up = False  # the first catch-up runs in the background (see start)
+        self._caught_up = asyncio.Event()
 
     @property
     def store(self) -> ReadModelStore:
@@ -91,8 +102,24 @@ class ProjectionRuntime:
                 await feed.start()
                 self.feeds[projection.name] = feed
         if self.feeds:
-            await self._refresh_all()
+            behind = await self._behind()
+            if behind <= self.catch_up_at_start:
+                await self._refresh_all()
+            else:
+                self.catching_up = True
+                log.info("projections_catching_up_in_background", behind=behind)
             self._poller = asyncio.create_task(self._poll())
+        else:
+            self._caught_up.set()
+
+    async def _behind(self) -> int:
+        """How many events the furthest-behind fed projection has yet to read."""
+        positions = [await f.position() for f in self.feeds.values() if f.is_current]
+        return await self.events.head() - min(positions, default=0) if positions else 0
+
+    async def caught_up(self) -> None:
+        """Wait until the read models have caught up with the store once since `start`."""
+        await self._caught_up.wait()
 
     async def _refresh_all(self) -> bool:
         """Catch every fed projection up, reading the log once for all of them (see fan_out);
@@ -121,6 +148,10 @@ class ProjectionRuntime:
         if any(taker.error for taker in takers):
             ok = False
         self.alive_at = datetime.now(UTC)
+        if self.catching_up:
+            self.catching_up = False
+            log.info("projections_caught_up")
+        self._caught_up.set()
         if self._down_since is not None:
             down_for = asyncio.get_running_loop().time() - self._down_since
             log.info("projections_reconnected", down_for=round(down_for, 1))
@@ -136,7 +167,7 @@ class ProjectionRuntime:
     async def _poll(self) -> None:
         """Catch up every poll interval, so writes of other processes show without a read;
         after an outage, retry within MAX_BACKOFF seconds, so catching up needs no new write."""
-        delay = self.poll_interval
+        delay = 0.0 if self.catching_up else self.poll_interval
         while True:
             await asyncio.sleep(delay)
             try:
@@ -158,10 +189,14 @@ class ProjectionRuntime:
                 feed.resume_unless_failed(failures)
 
     async def reader(self, name: str) -> RowReader:
-        """The store to read projection `name` from, caught up first when fed here."""
+        """The store to read projection `name` from, caught up first when fed here; while
+        the first catch-up runs in the background, as it is, its lag noted for the response."""
         feed = self.feeds.get(name)
         if feed is not None:
-            await feed.refresh()
+            if self.catching_up:
+                note_read_lag(max(0, await self.events.head() - await feed.position()))
+            else:
+                await feed.refresh()
         return self.store
 
     async def status(self, head: int | None = None) -> list[ProjectionStatus]:
@@ -181,6 +216,8 @@ class ProjectionRuntime:
             failure = failure_of(projection, failures)
             if failure is not None:
                 state = FeedState.FAILED.value
+            elif feed is not None and feed.is_current and self.catching_up and lag:
+                state = CATCHING_UP
             else:
                 state = feed.state.value if feed else _kafka_state(projection, stored)
             found.append(

@@ -41,7 +41,7 @@ class ProjectionStatusOut(BaseModel):
     )
     feed: str = Field(examples=["in_process", "kafka"])
     state: str = Field(
-        examples=["current", "rebuilding", "stale", "not_built", "failed"],
+        examples=["current", "catching_up", "rebuilding", "stale", "not_built", "failed"],
         description="`failed`: an event cannot be applied; reads answer from the rows it has "
         "until `marketplace projections rebuild NAME` (or a version bump) rebuilds it.",
     )
