@@ -4,6 +4,7 @@ memory (the library's POPO recorders) for fast tests."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment
 
 from marketplace.adapters.postgres import DatabaseTimeouts, libpq_options, tune_event_store_pool
+from marketplace.adapters.request_reads import current_reads
 from marketplace.aggregates.base import Actor, MarketAggregate, MarketEvent
 from marketplace.aggregates.organisation import Level, Organisation, Unit
 from marketplace.handlers.errors import ConcurrencyConflict
@@ -192,6 +194,7 @@ class EventSourcingStore:
         self.location = location
         self._app = _MarketplaceApplication(env, location.timeouts)
         self._save_listeners: list[Callable[[], None]] = []
+        self._caching = threading.Lock()  # compare-and-put of fast-forwarded aggregates
 
     def on_saved(self, listener: Callable[[], None]) -> None:
         """Call `listener` after every successful save (from the saving thread)."""
@@ -208,34 +211,61 @@ class EventSourcingStore:
         (`_copy_on_write`) and caches the copy, commands change their own copies (`get`), and
         a save caches the saved one. So a reader keeps a consistent state however long it reads.
         """
-        repository = self._app.repository
-        copied: list[object] = []
-
-        def project(cached: Any, events: Iterable[Any]) -> Any:
-            fresh = _copy_on_write(cached, events)
-            if cached is not None and fresh is not cached:
-                copied.append(fresh)
-            return fresh
-
-        try:
-            aggregate: object = repository.get(
-                aggregate_id, projector_func=project, deepcopy_from_cache=False
-            )
-        except AggregateNotFoundError:
-            return None
+        reads = current_reads()
+        if reads is not None and (self, aggregate_id) in reads:
+            known = reads[self, aggregate_id]
+            return known if isinstance(known, kind) else None
+        aggregate = self._latest(aggregate_id)
         if not isinstance(aggregate, kind):
             return None
-        if copied and repository.cache is not None:
-            # The library caches what it reconstructs, not what it fast-forwards: the copy
-            # brought up to date is cached here, so the next read need not copy it again.
-            repository.cache.put(aggregate_id, aggregate)
+        if reads is not None:
+            reads[self, aggregate_id] = aggregate
         return aggregate
 
+    def _latest(self, aggregate_id: str) -> object | None:
+        """The cached aggregate brought up to date, without the library's per-aggregate lock:
+        with it, every request reading the chart queued behind whichever one was checking it
+        for new events (behind the writers' commits, on SQLite). Readers check concurrently
+        instead, each after it began (so none misses an event saved before), and a copy is
+        cached only if nothing newer was cached meanwhile."""
+        repository = self._app.repository
+        cache = repository.cache
+        try:
+            cached: Any = cache.get(aggregate_id) if cache is not None else None
+        except KeyError:
+            cached = None
+        if cached is None:
+            try:
+                built: object = repository.get(
+                    aggregate_id, projector_func=_copy_on_write, deepcopy_from_cache=False
+                )
+            except AggregateNotFoundError:
+                return None
+            return built
+        fresh: Any = _copy_on_write(
+            cached, self._app.events.get(originator_id=aggregate_id, gt=cached.version)
+        )
+        if fresh is not cached and cache is not None:
+            with self._caching:
+                try:
+                    current: Any = cache.get(aggregate_id)
+                except KeyError:
+                    current = None
+                if current is None or current.version < fresh.version:
+                    cache.put(aggregate_id, fresh)
+        found: object = fresh
+        return found
+
     def save(self, *aggregates: MarketAggregate) -> None:
+        reads = current_reads()
         try:
             self._app.save(*aggregates)
         except IntegrityError as exc:
+            if reads is not None:
+                reads.clear()  # a retry of the command must read what won the race
             raise ConcurrencyConflict(str(exc)) from exc
+        if reads is not None:
+            reads.update(((self, aggregate.id), aggregate) for aggregate in aggregates)
         cache = self._app.repository.cache
         if cache is not None:
             # The saved state is the latest: the next read need not copy it up to date. Handlers

@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from marketplace.adapters.request_reads import reads_of_one_request
 from marketplace.log import get_logger
 from marketplace.projections.read_lag import observing_read_lag
 
@@ -22,7 +23,8 @@ class RequestContext:
     """A pure ASGI middleware (no task group or stream per request, unlike `@app.middleware`):
     binds the request id to the log context, returns it in `X-Request-ID` and logs the request
     with its status, duration and the token that made it. A response that read a read model
-    still catching up says by how many events in `X-Read-Model-Lag`."""
+    still catching up says by how many events in `X-Read-Model-Lag`. Each aggregate is read
+    from the event store once per request (`reads_of_one_request`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -50,7 +52,7 @@ class RequestContext:
             await send(message)
 
         try:
-            with observing_read_lag() as lag:
+            with observing_read_lag() as lag, reads_of_one_request():
                 await self.app(scope, receive, sending)
         finally:
             state: dict[str, Any] = scope.get("state") or {}

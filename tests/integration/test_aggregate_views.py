@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
+from marketplace.adapters.request_reads import reads_of_one_request
 from marketplace.aggregates.catalog import CatalogVersion
 from marketplace.aggregates.organisation import ORGANISATION_ID, Level, Organisation
+from marketplace.handlers.errors import ConcurrencyConflict
 from tests.unit.org_fixtures import ACTOR, at
 
 
@@ -77,3 +81,26 @@ def test_after_a_save_the_next_read_is_the_saved_state_itself(tmp_path: Path) ->
         assert store.view(ORGANISATION_ID, Organisation) is changed  # no copy to bring it up
     finally:
         store.close()
+
+
+def test_a_request_reads_each_aggregate_once_and_sees_its_own_saves(tmp_path: Path) -> None:
+    store, other_process = _store(tmp_path), _store(tmp_path)
+    try:
+        _register(store, "HQ", None, Level.GROUP)
+        with reads_of_one_request():
+            first = store.view(ORGANISATION_ID, Organisation)
+            _register(other_process, "P2", "HQ", Level.PLATFORM)
+            # One state throughout the request: the other process's write is not read again…
+            assert store.view(ORGANISATION_ID, Organisation) is first
+            assert first is not None and sorted(first.units) == ["HQ"]
+            # …so a command on it loses the race, and its retry reads what won.
+            with pytest.raises(ConcurrencyConflict):
+                _register(store, "P1", "HQ", Level.PLATFORM)
+            _register(store, "P1", "HQ", Level.PLATFORM)
+            own = store.view(ORGANISATION_ID, Organisation)
+            assert own is not None and sorted(own.units) == ["HQ", "P1", "P2"]  # its own save
+        after = store.view(ORGANISATION_ID, Organisation)  # outside a request: the latest
+        assert after is not None and after.version == own.version
+    finally:
+        store.close()
+        other_process.close()
