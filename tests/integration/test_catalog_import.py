@@ -7,6 +7,8 @@ one save: on PostgreSQL a save that large hung in psycopg's pipeline mode before
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import UTC, date, datetime
 
 import pytest
@@ -15,13 +17,20 @@ from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.catalog import CatalogEntry, CatalogVersion, EntryStatus
 from marketplace.aggregates.organisation import ORGANISATION_ID, Level, Organisation
-from marketplace.events.wire import envelope_bytes, to_envelope
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.public.catalog import CATALOG_TOPIC
+from marketplace.events.wire import envelope_bytes, to_cloud_event, to_envelope
 from marketplace.handlers import catalog
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_csv import COLUMNS, CsvRejected
 from marketplace.handlers.catalog_import import import_csv
 from marketplace.handlers.errors import ConcurrencyConflict
+from marketplace.projections import catalog_search
+from marketplace.projections.changes import Upsert
+from tests.conftest import BROKER, require_broker
 from tests.integration.conftest import HQ_ADMIN, StoreFactory, services_on
+from tests.integration.test_relay import caught_up, events_of, running_relay
+from tests.kafka_support import consume
 from tests.unit.org_fixtures import ACTOR
 
 pytestmark = pytest.mark.both_stores
@@ -30,6 +39,9 @@ MB = 1_000_000
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
 PLATFORM = Principal("cli", "PWR", frozenset({Role.PLATFORM_ADMIN}))
 SUPPLIERS = 20
+H1 = catalog.OpenVersion(
+    "2027H1", date(2027, 1, 1), date(2027, 6, 30), datetime(2030, 1, 1, tzinfo=UTC)
+)
 
 
 def chart(store: EventSourcingStore) -> None:
@@ -68,11 +80,7 @@ def test_a_large_import_is_stored_in_events_under_1_mb_and_reloads_the_same(
     store = open_store()
     chart(store)
     svc = services_on(store)
-    version = catalog.open_version(
-        svc,
-        HQ_ADMIN,
-        catalog.OpenVersion("2027H1", date(2027, 1, 1), date(2027, 6, 30), NOW.replace(year=2030)),
-    )
+    version = catalog.open_version(svc, HQ_ADMIN, H1)
     head = store.head()
     text = big_csv(1500)
     assert len(text.encode()) > 8 * MB  # beyond what one pipelined save took on PostgreSQL
@@ -106,11 +114,7 @@ def test_a_wrong_line_at_the_end_of_a_large_import_leaves_nothing(
     store = open_store()
     chart(store)
     svc = services_on(store)
-    version = catalog.open_version(
-        svc,
-        HQ_ADMIN,
-        catalog.OpenVersion("2027H1", date(2027, 1, 1), date(2027, 6, 30), NOW.replace(year=2030)),
-    )
+    version = catalog.open_version(svc, HQ_ADMIN, H1)
     head = store.head()
     duplicate = "S-0,product,heat,ITEM-00000,Again,t,1.00,,"
     with pytest.raises(CsvRejected) as info:
@@ -164,3 +168,42 @@ def test_a_save_that_fails_at_a_later_chunk_stores_none_of_the_earlier_ones(
 
     versions = [e.originator_version for e in open_store().events_of("cat-1")]
     assert versions == [1, 4]
+
+
+def rows_of(events: list[CloudEvent]) -> dict[tuple[str, str], dict[str, object]]:
+    """The catalog search rows the events make, folded as the read-model store does."""
+    rows: dict[tuple[str, str], dict[str, object]] = {}
+    for event in events:
+        for change in catalog_search.apply(event):
+            assert isinstance(change, Upsert)
+            key = (change.table, str(sorted(change.key.items())))
+            rows[key] = {**rows.get(key, {}), **change.key, **change.values}
+    return rows
+
+
+async def test_a_large_import_reaches_the_bus_in_messages_under_1_mb_with_the_same_catalog(
+    open_store: StoreFactory,
+) -> None:
+    """What a Kafka consumer reads builds the same search rows as a replay of the store."""
+    require_broker()
+    store = open_store()
+    chart(store)
+    svc = services_on(store)
+    version = catalog.open_version(svc, HQ_ADMIN, H1)
+    await asyncio.to_thread(import_csv, svc, PLATFORM, version.id, big_csv(1500))
+    prefix = f"t{uuid.uuid4().hex[:10]}."
+    async with running_relay(store, BROKER, prefix) as relay:
+        await caught_up(relay, store, timeout=60)
+    catalog_events = [
+        e for r in store.read(0, 10_000) if (e := to_cloud_event(store.decode(r), r.id))
+    ]
+    catalog_events = [e for e in catalog_events if e.subject == version.id]
+    messages = await consume(
+        BROKER, [prefix + CATALOG_TOPIC], until_count=len(catalog_events), timeout=60
+    )
+    assert max(len(value) for *_, value in messages) < MB
+    received = sorted(events_of(messages), key=lambda e: e.sequence)
+    assert [e.id for e in received] == [e.id for e in catalog_events]
+    from_bus, replayed = rows_of(received), rows_of(catalog_events)
+    assert from_bus == replayed
+    assert sum(1 for table, _ in replayed if table == catalog_search.ENTRIES.name) == 1500
