@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
@@ -142,11 +142,32 @@ def _bounded(method: Callable[..., T]) -> Callable[..., T]:
     return call
 
 
+def _insert_events_unpipelined(
+    recorder: PostgresApplicationRecorder, stored_events: Sequence[StoredEvent], **kwargs: Any
+) -> Sequence[int] | None:
+    """The library's `insert_events` (lock, notify, insert, the new notification ids, in one
+    transaction) without psycopg's pipeline mode.
+
+    In pipeline mode psycopg 3.3 stops flushing once its queue of commands is empty, even when
+    libpq still holds unsent bytes: a save of more than a few megabytes in all (one large event,
+    or many events of one aggregate saved together, such as a 100k-entry catalog submission)
+    then waits forever for an answer to a statement the server never fully received (the
+    server sits in ClientRead). Four statements one after another cost a few round trips more
+    on a save, nothing beside the insert itself."""
+    with recorder.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+        recorder._insert_events(curs, stored_events, **kwargs)
+        if not stored_events:
+            return None
+        recorder._insert_stored_events(curs, stored_events, **kwargs)
+        return recorder._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
+
 class BoundedPostgresRecorder(PostgresApplicationRecorder):
     """The library's recorder with bounded retries (see `_bounded`): its ten attempts, each
-    waiting out the pool, held requests for most of a minute in an outage."""
+    waiting out the pool, held requests for most of a minute in an outage; and inserts that do
+    not hang on large saves (see `_insert_events_unpipelined`)."""
 
-    insert_events = _bounded(PostgresApplicationRecorder.insert_events)
+    insert_events = _bounded(_insert_events_unpipelined)
     select_events = _bounded(PostgresApplicationRecorder.select_events)
     select_notifications = _bounded(PostgresApplicationRecorder.select_notifications)
     max_notification_id = _bounded(PostgresApplicationRecorder.max_notification_id)

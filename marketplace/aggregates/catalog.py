@@ -3,6 +3,7 @@ reviewed entry by entry by HQ, published for an effective period, replaced every
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -90,6 +91,31 @@ class EntryNotFound(RecordNotFound):
 
 ItemIndex = tuple[int, dict[str, list[CatalogEntry]]]  # (aggregate version, entries by item)
 
+# The entries one `EntriesSubmitted` event carries, as JSON, at most: half a megabyte, so the
+# stored event and its CloudEvent (the bus takes 1 MB messages by default) stay well under
+# 1 MB with their other fields, and a 100k-entry file is some sixty events, not one of 29 MB.
+MAX_EVENT_ENTRIES_BYTES = 512 * 1024
+
+
+def chunks_of(records: list[dict[str, Any]], max_bytes: int) -> list[list[dict[str, Any]]]:
+    """`records` in order, in consecutive chunks whose JSON is at most `max_bytes` (a record
+    larger than that alone in its chunk). The size is measured with every non-ASCII character
+    escaped (6 bytes, 12 outside the BMP), which bounds both the store's UTF-8 JSON and the
+    bus's, whatever the script of the text."""
+    chunks: list[list[dict[str, Any]]] = []
+    chunk: list[dict[str, Any]] = []
+    size = 2  # the brackets
+    for record in records:
+        grows = len(json.dumps(record)) + 2  # and its separator, as json.dumps writes a list
+        if chunk and size + grows > max_bytes:
+            chunks.append(chunk)
+            chunk, size = [], 2
+        chunk.append(record)
+        size += grows
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
 
 class CatalogVersion(MarketAggregate):
     """One half-year's catalog: collecting → published → superseded."""
@@ -172,7 +198,22 @@ class CatalogVersion(MarketAggregate):
     def submit(
         self, platform_unit_id: str, entries: list[CatalogEntry], actor: Actor, timestamp: datetime
     ) -> None:
-        """A sector platform submits entries for suppliers in its subtree (checked by caller)."""
+        """A sector platform submits entries for suppliers in its subtree (checked by caller).
+
+        All are checked before any is recorded; they are recorded as one `EntriesSubmitted`
+        event per chunk of at most `MAX_EVENT_ENTRIES_BYTES` (see `chunks_of`), which the
+        caller saves together, so the submission is still all or nothing."""
+        refused = self.refusals(entries, timestamp)
+        if refused:
+            raise refused[0]
+        for chunk in chunks_of([e.record() for e in entries], MAX_EVENT_ENTRIES_BYTES):
+            self._entries_submitted(platform_unit_id, chunk, actor, timestamp)
+
+    def refusals(self, entries: list[CatalogEntry], timestamp: datetime) -> list[DomainError]:
+        """What `submit` would refuse of these entries: each refused entry's error (naming its
+        `index`), in order, every one of them. Later entries see the earlier ones that were
+        not refused (duplicates within the submission). Raises when the version itself takes
+        no submission (not collecting, deadline passed). Changes nothing."""
         self._check_collecting()
         if timestamp > self.submission_deadline:
             raise DomainError(
@@ -185,23 +226,29 @@ class CatalogVersion(MarketAggregate):
             for e in self.entries.values()
             if e.status is not EntryStatus.REJECTED
         }
+        refused: list[DomainError] = []
         for position, entry in enumerate(entries):
-            self._check_taxonomy(position, entry)
+            if not is_known(entry.category, entry.subcategory):
+                refused.append(self._unknown_subcategory(position, entry))
+                continue
             key = (entry.supplier_unit_id, entry.item_code)
             if key in taken:
-                raise DomainError(
-                    "duplicate_entry",
-                    f"Supplier {entry.supplier_unit_id!r} already has item {entry.item_code!r} "
-                    "in this version.",
-                    {
-                        "index": position,
-                        "supplier_unit_id": entry.supplier_unit_id,
-                        "item_code": entry.item_code,
-                        "existing_entry_id": taken[key],
-                    },
+                refused.append(
+                    DomainError(
+                        "duplicate_entry",
+                        f"Supplier {entry.supplier_unit_id!r} already has item "
+                        f"{entry.item_code!r} in this version.",
+                        {
+                            "index": position,
+                            "supplier_unit_id": entry.supplier_unit_id,
+                            "item_code": entry.item_code,
+                            "existing_entry_id": taken[key],
+                        },
+                    )
                 )
+                continue
             taken[key] = entry.entry_id
-        self._entries_submitted(platform_unit_id, [e.record() for e in entries], actor, timestamp)
+        return refused
 
     def approve_entry(self, entry_id: str, actor: Actor, timestamp: datetime) -> None:
         self._check_reviewable(entry_id)
@@ -277,13 +324,12 @@ class CatalogVersion(MarketAggregate):
             )
 
     @staticmethod
-    def _check_taxonomy(position: int, entry: CatalogEntry) -> None:
-        if not is_known(entry.category, entry.subcategory):
-            raise DomainError(
-                "unknown_subcategory",
-                f"{entry.category}/{entry.subcategory} is not in the taxonomy.",
-                {"index": position, "allowed": allowed_subcategories(entry.category)},
-            )
+    def _unknown_subcategory(position: int, entry: CatalogEntry) -> DomainError:
+        return DomainError(
+            "unknown_subcategory",
+            f"{entry.category}/{entry.subcategory} is not in the taxonomy.",
+            {"index": position, "allowed": allowed_subcategories(entry.category)},
+        )
 
     # ----- events --------------------------------------------------------------------------
 

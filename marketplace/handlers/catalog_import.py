@@ -6,11 +6,11 @@ import re
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import DomainError
-from marketplace.aggregates.catalog import CatalogEntry
+from marketplace.aggregates.catalog import CatalogEntry, CatalogVersion
 from marketplace.handlers import catalog
 from marketplace.handlers.auth import Principal, require_role
 from marketplace.handlers.catalog_csv import CsvRejected, Located, read_entries
-from marketplace.handlers.errors import AppError
+from marketplace.handlers.errors import AppError, NotFound
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
 
@@ -29,14 +29,17 @@ def import_csv(svc: Services, principal: Principal, version_id: str, text: str) 
 def check_submission(
     svc: Services, principal: Principal, version_id: str, located: list[Located]
 ) -> list[str]:
-    """Each entry tried on its own against a loaded copy of the version (never saved), so
-    the aggregate's rules decide, every refusal is kept with its line, and later lines see
-    the earlier ones (duplicates within the file)."""
+    """Every line the submission would refuse, decided by the aggregate's own rules in one pass
+    over the file (`CatalogVersion.refusals`, on the shared version: nothing is changed), each
+    refusal kept with its line; later lines see the earlier ones (duplicates within the file)."""
     require_role(principal, Role.PLATFORM_ADMIN)
     platform_id = principal.unit_id or ""
-    version = catalog.load_version(svc, version_id)
+    version = svc.store.view(version_id, CatalogVersion)
+    if version is None:
+        raise NotFound(f"Catalog version {version_id!r} does not exist.", {"id": version_id})
     org = load_organisation(svc)
-    problems, fine = [], []
+    problems: list[str] = []
+    fine: list[Located] = []
     for line, entry in located:
         try:
             catalog.check_supplier(org, platform_id, 0, entry.supplier_unit_id)
@@ -44,15 +47,15 @@ def check_submission(
             problems.append(f"line {line}: {_ENTRY_PREFIX.sub('', exc.message)}")
             continue
         fine.append((line, entry))
-    now = svc.clock()
-    for line, entry in fine:
-        record = CatalogEntry(svc.new_id("ent"), platform_id, **vars(entry))
-        try:
-            version.submit(platform_id, [record], principal.actor, now)
-        except DomainError as exc:
-            if "index" not in exc.details:  # about the version, not this entry: say it once
-                return [f"file: {exc.message} [{exc.code}]", *problems]
-            problems.append(f"line {line}: {exc.message} [{exc.code}]")
+    # The ids are placeholders: only the refusals are kept.
+    records = [CatalogEntry(f"line-{line}", platform_id, **vars(e)) for line, e in fine]
+    try:
+        refused = version.refusals(records, svc.clock())
+    except DomainError as exc:  # about the version, not an entry: said once
+        return [f"file: {exc.message} [{exc.code}]", *problems]
+    for refusal in refused:
+        line = fine[refusal.details["index"]][0]
+        problems.append(f"line {line}: {refusal.message} [{refusal.code}]")
     return problems
 
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
 from marketplace.aggregates.base import DomainError
 from marketplace.aggregates.catalog import (
+    MAX_EVENT_ENTRIES_BYTES,
     CatalogEntry,
     CatalogVersion,
     EntryNotFound,
     EntryStatus,
     VersionStatus,
+    chunks_of,
 )
 from marketplace.aggregates.catalog_index import CATALOG_INDEX_ID, CatalogIndex
 from marketplace.aggregates.taxonomy import CATEGORIES, TAXONOMY, allowed_subcategories, is_known
@@ -209,3 +213,67 @@ def test_a_bulk_review_is_all_or_nothing() -> None:
     v.review_entries(["e1"], "Not in our sector", ACTOR, BEFORE_DEADLINE)
     assert v.entries["e1"].reason == "Not in our sector"
     assert [type(e).__name__ for e in v.collect_events()] == ["EntryRejected"]
+
+
+def many(count: int, name: str = "低压蒸汽 Low-pressure steam") -> list[CatalogEntry]:
+    return [
+        entry(f"e{i}", supplier=f"S-{i % 7}", item=f"ITEM-{i}", item_name=f"{name} {i}")
+        for i in range(count)
+    ]
+
+
+def test_a_large_submission_is_recorded_in_chunks_each_bounded_in_encoded_size() -> None:
+    v = version()
+    entries = many(6000)
+    v.submit("PWR", entries, ACTOR, BEFORE_DEADLINE)
+    events = v.collect_events()
+    assert len(events) > 1
+    assert all(type(e).__name__ == "EntriesSubmitted" for e in events)
+    for event in events:
+        # The bound holds for the entries as JSON in any of the encodings they travel in.
+        records = event.entries  # type: ignore[attr-defined]
+        assert len(json.dumps(records)) <= MAX_EVENT_ENTRIES_BYTES
+        assert len(json.dumps(records, ensure_ascii=False).encode()) <= MAX_EVENT_ENTRIES_BYTES
+        assert event.platform_unit_id == "PWR"  # type: ignore[attr-defined]
+    recorded = [r["entry_id"] for e in events for r in e.entries]  # type: ignore[attr-defined]
+    assert recorded == [e.entry_id for e in entries]  # every entry once, in order
+    replayed = CatalogVersion.open(
+        v.id, v.period, v.effective_from, v.effective_to, DEADLINE, ACTOR, OPENED
+    )
+    for event in events:
+        event.mutate(replayed)
+    assert replayed.entries == v.entries
+
+
+def test_chunks_are_consecutive_and_an_oversized_record_travels_alone() -> None:
+    records: list[dict[str, Any]] = [{"n": i, "text": "x" * (i % 50)} for i in range(500)]
+    chunks = chunks_of(records, 2000)
+    assert [r for chunk in chunks for r in chunk] == records
+    assert all(len(json.dumps(chunk)) <= 2000 for chunk in chunks)
+    # Non-ASCII text counts as escaped: three CJK characters weigh 18 bytes, not 9 (UTF-8).
+    assert [len(c) for c in chunks_of([{"t": "蒸汽压"}] * 4, 70)] == [2, 2]
+    huge = {"t": "y" * 5000}
+    assert chunks_of([records[0], huge, records[1]], 2000) == [[records[0]], [huge], [records[1]]]
+    assert chunks_of([], 2000) == []
+
+
+def test_refusals_names_every_refused_entry_and_changes_nothing() -> None:
+    v = version()
+    v.submit("PWR", [entry("e1")], ACTOR, BEFORE_DEADLINE)
+    v.collect_events()
+    candidates = [
+        entry("n1", item="OK-1"),
+        entry("n2"),  # e1's supplier and item
+        entry("n3", item="BAD", subcategory="design"),
+        entry("n4", item="OK-1"),  # n1's, earlier in the same submission
+        entry("n5", item="BAD"),  # n3 was refused, so BAD is still free
+    ]
+    refused_ = v.refusals(candidates, BEFORE_DEADLINE)
+    assert [(r.code, r.details["index"]) for r in refused_] == [
+        ("duplicate_entry", 1),
+        ("unknown_subcategory", 2),
+        ("duplicate_entry", 3),
+    ]
+    assert list(v.entries) == ["e1"] and v.pending_events == []
+    with refused("submission_deadline_passed"):
+        v.refusals(candidates, DEADLINE.replace(second=1))

@@ -42,7 +42,10 @@ class CatalogEntriesSubmittedV1(Payload):
     """A sector platform submitted entries for suppliers in its subtree; they await review."""
 
     platform_unit_id: str
-    entries: list[CatalogEntryV1]
+    entries: list[CatalogEntryV1] = Field(
+        description="A large submission comes as several of these events in a row, each under "
+        "1 MB, stored together (all or nothing)."
+    )
     actor: ActorV1
 
 
