@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from typing import Annotated
 
 import typer
@@ -49,9 +51,61 @@ def rebuild_command(
     name: Annotated[
         str | None, typer.Argument(help="The projection; all of them when left out.")
     ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=16,
+            help="Processes sharing the projections (each reads the store once), e.g. one per "
+            "core the database can spare.",
+        ),
+    ] = 1,
 ) -> None:
     """Replay the event store into a fresh schema/file, then swap it in (reads go on meanwhile)."""
-    asyncio.run(_rebuild(Settings().for_long_work(), _selected(name)))
+    selected = _selected(name)
+    groups = [selected[i::jobs] for i in range(min(jobs, len(selected)))]
+    if len(groups) > 1:
+        _rebuild_in_processes(groups)
+        return
+    asyncio.run(_rebuild(Settings().for_long_work(), selected))
+
+
+def _rebuild_in_processes(groups: list[list[Projection]]) -> None:
+    """`rebuild` of each group in a process of its own; each process reads the store once,
+    skipping the events its projections do not consume before decoding them."""
+    spawn = multiprocessing.get_context("spawn")
+    names = [[p.name for p in group] for group in groups]
+    with (
+        console.status(f"rebuilding in {len(groups)} processes"),
+        ProcessPoolExecutor(len(groups), mp_context=spawn) as pool,
+    ):
+        results = list(pool.map(_rebuild_group, names))
+    failed = {name: error for result in results for name, error in result.items()}
+    for group in groups:
+        for projection in group:
+            if projection.name not in failed:
+                console.print(f"rebuilt {projection.name}")
+    for name, error in failed.items():
+        typer.echo(f"error: {name} {error} (the old rows stay)", err=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _rebuild_group(names: list[str]) -> dict[str, str]:
+    """In a child process: rebuild these projections; what failed, as messages."""
+    return asyncio.run(_rebuild_quietly(Settings().for_long_work(), [by_name(n) for n in names]))
+
+
+async def _rebuild_quietly(settings: Settings, selected: list[Projection]) -> dict[str, str]:
+    events, close_events = open_event_log(settings)
+    store = await open_store(read_model_location(settings))
+    settle_after_start_up()
+    try:
+        failed = await rebuild_all(store, selected, events)
+    finally:
+        await store.close()
+        close_events()
+    return {name: str(exc) for name, exc in failed.items()}
 
 
 async def _rebuild(settings: Settings, selected: list[Projection]) -> None:

@@ -75,7 +75,8 @@ async def rebuild_all(
         for projection in projections:
             scratch = scratches[projection.name] = await live.scratch(projection)
             takers[_Scratch(scratch, projection, failed)] = 0
-        await fan_out(log, takers, batch_size=batch_size, on_progress=on_progress)
+        consumed = {topic for projection in projections for topic in projection.topics}
+        await fan_out(log.only(consumed), takers, batch_size=batch_size, on_progress=on_progress)
         for projection in projections:
             if projection.name in failed:
                 continue
