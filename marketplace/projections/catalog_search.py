@@ -5,8 +5,11 @@ whatever order different versions' events arrive in. "In force on a day" is answ
 time from the version's status and effective period.
 """
 
+# ruff: noqa: S608 - SQL is built only from fixed table and column names
+
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -68,6 +71,7 @@ ENTRIES = Table(
         ("version_id", "category", "subcategory"),
         ("supplier_unit_id", "version_id"),
     ),
+    substring_index="item_name_folded",  # q=: trigrams (pg_trgm, FTS5)
 )
 
 
@@ -126,7 +130,7 @@ def _entry_row(version_id: str, e: dict[str, Any]) -> RowChange:
 
 PROJECTION = Projection(
     name="catalog_search",
-    version=1,
+    version=2,
     topics=(CATALOG_TOPIC,),
     tables=(VERSIONS, ENTRIES),
     apply=apply,
@@ -142,6 +146,22 @@ _IN_FORCE = Source(
 )
 
 
+# Shorter queries hold no trigram: they scan (on PostgreSQL too, which plans so itself).
+_TRIGRAM = 3
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What `search` looks for: entries in force on `day` (YYYY-MM-DD), and the others given."""
+
+    day: str
+    item_code: str | None = None
+    category: str | None = None
+    subcategory: str | None = None
+    supplier_unit_id: str | None = None
+    q: str | None = None
+
+
 async def search(
     reader: RowReader,
     page: PageRequest,
@@ -154,8 +174,19 @@ async def search(
     q: str | None = None,
 ) -> Page:
     """A page of the approved entries of the version in force on `day` (YYYY-MM-DD), filtered,
-    by item code, supplier and entry."""
-    params: list[Value] = [day]
+    by item code, supplier and entry.
+
+    `q` matches entries whose item name holds it, case folded (`str.casefold`)."""
+    filters = Filters(day, item_code, category, subcategory, supplier_unit_id, q)
+    return await find(reader, page, filters)
+
+
+async def find(
+    reader: RowReader, page: PageRequest, filters: Filters, *, indexed: bool = True
+) -> Page:
+    """`search`. On SQLite, `indexed=False` leaves out the trigram table: a scan, the same rows
+    (for tests and benches to compare); PostgreSQL's planner picks its index itself."""
+    params: list[Value] = [filters.day]
     where = [
         "v.status IN ('published', 'superseded')",
         "v.effective_from <= $1",
@@ -163,16 +194,26 @@ async def search(
         "e.status = 'approved'",
     ]
     for column, wanted in [
-        ("item_code", item_code),
-        ("category", category),
-        ("subcategory", subcategory),
-        ("supplier_unit_id", supplier_unit_id),
+        ("item_code", filters.item_code),
+        ("category", filters.category),
+        ("subcategory", filters.subcategory),
+        ("supplier_unit_id", filters.supplier_unit_id),
     ]:
         if wanted is not None:
             params.append(wanted)
             where.append(f"e.{column} = ${len(params)}")
-    if q:
-        literal = q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if filters.q:
+        folded = filters.q.casefold()
+        literal = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params.append(f"%{literal}%")
+        # The condition that decides, on both stores; PostgreSQL's pg_trgm index serves it.
         where.append(f"e.item_name_folded LIKE ${len(params)} ESCAPE '\\'")
+        if indexed and len(folded) >= _TRIGRAM and getattr(reader, "dialect", None) == "sqlite":
+            # SQLite's planner cannot use FTS5 for a LIKE of another table: the entries whose
+            # name has the trigrams of `folded` in a row (a phrase), then the LIKE above.
+            params.append('"' + folded.replace('"', '""') + '"')
+            where.append(
+                f"e.rowid IN (SELECT rowid FROM {ENTRIES.text_table} "
+                f"WHERE {ENTRIES.text_table} MATCH ${len(params)})"
+            )
     return await fetch_page(reader, BY_ITEM, where, params, page, _IN_FORCE)
