@@ -9,7 +9,7 @@ time from the version's status and effective period.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -70,6 +70,7 @@ ENTRIES = Table(
         ("item_code", "version_id"),
         ("version_id", "category", "subcategory"),
         ("supplier_unit_id", "version_id"),
+        ("item_code", "supplier_unit_id", "entry_id"),  # BY_ITEM: a page without sorting all
     ),
     substring_index="item_name_folded",  # q=: trigrams (pg_trgm, FTS5)
 )
@@ -138,12 +139,33 @@ PROJECTION = Projection(
 
 _COLUMNS = [c.name for c in ENTRIES.columns if c.name != "item_name_folded"]
 BY_ITEM = Order(ENTRIES, ("item_code", "supplier_unit_id", "entry_id"))
+_VERSIONS_JOIN = "catalog_search_versions v ON e.version_id = v.version_id"
 _IN_FORCE = Source(
-    from_="catalog_search_entries e JOIN catalog_search_versions v ON e.version_id = v.version_id",
+    from_=f"catalog_search_entries e JOIN {_VERSIONS_JOIN}",
     select=f"{', '.join('e.' + c for c in _COLUMNS)}, v.period",
     types=ENTRIES.types | {"period": ColumnType.TEXT},
     alias="e.",
 )
+# SQLite, which has no statistics here (no ANALYZE) and could not use them for a LIKE of a
+# substring anyway, is told how to find q='s entries: either walking the entries in the page's
+# order until the page is full (where matches are many, or the query too short for trigrams)…
+_SORTED_INDEX = f"{ENTRIES.name}_by_{'_'.join(BY_ITEM.columns)}"
+_IN_ORDER = replace(
+    _IN_FORCE, from_=f"catalog_search_entries e INDEXED BY {_SORTED_INDEX} JOIN {_VERSIONS_JOIN}"
+)
+_TEXT = ENTRIES.text_table
+# …or from the entries the trigram table finds, where they are fewer than this.
+_FEW = 2000
+
+
+def _from_trigrams(match: int) -> Source:
+    """Entries whose folded name holds the phrase of parameter `match`, found first."""
+    hits = f"(SELECT rowid AS hit FROM {_TEXT} WHERE {_TEXT} MATCH ${match}) h"
+    return replace(
+        _IN_FORCE,
+        from_=f"{hits} CROSS JOIN catalog_search_entries e ON e.rowid = h.hit "
+        f"CROSS JOIN {_VERSIONS_JOIN}",
+    )
 
 
 # Shorter queries hold no trigram: they scan (on PostgreSQL too, which plans so itself).
@@ -202,18 +224,30 @@ async def find(
         if wanted is not None:
             params.append(wanted)
             where.append(f"e.{column} = ${len(params)}")
+    source = _IN_FORCE
     if filters.q:
         folded = filters.q.casefold()
         literal = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params.append(f"%{literal}%")
         # The condition that decides, on both stores; PostgreSQL's pg_trgm index serves it.
         where.append(f"e.item_name_folded LIKE ${len(params)} ESCAPE '\\'")
-        if indexed and len(folded) >= _TRIGRAM and getattr(reader, "dialect", None) == "sqlite":
-            # SQLite's planner cannot use FTS5 for a LIKE of another table: the entries whose
-            # name has the trigrams of `folded` in a row (a phrase), then the LIKE above.
-            params.append('"' + folded.replace('"', '""') + '"')
-            where.append(
-                f"e.rowid IN (SELECT rowid FROM {ENTRIES.text_table} "
-                f"WHERE {ENTRIES.text_table} MATCH ${len(params)})"
-            )
-    return await fetch_page(reader, BY_ITEM, where, params, page, _IN_FORCE)
+        if indexed and getattr(reader, "dialect", None) == "sqlite":
+            source = await _sqlite_way(reader, folded, params)
+    return await fetch_page(reader, BY_ITEM, where, params, page, source)
+
+
+async def _sqlite_way(reader: RowReader, folded: str, params: list[Value]) -> Source:
+    """Where SQLite is to look for the entries holding `folded` (see _IN_ORDER)."""
+    if len(folded) < _TRIGRAM:
+        return _IN_ORDER
+    # With trigram, a phrase is found where its characters are, in a row: a substring.
+    phrase = '"' + folded.replace('"', '""') + '"'
+    counted = await reader.fetch(
+        f"SELECT count(*) AS n FROM (SELECT 1 FROM {_TEXT} WHERE {_TEXT} MATCH $1 LIMIT {_FEW})",
+        [phrase],
+        {"n": ColumnType.INTEGER},
+    )
+    if counted[0]["n"] >= _FEW:
+        return _IN_ORDER
+    params.append(phrase)
+    return _from_trigrams(len(params))

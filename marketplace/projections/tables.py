@@ -125,6 +125,10 @@ _SUBSTRING_INDEX: dict[Dialect, list[str]] = {
         "BEGIN INSERT INTO {table}_text({table}_text, rowid, {column}) "
         "VALUES ('delete', old.rowid, old.{column}); "
         "INSERT INTO {table}_text(rowid, {column}) VALUES (new.rowid, new.{column}); END",
+        # Rows older than the index (a read model of a version without it, until its rebuild
+        # swaps in a fresh copy): indexed once, when the index is new.
+        "INSERT INTO {table}_text({table}_text) SELECT 'rebuild' "
+        "WHERE NOT EXISTS (SELECT 1 FROM {table}_text_docsize) AND EXISTS (SELECT 1 FROM {table})",
     ],
     "postgresql": [
         """DO $$

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -170,12 +171,24 @@ async def check_agreement(models: ReadModelStore, names: dict[str, str]) -> None
 
 
 @pytest.mark.both_stores
-async def test_indexed_search_finds_what_a_scan_finds(backend: str, models: ReadModelStore) -> None:
+@pytest.mark.parametrize("few", [2000, 2], ids=["trigram-table", "walk-when-many"])
+async def test_indexed_search_finds_what_a_scan_finds(
+    backend: str, models: ReadModelStore, few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite takes the trigram table's entries below `_FEW` of them, else walks in order.
+    monkeypatch.setattr(catalog_search, "_FEW", few)
     names = {f"e{i:02d}": name for i, name in enumerate(NAMES)}
     await fill(models, catalog_events(names))
     assert await every_hit(models, "蒸汽", indexed=True) == ["e00", "e01", "e02"]
     assert set(await every_hit(models, "steam", indexed=True)) == {"e04", "e05", "e06", "e11"}
     await check_agreement(models, names)
+    if backend == "sqlite":  # both of SQLite's ways were taken above
+        params: list[Any] = []
+        way = await catalog_search._sqlite_way(models, "steam", params)
+        assert (way is catalog_search._IN_ORDER) == (few == 2)
+        way = await catalog_search._sqlite_way(models, "蒸汽阀", params)
+        assert way is not catalog_search._IN_ORDER and "MATCH" in way.from_
+        assert await catalog_search._sqlite_way(models, "蒸汽", params) is catalog_search._IN_ORDER
 
 
 @pytest.mark.both_stores
@@ -224,6 +237,30 @@ async def test_a_rebuilt_sqlite_read_model_has_a_fresh_trigram_table(tmp_path: P
         await check_agreement(live, fresh_names)
     finally:
         await live.close()
+
+
+async def test_rows_older_than_the_trigram_table_are_indexed_when_it_is_made(
+    tmp_path: Path,
+) -> None:
+    # A read model written before the index existed (version 1): its rows are found as soon as
+    # the tables are made again at start, before the rebuild a new version brings.
+    names = {f"e{i:02d}": name for i, name in enumerate(NAMES)}
+    older = replace(
+        catalog_search.PROJECTION,
+        version=1,
+        tables=(catalog_search.VERSIONS, replace(catalog_search.ENTRIES, substring_index=None)),
+    )
+    path = tmp_path / "read_models.sqlite3"
+    models = await open_store(ReadModelLocation(sqlite_path=path))
+    try:
+        await models.create(older)
+        batch: list[TopicEvent] = [(CATALOG_TOPIC, e) for e in catalog_events(names)]
+        await apply_log_batch(models, older, batch, batch[-1][1].sequence)
+        await models.create(catalog_search.PROJECTION)
+        assert await every_hit(models, "蒸汽阀", indexed=True) == ["e00"]
+        await check_agreement(models, names)
+    finally:
+        await models.close()
 
 
 async def test_postgresql_answers_q_from_its_trigram_index(pg_schema: str) -> None:
