@@ -13,10 +13,11 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
+import structlog
 
 from marketplace.events.envelope import CloudEvent, event_id
 from marketplace.events.public.catalog import CATALOG_TOPIC
-from marketplace.projections import catalog_search
+from marketplace.projections import catalog_search, tables
 from marketplace.projections.catalog_search import Filters, find
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.pages import PageRequest
@@ -284,4 +285,31 @@ async def test_postgresql_answers_q_from_its_trigram_index(pg_schema: str) -> No
             assert {r["entry_id"] for r in rows} == expected(names, q), q
     finally:
         await conn.close()
+        await models.close()
+
+
+async def test_without_pg_trgm_q_scans_and_a_warning_says_so(
+    pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As on a server without the contrib extensions: the same DDL for an extension missing.
+    [statement] = tables._SUBSTRING_INDEX["postgresql"]
+    missing = statement.replace("pg_trgm", "pg_trgm_not_installed")
+    monkeypatch.setitem(tables._SUBSTRING_INDEX, "postgresql", [missing])
+    models = await open_store(
+        ReadModelLocation(postgres_url=POSTGRES_URL, postgres_schema=pg_schema)
+    )
+    try:
+        with structlog.testing.capture_logs() as logs:
+            await models.create(catalog_search.PROJECTION)
+        warnings = [entry for entry in logs if entry["event"] == "read_model_ddl_warning"]
+        assert len(warnings) == 1
+        assert "searches of catalog_search_entries.item_name_folded scan" in str(warnings[0])
+        indexes = await models.fetch(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = $1", [pg_schema], {}
+        )
+        assert not [i for i in indexes if i["indexname"].endswith("_trgm")]
+        names = {f"e{i:02d}": name for i, name in enumerate(NAMES)}
+        await fill(models, catalog_events(names))
+        await check_agreement(models, names)
+    finally:
         await models.close()
