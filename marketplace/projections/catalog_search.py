@@ -232,14 +232,17 @@ async def find(
         # The condition that decides, on both stores; PostgreSQL's pg_trgm index serves it.
         where.append(f"e.item_name_folded LIKE ${len(params)} ESCAPE '\\'")
         if indexed and getattr(reader, "dialect", None) == "sqlite":
-            source = await _sqlite_way(reader, folded, params)
+            source = await _sqlite_way(reader, filters, params)
     return await fetch_page(reader, BY_ITEM, where, params, page, source)
 
 
-async def _sqlite_way(reader: RowReader, folded: str, params: list[Value]) -> Source:
-    """Where SQLite is to look for the entries holding `folded` (see _IN_ORDER)."""
+async def _sqlite_way(reader: RowReader, filters: Filters, params: list[Value]) -> Source:
+    """Where SQLite is to look for the entries holding `filters.q` (see _IN_ORDER)."""
+    folded = (filters.q or "").casefold()
+    # A supplier's entries are few, and found by its index: there SQLite plans for itself.
+    in_order = _IN_FORCE if filters.supplier_unit_id is not None else _IN_ORDER
     if len(folded) < _TRIGRAM:
-        return _IN_ORDER
+        return in_order
     # With trigram, a phrase is found where its characters are, in a row: a substring.
     phrase = '"' + folded.replace('"', '""') + '"'
     counted = await reader.fetch(
@@ -248,6 +251,6 @@ async def _sqlite_way(reader: RowReader, folded: str, params: list[Value]) -> So
         {"n": ColumnType.INTEGER},
     )
     if counted[0]["n"] >= _FEW:
-        return _IN_ORDER
+        return in_order
     params.append(phrase)
     return _from_trigrams(len(params))
