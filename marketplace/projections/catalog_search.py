@@ -168,7 +168,7 @@ def _from_trigrams(match: int) -> Source:
     )
 
 
-# Shorter queries hold no trigram: they scan (on PostgreSQL too, which plans so itself).
+# Shorter queries hold no trigram: SQLite walks in order for them, PostgreSQL plans a scan.
 _TRIGRAM = 3
 
 

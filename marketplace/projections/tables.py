@@ -62,7 +62,7 @@ class Table:
     `substring_index` names a text column searched with `LIKE '%…%'`: PostgreSQL gets a
     pg_trgm GIN index on it (where the extension can be created: else a warning, and such
     searches scan), SQLite an FTS5 trigram table beside it (`text_table`), kept by triggers,
-    which a query must join itself (`rowid IN (… MATCH …)`); see catalog_search.search.
+    which a query must join itself on `rowid` (… MATCH …); see catalog_search.find.
     """
 
     name: str
