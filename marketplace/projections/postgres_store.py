@@ -52,6 +52,11 @@ _PG_ARRAY_TYPES = {
 }
 
 
+def _log_warning(_: object, message: Any) -> None:
+    if getattr(message, "severity_en", None) == "WARNING":
+        log.warning("read_model_ddl_warning", message=str(message))
+
+
 def _values_and_additions(change: Upsert | Increment) -> tuple[dict[str, Value], list[str]]:
     if isinstance(change, Increment):
         return {**change.amounts, **(change.values or {})}, list(change.amounts)
@@ -98,11 +103,17 @@ class PostgresReadModels(ReadModelStore):
         return store
 
     async def _ddl(self, statements: Sequence[str]) -> None:
-        async with self._acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _DDL_LOCK)
-            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-            for statement in statements:
-                await conn.execute(statement)
+        async with self._acquire() as conn:
+            # A DDL statement's warning says what was not made (e.g. an index without pg_trgm).
+            conn.add_log_listener(_log_warning)
+            try:
+                async with conn.transaction():
+                    await conn.execute("SELECT pg_advisory_xact_lock($1)", _DDL_LOCK)
+                    await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                    for statement in statements:
+                        await conn.execute(statement)
+            finally:
+                conn.remove_log_listener(_log_warning)
 
     def _acquire(self) -> Any:
         return self._pool.acquire(timeout=self.timeouts.connect)

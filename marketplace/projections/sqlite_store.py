@@ -154,7 +154,9 @@ class SqliteReadModels(ReadModelStore):
 
     def _take_from_fresh(self, projection: Projection) -> None:
         for table in projection.tables:
-            self.conn.execute(f"DROP TABLE IF EXISTS main.{table.name}")
+            # A table's FTS5 index goes too: its triggers fill it again from the rows below.
+            for name in filter(None, (table.text_table, table.name)):
+                self.conn.execute(f"DROP TABLE IF EXISTS main.{name}")
             for statement in table.ddl(self.dialect):
                 self.conn.execute(statement)
             self.conn.execute(f"INSERT INTO main.{table.name} SELECT * FROM fresh.{table.name}")

@@ -57,19 +57,33 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """A read-model table: its columns, primary key and secondary indexes."""
+    """A read-model table: its columns, primary key and secondary indexes.
+
+    `substring_index` names a text column searched with `LIKE '%…%'`: PostgreSQL gets a
+    pg_trgm GIN index on it (where the extension can be created: else a warning, and such
+    searches scan), SQLite an FTS5 trigram table beside it (`text_table`), kept by triggers,
+    which a query must join itself on `rowid` (… MATCH …); see catalog_search.find.
+    """
 
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     indexes: tuple[tuple[str, ...], ...] = ()
+    substring_index: str | None = None
 
     def __post_init__(self) -> None:
         check_identifier(self.name)
         names = {c.name for c in self.columns}
-        for wanted in (*self.key, *(c for index in self.indexes for c in index)):
+        indexed = (c for index in self.indexes for c in index)
+        text = (self.substring_index,) if self.substring_index else ()
+        for wanted in (*self.key, *indexed, *text):
             if wanted not in names:
                 raise ValueError(f"{self.name}: no column {wanted!r}")
+
+    @property
+    def text_table(self) -> str | None:
+        """SQLite: the FTS5 table of `substring_index` (dropped and made again with this one)."""
+        return f"{self.name}_text" if self.substring_index else None
 
     @property
     def types(self) -> dict[str, ColumnType]:
@@ -88,4 +102,50 @@ class Table:
             statements.append(
                 f"CREATE INDEX IF NOT EXISTS {name} ON {self.name} ({', '.join(index)})"
             )
+        if self.substring_index is not None:
+            text = _SUBSTRING_INDEX[dialect]
+            statements += [s.format(table=self.name, column=self.substring_index) for s in text]
         return statements
+
+
+# A substring index. SQLite: an external-content FTS5 table of trigrams (case-sensitive: the
+# column is to hold folded text already), fed by triggers. PostgreSQL: pg_trgm, created in
+# `public` (not in the read models' schema, which a rebuild's scratch schema would take away
+# with it); its operator class named by the schema it is found in.
+_SUBSTRING_INDEX: dict[Dialect, list[str]] = {
+    "sqlite": [
+        "CREATE VIRTUAL TABLE IF NOT EXISTS {table}_text USING fts5({column}, "
+        "content='{table}', tokenize='trigram case_sensitive 1')",
+        "CREATE TRIGGER IF NOT EXISTS {table}_text_insert AFTER INSERT ON {table} BEGIN "
+        "INSERT INTO {table}_text(rowid, {column}) VALUES (new.rowid, new.{column}); END",
+        "CREATE TRIGGER IF NOT EXISTS {table}_text_delete AFTER DELETE ON {table} BEGIN "
+        "INSERT INTO {table}_text({table}_text, rowid, {column}) "
+        "VALUES ('delete', old.rowid, old.{column}); END",
+        "CREATE TRIGGER IF NOT EXISTS {table}_text_update AFTER UPDATE OF {column} ON {table} "
+        "BEGIN INSERT INTO {table}_text({table}_text, rowid, {column}) "
+        "VALUES ('delete', old.rowid, old.{column}); "
+        "INSERT INTO {table}_text(rowid, {column}) VALUES (new.rowid, new.{column}); END",
+        # Rows older than the index (a read model of a version without it, until its rebuild
+        # swaps in a fresh copy): indexed once, when the index is new.
+        "INSERT INTO {table}_text({table}_text) SELECT 'rebuild' "
+        "WHERE NOT EXISTS (SELECT 1 FROM {table}_text_docsize) AND EXISTS (SELECT 1 FROM {table})",
+    ],
+    "postgresql": [
+        """DO $$
+DECLARE found text;
+BEGIN
+    BEGIN
+        CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+    EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'pg_trgm cannot be created (%): searches of {table}.{column} scan it',
+            SQLERRM;
+    END;
+    SELECT extnamespace::regnamespace::text INTO found FROM pg_extension
+        WHERE extname = 'pg_trgm';
+    IF found IS NOT NULL THEN
+        EXECUTE format('CREATE INDEX IF NOT EXISTS {table}_{column}_trgm ON {table} '
+            'USING gin ({column} %s.gin_trgm_ops)', found);
+    END IF;
+END $$""",
+    ],
+}

@@ -1,5 +1,10 @@
 """Internal trade volume: one row per contract between group units, with the parties as they
-were at the award; its amount counts once the contract is active, deliveries as they arrive."""
+were at the award; its amount counts once the contract is active, deliveries as they arrive.
+
+Amounts are kept as integer minor units (fen: CNY has two decimals, as `inputs.Money` checks)
+so the store sums them exactly in SQL: SQLite keeps decimals as text, and its SUM of text is
+a float.
+"""
 
 # ruff: noqa: S608 - SQL is built only from fixed table and column names
 
@@ -38,8 +43,8 @@ CONTRACTS = Table(
         Column("category", TEXT),
         Column("business_type", TEXT),
         Column("status", TEXT),
-        Column("amount", ColumnType.DECIMAL),
-        Column("delivered_amount", ColumnType.DECIMAL),
+        Column("amount_minor", ColumnType.INTEGER),
+        Column("delivered_minor", ColumnType.INTEGER),
         Column("activated_at", ColumnType.TIMESTAMP, nullable=True),
         Column("month", TEXT, nullable=True),
     ),
@@ -73,8 +78,8 @@ def apply(event: CloudEvent) -> list[RowChange]:
                         "category": p.get("category", ""),
                         "business_type": payload.business_type,
                         "status": payload.status,
-                        "amount": Decimal(0),
-                        "delivered_amount": Decimal(0),
+                        "amount_minor": 0,
+                        "delivered_minor": 0,
                         "activated_at": None,
                         "month": None,
                     },
@@ -87,22 +92,38 @@ def apply(event: CloudEvent) -> list[RowChange]:
                     key,
                     {
                         "status": "active",
-                        "amount": Decimal(payload.amount),
+                        "amount_minor": minor_units(payload.amount),
                         "activated_at": event.time,
                         "month": event.time.strftime("%Y-%m"),
                     },
                 )
             ]
         case ContractDeliveredV1():
-            return [Increment(CONTRACTS.name, key, {"delivered_amount": Decimal(payload.amount)})]
+            delivered = {"delivered_minor": minor_units(payload.amount)}
+            return [Increment(CONTRACTS.name, key, delivered)]
         case ContractCompletedV1() | ContractTerminatedV1():
             status = "completed" if isinstance(payload, ContractCompletedV1) else "terminated"
             return [Upsert(CONTRACTS.name, key, {"status": status})]
     return []
 
 
+_MINOR_PER_MAJOR = 100
+
+
+def minor_units(amount: str) -> int:
+    """An amount of CNY in fen; more than two decimals is refused, never rounded."""
+    minor = Decimal(amount) * _MINOR_PER_MAJOR
+    if not minor.is_finite() or minor != minor.to_integral_value():
+        raise ValueError(f"not an amount of whole fen: {amount!r}")
+    return int(minor)
+
+
+def _major(minor: int) -> str:
+    return f"{Decimal(minor) / _MINOR_PER_MAJOR:.2f}"
+
+
 PROJECTION = Projection(
-    name="trade_volume", version=1, topics=(CONTRACTS_TOPIC,), tables=(CONTRACTS,), apply=apply
+    name="trade_volume", version=2, topics=(CONTRACTS_TOPIC,), tables=(CONTRACTS,), apply=apply
 )
 
 GroupBy = Literal["sector", "demand_unit", "supply_unit", "category", "business_type", "month"]
@@ -116,10 +137,24 @@ _COLUMN = {
 }
 
 
+# SUM of integers is exact on both stores, but SQLite's stops at 2**63 with an error, and one
+# contract may reach 10**17 fen: each amount is summed as two parts below 10**9 and 10**8,
+# which cannot overflow before some 10**10 rows.
+_SPLIT = 1_000_000_000
+_PARTS = {"amount": "amount_minor", "delivered": "delivered_minor"}
+_SUMS = ", ".join(
+    f"SUM({column} / {_SPLIT}) AS {name}_high, SUM({column} % {_SPLIT}) AS {name}_low"
+    for name, column in _PARTS.items()
+)
+_SUM_TYPES = {f"{name}_{part}": ColumnType.INTEGER for name in _PARTS for part in ("high", "low")}
+
+
 async def volume(
     reader: RowReader, group_by: GroupBy, start: datetime | None, end: datetime | None
 ) -> list[dict[str, Any]]:
-    """Active (or since completed/terminated) contracts grouped: count, amount, delivered."""
+    """Active (or since completed/terminated) contracts grouped: count, amount, delivered.
+
+    Grouped and summed by the store; only one row per group comes back."""
     where: list[str] = ["activated_at IS NOT NULL"]
     params: list[Value] = []
     for op, bound in ((">=", start), ("<", end)):
@@ -128,27 +163,20 @@ async def volume(
             where.append(f"activated_at {op} ${len(params)}")
     column = _COLUMN[group_by]
     rows = await reader.fetch(
-        f"SELECT {column} AS key, contract_id, amount, delivered_amount "
-        f"FROM trade_volume_contracts WHERE {' AND '.join(where)}",
+        f"SELECT {column} AS key, COUNT(*) AS contracts, {_SUMS} "
+        f"FROM trade_volume_contracts WHERE {' AND '.join(where)} GROUP BY {column}",
         params,
-        {
-            "key": TEXT,
-            "contract_id": TEXT,
-            "amount": ColumnType.DECIMAL,
-            "delivered_amount": ColumnType.DECIMAL,
-        },
+        {"key": TEXT, "contracts": ColumnType.INTEGER, **_SUM_TYPES},
     )
-    # Summed here: SQLite keeps decimals as text, and sums must stay exact.
-    totals: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        t = totals.setdefault(
-            r["key"],
-            {"key": r["key"], "contracts": 0, "amount": Decimal(0), "delivered_amount": Decimal(0)},
-        )
-        t["contracts"] += 1
-        t["amount"] += Decimal(r["amount"])
-        t["delivered_amount"] += Decimal(r["delivered_amount"])
-    return [
-        {**t, "amount": f"{t['amount']:.2f}", "delivered_amount": f"{t['delivered_amount']:.2f}"}
-        for _, t in sorted(totals.items())
+    # PostgreSQL sums bigints as NUMERIC (Decimal), SQLite as int: both exact, int() takes both.
+    totals = [
+        {
+            "key": r["key"],
+            "contracts": int(r["contracts"]),
+            "amount": _major(int(r["amount_high"]) * _SPLIT + int(r["amount_low"])),
+            "delivered_amount": _major(int(r["delivered_high"]) * _SPLIT + int(r["delivered_low"])),
+        }
+        for r in rows
     ]
+    # Sorted here, by code point as before, whatever the store's collation.
+    return sorted(totals, key=lambda t: t["key"])
