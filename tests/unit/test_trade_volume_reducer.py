@@ -1,5 +1,5 @@
-"""The trade-volume reducer: a contract's row from its award, its amount once active, its
-deliveries added, its end status; the parties' sectors as they were at the award."""
+"""The trade-volume reducer: a contract's row from its award, its amount (in fen) once active,
+its deliveries added, its end status; the parties' sectors as they were at the award."""
 
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ def test_an_awarded_contract_counts_nothing_until_active() -> None:
     contract = awarded(world)
     [row] = contract_rows(world)
     assert row["contract_id"] == contract.id
-    assert (row["status"], row["amount"], row["activated_at"], row["month"]) == (
+    assert (row["status"], row["amount_minor"], row["activated_at"], row["month"]) == (
         "awaiting_signatures",
-        Decimal(0),
+        0,
         None,
         None,
     )
@@ -48,12 +48,9 @@ def test_an_active_contract_counts_its_amount_and_deliveries_as_they_arrive() ->
             )
         )
     [row] = contract_rows(world)
-    assert (row["status"], row["amount"], row["month"]) == (
-        "active",
-        Decimal("216000.00"),
-        "2027-01",
-    )
-    assert row["delivered_amount"] == Decimal("27000.00")
+    # Whole fen (hundredths of a yuan), summed exactly in SQL.
+    assert (row["status"], row["amount_minor"], row["month"]) == ("active", 21_600_000, "2027-01")
+    assert row["delivered_minor"] == 2_700_000
 
 
 def test_the_end_status_and_the_sectors_as_they_were() -> None:
