@@ -1,24 +1,62 @@
 """An aggregate's history for auditors: its events with who, when and their chain links, and
-its state as it was at any version or moment."""
+its state as it was at any version or moment.
+
+Every read takes only the part of the stream it needs, so it costs the same on a stream of
+ten events or of a million: a page of events by version range, the latest version from the
+last event, a moment by bisecting the versions, and a past state from the store's nearest
+snapshot at or below the version plus the events after it (a snapshot is only a shortcut: the
+state equals a replay from version 1).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
+from marketplace.aggregates.base import MarketAggregate, MarketEvent
 from marketplace.audit.chain import Ledger
 from marketplace.events.wire import to_cloud_event
 from marketplace.handlers.errors import NotFound
 from marketplace.handlers.ports import NotificationLog
+from marketplace.projections.pages import Order, PageRequest
+from marketplace.projections.tables import Column, ColumnType, Table
 
 # Never shown, not even to auditors: a token's secret hash and a bid's sealed amount (its
 # commitment is shown; the amount is revealed by the tender's opening, not by audit).
 SECRET_FIELDS = frozenset({"secret_hash", "sealed"})
 _EVENT_BOOKKEEPING = frozenset(
     {"originator_id", "originator_version", "originator_topic", "timestamp", "actor"}
+)
+
+
+class AggregateLog(NotificationLog, Protocol):
+    """The store as audit reads it: the log, and one aggregate's events by version range."""
+
+    def events_of(
+        self,
+        aggregate_id: str,
+        *,
+        after: int | None = None,
+        upto: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[MarketEvent]:
+        """The aggregate's events with versions in (`after`, `upto`], in version order (or the
+        reverse), at most `limit`; empty when there are none."""
+        ...
+
+    def state_at(self, aggregate_id: str, version: int | None) -> MarketAggregate:
+        """The aggregate as it was after `version`, from the nearest snapshot at or below it."""
+        ...
+
+
+# A page of events follows the versions; its cursor names the last version seen.
+_BY_VERSION = Order(
+    Table("audit_events", (Column("version", ColumnType.INTEGER),), ("version",)), ("version",)
 )
 
 
@@ -58,21 +96,63 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _stored(store: NotificationLog, aggregate_id: str) -> list[Any]:
-    events = store.events_of(aggregate_id)
-    if not events:
+def latest_version(store: AggregateLog, aggregate_id: str) -> int:
+    """The version of the aggregate's last event (read alone), or NotFound."""
+    last = store.events_of(aggregate_id, desc=True, limit=1)
+    if not last:
         raise NotFound(f"Nothing was ever recorded under {aggregate_id!r}.", {"id": aggregate_id})
-    return list(events)
+    return int(last[0].originator_version)
 
 
-def events_of(store: NotificationLog, ledger: Ledger, aggregate_id: str) -> list[AuditEvent]:
-    """Every event of the aggregate in order, with its actor, time and chain link.
+@dataclass(frozen=True)
+class AuditPage:
+    items: list[AuditEvent]
+    next_cursor: str | None
+
+
+def events_page(
+    store: AggregateLog, ledger: Ledger, aggregate_id: str, page: PageRequest
+) -> AuditPage:
+    """A page of the aggregate's events in version order, with actor, time and chain link:
+    at most `page.limit` after the version the cursor names (an invalid one: InvalidCursor).
 
     Public events show their published payload; internal ones their attributes, less secrets.
     """
-    events = _stored(store, aggregate_id)
+    after = 0
+    if page.cursor is not None:
+        [seen] = _BY_VERSION.decode(page.cursor)
+        after = max(0, seen) if isinstance(seen, int) else 0
+    found = list(store.events_of(aggregate_id, after=after or None, limit=page.limit + 1))
+    if not found:
+        latest_version(store, aggregate_id)  # NotFound, unless a cursor went past the end
+        return AuditPage([], None)
+    on_page = found[: page.limit]
+    more = len(found) > page.limit
+    last = int(on_page[-1].originator_version)
+    return AuditPage(
+        _audited(store, ledger, aggregate_id, on_page),
+        _BY_VERSION.encode({"version": last}) if more else None,
+    )
+
+
+def events_of(store: AggregateLog, ledger: Ledger, aggregate_id: str) -> list[AuditEvent]:
+    """Every event of the aggregate in order (the whole stream: for short ones and tests)."""
+    found = list(store.events_of(aggregate_id))
+    if not found:
+        raise NotFound(f"Nothing was ever recorded under {aggregate_id!r}.", {"id": aggregate_id})
+    return _audited(store, ledger, aggregate_id, found)
+
+
+def _audited(
+    store: AggregateLog, ledger: Ledger, aggregate_id: str, events: Sequence[MarketEvent]
+) -> list[AuditEvent]:
+    """`events` (consecutive, of one aggregate) with their chain links."""
     ledger.extend(store)
-    links = ledger.links_of(aggregate_id)
+    links = ledger.links_of(
+        aggregate_id,
+        after=int(events[0].originator_version) - 1,
+        upto=int(events[-1].originator_version),
+    )
     out = []
     for event in events:
         link = links.get(event.originator_version)
@@ -87,6 +167,7 @@ def events_of(store: NotificationLog, ledger: Ledger, aggregate_id: str) -> list
             }
         )
         data.pop("actor", None)
+        actor = vars(event)["actor"]  # every stored event has one (its class declares it)
         out.append(
             AuditEvent(
                 type=public.type if public is not None else type(event).__qualname__,
@@ -94,7 +175,7 @@ def events_of(store: NotificationLog, ledger: Ledger, aggregate_id: str) -> list
                 version=event.originator_version,
                 position=link.position if link else None,
                 occurred_at=event.timestamp,
-                actor={"unit_id": event.actor.unit_id, "token_id": event.actor.token_id},
+                actor={"unit_id": actor.unit_id, "token_id": actor.token_id},
                 data=data,
                 hash=link.hash if link else None,
                 prev_hash=link.prev_hash if link else None,
@@ -103,28 +184,46 @@ def events_of(store: NotificationLog, ledger: Ledger, aggregate_id: str) -> list
     return out
 
 
-def version_at(store: NotificationLog, aggregate_id: str, moment: datetime) -> int:
-    """The aggregate's version at `moment` (its last event at or before it)."""
-    versions = [
-        int(e.originator_version) for e in _stored(store, aggregate_id) if e.timestamp <= moment
-    ]
-    if not versions:
+def version_at(store: AggregateLog, aggregate_id: str, moment: datetime) -> int:
+    """The aggregate's version at `moment`: its last event at or before it.
+
+    Bisects the versions, reading one event per step, taking the stream's times as
+    nondecreasing (each command's time is read as it runs, and a stream's writers take turns).
+    """
+    latest = latest_version(store, aggregate_id)
+    lo = _event_from(store, aggregate_id, 1)
+    if lo.timestamp > moment:
         raise NotFound(
             f"{aggregate_id!r} did not exist yet at {moment.isoformat()}.",
             {"id": aggregate_id, "as_of": moment.isoformat()},
         )
-    return max(versions)
+    low, high = int(lo.originator_version), latest  # the answer lies in [low, high]
+    while low < high:
+        probe = _event_from(store, aggregate_id, (low + high + 1) // 2)
+        if probe.timestamp <= moment:
+            low = int(probe.originator_version)
+        else:
+            high = (low + high + 1) // 2 - 1
+    return low
 
 
-def state_at(store: NotificationLog, aggregate_id: str, version: int | None) -> dict[str, Any]:
+def _event_from(store: AggregateLog, aggregate_id: str, version: int) -> MarketEvent:
+    """The aggregate's first event at or after `version` (there is one up to the latest)."""
+    [event] = store.events_of(aggregate_id, after=version - 1, limit=1)
+    return event
+
+
+def state_at(store: AggregateLog, aggregate_id: str, version: int | None) -> dict[str, Any]:
     """The aggregate as it was at `version` (default: now), as plain data, less secrets."""
-    latest = max(e.originator_version for e in _stored(store, aggregate_id))
+    latest = latest_version(store, aggregate_id)
     if version is not None and not 1 <= version <= latest:
         raise NotFound(
             f"{aggregate_id!r} has versions 1 to {latest}.",
             {"id": aggregate_id, "version": version},
         )
-    aggregate = store.state_at(aggregate_id, version)
+    # An explicit version reads the nearest snapshot and the events after it, never the
+    # aggregate cache's copy (which `None` would deep-copy whole, however large).
+    aggregate = store.state_at(aggregate_id, latest if version is None else version)
     state = {
         k: plain(v)
         for k, v in vars(aggregate).items()
