@@ -10,6 +10,7 @@ state equals a replay from version 1).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
@@ -53,6 +54,10 @@ class AggregateLog(NotificationLog, Protocol):
         """The aggregate as it was after `version`, from the nearest snapshot at or below it."""
         ...
 
+    def view(self, aggregate_id: str, kind: type[MarketAggregate]) -> MarketAggregate | None:
+        """The aggregate now, shared and up to date, for reading only; None if unknown."""
+        ...
+
 
 # A page of events follows the versions; its cursor names the last version seen.
 _BY_VERSION = Order(
@@ -75,33 +80,41 @@ class AuditEvent:
 
 def plain(value: Any) -> Any:
     """JSON-ready form of domain values: decimals and dates as strings, sets sorted."""
+    kind: Any = type(value)
+    if kind in _AS_IS:  # most of a large state: answered before any other test
+        return value
     if isinstance(value, Enum):
         return plain(value.value)
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: plain(getattr(value, f.name))
-            for f in fields(value)
-            if f.name not in SECRET_FIELDS
-        }
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items() if k not in SECRET_FIELDS}
     if isinstance(value, set | frozenset):
         return sorted((plain(v) for v in value), key=repr)
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
+    names = _shown_fields(kind)
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
     return value
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.cache
+def _shown_fields(kind: Any) -> tuple[str, ...] | None:
+    """A dataclass's fields less secrets (None: not a dataclass), worked out once per class."""
+    if not is_dataclass(kind):
+        return None
+    return tuple(f.name for f in fields(kind) if f.name not in SECRET_FIELDS)
 
 
 def latest_version(store: AggregateLog, aggregate_id: str) -> int:
     """The version of the aggregate's last event (read alone), or NotFound."""
-    last = store.events_of(aggregate_id, desc=True, limit=1)
-    if not last:
-        raise NotFound(f"Nothing was ever recorded under {aggregate_id!r}.", {"id": aggregate_id})
-    return int(last[0].originator_version)
+    return int(_last_event(store, aggregate_id).originator_version)
 
 
 @dataclass(frozen=True)
@@ -185,26 +198,46 @@ def _audited(
 
 
 def version_at(store: AggregateLog, aggregate_id: str, moment: datetime) -> int:
-    """The aggregate's version at `moment`: its last event at or before it.
+    """The aggregate's version at `moment`: its last event at or before it."""
+    return _version_at(store, aggregate_id, moment, _last_event(store, aggregate_id))
 
-    Bisects the versions, reading one event per step, taking the stream's times as
-    nondecreasing (each command's time is read as it runs, and a stream's writers take turns).
-    """
-    latest = latest_version(store, aggregate_id)
-    lo = _event_from(store, aggregate_id, 1)
-    if lo.timestamp > moment:
+
+# A range of versions this short is read in one go rather than bisected further.
+_SCAN = 64
+
+
+def _version_at(store: AggregateLog, aggregate_id: str, moment: datetime, last: MarketEvent) -> int:
+    """Bisects the versions below the `last` event, reading one event per step, then the few
+    left at once; the stream's times are taken as nondecreasing (a command's time is read as
+    it runs, and a stream's writers take turns)."""
+    if last.timestamp <= moment:
+        return int(last.originator_version)
+    first = _event_from(store, aggregate_id, 1)
+    if first.timestamp > moment:
         raise NotFound(
             f"{aggregate_id!r} did not exist yet at {moment.isoformat()}.",
             {"id": aggregate_id, "as_of": moment.isoformat()},
         )
-    low, high = int(lo.originator_version), latest  # the answer lies in [low, high]
-    while low < high:
-        probe = _event_from(store, aggregate_id, (low + high + 1) // 2)
+    low, high = int(first.originator_version), int(last.originator_version) - 1
+    while high - low > _SCAN:  # the answer lies in [low, high]
+        middle = (low + high + 1) // 2
+        probe = _event_from(store, aggregate_id, middle)
         if probe.timestamp <= moment:
             low = int(probe.originator_version)
         else:
-            high = (low + high + 1) // 2 - 1
+            high = middle - 1
+    for event in store.events_of(aggregate_id, after=low, upto=high):
+        if event.timestamp <= moment:
+            low = int(event.originator_version)
     return low
+
+
+def _last_event(store: AggregateLog, aggregate_id: str) -> MarketEvent:
+    """The aggregate's last event (read alone), or NotFound."""
+    last = store.events_of(aggregate_id, desc=True, limit=1)
+    if not last:
+        raise NotFound(f"Nothing was ever recorded under {aggregate_id!r}.", {"id": aggregate_id})
+    return last[0]
 
 
 def _event_from(store: AggregateLog, aggregate_id: str, version: int) -> MarketEvent:
@@ -213,17 +246,34 @@ def _event_from(store: AggregateLog, aggregate_id: str, version: int) -> MarketE
     return event
 
 
-def state_at(store: AggregateLog, aggregate_id: str, version: int | None) -> dict[str, Any]:
-    """The aggregate as it was at `version` (default: now), as plain data, less secrets."""
-    latest = latest_version(store, aggregate_id)
-    if version is not None and not 1 <= version <= latest:
-        raise NotFound(
-            f"{aggregate_id!r} has versions 1 to {latest}.",
-            {"id": aggregate_id, "version": version},
-        )
-    # An explicit version reads the nearest snapshot and the events after it, never the
-    # aggregate cache's copy (which `None` would deep-copy whole, however large).
-    aggregate = store.state_at(aggregate_id, latest if version is None else version)
+def state_at(
+    store: AggregateLog,
+    aggregate_id: str,
+    version: int | None,
+    *,
+    as_of: datetime | None = None,
+) -> dict[str, Any]:
+    """The aggregate as it was at `version`, or at the moment `as_of`, or now (neither), as
+    plain data, less secrets."""
+    if version is None and as_of is None:
+        # Now: the store's shared up-to-date instance (the chart's is always there), read only.
+        aggregate = store.view(aggregate_id, MarketAggregate)
+        if aggregate is None:
+            raise NotFound(
+                f"Nothing was ever recorded under {aggregate_id!r}.", {"id": aggregate_id}
+            )
+    else:
+        last = _last_event(store, aggregate_id)
+        latest = int(last.originator_version)
+        if as_of is not None:
+            version = _version_at(store, aggregate_id, as_of, last)
+        elif version is None or not 1 <= version <= latest:
+            raise NotFound(
+                f"{aggregate_id!r} has versions 1 to {latest}.",
+                {"id": aggregate_id, "version": version},
+            )
+        # The nearest snapshot at or below the version, and the events after it.
+        aggregate = store.state_at(aggregate_id, version)
     state = {
         k: plain(v)
         for k, v in vars(aggregate).items()

@@ -226,6 +226,9 @@ def test_moments_and_pages_of_a_long_stream(open_store: StoreFactory) -> None:
             for moment in (event.timestamp, event.timestamp + timedelta(seconds=30)):
                 expected = max(e.originator_version for e in events if e.timestamp <= moment)
                 assert history.version_at(store, ORGANISATION_ID, moment) == expected
+                assert history.state_at(
+                    store, ORGANISATION_ID, None, as_of=moment
+                ) == history.state_at(store, ORGANISATION_ID, expected)
         with pytest.raises(NotFound):
             history.version_at(store, ORGANISATION_ID, T0 - timedelta(seconds=1))
 

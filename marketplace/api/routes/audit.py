@@ -109,6 +109,5 @@ def aggregate_state(
                 }
             ]
         )
-    if as_of is not None:
-        version = history.version_at(store, aggregate_id, as_of)
-    return AggregateStateOut.model_validate(history.state_at(store, aggregate_id, version))
+    state = history.state_at(store, aggregate_id, version, as_of=as_of)
+    return AggregateStateOut.model_validate(state)
