@@ -2,7 +2,7 @@
 and pages of `GET /v1/audit/{id}/events`, on a chart of N events beside the same requests on a
 chart of 100 events, in the same run.
 
-Usage (from the repository root): python -m bench.audit_history_bench [--events 10000]
+Usage (from the repository root): python bench/audit_history_bench.py [--events 10000]
 [--store sqlite|postgres] [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 Each chart is the organisation aggregate written through the store as the handlers write it
 (registrations and restructurings, a save per few commands, so the store snapshots it on its

@@ -95,14 +95,14 @@ class UnitAsDict(Transcoding):
 
 # Every aggregate whose stream can grow without bound, and the number of events between two of
 # its snapshots (taken when a save reaches a multiple). A read of any version then replays at
-# most that many events after the nearest snapshot, for a process starting cold, for audit's
+# most that many events after the nearest snapshot: for a process starting cold, for audit's
 # past states, and for the aggregate cache's misses. Aggregates not named here have a few
-# events each. A snapshot costs a copy of the state: the catalog version, whose state grows
-# with its stream (an entry per review), is snapshotted more sparsely, so that its snapshots
-# stay within a few times the size of its events.
+# events each. A catalog version's state grows with its stream (an entry per review), so a
+# snapshot of it costs about what replaying its events does, to take (in the save that reaches
+# the multiple), to store and to read: it is taken sparsely, about once per catalog of 10^4.
 SNAPSHOT_INTERVALS: dict[type[MutableOrImmutableAggregate[Any]], int] = {
     Organisation: 100,  # every unit's registration and restructuring, for the group's life
-    CatalogVersion: 1000,  # a submission and a review per entry: 10^4 to 10^5 events
+    CatalogVersion: 10_000,  # a review per entry (and submissions in bulk): 10^4 to 10^5 events
     CatalogIndex: 100,  # a publication every half-year, for the group's life
     TokenRegistry: 100,  # every token a unit was ever issued
     Need: 100,  # offers withdrawn and made again, external sourcing asked again
