@@ -9,11 +9,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from eventsourcing.domain import event
+from eventsourcing.domain import CanSnapshotAggregate, event
 
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
-from marketplace.aggregates.base import Actor, Immutable, MarketAggregate
-from tests.unit.org_fixtures import ACTOR
+from marketplace.aggregates.base import Actor, Immutable, MarketAggregate, MarketSnapshot
+from marketplace.aggregates.organisation import Level
+from tests.unit.org_fixtures import ACTOR, demo_chart
 
 T0 = datetime(2027, 1, 1, tzinfo=UTC)
 
@@ -75,3 +76,18 @@ def test_every_kind_of_value_comes_back_as_it_was() -> None:
     assert [type(v) for v in restored.mixed] == [type(v) for v in odd.mixed]
     assert type(restored.sets) is tuple and type(restored.sets[0]) is set
     assert type(restored.by) is Actor
+
+
+def test_a_chart_snapshot_taken_before_this_encoding_still_restores() -> None:
+    """Stores hold chart snapshots of the library's own encoding (units by their transcoding)."""
+    org = demo_chart()
+    old = CanSnapshotAggregate.take.__func__(MarketSnapshot, org)  # type: ignore[attr-defined]
+    assert "_snapshot_topics_" not in old.state
+    store = EventSourcingStore(StoreLocation.memory())
+    try:
+        mapper = store._app.mapper
+        restored: Any = mapper.to_domain_event(mapper.to_stored_event(old)).mutate(None)
+    finally:
+        store.close()
+    assert restored.units == org.units and restored.version == org.version
+    assert restored.units["PWR"].level is Level.PLATFORM
