@@ -207,9 +207,15 @@ _SCAN = 64
 
 
 def _version_at(store: AggregateLog, aggregate_id: str, moment: datetime, last: MarketEvent) -> int:
-    """Bisects the versions below the `last` event, reading one event per step, then the few
+    """Searches the versions below the `last` event, reading one event per step, then the few
     left at once; the stream's times are taken as nondecreasing (a command's time is read as
-    it runs, and a stream's writers take turns)."""
+    it runs, and a stream's writers take turns).
+
+    Each round of three steps guesses where the moment falls were the events spread evenly in
+    time between the times known on either side, then closes the other side to within a scan
+    of the guess, then halves what is left: a few reads on a steady stream, and never more
+    than three times a bisection's on a bursty one.
+    """
     if last.timestamp <= moment:
         return int(last.originator_version)
     first = _event_from(store, aggregate_id, 1)
@@ -219,13 +225,24 @@ def _version_at(store: AggregateLog, aggregate_id: str, moment: datetime, last: 
             {"id": aggregate_id, "as_of": moment.isoformat()},
         )
     low, high = int(first.originator_version), int(last.originator_version) - 1
-    while high - low > _SCAN:  # the answer lies in [low, high]
-        middle = (low + high + 1) // 2
-        probe = _event_from(store, aggregate_id, middle)
-        if probe.timestamp <= moment:
-            low = int(probe.originator_version)
+    low_time, above, above_time = first.timestamp, high + 1, last.timestamp
+    step, raised = 0, True
+    while high - low > _SCAN:  # the answer lies in [low, high]; the event `above` is past it
+        if step % 3 == 0 and above_time > low_time:
+            share = (moment - low_time) / (above_time - low_time)
+            middle = low + round(share * (above - low))
+        elif step % 3 == 1:
+            middle = low + _SCAN if raised else high - _SCAN
         else:
-            high = middle - 1
+            middle = (low + high + 1) // 2
+        middle = min(high, max(low + 1, middle))
+        step += 1
+        probe = _event_from(store, aggregate_id, middle)
+        raised = probe.timestamp <= moment
+        if raised:
+            low, low_time = int(probe.originator_version), probe.timestamp
+        else:
+            high, above, above_time = middle - 1, int(probe.originator_version), probe.timestamp
     for event in store.events_of(aggregate_id, after=low, upto=high):
         if event.timestamp <= moment:
             low = int(event.originator_version)

@@ -266,3 +266,25 @@ def test_the_moment_of_a_stream_in_one_second(open_store: StoreFactory) -> None:
     assert history.version_at(store, ORGANISATION_ID, same_time) == 8
     assert history.version_at(store, ORGANISATION_ID, at(4)) == 2
     assert history.version_at(store, ORGANISATION_ID, at(10)) == 9
+
+
+def test_the_moment_of_a_bursty_stream(open_store: StoreFactory) -> None:
+    """Bursts of events in one minute between long quiet spells: the search that guesses from
+    the times still lands on the last event at or before each moment."""
+    store = open_store()
+    org = Organisation(id=ORGANISATION_ID, actor=ACTOR, timestamp=T0)
+    org.register_unit("HQ", "Group", Level.GROUP, None, None, actor=ACTOR, timestamp=T0)
+    n = 0
+    for burst, size in enumerate((300, 3, 150, 1, 400, 20)):
+        start = T0 + timedelta(days=30 * burst + 1)
+        for k in range(size):
+            n += 1
+            org.update_unit("HQ", ACTOR, start + timedelta(milliseconds=k), name=f"G{n}")
+        store.save(org)
+    events = list(store.events_of(ORGANISATION_ID))
+    moments = [e.timestamp for e in events[::37]] + [
+        T0 + timedelta(days=d, hours=h) for d in (0, 1, 29, 31, 61, 95, 130, 170) for h in (0, 5)
+    ]
+    for moment in moments:
+        expected = max(e.originator_version for e in events if e.timestamp <= moment)
+        assert history.version_at(store, ORGANISATION_ID, moment) == expected, moment
