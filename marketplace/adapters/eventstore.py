@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
+from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import (
     InfrastructureFactory,
     IntegrityError,
@@ -28,8 +29,16 @@ from eventsourcing.utils import Environment
 
 from marketplace.adapters.postgres import DatabaseTimeouts, libpq_options, tune_event_store_pool
 from marketplace.adapters.request_reads import current_reads
+from marketplace.aggregates.access_token import TokenRegistry
 from marketplace.aggregates.base import Actor, MarketAggregate, MarketEvent
+from marketplace.aggregates.catalog import CatalogVersion
+from marketplace.aggregates.catalog_index import CatalogIndex
+from marketplace.aggregates.contract import Contract
+from marketplace.aggregates.dispute import Dispute
+from marketplace.aggregates.need import Need
+from marketplace.aggregates.offer import Offer
 from marketplace.aggregates.organisation import Level, Organisation, Unit
+from marketplace.aggregates.tender import Tender
 from marketplace.handlers.errors import ConcurrencyConflict
 from marketplace.handlers.ports import StoredRecord
 from marketplace.private_files import private_dir, private_file
@@ -86,10 +95,28 @@ class UnitAsDict(Transcoding):
         )
 
 
+# Every aggregate whose stream can grow without bound, and the number of events between two of
+# its snapshots (taken when a save reaches a multiple). A read of any version then replays at
+# most that many events after the nearest snapshot: for a process starting cold, for audit's
+# past states, and for the aggregate cache's misses. Aggregates not named here have a few
+# events each. A catalog version's state grows with its stream (an entry per review), so a
+# snapshot of it costs about what replaying its events does, to take (in the save that reaches
+# the multiple), to store and to read: it is taken sparsely, about once per catalog of 10^4.
+SNAPSHOT_INTERVALS: dict[type[MutableOrImmutableAggregate[Any]], int] = {
+    Organisation: 100,  # every unit's registration and restructuring, for the group's life
+    CatalogVersion: 10_000,  # a review per entry (and submissions in bulk): 10^4 to 10^5 events
+    CatalogIndex: 100,  # a publication every half-year, for the group's life
+    TokenRegistry: 100,  # every token a unit was ever issued
+    Need: 100,  # offers withdrawn and made again, external sourcing asked again
+    Offer: 100,  # revisions
+    Tender: 100,  # bids revised until the deadline
+    Contract: 100,  # price proposals back and forth, partial deliveries
+    Dispute: 100,  # settlement proposals back and forth
+}
+
+
 class _MarketplaceApplication(Application[str]):
-    # The organisation chart is read on every request; snapshots bound its replay cost
-    # for a process starting cold, the aggregate cache does it for a warm one.
-    snapshotting_intervals = {Organisation: 100}
+    snapshotting_intervals = SNAPSHOT_INTERVALS
 
     def __init__(self, env: dict[str, str], timeouts: DatabaseTimeouts) -> None:
         self._timeouts = timeouts
@@ -297,8 +324,18 @@ class EventSourcingStore:
         attrs: dict[str, Any] = mapper.transcoder.decode(state)
         return attrs
 
-    def events_of(self, aggregate_id: str) -> list[MarketEvent]:
-        return [e for e in self._app.events.get(aggregate_id) if isinstance(e, MarketEvent)]
+    def events_of(
+        self,
+        aggregate_id: str,
+        *,
+        after: int | None = None,
+        upto: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> list[MarketEvent]:
+        """The aggregate's events with versions in (`after`, `upto`], read and decoded alone."""
+        found = self._app.events.get(aggregate_id, gt=after, lte=upto, desc=desc, limit=limit)
+        return [e for e in found if isinstance(e, MarketEvent)]
 
     def state_at(self, aggregate_id: str, version: int | None) -> MarketAggregate:
         aggregate: object = self._app.repository.get(aggregate_id, version=version)

@@ -158,10 +158,16 @@ class Ledger:
         found = self._rows(f"{self._select()} ORDER BY position DESC LIMIT 1", ())
         return found[0] if found else None
 
-    def links_of(self, aggregate_id: str) -> dict[int, Link]:
-        """The links of one aggregate's events, by version."""
-        found = self._rows(f"{self._select()} WHERE aggregate_id = $", (aggregate_id,))
-        return {link.version: link for link in found}
+    def links_of(
+        self, aggregate_id: str, after: int = 0, upto: int | None = None
+    ) -> dict[int, Link]:
+        """The links of one aggregate's events (versions in (`after`, `upto`]), by version."""
+        query = f"{self._select()} WHERE aggregate_id = $ AND version > $"
+        params: list[str | int] = [aggregate_id, after]
+        if upto is not None:
+            query += " AND version <= $"
+            params.append(upto)
+        return {link.version: link for link in self._rows(query, params)}
 
     def links_after(self, position: int, limit: int) -> list[Link]:
         return self._rows(

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, Field
 
 from marketplace.api.deps import EventStoreDep, LedgerDep, PrincipalDep
-from marketplace.api.pages import Paged, PageDep, page_of
+from marketplace.api.pages import Paged, PageDep
 from marketplace.audit import history
 from marketplace.handlers.auth import require_auditor
 from marketplace.inputs import Moment
@@ -79,12 +79,12 @@ def aggregate_events(
     principal: PrincipalDep,
     page: PageDep,
 ) -> AuditEventsOut:
-    """Every event of the aggregate in order, paged: who, when, what, and its chain link."""
+    """Every event of the aggregate in version order, paged (`limit`, `cursor`): who, when,
+    what, and its chain link. A page reads only its own events, however long the stream."""
     require_auditor(principal)
-    found = history.events_of(store, ledger, aggregate_id)
-    on_page, next_cursor = page_of(f"audit:{aggregate_id}", found, lambda e: str(e.version), page)
-    items = [AuditEventOut.model_validate(asdict(e)) for e in on_page]
-    return AuditEventsOut(aggregate_id=aggregate_id, items=items, next_cursor=next_cursor)
+    found = history.events_page(store, ledger, aggregate_id, page)
+    items = [AuditEventOut.model_validate(asdict(e)) for e in found.items]
+    return AuditEventsOut(aggregate_id=aggregate_id, items=items, next_cursor=found.next_cursor)
 
 
 @router.get("/{aggregate_id}/state", response_model=AggregateStateOut)
@@ -109,6 +109,5 @@ def aggregate_state(
                 }
             ]
         )
-    if as_of is not None:
-        version = history.version_at(store, aggregate_id, as_of)
-    return AggregateStateOut.model_validate(history.state_at(store, aggregate_id, version))
+    state = history.state_at(store, aggregate_id, version, as_of=as_of)
+    return AggregateStateOut.model_validate(state)
