@@ -40,7 +40,10 @@ class EntrySubmission:
     regions: tuple[str, ...] = ()
 
 
-def load_version(svc: Services, version_id: str) -> CatalogVersion:
+def load_version(svc: Services, version_id: str, *, reading: bool = False) -> CatalogVersion:
+    """A private copy to change and save; `reading`: the shared instance, never to change."""
+    if reading:
+        return svc.read(CatalogVersion, version_id, "Catalog version")
     return svc.load(CatalogVersion, version_id, "Catalog version")
 
 

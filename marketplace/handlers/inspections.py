@@ -16,7 +16,10 @@ from marketplace.projections.inspection_findings import Status
 from marketplace.projections.pages import Page, PageRequest
 
 
-def load_finding(svc: Services, finding_id: str) -> InspectionFinding:
+def load_finding(svc: Services, finding_id: str, *, reading: bool = False) -> InspectionFinding:
+    """A private copy to change and save; `reading`: the shared instance, never to change."""
+    if reading:
+        return svc.read(InspectionFinding, finding_id, "Finding")
     return svc.load(InspectionFinding, finding_id, "Finding")
 
 
@@ -64,7 +67,7 @@ def rectify_finding(
 
 def read_finding(svc: Services, principal: Principal, finding_id: str) -> InspectionFinding:
     """HQ and auditors read every finding; a unit its own, a platform admin its subtree's."""
-    finding = load_finding(svc, finding_id)
+    finding = load_finding(svc, finding_id, reading=True)
     if not may_read(svc, principal, finding.unit_id):
         raise Forbidden(
             "This token cannot read that unit's findings.", {"unit_id": finding.unit_id}

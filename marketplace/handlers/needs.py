@@ -28,7 +28,10 @@ class OfferTerms:
     valid_until: datetime
 
 
-def load_need(svc: Services, need_id: str) -> Need:
+def load_need(svc: Services, need_id: str, *, reading: bool = False) -> Need:
+    """A private copy to change and save; `reading`: the shared instance, never to change."""
+    if reading:
+        return svc.read(Need, need_id, "Need")
     return svc.load(Need, need_id, "Need")
 
 
@@ -118,7 +121,7 @@ def revise_offer(svc: Services, principal: Principal, offer_id: str, terms: Offe
     def attempt() -> Offer:
         offer = load_offer(svc, offer_id)
         require_acts_for(principal, offer.supplier_unit_id, chart(svc))
-        load_need(svc, offer.need_id).check_open()
+        load_need(svc, offer.need_id, reading=True).check_open()
         offer.revise(
             terms.unit_price,
             terms.quantity,
@@ -227,7 +230,7 @@ def read_need(svc: Services, principal: Principal, need_id: str) -> NeedRead:
         Role.AUDITOR, Role.HQ_ADMIN, Role.PLATFORM_ADMIN, Role.UNIT_OPERATOR
     ):
         raise Forbidden("BI readers read projections and reports only.")
-    need = load_need(svc, need_id)
+    need = load_need(svc, need_id, reading=True)
     demand_side = is_demand_side(principal, need, chart(svc))
     return NeedRead(need, visible_offers(svc, principal, need), demand_side)
 

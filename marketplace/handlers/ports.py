@@ -134,6 +134,13 @@ class Services:
             raise NotFound(f"{what} {aggregate_id!r} does not exist.", {"id": aggregate_id})
         return found
 
+    def read(self, kind: type[A], aggregate_id: str, what: str) -> A:
+        """As `load`, for reading only: the shared instance, not a copy (never change it)."""
+        found = self.store.view(aggregate_id, kind)
+        if found is None:
+            raise NotFound(f"{what} {aggregate_id!r} does not exist.", {"id": aggregate_id})
+        return found
+
     def retrying(self, attempt: Callable[[], T]) -> T:
         """Run a load-decide-save attempt again when a concurrent writer won the race.
 

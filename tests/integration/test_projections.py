@@ -35,6 +35,7 @@ from marketplace.projections.kafka_feed import group_id
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.projection import Projection
 from marketplace.projections.rebuild import ensure_current, rebuild
+from marketplace.projections.registry import PROJECTIONS
 from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.projections.store import ReadModelStore
 from marketplace.projections.tables import Column, ColumnType, Table
@@ -314,6 +315,26 @@ async def test_a_rebuild_keeps_the_old_rows_readable_until_the_swap(env: Env) ->
         await reader.close()
 
 
+def chart_rows_of(settings: Settings) -> list[dict[str, Any]]:
+    """The directory's rows in the live read models of `settings`."""
+
+    async def read() -> list[dict[str, Any]]:
+        location = (
+            ReadModelLocation(
+                postgres_url=settings.database_url, postgres_schema=settings.read_models_schema
+            )
+            if settings.database_url
+            else ReadModelLocation(sqlite_path=settings.read_models_path)
+        )
+        store = await open_store(location)
+        try:
+            return await rows(store, directory.UNITS)
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
 def test_the_cli_rebuilds_and_reports_status(
     places: tuple[StoreLocation, ReadModelLocation, Settings],
 ) -> None:
@@ -338,6 +359,14 @@ def test_the_cli_rebuilds_and_reports_status(
     unknown = runner.invoke(projections_app, ["rebuild", "nope"], env=environment)
     assert unknown.exit_code == 2
     assert "no projection 'nope'" in unknown.output
+    # The projections shared among two processes: every one rebuilt, the same rows.
+    before = chart_rows_of(settings)
+    shared = runner.invoke(projections_app, ["rebuild", "--jobs", "2"], env=environment)
+    assert shared.exit_code == 0, shared.output
+    assert {f"rebuilt {p.name}" for p in PROJECTIONS} <= set(shared.output.splitlines())
+    assert chart_rows_of(settings) == before
+    status = runner.invoke(projections_app, ["status"], env=environment)
+    assert re.search(rf"directory\W+1\W+1\W+{head}\W+{head}\W+0\W", status.output), status.output
 
 
 async def test_the_workers_build_from_the_store_then_follow_kafka(env: Env) -> None:

@@ -240,7 +240,7 @@ def open_version(body: VersionIn, svc: ServicesDep, principal: PrincipalDep) -> 
 @router.get("/versions/{version_id}", response_model=VersionOut)
 def get_version(version_id: str, svc: ServicesDep, _: PrincipalDep) -> VersionOut:
     """A version with all its entries and their review status."""
-    return VersionOut.of(catalog.load_version(svc, version_id))
+    return VersionOut.of(catalog.load_version(svc, version_id, reading=True))
 
 
 @router.post(

@@ -130,7 +130,7 @@ def _party(body: PartyIn | None) -> str | None:
 @router.get("/{contract_id}", response_model=ContractOut)
 def get_contract(contract_id: str, svc: ServicesDep, principal: PrincipalDep) -> ContractOut:
     """A contract, for its parties (and HQ, auditors, a pricing mediator)."""
-    contract = contracts.load_contract(svc, contract_id)
+    contract = contracts.load_contract(svc, contract_id, reading=True)
     contracts.may_read(svc, principal, contract)
     return ContractOut.of(contract)
 

@@ -106,7 +106,7 @@ def raise_dispute(body: DisputeIn, svc: ServicesDep, principal: PrincipalDep) ->
 @router.get("/{dispute_id}", response_model=DisputeOut)
 def get_dispute(dispute_id: str, svc: ServicesDep, principal: PrincipalDep) -> DisputeOut:
     """A dispute, for its parties and the mediator chain."""
-    d = disputes.load_dispute(svc, dispute_id)
+    d = disputes.load_dispute(svc, dispute_id, reading=True)
     disputes.may_read(svc, principal, d)
     return DisputeOut.of(d)
 

@@ -77,7 +77,7 @@ class IncidentOut(BaseModel):
 @router.get("/{incident_id}", response_model=IncidentOut)
 def get_incident(incident_id: str, svc: ServicesDep, principal: PrincipalDep) -> IncidentOut:
     """An incident, for the contract's parties (and their platform admins, HQ, auditors)."""
-    incident = contracts.load_incident(svc, incident_id)
+    incident = contracts.load_incident(svc, incident_id, reading=True)
     contracts.may_read_incident(svc, principal, incident)
     return IncidentOut.of(incident)
 

@@ -127,7 +127,7 @@ class TenderOut(BaseModel):
 @router.get("/{tender_id}", response_model=TenderOut)
 def get_tender(tender_id: str, svc: ServicesDep, principal: PrincipalDep) -> TenderOut:
     """A tender: before opening only how many bids exist; afterwards the ranking."""
-    tender = tenders.load_tender(svc, tender_id)
+    tender = tenders.load_tender(svc, tender_id, reading=True)
     tenders.may_read(svc, principal, tender)
     return TenderOut.of(tender)
 
