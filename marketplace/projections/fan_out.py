@@ -71,5 +71,6 @@ async def fan_out(
     finally:
         if not next_page.done():
             next_page.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ProjectionFailed):
+            # Whatever that read met, it is not this read's outcome (which is propagating).
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await next_page
