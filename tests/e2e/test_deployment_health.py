@@ -18,6 +18,9 @@ from tests.e2e.conftest import Server, start_server
 from tests.e2e.test_event_bus import bus_env
 
 pytestmark = pytest.mark.slow  # waits for heartbeats to go stale
+# Seconds a state may take to come: a project worker builds every read model and joins a
+# consumer group per projection first, which on a loaded machine has taken over 60 s.
+WAIT = 120
 
 
 def worker(env: dict[str, str], command: str, log: Path) -> subprocess.Popen[bytes]:
@@ -47,7 +50,9 @@ def health(server: Server) -> dict[str, Any]:
     return body
 
 
-def eventually(server: Server, holds: Callable[[dict[str, Any]], bool], timeout: float = 60) -> Any:
+def eventually(
+    server: Server, holds: Callable[[dict[str, Any]], bool], timeout: float = WAIT
+) -> Any:
     deadline = time.monotonic() + timeout
     while not holds(body := health(server)):
         assert time.monotonic() < deadline, body
@@ -90,7 +95,7 @@ def test_health_names_the_missing_and_the_stale_worker_and_lag_counts_own_events
         # caught up although most have applied nothing since (their position < head).
         # First let the workers finish building from the store, so none starts past the unit.
         admin = server.admin
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + WAIT
         while True:
             statuses = admin.get("/v1/projections/status").json()["items"]
             if all(s["lag"] == 0 and s["position"] == s["head"] > 0 for s in statuses):
@@ -106,7 +111,7 @@ def test_health_names_the_missing_and_the_stale_worker_and_lag_counts_own_events
         }
         created = admin.post("/v1/units", json=late)
         assert created.status_code == 201, created.text
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + WAIT
         while True:
             statuses = admin.get("/v1/projections/status").json()["items"]
             if all(s["lag"] == 0 for s in statuses) and statuses[0]["position"] > 0:
