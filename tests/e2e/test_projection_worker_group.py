@@ -51,11 +51,11 @@ def shared(first: Assignment, second: Assignment) -> list[str]:
     return sorted(g for g in first.keys() & second.keys() if first[g] and second[g])
 
 
-def wait_for(acks: Acks, count: int, clients: Clients, logs: str) -> None:
+def wait_for(acks: Acks, count: int, clients: Clients, logs: list[Path]) -> None:
     deadline = time.monotonic() + 90
     while acks.count() < count:
         assert clients.errors == [], clients.errors
-        assert time.monotonic() < deadline, f"{acks.count()} of {count} acknowledged{logs}"
+        assert time.monotonic() < deadline, f"{acks.count()} of {count} acknowledged{tails(*logs)}"
         time.sleep(0.05)
 
 
@@ -92,13 +92,13 @@ def test_two_project_workers_share_the_partitions_and_one_survives_the_others_ki
             assert clients.errors == [], clients.errors
             assert time.monotonic() < deadline, f"no group shared{tails(*logs)}"
             time.sleep(0.2)
-        wait_for(acks, acks.count() + BEFORE_KILL, clients, tails(*logs))
+        wait_for(acks, acks.count() + BEFORE_KILL, clients, logs)
 
         held = assignment(logs[1])  # what the killed worker held when it died
         holding = sorted(group for group, partitions in held.items() if partitions)
         killed.send_signal(signal.SIGKILL)  # no LeaveGroup: the group waits out its session
         killed.wait(10)
-        wait_for(acks, acks.count() + AFTER_KILL, clients, tails(*logs))
+        wait_for(acks, acks.count() + AFTER_KILL, clients, logs)
         server.stop()  # the writers are cut off: the event store is final
         clients.join()
         assert clients.errors == []
