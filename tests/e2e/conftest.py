@@ -37,6 +37,7 @@ class Server:
     env: dict[str, str]
     tokens: dict[tuple[str, str], str] = field(default_factory=dict)
     stdout: list[str] = field(default_factory=list)
+    log: Path | None = None  # its log lines
 
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -84,21 +85,47 @@ def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 def start_server(env: dict[str, str], *args: str, log: Path | None = None) -> Server:
     """`marketplace serve ARGS` on a free port; its log lines go to `log` (by default a file
-    beside the data directory, quoted when the server fails to start)."""
+    beside the data directory, quoted when the server fails to start).
+
+    Between `free_port()` and the server's bind another process (a concurrent test's server,
+    an outgoing connection) may take the port: the server then exits with "address already
+    in use" while the other one may answer /health. So a server counts as started only once
+    its own process listens on the port, and one that lost the port is started again on
+    another (once the banner came: the demo tokens it printed stay valid).
+    """
+    tokens: dict[tuple[str, str], str] = {}
+    for _ in range(_ATTEMPTS):
+        server = _start_once(env, args, log, tokens)
+        if server is not None:
+            return server
+    pytest.fail(f"marketplace serve lost its port {_ATTEMPTS} times")
+
+
+_ATTEMPTS = 3
+
+
+def _start_once(
+    env: dict[str, str],
+    args: tuple[str, ...],
+    log: Path | None,
+    tokens: dict[tuple[str, str], str],
+) -> Server | None:
+    """The started server, or None when another process had taken its port."""
     port = free_port()
     env = env | {"MARKETPLACE_PORT": str(port)}
     if log is None:
         beside = Path(env["MARKETPLACE_DATA_DIR"]).parent
         beside.mkdir(parents=True, exist_ok=True)
         log = beside / f"serve-{port}.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "marketplace", "serve", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=log.open("w"),
-        text=True,
-    )
-    server = Server(f"http://127.0.0.1:{port}", process, env)
+    with log.open("a") as sink:  # the child keeps its own descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "marketplace", "serve", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=sink,
+            text=True,
+        )
+    server = Server(f"http://127.0.0.1:{port}", process, env, tokens, log=log)
     assert process.stdout is not None
     # The banner ends with the docs URL, printed before the server starts listening.
     for line in process.stdout:
@@ -107,20 +134,44 @@ def start_server(env: dict[str, str], *args: str, log: Path | None = None) -> Se
             server.tokens[(match[1], match[2])] = match[3]
         if line.startswith("API docs:"):
             break
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            said = log.read_text(errors="replace")[-3000:]
+            if "address already in use" in said.lower():
+                return None
             pytest.fail(
                 f"marketplace serve exited with {process.returncode}: {server.stdout}\n"
-                f"its log ends: {log.read_text()[-3000:]}"
+                f"its log ends: {said}"
             )
         try:
-            if httpx.get(f"{server.url}/health", timeout=1).status_code in (200, 503):
-                return server
+            answered = httpx.get(f"{server.url}/health", timeout=1).status_code in (200, 503)
         except httpx.TransportError:
-            time.sleep(0.1)
+            answered = False
+        if answered and listens(process.pid, port):
+            return server
+        time.sleep(0.1)
     server.stop()
-    pytest.fail("marketplace serve did not answer /health within 30 s")
+    pytest.fail(f"marketplace serve did not answer /health within 60 s: {log.read_text()[-3000:]}")
+
+
+def listens(pid: int, port: int) -> bool:
+    """Whether process `pid` holds the socket listening on 127.0.0.1:`port` (read from /proc;
+    True where there is no /proc to read)."""
+    table = Path("/proc/net/tcp")
+    if not table.exists():
+        return True
+    local = {f"0100007F:{port:04X}", f"00000000:{port:04X}"}  # 127.0.0.1, 0.0.0.0
+    inodes = {
+        fields[9]
+        for line in table.read_text().splitlines()[1:]
+        if (fields := line.split())[1] in local and fields[3] == "0A"  # 0A: LISTEN
+    }
+    try:
+        held = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+    except OSError:  # it exited meanwhile
+        return False
+    return any(f"socket:[{inode}]" in held for inode in inodes)
 
 
 @pytest.fixture(scope="module")

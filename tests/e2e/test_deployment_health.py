@@ -18,14 +18,28 @@ from tests.e2e.conftest import Server, start_server
 from tests.e2e.test_event_bus import bus_env
 
 pytestmark = pytest.mark.slow  # waits for heartbeats to go stale
+# Seconds a state may take to come: a project worker builds every read model and joins a
+# consumer group per projection first, which on a loaded machine has taken over 60 s.
+WAIT = 120
 
 
-def worker(env: dict[str, str], command: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "marketplace", command],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+def worker(env: dict[str, str], command: str, log: Path) -> subprocess.Popen[bytes]:
+    """`marketplace COMMAND`, its log lines (stderr) going to `log` (see `tails`)."""
+    with log.open("wb") as sink:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "marketplace", command],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
+
+
+def tails(*logs: Path, size: int = 3000) -> str:
+    """The end of each log, for an assertion's message: what the workers said before a failure."""
+    return "".join(
+        f"\n--- {log.name} ends:\n{log.read_text(errors='replace')[-size:]}"
+        for log in logs
+        if log.exists()
     )
 
 
@@ -36,7 +50,9 @@ def health(server: Server) -> dict[str, Any]:
     return body
 
 
-def eventually(server: Server, holds: Callable[[dict[str, Any]], bool], timeout: float = 60) -> Any:
+def eventually(
+    server: Server, holds: Callable[[dict[str, Any]], bool], timeout: float = WAIT
+) -> Any:
     deadline = time.monotonic() + timeout
     while not holds(body := health(server)):
         assert time.monotonic() < deadline, body
@@ -53,6 +69,7 @@ def test_health_names_the_missing_and_the_stale_worker_and_lag_counts_own_events
     _, env = bus_env(tmp_path, backend, schema)
     env |= {"MARKETPLACE_HEARTBEAT_INTERVAL": "0.5", "MARKETPLACE_HEARTBEAT_STALE_AFTER": "4"}
     server = start_server(env, "--demo")
+    logs = [tmp_path / "relay.log", tmp_path / "project.log"]
     workers: list[subprocess.Popen[bytes]] = []
     try:
         # Only `serve`: before, /health said ok while nothing reached the read models.
@@ -63,7 +80,7 @@ def test_health_names_the_missing_and_the_stale_worker_and_lag_counts_own_events
         assert (projections["status"], projections["runs_in"]) == ("missing", "marketplace project")
         assert "start `marketplace project`" in projections["detail"]
 
-        workers = [worker(env, "relay"), worker(env, "project")]
+        workers = [worker(env, "relay", logs[0]), worker(env, "project", logs[1])]
         body = eventually(server, lambda b: b["status"] == "ok")
         relay, projections = body["components"]["relay"], body["components"]["projections"]
         assert [i["instance"].rpartition(":")[2] for i in relay["instances"]] == [
@@ -78,7 +95,7 @@ def test_health_names_the_missing_and_the_stale_worker_and_lag_counts_own_events
         # caught up although most have applied nothing since (their position < head).
         # First let the workers finish building from the store, so none starts past the unit.
         admin = server.admin
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + WAIT
         while True:
             statuses = admin.get("/v1/projections/status").json()["items"]
             if all(s["lag"] == 0 and s["position"] == s["head"] > 0 for s in statuses):
@@ -94,7 +111,7 @@ def test_health_names_the_missing_and_the_stale_worker_and_lag_counts_own_events
         }
         created = admin.post("/v1/units", json=late)
         assert created.status_code == 201, created.text
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + WAIT
         while True:
             statuses = admin.get("/v1/projections/status").json()["items"]
             if all(s["lag"] == 0 for s in statuses) and statuses[0]["position"] > 0:
@@ -115,6 +132,10 @@ def test_health_names_the_missing_and_the_stale_worker_and_lag_counts_own_events
         assert projections["seconds_since"] > 4
         assert "marketplace project" in projections["detail"]
         assert body["components"]["relay"]["status"] == "ok"
+    except BaseException:
+        assert server.log is not None
+        print(tails(server.log, *logs))  # pytest shows it with the failure
+        raise
     finally:
         for process in workers:
             process.terminate()
