@@ -167,7 +167,7 @@ class ProjectionRuntime:
     async def _poll(self) -> None:
         """Catch up every poll interval, so writes of other processes show without a read;
         after an outage, retry within MAX_BACKOFF seconds, so catching up needs no new write."""
-        delay = 0.0 if self.catching_up else self.poll_interval
+        delay = self.poll_interval  # a first catch-up in the background too: after start-up
         while True:
             await asyncio.sleep(delay)
             try:
