@@ -186,14 +186,19 @@ class ProjectionConsumer:
                 offset = stopped[0]
                 if offset > records[0].offset:
                     await self._commit(tp, offset)  # the events before it are applied
-                self._consumer.seek(tp, offset)
+                if tp in self._consumer.assignment():
+                    self._consumer.seek(tp, offset)
                 self._seek_back(pending[i + 1 :])
                 return
             await self._commit(tp, records[-1].offset + 1)
 
     def _seek_back(self, pending: Sequence[tuple[TopicPartition, Records]]) -> None:
+        # A partition a rebalance took away meanwhile is not ours to seek (aiokafka refuses):
+        # its next owner starts from the offset the store tracks, so nothing is lost.
+        assigned = self._consumer.assignment()
         for tp, records in pending:
-            self._consumer.seek(tp, records[0].offset)
+            if tp in assigned:
+                self._consumer.seek(tp, records[0].offset)
 
     async def _apply_or_locate(
         self, tp: TopicPartition, records: Records
