@@ -3,6 +3,7 @@ naming its status and the token that made it, refusals before any route included
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import pytest
 import structlog
 from fastapi.testclient import TestClient
 
+from marketplace.adapters.eventstore import EventSourcingStore
+from marketplace.aggregates.organisation import ORGANISATION_ID
+from tests.e2e.test_needs_api import steam_need
 from tests.integration.api_world import World, demo_world
 
 
@@ -42,3 +46,27 @@ def test_each_request_has_an_id_and_one_access_log_line(world: World) -> None:
         ("POST", "/v1/needs", 413, None),
     ]
     assert token_id.startswith("tok_")
+
+
+def test_a_request_reads_each_aggregate_from_the_store_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Authentication, the rules and the answer all need the chart: one store read of it per
+    request (it was four), and the need it saved is answered without reading it back."""
+    reads: Counter[str] = Counter()
+    latest = EventSourcingStore._latest
+
+    def counted(store: EventSourcingStore, aggregate_id: str) -> object | None:
+        reads[aggregate_id] += 1
+        return latest(store, aggregate_id)
+
+    monkeypatch.setattr(EventSourcingStore, "_latest", counted)
+    bearer = {"Authorization": f"Bearer {world.token('COAL-01', 'unit_operator')}"}
+    with TestClient(world.app) as client:
+        for _ in range(2):  # the second, too: nothing is remembered from one request to the next
+            reads.clear()
+            posted = client.post("/v1/needs", json=steam_need(), headers=bearer)
+            assert posted.status_code == 201, posted.text
+            assert reads[ORGANISATION_ID] == 1
+            assert reads[posted.json()["id"]] == 0  # saved by this request: not read back
+            assert max(reads.values()) == 1, reads
