@@ -32,7 +32,7 @@ import random
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -49,7 +49,7 @@ from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.organisation import ORGANISATION_ID
 from marketplace.aggregates.taxonomy import TAXONOMY
 from marketplace.aggregates.tender import Tender
-from marketplace.bootstrap import build_services, utc_now
+from marketplace.bootstrap import build_services, store_location, utc_now
 from marketplace.handlers import catalog, catalog_import, contracts, disputes, needs, tenders
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.errors import AppError
@@ -61,7 +61,8 @@ from marketplace.settings import Settings
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)  # the simulated clock's first trading moment
 SPAN = timedelta(days=170)  # new needs arrive over this much simulated time
 EVENTS_PER_NEED = 13  # about, over the mix below: sizes the arrival rate to the span
-FLUSH_EVERY = 1000  # commands per transaction
+FLUSH_EVERY = 1000
+IN_FLIGHT_EVENTS = 4  # commands per transaction
 SECTORS = ("power", "heat", "coal_chemical", "engineering", "services", "logistics", "mining")
 UOMS = ("t", "pc", "MWh", "GJ", "h", "set", "m3")
 ADMIN_ACTOR = Actor(unit_id=None, token_id="fill")
@@ -511,7 +512,8 @@ def trade(worker: int, workers: int, args: argparse.Namespace, version_id: str, 
 
     while True:
         stored = store.saved_events + store.pending()
-        arriving = stored < quota
+        # Lifecycles in flight still store a few events each (about 4, measured): count them.
+        arriving = stored + IN_FLIGHT_EVENTS * len(queue) < quota
         if not queue and not arriving:
             break
         if arriving and (not queue or next_arrival <= queue[0][0]):
@@ -546,7 +548,7 @@ def trade(worker: int, workers: int, args: argparse.Namespace, version_id: str, 
 
 
 def events_by_type(settings: Settings) -> Counter[str]:
-    store = EventSourcingStore(settings_of_store(settings))
+    store = EventSourcingStore(store_location(settings))
     counts: Counter[str] = Counter()
     after, head = 0, store.head()
     while after < head:
@@ -560,23 +562,11 @@ def events_by_type(settings: Settings) -> Counter[str]:
     return counts
 
 
-def settings_of_store(settings: Settings) -> Any:
-    from marketplace.bootstrap import store_location
-
-    return store_location(settings)
-
-
 def size_on_disk(settings: Settings) -> str:
     if settings.database_url:
         return "n/a (PostgreSQL)"
     total = sum(p.stat().st_size for p in settings.data_dir.glob("events.sqlite3*"))
     return f"{total / 2**20:,.0f} MB"
-
-
-def iterate_outputs(procs: list[multiprocessing.process.BaseProcess]) -> Iterator[int]:
-    for proc in procs:
-        proc.join()
-        yield proc.exitcode or 0
 
 
 def main() -> None:
@@ -601,7 +591,7 @@ def main() -> None:
     started = time.perf_counter()
     group = make_group(args.units, args.entries, args.seed)
     version_id, tokens = setup(args, group)
-    store = EventSourcingStore(settings_of_store(settings))
+    store = EventSourcingStore(store_location(settings))
     set_up = store.head()
     store.close()
     if args.store == "sqlite":
@@ -618,7 +608,9 @@ def main() -> None:
     ]
     for proc in procs:
         proc.start()
-    if any(iterate_outputs(procs)):
+    for proc in procs:
+        proc.join()
+    if any(proc.exitcode for proc in procs):
         sys.exit("a fill worker failed")
     traded = time.perf_counter() - trading
     elapsed = time.perf_counter() - started
