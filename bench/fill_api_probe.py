@@ -106,6 +106,7 @@ def main() -> None:
                 sys.exit(f"POST /v1/needs answered {status}")
             took_all.append(took)
         warm = took_all[len(took_all) // 5 :]  # the first ones warm the caches
+        print(f"first POST /v1/needs: {took_all[0] * 1000:.0f} ms (loads the catalog in force)")
         print(
             f"POST /v1/needs x{len(warm)} (after {len(took_all) - len(warm)} to warm): "
             f"p50 {statistics.median(warm) * 1000:.1f} ms, "
