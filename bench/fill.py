@@ -1,7 +1,7 @@
 """A store at the scale of a real group, written through the handlers, for the other benches.
 
 Usage: python bench/fill.py [--data-dir DIR] [--units 2000] [--entries 100000]
-       [--events 1000000] [--workers 2] [--seed 13]
+       [--events 1000000] [--workers 2] [--seed 13] [--flush-every 1000]
        [--store sqlite|postgres] [--database-url URL --schema S]
 
 Into a fresh store (embedded SQLite in DIR by default): a chart of `--units` units (HQ,
@@ -61,7 +61,7 @@ from marketplace.settings import Settings
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)  # the simulated clock's first trading moment
 SPAN = timedelta(days=170)  # new needs arrive over this much simulated time
 EVENTS_PER_NEED = 13  # about, over the mix below: sizes the arrival rate to the span
-FLUSH_EVERY = 1000
+FLUSH_EVERY = 1000  # steps per transaction, by default
 IN_FLIGHT_EVENTS = 4  # commands per transaction
 SECTORS = ("power", "heat", "coal_chemical", "engineering", "services", "logistics", "mining")
 UOMS = ("t", "pc", "MWh", "GJ", "h", "set", "m3")
@@ -525,7 +525,7 @@ def trade(worker: int, workers: int, args: argparse.Namespace, version_id: str, 
             clock.now = max(clock.now, due)
             run(step)
         commands += 1
-        if commands % FLUSH_EVERY == 0:
+        if commands % args.flush_every == 0:
             store.flush()
             now = time.perf_counter()
             if now - last_report > 10:
@@ -577,6 +577,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--flush-every",
+        type=int,
+        default=FLUSH_EVERY,
+        help="trading steps per transaction (1: a transaction per command, as the API does)",
+    )
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--database-url", default=os.environ.get("MARKETPLACE_DATABASE_URL"))
     parser.add_argument("--schema", default="public")
@@ -588,6 +594,14 @@ def main() -> None:
             parser.error(f"{settings.sqlite_path} exists: the fill writes a fresh store")
     elif not args.database_url:
         parser.error("--store postgres needs --database-url")
+    else:
+        existing = EventSourcingStore(store_location(settings))
+        stored = existing.head()
+        existing.close()
+        if stored:
+            parser.error(
+                f"schema {args.schema!r} holds {stored:,} events: the fill writes a fresh store"
+            )
     started = time.perf_counter()
     group = make_group(args.units, args.entries, args.seed)
     version_id, tokens = setup(args, group)
