@@ -27,6 +27,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment
 
+from marketplace.adapters.fresh_cache import FreshAggregates
 from marketplace.adapters.postgres import DatabaseTimeouts, libpq_options, tune_event_store_pool
 from marketplace.adapters.request_reads import current_reads
 from marketplace.aggregates.access_token import TokenRegistry
@@ -191,6 +192,9 @@ def ensure_postgres_schema(
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
+_LOOKED = "\0looked"  # a request's mark of its look at the log, among its reads (no aggregate id)
+
+
 class EventSourcingStore:
     """The EventStore and NotificationLog ports on the `eventsourcing` library's application
     and recorders (nothing outside this module touches the library's application)."""
@@ -222,6 +226,7 @@ class EventSourcingStore:
         self._app = _MarketplaceApplication(env, location.timeouts)
         self._save_listeners: list[Callable[[], None]] = []
         self._caching = threading.Lock()  # compare-and-put of fast-forwarded aggregates
+        self._fresh = FreshAggregates(self.read, self.head)
 
     def on_saved(self, listener: Callable[[], None]) -> None:
         """Call `listener` after every successful save (from the saving thread)."""
@@ -255,12 +260,16 @@ class EventSourcingStore:
         for new events (behind the writers' commits, on SQLite). Readers check concurrently
         instead, each after it began (so none misses an event saved before), and a copy is
         cached only if nothing newer was cached meanwhile."""
+        mark = self._look_at_the_log()
         repository = self._app.repository
         cache = repository.cache
         try:
             cached: Any = cache.get(aggregate_id) if cache is not None else None
         except KeyError:
             cached = None
+        if cached is not None and self._fresh.is_fresh(aggregate_id):
+            found_fresh: object = cached
+            return found_fresh
         if cached is None:
             try:
                 built: object = repository.get(
@@ -268,6 +277,7 @@ class EventSourcingStore:
                 )
             except AggregateNotFoundError:
                 return None
+            self._fresh.checked(aggregate_id, mark)
             return built
         fresh: Any = _copy_on_write(
             cached, self._app.events.get(originator_id=aggregate_id, gt=cached.version)
@@ -280,13 +290,27 @@ class EventSourcingStore:
                     current = None
                 if current is None or current.version < fresh.version:
                     cache.put(aggregate_id, fresh)
+        self._fresh.checked(aggregate_id, mark)
         found: object = fresh
         return found
+
+    def _look_at_the_log(self) -> int:
+        """Forget the cached aggregates the events saved since the last look touched (see
+        FreshAggregates); once per request, whose reads are one state throughout."""
+        reads = current_reads()
+        if reads is None:
+            return self._fresh.look()
+        key = (self, _LOOKED)
+        if key not in reads:
+            reads[key] = self._fresh.look()
+        mark = reads[key]
+        assert isinstance(mark, int)
+        return mark
 
     def save(self, *aggregates: MarketAggregate) -> None:
         reads = current_reads()
         try:
-            self._app.save(*aggregates)
+            recordings = self._app.save(*aggregates)
         except IntegrityError as exc:
             if reads is not None:
                 reads.clear()  # a retry of the command must read what won the race
@@ -299,6 +323,9 @@ class EventSourcingStore:
             # change nothing after saving, so it stays as saved while readers share it.
             for aggregate in aggregates:
                 cache.put(aggregate.id, aggregate)
+            self._fresh.saved(
+                {str(r.domain_event.originator_id): r.notification.id for r in recordings}
+            )
         for listener in self._save_listeners:
             listener()
 
