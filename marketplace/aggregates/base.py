@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import sys
 from copy import deepcopy
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
@@ -205,7 +206,7 @@ def _decode(value: Any, topics: list[tuple[Any, list[str] | None]]) -> Any:
     if head == _OBJECT:
         made, names = topics[value[1]]
         assert names is not None
-        values = [v if type(v) in _PLAIN else _decode(v, topics) for v in value[2:]]
+        values = [_shared(v) if type(v) in _PLAIN else _decode(v, topics) for v in value[2:]]
         return made(**dict(zip(names, values, strict=True)))
     items = [v if type(v) in _PLAIN else _decode(v, topics) for v in value[1:]]
     if head == _LIST:
@@ -219,6 +220,15 @@ def _decode(value: Any, topics: list[tuple[Any, list[str] | None]]) -> Any:
     if head == _MAP:
         return dict(zip(items[::2], items[1::2], strict=True))
     raise ValueError(f"a snapshot value marked {head!r}")
+
+
+def _shared(value: Any) -> Any:
+    """Short text of a restored value as one shared string: 10^5 catalog entries repeat a few
+    units, categories and units of measure, each otherwise a string of its own."""
+    return sys.intern(value) if type(value) is str and len(value) <= _SHARED_UP_TO else value
+
+
+_SHARED_UP_TO = 24
 
 
 class MarketAggregate(BaseAggregate[str]):

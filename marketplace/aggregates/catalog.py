@@ -4,6 +4,7 @@ reviewed entry by entry by HQ, published for an effective period, replaced every
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -33,6 +34,9 @@ class EntryStatus(StrEnum):
     REJECTED = "rejected"
 
 
+_REPEATED = ("platform_unit_id", "supplier_unit_id", "category", "subcategory", "uom")
+
+
 @dataclass(frozen=True)
 class CatalogEntry(Immutable):
     """One supplier's item in a version, as submitted and reviewed."""
@@ -53,10 +57,14 @@ class CatalogEntry(Immutable):
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> CatalogEntry:
+        # The few values 10^5 entries repeat (units, categories, units of measure, regions)
+        # shared, not one string each: a catalog in force lives in every API process.
+        shared = {k: sys.intern(record[k]) for k in _REPEATED if isinstance(record.get(k), str)}
         return cls(
             **{
                 **record,
-                "regions": tuple(record.get("regions") or ()),
+                **shared,
+                "regions": tuple(sys.intern(r) for r in record.get("regions") or ()),
                 "status": EntryStatus(record.get("status", "pending")),
             }
         )
