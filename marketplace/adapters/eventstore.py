@@ -332,8 +332,8 @@ class EventSourcingStore:
     def head(self) -> int:
         return int(self._app.recorder.max_notification_id() or 0)
 
-    def read(self, after: int, limit: int) -> Sequence[Notification]:
-        return self._app.recorder.select_notifications(after + 1, limit)
+    def read(self, after: int, limit: int, topics: Sequence[str] = ()) -> Sequence[Notification]:
+        return self._app.recorder.select_notifications(after + 1, limit, topics=topics)
 
     def decode(self, record: StoredRecord) -> MarketEvent:
         event = self._app.mapper.to_domain_event(_stored(record))

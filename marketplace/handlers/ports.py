@@ -67,8 +67,9 @@ class NotificationLog(Protocol):
         """The position of the last stored event; 0 when there is none."""
         ...
 
-    def read(self, after: int, limit: int) -> Sequence[StoredRecord]:
-        """Up to `limit` stored events after position `after`, in order."""
+    def read(self, after: int, limit: int, topics: Sequence[str] = ()) -> Sequence[StoredRecord]:
+        """Up to `limit` stored events after position `after`, in order; with `topics` (the
+        stored events' class topics, `module:Class.Event`), only events of those."""
         ...
 
     def decode(self, record: StoredRecord) -> MarketEvent:

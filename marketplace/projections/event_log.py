@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,13 +46,20 @@ class EventLog:
     ) -> None:
         self.notifications = notifications
         self._until = until
-        # The domain events (by class name, as the store records it) of the wanted topics:
-        # the others are skipped before they are decoded, the dearest part of a read.
-        self._classes = (
-            None
+        # The stored events (by their class topic, `module:Class.Event`) of the wanted public
+        # topics: the store reads only those, the others are neither fetched nor decoded.
+        self._topics = (
+            ()
             if topics is None
-            else frozenset(name for name, kind in BY_DOMAIN_NAME.items() if kind.topic in topics)
+            else tuple(
+                sorted(
+                    f"{kind.domain.__module__}:{kind.domain.__qualname__}"
+                    for kind in BY_DOMAIN_NAME.values()
+                    if kind.topic in topics
+                )
+            )
         )
+        self._filtered = topics is not None
 
     def only(self, topics: Collection[str]) -> EventLog:
         """This log with the events of other topics left out (positions still advance)."""
@@ -66,13 +73,24 @@ class EventLog:
         return await asyncio.to_thread(self._read, after, limit)
 
     def _read(self, after: int, limit: int) -> LogPage | None:
-        notifications = self.notifications.read(after, limit)
-        if not notifications:
+        if not self._filtered:
+            notifications = self.notifications.read(after, limit)
+            if not notifications:
+                return None
+            return LogPage(self._decoded(notifications), notifications[-1].id, len(notifications))
+        # The head first: whatever the filtered read skips up to it was not wanted.
+        head = self.notifications.head()
+        wanted = self.notifications.read(after, limit, self._topics) if self._topics else []
+        last = wanted[-1].id if wanted else after
+        if len(wanted) < limit:
+            last = max(last, head)
+        if last <= after:
             return None
+        return LogPage(self._decoded(wanted), last, len(wanted))
+
+    def _decoded(self, notifications: Sequence[StoredRecord]) -> list[TopicEvent]:
         events: list[TopicEvent] = []
         for notification in notifications:
-            if self._classes is not None and _class_of(notification) not in self._classes:
-                continue
             try:
                 event: CloudEvent | None = to_cloud_event(
                     self.notifications.decode(notification), notification.id
@@ -81,9 +99,4 @@ class EventLog:
                 raise UnreadableEvent(notification.id, exc) from exc
             if event is not None and (self._until is None or event.time <= self._until):
                 events.append((topic_of(event), event))
-        return LogPage(events, notifications[-1].id, len(notifications))
-
-
-def _class_of(notification: StoredRecord) -> str:
-    """`Need.Posted` of a notification whose topic is `marketplace.aggregates.need:Need.Posted`."""
-    return notification.topic.rpartition(":")[2]
+        return events

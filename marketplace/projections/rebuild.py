@@ -46,6 +46,7 @@ async def rebuild(
     Readers of `live` keep the old rows until the swap commits.
     """
     scratch = await live.scratch(projection)
+    log = log.only(projection.topics)  # the store reads only its events
     try:
         await catch_up(scratch, projection, log, batch_size=batch_size, on_progress=on_progress)
         await swap(live, scratch, projection, log, batch_size=batch_size)

@@ -27,7 +27,7 @@ from marketplace.events.public.units import UNITS_TOPIC
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
 from marketplace.handlers.units import list_units
-from marketplace.projections import directory
+from marketplace.projections import directory, trade_volume
 from marketplace.projections.catch_up import catch_up
 from marketplace.projections.changes import Increment, RowChange
 from marketplace.projections.event_log import EventLog
@@ -462,7 +462,7 @@ async def test_the_api_runtime_rebuilds_another_version_in_the_background(env: E
 _HALF_REBUILD = """
 import asyncio, sys, json
 from pathlib import Path
-from marketplace.projections import directory
+from marketplace.projections import directory, trade_volume
 from marketplace.projections.location import ReadModelLocation, open_store
 
 async def main():
@@ -515,3 +515,16 @@ async def test_a_rebuild_killed_midway_leaves_nothing_once_the_next_one_ran(env:
     assert state.position == await env.log.head()
     assert await scratches(env) == []
     assert await directory_rows(env.store) == chart_rows(env.svc)
+
+
+async def test_a_rebuild_reads_only_its_topics_and_still_reaches_the_head(env: Env) -> None:
+    write_chart(env.svc)
+    head = await env.log.head()
+    state = await rebuild(env.store, trade_volume.PROJECTION, env.log)
+    # No contract event at all: nothing read, and yet caught up to the last event.
+    assert (state.version, state.position) == (trade_volume.PROJECTION.version, head)
+    units_only = env.log.only(directory.PROJECTION.topics)
+    page = await units_only.read(0, 3)
+    assert page is not None and page.count == 3
+    assert {topic for topic, _ in page.events} == {UNITS_TOPIC}
+    assert await units_only.read(head, 3) is None  # nothing after the head
