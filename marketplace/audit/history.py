@@ -152,7 +152,7 @@ def events_of(store: AggregateLog, ledger: Ledger, aggregate_id: str) -> list[Au
     """Every event of the aggregate in order (the whole stream: for short ones and tests)."""
     found = list(store.events_of(aggregate_id))
     if not found:
-        raise NotFound(f"Nothing was ever recorded under {aggregate_id!r}.", {"id": aggregate_id})
+        raise _nothing_recorded(aggregate_id)
     return _audited(store, ledger, aggregate_id, found)
 
 
@@ -207,15 +207,9 @@ _SCAN = 64
 
 
 def _version_at(store: AggregateLog, aggregate_id: str, moment: datetime, last: MarketEvent) -> int:
-    """Searches the versions below the `last` event, reading one event per step, then the few
-    left at once; the stream's times are taken as nondecreasing (a command's time is read as
-    it runs, and a stream's writers take turns).
-
-    Each round of three steps guesses where the moment falls were the events spread evenly in
-    time between the times known on either side, then closes the other side to within a scan
-    of the guess, then halves what is left: a few reads on a steady stream, and never more
-    than three times a bisection's on a bursty one.
-    """
+    """Bisects the versions below the `last` event, reading one event per step, then reads the
+    few left at once; the stream's times are taken as nondecreasing (a command's time is read
+    as it runs, and a stream's writers take turns)."""
     if last.timestamp <= moment:
         return int(last.originator_version)
     first = _event_from(store, aggregate_id, 1)
@@ -225,35 +219,27 @@ def _version_at(store: AggregateLog, aggregate_id: str, moment: datetime, last: 
             {"id": aggregate_id, "as_of": moment.isoformat()},
         )
     low, high = int(first.originator_version), int(last.originator_version) - 1
-    low_time, above, above_time = first.timestamp, high + 1, last.timestamp
-    step, raised = 0, True
-    while high - low > _SCAN:  # the answer lies in [low, high]; the event `above` is past it
-        if step % 3 == 0 and above_time > low_time:
-            share = (moment - low_time) / (above_time - low_time)
-            middle = low + round(share * (above - low))
-        elif step % 3 == 1:
-            middle = low + _SCAN if raised else high - _SCAN
+    while high - low > _SCAN:  # the answer lies in [low, high]
+        middle = (low + high + 1) // 2
+        if _event_from(store, aggregate_id, middle).timestamp <= moment:
+            low = middle
         else:
-            middle = (low + high + 1) // 2
-        middle = min(high, max(low + 1, middle))
-        step += 1
-        probe = _event_from(store, aggregate_id, middle)
-        raised = probe.timestamp <= moment
-        if raised:
-            low, low_time = int(probe.originator_version), probe.timestamp
-        else:
-            high, above, above_time = middle - 1, int(probe.originator_version), probe.timestamp
+            high = middle - 1
     for event in store.events_of(aggregate_id, after=low, upto=high):
         if event.timestamp <= moment:
             low = int(event.originator_version)
     return low
 
 
+def _nothing_recorded(aggregate_id: str) -> NotFound:
+    return NotFound(f"Nothing was ever recorded under {aggregate_id!r}.", {"id": aggregate_id})
+
+
 def _last_event(store: AggregateLog, aggregate_id: str) -> MarketEvent:
     """The aggregate's last event (read alone), or NotFound."""
     last = store.events_of(aggregate_id, desc=True, limit=1)
     if not last:
-        raise NotFound(f"Nothing was ever recorded under {aggregate_id!r}.", {"id": aggregate_id})
+        raise _nothing_recorded(aggregate_id)
     return last[0]
 
 
@@ -276,9 +262,7 @@ def state_at(
         # Now: the store's shared up-to-date instance (the chart's is always there), read only.
         aggregate = store.view(aggregate_id, MarketAggregate)
         if aggregate is None:
-            raise NotFound(
-                f"Nothing was ever recorded under {aggregate_id!r}.", {"id": aggregate_id}
-            )
+            raise _nothing_recorded(aggregate_id)
     else:
         last = _last_event(store, aggregate_id)
         latest = int(last.originator_version)

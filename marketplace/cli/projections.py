@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import typer
@@ -72,7 +74,7 @@ def rebuild_command(
 
 def _rebuild_in_processes(groups: list[list[Projection]]) -> None:
     """`rebuild` of each group in a process of its own; each process reads the store once,
-    skipping the events its projections do not consume before decoding them."""
+    and only its projections' events."""
     spawn = multiprocessing.get_context("spawn")
     names = [[p.name for p in group] for group in groups]
     with (
@@ -96,23 +98,27 @@ def _rebuild_group(names: list[str]) -> dict[str, str]:
     return asyncio.run(_rebuild_quietly(Settings().for_long_work(), [by_name(n) for n in names]))
 
 
-async def _rebuild_quietly(settings: Settings, selected: list[Projection]) -> dict[str, str]:
+@asynccontextmanager
+async def _rebuilding(settings: Settings) -> AsyncIterator[tuple[EventLog, ReadModelStore]]:
+    """The event log and the read models a rebuild works on, start-up's heap settled."""
     events, close_events = open_event_log(settings)
     store = await open_store(read_model_location(settings))
     settle_after_start_up()
     try:
-        failed = await rebuild_all(store, selected, events)
+        yield events, store
     finally:
         await store.close()
         close_events()
+
+
+async def _rebuild_quietly(settings: Settings, selected: list[Projection]) -> dict[str, str]:
+    async with _rebuilding(settings) as (events, store):
+        failed = await rebuild_all(store, selected, events)
     return {name: str(exc) for name, exc in failed.items()}
 
 
 async def _rebuild(settings: Settings, selected: list[Projection]) -> None:
-    events, close_events = open_event_log(settings)
-    store = await open_store(read_model_location(settings))
-    settle_after_start_up()
-    try:
+    async with _rebuilding(settings) as (events, store):
         columns = (
             TextColumn("{task.description}"),
             BarColumn(),
@@ -126,9 +132,6 @@ async def _rebuild(settings: Settings, selected: list[Projection]) -> None:
                 await _rebuild_together(progress, store, events, selected)
         for projection in selected:
             console.print(f"rebuilt {projection.name} in {store.where}")
-    finally:
-        await store.close()
-        close_events()
 
 
 async def _rebuild_one(

@@ -42,9 +42,7 @@ class EntrySubmission:
 
 def load_version(svc: Services, version_id: str, *, reading: bool = False) -> CatalogVersion:
     """A private copy to change and save; `reading`: the shared instance, never to change."""
-    if reading:
-        return svc.read(CatalogVersion, version_id, "Catalog version")
-    return svc.load(CatalogVersion, version_id, "Catalog version")
+    return svc.load(CatalogVersion, version_id, "Catalog version", reading=reading)
 
 
 def open_version(svc: Services, principal: Principal, cmd: OpenVersion) -> CatalogVersion:

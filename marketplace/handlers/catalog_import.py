@@ -6,11 +6,11 @@ import re
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import DomainError
-from marketplace.aggregates.catalog import CatalogEntry, CatalogVersion
+from marketplace.aggregates.catalog import CatalogEntry
 from marketplace.handlers import catalog
 from marketplace.handlers.auth import Principal, require_role
 from marketplace.handlers.catalog_csv import CsvRejected, Located, read_entries
-from marketplace.handlers.errors import AppError, NotFound
+from marketplace.handlers.errors import AppError
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
 
@@ -34,9 +34,7 @@ def check_submission(
     refusal kept with its line; later lines see the earlier ones (duplicates within the file)."""
     require_role(principal, Role.PLATFORM_ADMIN)
     platform_id = principal.unit_id or ""
-    version = svc.store.view(version_id, CatalogVersion)
-    if version is None:
-        raise NotFound(f"Catalog version {version_id!r} does not exist.", {"id": version_id})
+    version = catalog.load_version(svc, version_id, reading=True)
     org = load_organisation(svc)
     problems: list[str] = []
     fine: list[Located] = []

@@ -39,16 +39,12 @@ def not_in_future(svc: Services, field: str, moment: datetime) -> None:
 
 def load_contract(svc: Services, contract_id: str, *, reading: bool = False) -> Contract:
     """A private copy to change and save; `reading`: the shared instance, never to change."""
-    if reading:
-        return svc.read(Contract, contract_id, "Contract")
-    return svc.load(Contract, contract_id, "Contract")
+    return svc.load(Contract, contract_id, "Contract", reading=reading)
 
 
 def load_incident(svc: Services, incident_id: str, *, reading: bool = False) -> QualityIncident:
     """A private copy to change and save; `reading`: the shared instance, never to change."""
-    if reading:
-        return svc.read(QualityIncident, incident_id, "Quality incident")
-    return svc.load(QualityIncident, incident_id, "Quality incident")
+    return svc.load(QualityIncident, incident_id, "Quality incident", reading=reading)
 
 
 def acting_party(

@@ -20,9 +20,7 @@ from marketplace.handlers.ports import Services
 
 def load_dispute(svc: Services, dispute_id: str, *, reading: bool = False) -> Dispute:
     """A private copy to change and save; `reading`: the shared instance, never to change."""
-    if reading:
-        return svc.read(Dispute, dispute_id, "Dispute")
-    return svc.load(Dispute, dispute_id, "Dispute")
+    return svc.load(Dispute, dispute_id, "Dispute", reading=reading)
 
 
 _SUBJECT_NAMES = {

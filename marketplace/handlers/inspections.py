@@ -18,9 +18,7 @@ from marketplace.projections.pages import Page, PageRequest
 
 def load_finding(svc: Services, finding_id: str, *, reading: bool = False) -> InspectionFinding:
     """A private copy to change and save; `reading`: the shared instance, never to change."""
-    if reading:
-        return svc.read(InspectionFinding, finding_id, "Finding")
-    return svc.load(InspectionFinding, finding_id, "Finding")
+    return svc.load(InspectionFinding, finding_id, "Finding", reading=reading)
 
 
 def record_finding(

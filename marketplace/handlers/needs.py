@@ -30,9 +30,7 @@ class OfferTerms:
 
 def load_need(svc: Services, need_id: str, *, reading: bool = False) -> Need:
     """A private copy to change and save; `reading`: the shared instance, never to change."""
-    if reading:
-        return svc.read(Need, need_id, "Need")
-    return svc.load(Need, need_id, "Need")
+    return svc.load(Need, need_id, "Need", reading=reading)
 
 
 def load_offer(svc: Services, offer_id: str) -> Offer:

@@ -128,16 +128,10 @@ class Services:
         """The clock's day in the group's time zone (deadlines and quarters are days there)."""
         return self.clock().astimezone(self.zone).date()
 
-    def load(self, kind: type[A], aggregate_id: str, what: str) -> A:
-        """The aggregate, or NotFound naming `what` ("Need", "Contract", …) and the id."""
-        found = self.store.get(aggregate_id, kind)
-        if found is None:
-            raise NotFound(f"{what} {aggregate_id!r} does not exist.", {"id": aggregate_id})
-        return found
-
-    def read(self, kind: type[A], aggregate_id: str, what: str) -> A:
-        """As `load`, for reading only: the shared instance, not a copy (never change it)."""
-        found = self.store.view(aggregate_id, kind)
+    def load(self, kind: type[A], aggregate_id: str, what: str, *, reading: bool = False) -> A:
+        """The aggregate, or NotFound naming `what` ("Need", "Contract", …) and the id: a
+        private copy to change and save; `reading`: the shared instance (never change it)."""
+        found = (self.store.view if reading else self.store.get)(aggregate_id, kind)
         if found is None:
             raise NotFound(f"{what} {aggregate_id!r} does not exist.", {"id": aggregate_id})
         return found

@@ -22,9 +22,7 @@ from marketplace.handlers.ports import Sealer, Services
 
 def load_tender(svc: Services, tender_id: str, *, reading: bool = False) -> Tender:
     """A private copy to change and save; `reading`: the shared instance, never to change."""
-    if reading:
-        return svc.read(Tender, tender_id, "Tender")
-    return svc.load(Tender, tender_id, "Tender")
+    return svc.load(Tender, tender_id, "Tender", reading=reading)
 
 
 def _sealer(svc: Services) -> Sealer:

@@ -49,7 +49,7 @@ class EventLog:
         # The stored events (by their class topic, `module:Class.Event`) of the wanted public
         # topics: the store reads only those, the others are neither fetched nor decoded.
         self._topics = (
-            ()
+            None
             if topics is None
             else tuple(
                 sorted(
@@ -59,7 +59,6 @@ class EventLog:
                 )
             )
         )
-        self._filtered = topics is not None
 
     def only(self, topics: Collection[str]) -> EventLog:
         """This log with the events of other topics left out (positions still advance)."""
@@ -73,7 +72,7 @@ class EventLog:
         return await asyncio.to_thread(self._read, after, limit)
 
     def _read(self, after: int, limit: int) -> LogPage | None:
-        if not self._filtered:
+        if self._topics is None:
             notifications = self.notifications.read(after, limit)
             if not notifications:
                 return None
