@@ -92,9 +92,9 @@ class ProjectionConsumer:
         """Consume until `stop` is set (or the task is cancelled)."""
         stop = stop or asyncio.Event()
         BROKER_OUTAGE.install()
-        if not await self._connect(stop):
-            return
-        try:
+        try:  # a consumer stopped while it joins is closed too
+            if not await self._connect(stop):
+                return
             self.failure = await _recorded_failure(self.store, self.projection, stop)
             while not stop.is_set():
                 if BROKER_OUTAGE.down:  # aiokafka would retry every 100 ms, and log each

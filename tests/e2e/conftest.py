@@ -71,6 +71,31 @@ def service_env(tmp: Path, backend: str, schema: str | None, **extra: str) -> di
     return env | extra
 
 
+# Seconds a state may take to come: a project worker builds every read model and joins a
+# consumer group per projection first, which on a loaded machine has taken over 60 s.
+WAIT = 120
+
+
+def worker(env: dict[str, str], command: str, log: Path) -> subprocess.Popen[bytes]:
+    """`marketplace COMMAND`, its log lines (stderr) going to `log` (see `tails`)."""
+    with log.open("wb") as sink:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "marketplace", command],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
+
+
+def tails(*logs: Path, size: int = 3000) -> str:
+    """The end of each log, for an assertion's message: what the workers said before a failure."""
+    return "".join(
+        f"\n--- {log.name} ends:\n{log.read_text(errors='replace')[-size:]}"
+        for log in logs
+        if log.exists()
+    )
+
+
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """`marketplace ARGS` in a process of its own, with `env`; its output captured."""
     return subprocess.run(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,33 +13,10 @@ import httpx
 import pytest
 
 from tests.conftest import require_broker
-from tests.e2e.conftest import Server, start_server
+from tests.e2e.conftest import WAIT, Server, start_server, tails, worker
 from tests.e2e.test_event_bus import bus_env
 
 pytestmark = pytest.mark.slow  # waits for heartbeats to go stale
-# Seconds a state may take to come: a project worker builds every read model and joins a
-# consumer group per projection first, which on a loaded machine has taken over 60 s.
-WAIT = 120
-
-
-def worker(env: dict[str, str], command: str, log: Path) -> subprocess.Popen[bytes]:
-    """`marketplace COMMAND`, its log lines (stderr) going to `log` (see `tails`)."""
-    with log.open("wb") as sink:  # the child keeps its own descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "marketplace", command],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-        )
-
-
-def tails(*logs: Path, size: int = 3000) -> str:
-    """The end of each log, for an assertion's message: what the workers said before a failure."""
-    return "".join(
-        f"\n--- {log.name} ends:\n{log.read_text(errors='replace')[-size:]}"
-        for log in logs
-        if log.exists()
-    )
 
 
 def health(server: Server) -> dict[str, Any]:

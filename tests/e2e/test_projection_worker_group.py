@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_broker
-from tests.e2e.conftest import start_server
-from tests.e2e.test_deployment_health import health, tails, worker
+from tests.e2e.conftest import start_server, tails, worker
+from tests.e2e.test_deployment_health import health
 from tests.e2e.test_event_bus import bus_env
 from tests.e2e.test_kill_under_load import (
     Acks,
