@@ -7,13 +7,15 @@ from collections.abc import Sequence
 from marketplace.projections.catch_up import BATCH_SIZE, Progress, apply_page, catch_up
 from marketplace.projections.event_log import EventLog, LogPage
 from marketplace.projections.failures import ProjectionFailed, failure_of, read_failures
-from marketplace.projections.fan_out import PageTaker, fan_out
+from marketplace.projections.fan_out import fan_out
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import ProjectionState, ReadModelStore
+from marketplace.projections.tracking import TopicEvent
 
 # A rebuild reads bigger pages than a feed: fewer transactions, and more changes of a row
 # merge before they are written. Nobody waits on a scratch copy's freshness meanwhile.
 REBUILD_BATCH_SIZE = 2000
+REBUILD_FLUSH_EVENTS = 50_000
 
 
 async def swap(
@@ -43,15 +45,14 @@ async def rebuild(
 ) -> ProjectionState:
     """Replay the whole store into a fresh sibling of `live`, then swap it in.
 
-    Readers of `live` keep the old rows until the swap commits.
+    Readers of `live` keep the old rows until the swap commits. Raises `ProjectionFailed` at
+    an event it cannot apply (`live` keeps its rows).
     """
-    scratch = await live.scratch(projection)
-    log = log.only(projection.topics)  # the store reads only its events
-    try:
-        await catch_up(scratch, projection, log, batch_size=batch_size, on_progress=on_progress)
-        await swap(live, scratch, projection, log, batch_size=batch_size)
-    finally:
-        await scratch.discard()
+    failed = await rebuild_all(
+        live, [projection], log, batch_size=batch_size, on_progress=on_progress
+    )
+    if projection.name in failed:
+        raise failed[projection.name]
     state = await live.state(projection.name)
     assert state is not None
     return state
@@ -72,12 +73,14 @@ async def rebuild_all(
     scratches: dict[str, ReadModelStore] = {}
     failed: dict[str, ProjectionFailed] = {}
     try:
-        takers: dict[PageTaker, int] = {}
+        takers: dict[_Scratch, int] = {}
         for projection in projections:
             scratch = scratches[projection.name] = await live.scratch(projection)
             takers[_Scratch(scratch, projection, failed)] = 0
         consumed = {topic for projection in projections for topic in projection.topics}
         await fan_out(log.only(consumed), takers, batch_size=batch_size, on_progress=on_progress)
+        for taker in takers:
+            await taker.flush()
         for projection in projections:
             if projection.name in failed:
                 continue
@@ -92,14 +95,37 @@ async def rebuild_all(
 
 
 class _Scratch:
-    """A projection's scratch copy taking the pages of `rebuild_all`; it records its failure."""
+    """A projection's scratch copy taking the pages of `rebuild_all`; it records its failure.
+
+    Its own events are kept until REBUILD_FLUSH_EVENTS of them are in hand, then applied in one
+    transaction: a row that several events change (a need's lifecycle spans many pages) is
+    written once per flush instead of once per page.
+    """
 
     def __init__(
         self, store: ReadModelStore, projection: Projection, failed: dict[str, ProjectionFailed]
     ) -> None:
         self.store, self.projection, self.failed = store, projection, failed
+        self._events: list[TopicEvent] = []
+        self._last = 0  # the position the events in hand reach
+        self._count = 0
 
     async def take(self, page: LogPage) -> bool:
+        topics = self.projection.topics
+        self._events.extend(e for e in page.events if e[0] in topics)
+        self._last, self._count = page.last, self._count + page.count
+        if len(self._events) < REBUILD_FLUSH_EVENTS:
+            return True
+        return await self.flush()
+
+    async def flush(self) -> bool:
+        """Apply the events in hand; False when the projection failed (now or before)."""
+        if self.projection.name in self.failed:
+            return False
+        if not self._count:
+            return True
+        page = LogPage(self._events, self._last, self._count)
+        self._events, self._count = [], 0
         try:
             await apply_page(self.store, self.projection, page)
         except ProjectionFailed as exc:

@@ -27,6 +27,7 @@ from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.handlers.unit_import import import_units
 from marketplace.projections import directory, inbox, needs_board
+from marketplace.projections import rebuild as rebuild_module
 from marketplace.projections.catch_up import catch_up
 from marketplace.projections.changes import Increment, RowChange
 from marketplace.projections.event_log import EventLog
@@ -247,16 +248,43 @@ async def test_one_read_of_the_log_feeds_each_projection_from_its_own_position(
         await runtime.stop()
 
 
-async def test_rebuilding_every_projection_at_once_keeps_a_failing_ones_old_rows(
-    env: Env,
+async def test_a_rebuild_applied_in_many_small_flushes_equals_a_catch_up(
+    env: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Pages of 2 events, flushed every 3 of a projection's events: the rows of one pass."""
+    monkeypatch.setattr(rebuild_module, "REBUILD_FLUSH_EVENTS", 3)
+    write_chart(env.svc)
+    write_chart(env.svc, suffix="-B")
+    projections = [directory.PROJECTION, TALLY]
+    for projection in projections:
+        await env.store.create(projection)
+        await catch_up(env.store, projection, env.log)  # rows to replace
+    assert await rebuild_all(env.store, projections, env.log, batch_size=2) == {}
+    replayed = await open_store(ReadModelLocation(sqlite_path=env.tmp / "replay.sqlite3"))
+    try:
+        for projection in projections:
+            await replayed.create(projection)
+            await catch_up(replayed, projection, env.log)
+            for table in projection.tables:
+                assert await rows(env.store, table) == await rows(replayed, table)
+            state = await env.store.state(projection.name)
+            assert state is not None and state.position == await env.log.head()
+    finally:
+        await replayed.close()
+
+
+@pytest.mark.parametrize("flush", [3, rebuild_module.REBUILD_FLUSH_EVENTS])
+async def test_rebuilding_every_projection_at_once_keeps_a_failing_ones_old_rows(
+    env: Env, monkeypatch: pytest.MonkeyPatch, flush: int
+) -> None:
+    monkeypatch.setattr(rebuild_module, "REBUILD_FLUSH_EVENTS", flush)
     FAILING.clear()
     write_chart(env.svc)
     await catch_up(env.store, BRITTLE, env.log)
     served = await counts(env.store)
     FAILING.add(RENAMED)
     write_chart(env.svc, suffix="-B")
-    failed = await rebuild_all(env.store, [BRITTLE, directory.PROJECTION], env.log)
+    failed = await rebuild_all(env.store, [BRITTLE, directory.PROJECTION], env.log, batch_size=2)
     assert set(failed) == {"brittle"}
     assert failed["brittle"].position == (await first_renamed(env.log)).sequence
     assert await counts(env.store) == served
