@@ -7,6 +7,8 @@ For each worker count: a fresh store with the demo group, `marketplace serve --d
 matched against the demo catalog) for `--seconds`; requests per second, p50 and p99. The
 baseline, measured in the same run on the same kind of store: plain `eventsourcing` saves of a
 one-event aggregate, one thread, no HTTP (the raw rate the issue compares with).
+Beside them, the same clients sending the cheapest authenticated request (`GET
+/v1/units/{id}`, one read-model row): the HTTP stack's own ceiling on the machine.
 The clients are raw sockets with prebuilt requests, so they take little of the CPU they share
 with the server on a small machine.
 """
@@ -25,6 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -136,15 +139,28 @@ def need_request(port: int, token: str, n: int) -> bytes:
     return head + body
 
 
-async def client(port: int, token: str, until: float, latencies: list[float]) -> int:
-    """One keep-alive connection posting needs until `until`; the non-201 answers."""
+def unit_request(port: int, token: str, n: int) -> bytes:
+    """The cheapest authenticated request: one unit from the directory read model."""
+    return (
+        f"GET /v1/units/COAL-01 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {token}\r\n\r\n"
+    ).encode()
+
+
+Request = Callable[[int, str, int], bytes]
+
+
+async def client(
+    port: int, token: str, until: float, latencies: list[float], request: Request, expect: int
+) -> int:
+    """One keep-alive connection sending `request`s until `until`; the answers not `expect`."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     failures = 0
     n = 0
     while time.perf_counter() < until:
         n += 1
         sent = time.perf_counter()
-        writer.write(need_request(port, token, n))
+        writer.write(request(port, token, n))
         status = int((await reader.readline()).split()[1])
         length = 0
         while (line := await reader.readline()) not in (b"\r\n", b""):
@@ -153,19 +169,24 @@ async def client(port: int, token: str, until: float, latencies: list[float]) ->
                 length = int(value)
         await reader.readexactly(length)
         latencies.append(time.perf_counter() - sent)
-        failures += status != 201
+        failures += status != expect
     writer.close()
     return failures
 
 
-async def load(port: int, token: str, clients: int, seconds: float) -> tuple[float, list[float]]:
-    await asyncio.gather(*(client(port, token, time.perf_counter() + 1, []) for _ in range(2)))
+async def load(
+    port: int, token: str, clients: int, seconds: float, request: Request, expect: int
+) -> tuple[float, list[float]]:
+    warm = time.perf_counter() + 1
+    await asyncio.gather(*(client(port, token, warm, [], request, expect) for _ in range(2)))
     latencies: list[float] = []
     started = time.perf_counter()
     until = started + seconds
-    failed = await asyncio.gather(*(client(port, token, until, latencies) for _ in range(clients)))
+    failed = await asyncio.gather(
+        *(client(port, token, until, latencies, request, expect) for _ in range(clients))
+    )
     elapsed = time.perf_counter() - started
-    assert sum(failed) == 0, f"{sum(failed)} requests were not answered 201"
+    assert sum(failed) == 0, f"{sum(failed)} requests were not answered {expect}"
     return len(latencies) / elapsed, latencies
 
 
@@ -210,7 +231,13 @@ def main() -> None:
             env, schema = environment(args.store, Path(tmp))
             server, port, token = start(env, workers)
             try:
-                rate, latencies = asyncio.run(load(port, token, args.clients, args.seconds))
+                # The HTTP stack's own ceiling on this machine, then the writes.
+                ceiling = asyncio.run(
+                    load(port, token, args.clients, args.seconds / 2, unit_request, 200)
+                )[0]
+                rate, latencies = asyncio.run(
+                    load(port, token, args.clients, args.seconds, need_request, 201)
+                )
             finally:
                 server.terminate()
                 server.wait(30)
@@ -219,7 +246,8 @@ def main() -> None:
         print(
             f"{args.store}, {workers} worker(s), {args.clients} clients: POST /v1/needs "
             f"{rate:,.0f}/s = {rate / raw:.3f} of raw; p50 {cuts[49] * 1000:.1f} ms, "
-            f"p99 {cuts[98] * 1000:.1f} ms"
+            f"p99 {cuts[98] * 1000:.1f} ms; GET /v1/units/COAL-01 {ceiling:,.0f}/s "
+            f"= {ceiling / raw:.3f} of raw (writes at {rate / ceiling:.2f} of it)"
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,9 +19,12 @@ from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/tokens.")
+# Dependencies that only hand out what the app holds are `async def`: FastAPI runs a plain
+# `def` dependency in its thread pool, and a hop there per dependency cost more than the
+# request's own work. Those that read a store (the principal) stay in the pool.
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -37,29 +40,29 @@ def get_principal(
     return principal
 
 
-def get_projections(request: Request) -> ProjectionRuntime:
+async def get_projections(request: Request) -> ProjectionRuntime:
     runtime: ProjectionRuntime = request.app.state.projections
     return runtime
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_ledger(request: Request) -> Ledger:
+async def get_ledger(request: Request) -> Ledger:
     """The audit hash chain the app keeps extending."""
     ledger: Ledger = request.app.state.ledger
     return ledger
 
 
-def get_replays(request: Request) -> Replays:
+async def get_replays(request: Request) -> Replays:
     """The audit replays the app's lifespan runs."""
     replays: Replays = request.app.state.replays
     return replays
 
 
-def get_event_store(svc: Annotated[Services, Depends(get_services)]) -> EventSourcingStore:
+async def get_event_store(svc: Annotated[Services, Depends(get_services)]) -> EventSourcingStore:
     """The event store itself, for the audit and health reads the `EventStore` port lacks."""
     if not isinstance(svc.store, EventSourcingStore):
         raise TypeError(f"the API runs on an EventSourcingStore, not {type(svc.store).__name__}")
@@ -75,13 +78,13 @@ ReplaysDep = Annotated[Replays, Depends(get_replays)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def with_role(*roles: Role) -> Callable[[Principal], Principal]:
+def with_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency: the principal, when it has one of `roles`; 403 otherwise.
 
     Dependencies run before the body's validation is reported, so a token that may never
     call the route hears 403 whatever it sent (the handler still checks its reach)."""
 
-    def principal_with_role(principal: PrincipalDep) -> Principal:
+    async def principal_with_role(principal: PrincipalDep) -> Principal:
         require_role(principal, *roles)
         return principal
 

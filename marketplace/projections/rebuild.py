@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from marketplace.projections.catch_up import BATCH_SIZE, Progress, apply_page, catch_up
 from marketplace.projections.event_log import EventLog, LogPage
 from marketplace.projections.failures import ProjectionFailed, failure_of, read_failures
-from marketplace.projections.fan_out import fan_out
+from marketplace.projections.fan_out import PageTaker, fan_out
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import ProjectionState, ReadModelStore
 from marketplace.projections.tracking import TopicEvent
@@ -15,7 +15,10 @@ from marketplace.projections.tracking import TopicEvent
 # A rebuild reads bigger pages than a feed: fewer transactions, and more changes of a row
 # merge before they are written. Nobody waits on a scratch copy's freshness meanwhile.
 REBUILD_BATCH_SIZE = 2000
-REBUILD_FLUSH_EVENTS = 50_000
+# Events the projections of a rebuild hold in all before each applies its own in one
+# transaction (a few kB each): a row several of them change is written once, not per page.
+# Long-running processes keep the default low; `projections rebuild --hold` raises it.
+HOLD_EVENTS = 20_000
 
 
 async def swap(
@@ -42,6 +45,7 @@ async def rebuild(
     *,
     batch_size: int = REBUILD_BATCH_SIZE,
     on_progress: Progress | None = None,
+    hold: int = HOLD_EVENTS,
 ) -> ProjectionState:
     """Replay the whole store into a fresh sibling of `live`, then swap it in.
 
@@ -49,7 +53,7 @@ async def rebuild(
     an event it cannot apply (`live` keeps its rows).
     """
     failed = await rebuild_all(
-        live, [projection], log, batch_size=batch_size, on_progress=on_progress
+        live, [projection], log, batch_size=batch_size, on_progress=on_progress, hold=hold
     )
     if projection.name in failed:
         raise failed[projection.name]
@@ -65,6 +69,7 @@ async def rebuild_all(
     *,
     batch_size: int = REBUILD_BATCH_SIZE,
     on_progress: Progress | None = None,
+    hold: int = HOLD_EVENTS,
 ) -> dict[str, ProjectionFailed]:
     """`rebuild` each projection, reading the log once for all of them; the failures by name.
 
@@ -73,14 +78,15 @@ async def rebuild_all(
     scratches: dict[str, ReadModelStore] = {}
     failed: dict[str, ProjectionFailed] = {}
     try:
-        takers: dict[_Scratch, int] = {}
+        held: list[_Scratch] = []
         for projection in projections:
             scratch = scratches[projection.name] = await live.scratch(projection)
-            takers[_Scratch(scratch, projection, failed)] = 0
+            held.append(_Scratch(scratch, projection, failed))
+        flusher = _Flusher(held, hold)
+        takers: dict[PageTaker, int] = dict.fromkeys([*held, flusher], 0)
         consumed = {topic for projection in projections for topic in projection.topics}
         await fan_out(log.only(consumed), takers, batch_size=batch_size, on_progress=on_progress)
-        for taker in takers:
-            await taker.flush()
+        await flusher.flush()
         for projection in projections:
             if projection.name in failed:
                 continue
@@ -95,46 +101,62 @@ async def rebuild_all(
 
 
 class _Scratch:
-    """A projection's scratch copy taking the pages of `rebuild_all`; it records its failure.
-
-    Its own events are kept until REBUILD_FLUSH_EVENTS of them are in hand, then applied in one
-    transaction: a row that several events change (a need's lifecycle spans many pages) is
-    written once per flush instead of once per page.
-    """
+    """A projection's scratch copy taking the pages of `rebuild_all`: it keeps its events in
+    hand until `_Flusher` has them applied; it records its failure."""
 
     def __init__(
         self, store: ReadModelStore, projection: Projection, failed: dict[str, ProjectionFailed]
     ) -> None:
         self.store, self.projection, self.failed = store, projection, failed
-        self._events: list[TopicEvent] = []
+        self.events: list[TopicEvent] = []
         self._last = 0  # the position the events in hand reach
         self._count = 0
 
     async def take(self, page: LogPage) -> bool:
-        topics = self.projection.topics
-        self._events.extend(e for e in page.events if e[0] in topics)
-        self._last, self._count = page.last, self._count + page.count
-        if len(self._events) < REBUILD_FLUSH_EVENTS:
-            return True
-        return await self.flush()
-
-    async def flush(self) -> bool:
-        """Apply the events in hand; False when the projection failed (now or before)."""
         if self.projection.name in self.failed:
             return False
-        if not self._count:
-            return True
-        page = LogPage(self._events, self._last, self._count)
-        self._events, self._count = [], 0
+        topics = self.projection.topics
+        self.events.extend(e for e in page.events if e[0] in topics)
+        self._last, self._count = page.last, self._count + page.count
+        return True
+
+    async def flush(self) -> None:
+        """Apply the events in hand in one transaction (unless the projection failed)."""
+        if self.projection.name in self.failed or not self._count:
+            return
+        page = LogPage(self.events, self._last, self._count)
+        self.events, self._count = [], 0
         try:
             await apply_page(self.store, self.projection, page)
         except ProjectionFailed as exc:
             await self.fail(exc)
-            return False
-        return True
 
     async def fail(self, failed: ProjectionFailed) -> None:
         self.failed[self.projection.name] = failed
+
+
+class _Flusher:
+    """The last taker of each page: once the projections hold `hold` events in all, each
+    applies its own in one transaction.
+
+    A row that several events change (a need's lifecycle spans many pages) is then written once
+    per flush instead of once per page, while the events held stay bounded.
+    """
+
+    def __init__(self, scratches: Sequence[_Scratch], hold: int) -> None:
+        self.scratches, self.hold = scratches, hold
+
+    async def take(self, page: LogPage) -> bool:
+        if sum(len(s.events) for s in self.scratches) >= self.hold:
+            await self.flush()
+        return any(s.projection.name not in s.failed for s in self.scratches)
+
+    async def flush(self) -> None:
+        for scratch in self.scratches:
+            await scratch.flush()
+
+    async def fail(self, failed: ProjectionFailed) -> None:
+        """Each projection is told by `fan_out` itself."""
 
 
 async def ensure_current(

@@ -27,7 +27,6 @@ from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.handlers.unit_import import import_units
 from marketplace.projections import directory, inbox, needs_board
-from marketplace.projections import rebuild as rebuild_module
 from marketplace.projections.catch_up import catch_up
 from marketplace.projections.changes import Increment, RowChange
 from marketplace.projections.event_log import EventLog
@@ -35,7 +34,7 @@ from marketplace.projections.failures import read_failures
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.pages import PageRequest
 from marketplace.projections.projection import Projection
-from marketplace.projections.rebuild import rebuild, rebuild_all
+from marketplace.projections.rebuild import HOLD_EVENTS, rebuild, rebuild_all
 from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.projections.store import ReadModelStore
 from marketplace.projections.tables import Column, ColumnType, Table
@@ -249,17 +248,16 @@ async def test_one_read_of_the_log_feeds_each_projection_from_its_own_position(
 
 
 async def test_a_rebuild_applied_in_many_small_flushes_equals_a_catch_up(
-    env: Env, monkeypatch: pytest.MonkeyPatch
+    env: Env,
 ) -> None:
-    """Pages of 2 events, flushed every 3 of a projection's events: the rows of one pass."""
-    monkeypatch.setattr(rebuild_module, "REBUILD_FLUSH_EVENTS", 3)
+    """Pages of 2 events, flushed once the projections hold 3 events: the rows of one pass."""
     write_chart(env.svc)
     write_chart(env.svc, suffix="-B")
     projections = [directory.PROJECTION, TALLY]
     for projection in projections:
         await env.store.create(projection)
         await catch_up(env.store, projection, env.log)  # rows to replace
-    assert await rebuild_all(env.store, projections, env.log, batch_size=2) == {}
+    assert await rebuild_all(env.store, projections, env.log, batch_size=2, hold=3) == {}
     replayed = await open_store(ReadModelLocation(sqlite_path=env.tmp / "replay.sqlite3"))
     try:
         for projection in projections:
@@ -273,18 +271,19 @@ async def test_a_rebuild_applied_in_many_small_flushes_equals_a_catch_up(
         await replayed.close()
 
 
-@pytest.mark.parametrize("flush", [3, rebuild_module.REBUILD_FLUSH_EVENTS])
+@pytest.mark.parametrize("hold", [3, HOLD_EVENTS])
 async def test_rebuilding_every_projection_at_once_keeps_a_failing_ones_old_rows(
-    env: Env, monkeypatch: pytest.MonkeyPatch, flush: int
+    env: Env, hold: int
 ) -> None:
-    monkeypatch.setattr(rebuild_module, "REBUILD_FLUSH_EVENTS", flush)
     FAILING.clear()
     write_chart(env.svc)
     await catch_up(env.store, BRITTLE, env.log)
     served = await counts(env.store)
     FAILING.add(RENAMED)
     write_chart(env.svc, suffix="-B")
-    failed = await rebuild_all(env.store, [BRITTLE, directory.PROJECTION], env.log, batch_size=2)
+    failed = await rebuild_all(
+        env.store, [BRITTLE, directory.PROJECTION], env.log, batch_size=2, hold=hold
+    )
     assert set(failed) == {"brittle"}
     assert failed["brittle"].position == (await first_renamed(env.log)).sequence
     assert await counts(env.store) == served
