@@ -21,7 +21,7 @@ from rich.progress import (
 from rich.table import Table
 
 from marketplace.bootstrap import build_projection_runtime, open_event_log, read_model_location
-from marketplace.heap import settle_after_start_up
+from marketplace.heap import collector_paused, settle_after_start_up
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.failures import ProjectionFailed, failure_of, read_failures
 from marketplace.projections.location import open_store
@@ -118,7 +118,8 @@ async def _rebuilding(settings: Settings) -> AsyncIterator[tuple[EventLog, ReadM
     store = await open_store(read_model_location(settings))
     settle_after_start_up()
     try:
-        yield events, store
+        with collector_paused():
+            yield events, store
     finally:
         await store.close()
         close_events()
