@@ -177,4 +177,6 @@ def build_projection_workers(
         batch_size=settings.projection_batch_size,
         heartbeat_interval=settings.heartbeat_interval,
         consumer_options=consumer_options,
+        partitions=settings.kafka_partitions,
+        replication_factor=settings.kafka_replication_factor,
     )

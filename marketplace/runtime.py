@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 import uvicorn
 from fastapi import FastAPI
 
+from marketplace.adapters.kafka_topics import TopicSetupError
 from marketplace.projections.workers import ProjectionWorkers
-from marketplace.relay.publisher import TopicSetupError
 from marketplace.relay.runner import RelayProcess
 from marketplace.supervise import keep_running
 

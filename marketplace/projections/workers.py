@@ -7,7 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aiokafka.errors import KafkaError
+
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
+from marketplace.adapters.kafka_topics import TopicSetupError, ensure_topics
 from marketplace.log import get_logger
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.failures import ProjectionFailed, record_failure
@@ -20,6 +23,7 @@ from marketplace.projections.registry import PROJECTIONS
 from marketplace.projections.store import ReadModelStore
 
 log = get_logger(__name__)
+TOPICS_TIMEOUT = 10.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class ProjectionWorkers:
     heartbeat_interval: float = 5.0
     projections: tuple[Projection, ...] = PROJECTIONS
     consumer_options: Mapping[str, Any] | None = None
+    partitions: int = 6  # of the topics it creates when it starts before the relay
+    replication_factor: int = 1
 
     async def run(self, stop: asyncio.Event) -> None:
         """Bring every projection up to date, then feed them from Kafka until `stop`."""
@@ -51,6 +57,7 @@ class ProjectionWorkers:
         try:
             for projection in self.projections:
                 await _prepare(store, projection, self.batch_size, stop, events)
+            await self._make_topics()
             consumers = [
                 ProjectionConsumer(
                     projection,
@@ -71,6 +78,22 @@ class ProjectionWorkers:
             await asyncio.gather(heart, return_exceptions=True)
             await store.close()
             notifications.close()
+
+    async def _make_topics(self) -> None:
+        """The topics it reads, made if the relay has not made them yet (see ensure_topics);
+        when that fails the consumers still start, and meet the topics once the relay has."""
+        topics = sorted({self.topic_prefix + t for p in self.projections for t in p.topics})
+        making = ensure_topics(
+            self.bootstrap,
+            "marketplace-projections",
+            topics,
+            self.partitions,
+            self.replication_factor,
+        )
+        try:  # bounded: a broker away at start is the consumers' to wait for
+            await asyncio.wait_for(making, TOPICS_TIMEOUT)
+        except (KafkaError, OSError, TopicSetupError, TimeoutError) as exc:
+            log.warning("projection_topics_not_made", error=repr(exc))
 
 
 async def _prepare(

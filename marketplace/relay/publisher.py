@@ -1,4 +1,4 @@
-"""Kafka side of the relay: topic set-up and acknowledged batch publishing (aiokafka)."""
+"""Kafka side of the relay: acknowledged batch publishing (aiokafka), topics made first."""
 
 from __future__ import annotations
 
@@ -7,23 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.producer.message_accumulator import BatchBuilder
 
+from marketplace.adapters.kafka_topics import ensure_topics
 from marketplace.events.envelope import STRUCTURED_CONTENT_TYPE
-from marketplace.log import get_logger
 
-log = get_logger(__name__)
-
-TOPIC_ALREADY_EXISTS = 36
 _partitioner = DefaultPartitioner()
 # Every message is a structured-mode CloudEvent (the CloudEvents Kafka protocol binding).
 HEADERS = [("content-type", STRUCTURED_CONTENT_TYPE.encode())]
-
-
-class TopicSetupError(RuntimeError):
-    """The broker refused to create a topic the platform needs."""
 
 
 @dataclass(frozen=True)
@@ -103,25 +95,7 @@ class KafkaPublisher:
 
     async def ensure_topics(self, topics: Sequence[str], partitions: int, replication: int) -> None:
         """Create the topics that are missing; fail clearly when the broker refuses one."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=self._client_id)
-        await admin.start()
-        try:
-            existing = set(await admin.list_topics())
-            missing = [t for t in topics if t not in existing]
-            if not missing:
-                return
-            response = await admin.create_topics(
-                [
-                    NewTopic(t, num_partitions=partitions, replication_factor=replication)
-                    for t in missing
-                ]
-            )
-            refused = refused_topics(response)
-            if refused:
-                raise topic_setup_error(refused, partitions, replication)
-            log.info("topics_created", topics=missing, partitions=partitions)
-        finally:
-            await admin.close()
+        await ensure_topics(self._bootstrap, self._client_id, topics, partitions, replication)
 
 
 def _append(builder: BatchBuilder, message: Outgoing) -> object | None:
@@ -130,24 +104,3 @@ def _append(builder: BatchBuilder, message: Outgoing) -> object | None:
         key=message.key, value=message.value, timestamp=None, headers=HEADERS
     )
     return added
-
-
-def refused_topics(response: object) -> list[tuple[str, int, str | None]]:
-    """(topic, error code, message) of each topic a CreateTopics response did not create."""
-    errors = getattr(response, "topic_errors", [])
-    return [
-        (e[0], e[1], e[2] if len(e) > 2 else None)
-        for e in errors
-        if e[1] not in (0, TOPIC_ALREADY_EXISTS)
-    ]
-
-
-def topic_setup_error(
-    refused: list[tuple[str, int, str | None]], partitions: int, replication: int
-) -> TopicSetupError:
-    details = "; ".join(f"{t}: error {c} {m or ''}".strip() for t, c, m in refused)
-    return TopicSetupError(
-        f"The broker refused to create topics ({details}). Create them by hand with "
-        f"{partitions} partitions and replication factor {replication}, or fix the "
-        "broker's permissions / MARKETPLACE_KAFKA_REPLICATION_FACTOR."
-    )

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from aiokafka.errors import KafkaError
 
 from marketplace.adapters.broker_outage import BROKER_OUTAGE
+from marketplace.adapters.kafka_topics import TopicSetupError
 from marketplace.adapters.outages import is_outage
 from marketplace.events.public.registry import BY_DOMAIN_NAME, PUBLIC_TYPES, TOPICS
 from marketplace.events.wire import envelope_bytes, envelope_of
 from marketplace.handlers.ports import NotificationLog, StoredRecord
 from marketplace.log import get_logger
 from marketplace.relay.position import PositionStore
-from marketplace.relay.publisher import KafkaPublisher, Outgoing, TopicSetupError
+from marketplace.relay.publisher import KafkaPublisher, Outgoing
 from marketplace.relay.wakeup import Wakeup
 
 log = get_logger(__name__)

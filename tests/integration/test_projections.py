@@ -7,6 +7,7 @@ import json
 import re
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 from typer.testing import CliRunner
 
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
@@ -395,6 +397,32 @@ async def test_the_workers_build_from_the_store_then_follow_kafka(env: Env) -> N
         stop.set()
         await workers
         await kafka.close()
+
+
+async def test_workers_started_before_the_relay_make_the_topics_they_read(env: Env) -> None:
+    """Otherwise each consumer would see its topics only at its next metadata refresh (30 s)."""
+    require_broker()
+    prefix = f"early{uuid.uuid4().hex[:10]}."
+    settings = env.settings.model_copy(
+        update={"kafka_bootstrap": BROKER, "kafka_topic_prefix": prefix, "kafka_partitions": 3}
+    )
+    stop = asyncio.Event()
+    workers = asyncio.create_task(build_projection_workers(settings, FAST_GROUP).run(stop))
+    wanted = {prefix + t for p in PROJECTIONS for t in p.topics}
+    admin = AIOKafkaAdminClient(bootstrap_servers=BROKER)
+    await admin.start()
+    try:
+
+        async def made() -> bool:
+            return wanted <= set(await admin.list_topics())
+
+        await _eventually(made, workers)
+        described = await admin.describe_topics([prefix + UNITS_TOPIC])
+        assert len(described[0]["partitions"]) == 3  # as the settings say, like the relay's
+    finally:
+        stop.set()
+        await workers
+        await admin.close()
 
 
 async def _committed_all(kafka: ViaKafka, group: str) -> bool:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from marketplace.relay.publisher import TOPIC_ALREADY_EXISTS, refused_topics, topic_setup_error
+from marketplace.adapters.kafka_topics import (
+    TOPIC_ALREADY_EXISTS,
+    refused_topics,
+    topic_setup_error,
+)
 
 
 def test_created_and_already_existing_topics_are_fine() -> None:
