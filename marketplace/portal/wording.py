@@ -1,0 +1,100 @@
+"""What the portal says about a refused form: each field error and each 409 rule code as a
+sentence of the message catalogs, in the page's language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from marketplace.aggregates.base import DomainError
+from marketplace.portal.i18n import N_, Translator
+
+# Pydantic's and marketplace/inputs.py's error types; any other says "This value is not valid."
+FIELD_ERRORS = {
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This field is required."),
+    "string_too_long": N_("This text is too long."),
+    "string_pattern_mismatch": N_("This value does not have the expected form."),
+    "literal_error": N_("Choose one of the offered values."),
+    "enum": N_("Choose one of the offered values."),
+    "decimal_string": N_("Enter a positive number, such as 1200.5."),
+    "decimal_parsing": N_("Enter a positive number, such as 1200.5."),
+    "greater_than": N_("The number must be greater than zero."),
+    "less_than_equal": N_("The number is too large."),
+    "decimal_places": N_("The number has too many decimal places."),
+    "decimal_whole_digits": N_("The number is too large."),
+    "iso_day": N_("Enter a day as YYYY-MM-DD."),
+    "rfc3339_time": N_("Enter a date and a time."),
+    "year_out_of_range": N_("The year must fall between 1900 and 2200."),
+    "control_character": N_("The text holds a control character."),
+    "value_error": N_("This value is not valid."),
+}
+INVALID = N_("This value is not valid.")
+
+# The rule codes of the forms the portal has (see marketplace/api/rule_codes.py).
+RULES = {
+    "directive_required": N_("A special task needs an approved directive for this unit and item."),
+    "unit_inactive": N_("The unit is deactivated."),
+    "invalid_quantity": N_("The quantity is not valid."),
+    "need_not_open": N_("The need is no longer open."),
+    "offer_exists": N_("Your unit already has an open offer on this need."),
+    "self_supply": N_("A unit cannot supply itself."),
+    "invalid_terms": N_("The offer's terms are not valid (quantity or dates)."),
+    "offer_already_expired": N_("The offer would already have expired: choose a later time."),
+    "offer_not_available": N_("That offer can no longer be awarded."),
+    "already_awarded": N_("The need has already been awarded."),
+    "concurrent_modification": N_(
+        "Someone else changed this at the same moment; please try again."
+    ),
+}
+
+
+def field_errors(
+    error: ValidationError, _: Translator, fields: Sequence[str] = ()
+) -> dict[str, str]:
+    """Field name → the first error's sentence; a model-wide error goes under its first field
+    named in `fields` that the message mentions, else under `""` (shown above the form)."""
+    found: dict[str, str] = {}
+    for err in error.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        name = loc[0] if loc else ""
+        if not name:
+            message = str(err.get("msg", ""))
+            name = next((f for f in fields if f in message), "")
+        found.setdefault(name, _(FIELD_ERRORS.get(str(err.get("type")), INVALID)))
+    return found
+
+
+def refusal(error: DomainError, _: Translator) -> str:
+    """A rule code as a sentence; an unlisted one says what the API says (in English)."""
+    return _(RULES[error.code]) if error.code in RULES else error.message
+
+
+# Labels of the values pages show (codes as the API writes them).
+LABELS = {
+    "hq_admin": N_("HQ administrator"),
+    "platform_admin": N_("platform administrator"),
+    "unit_operator": N_("unit operator"),
+    "auditor": N_("auditor"),
+    "bi_reader": N_("BI reader"),
+    "open": N_("open"),
+    "tendering": N_("tendering"),
+    "awarded": N_("awarded"),
+    "closed_external": N_("bought outside"),
+    "cancelled": N_("cancelled"),
+    "withdrawn": N_("withdrawn"),
+    "not_awarded": N_("not awarded"),
+    "expired": N_("expired"),
+    "offer": N_("make an offer"),
+    "bid": N_("bid in the tender"),
+    "regular": N_("regular business"),
+    "special_task": N_("special task"),
+    "direct": N_("direct award"),
+    "tender": N_("tender"),
+}
+
+
+def label(code: str, _: Translator) -> str:
+    """A code's label in the page's language; an unknown code as it is."""
+    return _(LABELS[code]) if code in LABELS else code
