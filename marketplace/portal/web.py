@@ -25,7 +25,7 @@ from marketplace.handlers.ports import Services
 from marketplace.portal.i18n import LANGUAGES, Translator, choose_language
 from marketplace.portal.sessions import Session, SessionStore
 from marketplace.portal.wording import label
-from marketplace.projections.pages import PageRequest
+from marketplace.projections.pages import InvalidCursor, PageRequest
 from marketplace.projections.runtime import ProjectionRuntime
 
 SESSION_COOKIE = "mp_session"
@@ -237,7 +237,7 @@ class PageRoute(APIRoute):
                 return error_page(request, 403, "csrf")
             except Forbidden:
                 return error_page(request, 403)
-            except NotFound:
+            except (NotFound, InvalidCursor):  # a list's page that does not exist, too
                 return error_page(request, 404)
 
         return page

@@ -1,0 +1,80 @@
+"""A browser's part of the portal over the in-process app: its own cookies, its forms' CSRF
+tokens, and the links, sources and form actions of each page it gets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from tests.integration.api_app import InProcessApi
+
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_URL_ATTR = re.compile(r"""\b(?:src|href|action)\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
+
+
+@dataclass
+class PortalUser:
+    """One browser: the app's client is shared, so cookies are kept here and sent by hand."""
+
+    api: InProcessApi
+    cookies: dict[str, str] = field(default_factory=dict)
+    language: str | None = None
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        client = self.api.client
+        client.cookies.clear()
+        headers = dict(kwargs.pop("headers", {}))
+        if self.cookies:
+            headers["cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if self.language:
+            headers["accept-language"] = self.language
+        answer = client.request(method, path, headers=headers, follow_redirects=False, **kwargs)
+        for line in answer.headers.get_list("set-cookie"):
+            name, _, rest = line.partition("=")
+            value = rest.split(";", 1)[0].strip('"')
+            if "max-age=0" in line.lower() or not value:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        client.cookies.clear()
+        return answer
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, data: dict[str, str], **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, data=data, **kwargs)
+
+    def csrf(self, path: str = "/inbox") -> str:
+        return csrf_of(self.get(path).text)
+
+    def sign_in(self, token: str) -> httpx.Response:
+        csrf = csrf_of(self.get("/").text)
+        return self.post("/login", {"csrf": csrf, "token": token})
+
+    def submit(self, page: str, action: str, fields: dict[str, str]) -> httpx.Response:
+        """Post `fields` to `action` with the CSRF token of `page`, as its form would."""
+        return self.post(action, {"csrf": self.csrf(page), **fields})
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "the page has no form with a CSRF token"
+    return found[1]
+
+
+def urls_of(html: str) -> list[str]:
+    """Every src, href and action of a page."""
+    return _URL_ATTR.findall(html)
+
+
+def is_external(url: str) -> bool:
+    """A URL that would load from (or send to) another host."""
+    lowered = url.strip().lower()
+    return lowered.startswith(("http://", "https://", "//")) or bool(
+        re.match(r"^[a-z][a-z0-9+.-]*:", lowered)
+        and not lowered.startswith(("data:", "mailto:", "#"))
+    )
