@@ -96,7 +96,16 @@ class Viewer:
         return self.principal
 
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        return render(self.request, template, self.language, status, viewer=self, **values)
+        zone = self.svc.zone
+        return render(
+            self.request,
+            template,
+            self.language,
+            status,
+            viewer=self,
+            local=lambda moment: moment.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            **values,
+        )
 
 
 def render(
@@ -165,6 +174,8 @@ async def _badge(viewer: Viewer, principal: Principal) -> str | None:
     except (Forbidden, NotFound):
         return None
     count = len(found.found.items)
+    if not count:
+        return None  # an empty badge is not shown
     return f"{count}+" if found.found.next_cursor else str(count)
 
 
