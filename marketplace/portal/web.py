@@ -240,9 +240,11 @@ class PageRoute(APIRoute):
         async def page(request: Request) -> Response:
             try:
                 return await handle(request)
-            except SignInRequired:
-                return sign_in_redirect()
-            except Unauthenticated:
+            except (SignInRequired, Unauthenticated):
+                if request.headers.get("hx-request"):
+                    # A fragment's request: htmx would swap the sign-in page into the list;
+                    # this header has it load the whole page instead.
+                    return Response(headers={"HX-Redirect": "/"})
                 return sign_in_redirect()
             except CsrfRefused:
                 return error_page(request, 403, "csrf")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 import httpx
@@ -58,6 +59,29 @@ class PortalUser:
     def submit(self, page: str, action: str, fields: dict[str, str]) -> httpx.Response:
         """Post `fields` to `action` with the CSRF token of `page`, as its form would."""
         return self.post(action, {"csrf": self.csrf(page), **fields})
+
+
+class _Fields(HTMLParser):
+    """The form fields of a page a person fills in, and the ids its labels name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[dict[str, str | None]] = []
+        self.labelled: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "label" and found.get("for"):
+            self.labelled.add(str(found["for"]))
+        elif tag in ("input", "select", "textarea") and found.get("type") != "hidden":
+            self.fields.append(found)
+
+
+def unlabelled_fields(html: str) -> list[dict[str, str | None]]:
+    """Fields without a `<label for>` of their own."""
+    parser = _Fields()
+    parser.feed(html)
+    return [f for f in parser.fields if f.get("id") not in parser.labelled]
 
 
 def csrf_of(html: str) -> str:

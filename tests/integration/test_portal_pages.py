@@ -13,7 +13,13 @@ from fastapi.testclient import TestClient
 
 from marketplace.bootstrap import build_api, build_services
 from tests.integration.api_app import InProcessApi, serve_in_process, settings_for
-from tests.integration.portal_client import PortalUser, csrf_of, is_external, urls_of
+from tests.integration.portal_client import (
+    PortalUser,
+    csrf_of,
+    is_external,
+    unlabelled_fields,
+    urls_of,
+)
 
 REQUIRED_BY = (date.today() + timedelta(days=30)).isoformat()
 
@@ -350,6 +356,7 @@ def test_no_page_loads_anything_from_another_host(api: InProcessApi) -> None:
         urls = urls_of(page.text)
         assert urls or path == "/inbox/items", path
         assert not [u for u in urls if is_external(u)], (path, urls)
+        assert unlabelled_fields(page.text) == [], path  # a <label> for every field
     css = user.get("/assets/portal.css")
     assert css.status_code == 200 and "http" not in css.text
     assert user.get("/assets/vendor/htmx/htmx.min.js").status_code == 200
@@ -362,3 +369,14 @@ def test_the_header_badge_counts_the_inbox(api: InProcessApi) -> None:
     assert count > 0
     page = operator(api, "SVC-03").get("/needs").text
     assert f'class="badge" aria-label="Needs to act on">{count}</span>' in page
+
+
+def test_a_background_refresh_after_the_session_ended_leads_the_page_to_sign_in(
+    api: InProcessApi,
+) -> None:
+    """htmx follows `HX-Redirect` with the whole page, instead of swapping the sign-in page
+    into the inbox list."""
+    user = PortalUser(api)
+    answer = user.get("/inbox/items", headers={"HX-Request": "true"})
+    assert answer.headers["HX-Redirect"] == "/" and answer.text == ""
+    assert user.get("/inbox/items").headers["location"] == "/"
