@@ -32,7 +32,9 @@ class PortalUser:
             headers["cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if self.language:
             headers["accept-language"] = self.language
-        answer = client.request(method, path, headers=headers, follow_redirects=False, **kwargs)
+        answer: httpx.Response = client.request(
+            method, path, headers=headers, follow_redirects=False, **kwargs
+        )
         for line in answer.headers.get_list("set-cookie"):
             name, _, rest = line.partition("=")
             value = rest.split(";", 1)[0].strip('"')

@@ -3,6 +3,7 @@ refuse like the API, both languages, and no page loading anything from another h
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -380,3 +381,10 @@ def test_a_background_refresh_after_the_session_ended_leads_the_page_to_sign_in(
     answer = user.get("/inbox/items", headers={"HX-Request": "true"})
     assert answer.headers["HX-Redirect"] == "/" and answer.text == ""
     assert user.get("/inbox/items").headers["location"] == "/"
+
+
+def test_a_subcategory_of_two_categories_shows_the_chosen_ones_label(api: InProcessApi) -> None:
+    user = operator(api, "COAL-01")
+    page = user.get("/needs/new", params={"category": "service", "subcategory": "consulting"})
+    selected = re.findall(r'<option value="consulting" selected>([^<]+)</option>', page.text)
+    assert len(selected) == 1 and selected[0].startswith("Services")
