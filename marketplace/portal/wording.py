@@ -42,7 +42,7 @@ RULES = {
     "self_supply": N_("A unit cannot supply itself."),
     "invalid_terms": N_("The offer's terms are not valid (quantity or dates)."),
     "offer_already_expired": N_("The offer would already have expired: choose a later time."),
-    "offer_not_available": N_("That offer can no longer be awarded."),
+    "offer_not_available": N_("That offer is no longer open."),
     "already_awarded": N_("The need has already been awarded."),
     "concurrent_modification": N_(
         "Someone else changed this at the same moment; please try again."

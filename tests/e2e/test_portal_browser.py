@@ -172,6 +172,11 @@ def test_the_language_switch_shows_chinese_labels(demo: Server, pages: Pages) ->
     page.goto("/needs/new")
     expect(page.get_by_label("物项编码或名称")).to_be_visible()
     pages.shot(page, "new-need-zh")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing wider than it
+    for path in ("/inbox", "/needs", "/needs/new?lookup=steam"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        pages.shot(page, f"phone-{path.strip('/').split('?')[0].replace('/', '-')}")
 
 
 def test_another_units_need_shows_only_what_the_api_shows(demo: Server, pages: Pages) -> None:

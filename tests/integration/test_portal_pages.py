@@ -388,3 +388,43 @@ def test_a_subcategory_of_two_categories_shows_the_chosen_ones_label(api: InProc
     page = user.get("/needs/new", params={"category": "service", "subcategory": "consulting"})
     selected = re.findall(r'<option value="consulting" selected>([^<]+)</option>', page.text)
     assert len(selected) == 1 and selected[0].startswith("Services")
+
+
+def test_a_supplier_revises_and_withdraws_its_own_offer_only(api: InProcessApi) -> None:
+    buyer = operator(api, "COAL-01")
+    posted = buyer.submit("/needs/new", "/needs", need_form(title="Steam to revise"))
+    need_id = posted.headers["location"].rsplit("/", 1)[1]
+    page = f"/needs/{need_id}"
+    valid_until = (datetime.now(UTC) + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+    terms = {"unit_price": "190.00", "quantity": "300", "delivery_date": REQUIRED_BY,
+             "valid_until": valid_until}  # fmt: skip
+    supplier = operator(api, "PWR-01")
+    made = supplier.submit(page, f"{page}/offers", terms | {"supplier_unit_id": "PWR-01"})
+    assert made.status_code == 303
+
+    def offer() -> dict[str, Any]:
+        read = api.client.get(f"/v1/needs/{need_id}", headers=api.auth("PWR-01", "unit_operator"))
+        found: dict[str, Any] = read.json()["offers"][0]
+        return found
+
+    offer_id = offer()["offer_id"]
+    shown = supplier.get(page).text
+    assert f"/offers/{offer_id}/revise" in shown and 'value="190.00"' in shown
+    revise, withdraw = f"{page}/offers/{offer_id}/revise", f"{page}/offers/{offer_id}/withdraw"
+    bad = supplier.submit(page, revise, terms | {"unit_price": "1.234"})
+    assert bad.status_code == 422 and 'value="1.234"' in bad.text and "decimal places" in bad.text
+    assert offer()["unit_price"] == "190.00"
+    assert supplier.submit(page, revise, terms | {"unit_price": "176.00"}).status_code == 303
+    assert offer()["unit_price"] == "176.00"
+    rival = operator(api, "HEAT-02")  # another supplier of the need: not its offer
+    assert rival.submit(page, revise, terms).status_code == 403
+    assert rival.submit(page, withdraw, {}).status_code == 403
+    other_need = api_needs(api, "COAL-01")[-1]["need_id"]
+    elsewhere = f"/needs/{other_need}/offers/{offer_id}/withdraw"
+    assert supplier.submit(page, elsewhere, {}).status_code == 404
+    assert supplier.post(withdraw, {}).status_code == 403  # no CSRF token
+    assert offer()["status"] == "open"
+    assert supplier.submit(page, withdraw, {}).status_code == 303
+    assert offer()["status"] == "withdrawn"
+    again = supplier.submit(page, withdraw, {})
+    assert again.status_code == 409 and "no longer open" in again.text
