@@ -145,7 +145,11 @@ def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
 ) -> None:
     buyer = pages.signed_in("COAL-03")
     before = demo.client(demo.token("COAL-03", "unit_operator")).get("/v1/needs").json()["items"]
-    buyer.goto("/needs/new?item_code=STEAM-LP&category=product&subcategory=heat&uom=t")
+    buyer.goto("/needs/new")
+    buyer.get_by_label("Item code or name").fill("process steam")  # found as one types
+    buyer.get_by_role("link", name="STEAM-LP — Low-pressure process steam 0.8 MPa").click()
+    expect(buyer.get_by_label("Item code", exact=True)).to_have_value("STEAM-LP")
+    expect(buyer.locator("#suppliers-title + ul")).to_contain_text("HEAT-02")
     pages.shot(buyer, "new-need")
     buyer.get_by_label("Title").fill("Forged need")
     buyer.get_by_label("Quantity").fill("10")

@@ -154,7 +154,9 @@ def test_a_session_ends_after_its_idle_time(tmp_path_factory: pytest.TempPathFac
         assert user.get("/inbox").status_code == 200  # activity: the idle time starts again
         api.svc.clock = lambda: real() + timedelta(minutes=8)
         assert user.get("/inbox").status_code == 200
-        api.svc.clock = lambda: real() + timedelta(minutes=14)
+        api.svc.clock = lambda: real() + timedelta(minutes=12)
+        assert user.get("/inbox/items").status_code == 200  # the page's own refresh…
+        api.svc.clock = lambda: real() + timedelta(minutes=14)  # …is not the user's activity
         assert user.get("/inbox").headers["location"] == "/"
 
 
