@@ -430,3 +430,25 @@ def test_a_supplier_revises_and_withdraws_its_own_offer_only(api: InProcessApi) 
     assert offer()["status"] == "withdrawn"
     again = supplier.submit(page, withdraw, {})
     assert again.status_code == 409 and "no longer open" in again.text
+
+
+def test_the_needs_board_pages_and_filters(api: InProcessApi) -> None:
+    operator_headers = api.auth("ENG-02", "unit_operator")
+    for n in range(23):
+        body = {"demand_unit_id": "ENG-02", "title": f"Board need {n:02d}"} | {
+            k: v for k, v in need_form().items() if k not in ("title", "directive_id")
+        }
+        answer = api.client.post("/v1/needs", json=body, headers=operator_headers)
+        assert answer.status_code == 201, answer.text
+    user = operator(api, "ENG-02")
+    first = user.get("/needs").text
+    titles = re.findall(r">Board need (\d\d)</a>", first)
+    assert titles == [f"{n:02d}" for n in range(22, 2, -1)]  # 20, newest first
+    cursor = re.search(r'href="/needs\?cursor=([^"]+)"', first)
+    assert cursor
+    second = user.get(f"/needs?cursor={cursor[1]}").text
+    assert re.findall(r">Board need (\d\d)</a>", second) == ["02", "01", "00"]
+    assert "Next page" not in second
+    assert re.findall(r">Board need (\d\d)</a>", user.get("/needs?status=open").text)
+    assert "Board need" not in user.get("/needs?status=awarded").text
+    assert "Board need" not in operator(api, "ENG-01").get("/needs").text  # its own unit's
