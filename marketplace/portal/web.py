@@ -153,9 +153,7 @@ async def _viewer(request: Request, *, activity: bool) -> Viewer:
     if session is None:
         return viewer
     try:
-        principal = await run_in_threadpool(
-            principal_of_token, svc, load_organisation(svc), session.token_id
-        )
+        principal = await run_in_threadpool(_principal, svc, session.token_id)
     except Unauthenticated:  # revoked, expired, its unit deactivated: the session ends now
         await portal.sessions.end(session_id)
         return viewer
@@ -163,6 +161,10 @@ async def _viewer(request: Request, *, activity: bool) -> Viewer:
     request.state.token_id = principal.token_id  # for the access log, as the API's requests
     viewer.badge = await _badge(viewer, principal)
     return viewer
+
+
+def _principal(svc: Services, token_id: str) -> Principal:
+    return principal_of_token(svc, load_organisation(svc), token_id)
 
 
 async def _badge(viewer: Viewer, principal: Principal) -> str | None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -36,12 +37,16 @@ class Pages:
     def __init__(self, browser: Browser, demo: Server, shots: Path) -> None:
         self.browser, self.demo, self.shots = browser, demo, shots
         self.count = 0
+        self.console_errors: list[str] = []  # a blocked load (CSP) or a script error shows here
 
     def signed_in(self, unit: str, role: str = "unit_operator", locale: str = "en-US") -> Page:
         context = self.browser.new_context(
             base_url=self.demo.url, locale=locale, viewport={"width": 1366, "height": 900}
         )
         page = context.new_page()
+        page.on(
+            "console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None
+        )
         page.goto("/")
         page.get_by_label("Token" if locale.startswith("en") else "令牌").fill(
             self.demo.token(unit, role)
@@ -63,6 +68,9 @@ def pages(browser: Browser, demo: Server, tmp_path: Path) -> Iterator[Pages]:
     for context in browser.contexts:
         context.close()
     assert opened.count > 0 and list(tmp_path.glob("*.png"))
+    # Refused forms answer 403, 409 or 422 pages, which the browser reports as failed loads.
+    expected = re.compile(r"status of (403|409|422) ")
+    assert [e for e in opened.console_errors if not expected.search(e)] == []
 
 
 def post_need(demo: Server, unit: str, title: str, **changes: Any) -> str:

@@ -331,7 +331,10 @@ def test_language_from_cookie_else_accept_language_else_chinese(api: InProcessAp
     assert switched.headers["location"] == "/needs?status=open"
     assert user.cookies["lang"] == "zh-CN"
     assert "登录" in user.get("/").text  # the cookie wins over Accept-Language
-    assert user.get("/lang/en?next=//elsewhere.example").headers["location"] == "/"
+    for elsewhere in ("//elsewhere.example", "/%5Celsewhere.example", "https://elsewhere.example"):
+        assert user.get(f"/lang/en?next={elsewhere}").headers["location"] == "/", elsewhere
+    # A control character in a query is refused before any page (the app's input rules).
+    assert user.get("/lang/en?next=/%09/elsewhere.example").status_code == 422
     assert user.get("/lang/fr").status_code == 404
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from typing import Annotated
 
@@ -32,6 +33,9 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 # (double submit), so another site cannot sign a browser in with its own token.
 LOGIN_COOKIE = "mp_login"
 YEAR = 365 * 24 * 3600
+# A path of this site: browsers drop tabs and line breaks and read `\` as `/`, so `/\t/x` or
+# `/\\x` would lead to another host; printable ASCII only, one leading slash.
+_LOCAL_PATH = re.compile(r"/(?![/\\])[!-~]*")
 
 
 def _secure(request: Request) -> bool:
@@ -114,7 +118,7 @@ async def switch_language(request: Request, code: str) -> Response:
     if code not in LANGUAGES:
         return error_page(request, 404)
     back = request.query_params.get("next") or "/"
-    if not back.startswith("/") or back.startswith("//") or "\\" in back:
+    if not _LOCAL_PATH.fullmatch(back):
         back = "/"  # only a path of this site: never a redirect elsewhere
     answer = RedirectResponse(back, status_code=303)
     answer.set_cookie(LANG_COOKIE, code, max_age=YEAR, samesite="lax", secure=_secure(request))
