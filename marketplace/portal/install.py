@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from marketplace.portal.routes import auth, inbox, needs, offers
+from marketplace.portal.routes import auth, external_sourcing, inbox, needs, offers
 from marketplace.portal.web import Portal
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -20,6 +20,12 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
     portal = Portal(timedelta(minutes=idle_minutes))
     app.state.portal = portal
     app.mount(ASSETS, StaticFiles(directory=STATIC_DIR), name="portal-assets")
-    for router in (auth.router, inbox.router, needs.router, offers.router):
+    for router in (
+        auth.router,
+        inbox.router,
+        needs.router,
+        offers.router,
+        external_sourcing.router,
+    ):
         app.include_router(router)
     return portal

@@ -9,11 +9,13 @@ from typing import Any
 from fastapi import Response
 from starlette.concurrency import run_in_threadpool
 
+from marketplace.aggregates.need import Ground
 from marketplace.api.routes.needs import NeedOut
 from marketplace.handlers import needs
 from marketplace.handlers.auth import acts_for
 from marketplace.handlers.organisation import chart
 from marketplace.portal.web import Viewer
+from marketplace.portal.wording import label
 
 
 def typed(values: dict[str, str]) -> dict[str, str]:
@@ -55,6 +57,7 @@ def shown(viewer: Viewer, need_id: str) -> dict[str, Any]:
         "offering": offering if view.status == "open" else [],
         "revisable": revisable if view.status == "open" else [],
         "can_award": view.status == "open" and acts_for(principal, view.demand_unit_id, org),
+        "grounds": [(g.value, label(g.value, viewer._)) for g in Ground],
     }
 
 

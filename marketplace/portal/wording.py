@@ -44,6 +44,7 @@ RULES = {
     "offer_already_expired": N_("The offer would already have expired: choose a later time."),
     "offer_not_available": N_("That offer is no longer open."),
     "already_awarded": N_("The need has already been awarded."),
+    "external_quantity_required": N_("On this ground, say the quantity to buy outside."),
     "concurrent_modification": N_(
         "Someone else changed this at the same moment; please try again."
     ),
@@ -92,6 +93,19 @@ LABELS = {
     "special_task": N_("special task"),
     "direct": N_("direct award"),
     "tender": N_("tender"),
+    "not_available_internally": N_("1 · the internal market cannot provide it"),
+    "insufficient_for_urgent_need": N_(
+        "2 · not in the quantity or quality urgently needed (only that part)"
+    ),
+    "beyond_internal_capability": N_(
+        "3 · technical difficulty, quality standard or equipment beyond internal capability"
+    ),
+    "high_risk_or_special_equipment": N_(
+        "4 · a high-risk project or key equipment with special requirements"
+    ),
+    "requested": N_("awaiting decision"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
 }
 
 

@@ -363,6 +363,7 @@ def test_no_page_loads_anything_from_another_host(api: InProcessApi) -> None:
         assert urls or path == "/inbox/items", path
         assert not [u for u in urls if is_external(u)], (path, urls)
         assert unlabelled_fields(page.text) == [], path  # a <label> for every field
+        assert "&#34;" not in page.text and "&amp;#" not in page.text, path  # nothing escaped twice
     css = user.get("/assets/portal.css")
     assert css.status_code == 200 and "http" not in css.text
     assert user.get("/assets/vendor/htmx/htmx.min.js").status_code == 200
@@ -455,3 +456,47 @@ def test_the_needs_board_pages_and_filters(api: InProcessApi) -> None:
     assert re.findall(r">Board need (\d\d)</a>", user.get("/needs?status=open").text)
     assert "Board need" not in user.get("/needs?status=awarded").text
     assert "Board need" not in operator(api, "ENG-01").get("/needs").text  # its own unit's
+
+
+def test_the_demand_unit_asks_to_buy_outside_on_one_of_the_four_grounds(
+    api: InProcessApi,
+) -> None:
+    buyer = operator(api, "COAL-01", "zh-CN")
+    posted = buyer.submit("/needs/new", "/needs", need_form(title="Steam from outside"))
+    need_id = posted.headers["location"].rsplit("/", 1)[1]
+    page, action = f"/needs/{need_id}", f"/needs/{need_id}/external-sourcing"
+    assert "1 · 内部市场无法提供" in buyer.get(page).text
+    empty = buyer.submit(page, action, {"ground": "", "justification": "", "quantity": ""})
+    assert empty.status_code == 422
+    assert 'id="e-ground"' in empty.text and 'id="e-x-justification"' in empty.text
+    assert "此项为必填项" in empty.text
+    short = {
+        "ground": "insufficient_for_urgent_need",
+        "justification": "Urgent 紧急",
+        "quantity": "",
+    }
+    refused = buyer.submit(page, action, short)
+    assert refused.status_code == 409 and "依此理由须注明外部采购数量" in refused.text
+    assert "Urgent 紧急</textarea>" in refused.text
+    assert need_json_of(api, need_id)["external_sourcing"] == []
+    supplier = operator(api, "HEAT-02")
+    assert "/external-sourcing" not in supplier.get(page).text
+    assert supplier.submit(page, action, short | {"quantity": "100"}).status_code == 403
+    assert buyer.submit(page, action, short | {"quantity": "100"}).status_code == 303
+    (request,) = need_json_of(api, need_id)["external_sourcing"]
+    assert request["ground"] == "insufficient_for_urgent_need" and request["quantity"] == "100"
+    assert "待审批" in buyer.get(page).text
+    approved = api.client.post(
+        f"/v1/external-sourcing/{request['request_id']}/approve",
+        json={},
+        headers=api.auth("COAL", "platform_admin"),
+    )
+    assert approved.status_code == 200, approved.text
+    assert "已批准" in buyer.get(page).text
+
+
+def need_json_of(api: InProcessApi, need_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = api.client.get(
+        f"/v1/needs/{need_id}", headers=api.auth("COAL-01", "unit_operator")
+    ).json()
+    return found
