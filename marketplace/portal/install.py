@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from marketplace.portal.routes import auth, external_sourcing, inbox, needs, offers
+from marketplace.portal.routes import auth, external_sourcing, inbox, needs, offers, tenders
 from marketplace.portal.web import Portal
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -26,6 +26,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         needs.router,
         offers.router,
         external_sourcing.router,
+        tenders.router,
     ):
         app.include_router(router)
     return portal

@@ -3,6 +3,7 @@ that answer with it again when refused."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from marketplace.api.routes.needs import NeedOut
 from marketplace.handlers import needs
 from marketplace.handlers.auth import acts_for
 from marketplace.handlers.organisation import chart
+from marketplace.portal import catalog_lookup
 from marketplace.portal.web import Viewer
 from marketplace.portal.wording import label
 
@@ -65,7 +67,7 @@ async def render(
     viewer: Viewer,
     need_id: str,
     status: int = 200,
-    values: dict[str, str] | None = None,
+    values: Mapping[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     refused: str | None = None,
     form: str | None = None,
@@ -73,6 +75,12 @@ async def render(
     """The need's page; after a refusal, with the `form` as typed and what was wrong with it
     (`form`: "offer", or the id of the offer being revised)."""
     facts = await run_in_threadpool(shown, viewer, need_id)
+    view: NeedOut = facts["need"]
+    checklist: list[str] = []
+    if facts["can_award"] and view.sourcing == "tender":
+        # Every catalog supplier in force now: the tender's rule is judged at launch.
+        entries = await catalog_lookup.suppliers(viewer.svc, viewer.runtime, view.item_code)
+        checklist = sorted({e["supplier_unit_id"] for e in entries} - {view.demand_unit_id})
     return viewer.render(
         "needs/detail.html",
         status,
@@ -81,4 +89,5 @@ async def render(
         errors=errors or {},
         refused=refused,
         form=form,
+        checklist=checklist,
     )

@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from marketplace.aggregates.base import RecordNotFound
 from marketplace.aggregates.taxonomy import CATEGORIES, TAXONOMY
 from marketplace.handlers import lists
 from marketplace.handlers.auth import Principal, principal_of_token
@@ -252,7 +253,7 @@ class PageRoute(APIRoute):
                 return error_page(request, 403, "csrf")
             except Forbidden:
                 return error_page(request, 403)
-            except (NotFound, InvalidCursor):  # a list's page that does not exist, too
+            except (NotFound, RecordNotFound, InvalidCursor):  # a list's missing page, too
                 return error_page(request, 404)
 
         return page

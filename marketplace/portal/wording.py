@@ -44,6 +44,11 @@ RULES = {
     "offer_already_expired": N_("The offer would already have expired: choose a later time."),
     "offer_not_available": N_("That offer is no longer open."),
     "already_awarded": N_("The need has already been awarded."),
+    "need_not_for_tender": N_("This need is sourced directly, not by tender."),
+    "catalog_suppliers_not_invited": N_(
+        "Every catalog supplier must be invited, or the omission filed: {missing}."
+    ),
+    "bid_deadline_in_past": N_("The bid deadline must be in the future."),
     "external_quantity_required": N_("On this ground, say the quantity to buy outside."),
     "concurrent_modification": N_(
         "Someone else changed this at the same moment; please try again."
@@ -69,7 +74,16 @@ def field_errors(
 
 def refusal(error: DomainError, _: Translator) -> str:
     """A rule code as a sentence; an unlisted one says what the API says (in English)."""
-    return _(RULES[error.code]) if error.code in RULES else error.message
+    if error.code not in RULES:
+        return error.message
+    # The facts a sentence names (`{missing}`), from the refusal's details.
+    facts = error.details if isinstance(error.details, dict) else {}
+    missing = ", ".join(map(str, facts.get("missing_catalog_suppliers", ())))
+    return (
+        _(RULES[error.code], missing=missing)
+        if "{missing}" in RULES[error.code]
+        else _(RULES[error.code])
+    )
 
 
 # Labels of the values pages show (codes as the API writes them).

@@ -500,3 +500,63 @@ def need_json_of(api: InProcessApi, need_id: str) -> dict[str, Any]:
         f"/v1/needs/{need_id}", headers=api.auth("COAL-01", "unit_operator")
     ).json()
     return found
+
+
+def test_a_tender_is_launched_with_the_checklist_of_catalog_suppliers(api: InProcessApi) -> None:
+    buyer = operator(api, "COAL-01")
+    direct = buyer.submit("/needs/new", "/needs", need_form(title="Steam bought directly"))
+    where = direct.headers["location"]
+    assert f'action="{where}/tender"' not in buyer.get(where).text  # a direct need has no tender
+    posted = buyer.submit("/needs/new", "/needs", need_form(title="Steam by tender",
+                                                            sourcing="tender"))  # fmt: skip
+    need_id = posted.headers["location"].rsplit("/", 1)[1]
+    page, action = f"/needs/{need_id}", f"/needs/{need_id}/tender"
+    shown = buyer.get(page).text
+    for unit in ("HEAT-02", "PWR-01"):  # every catalog supplier, ticked
+        assert re.search(rf'id="f-invite-{unit}" name="invitees" value="{unit}"\s+checked', shown)
+    deadline = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    form = {"bid_deadline": deadline, "more_invitees": "", "internal_preference_margin_pct": "",
+            "omission_filing": ""}  # fmt: skip
+    missing = buyer.post(action, {"csrf": buyer.csrf(page), "invitees": "HEAT-02", **form})
+    assert missing.status_code == 409 and "omission filed: PWR-01." in missing.text
+    assert re.search(r'value="PWR-01"\s*>', missing.text)  # left unticked, as sent
+    unknown = buyer.post(
+        action,
+        {
+            "csrf": buyer.csrf(page),
+            "invitees": ["HEAT-02", "PWR-01"],
+            **form,
+            "more_invitees": "NOPE-99",
+        },
+    )
+    assert unknown.status_code == 404 and 'id="e-t-more_invitees"' in unknown.text
+    assert 'value="NOPE-99"' in unknown.text
+    bad = buyer.post(
+        action,
+        {
+            "csrf": buyer.csrf(page),
+            "invitees": ["HEAT-02", "PWR-01"],
+            **form,
+            "internal_preference_margin_pct": "abc",
+            "bid_deadline": "",
+        },
+    )
+    assert bad.status_code == 422
+    assert (
+        'id="e-t-internal_preference_margin_pct"' in bad.text
+        and 'id="e-t-bid_deadline"' in bad.text
+    )
+    assert need_json_of(api, need_id)["tender_id"] is None
+    typed = "ENG-01\uff0cSVC-01"  # a full-width comma, as a Chinese keyboard types it
+    filed = {"more_invitees": typed, "omission_filing": "PWR-01 is overhauling"}
+    launched = buyer.post(
+        action, {"csrf": buyer.csrf(page), "invitees": "HEAT-02", **form, **filed}
+    )
+    assert launched.status_code == 303
+    tender_id = need_json_of(api, need_id)["tender_id"]
+    assert tender_id and f'id="need-tender">{tender_id}' in buyer.get(page).text
+    tender = api.client.get(
+        f"/v1/tenders/{tender_id}", headers=api.auth("COAL-01", "unit_operator")
+    )
+    assert sorted(tender.json()["invitees"]) == ["ENG-01", "HEAT-02", "SVC-01"]
+    assert tender.json()["compliance"] == "exception_filed"

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from marketplace.aggregates.base import DomainError
+from marketplace.aggregates.base import DomainError, RecordNotFound
 from marketplace.api.routes.needs import ExternalSourcingIn
 from marketplace.handlers import external_sourcing
 from marketplace.portal import need_page
@@ -39,6 +39,8 @@ async def request_external(viewer: SignedIn, need_id: str, form: CheckedForm) ->
             body.justification,
             body.quantity,
         )
+    except RecordNotFound:
+        raise  # a 404 page, as the API answers 404
     except DomainError as refused:
         sentence = refusal(refused, viewer._)
         return await need_page.render(viewer, need_id, 409, values, refused=sentence, form=FORM)

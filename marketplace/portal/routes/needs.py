@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from marketplace.aggregates.base import DomainError
+from marketplace.aggregates.base import DomainError, RecordNotFound
 from marketplace.aggregates.need import NeedSpec
 from marketplace.api.routes.needs import AwardIn, NeedIn
 from marketplace.handlers import lists, needs
@@ -94,6 +94,8 @@ async def post_need(viewer: SignedIn, request: Request, form: CheckedForm) -> Re
         need = await run_in_threadpool(
             needs.post_need, viewer.svc, principal, NeedSpec(**body.model_dump())
         )
+    except RecordNotFound:
+        raise  # a 404 page, as the API answers 404
     except DomainError as refused:
         return await _need_form(viewer, request, values, refused=refusal(refused, viewer._),
                                 status=409)  # fmt: skip
@@ -114,6 +116,8 @@ async def award(viewer: SignedIn, need_id: str, form: CheckedForm) -> Response:
         return await need_page.render(viewer, need_id, 422, errors=field_errors(invalid, viewer._))
     try:
         await run_in_threadpool(needs.award, viewer.svc, viewer.signed_in, need_id, body.offer_id)
+    except RecordNotFound:
+        raise  # a 404 page, as the API answers 404
     except DomainError as refused:
         return await need_page.render(viewer, need_id, 409, refused=refusal(refused, viewer._))
     return RedirectResponse(f"/needs/{need_id}", status_code=303)

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from marketplace.aggregates.base import DomainError
+from marketplace.aggregates.base import DomainError, RecordNotFound
 from marketplace.api.routes.needs import OfferIn
 from marketplace.api.routes.offers import OfferRevisionIn
 from marketplace.handlers import needs
@@ -45,6 +45,8 @@ async def offer(viewer: SignedIn, need_id: str, form: CheckedForm) -> Response:
         await run_in_threadpool(
             needs.submit_offer, viewer.svc, viewer.signed_in, need_id, body.supplier_unit_id, terms
         )
+    except RecordNotFound:
+        raise  # a 404 page, as the API answers 404
     except DomainError as refused:
         sentence = refusal(refused, viewer._)
         return await need_page.render(viewer, need_id, 409, values, refused=sentence, form="offer")
@@ -70,6 +72,8 @@ async def revise(viewer: SignedIn, need_id: str, offer_id: str, form: CheckedFor
     terms = needs.OfferTerms(body.unit_price, body.quantity, body.delivery_date, body.valid_until)
     try:
         await run_in_threadpool(needs.revise_offer, viewer.svc, viewer.signed_in, offer_id, terms)
+    except RecordNotFound:
+        raise  # a 404 page, as the API answers 404
     except DomainError as refused:
         sentence = refusal(refused, viewer._)
         return await need_page.render(viewer, need_id, 409, values, refused=sentence, form=offer_id)
@@ -81,6 +85,8 @@ async def withdraw(viewer: SignedIn, need_id: str, offer_id: str, _: CheckedForm
     await run_in_threadpool(_own_offer, viewer, need_id, offer_id)
     try:
         await run_in_threadpool(needs.withdraw_offer, viewer.svc, viewer.signed_in, offer_id)
+    except RecordNotFound:
+        raise  # a 404 page, as the API answers 404
     except DomainError as refused:
         return await need_page.render(viewer, need_id, 409, refused=refusal(refused, viewer._))
     return RedirectResponse(f"/needs/{need_id}", status_code=303)
