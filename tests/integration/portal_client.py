@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -48,7 +49,7 @@ class PortalUser:
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, **kwargs)
 
-    def post(self, path: str, data: dict[str, str], **kwargs: Any) -> httpx.Response:
+    def post(self, path: str, data: dict[str, Any], **kwargs: Any) -> httpx.Response:
         return self.request("POST", path, data=data, **kwargs)
 
     def csrf(self, path: str = "/inbox") -> str:
@@ -104,3 +105,49 @@ def is_external(url: str) -> bool:
         re.match(r"^[a-z][a-z0-9+.-]*:", lowered)
         and not lowered.startswith(("data:", "mailto:", "#"))
     )
+
+
+REQUIRED_BY = (date.today() + timedelta(days=30)).isoformat()
+
+
+def operator(api: InProcessApi, unit: str, language: str | None = "en") -> PortalUser:
+    """A browser signed in with the unit's demo operator token."""
+    user = PortalUser(api, language=language)
+    answer = user.sign_in(api.tokens[(unit, "unit_operator")])
+    assert answer.status_code == 303, answer.text
+    return user
+
+
+def need_form(**changes: str) -> dict[str, str]:
+    """The new-need form filled in for a steam need, as a person would."""
+    return {
+        "title": "Steam for the portal test",
+        "category": "product",
+        "subcategory": "heat",
+        "item_code": "STEAM-LP",
+        "quantity": "300",
+        "uom": "t",
+        "required_by": REQUIRED_BY,
+        "budget_amount": "60000.00",
+        "business_type": "regular",
+        "directive_id": "",
+        "sourcing": "direct",
+    } | changes
+
+
+def api_needs(api: InProcessApi, unit: str) -> list[dict[str, Any]]:
+    """The unit's needs as the API lists them."""
+    answer = api.client.get(
+        "/v1/needs", params={"limit": 500}, headers=api.auth(unit, "unit_operator")
+    )
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+def need_json(api: InProcessApi, need_id: str, unit: str = "COAL-01") -> dict[str, Any]:
+    """The need as the API shows it to the unit's operator."""
+    found: dict[str, Any] = api.client.get(
+        f"/v1/needs/{need_id}", headers=api.auth(unit, "unit_operator")
+    ).json()
+    return found
