@@ -58,7 +58,8 @@ def shown(viewer: Viewer, need_id: str) -> dict[str, Any]:
         "reference": reference,
         "offering": offering if view.status == "open" else [],
         "revisable": revisable if view.status == "open" else [],
-        "can_award": view.status == "open" and acts_for(principal, view.demand_unit_id, org),
+        # The demand side may act (award, buy outside, launch a tender) while the need is open.
+        "demand_acts": view.status == "open" and acts_for(principal, view.demand_unit_id, org),
         "grounds": [(g.value, label(g.value, viewer._)) for g in Ground],
     }
 
@@ -77,7 +78,7 @@ async def render(
     facts = await run_in_threadpool(shown, viewer, need_id)
     view: NeedOut = facts["need"]
     checklist: list[str] = []
-    if facts["can_award"] and view.sourcing == "tender":
+    if facts["demand_acts"] and view.sourcing == "tender":
         # Every catalog supplier in force now: the tender's rule is judged at launch.
         entries = await catalog_lookup.suppliers(viewer.svc, viewer.runtime, view.item_code)
         checklist = sorted({e["supplier_unit_id"] for e in entries} - {view.demand_unit_id})
