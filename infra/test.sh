@@ -10,6 +10,11 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
 
+# The portal's browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+fi
+
 trap 'bash infra/services.sh stop' EXIT
 bash infra/services.sh start
 

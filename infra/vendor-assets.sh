@@ -5,9 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SWAGGER_UI=5.35.0
 REDOC=2.5.4   # 3.x sends telemetry to redocly.com and loads logos from its CDN: stay on 2.x
+HTMX=2.0.11   # the portal's partial updates (4.x is a rewrite with other attributes)
+portal=marketplace/portal/static/vendor
 dest=marketplace/api/static/vendor
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "swagger-ui-dist@$SWAGGER_UI" "redoc@$REDOC" >/dev/null)
+(cd "$work" && npm pack --silent "swagger-ui-dist@$SWAGGER_UI" "redoc@$REDOC" "htmx.org@$HTMX" >/dev/null)
 rm -rf "$dest/swagger-ui" "$dest/redoc"; mkdir -p "$dest/swagger-ui" "$dest/redoc"
 tar xzf "$work/swagger-ui-dist-$SWAGGER_UI.tgz" -C "$work" package/ && mv "$work/package" "$work/swagger"
 cp "$work/swagger/"{swagger-ui-bundle.js,swagger-ui-bundle.js.LICENSE.txt,swagger-ui.css,favicon-32x32.png,LICENSE,NOTICE} "$dest/swagger-ui/"
@@ -20,4 +22,11 @@ swagger-ui-dist $SWAGGER_UI (npm, Apache-2.0: swagger-ui/LICENSE, swagger-ui/NOT
 redoc $REDOC (npm, MIT: redoc/LICENSE)
 Refreshed by infra/vendor-assets.sh.
 TXT
-echo "vendored into $dest"; du -sh "$dest"
+rm -rf "$work/package"; tar xzf "$work/htmx.org-$HTMX.tgz" -C "$work" package/
+rm -rf "$portal/htmx"; mkdir -p "$portal/htmx"
+cp "$work/package/dist/htmx.min.js" "$work/package/LICENSE" "$portal/htmx/"
+cat > "$portal/VERSIONS.txt" <<TXT
+htmx.org $HTMX (npm, 0BSD: htmx/LICENSE)
+Refreshed by infra/vendor-assets.sh.
+TXT
+echo "vendored into $dest and $portal"; du -sh "$dest" "$portal"

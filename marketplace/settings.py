@@ -120,6 +120,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Hours an as-of replay requested over the API is kept before it is removed.",
     )
+    portal_session_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=7 * 24 * 60,
+        description="Minutes without a page request after which a portal session ends.",
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="The group's time zone (IANA name): catalog effective dates are its days.",

@@ -40,6 +40,7 @@ from marketplace.audit.chain import Ledger, keep_chained
 from marketplace.audit.replays import replays_of
 from marketplace.handlers.ports import NotificationLog, Services
 from marketplace.log import get_logger
+from marketplace.portal.install import install_portal
 from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.settings import Settings
 
@@ -60,6 +61,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        await portal.start(runtime)
         app.state.replays = replays_of(services, notifications, runtime, keep_replays)
         await app.state.replays.start()
         stop = asyncio.Event()
@@ -112,5 +114,5 @@ def create_app(
         audit.router,
     ):
         app.include_router(router)
-
+    portal = install_portal(app, settings.portal_session_idle_minutes)  # the HTML pages
     return app

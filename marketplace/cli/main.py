@@ -144,7 +144,8 @@ def serve(
             _print_tokens(seed_demo(svc))
         else:
             typer.echo("--demo: the store is not empty, so no demo data was added.")
-    typer.echo(f"API docs: http://{settings.host}:{settings.port}/docs")
+    typer.echo(f"Portal: http://{settings.host}:{settings.port}/ (sign in with a unit's token)")
+    typer.echo(f"API docs: http://{settings.host}:{settings.port}/docs")  # the banner's last line
     sys.stdout.flush()
     listen = (settings.host, settings.port, settings.max_header_bytes)
     if settings.api_workers > 1:

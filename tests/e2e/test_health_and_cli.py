@@ -95,6 +95,7 @@ def test_serve_with_no_configuration_answers_health_and_prints_a_bootstrap_token
         created = client.post("/v1/units", json={"id": "G", "name": "Group", "level": "group"})
         assert created.status_code == 201
         assert any(ln.startswith("API docs: http://127.0.0.1:") for ln in server.stdout)
+        assert any(ln.startswith("Portal: http://127.0.0.1:") for ln in server.stdout)
         explained = "\n".join(server.stdout)
         assert "shown only here" in explained and "MARKETPLACE_ADMIN_TOKEN=" in explained
     finally:

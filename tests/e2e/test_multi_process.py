@@ -82,6 +82,8 @@ def test_serve_with_two_workers_answers_on_one_port(tmp_path: Path) -> None:
                 for _ in range(20)
             ]
             assert {a.status_code for a in answers} == {200}
+            session = _portal_session(server.url, operator)
+            assert _portal_inbox(server.url, session) == {200}  # whichever worker answered
             token_id = operator.partition(".")[0]  # a bearer token is `<token id>.<secret>`
             with server.admin as admin:
                 assert admin.delete(f"/v1/tokens/{token_id}").status_code in (200, 204)
@@ -90,6 +92,28 @@ def test_serve_with_two_workers_answers_on_one_port(tmp_path: Path) -> None:
                 for _ in range(20)
             ]
             assert {a.status_code for a in after} == {401}  # whichever worker answered
+            assert _portal_inbox(server.url, session) == {303}  # its portal session ended
     finally:
         server.stop()
         drop_schemas(schema)
+
+
+def _portal_session(url: str, token: str) -> str:
+    """A portal sign-in with `token`: the session cookie's value."""
+    with httpx.Client(base_url=url, timeout=10) as browser:
+        form = browser.get("/").text
+        csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        signed_in = browser.post("/login", data={"csrf": csrf, "token": token})
+        assert signed_in.status_code == 303, signed_in.text
+        return signed_in.cookies["mp_session"]
+
+
+def _portal_inbox(url: str, session: str) -> set[int]:
+    """The statuses of 20 `/inbox` requests, each on a new connection, which the kernel hands
+    to either worker."""
+    return {
+        httpx.get(
+            f"{url}/inbox", cookies={"mp_session": session}, follow_redirects=False, timeout=10
+        ).status_code
+        for _ in range(20)
+    }

@@ -97,3 +97,16 @@ def test_each_route_module_serves_one_url_prefix() -> None:
             if not claims or max(claims)[1] != owner:
                 misplaced.add(f"{owner}: {served_path}")
     assert not misplaced
+
+
+def test_portal_pages_reach_the_app_only_through_the_viewer() -> None:
+    """`request.app.state` is read in portal/web.py (and set in portal/install.py) only."""
+    portal = Path(marketplace.api.routes.__file__).parents[2] / "portal"
+    found = {
+        f"{path.name}:{node.lineno}"
+        for path in portal.rglob("*.py")
+        if path.name not in ("web.py", "install.py")
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "state"
+    }
+    assert not found

@@ -1,0 +1,32 @@
+"""Mounting the portal on the API's app: its pages, its static files and its sessions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from marketplace.portal.routes import auth, external_sourcing, inbox, needs, offers, tenders
+from marketplace.portal.web import Portal
+
+STATIC_DIR = Path(__file__).parent / "static"
+ASSETS = "/assets"
+
+
+def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
+    """The pages on `app`; the returned portal is started by the app's lifespan."""
+    portal = Portal(timedelta(minutes=idle_minutes))
+    app.state.portal = portal
+    app.mount(ASSETS, StaticFiles(directory=STATIC_DIR), name="portal-assets")
+    for router in (
+        auth.router,
+        inbox.router,
+        needs.router,
+        offers.router,
+        external_sourcing.router,
+        tenders.router,
+    ):
+        app.include_router(router)
+    return portal

@@ -1,0 +1,123 @@
+"""`/needs`: the unit's needs board, a new need (with catalog lookup), a need with its offers;
+forms validated by the API's own bodies and carried out by the API's own handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from marketplace.aggregates.base import DomainError, RecordNotFound
+from marketplace.aggregates.need import NeedSpec
+from marketplace.api.routes.needs import AwardIn, NeedIn
+from marketplace.handlers import lists, needs
+from marketplace.portal import catalog_lookup, need_page
+from marketplace.portal.need_page import typed
+from marketplace.portal.web import CheckedForm, PageRoute, SignedIn, Viewer, query, text_fields
+from marketplace.portal.wording import field_errors, refusal
+from marketplace.projections.pages import PageRequest
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+PAGE = 20
+STATUSES = ("open", "tendering", "awarded", "closed_external", "cancelled")
+NEED_FIELDS = (
+    "title",
+    "category",
+    "subcategory",
+    "item_code",
+    "quantity",
+    "uom",
+    "required_by",
+    "budget_amount",
+    "business_type",
+    "directive_id",
+    "sourcing",
+)
+
+
+@router.get("/needs")
+async def board(viewer: SignedIn, request: Request) -> Response:
+    status = query(request, "status")
+    if status not in (None, *STATUSES):
+        status = None
+    page = PageRequest(limit=PAGE, cursor=query(request, "cursor"))
+    found = await lists.unit_needs(viewer.svc, viewer.signed_in, viewer.runtime, None, status, page)
+    return viewer.render("needs/board.html", board=found, chosen=status, statuses=STATUSES)
+
+
+@router.get("/needs/new")
+async def new_need(viewer: SignedIn, request: Request) -> Response:
+    values = {n: query(request, n) or "" for n in NEED_FIELDS}
+    return await _need_form(viewer, request, values)
+
+
+async def _need_form(
+    viewer: Viewer,
+    request: Request,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    refused: str | None = None,
+    status: int = 200,
+) -> Response:
+    lookup = query(request, "lookup")
+    hits = await catalog_lookup.find(viewer.svc, viewer.runtime, lookup) if lookup else []
+    item = values.get("item_code") or ""
+    suppliers = await catalog_lookup.suppliers(viewer.svc, viewer.runtime, item) if item else []
+    principal = viewer.signed_in
+    suppliers = [s for s in suppliers if s["supplier_unit_id"] != principal.unit_id]
+    return viewer.render(
+        "needs/new.html",
+        status,
+        values=values,
+        errors=errors or {},
+        refused=refused,
+        lookup=lookup or "",
+        hits=hits,
+        suppliers=suppliers,
+    )
+
+
+@router.post("/needs")
+async def post_need(viewer: SignedIn, request: Request, form: CheckedForm) -> Response:
+    principal = viewer.signed_in
+    values = text_fields(form, *NEED_FIELDS)
+    data: dict[str, Any] = typed(values) | {"demand_unit_id": principal.unit_id or ""}
+    try:
+        body = NeedIn.model_validate(data)
+    except ValidationError as invalid:
+        errors = field_errors(invalid, viewer._, NEED_FIELDS)
+        return await _need_form(viewer, request, values, errors, status=422)
+    try:
+        need = await run_in_threadpool(
+            needs.post_need, viewer.svc, principal, NeedSpec(**body.model_dump())
+        )
+    except RecordNotFound:
+        raise  # a 404 page, as the API answers 404
+    except DomainError as refused:
+        return await _need_form(viewer, request, values, refused=refusal(refused, viewer._),
+                                status=409)  # fmt: skip
+    return RedirectResponse(f"/needs/{need.id}", status_code=303)
+
+
+@router.get("/needs/{need_id}")
+async def need(viewer: SignedIn, need_id: str) -> Response:
+    return await need_page.render(viewer, need_id)
+
+
+@router.post("/needs/{need_id}/award")
+async def award(viewer: SignedIn, need_id: str, form: CheckedForm) -> Response:
+    values = text_fields(form, "offer_id")
+    try:
+        body = AwardIn.model_validate(typed(values))
+    except ValidationError as invalid:
+        return await need_page.render(viewer, need_id, 422, errors=field_errors(invalid, viewer._))
+    try:
+        await run_in_threadpool(needs.award, viewer.svc, viewer.signed_in, need_id, body.offer_id)
+    except RecordNotFound:
+        raise  # a 404 page, as the API answers 404
+    except DomainError as refused:
+        return await need_page.render(viewer, need_id, 409, refused=refusal(refused, viewer._))
+    return RedirectResponse(f"/needs/{need_id}", status_code=303)

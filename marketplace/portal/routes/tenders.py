@@ -1,0 +1,69 @@
+"""Launching a tender from the need's page: the invitation checklist holds every catalog
+supplier in force, an omission is filed (the API's `POST /v1/needs/{id}/tender`, its body and
+handler)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from marketplace.aggregates.base import DomainError, RecordNotFound
+from marketplace.aggregates.organisation import UnitNotFound
+from marketplace.api.routes.needs import TenderIn
+from marketplace.handlers import tenders
+from marketplace.portal import need_page
+from marketplace.portal.i18n import N_
+from marketplace.portal.need_page import moment, typed
+from marketplace.portal.web import CheckedForm, PageRoute, SignedIn, text_fields
+from marketplace.portal.wording import field_errors, refusal
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+FIELDS = ("more_invitees", "bid_deadline", "internal_preference_margin_pct", "omission_filing")
+FORM = "tender"
+UNKNOWN_UNIT = N_("No such unit.")
+
+
+@router.post("/needs/{need_id}/tender")
+async def launch(viewer: SignedIn, need_id: str, form: CheckedForm) -> Response:
+    values = text_fields(form, *FIELDS)
+    checked = [v for v in form.getlist("invitees") if isinstance(v, str)]
+    # Units typed apart by spaces, commas or semicolons (full-width ones too).
+    more = [u for u in re.split(r"[\s,;\uff0c\uff1b]+", values["more_invitees"]) if u]
+    data: dict[str, Any] = typed(values) | {"invitees": [*checked, *more]}
+    data.pop("more_invitees", None)
+    if "bid_deadline" in data:
+        data["bid_deadline"] = moment(data["bid_deadline"], viewer)
+    kept = values | {"invitees": checked}  # the checklist as ticked
+    try:
+        body = TenderIn.model_validate(data)
+    except ValidationError as invalid:
+        errors = field_errors(invalid, viewer._, (*FIELDS, "invitees"))
+        if "invitees" in errors:  # the typed units are the ones that can be wrong
+            errors["more_invitees"] = errors.pop("invitees")
+        return await need_page.render(viewer, need_id, 422, kept, errors, form=FORM)
+    try:
+        await run_in_threadpool(
+            tenders.launch_tender,
+            viewer.svc,
+            viewer.signed_in,
+            need_id,
+            body.invitees,
+            body.bid_deadline,
+            body.evaluation,
+            body.internal_preference_margin_pct,
+            body.omission_filing,
+        )
+    except UnitNotFound:  # an invitee typed wrong: said beside the field, as the API's 404
+        errors = {"more_invitees": viewer._(UNKNOWN_UNIT)}
+        return await need_page.render(viewer, need_id, 404, kept, errors, form=FORM)
+    except RecordNotFound:
+        raise
+    except DomainError as refused:
+        sentence = refusal(refused, viewer._)
+        return await need_page.render(viewer, need_id, 409, kept, refused=sentence, form=FORM)
+    return RedirectResponse(f"/needs/{need_id}", status_code=303)

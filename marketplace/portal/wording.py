@@ -1,0 +1,128 @@
+"""What the portal says about a refused form: each field error and each 409 rule code as a
+sentence of the message catalogs, in the page's language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from marketplace.aggregates.base import DomainError
+from marketplace.portal.i18n import N_, Translator
+
+# Pydantic's and marketplace/inputs.py's error types; any other says "This value is not valid."
+FIELD_ERRORS = {
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This field is required."),
+    "string_too_long": N_("This text is too long."),
+    "string_pattern_mismatch": N_("This value does not have the expected form."),
+    "literal_error": N_("Choose one of the offered values."),
+    "enum": N_("Choose one of the offered values."),
+    "decimal_string": N_("Enter a positive number, such as 1200.5."),
+    "decimal_parsing": N_("Enter a positive number, such as 1200.5."),
+    "greater_than": N_("The number must be greater than zero."),
+    "less_than_equal": N_("The number is too large."),
+    "decimal_places": N_("The number has too many decimal places."),
+    "decimal_whole_digits": N_("The number is too large."),
+    "iso_day": N_("Enter a day as YYYY-MM-DD."),
+    "rfc3339_time": N_("Enter a date and a time."),
+    "year_out_of_range": N_("The year must fall between 1900 and 2200."),
+    "control_character": N_("The text holds a control character."),
+    "value_error": N_("This value is not valid."),
+}
+INVALID = N_("This value is not valid.")
+
+# The rule codes of the forms the portal has (see marketplace/api/rule_codes.py).
+RULES = {
+    "directive_required": N_("A special task needs an approved directive for this unit and item."),
+    "unit_inactive": N_("The unit is deactivated."),
+    "invalid_quantity": N_("The quantity is not valid."),
+    "need_not_open": N_("The need is no longer open."),
+    "offer_exists": N_("Your unit already has an open offer on this need."),
+    "self_supply": N_("A unit cannot supply itself."),
+    "invalid_terms": N_("The offer's terms are not valid (quantity or dates)."),
+    "offer_already_expired": N_("The offer would already have expired: choose a later time."),
+    "offer_not_available": N_("That offer is no longer open."),
+    "already_awarded": N_("The need has already been awarded."),
+    "need_not_for_tender": N_("This need is sourced directly, not by tender."),
+    "catalog_suppliers_not_invited": N_(
+        "Every catalog supplier must be invited, or the omission filed: {missing}."
+    ),
+    "bid_deadline_in_past": N_("The bid deadline must be in the future."),
+    "external_quantity_required": N_("On this ground, say the quantity to buy outside."),
+    "concurrent_modification": N_(
+        "Someone else changed this at the same moment; please try again."
+    ),
+}
+
+
+def field_errors(
+    error: ValidationError, _: Translator, fields: Sequence[str] = ()
+) -> dict[str, str]:
+    """Field name → the first error's sentence; a model-wide error goes under its first field
+    named in `fields` that the message mentions, else under `""` (shown above the form)."""
+    found: dict[str, str] = {}
+    for err in error.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        name = loc[0] if loc else ""
+        if not name:
+            message = str(err.get("msg", ""))
+            name = next((f for f in fields if f in message), "")
+        found.setdefault(name, _(FIELD_ERRORS.get(str(err.get("type")), INVALID)))
+    return found
+
+
+def refusal(error: DomainError, _: Translator) -> str:
+    """A rule code as a sentence; an unlisted one says what the API says (in English)."""
+    if error.code not in RULES:
+        return error.message
+    # The facts a sentence names (`{missing}`), from the refusal's details.
+    facts = error.details if isinstance(error.details, dict) else {}
+    missing = ", ".join(map(str, facts.get("missing_catalog_suppliers", ())))
+    return (
+        _(RULES[error.code], missing=missing)
+        if "{missing}" in RULES[error.code]
+        else _(RULES[error.code])
+    )
+
+
+# Labels of the values pages show (codes as the API writes them).
+LABELS = {
+    "hq_admin": N_("HQ administrator"),
+    "platform_admin": N_("platform administrator"),
+    "unit_operator": N_("unit operator"),
+    "auditor": N_("auditor"),
+    "bi_reader": N_("BI reader"),
+    "open": N_("open"),
+    "tendering": N_("tendering"),
+    "awarded": N_("awarded"),
+    "closed_external": N_("bought outside"),
+    "cancelled": N_("cancelled"),
+    "withdrawn": N_("withdrawn"),
+    "not_awarded": N_("not awarded"),
+    "expired": N_("expired"),
+    "offer": N_("make an offer"),
+    "bid": N_("bid in the tender"),
+    "regular": N_("regular business"),
+    "special_task": N_("special task"),
+    "direct": N_("direct award"),
+    "tender": N_("tender"),
+    "not_available_internally": N_("1 · the internal market cannot provide it"),
+    "insufficient_for_urgent_need": N_(
+        "2 · not in the quantity or quality urgently needed (only that part)"
+    ),
+    "beyond_internal_capability": N_(
+        "3 · technical difficulty, quality standard or equipment beyond internal capability"
+    ),
+    "high_risk_or_special_equipment": N_(
+        "4 · a high-risk project or key equipment with special requirements"
+    ),
+    "requested": N_("awaiting decision"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+}
+
+
+def label(code: str, _: Translator) -> str:
+    """A code's label in the page's language; an unknown code as it is."""
+    return _(LABELS[code]) if code in LABELS else code

@@ -1,0 +1,218 @@
+"""Issue 14 in a real browser: Debian's Chromium, headless, driven by Playwright against
+`marketplace serve --demo`. Each page visited is screenshot into the test's temp directory."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.e2e.conftest import Server
+
+CHROMIUM = os.environ.get("MARKETPLACE_TEST_CHROMIUM", "/usr/bin/chromium")
+REQUIRED_BY = (date.today() + timedelta(days=30)).isoformat()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: `apt-get install -y chromium fonts-noto-cjk`")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield chromium
+        chromium.close()
+
+
+class Pages:
+    """Browser tabs, each its own sign-in, with a screenshot of every page shown."""
+
+    def __init__(self, browser: Browser, demo: Server, shots: Path) -> None:
+        self.browser, self.demo, self.shots = browser, demo, shots
+        self.count = 0
+        self.console_errors: list[str] = []  # a blocked load (CSP) or a script error shows here
+
+    def signed_in(self, unit: str, role: str = "unit_operator", locale: str = "en-US") -> Page:
+        context = self.browser.new_context(
+            base_url=self.demo.url, locale=locale, viewport={"width": 1366, "height": 900}
+        )
+        page = context.new_page()
+        page.on(
+            "console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None
+        )
+        page.goto("/")
+        page.get_by_label("Token" if locale.startswith("en") else "令牌").fill(
+            self.demo.token(unit, role)
+        )
+        page.get_by_role("button", name="Sign in" if locale.startswith("en") else "登录").click()
+        page.wait_for_url("**/inbox")
+        self.shot(page, f"{unit}-inbox")
+        return page
+
+    def shot(self, page: Page, name: str) -> None:
+        self.count += 1
+        page.screenshot(path=self.shots / f"{self.count:02d}-{name}.png", full_page=True)
+
+
+@pytest.fixture
+def pages(browser: Browser, demo: Server, tmp_path: Path) -> Iterator[Pages]:
+    opened = Pages(browser, demo, tmp_path)
+    yield opened
+    for context in browser.contexts:
+        context.close()
+    assert opened.count > 0 and list(tmp_path.glob("*.png"))
+    # Refused forms answer 403, 409 or 422 pages, which the browser reports as failed loads.
+    expected = re.compile(r"status of (403|409|422) ")
+    assert [e for e in opened.console_errors if not expected.search(e)] == []
+
+
+def post_need(demo: Server, unit: str, title: str, **changes: Any) -> str:
+    body = {
+        "demand_unit_id": unit,
+        "title": title,
+        "category": "product",
+        "subcategory": "heat",
+        "item_code": "STEAM-LP",
+        "quantity": "500",
+        "uom": "t",
+        "required_by": REQUIRED_BY,
+        "budget_amount": "95000.00",
+        "business_type": "regular",
+        "sourcing": "direct",
+    } | changes
+    answer = demo.client(demo.token(unit, "unit_operator")).post("/v1/needs", json=body)
+    assert answer.status_code == 201, answer.text
+    need_id: str = answer.json()["id"]
+    return need_id
+
+
+def need_json(demo: Server, unit: str, need_id: str) -> dict[str, Any]:
+    answer = demo.client(demo.token(unit, "unit_operator")).get(f"/v1/needs/{need_id}")
+    assert answer.status_code == 200, answer.text
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+def test_a_new_need_appears_live_the_supplier_offers_and_the_buyer_awards(
+    demo: Server, pages: Pages
+) -> None:
+    supplier = pages.signed_in("HEAT-02")
+    supplier.evaluate("window.keptAcrossUpdates = true")  # gone if the page were reloaded
+    posted_at = time.monotonic()
+    need_id = post_need(demo, "COAL-02", "Live steam for the browser test")
+    row = supplier.locator(f'tr[data-need="{need_id}"]')
+    expect(row).to_be_visible(timeout=5000)
+    assert time.monotonic() - posted_at < 3.5  # within 2 s of the post, with slack for the load
+    assert supplier.evaluate("window.keptAcrossUpdates") is True
+    pages.shot(supplier, "supplier-inbox-live")
+
+    row.get_by_role("link").click()
+    supplier.wait_for_url(f"**/needs/{need_id}")
+    assert supplier.locator("#need-budget").count() == 0  # the demand side's only
+    supplier.get_by_label("Unit price (CNY)").fill("183.50")
+    supplier.get_by_label("Quantity", exact=True).fill("500")
+    supplier.get_by_label("Delivery date").fill(REQUIRED_BY)
+    valid = (datetime.now(UTC) + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
+    supplier.get_by_label("Valid until").fill(valid)
+    supplier.get_by_label("Unit price (CNY)").fill("abc")
+    supplier.get_by_role("button", name="Send the offer").click()
+    expect(supplier.locator("#e-unit_price")).to_be_visible()  # refused, the input kept
+    assert supplier.get_by_label("Delivery date").input_value() == REQUIRED_BY
+    pages.shot(supplier, "supplier-offer-invalid")
+    supplier.get_by_label("Unit price (CNY)").fill("183.50")
+    supplier.get_by_label("Valid until").fill(valid)
+    supplier.get_by_role("button", name="Send the offer").click()
+    expect(supplier.locator("table.compare")).to_contain_text("183.50")
+    pages.shot(supplier, "supplier-offered")
+    assert [o["unit_price"] for o in need_json(demo, "HEAT-02", need_id)["offers"]] == ["183.50"]
+
+    buyer = pages.signed_in("COAL-02")
+    buyer.goto(f"/needs/{need_id}")
+    expect(buyer.locator("#need-budget")).to_have_text("95000.00")
+    expect(buyer.locator("table.compare")).to_contain_text("183.50")
+    expect(buyer.locator("table.compare")).to_contain_text("185.00")  # catalog reference price
+    pages.shot(buyer, "buyer-compares")
+    buyer.get_by_role("button", name="Award to HEAT-02").click()
+    expect(buyer.locator("#need-contract")).to_be_visible()
+    pages.shot(buyer, "buyer-awarded")
+    assert need_json(demo, "COAL-02", need_id)["status"] == "awarded"
+    buyer.goto("/needs?status=awarded")
+    expect(buyer.locator(f'tr[data-need="{need_id}"]')).to_be_visible()
+    pages.shot(buyer, "buyer-needs-board")
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
+    demo: Server, pages: Pages
+) -> None:
+    buyer = pages.signed_in("COAL-03")
+    before = demo.client(demo.token("COAL-03", "unit_operator")).get("/v1/needs").json()["items"]
+    buyer.goto("/needs/new")
+    buyer.get_by_label("Item code or name").fill("process steam")  # found as one types
+    buyer.get_by_role("link", name="STEAM-LP — Low-pressure process steam 0.8 MPa").click()
+    expect(buyer.get_by_label("Item code", exact=True)).to_have_value("STEAM-LP")
+    expect(buyer.locator("#suppliers-title + ul")).to_contain_text("HEAT-02")
+    pages.shot(buyer, "new-need")
+    buyer.get_by_label("Title").fill("Forged need")
+    buyer.get_by_label("Quantity").fill("10")
+    buyer.get_by_label("Required by").fill(REQUIRED_BY)
+    buyer.get_by_label("Budget (CNY)").fill("1000.00")
+    buyer.evaluate("document.querySelector('form[action=\"/needs\"] input[name=csrf]').remove()")
+    buyer.get_by_role("button", name="Post the need").click()
+    expect(buyer.get_by_role("heading", name="Not allowed")).to_be_visible()
+    pages.shot(buyer, "csrf-refused")
+    after = demo.client(demo.token("COAL-03", "unit_operator")).get("/v1/needs").json()["items"]
+    assert after == before
+    forged = buyer.request.post(f"{demo.url}/needs", form={"title": "Forged again"})
+    assert forged.status == 403
+
+
+def test_the_language_switch_shows_chinese_labels(demo: Server, pages: Pages) -> None:
+    page = pages.signed_in("PWR-02")
+    expect(page.get_by_role("link", name="My needs")).to_be_visible()
+    page.get_by_role("link", name="中文").click()
+    expect(page.get_by_role("heading", name="待办")).to_be_visible()
+    expect(page.get_by_role("link", name="我的需求")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    pages.shot(page, "inbox-zh")
+    page.goto("/needs/new")
+    expect(page.get_by_label("物项编码或名称")).to_be_visible()
+    pages.shot(page, "new-need-zh")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing wider than it
+    for path in ("/inbox", "/needs", "/needs/new?lookup=steam"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        pages.shot(page, f"phone-{path.strip('/').split('?')[0].replace('/', '-')}")
+
+
+def test_another_units_need_shows_only_what_the_api_shows(demo: Server, pages: Pages) -> None:
+    need_id = post_need(demo, "HEAT-01", "Steam the engineering unit may read")
+    offer = {
+        "supplier_unit_id": "PWR-01",
+        "unit_price": "178.00",
+        "quantity": "500",
+        "delivery_date": REQUIRED_BY,
+        "valid_until": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+    }
+    offered = demo.client(demo.token("PWR-01", "unit_operator")).post(
+        f"/v1/needs/{need_id}/offers", json=offer
+    )
+    assert offered.status_code == 201, offered.text
+    as_api = need_json(demo, "ENG-02", need_id)
+    assert as_api["budget_amount"] is None and as_api["offers"] == []
+    page = pages.signed_in("ENG-02")
+    page.goto(f"/needs/{need_id}")
+    expect(page.get_by_role("heading", name="Steam the engineering unit may read")).to_be_visible()
+    assert page.locator("#need-budget").count() == 0
+    assert page.locator("[data-offer]").count() == 0
+    assert page.get_by_text("178.00").count() == 0
+    assert page.get_by_role("button", name="Send the offer").count() == 0
+    pages.shot(page, "outsider-need")
+    answer = httpx.get(f"{demo.url}/needs/{need_id}", follow_redirects=False)
+    assert answer.status_code == 303  # signed out: the sign-in page
