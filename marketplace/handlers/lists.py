@@ -55,6 +55,15 @@ async def inbox_items(
     return UnitPage(unit, await inbox.actionable(reader, unit, svc.clock(), page))
 
 
+async def inbox_count(
+    svc: Services, principal: Principal, models: ReadModels, unit_id: str | None, up_to: int
+) -> int:
+    """How many needs the unit can act on now, counting at most `up_to` (a badge)."""
+    unit = needs.inbox_unit(svc, principal, unit_id)
+    reader = await models.reader(inbox.PROJECTION.name)
+    return await inbox.count_actionable(reader, unit, svc.clock(), up_to)
+
+
 @dataclass(frozen=True)
 class TenderPage:
     """A page of tenders, and whether the viewing unit bid on each (`tender_id -> my_bid`)."""

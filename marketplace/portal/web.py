@@ -26,7 +26,7 @@ from marketplace.handlers.ports import Services
 from marketplace.portal.i18n import LANGUAGES, Translator, choose_language
 from marketplace.portal.sessions import Session, SessionStore
 from marketplace.portal.wording import label
-from marketplace.projections.pages import InvalidCursor, PageRequest
+from marketplace.projections.pages import InvalidCursor
 from marketplace.projections.runtime import ProjectionRuntime
 
 SESSION_COOKIE = "mp_session"
@@ -171,15 +171,14 @@ def _principal(svc: Services, token_id: str) -> Principal:
 async def _badge(viewer: Viewer, principal: Principal) -> str | None:
     """The count of the unit's inbox for the header; None when the token has no inbox."""
     try:
-        found = await lists.inbox_items(
-            viewer.svc, principal, viewer.runtime, None, PageRequest(limit=BADGE_LIMIT)
+        count = await lists.inbox_count(
+            viewer.svc, principal, viewer.runtime, None, BADGE_LIMIT + 1
         )
     except (Forbidden, NotFound):
         return None
-    count = len(found.found.items)
     if not count:
         return None  # an empty badge is not shown
-    return f"{count}+" if found.found.next_cursor else str(count)
+    return f"{BADGE_LIMIT}+" if count > BADGE_LIMIT else str(count)
 
 
 async def any_viewer(request: Request) -> Viewer:

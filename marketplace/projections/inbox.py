@@ -167,3 +167,32 @@ def _with_actions(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         "offered": bool(row["offered"]),
         "bid_submitted": bool(row["bid_submitted"]),
     }
+
+
+# `actionable`'s rows, counted without its sort: the open needs the unit was matched to, then
+# the tenders it is invited to whose need is not one of those. Each stops at its limit, so a
+# badge costs two index walks of at most `up_to` rows, whatever the size of the inbox.
+_MATCHED_OPEN = (
+    "SELECT count(*) AS found FROM (SELECT 1 FROM inbox_items m "
+    "JOIN inbox_needs n ON n.need_id = m.need_id "
+    "WHERE m.unit_id = $1 AND n.status = 'open' LIMIT $2) AS matched"
+)
+_INVITED_ELSE = (
+    "SELECT count(*) AS found FROM (SELECT 1 FROM inbox_invitations i "
+    "JOIN inbox_needs n ON n.need_id = i.need_id "
+    "WHERE i.unit_id = $1 AND i.bid_deadline >= $2 AND NOT (n.status = 'open' AND EXISTS "
+    "(SELECT 1 FROM inbox_items m WHERE m.unit_id = $1 AND m.need_id = i.need_id)) "
+    "LIMIT $3) AS invited"
+)
+_FOUND = {"found": ColumnType.INTEGER}
+
+
+async def count_actionable(reader: RowReader, unit_id: str, now: datetime, up_to: int) -> int:
+    """How many needs `unit_id` can act on at `now` (as `actionable` lists them), counting
+    at most `up_to`: what a badge needs."""
+    (matched,) = await reader.fetch(_MATCHED_OPEN, [unit_id, up_to], _FOUND)
+    found = int(matched["found"])
+    if found < up_to:
+        (invited,) = await reader.fetch(_INVITED_ELSE, [unit_id, now, up_to - found], _FOUND)
+        found += int(invited["found"])
+    return found

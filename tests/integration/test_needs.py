@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,7 @@ from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.offer import Offer, OfferStatus
 from marketplace.demo import organisation_yaml, seed_catalog
-from marketplace.handlers import needs
+from marketplace.handlers import needs, tenders
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.handlers.unit_import import import_units
@@ -99,3 +100,48 @@ async def test_refused_commands_leave_no_trace(market: Services, tmp_path: Path)
     assert market.store.head() == head
     assert needs.load_need(market, need.id).status.value == "open"
     assert await inbox_of(market, tmp_path, "PWR-01") == [need.id]
+
+
+@pytest.mark.both_stores
+async def test_the_inbox_count_is_the_number_of_actionable_needs_up_to_its_limit(
+    market: Services, tmp_path: Path
+) -> None:
+    """Matched open needs, awarded and cancelled ones, a tender with invitees (one invitee not
+    a catalog supplier, one also matched to it): the badge's count equals the list's length."""
+    for _ in range(3):
+        needs.post_need(market, operator("COAL-01"), steam())
+    awarded = needs.post_need(market, operator("COAL-01"), steam())
+    offer = needs.submit_offer(market, operator("HEAT-02"), awarded.id, "HEAT-02", terms("184"))
+    needs.award(market, operator("COAL-01"), awarded.id, offer.id)
+    needs.cancel_need(
+        market,
+        operator("COAL-01"),
+        needs.post_need(market, operator("COAL-01"), steam()).id,
+        "plans",
+    )
+    tendered = needs.post_need(market, operator("COAL-01"), replace(steam(), sourcing="tender"))
+    tenders.launch_tender(
+        market, operator("COAL-01"), tendered.id, ["HEAT-02", "PWR-01", "ENG-01"],
+        market.clock() + timedelta(days=1), "lowest_price", Decimal(0), None,
+    )  # fmt: skip
+    late = needs.post_need(market, operator("COAL-01"), replace(steam(), sourcing="tender"))
+    tenders.launch_tender(
+        market, operator("COAL-01"), late.id, ["HEAT-02", "PWR-01"],
+        market.clock() + timedelta(hours=1), "lowest_price", Decimal(0), None,
+    )  # fmt: skip
+    market.clock = lambda: datetime(2027, 3, 1, 11, tzinfo=UTC)  # the second one's bids closed
+
+    async def compare(reader: ReadModelStore) -> list[int]:
+        counts = []
+        for unit in ("HEAT-02", "PWR-01", "ENG-01", "COAL-01"):
+            page = await inbox.actionable(reader, unit, market.clock(), PageRequest(limit=500))
+            listed = len(page.items)
+            assert await inbox.count_actionable(reader, unit, market.clock(), 500) == listed
+            for up_to in (1, 2, listed, listed + 1):
+                found = await inbox.count_actionable(reader, unit, market.clock(), up_to)
+                assert found == min(listed, up_to), (unit, up_to)
+            counts.append(listed)
+        return counts
+
+    counts = await replayed_into(market.store, tmp_path / "rm.db", (inbox.PROJECTION,), compare)
+    assert counts[:3] == [4, 4, 1] and counts[3] == 0  # 3 open + the tender; ENG-01: the tender
