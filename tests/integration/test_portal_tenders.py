@@ -118,6 +118,8 @@ def test_suppliers_bid_and_replace_and_everyone_sees_only_the_count(api: InProce
 
     mine = heat.get(page).text
     assert 'data-unit="HEAT-02">HEAT-02: your sealed bid is submitted' in mine
+    assert "Replace the sealed bid" in mine and "Submit the sealed bid" not in mine
+    assert until(lambda: "(bid submitted)" in heat.get("/inbox").text)
     assert 'id="tender-bid-count">3<' in mine and no_amount_on(mine)
     demand = buyer.get(page).text
     assert 'id="tender-bid-count">3<' in demand and no_amount_on(demand)
