@@ -3,7 +3,8 @@ sentence of the message catalogs, in the page's language."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 from pydantic import ValidationError
 
@@ -49,6 +50,16 @@ RULES = {
         "Every catalog supplier must be invited, or the omission filed: {missing}."
     ),
     "bid_deadline_in_past": N_("The bid deadline must be in the future."),
+    "tender_not_open": N_("The tender no longer takes bids: its bids have been opened."),
+    "bid_deadline_passed": N_("The bid deadline has passed: no more bids."),
+    "bid_deadline_not_reached": N_("The bids can be opened only after the bid deadline."),
+    "seal_broken": N_("A bid does not match its sealed commitment: the bids were not opened."),
+    "bids_not_opened": N_("Open the bids before awarding."),
+    "bid_not_found": N_("That bid is not in this tender's ranking."),
+    "internal_bid_preferred": N_(
+        "An internal bid ranks first: awarding an external bid needs a justification."
+    ),
+    "need_not_tendering": N_("The need is no longer waiting for this tender."),
     "external_quantity_required": N_("On this ground, say the quantity to buy outside."),
     "concurrent_modification": N_(
         "Someone else changed this at the same moment; please try again."
@@ -120,7 +131,39 @@ LABELS = {
     "requested": N_("awaiting decision"),
     "approved": N_("approved"),
     "rejected": N_("rejected"),
+    "opened": N_("bids opened"),
+    "compliant": N_("every catalog supplier invited"),
+    "exception_filed": N_("omission filed"),
 }
+
+
+# The ranking's reasons as the domain words them (marketplace/aggregates/ranking.py).
+_PREFERRED = re.compile(
+    r"internal bid within (?P<margin>[\d.]+)% of the best external bid \((?P<best>[\d.]+)\): "
+    r"preferred on equal terms"
+)
+_AFTER = re.compile(r"amount (?P<amount>[\d.]+), ranked after (?P<after>\S+)")
+REASONS = {
+    "preferred": N_(
+        "internal bid within {margin}% of the best external bid ({best}): preferred on equal terms"
+    ),
+    "tie with the best external bid: the internal bidder is preferred": N_(
+        "tie with the best external bid: the internal bidder is preferred"
+    ),
+    "lowest amount": N_("lowest amount"),
+    "after": N_("amount {amount}, ranked after {after}"),
+}
+
+
+def reason(text: str, _: Translator, names: Mapping[str, str]) -> str:
+    """A ranking's reason in the page's language; `names`: bid id → its bidder, so that
+    "ranked after" names a bidder rather than a bid id. An unknown wording shows as it is."""
+    if found := _PREFERRED.fullmatch(text):
+        return _(REASONS["preferred"], margin=found["margin"], best=found["best"])
+    if found := _AFTER.fullmatch(text):
+        after = names.get(found["after"], found["after"])
+        return _(REASONS["after"], amount=found["amount"], after=after)
+    return _(REASONS[text]) if text in REASONS else text
 
 
 def label(code: str, _: Translator) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ from tests.e2e.conftest import Server
 
 CHROMIUM = os.environ.get("MARKETPLACE_TEST_CHROMIUM", "/usr/bin/chromium")
 REQUIRED_BY = (date.today() + timedelta(days=30)).isoformat()
+GROUP_ZONE = ZoneInfo("Asia/Shanghai")  # the demo server's MARKETPLACE_TIMEZONE (the default)
 
 
 @pytest.fixture(scope="module")
@@ -216,3 +218,57 @@ def test_another_units_need_shows_only_what_the_api_shows(demo: Server, pages: P
     pages.shot(page, "outsider-need")
     answer = httpx.get(f"{demo.url}/needs/{need_id}", follow_redirects=False)
     assert answer.status_code == 303  # signed out: the sign-in page
+
+
+def test_a_tender_from_launch_to_sealed_bids_to_opening_and_award(
+    demo: Server, pages: Pages
+) -> None:
+    need_id = post_need(demo, "COAL-01", "Steam tendered in the browser", sourcing="tender")
+    heat, power = pages.signed_in("HEAT-02"), pages.signed_in("PWR-01")  # ready before launch
+    buyer = pages.signed_in("COAL-01")
+    buyer.goto(f"/needs/{need_id}")
+    for unit in ("HEAT-02", "PWR-01"):  # the checklist: every catalog supplier, ticked
+        expect(buyer.get_by_label(unit, exact=True)).to_be_checked()
+    window = 10.0  # seconds to the deadline: room for two bids on a loaded machine
+    deadline = datetime.now(GROUP_ZONE) + timedelta(seconds=window)
+    closes = time.monotonic() + window
+    buyer.get_by_label("Bid deadline").fill(deadline.strftime("%Y-%m-%dT%H:%M:%S"))
+    buyer.get_by_role("button", name="Launch the tender").click()
+    buyer.locator("#need-tender a").click()
+    buyer.wait_for_url("**/tenders/*")
+    tender_path = "/tenders/" + buyer.url.rsplit("/", 1)[1]
+    pages.shot(buyer, "tender-launched")
+
+    for supplier, unit, amount in ((heat, "HEAT-02", "1010.59"), (power, "PWR-01", "1005.83")):
+        row = supplier.locator(f'tr[data-need="{need_id}"]')
+        expect(row).to_be_visible(timeout=5000)  # the invitation appears in the live inbox
+        row.get_by_role("link", name="Open the tender").click()
+        supplier.wait_for_url(f"**{tender_path}")
+        supplier.get_by_label("Amount (CNY)").fill(amount)
+        supplier.get_by_label("Delivery date").fill(REQUIRED_BY)
+        supplier.get_by_role("button", name="Submit the sealed bid").click()
+        expect(supplier.locator(f'#my-bids li[data-unit="{unit}"]')).to_contain_text(
+            "your sealed bid is submitted"
+        )
+        assert supplier.get_by_text(amount).count() == 0  # sealed, even to its bidder
+        pages.shot(supplier, f"{unit}-bid")
+
+    buyer.reload()
+    expect(buyer.locator("#tender-bid-count")).to_have_text("2")
+    assert buyer.get_by_text("1005.83").count() == 0
+    assert buyer.get_by_role("button", name="Open the bids").count() == 0  # not before
+    pages.shot(buyer, "tender-sealed")
+    time.sleep(max(0.0, closes - time.monotonic()) + 0.5)
+    buyer.reload()
+    buyer.get_by_role("button", name="Open the bids").click()
+    ranking = buyer.locator("#ranking")
+    expect(ranking.locator("tbody tr").first).to_contain_text("PWR-01")
+    expect(ranking).to_contain_text("lowest amount")
+    expect(ranking).to_contain_text("1010.59")
+    pages.shot(buyer, "tender-opened")
+    expect(buyer.get_by_label("Award to PWR-01")).to_be_checked()  # the first, chosen already
+    buyer.get_by_role("button", name="Award the tender").click()
+    expect(buyer.locator("#tender-status")).to_have_text("awarded")
+    pages.shot(buyer, "tender-awarded")
+    need = need_json(demo, "COAL-01", need_id)
+    assert need["status"] == "awarded" and need["contract_id"]

@@ -194,7 +194,8 @@ def test_a_tender_is_launched_with_the_checklist_of_catalog_suppliers(api: InPro
     )
     assert launched.status_code == 303
     tender_id = need_json(api, need_id)["tender_id"]
-    assert tender_id and f'id="need-tender">{tender_id}' in buyer.get(page).text
+    link = f'id="need-tender"><a href="/tenders/{tender_id}">{tender_id}</a>'
+    assert tender_id and link in buyer.get(page).text
     tender = api.client.get(
         f"/v1/tenders/{tender_id}", headers=api.auth("COAL-01", "unit_operator")
     )

@@ -1,6 +1,7 @@
-"""Launching a tender from the need's page: the invitation checklist holds every catalog
-supplier in force, an omission is filed (the API's `POST /v1/needs/{id}/tender`, its body and
-handler)."""
+"""Tenders in the portal: launching one from the need's page (the invitation checklist holds
+every catalog supplier in force, an omission is filed), and the tender's own page `/tenders/{id}`:
+sealed bids, opening after the deadline, the ranking and the award (the API's
+`POST /v1/needs/{id}/tender` and `/v1/tenders/{id}/bids|open|award`, their bodies and handlers)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from marketplace.aggregates.base import DomainError, RecordNotFound
 from marketplace.aggregates.organisation import UnitNotFound
 from marketplace.api.routes.needs import TenderIn
+from marketplace.api.routes.tenders import BidIn, TenderAwardIn
 from marketplace.handlers import tenders
-from marketplace.portal import need_page
+from marketplace.portal import need_page, tender_page
 from marketplace.portal.i18n import N_
 from marketplace.portal.need_page import moment, typed
 from marketplace.portal.web import CheckedForm, PageRoute, SignedIn, text_fields
@@ -67,3 +69,84 @@ async def launch(viewer: SignedIn, need_id: str, form: CheckedForm) -> Response:
         sentence = refusal(refused, viewer._)
         return await need_page.render(viewer, need_id, 409, kept, refused=sentence, form=FORM)
     return RedirectResponse(f"/needs/{need_id}", status_code=303)
+
+
+BID_FIELDS = ("supplier_unit_id", "amount", "delivery_date")
+EXTERNAL_FIELDS = ("external_supplier", "amount", "delivery_date")
+AWARD_FIELDS = ("bid_id", "justification")
+
+
+@router.get("/tenders/{tender_id}")
+async def tender(viewer: SignedIn, tender_id: str) -> Response:
+    return await tender_page.render(viewer, tender_id)
+
+
+@router.post("/tenders/{tender_id}/bids")
+async def bid(viewer: SignedIn, tender_id: str, form: CheckedForm) -> Response:
+    """A sealed bid: an invited supplier's own (form "bid"), or an external one recorded by the
+    demand unit (form "external"); which one is the field the form sends."""
+    external = "external_supplier" in form
+    fields = EXTERNAL_FIELDS if external else BID_FIELDS
+    which = "external" if external else "bid"
+    values = text_fields(form, *fields)
+    try:
+        body = BidIn.model_validate(typed(values))
+    except ValidationError as invalid:
+        errors = field_errors(invalid, viewer._, fields)
+        return await tender_page.render(viewer, tender_id, 422, values, errors, form=which)
+    try:
+        await run_in_threadpool(
+            tenders.submit_bid,
+            viewer.svc,
+            viewer.signed_in,
+            tender_id,
+            body.supplier_unit_id,
+            body.external_supplier,
+            body.amount,
+            body.delivery_date,
+        )
+    except RecordNotFound:
+        raise  # a 404 page, as the API answers 404
+    except DomainError as refused:
+        sentence = refusal(refused, viewer._)
+        return await tender_page.render(viewer, tender_id, 409, values, refused=sentence,
+                                        form=which)  # fmt: skip
+    return RedirectResponse(f"/tenders/{tender_id}", status_code=303)
+
+
+@router.post("/tenders/{tender_id}/open")
+async def open_bids(viewer: SignedIn, tender_id: str, _: CheckedForm) -> Response:
+    try:
+        await run_in_threadpool(tenders.open_bids, viewer.svc, viewer.signed_in, tender_id)
+    except RecordNotFound:
+        raise  # a 404 page, as the API answers 404
+    except DomainError as refused:
+        sentence = refusal(refused, viewer._)
+        return await tender_page.render(viewer, tender_id, 409, refused=sentence)
+    return RedirectResponse(f"/tenders/{tender_id}", status_code=303)
+
+
+@router.post("/tenders/{tender_id}/award")
+async def award(viewer: SignedIn, tender_id: str, form: CheckedForm) -> Response:
+    values = text_fields(form, *AWARD_FIELDS)
+    try:
+        body = TenderAwardIn.model_validate(typed(values))
+    except ValidationError as invalid:
+        errors = field_errors(invalid, viewer._, AWARD_FIELDS)
+        return await tender_page.render(viewer, tender_id, 422, values, errors, form="award")
+    try:
+        await run_in_threadpool(
+            tenders.award_tender,
+            viewer.svc,
+            viewer.signed_in,
+            tender_id,
+            body.bid_id,
+            body.justification,
+        )
+    except RecordNotFound:
+        raise  # a 404 page, as the API answers 404
+    except DomainError as refused:
+        sentence = refusal(refused, viewer._)
+        return await tender_page.render(viewer, tender_id, 409, values, refused=sentence,
+                                        form="award")  # fmt: skip
+    return RedirectResponse(f"/tenders/{tender_id}", status_code=303)
