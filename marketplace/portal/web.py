@@ -7,7 +7,7 @@ import hmac
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from marketplace.aggregates.base import RecordNotFound
+from marketplace.aggregates.base import DomainError, RecordNotFound
 from marketplace.aggregates.taxonomy import CATEGORIES, TAXONOMY
 from marketplace.handlers import lists
 from marketplace.handlers.auth import Principal, principal_of_token
@@ -25,7 +25,7 @@ from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
 from marketplace.portal.i18n import LANGUAGES, Translator, choose_language
 from marketplace.portal.sessions import Session, SessionStore
-from marketplace.portal.wording import label
+from marketplace.portal.wording import label, refusal
 from marketplace.projections.pages import InvalidCursor
 from marketplace.projections.runtime import ProjectionRuntime
 
@@ -107,6 +107,27 @@ class Viewer:
             local=lambda moment: moment.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             **values,
         )
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A command the rules refused: its rule as a sentence in the page's language."""
+
+    sentence: str
+
+
+async def attempt(viewer: Viewer, call: Callable[..., T], *args: Any) -> T | Refusal:
+    """`call(*args)`, a handler, off the event loop: what it returns, or its refusal. A record
+    that does not exist is not a refusal: it propagates, a 404 page as the API answers 404."""
+    try:
+        return await run_in_threadpool(call, *args)
+    except RecordNotFound:
+        raise
+    except DomainError as refused:
+        return Refusal(refusal(refused, viewer._))
 
 
 def render(

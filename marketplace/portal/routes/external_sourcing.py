@@ -6,15 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 
-from marketplace.aggregates.base import DomainError, RecordNotFound
 from marketplace.api.routes.needs import ExternalSourcingIn
 from marketplace.handlers import external_sourcing
 from marketplace.portal import need_page
 from marketplace.portal.need_page import typed
-from marketplace.portal.web import CheckedForm, PageRoute, SignedIn, text_fields
-from marketplace.portal.wording import field_errors, refusal
+from marketplace.portal.web import CheckedForm, PageRoute, Refusal, SignedIn, attempt, text_fields
+from marketplace.portal.wording import field_errors
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 FIELDS = ("ground", "justification", "quantity")
@@ -29,19 +27,18 @@ async def request_external(viewer: SignedIn, need_id: str, form: CheckedForm) ->
     except ValidationError as invalid:
         errors = field_errors(invalid, viewer._, FIELDS)
         return await need_page.render(viewer, need_id, 422, values, errors, form=FORM)
-    try:
-        await run_in_threadpool(
-            external_sourcing.request_external,
-            viewer.svc,
-            viewer.signed_in,
-            need_id,
-            body.ground,
-            body.justification,
-            body.quantity,
+    done = await attempt(
+        viewer,
+        external_sourcing.request_external,
+        viewer.svc,
+        viewer.signed_in,
+        need_id,
+        body.ground,
+        body.justification,
+        body.quantity,
+    )
+    if isinstance(done, Refusal):
+        return await need_page.render(
+            viewer, need_id, 409, values, refused=done.sentence, form=FORM
         )
-    except RecordNotFound:
-        raise  # a 404 page, as the API answers 404
-    except DomainError as refused:
-        sentence = refusal(refused, viewer._)
-        return await need_page.render(viewer, need_id, 409, values, refused=sentence, form=FORM)
     return RedirectResponse(f"/needs/{need_id}", status_code=303)

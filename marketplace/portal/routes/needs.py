@@ -8,16 +8,23 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 
-from marketplace.aggregates.base import DomainError, RecordNotFound
 from marketplace.aggregates.need import NeedSpec
 from marketplace.api.routes.needs import AwardIn, NeedIn
 from marketplace.handlers import lists, needs
 from marketplace.portal import catalog_lookup, need_page
 from marketplace.portal.need_page import typed
-from marketplace.portal.web import CheckedForm, PageRoute, SignedIn, Viewer, query, text_fields
-from marketplace.portal.wording import field_errors, refusal
+from marketplace.portal.web import (
+    CheckedForm,
+    PageRoute,
+    Refusal,
+    SignedIn,
+    Viewer,
+    attempt,
+    query,
+    text_fields,
+)
+from marketplace.portal.wording import field_errors
 from marketplace.projections.pages import PageRequest
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -90,15 +97,11 @@ async def post_need(viewer: SignedIn, request: Request, form: CheckedForm) -> Re
     except ValidationError as invalid:
         errors = field_errors(invalid, viewer._, NEED_FIELDS)
         return await _need_form(viewer, request, values, errors, status=422)
-    try:
-        need = await run_in_threadpool(
-            needs.post_need, viewer.svc, principal, NeedSpec(**body.model_dump())
-        )
-    except RecordNotFound:
-        raise  # a 404 page, as the API answers 404
-    except DomainError as refused:
-        return await _need_form(viewer, request, values, refused=refusal(refused, viewer._),
-                                status=409)  # fmt: skip
+    need = await attempt(
+        viewer, needs.post_need, viewer.svc, principal, NeedSpec(**body.model_dump())
+    )
+    if isinstance(need, Refusal):
+        return await _need_form(viewer, request, values, refused=need.sentence, status=409)
     return RedirectResponse(f"/needs/{need.id}", status_code=303)
 
 
@@ -114,10 +117,7 @@ async def award(viewer: SignedIn, need_id: str, form: CheckedForm) -> Response:
         body = AwardIn.model_validate(typed(values))
     except ValidationError as invalid:
         return await need_page.render(viewer, need_id, 422, errors=field_errors(invalid, viewer._))
-    try:
-        await run_in_threadpool(needs.award, viewer.svc, viewer.signed_in, need_id, body.offer_id)
-    except RecordNotFound:
-        raise  # a 404 page, as the API answers 404
-    except DomainError as refused:
-        return await need_page.render(viewer, need_id, 409, refused=refusal(refused, viewer._))
+    done = await attempt(viewer, needs.award, viewer.svc, viewer.signed_in, need_id, body.offer_id)
+    if isinstance(done, Refusal):
+        return await need_page.render(viewer, need_id, 409, refused=done.sentence)
     return RedirectResponse(f"/needs/{need_id}", status_code=303)

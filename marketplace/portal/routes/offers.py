@@ -10,15 +10,22 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from marketplace.aggregates.base import DomainError, RecordNotFound
 from marketplace.api.routes.needs import OfferIn
 from marketplace.api.routes.offers import OfferRevisionIn
 from marketplace.handlers import needs
 from marketplace.handlers.errors import NotFound
 from marketplace.portal import need_page
 from marketplace.portal.need_page import moment, typed
-from marketplace.portal.web import CheckedForm, PageRoute, SignedIn, Viewer, text_fields
-from marketplace.portal.wording import field_errors, refusal
+from marketplace.portal.web import (
+    CheckedForm,
+    PageRoute,
+    Refusal,
+    SignedIn,
+    Viewer,
+    attempt,
+    text_fields,
+)
+from marketplace.portal.wording import field_errors
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 TERMS = ("unit_price", "quantity", "delivery_date", "valid_until")
@@ -41,15 +48,19 @@ async def offer(viewer: SignedIn, need_id: str, form: CheckedForm) -> Response:
         errors = field_errors(invalid, viewer._, OFFER_FIELDS)
         return await need_page.render(viewer, need_id, 422, values, errors, form="offer")
     terms = needs.OfferTerms(body.unit_price, body.quantity, body.delivery_date, body.valid_until)
-    try:
-        await run_in_threadpool(
-            needs.submit_offer, viewer.svc, viewer.signed_in, need_id, body.supplier_unit_id, terms
+    done = await attempt(
+        viewer,
+        needs.submit_offer,
+        viewer.svc,
+        viewer.signed_in,
+        need_id,
+        body.supplier_unit_id,
+        terms,
+    )
+    if isinstance(done, Refusal):
+        return await need_page.render(
+            viewer, need_id, 409, values, refused=done.sentence, form="offer"
         )
-    except RecordNotFound:
-        raise  # a 404 page, as the API answers 404
-    except DomainError as refused:
-        sentence = refusal(refused, viewer._)
-        return await need_page.render(viewer, need_id, 409, values, refused=sentence, form="offer")
     return RedirectResponse(f"/needs/{need_id}", status_code=303)
 
 
@@ -70,23 +81,18 @@ async def revise(viewer: SignedIn, need_id: str, offer_id: str, form: CheckedFor
         errors = field_errors(invalid, viewer._, TERMS)
         return await need_page.render(viewer, need_id, 422, values, errors, form=offer_id)
     terms = needs.OfferTerms(body.unit_price, body.quantity, body.delivery_date, body.valid_until)
-    try:
-        await run_in_threadpool(needs.revise_offer, viewer.svc, viewer.signed_in, offer_id, terms)
-    except RecordNotFound:
-        raise  # a 404 page, as the API answers 404
-    except DomainError as refused:
-        sentence = refusal(refused, viewer._)
-        return await need_page.render(viewer, need_id, 409, values, refused=sentence, form=offer_id)
+    done = await attempt(viewer, needs.revise_offer, viewer.svc, viewer.signed_in, offer_id, terms)
+    if isinstance(done, Refusal):
+        return await need_page.render(
+            viewer, need_id, 409, values, refused=done.sentence, form=offer_id
+        )
     return RedirectResponse(f"/needs/{need_id}", status_code=303)
 
 
 @router.post("/needs/{need_id}/offers/{offer_id}/withdraw")
 async def withdraw(viewer: SignedIn, need_id: str, offer_id: str, _: CheckedForm) -> Response:
     await run_in_threadpool(_own_offer, viewer, need_id, offer_id)
-    try:
-        await run_in_threadpool(needs.withdraw_offer, viewer.svc, viewer.signed_in, offer_id)
-    except RecordNotFound:
-        raise  # a 404 page, as the API answers 404
-    except DomainError as refused:
-        return await need_page.render(viewer, need_id, 409, refused=refusal(refused, viewer._))
+    done = await attempt(viewer, needs.withdraw_offer, viewer.svc, viewer.signed_in, offer_id)
+    if isinstance(done, Refusal):
+        return await need_page.render(viewer, need_id, 409, refused=done.sentence)
     return RedirectResponse(f"/needs/{need_id}", status_code=303)

@@ -21,7 +21,7 @@ from marketplace.handlers import tenders
 from marketplace.portal import need_page, tender_page
 from marketplace.portal.i18n import N_
 from marketplace.portal.need_page import moment, typed
-from marketplace.portal.web import CheckedForm, PageRoute, SignedIn, text_fields
+from marketplace.portal.web import CheckedForm, PageRoute, Refusal, SignedIn, attempt, text_fields
 from marketplace.portal.wording import field_errors, refusal
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -94,35 +94,28 @@ async def bid(viewer: SignedIn, tender_id: str, form: CheckedForm) -> Response:
     except ValidationError as invalid:
         errors = field_errors(invalid, viewer._, fields)
         return await tender_page.render(viewer, tender_id, 422, values, errors, form=which)
-    try:
-        await run_in_threadpool(
-            tenders.submit_bid,
-            viewer.svc,
-            viewer.signed_in,
-            tender_id,
-            body.supplier_unit_id,
-            body.external_supplier,
-            body.amount,
-            body.delivery_date,
-        )
-    except RecordNotFound:
-        raise  # a 404 page, as the API answers 404
-    except DomainError as refused:
-        sentence = refusal(refused, viewer._)
-        return await tender_page.render(viewer, tender_id, 409, values, refused=sentence,
+    done = await attempt(
+        viewer,
+        tenders.submit_bid,
+        viewer.svc,
+        viewer.signed_in,
+        tender_id,
+        body.supplier_unit_id,
+        body.external_supplier,
+        body.amount,
+        body.delivery_date,
+    )
+    if isinstance(done, Refusal):
+        return await tender_page.render(viewer, tender_id, 409, values, refused=done.sentence,
                                         form=which)  # fmt: skip
     return RedirectResponse(f"/tenders/{tender_id}", status_code=303)
 
 
 @router.post("/tenders/{tender_id}/open")
 async def open_bids(viewer: SignedIn, tender_id: str, _: CheckedForm) -> Response:
-    try:
-        await run_in_threadpool(tenders.open_bids, viewer.svc, viewer.signed_in, tender_id)
-    except RecordNotFound:
-        raise  # a 404 page, as the API answers 404
-    except DomainError as refused:
-        sentence = refusal(refused, viewer._)
-        return await tender_page.render(viewer, tender_id, 409, refused=sentence)
+    done = await attempt(viewer, tenders.open_bids, viewer.svc, viewer.signed_in, tender_id)
+    if isinstance(done, Refusal):
+        return await tender_page.render(viewer, tender_id, 409, refused=done.sentence)
     return RedirectResponse(f"/tenders/{tender_id}", status_code=303)
 
 
@@ -134,19 +127,11 @@ async def award(viewer: SignedIn, tender_id: str, form: CheckedForm) -> Response
     except ValidationError as invalid:
         errors = field_errors(invalid, viewer._, AWARD_FIELDS)
         return await tender_page.render(viewer, tender_id, 422, values, errors, form="award")
-    try:
-        await run_in_threadpool(
-            tenders.award_tender,
-            viewer.svc,
-            viewer.signed_in,
-            tender_id,
-            body.bid_id,
-            body.justification,
-        )
-    except RecordNotFound:
-        raise  # a 404 page, as the API answers 404
-    except DomainError as refused:
-        sentence = refusal(refused, viewer._)
-        return await tender_page.render(viewer, tender_id, 409, values, refused=sentence,
+    done = await attempt(
+        viewer, tenders.award_tender, viewer.svc, viewer.signed_in, tender_id, body.bid_id,
+        body.justification,
+    )  # fmt: skip
+    if isinstance(done, Refusal):
+        return await tender_page.render(viewer, tender_id, 409, values, refused=done.sentence,
                                         form="award")  # fmt: skip
     return RedirectResponse(f"/tenders/{tender_id}", status_code=303)
