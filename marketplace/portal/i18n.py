@@ -16,13 +16,21 @@ DEFAULT = "zh-CN"
 LANGUAGES = {"zh-CN": "zh_CN", "en": "en"}
 
 
+def catalog_files(folder: str) -> list[Path]:
+    """A language's .po files: `messages.po` for what every page shares, one more per area of
+    pages (a Babel domain each, so the areas' texts are kept and merged apart)."""
+    return sorted((LOCALES_DIR / folder / "LC_MESSAGES").glob("*.po"))
+
+
 @cache
 def messages(language: str) -> Mapping[str, str]:
-    """msgid → translation of a language's catalog (the .po file itself: no compile step)."""
-    path = LOCALES_DIR / LANGUAGES[language] / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as po:
-        catalog = read_po(po)
-    return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+    """msgid → translation of a language's catalogs (the .po files themselves: no compile step)."""
+    found: dict[str, str] = {}
+    for path in catalog_files(LANGUAGES[language]):
+        with path.open("rb") as po:
+            catalog = read_po(po)
+        found |= {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+    return found
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,23 @@ import pytest
 from babel.messages.pofile import read_po
 
 import marketplace.portal
-from marketplace.portal.i18n import LANGUAGES, LOCALES_DIR, Translator, choose_language
+from marketplace.portal.i18n import LANGUAGES, Translator, catalog_files, choose_language
 
 PORTAL = Path(marketplace.portal.__file__).parent
 # `_("…")` in templates and code, `N_("…")` where a text is defined to be shown elsewhere.
 _MARKED = re.compile(r'\bN?_\(\s*"((?:[^"\\]|\\.)*)"')
 
 
+def catalog_by_file(folder: str) -> dict[str, dict[str, str]]:
+    found = {}
+    for path in catalog_files(folder):
+        with path.open("rb") as po:
+            found[path.name] = {str(m.id): str(m.string) for m in read_po(po) if m.id}
+    return found
+
+
 def catalog_of(folder: str) -> dict[str, str]:
-    with (LOCALES_DIR / folder / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        return {str(m.id): str(m.string) for m in read_po(po) if m.id}
+    return {k: v for texts in catalog_by_file(folder).values() for k, v in texts.items()}
 
 
 def marked_texts() -> set[str]:
@@ -39,6 +46,21 @@ def test_every_shown_text_is_in_the_catalog(folder: str) -> None:
     marked = marked_texts()
     assert "Sign in" in marked and "This field is required." in marked  # the scan finds them
     assert sorted(marked - set(catalog_of(folder))) == []
+
+
+@pytest.mark.parametrize("folder", sorted(LANGUAGES.values()))
+def test_a_text_is_in_one_file_of_a_language(folder: str) -> None:
+    files = catalog_by_file(folder)
+    assert "messages.po" in files
+    seen: dict[str, str] = {}
+    for name, texts in files.items():
+        twice = {msgid: seen[msgid] for msgid in texts if msgid in seen}
+        assert not twice, f"{name} repeats texts of another file: {twice}"
+        seen |= dict.fromkeys(texts, name)
+
+
+def test_both_languages_have_the_same_files() -> None:
+    assert set(catalog_by_file("zh_CN")) == set(catalog_by_file("en"))
 
 
 def test_both_catalogs_hold_the_same_msgids_and_placeholders() -> None:

@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from marketplace.handlers.auth import BOOTSTRAP_TOKEN_ID, authenticate
+from marketplace.aggregates.access_token import Role
+from marketplace.handlers.auth import BOOTSTRAP_TOKEN_ID, Principal, authenticate
 from marketplace.handlers.errors import Unauthenticated
 from marketplace.handlers.organisation import load_organisation
 from marketplace.portal.i18n import LANGUAGES, N_
@@ -56,10 +57,20 @@ def _sign_in_page(viewer: Viewer, status: int = 200, error: str | None = None) -
     return page
 
 
+def landing(principal: Principal) -> str:
+    """The first page after sign-in: the inbox for a unit's operator, the desk of what awaits a
+    decision for an administrator, the catalog for anyone else (auditors, BI readers)."""
+    if principal.has(Role.UNIT_OPERATOR):
+        return "/inbox"
+    if principal.has(Role.PLATFORM_ADMIN, Role.HQ_ADMIN):
+        return "/approvals"
+    return "/catalog"
+
+
 @router.get("/")
 async def home(viewer: AnyViewer) -> Response:
     if viewer.principal is not None:
-        return RedirectResponse("/inbox", status_code=303)
+        return RedirectResponse(landing(viewer.principal), status_code=303)
     return _sign_in_page(viewer)
 
 
@@ -92,7 +103,7 @@ async def login(
     if (old := viewer.request.cookies.get(SESSION_COOKIE)) is not None:
         await sessions.end(old)  # a new id at every sign-in: no fixation of a planted cookie
     session = await sessions.start(principal.token_id, svc.clock())
-    answer = RedirectResponse("/inbox", status_code=303)
+    answer = RedirectResponse(landing(principal), status_code=303)
     answer.set_cookie(
         SESSION_COOKIE,
         session.id,
