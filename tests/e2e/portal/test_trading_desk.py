@@ -1,105 +1,16 @@
-"""Issue 14 in a real browser: Debian's Chromium, headless, driven by Playwright against
-`marketplace serve --demo`. Each page visited is screenshot into the test's temp directory."""
+"""Issue 14 in a real browser, the trading desk: the live inbox, offers and awards, tenders,
+CSRF, the language switch, what another unit's need shows."""
 
 from __future__ import annotations
 
-import os
-import re
 import time
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import Server
-
-CHROMIUM = os.environ.get("MARKETPLACE_TEST_CHROMIUM", "/usr/bin/chromium")
-REQUIRED_BY = (date.today() + timedelta(days=30)).isoformat()
-GROUP_ZONE = ZoneInfo("Asia/Shanghai")  # the demo server's MARKETPLACE_TIMEZONE (the default)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: `apt-get install -y chromium fonts-noto-cjk`")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
-
-
-class Pages:
-    """Browser tabs, each its own sign-in, with a screenshot of every page shown."""
-
-    def __init__(self, browser: Browser, demo: Server, shots: Path) -> None:
-        self.browser, self.demo, self.shots = browser, demo, shots
-        self.count = 0
-        self.console_errors: list[str] = []  # a blocked load (CSP) or a script error shows here
-
-    def signed_in(self, unit: str, role: str = "unit_operator", locale: str = "en-US") -> Page:
-        context = self.browser.new_context(
-            base_url=self.demo.url, locale=locale, viewport={"width": 1366, "height": 900}
-        )
-        page = context.new_page()
-        page.on(
-            "console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None
-        )
-        page.goto("/")
-        page.get_by_label("Token" if locale.startswith("en") else "令牌").fill(
-            self.demo.token(unit, role)
-        )
-        page.get_by_role("button", name="Sign in" if locale.startswith("en") else "登录").click()
-        page.wait_for_url("**/inbox")
-        self.shot(page, f"{unit}-inbox")
-        return page
-
-    def shot(self, page: Page, name: str) -> None:
-        self.count += 1
-        page.screenshot(path=self.shots / f"{self.count:02d}-{name}.png", full_page=True)
-
-
-@pytest.fixture
-def pages(browser: Browser, demo: Server, tmp_path: Path) -> Iterator[Pages]:
-    opened = Pages(browser, demo, tmp_path)
-    yield opened
-    for context in browser.contexts:
-        context.close()
-    assert opened.count > 0 and list(tmp_path.glob("*.png"))
-    # Refused forms answer 403, 409 or 422 pages, which the browser reports as failed loads.
-    expected = re.compile(r"status of (403|409|422) ")
-    assert [e for e in opened.console_errors if not expected.search(e)] == []
-
-
-def post_need(demo: Server, unit: str, title: str, **changes: Any) -> str:
-    body = {
-        "demand_unit_id": unit,
-        "title": title,
-        "category": "product",
-        "subcategory": "heat",
-        "item_code": "STEAM-LP",
-        "quantity": "500",
-        "uom": "t",
-        "required_by": REQUIRED_BY,
-        "budget_amount": "95000.00",
-        "business_type": "regular",
-        "sourcing": "direct",
-    } | changes
-    answer = demo.client(demo.token(unit, "unit_operator")).post("/v1/needs", json=body)
-    assert answer.status_code == 201, answer.text
-    need_id: str = answer.json()["id"]
-    return need_id
-
-
-def need_json(demo: Server, unit: str, need_id: str) -> dict[str, Any]:
-    answer = demo.client(demo.token(unit, "unit_operator")).get(f"/v1/needs/{need_id}")
-    assert answer.status_code == 200, answer.text
-    found: dict[str, Any] = answer.json()
-    return found
+from tests.e2e.portal.browser import GROUP_ZONE, REQUIRED_BY, Pages, need_json, post_need
 
 
 def test_a_new_need_appears_live_the_supplier_offers_and_the_buyer_awards(
