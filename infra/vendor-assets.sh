@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 SWAGGER_UI=5.35.0
 REDOC=2.5.4   # 3.x sends telemetry to redocly.com and loads logos from its CDN: stay on 2.x
 HTMX=2.0.11   # the portal's partial updates (4.x is a rewrite with other attributes)
+AXE=4.14.1    # accessibility checks of the portal's pages, in the browser tests only
 portal=marketplace/portal/static/vendor
 dest=marketplace/api/static/vendor
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "swagger-ui-dist@$SWAGGER_UI" "redoc@$REDOC" "htmx.org@$HTMX" >/dev/null)
+(cd "$work" && npm pack --silent "swagger-ui-dist@$SWAGGER_UI" "redoc@$REDOC" "htmx.org@$HTMX" "axe-core@$AXE" >/dev/null)
 rm -rf "$dest/swagger-ui" "$dest/redoc"; mkdir -p "$dest/swagger-ui" "$dest/redoc"
 tar xzf "$work/swagger-ui-dist-$SWAGGER_UI.tgz" -C "$work" package/ && mv "$work/package" "$work/swagger"
 cp "$work/swagger/"{swagger-ui-bundle.js,swagger-ui-bundle.js.LICENSE.txt,swagger-ui.css,favicon-32x32.png,LICENSE,NOTICE} "$dest/swagger-ui/"
@@ -29,4 +30,13 @@ cat > "$portal/VERSIONS.txt" <<TXT
 htmx.org $HTMX (npm, 0BSD: htmx/LICENSE)
 Refreshed by infra/vendor-assets.sh.
 TXT
-echo "vendored into $dest and $portal"; du -sh "$dest" "$portal"
+# axe-core is a test tool: vendored beside the browser tests, never shipped with the package.
+axe=tests/e2e/portal/vendor/axe-core
+rm -rf "$work/package"; tar xzf "$work/axe-core-$AXE.tgz" -C "$work" package/
+rm -rf "$axe"; mkdir -p "$axe"
+cp "$work/package/axe.min.js" "$work/package/LICENSE" "$axe/"
+cat > "$axe/VERSION.txt" <<TXT
+axe-core $AXE (npm, MPL-2.0: LICENSE)
+Refreshed by infra/vendor-assets.sh.
+TXT
+echo "vendored into $dest, $portal and $axe"; du -sh "$dest" "$portal" "$axe"
