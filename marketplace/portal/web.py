@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from marketplace.adapters.outages import is_outage
 from marketplace.aggregates.base import DomainError, RecordNotFound
 from marketplace.aggregates.taxonomy import CATEGORIES, TAXONOMY
 from marketplace.handlers import lists
@@ -23,6 +24,7 @@ from marketplace.handlers.auth import Principal, principal_of_token
 from marketplace.handlers.errors import Forbidden, NotFound, Unauthenticated
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
+from marketplace.log import get_logger
 from marketplace.portal.i18n import LANGUAGES, Translator, choose_language
 from marketplace.portal.sessions import Session, SessionStore
 from marketplace.portal.wording import label, refusal
@@ -36,7 +38,10 @@ POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
 )
+RETRY_AFTER = "5"  # seconds, as the API's 503 says
 BADGE_LIMIT = 100  # the header's badge counts up to this many, then says "100+"
+
+log = get_logger(__name__)
 
 templates = Environment(
     loader=PackageLoader("marketplace.portal", "templates"),
@@ -275,6 +280,16 @@ class PageRoute(APIRoute):
                 return error_page(request, 403)
             except (NotFound, RecordNotFound, InvalidCursor):  # a list's missing page, too
                 return error_page(request, 404)
+            except Exception as exc:
+                # A person gets a page, never the API's JSON: a store out of reach says "try
+                # again shortly" as the API's 503 does; anything else is our fault, logged.
+                if is_outage(exc):
+                    log.warning("store_unavailable", error=repr(exc))
+                    answer = error_page(request, 503)
+                    answer.headers["Retry-After"] = RETRY_AFTER
+                    return answer
+                log.exception("unhandled_error", error=repr(exc))
+                return error_page(request, 500)
 
         return page
 
