@@ -25,12 +25,16 @@ SESSIONS = Table(
         Column("last_seen", ColumnType.TIMESTAMP),
     ),
     key=("id_hash",),
+    indexes=(("last_seen",),),
 )
 # Only to have the store create the table as it creates read models' tables; no events feed it.
 REGISTRY = Projection("portal", 1, (), (SESSIONS,), apply=lambda _: [])
 # A session's `last_seen` is written at most this often: a page view a second must not write a
 # row a second, and the idle limit is counted in minutes.
 TOUCH_EVERY = timedelta(seconds=30)
+# Each sign-in removes up to this many sessions idle past the limit, so rows of browsers that
+# never signed out do not pile up: the table stays about as large as the sessions in use.
+SWEEP = 100
 _COLUMNS = ", ".join(c.name for c in SESSIONS.columns)
 
 
@@ -67,9 +71,16 @@ class SessionStore:
             "created_at": now,
             "last_seen": now,
         }
+        stale = await self.store.fetch(
+            f"SELECT id_hash FROM portal_sessions WHERE last_seen < $1 LIMIT {SWEEP}",
+            [now - self.idle],
+            SESSIONS.types,
+        )
         async with self.store.transaction() as tx:
             key = {"id_hash": _hash(session.id)}
             await tx.write(SESSIONS, Upsert(SESSIONS.name, key, values))
+            for row in stale:
+                await tx.write(SESSIONS, Delete(SESSIONS.name, {"id_hash": row["id_hash"]}))
         return session
 
     async def find(

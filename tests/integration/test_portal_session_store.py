@@ -53,3 +53,29 @@ def test_a_session_lives_while_used_and_ends_when_idle_or_revoked(api: InProcess
     revoked = api.client.delete(f"/v1/tokens/{issued['token_id']}", headers=api.admin)
     assert revoked.status_code == 204
     assert user.get("/needs").headers["location"] == "/"
+
+
+def session_rows(api: InProcessApi) -> int:
+    sessions = api.client.app.state.portal.sessions  # type: ignore[attr-defined]
+    assert api.client.portal is not None
+    rows = api.client.portal.call(
+        sessions.store.fetch, "SELECT count(*) AS n FROM portal_sessions", [], {}
+    )
+    return int(rows[0]["n"])
+
+
+def test_a_sign_in_sweeps_away_the_sessions_left_idle(api: InProcessApi) -> None:
+    left = [PortalUser(api) for _ in range(3)]  # browsers closed without signing out
+    for user in left:
+        assert user.sign_in(api.tokens[("PWR-02", "unit_operator")]).status_code == 303
+    before = session_rows(api)
+    real = api.svc.clock
+    try:
+        api.svc.clock = lambda: real() + timedelta(minutes=11)  # type: ignore[method-assign]
+        fresh = PortalUser(api)
+        assert fresh.sign_in(api.tokens[("PWR-02", "unit_operator")]).status_code == 303
+        assert session_rows(api) <= before - len(left) + 1
+        assert fresh.get("/inbox").status_code == 200  # the new one is kept
+    finally:
+        api.svc.clock = real
+    assert left[0].get("/inbox").headers["location"] == "/"
