@@ -4,6 +4,7 @@ through the API's body and handler, refused as the API refuses, nothing changed.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -30,10 +31,10 @@ def created(api: InProcessApi, unit: str, role: str, path: str, body: dict[str, 
     return answer.json()
 
 
-def awarded(api: InProcessApi, **need: str) -> str:
-    """A contract of BUYER with SUPPLIER for 500 t of steam at 185.00, through the API."""
+def awarded(api: InProcessApi, buyer: str = BUYER, **need: str) -> str:
+    """A contract of the buyer with SUPPLIER for 500 t of steam at 185.00, through the API."""
     body = {
-        "demand_unit_id": BUYER,
+        "demand_unit_id": buyer,
         "title": "Steam under contract",
         "category": "product",
         "subcategory": "heat",
@@ -45,13 +46,13 @@ def awarded(api: InProcessApi, **need: str) -> str:
         "business_type": "regular",
         "sourcing": "direct",
     } | need
-    need_id = created(api, BUYER, "unit_operator", "/v1/needs", body)["id"]
+    need_id = created(api, buyer, "unit_operator", "/v1/needs", body)["id"]
     valid = (api.svc.clock() + timedelta(days=7)).isoformat()
     offer = {"supplier_unit_id": SUPPLIER, "unit_price": "185.00", "quantity": "500",
              "delivery_date": REQUIRED_BY, "valid_until": valid}  # fmt: skip
     offer_id = created(api, SUPPLIER, "unit_operator", f"/v1/needs/{need_id}/offers", offer)
     award = {"offer_id": offer_id["offer_id"]}
-    found = created(api, BUYER, "unit_operator", f"/v1/needs/{need_id}/award", award)
+    found = created(api, buyer, "unit_operator", f"/v1/needs/{need_id}/award", award)
     return str(found["contract_id"])
 
 
@@ -272,3 +273,16 @@ def test_chinese_labels(api: InProcessApi) -> None:
     assert "合同" in listed and "待签署" in listed
     shown = buyer.get(f"/contracts/{contract_id}").text
     assert "为 COAL-02 签署" in shown and "时间线" in shown and "Sign for" not in shown
+
+
+def test_the_list_pages_by_cursor(api: InProcessApi) -> None:
+    made = {awarded(api, "COAL-03") for _ in range(21)}
+    buyer = operator(api, "COAL-03")
+    first = buyer.get("/contracts").text
+    shown = set(re.findall(r'data-contract="([^"]+)"', first))
+    assert len(shown) == 20 and shown <= made
+    [after] = re.findall(r'rel="next" href="([^"]+)"', first)
+    rest = buyer.get(unescape(after)).text
+    assert set(re.findall(r'data-contract="([^"]+)"', rest)) == made - shown
+    assert 'rel="next"' not in rest
+    assert buyer.get("/contracts?cursor=not-a-cursor").status_code == 404
