@@ -117,10 +117,12 @@ async def incidents(
     demand_unit_id: str | None,
     status: str | None,
     page: PageRequest,
+    *,
+    contract_id: str | None = None,
 ) -> Page:
     """Incidents where a unit within reach is a party. With both unit filters, one of them
     within reach is enough (a supplier asking about one customer); the rows still hold only
-    incidents of units within reach."""
+    incidents of units within reach. `contract_id`: only that contract's (its page)."""
     reach = _reach(svc, principal)
     named = [(f, u) for f, u in (("supplier_unit_id", supplier_unit_id),
                                  ("demand_unit_id", demand_unit_id)) if u is not None]  # fmt: skip
@@ -128,8 +130,9 @@ async def incidents(
         reach.require(named[0][1], named[0][0])
     reader = await models.reader(incident_list.PROJECTION.name)
     return await incident_list.incidents_of(
-        reader, reach.units, supplier_unit_id, demand_unit_id, status, page
-    )
+        reader, reach.units, supplier_unit_id, demand_unit_id, status, page,
+        contract_id=contract_id,
+    )  # fmt: skip
 
 
 async def disputes(

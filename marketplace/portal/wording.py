@@ -64,6 +64,18 @@ RULES = {
     "concurrent_modification": N_(
         "Someone else changed this at the same moment; please try again."
     ),
+    # contracts
+    "contract_status": N_("The contract's status does not allow this now."),
+    "not_a_party": N_("That unit is not a party to the contract."),
+    "already_signed": N_("This party has signed already."),
+    "no_such_proposal": N_(
+        "The other party has not proposed this amount: accept its latest, or propose your own."
+    ),
+    "already_escalated": N_("The pricing is already with the superiors."),
+    "not_escalated": N_("The superiors decide the price only after a party escalated it."),
+    "invalid_delivery": N_("A delivery has a positive quantity and a positive amount."),
+    "over_delivery": N_("This delivery would exceed the contract's quantity."),
+    "incident_not_open": N_("The incident is no longer open."),
 }
 
 

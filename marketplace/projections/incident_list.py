@@ -87,12 +87,15 @@ async def incidents_of(
     demand_unit_id: str | None,
     status: str | None,
     page: PageRequest,
+    *,
+    contract_id: str | None = None,
 ) -> Page:
     """A page of incidents, newest first, where one of `units` is a party (`units` None: any),
-    narrowed to a supplier, a demand unit and a status when given."""
+    narrowed to a supplier, a demand unit, a status and a contract when given."""
     where = sql.Where()
     where.any_in([f"{side}_unit_id" for side in _SIDES], units)
     where.equal("supplier_unit_id", supplier_unit_id)
     where.equal("demand_unit_id", demand_unit_id)
     where.equal("status", status)
+    where.equal("contract_id", contract_id)
     return await fetch_page(reader, NEWEST_FIRST, where.conditions, where.params, page)
