@@ -156,7 +156,7 @@ def test_the_unit_reports_a_finding_rectified(api: InProcessApi) -> None:
     assert finding_json(api, finding_id)["evidence"] == evidence
     chinese = operator(api, "HEAT-01", language="zh-CN")
     twice = chinese.submit(page, f"{page}/rectified", {"evidence": "再次。"})
-    assert twice.status_code == 409 and "该检查发现已整改。" in twice.text
+    assert twice.status_code == 409 and "该检查问题已整改。" in twice.text
 
 
 def test_a_superior_rectifies_for_its_unit_an_outsider_may_not(api: InProcessApi) -> None:
