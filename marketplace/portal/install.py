@@ -11,7 +11,9 @@ from fastapi.staticfiles import StaticFiles
 from marketplace.portal.routes import (
     auth,
     contracts,
+    disputes,
     external_sourcing,
+    findings,
     inbox,
     needs,
     offers,
@@ -36,6 +38,8 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         external_sourcing.router,
         tenders.router,
         contracts.router,
+        disputes.router,
+        findings.router,
     ):
         app.include_router(router)
     return portal

@@ -76,6 +76,15 @@ RULES = {
     "invalid_delivery": N_("A delivery has a positive quantity and a positive amount."),
     "over_delivery": N_("This delivery would exceed the contract's quantity."),
     "incident_not_open": N_("The incident is no longer open."),
+    # disputes
+    "self_dispute": N_("A dispute needs two different units: choose the other party."),
+    "dispute_closed": N_("The dispute is closed already."),
+    "dispute_status": N_("Mediation can be asked for only while the parties negotiate."),
+    "not_the_mediator": N_("Only the mediator unit decides, and only while in mediation."),
+    "not_the_raiser": N_("Only the unit that raised the dispute may withdraw it."),
+    "finding_rectified": N_("The finding is rectified already."),
+    "rectify_by_in_past": N_("The rectification deadline cannot be before today."),
+    "unknown_issue": N_("Choose one of the offered issues."),
 }
 
 
