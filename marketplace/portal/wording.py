@@ -64,6 +64,8 @@ RULES = {
     "concurrent_modification": N_(
         "Someone else changed this at the same moment; please try again."
     ),
+    # approvals
+    "request_already_decided": N_("This request has already been decided."),
 }
 
 
