@@ -1,4 +1,5 @@
-"""Queries of what concerns a unit (needs, inbox, tenders, contracts, incidents, disputes)."""
+"""Queries of what concerns a unit (needs, inbox, tenders, contracts, incidents, disputes,
+external-sourcing requests)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from marketplace.handlers.reach import Reach, reach_of
 from marketplace.projections import (
     contract_list,
     dispute_list,
+    external_sourcing_list,
     inbox,
     incident_list,
     needs_board,
@@ -148,3 +150,20 @@ async def disputes(
     reach.require(unit_id, "unit_id")
     reader = await models.reader(dispute_list.PROJECTION.name)
     return await dispute_list.disputes_of(reader, reach.narrowed(unit_id), status, page)
+
+
+async def external_sourcing_requests(
+    svc: Services,
+    principal: Principal,
+    models: ReadModels,
+    unit_id: str | None,
+    status: str | None,
+    page: PageRequest,
+) -> Page:
+    """Requests to buy outside the group whose need's demand unit is the unit (default: any
+    within reach): what a platform admin decides for its subtree."""
+    reach = _reach(svc, principal)
+    reach.require(unit_id, "unit_id")
+    reader = await models.reader(external_sourcing_list.PROJECTION.name)
+    units = reach.narrowed(unit_id)
+    return await external_sourcing_list.requests_of(reader, units, status, page)

@@ -9,7 +9,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from marketplace.portal.routes import (
+    approvals,
     auth,
+    catalog_search,
     contracts,
     disputes,
     external_sourcing,
@@ -40,6 +42,8 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         contracts.router,
         disputes.router,
         findings.router,
+        approvals.router,
+        catalog_search.router,
     ):
         app.include_router(router)
     return portal

@@ -85,6 +85,8 @@ RULES = {
     "finding_rectified": N_("The finding is rectified already."),
     "rectify_by_in_past": N_("The rectification deadline cannot be before today."),
     "unknown_issue": N_("Choose one of the offered issues."),
+    # approvals
+    "request_already_decided": N_("This request has already been decided."),
 }
 
 

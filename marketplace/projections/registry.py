@@ -7,6 +7,7 @@ from marketplace.projections import (
     contract_list,
     directory,
     dispute_list,
+    external_sourcing_list,
     inbox,
     incident_list,
     inspection_findings,
@@ -34,6 +35,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     contract_list.PROJECTION,
     incident_list.PROJECTION,
     dispute_list.PROJECTION,
+    # The platform admin's approvals (issue 14): requests to buy outside the group.
+    external_sourcing_list.PROJECTION,
 )
 
 

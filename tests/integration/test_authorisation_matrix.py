@@ -242,6 +242,7 @@ MATRIX: dict[str, Row] = {
     ),
     "GET /v1/quality-incidents/{incident_id}": Row(FOR_THE_UNIT | {AUDITOR}),
     "GET /v1/disputes": Row(FOR_THE_UNIT | {AUDITOR}, query={"unit_id": "COAL-02"}),
+    "GET /v1/external-sourcing": Row(FOR_THE_UNIT | {AUDITOR}, query={"unit_id": "COAL-02"}),
     "GET /v1/reports/quarterly": Row(
         FOR_THE_UNIT | {AUDITOR, BI},
         query={"unit_id": "COAL-02", "quarter": _quarter_ended_before(100)},

@@ -1,4 +1,5 @@
-"""The lists' read models (tenders, contracts, incidents, disputes) against hand-computed rows:
+"""The lists' read models (tenders, contracts, incidents, disputes, external-sourcing requests)
+against hand-computed rows:
 replayed from scratch twice and fed from Kafka through the real relay, all alike; and no sealed
 amount in them before the bids are opened."""
 
@@ -11,11 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from marketplace.adapters.seal import AesGcmSealer
-from marketplace.handlers import disputes, needs, tenders
+from marketplace.aggregates.need import Ground
+from marketplace.handlers import disputes, external_sourcing, needs, tenders
 from marketplace.handlers.ports import Services
-from marketplace.projections import contract_list, dispute_list, incident_list, tender_list
+from marketplace.projections import (
+    contract_list,
+    dispute_list,
+    external_sourcing_list,
+    incident_list,
+    tender_list,
+)
 from marketplace.projections.store import ReadModelStore
 from tests.conftest import require_broker
+from tests.integration.conftest import HQ_ADMIN
 from tests.integration.projection_harness import relayed_into, replayed_into, rows
 from tests.integration.test_contract_projections import write_scenario
 from tests.integration.test_needs import market, operator, steam  # noqa: F401
@@ -25,6 +34,7 @@ LISTS = (
     contract_list.PROJECTION,
     incident_list.PROJECTION,
     dispute_list.PROJECTION,
+    external_sourcing_list.PROJECTION,
 )
 SEALED = ("91234.56", "90111.11", "95000.00", "88888.88")  # amounts that must not show early
 
@@ -80,6 +90,22 @@ def write_disputes(svc: Services, contract_id: str) -> None:
     disputes.withdraw(svc, operator("COAL-01"), dropped.id)
 
 
+def write_requests(svc: Services) -> None:
+    """Three requests to buy steam outside: one waiting, one rejected, one approved and used."""
+    made = []
+    for ground in (Ground.NOT_AVAILABLE_INTERNALLY, Ground.BEYOND_INTERNAL_CAPABILITY, None):
+        need = needs.post_need(svc, operator("COAL-01"), steam())
+        chosen = ground or Ground.INSUFFICIENT_FOR_URGENT_NEED
+        quantity = None if ground else Decimal("100")
+        _, request = external_sourcing.request_external(
+            svc, operator("COAL-01"), need.id, chosen, "Line down.", quantity
+        )
+        made.append((need.id, request))
+    external_sourcing.decide_external(svc, HQ_ADMIN, made[1][1], False, "Ask PWR-01.")
+    external_sourcing.decide_external(svc, HQ_ADMIN, made[2][1], True, None)
+    external_sourcing.close_external(svc, operator("COAL-01"), made[2][0], "Outside Steam Ltd")
+
+
 async def everything(read_models: ReadModelStore) -> dict[str, list[dict[str, Any]]]:
     return {
         table.name: await rows(read_models, table)
@@ -104,6 +130,7 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
         == ("COAL-01", "PWR-01", "active")
     ]
     write_disputes(market, contract)
+    write_requests(market)
 
     replayed = await replayed_into(market.store, tmp_path / "a.db", LISTS, everything)
     assert await replayed_into(market.store, tmp_path / "b.db", LISTS, everything) == replayed
@@ -132,3 +159,12 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     assert sorted(
         (d["status"], d["mediator_unit_id"]) for d in replayed["dispute_list_disputes"]
     ) == [("in_mediation", "HQ"), ("withdrawn", None)]
+    requests = replayed["external_sourcing_list_requests"]
+    assert sorted((r["status"], r["quantity"], r["reason"]) for r in requests) == [
+        ("rejected", None, "Ask PWR-01."),
+        ("requested", None, None),
+        ("used", "100", None),
+    ]
+    asked = {r["need_id"] for r in requests}
+    needs_of = {r["need_id"]: r["demand_unit_id"] for r in replayed["external_sourcing_list_needs"]}
+    assert {needs_of[n] for n in asked} == {"COAL-01"}
