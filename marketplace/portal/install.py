@@ -8,7 +8,16 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from marketplace.portal.routes import auth, external_sourcing, inbox, needs, offers, tenders
+from marketplace.portal.routes import (
+    auth,
+    catalog_versions,
+    external_sourcing,
+    inbox,
+    needs,
+    offers,
+    reports,
+    tenders,
+)
 from marketplace.portal.web import Portal
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -27,6 +36,8 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         offers.router,
         external_sourcing.router,
         tenders.router,
+        catalog_versions.router,
+        reports.router,
     ):
         app.include_router(router)
     return portal
