@@ -4,7 +4,7 @@ with the API's bodies and handlers."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -155,5 +155,7 @@ async def _report(viewer: Viewer, unit_id: str, quarter: Quarter) -> dict[str, A
         "frozen": live.submitted,
         "ended": ended,
         "may_submit": submits and ended and live.submitted is None,
-        "last_day": quarter.next_first_day,
+        "submit_from": quarter.next_first_day,
+        # The quarter's days, the last one included (the figures count [start, end)).
+        "days": (quarter.first_day, quarter.next_first_day - timedelta(days=1)),
     }
