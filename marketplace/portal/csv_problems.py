@@ -97,6 +97,7 @@ def _field(name: str, text: str, _: Translator) -> str:
         said = _(UNKNOWN_SUBCATEGORY)
     else:
         said = _(_VALIDATION[text]) if text in _VALIDATION else text
+    colon = "：" if _.language == "zh-CN" else ": "  # noqa: RUF001 - Chinese punctuation
     if name not in COLUMN_LABELS:
-        return said if name == "row" else f"{name}: {said}"
-    return f"{_(COLUMN_LABELS[name])}: {said}"
+        return said if name == "row" else f"{name}{colon}{said}"
+    return f"{_(COLUMN_LABELS[name])}{colon}{said}"

@@ -20,8 +20,14 @@ GOOD = (
     + "HEAT-01,product,heat,HOT-WATER-2,Hot water 95/70,GJ,44.00\n"
     + "HEAT-02,product,heat,STEAM-MP,Medium-pressure steam 1.6 MPa,t,200.00\n"
 )
-# Line 3 names a subcategory the product category does not have; line 4 lacks its name.
-BAD = GOOD + "HEAT-02,product,no-such-kind,STEAM-XP,Steam,t,1.00\nHEAT-01,product,heat,HW-3,,GJ,\n"
+# Line 4 names a subcategory the product category does not have, line 5 lacks its name, line
+# 6 names a supplier the chart does not have.
+BAD = (
+    GOOD
+    + "HEAT-02,product,no-such-kind,STEAM-XP,Steam,t,1.00\n"
+    + "HEAT-01,product,heat,HW-3,,GJ,\n"
+    + "NOPE-01,product,heat,HW-4,Hot water,GJ,\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +108,7 @@ def test_a_bad_line_refuses_the_file_and_a_good_file_is_stored(api: InProcessApi
     assert 'data-line="2"' not in refused.text  # the good lines are not named
     assert "The subcategory is not one of this category&#39;s." in refused.text
     assert "Name of the item: This field is required." in refused.text
+    assert "Supplier unit NOPE-01 does not exist." in refused.text
     assert "nothing was submitted" in refused.text
     assert entries_of(api, version_id, "HEAT") == []  # nothing stored
 
