@@ -228,6 +228,10 @@ def test_unknown_version_csrf_and_a_published_version(api: InProcessApi) -> None
     )
     assert late.status_code == 409
     assert "The version takes no more entries" in late.text
+    closed_file = upload(heat, published_id, GOOD)
+    assert closed_file.status_code == 422  # the file as a whole, as `catalog import` says it
+    assert 'data-line=""' in closed_file.text and "whole file" in closed_file.text
+    assert "The version takes no more entries" in closed_file.text
     assert version_json(api, published_id)["entries"] == before
 
 
