@@ -3,7 +3,7 @@ it and the forms on it (CSV upload, one entry) that answer with it again when re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,11 @@ STATES = {
     "approved": N_("approved"),
     "rejected": N_("rejected"),
 }
+
+
+def states(viewer: Viewer) -> Callable[[str], str]:
+    """A state's words in the page's language; an unknown one as the API writes it."""
+    return lambda code: viewer._(STATES[code]) if code in STATES else code
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def shown(viewer: Viewer, version_id: str, which: Shown) -> dict[str, Any]:
         "may_submit": submits and taking,
         "suppliers": _suppliers(viewer, principal.unit_id) if submits and taking else [],
         "own_platform": principal.unit_id if submits else None,
-        "state": lambda code: viewer._(STATES[code]) if code in STATES else code,
+        "state": states(viewer),
     }
 
 

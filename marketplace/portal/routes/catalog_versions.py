@@ -21,7 +21,7 @@ from marketplace.handlers.catalog_import import import_csv
 from marketplace.handlers.catalog_lists import catalog_versions
 from marketplace.handlers.errors import NotFound
 from marketplace.portal import catalog_version_page, csv_problems
-from marketplace.portal.catalog_version_page import STATES, Shown
+from marketplace.portal.catalog_version_page import Shown, states
 from marketplace.portal.i18n import N_
 from marketplace.portal.need_page import typed
 from marketplace.portal.web import (
@@ -59,8 +59,7 @@ async def versions(viewer: SignedIn, request: Request) -> Response:
     if wanted:
         return RedirectResponse(f"/catalog/versions/{quote(wanted.strip(), safe='')}", 303)
     found = await catalog_versions(viewer.runtime)
-    state = lambda code: viewer._(STATES[code]) if code in STATES else code  # noqa: E731
-    return viewer.render("catalog/versions/index.html", versions=found, state=state)
+    return viewer.render("catalog/versions/index.html", versions=found, state=states(viewer))
 
 
 @router.get("/catalog/versions/{version_id}")
