@@ -12,6 +12,7 @@ from marketplace.portal.routes import (
     approvals,
     auth,
     catalog_search,
+    catalog_versions,
     contracts,
     disputes,
     external_sourcing,
@@ -19,6 +20,7 @@ from marketplace.portal.routes import (
     inbox,
     needs,
     offers,
+    reports,
     tenders,
 )
 from marketplace.portal.web import Portal
@@ -44,6 +46,8 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         findings.router,
         approvals.router,
         catalog_search.router,
+        catalog_versions.router,
+        reports.router,
     ):
         app.include_router(router)
     return portal

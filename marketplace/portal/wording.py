@@ -87,6 +87,16 @@ RULES = {
     "unknown_issue": N_("Choose one of the offered issues."),
     # approvals
     "request_already_decided": N_("This request has already been decided."),
+    # catalog and reports
+    "duplicate_entry": N_("This supplier already has this item in the catalog version."),
+    "unknown_subcategory": N_("The subcategory is not one of this category's."),
+    "supplier_inactive": N_("The supplier unit is deactivated."),
+    "version_not_collecting": N_("The version takes no more entries: corrections go in the next."),
+    "submission_deadline_passed": N_("The submission deadline of this catalog version has passed."),
+    "quarter_not_ended": N_("The quarter is not over yet: its report can be submitted after it."),
+    "report_already_submitted": N_(
+        "This report was submitted already; a submitted report never changes."
+    ),
 }
 
 
