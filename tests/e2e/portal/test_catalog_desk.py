@@ -16,23 +16,6 @@ GOOD = HEADER + "HEAT-02,product,heat,STEAM-BROWSER,Steam for the browser test,t
 BAD = GOOD + "HEAT-01,product,heat,HW-BROWSER,,GJ,\n"  # line 3: no item name
 
 
-def signed_in_admin(pages: Pages, unit: str) -> Page:
-    """A platform admin's tab on `/catalog/versions`. Its console is watched from there on:
-    the landing page (`/approvals`) is another desk's, not this module's to check (its messages
-    are all in once the next page has loaded)."""
-    context = pages.browser.new_context(
-        base_url=pages.demo.url, locale="en-US", viewport={"width": 390, "height": 844}
-    )
-    page = context.new_page()
-    page.goto("/")
-    page.get_by_label("Token").fill(pages.demo.token(unit, "platform_admin"))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/approvals")
-    page.goto("/catalog/versions")
-    page.on("console", lambda m: pages.console_errors.append(m.text) if m.type == "error" else None)
-    return page
-
-
 def opened_version(demo: Server) -> str:
     """A version HQ opens through the API for a later half-year, collecting for a week."""
     deadline = datetime.now(UTC) + timedelta(days=7)
@@ -57,7 +40,8 @@ def upload(page: Page, text: str) -> None:
 
 def test_a_platform_admin_submits_a_csv_and_reads_its_report(demo: Server, pages: Pages) -> None:
     version_id = opened_version(demo)
-    admin = signed_in_admin(pages, "HEAT")
+    admin = pages.signed_in("HEAT", "platform_admin", width=390)
+    admin.goto("/catalog/versions")
     admin.get_by_role("link", name="2035H1").click()
     admin.wait_for_url(f"**/catalog/versions/{version_id}")
     pages.shot(admin, "version-collecting")
