@@ -1,6 +1,6 @@
 """Issue 14's "done": the whole buy path in the browser, in Chinese — the buyer finds the item in
 the catalog and posts the need, the matched supplier sees it in its inbox and offers, the buyer
-awards."""
+awards, both sign the contract, the supplier delivers everything and the buyer completes it."""
 
 # ruff: noqa: RUF001 - Chinese labels are written with full-width parentheses
 
@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import Server
-from tests.e2e.portal.browser import REQUIRED_BY, Pages, need_json
+from tests.e2e.portal.browser import GROUP_ZONE, REQUIRED_BY, Pages, need_json
 
 ZH = "zh-CN"
 
@@ -56,3 +56,26 @@ def test_the_whole_buy_path_in_chinese(demo: Server, pages: Pages) -> None:
     pages.shot(buyer, "zh-awarded")
     need = need_json(demo, "COAL-03", need_id)
     assert need["status"] == "awarded" and need["contract_id"]
+
+    contract = f"/contracts/{need['contract_id']}"
+    buyer.locator("#need-contract a").click()
+    buyer.wait_for_url(f"**{contract}")
+    buyer.get_by_role("button", name="为 COAL-03 签署").click()
+    expect(buyer.locator("#contract-signatures")).to_contain_text("COAL-03")
+    supplier.get_by_role("link", name="合同").click()
+    supplier.locator(f'a[href="{contract}"]').first.click()
+    supplier.get_by_role("button", name="为 HEAT-02 签署").click()
+    expect(supplier.locator("#contract-status")).to_have_text("执行中")
+    delivered_at = (datetime.now(GROUP_ZONE) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    supplier.get_by_label("交付数量").fill("300")
+    supplier.get_by_label("交付金额（元）").fill("54600.00")
+    supplier.get_by_label("交付时间").fill(delivered_at)
+    supplier.get_by_role("button", name="登记交付").click()
+    expect(supplier.locator("#contract-delivered")).to_contain_text("54600.00")
+    pages.shot(supplier, "zh-delivered")
+    buyer.reload()
+    buyer.get_by_role("button", name="代表 COAL-03 完结合同").click()
+    expect(buyer.locator("#contract-status")).to_have_text("已完结")
+    pages.shot(buyer, "zh-completed")
+    done = demo.client(demo.token("COAL-03", "unit_operator")).get(f"/v1{contract}").json()
+    assert (done["status"], done["delivered_amount"]) == ("completed", "54600.00")
