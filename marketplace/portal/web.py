@@ -48,6 +48,7 @@ templates = Environment(
     autoescape=select_autoescape(default=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # the package's templates do not change under a running server
 )
 
 
