@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from marketplace.handlers import catalog
-from marketplace.handlers.catalog_csv import CsvRejected
+from marketplace.handlers.catalog_csv import COLUMNS, CsvRejected
 from marketplace.handlers.catalog_entry import EntryIn
 from marketplace.handlers.catalog_import import import_csv
 from marketplace.handlers.catalog_lists import catalog_versions
@@ -36,17 +36,7 @@ from marketplace.portal.web import (
 from marketplace.portal.wording import field_errors
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-ENTRY_FIELDS = (
-    "supplier_unit_id",
-    "category",
-    "subcategory",
-    "item_code",
-    "item_name",
-    "uom",
-    "reference_price",
-    "capacity",
-    "regions",
-)
+ENTRY_FIELDS = tuple(COLUMNS)  # the form's fields are the CSV's columns
 NO_FILE = N_("Choose a CSV file to upload.")
 NOT_TEXT = N_("The file is not UTF-8 text: save it as CSV UTF-8.")
 NO_SUCH_SUPPLIER = N_("No such unit.")
