@@ -16,6 +16,7 @@ from tests.integration.portal_client import PortalUser, is_external, unlabelled_
 
 LINK = re.compile(r"""<a\b[^>]*\bhref=["']([^"']*)["']""", re.IGNORECASE)
 
+BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # what a browser asks for
 LIMIT = 80  # pages a role's crawl visits at most (lists link every row: enough for each kind)
 # Links not to follow: sign-out, the language switch, static files.
 SKIP = re.compile(r"^/(logout|lang/|assets/)")
@@ -96,7 +97,7 @@ def crawl(user: PortalUser, start: str) -> dict[str, int]:
         path = queue.popleft()
         if path in seen:
             continue
-        page = user.get(path)
+        page = user.get(path, headers=BROWSER)
         seen[path] = page.status_code
         if page.status_code == 303:  # e.g. `/` of a signed-in user: its landing page
             location = page.headers["location"]
@@ -131,12 +132,11 @@ def test_every_page_a_role_reaches_by_links_is_sound(
 def test_an_address_that_is_no_page_answers_the_404_page_to_a_browser(api: InProcessApi) -> None:
     user = PortalUser(api, language="en")
     user.sign_in(api.tokens[("COAL-01", "unit_operator")])
-    browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
     for path, status in (("/no-such-page", 404), ("/needs/need_x/award", 405)):
-        page = user.get(path, headers=browser)
+        page = user.get(path, headers=BROWSER)
         assert page.status_code == status, path
         assert page.headers["content-type"].startswith("text/html"), path
         assert "There is nothing at this address." in page.text, path
-    api_answer = user.get("/v1/no-such-thing", headers=browser)
+    api_answer = user.get("/v1/no-such-thing", headers=BROWSER)
     assert api_answer.status_code == 404 and api_answer.json()["error"]["code"] == "not_found"
     assert user.get("/no-such-page").headers["content-type"].startswith("application/json")
