@@ -17,6 +17,14 @@ from marketplace.portal.web import Viewer
 from marketplace.portal.wording import reason
 
 
+def counted(viewer: Viewer, tender_id: str) -> TenderOut:
+    """The tender as `GET /v1/tenders/{id}` shows it to this token (403 where the API refuses):
+    what the bid count follows."""
+    tender = tenders.load_tender(viewer.svc, tender_id, reading=True)
+    tenders.may_read(viewer.svc, viewer.signed_in, tender)
+    return TenderOut.of(tender)
+
+
 def shown(viewer: Viewer, tender_id: str) -> dict[str, Any]:
     """The tender as `GET /v1/tenders/{id}` shows it to this token (403 where the API refuses),
     and what the page may offer to do. Before opening: how many bids, and whether the viewer's

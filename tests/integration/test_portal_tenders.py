@@ -91,6 +91,9 @@ def until(check: Callable[[], bool], seconds: float = 5) -> bool:
     return True
 
 
+COUNT_3 = re.compile(r'id="tender-bid-count"[^>]*>3<')
+
+
 def test_suppliers_bid_and_replace_and_everyone_sees_only_the_count(api: InProcessApi) -> None:
     buyer = operator(api, "COAL-01")
     need_id, tender_id = launched_tender(api, buyer, "Steam by sealed bids")
@@ -120,9 +123,12 @@ def test_suppliers_bid_and_replace_and_everyone_sees_only_the_count(api: InProce
     assert 'data-unit="HEAT-02">HEAT-02: your sealed bid is submitted' in mine
     assert "Replace the sealed bid" in mine and "Submit the sealed bid" not in mine
     assert until(lambda: "(bid submitted)" in heat.get("/inbox").text)
-    assert 'id="tender-bid-count">3<' in mine and no_amount_on(mine)
+    assert COUNT_3.search(mine) and no_amount_on(mine)
     demand = buyer.get(page).text
-    assert 'id="tender-bid-count">3<' in demand and no_amount_on(demand)
+    assert COUNT_3.search(demand) and no_amount_on(demand)
+    live = buyer.get(f"{page}/bid-count")  # what the open page polls: the count, no amount
+    assert live.status_code == 200 and COUNT_3.search(live.text) and no_amount_on(live.text)
+    assert f'hx-get="{page}/bid-count"' in live.text  # and it goes on polling while open
     assert 'action="/tenders/' + tender_id + '/open"' not in demand  # not before the deadline
     assert "The bids can be opened after the deadline." in demand
     early = buyer.submit(page, f"{page}/open", {})
@@ -203,6 +209,7 @@ def test_outsiders_get_403_unknown_ids_404_and_a_post_without_csrf_changes_nothi
     page = f"/tenders/{tender_id}"
     outsider = operator(api, "SVC-01")  # neither the demand unit nor invited
     assert outsider.get(page).status_code == 403
+    assert outsider.get(f"{page}/bid-count").status_code == 403
     assert outsider.submit("/inbox", f"{page}/bids", bid_form("1.00", "SVC-01")).status_code == 403
     heat = operator(api, "HEAT-02")
     for_another = heat.submit(page, f"{page}/bids", bid_form("1.00", "PWR-01"))

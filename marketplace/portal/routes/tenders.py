@@ -21,7 +21,15 @@ from marketplace.handlers import tenders
 from marketplace.portal import need_page, tender_page
 from marketplace.portal.i18n import N_
 from marketplace.portal.need_page import moment, typed
-from marketplace.portal.web import CheckedForm, PageRoute, Refusal, SignedIn, attempt, text_fields
+from marketplace.portal.web import (
+    CheckedForm,
+    PageRoute,
+    Polling,
+    Refusal,
+    SignedIn,
+    attempt,
+    text_fields,
+)
 from marketplace.portal.wording import field_errors, refusal
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -79,6 +87,13 @@ AWARD_FIELDS = ("bid_id", "justification")
 @router.get("/tenders/{tender_id}")
 async def tender(viewer: SignedIn, tender_id: str) -> Response:
     return await tender_page.render(viewer, tender_id)
+
+
+@router.get("/tenders/{tender_id}/bid-count")
+async def bid_count(viewer: Polling, tender_id: str) -> Response:
+    """How many sealed bids are in, for the open page to follow live (never an amount)."""
+    view = await run_in_threadpool(tender_page.counted, viewer, tender_id)
+    return viewer.render("tenders/_bid_count.html", tender=view)
 
 
 @router.post("/tenders/{tender_id}/bids")
