@@ -99,7 +99,7 @@ RULES = {
     ),
     # catalog review
     "entries_pending_review": N_(
-        "Not published: {count} entries still await review. Approve or reject each of them first."
+        "Not published, entries still awaiting review: {count}. Approve or reject each first."
     ),
     "entry_already_reviewed": N_("This entry has been reviewed already."),
     "effective_period_overlap": N_(

@@ -184,7 +184,7 @@ def test_bulk_review_and_publication(api: InProcessApi) -> None:
 
     refused = hq.submit(page, f"{page}/publish", {})
     assert refused.status_code == 409
-    assert "Not published: 1 entries still await review." in refused.text
+    assert "Not published, entries still awaiting review: 1." in refused.text
     assert 'id="publish-refused"' in refused.text
     assert version_status(api, version_id) == "collecting"
 
@@ -321,4 +321,4 @@ def test_chinese_labels(api: InProcessApi) -> None:
     refused = hq.submit(
         f"/catalog/versions/{version_id}", f"/catalog/versions/{version_id}/publish", {}
     )
-    assert refused.status_code == 409 and "5" in refused.text and "尚待审核" in refused.text
+    assert refused.status_code == 409 and "尚待审核的条目：5 个" in refused.text  # noqa: RUF001

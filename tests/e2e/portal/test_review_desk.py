@@ -67,7 +67,7 @@ def test_hq_reviews_and_publishes_a_catalog_version(demo: Server, pages: Pages) 
 
     hq.get_by_role("button", name="Publish the version").click()
     expect(hq.locator("#publish-refused")).to_contain_text(
-        "Not published: 1 entries still await review."
+        "Not published, entries still awaiting review: 1."
     )
     pages.shot(hq, "publish-refused")
 
