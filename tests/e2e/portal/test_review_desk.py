@@ -49,7 +49,7 @@ def version_with_entries(demo: Server) -> str:
 
 def test_hq_reviews_and_publishes_a_catalog_version(demo: Server, pages: Pages) -> None:
     version_id = version_with_entries(demo)
-    hq = pages.signed_in("HQ", "hq_admin")
+    hq = pages.signed_in("HQ", "hq_admin", width=390)
     hq.goto(f"/catalog/versions/{version_id}")
     expect(hq.locator("#pending-count")).to_contain_text("Entries awaiting review: 3")
     expect(hq.locator('#queue-counts tr[data-group="HEAT/product"] td[data-count]')).to_have_text(
