@@ -15,6 +15,7 @@ from marketplace.aggregates.organisation import Level
 from marketplace.api.routes.catalog import EntryOut, VersionOut
 from marketplace.handlers import catalog
 from marketplace.handlers.organisation import chart
+from marketplace.portal.catalog_review_page import review_facts, reviews
 from marketplace.portal.csv_problems import Problem
 from marketplace.portal.i18n import N_
 from marketplace.portal.web import Viewer
@@ -70,6 +71,7 @@ def shown(viewer: Viewer, version_id: str, which: Shown) -> dict[str, Any]:
         "suppliers": _suppliers(viewer, principal.unit_id) if submits and taking else [],
         "own_platform": principal.unit_id if submits else None,
         "state": states(viewer),
+        "review": review_facts(viewer, view) if reviews(viewer) else None,
     }
 
 
@@ -102,8 +104,9 @@ async def render(
     problems: list[Problem] | None = None,
     form: str | None = None,
 ) -> Response:
-    """The version's page; after a refusal, the `form` ("csv" or "entry") with what was wrong:
-    the CSV's `problems` line by line, the entry as typed with its field `errors`."""
+    """The version's page; after a refusal, the `form` ("csv", "entry", or HQ's "bulk",
+    "publish", "reject-<entry id>") with what was wrong: the CSV's `problems` line by line, the
+    form as typed with its field `errors`."""
     facts = await run_in_threadpool(shown, viewer, version_id, which or Shown())
     return viewer.render(
         "catalog/versions/detail.html",

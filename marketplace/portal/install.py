@@ -14,6 +14,7 @@ from starlette.responses import Response
 from marketplace.portal.routes import (
     approvals,
     auth,
+    catalog_review,
     catalog_search,
     catalog_versions,
     contracts,
@@ -52,6 +53,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         approvals.router,
         catalog_search.router,
         catalog_versions.router,
+        catalog_review.router,
         reports.router,
     ):
         app.include_router(router)

@@ -97,6 +97,15 @@ RULES = {
     "report_already_submitted": N_(
         "This report was submitted already; a submitted report never changes."
     ),
+    # catalog review
+    "entries_pending_review": N_(
+        "Not published, entries still awaiting review: {count}. Approve or reject each first."
+    ),
+    "entry_already_reviewed": N_("This entry has been reviewed already."),
+    "effective_period_overlap": N_(
+        "Its days overlap a version already published: choose days no other version covers."
+    ),
+    "invalid_effective_period": N_("The last day in force cannot be before the first."),
 }
 
 

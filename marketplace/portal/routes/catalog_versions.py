@@ -18,12 +18,12 @@ from marketplace.handlers import catalog
 from marketplace.handlers.catalog_csv import COLUMNS, CsvRejected
 from marketplace.handlers.catalog_entry import EntryIn
 from marketplace.handlers.catalog_import import import_csv
-from marketplace.handlers.catalog_lists import catalog_versions
 from marketplace.handlers.errors import NotFound
 from marketplace.portal import catalog_version_page, csv_problems
-from marketplace.portal.catalog_version_page import Shown, states
+from marketplace.portal.catalog_version_page import Shown
 from marketplace.portal.i18n import N_
 from marketplace.portal.need_page import typed
+from marketplace.portal.routes.catalog_review import versions_page
 from marketplace.portal.web import (
     CheckedForm,
     PageRoute,
@@ -48,8 +48,7 @@ async def versions(viewer: SignedIn, request: Request) -> Response:
     wanted = query(request, "id")
     if wanted:
         return RedirectResponse(f"/catalog/versions/{quote(wanted.strip(), safe='')}", 303)
-    found = await catalog_versions(viewer.runtime)
-    return viewer.render("catalog/versions/index.html", versions=found, state=states(viewer))
+    return await versions_page(viewer)  # HQ's has the form that opens a version
 
 
 @router.get("/catalog/versions/{version_id}")

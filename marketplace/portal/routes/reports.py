@@ -1,9 +1,10 @@
 """`/reports`: a unit's quarterly report — the figures of `GET /v1/reports/quarterly` and, for a
 platform admin once the quarter is over, its submission (`POST /v1/reports/quarterly/submit`),
-with the API's bodies and handlers."""
+with the API's bodies and handlers; for HQ without a unit, every platform's report status."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -15,11 +16,14 @@ from starlette.concurrency import run_in_threadpool
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import DomainError, RecordNotFound
-from marketplace.aggregates.report import Quarter
+from marketplace.aggregates.organisation import Level
+from marketplace.aggregates.report import Quarter, QuarterlyReport
 from marketplace.api.routes.reports import SubmitIn
+from marketplace.api.schemas import Strict
 from marketplace.handlers import reports
 from marketplace.handlers.auth import acts_for
 from marketplace.handlers.organisation import chart
+from marketplace.inputs import QuarterText
 from marketplace.portal.i18n import N_
 from marketplace.portal.web import CheckedForm, PageRoute, SignedIn, Viewer, query, text_fields
 from marketplace.portal.wording import field_errors, refusal
@@ -86,6 +90,8 @@ def _units(viewer: Viewer) -> list[str]:
 @router.get("/reports")
 async def report(viewer: SignedIn, request: Request) -> Response:
     principal = viewer.signed_in
+    if principal.has(Role.HQ_ADMIN) and not query(request, "unit_id"):
+        return await _overview(viewer, query(request, "quarter"))
     values = {
         "unit_id": query(request, "unit_id") or principal.unit_id or "",
         "quarter": query(request, "quarter") or str(last_ended(viewer.svc.today())),
@@ -110,6 +116,56 @@ async def submit(viewer: SignedIn, form: CheckedForm) -> Response:
         return await _page(viewer, values, 409, refused=refusal(refused, viewer._))
     asked = urlencode({"unit_id": body.unit_id, "quarter": body.quarter})
     return RedirectResponse(f"/reports?{asked}", 303)
+
+
+class QuarterIn(Strict):
+    """The overview's one question, checked as the API checks a quarter."""
+
+    quarter: QuarterText
+
+
+@dataclass(frozen=True)
+class Status:
+    """A platform's report for the quarter: submitted (when, by whom) or missing."""
+
+    unit_id: str
+    name: str
+    submitted: QuarterlyReport | None
+
+
+def _statuses(viewer: Viewer, quarter: Quarter) -> list[Status]:
+    """Every platform's report, from the report store the API reads (one record a platform,
+    looked up by its id: no figures are recomputed for the list)."""
+    org = chart(viewer.svc)
+    platforms = sorted(
+        (u for u in org.units.values() if u.level is Level.PLATFORM), key=lambda u: u.id
+    )
+    return [Status(u.id, u.name, reports.submitted(viewer.svc, u.id, quarter)) for u in platforms]
+
+
+async def _overview(viewer: Viewer, asked: str | None) -> Response:
+    """HQ's view of a quarter: each platform's report submitted or missing (a wrong quarter
+    is said beside the picker, with no list)."""
+    today = viewer.svc.today()
+    values = {"quarter": asked or str(last_ended(today))}
+    try:
+        quarter = QuarterIn.model_validate(values).quarter
+    except ValidationError as invalid:
+        errors = field_errors(invalid, viewer._, ("quarter",))
+        statuses, status = None, 422
+    else:
+        found = Quarter.parse(quarter)
+        statuses = await run_in_threadpool(_statuses, viewer, found)
+        errors, status = {}, 200
+    return viewer.render(
+        "reports/overview.html",
+        status,
+        values=values,
+        errors=errors,
+        quarters=_quarters(today),
+        statuses=statuses,
+        group=viewer.signed_in.unit_id,
+    )
 
 
 async def _page(
@@ -142,6 +198,7 @@ async def _page(
         quarters=quarters,
         sections=SECTIONS,
         rows=ROWS,
+        overview=viewer.signed_in.has(Role.HQ_ADMIN),  # HQ's way back to every platform's
     )
 
 
