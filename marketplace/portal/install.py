@@ -25,6 +25,7 @@ from marketplace.portal.routes import (
     offers,
     reports,
     tenders,
+    units,
 )
 from marketplace.portal.web import Portal, error_page
 
@@ -53,6 +54,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         catalog_search.router,
         catalog_versions.router,
         reports.router,
+        units.router,
     ):
         app.include_router(router)
     _pages_for_browsers(app)
