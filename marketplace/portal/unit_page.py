@@ -117,7 +117,7 @@ async def render(
         children=[r for r in rows if r["parent_id"] == unit_id],
         parents=[(r["id"], f"{r['id']} · {r['name']}") for r in rows if r["id"] != unit_id],
         sectors=sorted({r["sector"] for r in rows}),
-        roles=ROLES,
+        role_choices=ROLES,  # not `roles`: the layout sets that name
         values=current | dict(values or {}),
         errors=errors or {},
         refused=refused,

@@ -238,4 +238,6 @@ def test_a_token_form_keeps_what_was_typed(api: InProcessApi) -> None:
     wrong = boss.submit(page, f"{page}/tokens", {"roles": "hq_admin", "label": "Too much"})
     assert wrong.status_code == 409 and "cannot be given to a unit of this level" in wrong.text
     assert 'id="f-role-hq_admin" name="roles" value="hq_admin" checked' in wrong.text
+    for role in ("hq_admin", "platform_admin", "unit_operator", "auditor", "bi_reader"):
+        assert f'id="f-role-{role}"' in wrong.text  # every role offered, whoever is signed in
     assert token_ids(api, "UT-K") == {}
