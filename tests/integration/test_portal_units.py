@@ -87,7 +87,7 @@ def test_the_tree_shows_every_demo_unit_with_level_sector_and_status(api: InProc
     assert "operating" in rows["HEAT-01"]
     # Nested: HQ's details hold the platforms, a platform's its enterprises.
     assert re.search(r'data-unit="HQ">.*?<details open>.*?data-unit="PWR">', page.text, re.S)
-    assert "3 subordinate units of PWR" in page.text
+    assert "Subordinate units of PWR (3)" in page.text
     assert unlabelled_fields(page.text) == [] and not [
         u for u in urls_of(page.text) if is_external(u)
     ]

@@ -34,7 +34,7 @@ def test_hq_restructures_a_unit_and_issues_a_token_a_bi_reader_only_reads(
     hq = pages.signed_in("HQ", "hq_admin")
     hq.get_by_role("link", name="Units").click()
     hq.wait_for_url("**/units")
-    power = hq.get_by_text("3 subordinate units of PWR")
+    power = hq.get_by_text("Subordinate units of PWR (3)")
     expect(hq.locator('li[data-unit="PWR-01"]')).to_be_visible()
     power.click()  # folds PWR's enterprises away
     expect(hq.locator('li[data-unit="PWR-01"]')).to_be_hidden()
