@@ -26,6 +26,7 @@ from marketplace.portal.routes import (
     offers,
     reports,
     tenders,
+    units,
 )
 from marketplace.portal.web import Portal, error_page
 
@@ -55,6 +56,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         catalog_versions.router,
         catalog_review.router,
         reports.router,
+        units.router,
     ):
         app.include_router(router)
     _pages_for_browsers(app)

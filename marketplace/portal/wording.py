@@ -106,6 +106,26 @@ RULES = {
         "Its days overlap a version already published: choose days no other version covers."
     ),
     "invalid_effective_period": N_("The last day in force cannot be before the first."),
+    # units
+    "unit_exists": N_("A unit with this id exists already (ids are unique regardless of case)."),
+    "group_already_exists": N_("The group unit exists already; there is exactly one."),
+    "group_cannot_have_parent": N_("The group unit has no superior unit."),
+    "parent_required": N_("A platform or an enterprise needs a superior unit."),
+    "parent_not_found": N_("The chosen superior unit does not exist."),
+    "parent_inactive": N_("The chosen superior unit is deactivated."),
+    "parent_level_not_allowed": N_(
+        "A platform hangs under the group; an enterprise under a platform or another enterprise."
+    ),
+    "group_cannot_move": N_("The group unit has no superior unit to change."),
+    "cycle_not_allowed": N_(
+        "A unit cannot move under itself or under one of its own subordinate units."
+    ),
+    "group_cannot_be_deactivated": N_("The group unit stays active."),
+    "active_children_exist": N_(
+        "The unit still has active subordinate units: move or deactivate them first."
+    ),
+    "role_not_allowed_for_unit": N_("A chosen role cannot be given to a unit of this level."),
+    "expiry_not_in_future": N_("A token must expire after it is issued."),
 }
 
 
