@@ -8,6 +8,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -147,10 +148,22 @@ def render(
         kind=lambda c, s=None: kind_label(language, c, s),
         language=language,
         languages=list(LANGUAGES),
-        here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        here=_here(request),
         **values,
     )
     return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": POLICY})
+
+
+def _here(request: Request) -> str:
+    """The page's own address, where the language switch comes back to. A form's answer is
+    shown at the form's address, which is no page to come back to: there it is the page the
+    form was sent from (the Referer of this site), else the start."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    sent_from = urlsplit(request.headers.get("referer", ""))
+    if sent_from.netloc == request.url.netloc and sent_from.path.startswith("/"):
+        return sent_from.path + (f"?{sent_from.query}" if sent_from.query else "")
+    return "/"
 
 
 def kind_label(language: str, category: str, subcategory: str | None = None) -> str:

@@ -60,8 +60,10 @@ class PortalUser:
         return self.post("/login", {"csrf": csrf, "token": token})
 
     def submit(self, page: str, action: str, fields: dict[str, str]) -> httpx.Response:
-        """Post `fields` to `action` with the CSRF token of `page`, as its form would."""
-        return self.post(action, {"csrf": self.csrf(page), **fields})
+        """Post `fields` to `action` with the CSRF token of `page`, as its form would (and, as a
+        browser does, naming `page` as the Referer)."""
+        referer = str(self.api.client.base_url.join(page))
+        return self.post(action, {"csrf": self.csrf(page), **fields}, headers={"referer": referer})
 
 
 class _Fields(HTMLParser):

@@ -91,6 +91,18 @@ def test_an_invalid_need_form_shows_field_errors_keeps_the_input_and_posts_nothi
     assert len(api_needs(api, "HEAT-01")) == before
 
 
+def test_the_language_switch_of_a_refused_form_leads_back_to_the_forms_page(
+    api: InProcessApi,
+) -> None:
+    user = operator(api, "HEAT-01")
+    refused = user.submit("/needs/new?lookup=steam", "/needs", need_form(quantity="-3"))
+    assert refused.status_code == 422
+    assert 'href="/lang/zh-CN?next=/needs/new%3Flookup%3Dsteam"' in refused.text
+    elsewhere = user.post("/needs", {"csrf": user.csrf(), **need_form(quantity="-3")},
+                          headers={"referer": "https://elsewhere.example/needs/new"})  # fmt: skip
+    assert 'href="/lang/zh-CN?next=/"' in elsewhere.text  # never back to another site
+
+
 def test_a_refused_need_shows_the_rule_as_a_sentence(api: InProcessApi) -> None:
     user = operator(api, "HEAT-01")
     before = len(api_needs(api, "HEAT-01"))
