@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from marketplace.portal.routes import (
     approvals,
+    audit,
     auth,
     catalog_search,
     catalog_versions,
@@ -53,6 +54,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         catalog_search.router,
         catalog_versions.router,
         reports.router,
+        audit.router,
     ):
         app.include_router(router)
     _pages_for_browsers(app)
