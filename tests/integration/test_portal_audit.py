@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -323,3 +324,21 @@ def test_a_tampered_event_shows_its_first_broken_link(api: InProcessApi, records
         with sqlite3.connect(path) as conn:
             conn.execute(update, (original, records.contract_id))
     assert audit_json(api, "verify")["ok"] is True
+
+
+@pytest.mark.both_stores
+def test_the_search_and_a_history_on_each_store(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    schema = request.getfixturevalue("pg_schema") if backend == "postgres" else None
+    with serve_in_process(settings_for(tmp_path, schema)) as api:
+        need_id = str(call(api, "COAL-01", "/v1/needs", need_body("Steam at 100%_ load"))["id"])
+        auditor = reader(api)
+        found = auditor.get("/audit", params={"q": "100%_ LOAD"}).text
+        assert f'<tr data-need="{need_id}">' in found
+        # The wildcards are searched as they are, not as LIKE's.
+        assert "found-needs" not in auditor.get("/audit", params={"q": "100%load"}).text
+        assert "found-needs" not in auditor.get("/audit", params={"q": "at 1_0"}).text
+        page = auditor.get(f"/audit/{need_id}", params={"version": "1"})
+        assert page.status_code == 200 and 'id="chain" data-ok="true"' in page.text
+        assert [r["version"] for r in timeline(page.text)] == ["1"]
