@@ -143,3 +143,6 @@ def test_an_auditor_follows_a_contract_and_finds_a_tampered_event(
     expect(auditor.locator('#timeline tr[data-version="2"]')).to_have_class("broken")
     pages.shot(auditor, "audit-timeline-broken")
     assert accessibility_violations(auditor) == []
+    auditor.set_viewport_size({"width": 390, "height": 900})  # a phone: tables scroll inside
+    assert auditor.evaluate("document.documentElement.scrollWidth") <= 390
+    pages.shot(auditor, "audit-timeline-phone")
