@@ -113,48 +113,17 @@ async def aggregate(viewer: SignedIn, request: Request, aggregate_id: str) -> Re
     page = PageRequest(limit=PAGE, cursor=query(request, "cursor"))
     events = await run_in_threadpool(aggregate_events, aggregate_id, store, ledger, principal, page)
     now = await run_in_threadpool(aggregate_state, aggregate_id, store, principal, None, None)
-    latest = now.version
-    status, errors = 200, dict[str, str]()
+    errors: dict[str, str] = {}
     values = {n: query(request, n) or "" for n in ("version", "as_of", "from", "to")}
-
-    asked_state: AggregateStateOut | None = None
-    if values["version"] or values["as_of"]:
-        form = {k: v for k, v in values.items() if k in ("version", "as_of") and v}
-        if "as_of" in form:
-            form["as_of"] = moment(form["as_of"], viewer)
-        try:
-            asked = StateAsked.model_validate(form)
-        except ValidationError as invalid:
-            errors |= field_errors(invalid, viewer._, ("version", "as_of"))
-        else:
-            if asked.version is not None and asked.as_of is not None:
-                errors[""] = viewer._("Give a version or a moment, not both.")
-            else:
-                asked_state = await _state_or_error(viewer, aggregate_id, asked, latest, errors)
-
-    diff: list[audit_page.Difference] | None = None
-    compared: tuple[AggregateStateOut, AggregateStateOut] | None = None
-    if values["from"] or values["to"]:
-        try:
-            versions = DiffAsked.model_validate({"from": values["from"], "to": values["to"]})
-        except ValidationError as invalid:
-            errors |= field_errors(invalid, viewer._, ("from", "to"))
-        else:
-            for name, number in (("from", versions.from_), ("to", versions.to)):
-                if number > latest:
-                    errors[name] = viewer._(NOT_A_VERSION, latest=latest)
-            if "from" not in errors and "to" not in errors:
-                compared = (
-                    await _state(viewer, aggregate_id, versions.from_, None),
-                    await _state(viewer, aggregate_id, versions.to, None),
-                )
-                old, new = (c.model_dump()["state"] for c in compared)
-                diff = audit_page.differences(old, new)
-    if errors:
-        status = 422
+    asked_state = await _asked_state(viewer, aggregate_id, values, now.version, errors)
+    compared = await _compared(viewer, aggregate_id, values, now.version, errors)
+    diff = None
+    if compared is not None:
+        old, new = (c.model_dump()["state"] for c in compared)
+        diff = audit_page.differences(old, new)
     return viewer.render(
         "audit/aggregate.html",
-        status,
+        422 if errors else 200,
         aggregate_id=aggregate_id,
         events=events,
         now=now,
@@ -170,6 +139,49 @@ async def aggregate(viewer: SignedIn, request: Request, aggregate_id: str) -> Re
         flatten=audit_page.flatten,
         shown=audit_page.shown,
         at=lambda moment: _local(viewer, moment),
+    )
+
+
+async def _asked_state(
+    viewer: Viewer, aggregate_id: str, values: dict[str, str], latest: int, errors: dict[str, str]
+) -> AggregateStateOut | None:
+    """The state the state form asks for (`version` or `as_of`), None when it asks for none;
+    what is wrong with the form goes into `errors`."""
+    form = {k: v for k, v in values.items() if k in ("version", "as_of") and v}
+    if not form:
+        return None
+    if "as_of" in form:
+        form["as_of"] = moment(form["as_of"], viewer)
+    try:
+        asked = StateAsked.model_validate(form)
+    except ValidationError as invalid:
+        errors |= field_errors(invalid, viewer._, ("version", "as_of"))
+        return None
+    if asked.version is not None and asked.as_of is not None:
+        errors[""] = viewer._("Give a version or a moment, not both.")
+        return None
+    return await _state_or_error(viewer, aggregate_id, asked, latest, errors)
+
+
+async def _compared(
+    viewer: Viewer, aggregate_id: str, values: dict[str, str], latest: int, errors: dict[str, str]
+) -> tuple[AggregateStateOut, AggregateStateOut] | None:
+    """The states of the diff form's two versions (`from`, `to`), None when it asks for none;
+    what is wrong with the form goes into `errors`."""
+    if not (values["from"] or values["to"]):
+        return None
+    try:
+        versions = DiffAsked.model_validate({"from": values["from"], "to": values["to"]})
+    except ValidationError as invalid:
+        errors |= field_errors(invalid, viewer._, ("from", "to"))
+        return None
+    wrong = {n: v for n, v in (("from", versions.from_), ("to", versions.to)) if v > latest}
+    errors |= {name: viewer._(NOT_A_VERSION, latest=latest) for name in wrong}
+    if wrong:
+        return None
+    return (
+        await _state(viewer, aggregate_id, versions.from_, None),
+        await _state(viewer, aggregate_id, versions.to, None),
     )
 
 
