@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from marketplace.portal.routes import (
     approvals,
+    audit,
     auth,
     catalog_review,
     catalog_search,
@@ -57,6 +58,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         catalog_review.router,
         reports.router,
         units.router,
+        audit.router,
     ):
         app.include_router(router)
     _pages_for_browsers(app)

@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 from marketplace.adapters.outages import is_outage
 from marketplace.aggregates.base import DomainError, RecordNotFound
 from marketplace.aggregates.taxonomy import CATEGORIES, TAXONOMY
+from marketplace.audit.chain import Ledger
 from marketplace.handlers import lists
 from marketplace.handlers.auth import Principal, principal_of_token
 from marketplace.handlers.errors import Forbidden, NotFound, Unauthenticated
@@ -95,6 +96,12 @@ class Viewer:
     @property
     def _(self) -> Translator:
         return Translator(self.language)
+
+    @property
+    def ledger(self) -> Ledger:
+        """The audit hash chain the app keeps extending (the auditor's desk reads it)."""
+        ledger: Ledger = self.request.app.state.ledger
+        return ledger
 
     @property
     def signed_in(self) -> Principal:

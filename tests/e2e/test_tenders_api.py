@@ -156,6 +156,13 @@ def test_tender_refusals(demo: Server) -> None:
     error_of(bid(coal, filed.json()["tender_id"], "5"), 422, "invalid_request")
 
 
+def _sign_in(browser: httpx.Client, token: str) -> None:
+    """Sign a browser's client in to the portal with `token` (it keeps the session cookie)."""
+    csrf = browser.get("/").text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    signed_in = browser.post("/login", data={"csrf": csrf, "token": token})
+    assert signed_in.status_code == 303, signed_in.text
+
+
 def test_no_amount_is_readable_anywhere_before_opening(tmp_path: Path) -> None:
     server = start_server(service_env(tmp_path, "sqlite", None), "--demo")
     try:
@@ -171,6 +178,17 @@ def test_no_amount_is_readable_anywhere_before_opening(tmp_path: Path) -> None:
                 seen = auditor.get(f"/v1/audit/{aggregate}/{view}")
                 assert seen.status_code == 200, seen.text
                 assert not any(a in seen.text for a in SECRET_AMOUNTS), (aggregate, view)
+        with httpx.Client(base_url=server.url, timeout=10) as desk:  # the auditor's desk too
+            _sign_in(desk, server.token("HQ", "auditor"))
+            for aggregate in (tender_id, *bid_ids):
+                latest = auditor.get(f"/v1/audit/{aggregate}/state").json()["version"]
+                for asked in ({}, {"version": 1}, {"from": 1, "to": latest}):
+                    page = desk.get(f"/audit/{aggregate}", params=asked)
+                    assert page.status_code == 200, (aggregate, asked)
+                    assert not any(a in page.text for a in SECRET_AMOUNTS), (aggregate, asked)
+            found = desk.get("/audit", params={"q": tender_id})
+            assert found.status_code == 200 and f'href="/audit/{tender_id}"' in found.text
+            assert not any(a in found.text for a in SECRET_AMOUNTS)
         status = server.admin.get("/v1/projections/status").text  # read models caught up
         assert "inbox" in status
         data = tmp_path / "data"
