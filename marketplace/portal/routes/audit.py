@@ -66,7 +66,11 @@ def _parts(viewer: Viewer) -> tuple[EventSourcingStore, Ledger]:
     return store, viewer.ledger
 
 
-async def _verification(viewer: Viewer) -> VerificationOut:
+async def _verification(viewer: Viewer, request: Request) -> VerificationOut | None:
+    """The whole chain's check when the page asks for it (`?verify=1`), else None: it reads
+    and hashes every stored event (seconds on a store of a million), too much for every view."""
+    if not query(request, "verify"):
+        return None
     store, ledger = _parts(viewer)
     return await run_in_threadpool(verify, store, ledger, viewer.signed_in)
 
@@ -91,7 +95,9 @@ async def desk(viewer: SignedIn, request: Request) -> Response:
         q=q,
         found=found,
         recorded=recorded,
-        verification=await _verification(viewer),
+        verification=await _verification(viewer, request),
+        chain_action=request.url.path,
+        chain_keep=[(k, v) for k, v in request.query_params.multi_items() if k != "verify"],
         problems=PROBLEMS,
         contract_word=lambda code: contract_page.word(code, viewer._),
     )
@@ -133,7 +139,9 @@ async def aggregate(viewer: SignedIn, request: Request, aggregate_id: str) -> Re
         errors=errors,
         diff=diff,
         compared=compared,
-        verification=await _verification(viewer),
+        verification=await _verification(viewer, request),
+        chain_action=request.url.path,
+        chain_keep=[(k, v) for k, v in request.query_params.multi_items() if k != "verify"],
         problems=PROBLEMS,
         changes=audit_page.CHANGES,
         flatten=audit_page.flatten,

@@ -92,6 +92,7 @@ def test_an_auditor_follows_a_contract_and_finds_a_tampered_event(
 
     auditor = reader_signed_in(pages, "auditor")
     auditor.goto("/audit")
+    auditor.get_by_role("button", name="Verify the chain").click()
     expect(auditor.locator("#chain")).to_have_attribute("data-ok", "true")
     assert accessibility_violations(auditor) == []
     auditor.get_by_label("Aggregate id, need title, contract or tender").fill(contract_id)
@@ -130,6 +131,7 @@ def test_an_auditor_follows_a_contract_and_finds_a_tampered_event(
     assert ok(audit.get("/v1/audit/verify"))["ok"] is True  # the chain covers the contract
     tamper(demo, contract_id, 2)
     auditor.goto("/audit")
+    auditor.get_by_role("button", name="Verify the chain").click()
     broken = auditor.locator("#chain-broken")
     expect(broken).to_be_visible()
     expect(broken).to_have_attribute("data-aggregate", contract_id)
@@ -138,7 +140,7 @@ def test_an_auditor_follows_a_contract_and_finds_a_tampered_event(
     pages.shot(auditor, "audit-chain-broken")
     assert accessibility_violations(auditor) == []
     broken.get_by_role("link", name=contract_id).click()
-    auditor.wait_for_url(f"**/audit/{contract_id}")
+    auditor.wait_for_url(f"**/audit/{contract_id}?verify=1")
     expect(auditor.locator("#broken-here")).to_be_visible()
     expect(auditor.locator('#timeline tr[data-version="2"]')).to_have_class("broken")
     pages.shot(auditor, "audit-timeline-broken")
