@@ -17,6 +17,7 @@ from marketplace.portal.routes import (
     catalog_search,
     catalog_versions,
     contracts,
+    dashboard,
     disputes,
     external_sourcing,
     findings,
@@ -53,6 +54,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         catalog_search.router,
         catalog_versions.router,
         reports.router,
+        dashboard.router,
     ):
         app.include_router(router)
     _pages_for_browsers(app)

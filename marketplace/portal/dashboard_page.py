@@ -1,0 +1,482 @@
+"""The dashboard's figures: the period and unit asked for, and each chart's numbers, table and CSV
+rows from the read models' own queries (those of `/v1/projections/...`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from marketplace.aggregates.organisation import Organisation
+from marketplace.api.projection_queries import Window
+from marketplace.handlers.ports import ReadModels
+from marketplace.portal.contract_page import KINDS, SEVERITIES, WORDS
+from marketplace.portal.i18n import N_, Translator
+from marketplace.portal.web import kind_label
+from marketplace.projections import invitation_compliance, supplier_quality, trade_volume
+from marketplace.projections.pages import PageRequest
+
+PERIODS = {
+    "year": N_("a year"),
+    "half": N_("a half-year"),
+    "quarter": N_("a quarter"),
+    "month": N_("a month"),
+    "custom": N_("from one day to another"),
+}
+MONTHS_AT_MOST = 60  # a custom period's months are one query each: five years at most
+TOP_UNITS = 10  # the top demand and supply units shown (the CSV has every unit)
+RANKED_SUPPLIERS = 15  # suppliers in the quality chart (the table and CSV have every one)
+EXCEPTIONS_SHOWN = 50  # the filed omissions listed, newest first
+
+# The demo group's sectors (an unknown sector shows as its code).
+SECTORS = {
+    "group": N_("group headquarters"),
+    "power": N_("power generation"),
+    "heat": N_("heating"),
+    "coal_chemical": N_("coal chemical"),
+    "engineering": N_("engineering"),
+    "services": N_("shared services"),
+}
+
+
+class PeriodInvalid(Exception):
+    """The period picker's values do not name a period: field → what is wrong."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days [first, end) in the group's time zone, as the API's `from`/`to` take them."""
+
+    first: date
+    end: date
+
+    def months(self) -> list[tuple[str, date, date]]:
+        """Each month the period touches: its name and its days within the period."""
+        found = []
+        start = self.first
+        while start < self.end:
+            following = _next_month(start)
+            found.append((start.strftime("%Y-%m"), start, min(following, self.end)))
+            start = following
+        return found
+
+    @property
+    def window(self) -> Window:
+        return Window(self.first, self.end)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _month_start(year: int, month: int) -> date:
+    return date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+
+def period_of(values: Mapping[str, str], today: date) -> Period:
+    """The period the picker names (every field has a default: the current year)."""
+    errors: dict[str, str] = {}
+    kind = values["period"]
+    if kind not in PERIODS:
+        raise PeriodInvalid({"period": N_("Choose one of the periods offered.")})
+
+    def number(name: str, low: int, high: int) -> int:
+        text = values[name]
+        if not text.isdigit() or not low <= int(text) <= high:
+            errors[name] = N_("A whole number from {low} to {high}.")
+            return low
+        return int(text)
+
+    def day(name: str) -> date:
+        try:
+            return date.fromisoformat(values[name])
+        except ValueError:
+            errors[name] = N_("A day as YYYY-MM-DD.")
+            return today
+
+    if kind == "custom":
+        first, last = day("from"), day("to")
+        if not errors and last < first:
+            errors["to"] = N_("The last day is before the first.")
+        found = Period(first, last + timedelta(days=1)) if not errors else None
+        if found and len(found.months()) > MONTHS_AT_MOST:
+            errors["to"] = N_("At most five years at a time.")
+    else:
+        year = number("year", 2000, 2999)
+        months = {"year": 12, "half": 6, "quarter": 3, "month": 1}[kind]
+        index = number(kind, 1, 12 // months) if kind != "year" else 1
+        start = _month_start(year, (index - 1) * months + 1)
+        found = Period(start, _month_start(start.year, start.month + months))
+    if errors or found is None:
+        raise PeriodInvalid(errors)
+    return found
+
+
+def picker_values(asked: Mapping[str, str], today: date) -> dict[str, str]:
+    """The picker's fields as asked, the missing ones defaulting to the current year's."""
+    defaults = {
+        "period": "year",
+        "year": str(today.year),
+        "half": str((today.month - 1) // 6 + 1),
+        "quarter": str((today.month - 1) // 3 + 1),
+        "month": str(today.month),
+        "from": date(today.year, 1, 1).isoformat(),
+        "to": today.isoformat(),
+        "unit_id": "",
+    }
+    return {name: (asked.get(name) or default).strip() for name, default in defaults.items()}
+
+
+@dataclass
+class Chart:
+    """One figure: what the chart draws, its numbers as a table, and its CSV rows."""
+
+    id: str
+    title: str
+    kind: str  # "bar", "doughnut", "line"; "" for a table without a chart
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)  # cells; a `Link` for a unit
+    csv_header: list[str] = field(default_factory=list)
+    csv_rows: list[list[str]] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    datasets: list[dict[str, Any]] = field(default_factory=list)
+    stacked: bool = False
+    horizontal: bool = False
+    unit: str = ""  # the values' unit as the axis says it
+
+    def drawing(self) -> dict[str, Any]:
+        """What dashboard.js draws (a JSON data block, not a script)."""
+        return {
+            "type": self.kind,
+            "labels": self.labels,
+            "datasets": self.datasets,
+            "stacked": self.stacked,
+            "horizontal": self.horizontal,
+            "unit": self.unit,
+        }
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(self.csv_header)
+        writer.writerows(self.csv_rows)
+        return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What every figure is asked for: the period, the units (None: the group), the words."""
+
+    models: ReadModels
+    zone: Any
+    period: Period
+    units: frozenset[str] | None
+    org: Organisation
+    _: Translator
+
+    def sector(self, code: str | None) -> str:
+        return self._(SECTORS[code]) if code in SECTORS else (code or "—")
+
+    def unit(self, unit_id: str | None) -> Link | str:
+        if not unit_id:
+            return "—"
+        known = self.org.units.get(unit_id)
+        text = f"{unit_id} · {known.name}" if known else unit_id
+        return Link(f"/units/{unit_id}", text)
+
+    def bounds(self, first: date, end: date) -> tuple[Any, Any]:
+        return Window(first, end).bounds(self.zone)
+
+
+def _amount(text: str) -> float:
+    return float(Decimal(text))
+
+
+def _volume_csv(row: dict[str, Any]) -> list[str]:
+    return [str(row["key"] or ""), str(row["contracts"]), row["amount"], row["delivered_amount"]]
+
+
+VOLUME_FIELDS = ["key", "contracts", "amount", "delivered_amount"]
+
+
+async def trade_by_month(scope: Scope) -> Chart:
+    """Internal trade per month, stacked by the supplier's sector (bars)."""
+    _ = scope._
+    reader = await scope.models.reader(trade_volume.PROJECTION.name)
+    chart = Chart(
+        "trade-by-month",
+        _("Internal trade by month and sector (CNY)"),
+        "bar",
+        [_("Month"), _("Sector"), _("Contracts"), _("Amount (CNY)"), _("Delivered so far (CNY)")],
+        csv_header=["month", *VOLUME_FIELDS],
+        stacked=True,
+        unit="CNY",
+    )
+    by_sector: dict[str, dict[str, float]] = {}
+    for name, first, end in scope.period.months():
+        rows = await trade_volume.volume(
+            reader, "sector", *scope.bounds(first, end), units=scope.units
+        )
+        chart.labels.append(name)
+        for row in rows:
+            by_sector.setdefault(row["key"] or "", {})[name] = _amount(row["amount"])
+            chart.rows.append(
+                [name, scope.sector(row["key"]), row["contracts"], row["amount"],
+                 row["delivered_amount"]]
+            )  # fmt: skip
+            chart.csv_rows.append([name, *_volume_csv(row)])
+    chart.datasets = [
+        {"label": scope.sector(sector), "data": [amounts.get(m, 0) for m in chart.labels]}
+        for sector, amounts in sorted(by_sector.items())
+    ]
+    return chart
+
+
+async def _volume(scope: Scope, group_by: trade_volume.GroupBy) -> list[dict[str, Any]]:
+    reader = await scope.models.reader(trade_volume.PROJECTION.name)
+    bounds = scope.period.window.bounds(scope.zone)
+    return await trade_volume.volume(reader, group_by, *bounds, units=scope.units)
+
+
+async def trade_by_category(scope: Scope) -> Chart:
+    """Internal trade of the period by category (a donut)."""
+    _ = scope._
+    rows = await _volume(scope, "category")
+    language = _.language
+    chart = Chart(
+        "trade-by-category",
+        _("Internal trade by category (CNY)"),
+        "doughnut",
+        [_("Category"), _("Contracts"), _("Amount (CNY)"), _("Delivered so far (CNY)")],
+        csv_header=VOLUME_FIELDS,
+        unit="CNY",
+    )
+    names = [kind_label(language, r["key"]) if r["key"] else "—" for r in rows]
+    chart.labels = names
+    chart.datasets = [{"label": _("Amount (CNY)"), "data": [_amount(r["amount"]) for r in rows]}]
+    chart.rows = [
+        [n, r["contracts"], r["amount"], r["delivered_amount"]]
+        for n, r in zip(names, rows, strict=True)
+    ]
+    chart.csv_rows = [_volume_csv(r) for r in rows]
+    return chart
+
+
+async def _top(scope: Scope, group_by: trade_volume.GroupBy, chart_id: str, title: str) -> Chart:
+    _ = scope._
+    rows = await _volume(scope, group_by)
+    chart = Chart(
+        chart_id,
+        title,
+        "",
+        [_("Unit"), _("Contracts"), _("Amount (CNY)"), _("Delivered so far (CNY)")],
+        csv_header=VOLUME_FIELDS,
+    )
+    ranked = sorted(rows, key=lambda r: (-Decimal(r["amount"]), r["key"] or ""))[:TOP_UNITS]
+    chart.rows = [
+        [scope.unit(r["key"]), r["contracts"], r["amount"], r["delivered_amount"]] for r in ranked
+    ]
+    chart.csv_rows = [_volume_csv(r) for r in rows]  # every unit, in the API's order
+    return chart
+
+
+async def top_demand(scope: Scope) -> Chart:
+    return await _top(scope, "demand_unit", "top-demand", scope._("Top buying units"))
+
+
+async def top_supply(scope: Scope) -> Chart:
+    return await _top(scope, "supply_unit", "top-supply", scope._("Top supplying units"))
+
+
+COMPLIANCE_FIELDS = ["key", "tenders", "compliant", "exception_filed", "rate"]
+
+
+async def compliance_by_platform(scope: Scope) -> Chart:
+    """Invitation compliance per platform, month by month (lines, in %)."""
+    _ = scope._
+    reader = await scope.models.reader(invitation_compliance.PROJECTION.name)
+    chart = Chart(
+        "compliance-by-platform",
+        _("Invitation compliance by platform and month (%)"),
+        "line",
+        [_("Month"), _("Platform"), _("Tenders for catalog items"),
+         _("every catalog supplier invited"), _("omission filed"), _("Rate")],
+        csv_header=["month", *COMPLIANCE_FIELDS],
+        unit="%",
+    )  # fmt: skip
+    by_platform: dict[str, dict[str, float]] = {}
+    for name, first, end in scope.period.months():
+        rows = await invitation_compliance.rates(
+            reader, "platform", *scope.bounds(first, end), units=scope.units
+        )
+        chart.labels.append(name)
+        for row in rows:
+            percent = float(Decimal(row["rate"]) * 100)
+            by_platform.setdefault(row["key"] or "", {})[name] = percent
+            chart.rows.append(
+                [name, scope.unit(row["key"]), row["tenders"], row["compliant"],
+                 row["exception_filed"], f"{percent:.1f} %"]
+            )  # fmt: skip
+            cells = ("" if row[f] is None else str(row[f]) for f in COMPLIANCE_FIELDS)
+            chart.csv_rows.append([name, *cells])
+    chart.datasets = [
+        {"label": platform or "—", "data": [rates.get(m) for m in chart.labels]}
+        for platform, rates in sorted(by_platform.items())
+    ]
+    return chart
+
+
+async def compliance_exceptions(scope: Scope) -> Chart:
+    """The tenders launched with a filed omission, with the reason (newest first)."""
+    _ = scope._
+    reader = await scope.models.reader(invitation_compliance.PROJECTION.name)
+    bounds = scope.period.window.bounds(scope.zone)
+    found = await invitation_compliance.exceptions(
+        reader, *bounds, PageRequest(limit=EXCEPTIONS_SHOWN), units=scope.units
+    )
+    chart = Chart(
+        "compliance-exceptions",
+        _("Omissions filed"),
+        "",
+        [_("Launched"), _("Tender"), _("Buying unit"), _("Item"),
+         _("Catalog suppliers not invited"), _("Reason filed")],
+        csv_header=["tender_id", "need_id", "demand_unit_id", "demand_platform_id", "item_code",
+                    "launched_at", "missing_catalog_suppliers", "omission_filing"],
+    )  # fmt: skip
+    for item in found.items:
+        launched = item["launched_at"].astimezone(scope.zone).strftime("%Y-%m-%d %H:%M")
+        chart.rows.append(
+            [launched, Link(f"/tenders/{item['tender_id']}", item["tender_id"]),
+             scope.unit(item["demand_unit_id"]), item["item_code"],
+             ", ".join(item["missing_catalog_suppliers"]), item["omission_filing"] or "—"]
+        )  # fmt: skip
+        chart.csv_rows.append(
+            [item["tender_id"], item["need_id"], item["demand_unit_id"],
+             item["demand_platform_id"], item["item_code"], item["launched_at"].isoformat(),
+             ";".join(item["missing_catalog_suppliers"]), item["omission_filing"] or ""]
+        )  # fmt: skip
+    return chart
+
+
+QUALITY_FIELDS = [
+    "supplier_unit_id",
+    "incidents",
+    "open",
+    *(f"by_kind.{k}" for k in supplier_quality.KINDS),
+    *(f"by_severity.{s}" for s in supplier_quality.SEVERITIES),
+    "contracts",
+    "incidents_per_contract",
+]
+
+
+async def _suppliers(scope: Scope) -> list[dict[str, Any]]:
+    reader = await scope.models.reader(supplier_quality.PROJECTION.name)
+    return await supplier_quality.suppliers(reader, None, units=scope.units)
+
+
+def _quality_csv(row: dict[str, Any]) -> list[str]:
+    flat = {
+        **row,
+        **{f"by_kind.{k}": v for k, v in row["by_kind"].items()},
+        **{f"by_severity.{k}": v for k, v in row["by_severity"].items()},
+    }
+    return ["" if flat[f] is None else str(flat[f]) for f in QUALITY_FIELDS]
+
+
+async def supplier_ranking(scope: Scope) -> Chart:
+    """Incidents per contract by supplier, worst first (ranked bars); every count in the table."""
+    _ = scope._
+    rows = await _suppliers(scope)
+    chart = Chart(
+        "supplier-quality",
+        _("Quality incidents per contract by supplier (since the start)"),
+        "bar",
+        [_("Supplier"), _("Contracts"), _("Incidents"), _("Open incidents"),
+         _("Incidents per contract"),
+         *(_(WORDS[k]) for k in KINDS), *(_(WORDS[s]) for s in SEVERITIES)],
+        csv_header=QUALITY_FIELDS,
+        horizontal=True,
+    )  # fmt: skip
+
+    def per_contract(row: dict[str, Any]) -> Decimal:
+        return Decimal(row["incidents_per_contract"] or 0)
+
+    ranked = sorted(rows, key=lambda r: (-per_contract(r), -r["incidents"], r["supplier_unit_id"]))
+    charted = [r for r in ranked if r["incidents"]][:RANKED_SUPPLIERS]
+    chart.labels = [r["supplier_unit_id"] for r in charted]
+    chart.datasets = [
+        {"label": _("Incidents per contract"), "data": [float(per_contract(r)) for r in charted]}
+    ]
+    chart.rows = [
+        [scope.unit(r["supplier_unit_id"]), r["contracts"], r["incidents"], r["open"],
+         r["incidents_per_contract"] or "—",
+         *(r["by_kind"][k] for k in KINDS), *(r["by_severity"][s] for s in SEVERITIES)]
+        for r in ranked
+    ]  # fmt: skip
+    chart.csv_rows = [_quality_csv(r) for r in rows]  # the API's rows, by supplier id
+    return chart
+
+
+async def quality_breakdown(scope: Scope) -> Chart:
+    """Incidents by kind and by severity, all suppliers in scope together (bars)."""
+    _ = scope._
+    rows = await _suppliers(scope)
+    chart = Chart(
+        "quality-breakdown",
+        _("Quality incidents by kind and severity (since the start)"),
+        "bar",
+        [_("Kind or severity"), _("Incidents"), _("Open incidents")],
+        csv_header=["key", "incidents"],
+    )
+    totals: dict[str, int] = {}
+    for code in (*KINDS, *SEVERITIES):
+        part = "by_kind" if code in KINDS else "by_severity"
+        totals[code] = sum(r[part][code] for r in rows)
+    chart.labels = [_(WORDS[c]) for c in totals]
+    chart.datasets = [{"label": _("Incidents"), "data": list(totals.values())}]
+    chart.rows = [[_(WORDS[c]), n, ""] for c, n in totals.items()]
+    chart.rows.append([_("All incidents"), sum(r["incidents"] for r in rows),
+                       sum(r["open"] for r in rows)])  # fmt: skip
+    chart.csv_rows = [[c, str(n)] for c, n in totals.items()]
+    return chart
+
+
+Figure = Callable[[Scope], Awaitable[Chart]]
+# In the page's order; the CSV of each at `/dashboard/{id}.csv`.
+FIGURES: dict[str, Figure] = {
+    "trade-by-month": trade_by_month,
+    "trade-by-category": trade_by_category,
+    "top-demand": top_demand,
+    "top-supply": top_supply,
+    "compliance-by-platform": compliance_by_platform,
+    "compliance-exceptions": compliance_exceptions,
+    "supplier-quality": supplier_ranking,
+    "quality-breakdown": quality_breakdown,
+}
+# The page's sections: a heading and the figures under it.
+SECTIONS = (
+    (N_("Internal trade"), ("trade-by-month", "trade-by-category", "top-demand", "top-supply")),
+    (N_("Invitation compliance"), ("compliance-by-platform", "compliance-exceptions")),
+    (N_("Supplier quality"), ("supplier-quality", "quality-breakdown")),
+)
+
+
+def unit_choices(org: Organisation, reach: frozenset[str] | None) -> list[tuple[str, str]]:
+    """The unit filter's options: every unit within reach (all for analysts)."""
+    return [
+        (u, f"{u} · {org.units[u].name}") for u in sorted(org.units) if reach is None or u in reach
+    ]
