@@ -15,9 +15,19 @@ from marketplace.aggregates.organisation import Organisation
 from marketplace.api.projection_queries import Window
 from marketplace.handlers.ports import ReadModels
 from marketplace.portal.contract_page import KINDS, SEVERITIES, WORDS
+from marketplace.portal.dispute_page import STATUSES as DISPUTE_STATUSES
+from marketplace.portal.dispute_page import WORDS as DISPUTE_WORDS
 from marketplace.portal.i18n import N_, Translator
 from marketplace.portal.web import kind_label
-from marketplace.projections import invitation_compliance, supplier_quality, trade_volume
+from marketplace.portal.wording import label
+from marketplace.projections import (
+    dispute_list,
+    external_sourcing_list,
+    inspection_findings,
+    invitation_compliance,
+    supplier_quality,
+    trade_volume,
+)
 from marketplace.projections.pages import PageRequest
 
 PERIODS = {
@@ -41,6 +51,21 @@ SECTORS = {
     "engineering": N_("engineering"),
     "services": N_("shared services"),
 }
+
+
+# The mediator's level in the chart (paper §3.4.1②: group, platform, enterprise mediation).
+LEVELS = {
+    "group": N_("mediated by the group (HQ)"),
+    "platform": N_("mediated by a platform"),
+    "enterprise": N_("mediated by an enterprise"),
+    "": N_("not in mediation"),
+}
+GROUNDS = (
+    "not_available_internally",
+    "insufficient_for_urgent_need",
+    "beyond_internal_capability",
+    "high_risk_or_special_equipment",
+)
 
 
 class PeriodInvalid(Exception):
@@ -178,6 +203,13 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Overdue:
+    """A cell that says a deadline passed (in words and a sign, not by colour alone)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Scope:
     """What every figure is asked for: the period, the units (None: the group), the words."""
 
@@ -187,6 +219,7 @@ class Scope:
     units: frozenset[str] | None
     org: Organisation
     _: Translator
+    today: date
 
     def sector(self, code: str | None) -> str:
         return self._(SECTORS[code]) if code in SECTORS else (code or "—")
@@ -455,6 +488,117 @@ async def quality_breakdown(scope: Scope) -> Chart:
     return chart
 
 
+EXTERNAL_FIELDS = ["ground", "requests", "approved", "rejected", "awaiting"]
+
+
+async def external_by_ground(scope: Scope) -> Chart:
+    """Requests to buy outside the group in the period by ground, and how they were decided."""
+    _ = scope._
+    reader = await scope.models.reader(external_sourcing_list.PROJECTION.name)
+    bounds = scope.period.window.bounds(scope.zone)
+    rows = await external_sourcing_list.by_ground(reader, *bounds, units=scope.units)
+    chart = Chart(
+        "external-by-ground",
+        _("Requests to buy outside the group by ground"),
+        "bar",
+        [_("Ground"), _("Requests"), _("approved"), _("rejected"), _("awaiting decision"),
+         _("Approval rate of those decided")],
+        csv_header=EXTERNAL_FIELDS,
+        stacked=True,
+    )  # fmt: skip
+    chart.labels = [label(r["ground"], _) for r in rows]
+    chart.datasets = [
+        {"label": _(part), "data": [r[key] for r in rows]}
+        for key, part in (("approved", "approved"), ("rejected", "rejected"),
+                          ("awaiting", "awaiting decision"))
+    ]  # fmt: skip
+    for r in rows:
+        chart.rows.append(
+            [label(r["ground"], _), r["requests"], r["approved"], r["rejected"], r["awaiting"],
+             _rate(r["approved"], r["approved"] + r["rejected"])]
+        )  # fmt: skip
+        chart.csv_rows.append([str(r[f]) for f in EXTERNAL_FIELDS])
+    if len(rows) > 1:
+        totals = {k: sum(r[k] for r in rows) for k in EXTERNAL_FIELDS[1:]}
+        chart.rows.append(
+            [_("All grounds"), *(totals[k] for k in EXTERNAL_FIELDS[1:]),
+             _rate(totals["approved"], totals["approved"] + totals["rejected"])]
+        )  # fmt: skip
+    return chart
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f} %" if whole else "—"
+
+
+DISPUTE_FIELDS = ["status", "mediator_level", "disputes"]
+
+
+async def disputes_by_status(scope: Scope) -> Chart:
+    """Disputes raised in the period by status, stacked by the mediator's level."""
+    _ = scope._
+    reader = await scope.models.reader(dispute_list.PROJECTION.name)
+    bounds = scope.period.window.bounds(scope.zone)
+    rows = await dispute_list.counts(reader, *bounds, units=scope.units)
+    counted: dict[tuple[str, str], int] = {}
+    for r in rows:
+        mediator = scope.org.units.get(r["mediator_unit_id"] or "")
+        level = mediator.level.value if mediator else ""
+        counted[(r["status"], level)] = counted.get((r["status"], level), 0) + r["disputes"]
+    statuses = [s for s in DISPUTE_STATUSES if any(k[0] == s for k in counted)]
+    statuses += sorted({k[0] for k in counted} - set(statuses))
+    chart = Chart(
+        "disputes",
+        _("Disputes raised in the period by status and mediator"),
+        "bar",
+        [_("Status"), _("Mediator"), _("Disputes")],
+        csv_header=DISPUTE_FIELDS,
+        stacked=True,
+    )
+
+    def status_label(code: str) -> str:
+        return _(DISPUTE_WORDS[code]) if code in DISPUTE_WORDS else label(code, _)
+
+    chart.labels = [status_label(s) for s in statuses]
+    levels = [lv for lv in LEVELS if any(k[1] == lv for k in counted)]
+    chart.datasets = [
+        {"label": _(LEVELS[lv]), "data": [counted.get((s, lv), 0) for s in statuses]}
+        for lv in levels
+    ]
+    for status in statuses:
+        for level in levels:
+            if (status, level) in counted:
+                n = counted[(status, level)]
+                chart.rows.append([status_label(status), _(LEVELS[level]), n])
+                chart.csv_rows.append([status, level, str(n)])
+    return chart
+
+
+async def findings_by_unit(scope: Scope) -> Chart:
+    """Inspection findings per unit today: open, overdue (marked in words), rectified late."""
+    _ = scope._
+    reader = await scope.models.reader(inspection_findings.PROJECTION.name)
+    rows = await inspection_findings.counts_by_unit(reader, scope.today, units=scope.units)
+    chart = Chart(
+        "findings",
+        _("Inspection findings by unit (as of today)"),
+        "",
+        [_("Unit"), _("Findings"), _("Open"), _("Overdue"), _("Rectified"),
+         _("Rectified late")],
+        csv_header=["unit_id", *inspection_findings.COUNTED],
+    )  # fmt: skip
+    ranked = sorted(rows, key=lambda r: (-r["overdue"], -r["open"], r["unit_id"]))
+    for r in ranked:
+        overdue = Overdue(_("⚠ {count} overdue", count=r["overdue"])) if r["overdue"] else 0
+        chart.rows.append(
+            [scope.unit(r["unit_id"]), r["findings"], r["open"], overdue, r["rectified"],
+             r["rectified_late"]]
+        )  # fmt: skip
+    chart.csv_rows = [[r["unit_id"], *(str(r[c]) for c in inspection_findings.COUNTED)]
+                      for r in rows]  # fmt: skip
+    return chart
+
+
 Figure = Callable[[Scope], Awaitable[Chart]]
 # In the page's order; the CSV of each at `/dashboard/{id}.csv`.
 FIGURES: dict[str, Figure] = {
@@ -466,12 +610,18 @@ FIGURES: dict[str, Figure] = {
     "compliance-exceptions": compliance_exceptions,
     "supplier-quality": supplier_ranking,
     "quality-breakdown": quality_breakdown,
+    "external-by-ground": external_by_ground,
+    "disputes": disputes_by_status,
+    "findings": findings_by_unit,
 }
 # The page's sections: a heading and the figures under it.
 SECTIONS = (
     (N_("Internal trade"), ("trade-by-month", "trade-by-category", "top-demand", "top-supply")),
     (N_("Invitation compliance"), ("compliance-by-platform", "compliance-exceptions")),
     (N_("Supplier quality"), ("supplier-quality", "quality-breakdown")),
+    (N_("Buying outside the group"), ("external-by-ground",)),
+    (N_("Disputes"), ("disputes",)),
+    (N_("Inspection findings"), ("findings",)),
 )
 
 

@@ -85,8 +85,40 @@ def scenario(api: InProcessApi) -> dict[str, str]:
                 "occurred_at": api.svc.clock().isoformat()}  # fmt: skip
     path = f"/v1/contracts/{contracts['A']}/quality-incidents"
     posted(api, A["buyer"], "unit_operator", path, incident)
+    dispute = {"subject_type": "contract", "subject_id": contracts["A"],
+               "against_unit_id": A["supplier"], "kind": "delivery",
+               "claim": "Late crew."}  # fmt: skip
+    dispute_id = posted(api, A["buyer"], "unit_operator", "/v1/disputes", dispute)["dispute_id"]
+    posted(api, A["buyer"], "unit_operator", f"/v1/disputes/{dispute_id}/mediation", {})
+    need = {"demand_unit_id": "SVC-02", "title": "Simulator", "category": "product",
+            "subcategory": "other", "item_code": "SIM-1", "quantity": "1", "uom": "set",
+            "required_by": REQUIRED_BY, "budget_amount": "9000.00", "business_type": "regular",
+            "sourcing": "direct"}  # fmt: skip
+    need_id = posted(api, "SVC-02", "unit_operator", "/v1/needs", need)["id"]
+    ground = {"ground": "not_available_internally", "justification": "None inside."}
+    path = f"/v1/needs/{need_id}/external-sourcing"
+    request_id = posted(api, "SVC-02", "unit_operator", path, ground)["request_id"]
+    posted(api, "SVC", "platform_admin", f"/v1/external-sourcing/{request_id}/approve", {})
+    rectify_by = (api.svc.today() + timedelta(days=30)).isoformat()
+    finding = {"unit_id": "SVC-02", "issue": "incomplete_rules", "description": "No rules.",
+               "rectify_by": rectify_by}  # fmt: skip
+    posted(api, "HQ", "hq_admin", "/v1/inspections/findings", finding)
     assert until(lambda: len(volume(api, "supply_unit", *this_month(api))) >= 4)
     assert until(lambda: any(r["supplier_unit_id"] == "SVC-03" for r in quality(api)))
+    # The lists' read models follow too: the approval, the mediation, the finding.
+    assert until(
+        lambda: (
+            [r["status"] for r in api_rows(api, "/v1/external-sourcing", unit_id="SVC-02")]
+            == ["approved"]
+        )
+    )
+    assert until(
+        lambda: (
+            [d["status"] for d in api_rows(api, "/v1/disputes", unit_id="SVC-03")]
+            == ["in_mediation"]
+        )
+    )
+    assert until(lambda: len(api_rows(api, "/v1/inspections/findings", unit_id="SVC-02")) == 1)
     return contracts
 
 
@@ -217,6 +249,41 @@ def test_the_scenario_as_hand_computed(api: InProcessApi, scenario: dict[str, st
          "by_kind.delivery_delay": "1", "by_severity.minor": "0", "by_severity.major": "1",
          "by_severity.critical": "0", "contracts": "1", "incidents_per_contract": "1.0000"}
     ]  # fmt: skip
+
+
+def test_buying_outside_disputes_and_findings(api: InProcessApi, scenario: dict[str, str]) -> None:
+    hq = signed_in(api, "HQ", "hq_admin")
+    query = month_query(api, "SVC")
+    shown = tables(hq.get(f"/dashboard?{query}").text)
+    ground = "1 · the internal market cannot provide it"
+    assert shown["table-external-by-ground"] == [[ground, "1", "1", "0", "0", "100.0 %"]]
+    assert csv_rows(hq, "external-by-ground", query) == [
+        {"ground": "not_available_internally", "requests": "1", "approved": "1",
+         "rejected": "0", "awaiting": "0"}
+    ]  # fmt: skip
+    # PWR-01 and SVC-03 are in different sectors: HQ mediates.
+    assert shown["table-disputes"] == [["in mediation", "mediated by the group (HQ)", "1"]]
+    assert csv_rows(hq, "disputes", query) == [
+        {"status": "in_mediation", "mediator_level": "group", "disputes": "1"}
+    ]
+    assert shown["table-findings"] == [["SVC-02 · Group Training Centre", "1", "1", "0", "0", "0"]]
+    # The group's figures are those of the API's lists, counted.
+    year = f"period=year&year={api.svc.today().year}"
+    requests = api_rows(api, "/v1/external-sourcing")
+    by_ground = {r["ground"]: r["requests"] for r in csv_rows(hq, "external-by-ground", year)}
+    assert by_ground == {
+        g: str(sum(1 for r in requests if r["ground"] == g))
+        for g in {r["ground"] for r in requests}
+    }
+    disputes = api_rows(api, "/v1/disputes")
+    counted = csv_rows(hq, "disputes", year)
+    assert sum(int(r["disputes"]) for r in counted) == len(disputes)
+    findings = api_rows(api, "/v1/inspections/findings")
+    per_unit = {r["unit_id"]: r["findings"] for r in csv_rows(hq, "findings", year)}
+    assert per_unit == {
+        u: str(sum(1 for f in findings if f["unit_id"] == u))
+        for u in {f["unit_id"] for f in findings}
+    }
 
 
 def test_the_period_changes_the_figures(api: InProcessApi, scenario: dict[str, str]) -> None:

@@ -20,6 +20,7 @@ from marketplace.portal.dashboard_page import (
     SECTIONS,
     Chart,
     Link,
+    Overdue,
     Period,
     PeriodInvalid,
     Scope,
@@ -47,7 +48,8 @@ def _asked(request: Request, viewer: Viewer) -> dict[str, str]:
 
 async def _scope(viewer: Viewer, values: dict[str, str], period: Period) -> Scope:
     org, units = await run_in_threadpool(_reach, viewer, values["unit_id"] or None)
-    return Scope(viewer.runtime, viewer.svc.zone, period, units, org, viewer._)
+    today = viewer.svc.today()
+    return Scope(viewer.runtime, viewer.svc.zone, period, units, org, viewer._, today)
 
 
 @router.get("/dashboard")
@@ -79,6 +81,7 @@ async def dashboard(viewer: SignedIn, request: Request) -> Response:
         asked=asked,
         drawing=_drawing,
         is_link=lambda cell: isinstance(cell, Link),
+        is_overdue=lambda cell: isinstance(cell, Overdue),
     )
 
 
