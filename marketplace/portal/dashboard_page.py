@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+
+from marketplace.aggregates.assessment import WEIGHTS
 from marketplace.aggregates.organisation import Organisation
 from marketplace.api.projection_queries import Window
-from marketplace.handlers.ports import ReadModels
+from marketplace.handlers import assessments, reports
+from marketplace.handlers.auth import Principal
+from marketplace.handlers.ports import ReadModels, Services
 from marketplace.portal.contract_page import KINDS, SEVERITIES, WORDS
 from marketplace.portal.dispute_page import STATUSES as DISPUTE_STATUSES
 from marketplace.portal.dispute_page import WORDS as DISPUTE_WORDS
@@ -176,6 +182,11 @@ class Chart:
     stacked: bool = False
     horizontal: bool = False
     unit: str = ""  # the values' unit as the axis says it
+    sort_keys: list[str | None] = field(default_factory=list)  # per column: its `sort` value
+    sorted_by: str = ""
+    # A drill-down per row: its anchor, its title, its own table's columns and rows.
+    drill_columns: list[str] = field(default_factory=list)
+    drill: list[tuple[str, str, list[list[Any]]]] = field(default_factory=list)
 
     def drawing(self) -> dict[str, Any]:
         """What dashboard.js draws (a JSON data block, not a script)."""
@@ -220,9 +231,16 @@ class Scope:
     org: Organisation
     _: Translator
     today: date
+    principal: Principal
+    svc: Services
+    sort: str = ""
 
     def sector(self, code: str | None) -> str:
         return self._(SECTORS[code]) if code in SECTORS else (code or "—")
+
+    def unit_text(self, unit_id: str) -> str:
+        known = self.org.units.get(unit_id)
+        return f"{unit_id} · {known.name}" if known else unit_id
 
     def unit(self, unit_id: str | None) -> Link | str:
         if not unit_id:
@@ -599,6 +617,111 @@ async def findings_by_unit(scope: Scope) -> Chart:
     return chart
 
 
+KPIS = {
+    "invitation_compliance": N_("Invitation compliance"),
+    "supplier_quality": N_("Supplier quality"),
+    "inspection_rectification": N_("Inspection findings rectified in time"),
+    "quarterly_reporting": N_("Quarterly reports submitted"),
+    "dispute_settlement": N_("Disputes closed"),
+}
+# Each KPI's basis as the assessment words it (marketplace/aggregates/assessment.py), and
+# as the page says it.
+BASES = {
+    "invitation_compliance": (
+        re.compile(
+            r"(?P<a>\d+) of (?P<b>\d+) tenders for catalog items invited every catalog "
+            r"supplier"
+        ),
+        N_("{a} of {b} tenders for catalog items invited every catalog supplier"),
+    ),
+    "supplier_quality": (
+        re.compile(r"(?P<a>\d+) quality incidents on (?P<b>\d+) contracts as supplier"),
+        N_("{a} quality incidents on {b} contracts as supplier"),
+    ),
+    "inspection_rectification": (
+        re.compile(r"(?P<a>\d+) of (?P<b>\d+) inspection findings due rectified in time"),
+        N_("{a} of {b} inspection findings due rectified in time"),
+    ),
+    "quarterly_reporting": (
+        re.compile(r"(?P<a>\d+) of (?P<b>\d+) quarterly reports due submitted"),
+        N_("{a} of {b} quarterly reports due submitted"),
+    ),
+    "dispute_settlement": (
+        re.compile(r"(?P<a>\d+) of (?P<b>\d+) disputes raised closed"),
+        N_("{a} of {b} disputes raised closed"),
+    ),
+}
+UNIT_LEVELS = {
+    "platform": N_("platform"),
+    "enterprise": N_("enterprise"),
+}
+
+
+def basis_words(kpi: str, basis: str, _: Translator) -> str:
+    """A KPI's basis in the page's language (an unknown wording as the assessment says it)."""
+    pattern, words = BASES.get(kpi, (None, ""))
+    found = pattern.fullmatch(basis) if pattern else None
+    return _(words, a=found["a"], b=found["b"]) if found else basis
+
+
+def _score(value: Decimal | None) -> str:
+    return "—" if value is None else str(value)
+
+
+async def annual_assessment(scope: Scope) -> Chart:
+    """The year's assessment (`GET /v1/assessments/annual`'s handlers) of the units in scope:
+    each KPI's score, the total; sortable by any column; each unit's bases below."""
+    _ = scope._
+    year = scope.period.first.year
+    units = await run_in_threadpool(reports.assessed_units, scope.svc, scope.principal, None)
+    if scope.units is not None:
+        units = [u for u in units if u in scope.units]
+    found = await assessments.annual(scope.svc, scope.models, units, year)
+    chart = Chart(
+        "assessment",
+        _("Annual assessment {year}", year=year),
+        "",
+        [_("Unit"), _("Level"),
+         *(_("{kpi} ({weight} %)", kpi=_(KPIS[k]), weight=w) for k, w in WEIGHTS.items()),
+         _("Total")],
+        csv_header=["unit_id", "level", *(f"{k}.score" for k in WEIGHTS), "total"],
+        sort_keys=["unit", None, *WEIGHTS, "total"],
+    )  # fmt: skip
+    chart.drill_columns = [_("Indicator"), _("Weight"), _("Score"), _("Basis")]
+
+    def value(a: assessments.UnitAssessment) -> Decimal | None:
+        if scope.sort == "total":
+            return a.total
+        return next((k.score for k in a.kpis if k.kpi == scope.sort), None)
+
+    ordered = list(found)  # by unit id, as the API answers
+    if scope.sort in WEIGHTS or scope.sort == "total":
+        chart.sorted_by = scope.sort
+        judged = sorted((a for a in found if value(a) is not None), key=lambda a: -(value(a) or 0))
+        ordered = judged + [a for a in found if value(a) is None]  # unjudged last
+    else:
+        chart.sorted_by = "unit"
+    for a in ordered:
+        scores = {k.kpi: k.score for k in a.kpis}
+        level = _(UNIT_LEVELS[a.level]) if a.level in UNIT_LEVELS else a.level
+        chart.rows.append(
+            [Link(f"#assess-{a.unit_id}", scope.unit_text(a.unit_id)), level,
+             *(_score(scores.get(k)) for k in WEIGHTS), _score(a.total)]
+        )  # fmt: skip
+        chart.drill.append(
+            (f"assess-{a.unit_id}", scope.unit_text(a.unit_id),
+             [[_(KPIS.get(k.kpi, k.kpi)), f"{k.weight} %", _score(k.score),
+               basis_words(k.kpi, k.basis, _)] for k in a.kpis])
+        )  # fmt: skip
+    for a in found:
+        scores = {k.kpi: k.score for k in a.kpis}
+        chart.csv_rows.append(
+            [a.unit_id, a.level, *(_score(scores.get(k)).replace("—", "") for k in WEIGHTS),
+             _score(a.total).replace("—", "")]
+        )  # fmt: skip
+    return chart
+
+
 Figure = Callable[[Scope], Awaitable[Chart]]
 # In the page's order; the CSV of each at `/dashboard/{id}.csv`.
 FIGURES: dict[str, Figure] = {
@@ -613,6 +736,7 @@ FIGURES: dict[str, Figure] = {
     "external-by-ground": external_by_ground,
     "disputes": disputes_by_status,
     "findings": findings_by_unit,
+    "assessment": annual_assessment,
 }
 # The page's sections: a heading and the figures under it.
 SECTIONS = (
@@ -622,6 +746,7 @@ SECTIONS = (
     (N_("Buying outside the group"), ("external-by-ground",)),
     (N_("Disputes"), ("disputes",)),
     (N_("Inspection findings"), ("findings",)),
+    (N_("Annual assessment"), ("assessment",)),
 )
 
 

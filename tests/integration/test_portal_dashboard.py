@@ -286,6 +286,38 @@ def test_buying_outside_disputes_and_findings(api: InProcessApi, scenario: dict[
     }
 
 
+def test_the_annual_assessment(api: InProcessApi, scenario: dict[str, str]) -> None:
+    hq = signed_in(api, "HQ", "hq_admin")
+    year = api.svc.today().year
+    query = f"period=year&year={year}"
+    items = api_rows(api, "/v1/assessments/annual", year=year)
+
+    def cell(value: Any) -> str:
+        return "" if value is None else str(value)
+
+    assert csv_rows(hq, "assessment", query) == [
+        {"unit_id": a["unit_id"], "level": a["level"]}
+        | {f"{k['kpi']}.score": cell(k["score"]) for k in a["kpis"]}
+        | {"total": cell(a["total"])}
+        for a in items
+    ]
+    ranked = tables(hq.get(f"/dashboard?{query}&sort=total").text)["table-assessment"]
+    totals = [r[-1] for r in ranked]
+    judged = [t for t in totals if t != "—"]
+    assert judged == sorted(judged, key=float, reverse=True) and judged
+    assert totals == judged + ["—"] * (len(totals) - len(judged))  # the unjudged last
+    # SVC-03's drill-down: one incident on its one contract as supplier.
+    page = hq.get(f"/dashboard?{query}").text
+    assert 'href="#assess-SVC-03"' in page and 'id="assess-SVC-03"' in page
+    assert "1 quality incidents on 1 contracts as supplier" in page
+    zh = signed_in(api, "HQ", "hq_admin", language="zh-CN").get(f"/dashboard?{query}").text
+    assert "作为供应方的 1 份合同发生 1 起质量事件" in zh
+    # A platform admin: its own platform's units only, as the API answers it.
+    svc = signed_in(api, "SVC", "platform_admin")
+    own = [r["unit_id"] for r in csv_rows(svc, "assessment", query)]
+    assert own == ["SVC", "SVC-01", "SVC-02", "SVC-03"]
+
+
 def test_the_period_changes_the_figures(api: InProcessApi, scenario: dict[str, str]) -> None:
     hq = signed_in(api, "HQ", "hq_admin")
     first, _ = this_month(api)

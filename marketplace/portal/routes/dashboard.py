@@ -32,6 +32,8 @@ from marketplace.portal.web import PageRoute, SignedIn, Viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PICKER = ("period", "year", "half", "quarter", "month", "from", "to", "unit_id")
+SORTS = ("unit", "invitation_compliance", "supplier_quality", "inspection_rectification",
+         "quarterly_reporting", "dispute_settlement", "total")  # fmt: skip
 
 
 def _reach(viewer: Viewer, unit_id: str | None) -> tuple[Organisation, frozenset[str] | None]:
@@ -48,8 +50,11 @@ def _asked(request: Request, viewer: Viewer) -> dict[str, str]:
 
 async def _scope(viewer: Viewer, values: dict[str, str], period: Period) -> Scope:
     org, units = await run_in_threadpool(_reach, viewer, values["unit_id"] or None)
-    today = viewer.svc.today()
-    return Scope(viewer.runtime, viewer.svc.zone, period, units, org, viewer._, today)
+    today, sort = viewer.svc.today(), viewer.request.query_params.get("sort", "")
+    return Scope(
+        viewer.runtime, viewer.svc.zone, period, units, org, viewer._, today,
+        viewer.signed_in, viewer.svc, sort if sort in SORTS else "",
+    )  # fmt: skip
 
 
 @router.get("/dashboard")
