@@ -238,6 +238,17 @@ class Scope:
     def sector(self, code: str | None) -> str:
         return self._(SECTORS[code]) if code in SECTORS else (code or "—")
 
+    def assessed(self) -> set[str]:
+        """The units the assessment table shows: the top of the units counted and the units
+        right under it (the platforms, for the group) — one level at a time, as a big group
+        has thousands of enterprises; the unit filter goes down a level."""
+        units = self.org.units
+        if self.units is None:
+            top = {u for u, unit in units.items() if unit.parent_id is None}
+        else:
+            top = {u for u in self.units if units[u].parent_id not in self.units}
+        return top | {u for u, unit in units.items() if unit.parent_id in top}
+
     def unit_text(self, unit_id: str) -> str:
         known = self.org.units.get(unit_id)
         return f"{unit_id} · {known.name}" if known else unit_id
@@ -669,13 +680,14 @@ def _score(value: Decimal | None) -> str:
 
 
 async def annual_assessment(scope: Scope) -> Chart:
-    """The year's assessment (`GET /v1/assessments/annual`'s handlers) of the units in scope:
-    each KPI's score, the total; sortable by any column; each unit's bases below."""
+    """The year's assessment (`GET /v1/assessments/annual`'s handlers) of the units shown (see
+    `Scope.assessed`): each KPI's score, the total; sortable by any column; each unit's bases
+    below."""
     _ = scope._
     year = scope.period.first.year
     units = await run_in_threadpool(reports.assessed_units, scope.svc, scope.principal, None)
-    if scope.units is not None:
-        units = [u for u in units if u in scope.units]
+    shown = scope.assessed()
+    units = [u for u in units if u in shown]
     found = await assessments.annual(scope.svc, scope.models, units, year)
     chart = Chart(
         "assessment",

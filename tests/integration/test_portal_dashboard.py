@@ -290,7 +290,10 @@ def test_the_annual_assessment(api: InProcessApi, scenario: dict[str, str]) -> N
     hq = signed_in(api, "HQ", "hq_admin")
     year = api.svc.today().year
     query = f"period=year&year={year}"
-    items = api_rows(api, "/v1/assessments/annual", year=year)
+    # The group's table: the platforms (a level at a time); a unit filter goes down a level.
+    items = [
+        a for a in api_rows(api, "/v1/assessments/annual", year=year) if a["level"] == "platform"
+    ]
 
     def cell(value: Any) -> str:
         return "" if value is None else str(value)
@@ -301,7 +304,9 @@ def test_the_annual_assessment(api: InProcessApi, scenario: dict[str, str]) -> N
         | {"total": cell(a["total"])}
         for a in items
     ]
+    query += "&unit_id=SVC"
     ranked = tables(hq.get(f"/dashboard?{query}&sort=total").text)["table-assessment"]
+    assert {r[0].split(" ")[0] for r in ranked} == {"SVC", "SVC-01", "SVC-02", "SVC-03"}
     totals = [r[-1] for r in ranked]
     judged = [t for t in totals if t != "—"]
     assert judged == sorted(judged, key=float, reverse=True) and judged
