@@ -47,6 +47,7 @@ MONTHS_AT_MOST = 60  # a custom period's months are one query each: five years a
 TOP_UNITS = 10  # the top demand and supply units shown (the CSV has every unit)
 RANKED_SUPPLIERS = 15  # suppliers in the quality chart (the table and CSV have every one)
 EXCEPTIONS_SHOWN = 50  # the filed omissions listed, newest first
+TABLE_ROWS = 50  # a per-unit table's first rows on the page (its CSV has every unit)
 
 # The demo group's sectors (an unknown sector shows as its code).
 SECTORS = {
@@ -187,6 +188,14 @@ class Chart:
     # A drill-down per row: its anchor, its title, its own table's columns and rows.
     drill_columns: list[str] = field(default_factory=list)
     drill: list[tuple[str, str, list[list[Any]]]] = field(default_factory=list)
+    page: str = "/dashboard"  # the page that shows it (its sort links go there)
+    shown_of: int = 0  # when the table shows only its first rows: how many there are
+
+    def keep(self, rows: int) -> None:
+        """Only the first `rows` rows in the table (the CSV keeps every one)."""
+        if len(self.rows) > rows:
+            self.shown_of = len(self.rows)
+            self.rows = self.rows[:rows]
 
     def drawing(self) -> dict[str, Any]:
         """What dashboard.js draws (a JSON data block, not a script)."""
@@ -234,6 +243,8 @@ class Scope:
     principal: Principal
     svc: Services
     sort: str = ""
+    # Read-model rows two figures share, fetched once a request.
+    shared: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def sector(self, code: str | None) -> str:
         return self._(SECTORS[code]) if code in SECTORS else (code or "—")
@@ -446,8 +457,11 @@ QUALITY_FIELDS = [
 
 
 async def _suppliers(scope: Scope) -> list[dict[str, Any]]:
-    reader = await scope.models.reader(supplier_quality.PROJECTION.name)
-    return await supplier_quality.suppliers(reader, None, units=scope.units)
+    if "suppliers" not in scope.shared:
+        reader = await scope.models.reader(supplier_quality.PROJECTION.name)
+        scope.shared["suppliers"] = await supplier_quality.suppliers(reader, None, scope.units)
+    found: list[dict[str, Any]] = scope.shared["suppliers"]
+    return found
 
 
 def _quality_csv(row: dict[str, Any]) -> list[str]:
@@ -490,6 +504,7 @@ async def supplier_ranking(scope: Scope) -> Chart:
         for r in ranked
     ]  # fmt: skip
     chart.csv_rows = [_quality_csv(r) for r in rows]  # the API's rows, by supplier id
+    chart.keep(TABLE_ROWS)
     return chart
 
 
@@ -625,6 +640,7 @@ async def findings_by_unit(scope: Scope) -> Chart:
         )  # fmt: skip
     chart.csv_rows = [[r["unit_id"], *(str(r[c]) for c in inspection_findings.COUNTED)]
                       for r in rows]  # fmt: skip
+    chart.keep(TABLE_ROWS)
     return chart
 
 
@@ -698,6 +714,7 @@ async def annual_assessment(scope: Scope) -> Chart:
          _("Total")],
         csv_header=["unit_id", "level", *(f"{k}.score" for k in WEIGHTS), "total"],
         sort_keys=["unit", None, *WEIGHTS, "total"],
+        page="/dashboard/assessment",
     )  # fmt: skip
     chart.drill_columns = [_("Indicator"), _("Weight"), _("Score"), _("Basis")]
 
@@ -758,8 +775,10 @@ SECTIONS = (
     (N_("Buying outside the group"), ("external-by-ground",)),
     (N_("Disputes"), ("disputes",)),
     (N_("Inspection findings"), ("findings",)),
-    (N_("Annual assessment"), ("assessment",)),
 )
+# The annual assessment scores each unit from its subtree's year: a page of its own, linked
+# from the dashboard, so the figures above do not wait for it.
+ASSESSMENT = "assessment"
 
 
 def unit_choices(org: Organisation, reach: frozenset[str] | None) -> list[tuple[str, str]]:

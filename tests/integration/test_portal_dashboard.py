@@ -305,18 +305,21 @@ def test_the_annual_assessment(api: InProcessApi, scenario: dict[str, str]) -> N
         for a in items
     ]
     query += "&unit_id=SVC"
-    ranked = tables(hq.get(f"/dashboard?{query}&sort=total").text)["table-assessment"]
+    ranked = tables(hq.get(f"/dashboard/assessment?{query}&sort=total").text)["table-assessment"]
     assert {r[0].split(" ")[0] for r in ranked} == {"SVC", "SVC-01", "SVC-02", "SVC-03"}
     totals = [r[-1] for r in ranked]
     judged = [t for t in totals if t != "—"]
     assert judged == sorted(judged, key=float, reverse=True) and judged
     assert totals == judged + ["—"] * (len(totals) - len(judged))  # the unjudged last
     # SVC-03's drill-down: one incident on its one contract as supplier.
-    page = hq.get(f"/dashboard?{query}").text
+    assert 'href="/dashboard/assessment?period=year&amp;' in hq.get(f"/dashboard?{query}").text
+    page = hq.get(f"/dashboard/assessment?{query}").text
+    assert unlabelled_fields(page) == []
     assert 'href="#assess-SVC-03"' in page and 'id="assess-SVC-03"' in page
     assert "1 quality incidents on 1 contracts as supplier" in page
-    zh = signed_in(api, "HQ", "hq_admin", language="zh-CN").get(f"/dashboard?{query}").text
-    assert "作为供应方的 1 份合同发生 1 起质量事件" in zh
+    zh = signed_in(api, "HQ", "hq_admin", language="zh-CN")
+    zh_page = zh.get(f"/dashboard/assessment?{query}").text
+    assert "作为供应方的 1 份合同发生 1 起质量事件" in zh_page
     # A platform admin: its own platform's units only, as the API answers it.
     svc = signed_in(api, "SVC", "platform_admin")
     own = [r["unit_id"] for r in csv_rows(svc, "assessment", query)]

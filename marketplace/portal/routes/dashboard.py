@@ -5,6 +5,7 @@ figure's numbers as a table and as CSV (`/dashboard/{figure}.csv` with the same 
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
@@ -15,6 +16,7 @@ from marketplace.handlers import analytics
 from marketplace.handlers.errors import NotFound
 from marketplace.handlers.organisation import chart
 from marketplace.portal.dashboard_page import (
+    ASSESSMENT,
     FIGURES,
     PERIODS,
     SECTIONS,
@@ -72,8 +74,7 @@ async def dashboard(viewer: SignedIn, request: Request) -> Response:
         status = 422
     else:
         scope = await _scope(viewer, values, period)
-        charts = {name: await figure(scope) for name, figure in FIGURES.items()}
-    asked = urlencode({n: values[n] for n in PICKER if values[n]})
+        charts = {name: await FIGURES[name](scope) for _, names in SECTIONS for name in names}
     return viewer.render(
         "dashboard/page.html",
         status,
@@ -83,11 +84,33 @@ async def dashboard(viewer: SignedIn, request: Request) -> Response:
         units=unit_choices(org, own),
         sections=SECTIONS,
         charts=charts,
-        asked=asked,
-        drawing=_drawing,
-        is_link=lambda cell: isinstance(cell, Link),
-        is_overdue=lambda cell: isinstance(cell, Overdue),
+        assessment_year=values["year"] if values["period"] != "custom" else values["from"][:4],
+        **_helpers(values),
     )
+
+
+def _helpers(values: dict[str, str]) -> dict[str, Any]:
+    """What the figures' template needs beside them: the query to repeat, the cells' kinds."""
+    return {
+        "asked": urlencode({n: values[n] for n in PICKER if values[n]}),
+        "drawing": _drawing,
+        "is_link": lambda cell: isinstance(cell, Link),
+        "is_overdue": lambda cell: isinstance(cell, Overdue),
+    }
+
+
+@router.get("/dashboard/assessment")
+async def assessment(viewer: SignedIn, request: Request) -> Response:
+    """The year's annual assessment of the units the dashboard's filter names (its own page:
+    each unit is scored from its subtree's year, which takes longer than the figures)."""
+    values = _asked(request, viewer)
+    await run_in_threadpool(_reach, viewer, None)
+    try:
+        period = period_of(values, viewer.svc.today())
+    except PeriodInvalid:
+        return await dashboard(viewer, request)  # the picker says what is wrong
+    found = await FIGURES[ASSESSMENT](await _scope(viewer, values, period))
+    return viewer.render("dashboard/assessment.html", chart=found, **_helpers(values))
 
 
 def _drawing(figure: Chart) -> str:
