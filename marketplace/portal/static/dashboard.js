@@ -67,9 +67,25 @@
     }
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", drawAll);
-  } else {
+  // A link to a unit's drill-down (#assess-…) opens its <details> (without a script, its
+  // summary opens it).
+  function openTarget() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id ? document.getElementById(id) : null;
+    if (target && target.tagName === "DETAILS") {
+      target.open = true;
+    }
+  }
+
+  function start() {
     drawAll();
+    openTarget();
+  }
+
+  window.addEventListener("hashchange", openTarget);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();

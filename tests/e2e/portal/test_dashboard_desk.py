@@ -49,6 +49,18 @@ def test_hq_reads_the_dashboard(demo: Server, pages: Pages) -> None:
 
     assert accessibility_violations(hq) == []
 
+    # The annual assessment, its own page: sorted by the total, a unit's bases opened.
+    hq.get_by_role("link", name="The annual assessment").click()
+    hq.wait_for_url("**/dashboard/assessment?**")
+    hq.get_by_role("link", name="Total").click()
+    expect(hq.locator("th[aria-sort]")).to_contain_text("Total")
+    hq.locator("#table-assessment tbody tr").first.get_by_role("link").click()
+    expect(hq.locator("details.drill:target")).to_have_attribute("open", "")
+    assert accessibility_violations(hq) == []
+    pages.shot(hq, "dashboard-assessment")
+    hq.get_by_role("link", name="Back to the dashboard").click()
+    hq.wait_for_url("**/dashboard?**")
+
     # A phone's width: the charts are drawn again into their narrower boxes.
     hq.set_viewport_size({"width": 390, "height": 900})
     hq.reload()
