@@ -2,6 +2,7 @@
 the same figures.
 
 Usage: python bench/dashboard_bench.py --data-dir DIR [--requests 40] [--year 2026]
+       [--database-url URL --schema S --token HQ_TOKEN]  (a fill made with --store postgres)
 DIR is a fill (`python bench/fill.py --data-dir DIR --events 1750000` makes some 100,000
 contracts) whose read models are built (`MARKETPLACE_DATA_DIR=DIR marketplace projections
 rebuild`). Starts `marketplace serve` on DIR, signs HQ's administrator in (its token from
@@ -36,9 +37,12 @@ from http_write_bench import free_port
 from portal_bench import server_times, signed_in  # bench/portal_bench.py, beside this script
 
 
-def start(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start(
+    data_dir: Path, log: Path, postgres: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARKETPLACE_")}
     port = free_port()
+    env |= postgres or {}
     env |= {
         "MARKETPLACE_DATA_DIR": str(data_dir),
         "MARKETPLACE_LOG_LEVEL": "INFO",
@@ -130,12 +134,24 @@ def main() -> None:
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--year", type=int, default=date.today().year)
+    parser.add_argument("--database-url")
+    parser.add_argument("--schema", default="public")
+    parser.add_argument("--token", help="HQ's token (a PostgreSQL fill prints it)")
     args = parser.parse_args()
     data_dir = Path(args.data_dir)
-    tokens = json.loads((data_dir / "fill-tokens.json").read_text())
-    token = next(t["token"] for t in tokens if t["label"] == "fill HQ administrator")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    token = args.token or next(
+        t["token"]
+        for t in json.loads((data_dir / "fill-tokens.json").read_text())
+        if t["label"] == "fill HQ administrator"
+    )
+    postgres = (
+        {"MARKETPLACE_DATABASE_URL": args.database_url, "MARKETPLACE_DATABASE_SCHEMA": args.schema}
+        if args.database_url
+        else None
+    )
     log = data_dir / "dashboard-bench.log"
-    server, url = start(data_dir, log)
+    server, url = start(data_dir, log, postgres)
     try:
         browser = signed_in(url, token)
         browser.timeout = httpx.Timeout(120)
