@@ -300,13 +300,10 @@ async def trade_by_month(scope: Scope) -> Chart:
         unit="CNY",
     )
     by_sector: dict[str, dict[str, float]] = {}
-    months = scope.period.months()
-    # Each month's rows are those of the API's `group_by=sector&from=<month>&to=<next>`: one
-    # scan for all the months (the spans' bounds as `volume` takes them).
-    bounds = [scope.bounds(first, end)[0] for _, first, end in months]
-    bounds.append(scope.bounds(months[-1][1], months[-1][2])[1])
-    spans = await trade_volume.volume_by_span(reader, "sector", bounds, units=scope.units)
-    for (name, _first, _end), rows in zip(months, spans, strict=True):
+    for name, first, end in scope.period.months():
+        rows = await trade_volume.volume(
+            reader, "sector", *scope.bounds(first, end), units=scope.units
+        )
         chart.labels.append(name)
         for row in rows:
             by_sector.setdefault(row["key"] or "", {})[name] = _amount(row["amount"])

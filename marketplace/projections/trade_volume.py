@@ -10,7 +10,7 @@ a float.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -188,48 +188,3 @@ async def volume(
     ]
     # Sorted here, by code point as before, whatever the store's collation.
     return sorted(totals, key=lambda t: t["key"])
-
-
-async def volume_by_span(
-    reader: RowReader,
-    group_by: GroupBy,
-    bounds: Sequence[datetime],
-    units: Collection[str] | None = None,
-) -> list[list[dict[str, Any]]]:
-    """For each span [bounds[i], bounds[i + 1]), the rows `volume` gives for it (a month's
-    trade by sector, say), from one scan of the whole window instead of a query a span."""
-    spans = len(bounds) - 1
-    if spans < 1:
-        return []
-    where = sql.Where()
-    where.add("activated_at IS NOT NULL")
-    for op, bound in ((">=", bounds[0]), ("<", bounds[-1])):
-        where.params.append(bound)
-        where.add(f"activated_at {op} ${len(where.params)}")
-    where.any_in(("demand_unit_id", "supply_unit_id"), units)
-    cases = []
-    for n, bound in enumerate(bounds[1:-1]):
-        where.params.append(bound)
-        cases.append(f"WHEN activated_at < ${len(where.params)} THEN {n}")
-    span = f"CASE {' '.join(cases)} ELSE {spans - 1} END" if cases else "0"
-    column = _COLUMN[group_by]
-    rows = await reader.fetch(
-        f"SELECT {span} AS span, {column} AS key, COUNT(*) AS contracts, {_SUMS} "
-        f"FROM trade_volume_contracts WHERE {' AND '.join(where.conditions)} "
-        "GROUP BY 1, 2",  # by position: the span's CASE holds parameters
-        where.params,
-        {"span": ColumnType.INTEGER, "key": TEXT, "contracts": ColumnType.INTEGER, **_SUM_TYPES},
-    )
-    found: list[list[dict[str, Any]]] = [[] for _ in range(spans)]
-    for r in rows:
-        found[int(r["span"])].append(
-            {
-                "key": r["key"],
-                "contracts": int(r["contracts"]),
-                "amount": _major(int(r["amount_high"]) * _SPLIT + int(r["amount_low"])),
-                "delivered_amount": _major(
-                    int(r["delivered_high"]) * _SPLIT + int(r["delivered_low"])
-                ),
-            }
-        )
-    return [sorted(rows_of, key=lambda t: t["key"]) for rows_of in found]
