@@ -6,11 +6,12 @@ cd "$(dirname "$0")/.."
 SWAGGER_UI=5.35.0
 REDOC=2.5.4   # 3.x sends telemetry to redocly.com and loads logos from its CDN: stay on 2.x
 HTMX=2.0.11   # the portal's partial updates (4.x is a rewrite with other attributes)
+CHARTJS=4.5.1 # the dashboard's charts (UMD build: one file, no modules to serve)
 AXE=4.14.1    # accessibility checks of the portal's pages, in the browser tests only
 portal=marketplace/portal/static/vendor
 dest=marketplace/api/static/vendor
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "swagger-ui-dist@$SWAGGER_UI" "redoc@$REDOC" "htmx.org@$HTMX" "axe-core@$AXE" >/dev/null)
+(cd "$work" && npm pack --silent "swagger-ui-dist@$SWAGGER_UI" "redoc@$REDOC" "htmx.org@$HTMX" "chart.js@$CHARTJS" "axe-core@$AXE" >/dev/null)
 rm -rf "$dest/swagger-ui" "$dest/redoc"; mkdir -p "$dest/swagger-ui" "$dest/redoc"
 tar xzf "$work/swagger-ui-dist-$SWAGGER_UI.tgz" -C "$work" package/ && mv "$work/package" "$work/swagger"
 cp "$work/swagger/"{swagger-ui-bundle.js,swagger-ui-bundle.js.LICENSE.txt,swagger-ui.css,favicon-32x32.png,LICENSE,NOTICE} "$dest/swagger-ui/"
@@ -26,8 +27,14 @@ TXT
 rm -rf "$work/package"; tar xzf "$work/htmx.org-$HTMX.tgz" -C "$work" package/
 rm -rf "$portal/htmx"; mkdir -p "$portal/htmx"
 cp "$work/package/dist/htmx.min.js" "$work/package/LICENSE" "$portal/htmx/"
+rm -rf "$work/package"; tar xzf "$work/chart.js-$CHARTJS.tgz" -C "$work" package/
+rm -rf "$portal/chartjs"; mkdir -p "$portal/chartjs"
+cp "$work/package/dist/chart.umd.min.js" "$portal/chartjs/"
+cp "$work/package/LICENSE.md" "$portal/chartjs/LICENSE"
+sed -i '/^\/\/# sourceMappingURL=/d' "$portal/chartjs/chart.umd.min.js"
 cat > "$portal/VERSIONS.txt" <<TXT
 htmx.org $HTMX (npm, 0BSD: htmx/LICENSE)
+chart.js $CHARTJS (npm, MIT: chartjs/LICENSE)
 Refreshed by infra/vendor-assets.sh.
 TXT
 # axe-core is a test tool: vendored beside the browser tests, never shipped with the package.

@@ -19,6 +19,7 @@ from marketplace.portal.routes import (
     catalog_search,
     catalog_versions,
     contracts,
+    dashboard,
     disputes,
     external_sourcing,
     findings,
@@ -59,6 +60,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         reports.router,
         units.router,
         audit.router,
+        dashboard.router,
     ):
         app.include_router(router)
     _pages_for_browsers(app)

@@ -5,6 +5,8 @@ Fed by each dispute's own events only, so the rows are the same in any interleav
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
+from typing import Any
 
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.disputes import (
@@ -93,3 +95,29 @@ async def disputes_of(
     where.any_in(CONCERNED, units)
     where.equal("status", status)
     return await fetch_page(reader, NEWEST_FIRST, where.conditions, where.params, page)
+
+
+async def counts(
+    reader: RowReader,
+    start: datetime | None,
+    end: datetime | None,
+    units: Collection[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Disputes raised in [start, end) that concern one of `units` (None: any), counted per
+    status and mediator unit (null before mediation is asked for)."""
+    where = sql.Where()
+    where.add("1 = 1")
+    for op, bound in ((">=", start), ("<", end)):
+        if bound is not None:
+            where.params.append(bound)
+            where.add(f"raised_at {op} ${len(where.params)}")
+    where.any_in(CONCERNED, units)
+    rows = await reader.fetch(
+        "SELECT status, mediator_unit_id, COUNT(*) AS disputes "  # noqa: S608 - fixed names
+        f"FROM {DISPUTES.name} WHERE {' AND '.join(where.conditions)} "
+        "GROUP BY status, mediator_unit_id",
+        where.params,
+        {"status": TEXT, "mediator_unit_id": TEXT, "disputes": ColumnType.INTEGER},
+    )
+    found = [{**r, "disputes": int(r["disputes"])} for r in rows]
+    return sorted(found, key=lambda r: (r["status"], r["mediator_unit_id"] or ""))

@@ -7,6 +7,7 @@ requests), so the rows are the same in any interleaving of needs; a read joins t
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from marketplace.events.envelope import CloudEvent
@@ -145,3 +146,40 @@ async def requests_of(
     where.any_in(("n.demand_unit_id",), units)
     where.equal("r.status", status)
     return await fetch_page(reader, NEWEST_FIRST, where.conditions, where.params, page, _JOINED)
+
+
+async def by_ground(
+    reader: RowReader,
+    start: datetime | None,
+    end: datetime | None,
+    units: Collection[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Per ground, the requests made in [start, end) by a need of one of `units` (None: any):
+    how many, approved (used ones included: they were approved), rejected, still awaiting."""
+    where = sql.Where()
+    where.add("1 = 1")
+    for op, bound in ((">=", start), ("<", end)):
+        if bound is not None:
+            where.params.append(bound)
+            where.add(f"r.requested_at {op} ${len(where.params)}")
+    where.any_in(("n.demand_unit_id",), units)
+    rows = await reader.fetch(
+        "SELECT r.ground AS ground, COUNT(*) AS requests, "  # noqa: S608 - fixed names
+        "SUM(CASE WHEN r.status IN ('approved', 'used') THEN 1 ELSE 0 END) AS approved, "
+        "SUM(CASE WHEN r.status = 'rejected' THEN 1 ELSE 0 END) AS rejected "
+        f"FROM {_JOINED.from_} WHERE {' AND '.join(where.conditions)} GROUP BY r.ground",
+        where.params,
+        {"ground": TEXT, "requests": ColumnType.INTEGER, "approved": ColumnType.INTEGER,
+         "rejected": ColumnType.INTEGER},
+    )  # fmt: skip
+    found = [
+        {
+            "ground": r["ground"],
+            "requests": int(r["requests"]),
+            "approved": int(r["approved"]),
+            "rejected": int(r["rejected"]),
+            "awaiting": int(r["requests"]) - int(r["approved"]) - int(r["rejected"]),
+        }
+        for r in rows
+    ]
+    return sorted(found, key=lambda r: r["ground"])

@@ -8,7 +8,7 @@ sector as they were, so a later restructuring does not move old findings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any, Literal
 
@@ -157,3 +157,29 @@ async def due_between(
         params,
         FINDINGS.types,
     )
+
+
+COUNTED = ("findings", "open", "overdue", "rectified", "rectified_late")
+
+
+async def counts_by_unit(
+    reader: RowReader, today: date, units: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """Per unit (of `units`; None: every unit), its findings: open (overdue included), overdue
+    on `today`, rectified, and rectified after the deadline."""
+    where = sql.Where()
+    where.params.append(today.isoformat())
+    where.add("1 = 1")
+    where.any_in(("unit_id",), units)
+    rows = await reader.fetch(
+        "SELECT unit_id, COUNT(*) AS findings, "
+        "SUM(CASE WHEN rectified THEN 0 ELSE 1 END) AS open, "
+        "SUM(CASE WHEN NOT rectified AND rectify_by < $1 THEN 1 ELSE 0 END) AS overdue, "
+        "SUM(CASE WHEN rectified THEN 1 ELSE 0 END) AS rectified, "
+        "SUM(CASE WHEN rectified AND late THEN 1 ELSE 0 END) AS rectified_late "
+        f"FROM {FINDINGS.name} WHERE {' AND '.join(where.conditions)} GROUP BY unit_id",
+        where.params,
+        {"unit_id": TEXT} | {c: ColumnType.INTEGER for c in COUNTED},
+    )
+    found = [{"unit_id": r["unit_id"]} | {c: int(r[c]) for c in COUNTED} for r in rows]
+    return sorted(found, key=lambda r: r["unit_id"])

@@ -6,6 +6,7 @@ which carries the demand unit's platform as it was, so the figures are order-ind
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Literal
 
@@ -13,6 +14,7 @@ from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.events.public.tenders import TENDERS_TOPIC, TenderLaunchedV1
 from marketplace.events.wire import payload_of
+from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
 from marketplace.projections.projection import Projection
@@ -76,21 +78,29 @@ GroupBy = Literal["demand_unit", "platform"]
 _COLUMN = {"demand_unit": "demand_unit_id", "platform": "demand_platform_id"}
 
 
-def _window(start: datetime | None, end: datetime | None) -> tuple[str, list[Value]]:
-    where: list[str] = ["1 = 1"]
-    params: list[Value] = []
+def _window(
+    start: datetime | None, end: datetime | None, units: Collection[str] | None = None
+) -> tuple[str, list[Value]]:
+    """Tenders launched in [start, end), by one of `units` when given (None: by any unit)."""
+    where = sql.Where()
+    where.add("1 = 1")
     for op, bound in ((">=", start), ("<", end)):
         if bound is not None:
-            params.append(bound)
-            where.append(f"launched_at {op} ${len(params)}")
-    return " AND ".join(where), params
+            where.params.append(bound)
+            where.add(f"launched_at {op} ${len(where.params)}")
+    where.any_in(("demand_unit_id",), units)
+    return " AND ".join(where.conditions), where.params
 
 
 async def rates(
-    reader: RowReader, group_by: GroupBy, start: datetime | None, end: datetime | None
+    reader: RowReader,
+    group_by: GroupBy,
+    start: datetime | None,
+    end: datetime | None,
+    units: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Per key: tenders, compliant, exception_filed, rate (compliant / tenders)."""
-    where, params = _window(start, end)
+    where, params = _window(start, end, units)
     column = _COLUMN[group_by]
     rows = await reader.fetch(
         f"SELECT {column} AS key, COUNT(*) AS tenders, "
@@ -119,9 +129,10 @@ async def exceptions(
     start: datetime | None,
     end: datetime | None,
     page: PageRequest | None = None,
+    units: Collection[str] | None = None,
 ) -> Page:
     """A page of the tenders launched with a filed omission, with the reasons, newest first."""
-    where, params = _window(start, end)
+    where, params = _window(start, end, units)
     conditions = [where, "compliance = 'exception_filed'"]
     found = await fetch_page(reader, NEWEST_FIRST, conditions, params, page or PageRequest())
     for row in found.items:

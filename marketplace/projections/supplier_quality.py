@@ -5,6 +5,7 @@ by kind and by severity. All counters are additive, so any interleaving gives th
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from marketplace.events.envelope import CloudEvent
@@ -16,6 +17,7 @@ from marketplace.events.public.contracts import (
 )
 from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.events.wire import payload_of
+from marketplace.projections import sql
 from marketplace.projections.changes import Increment, RowChange
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
@@ -73,13 +75,21 @@ PROJECTION = Projection(
 )
 
 
-async def suppliers(reader: RowReader, supplier_unit_id: str | None) -> list[dict[str, Any]]:
+async def suppliers(
+    reader: RowReader, supplier_unit_id: str | None, units: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """Per supplier (one, when named; of `units`, when given) its counts, by supplier id."""
     columns = ", ".join(c.name for c in SUPPLIERS.columns)
-    sql, params = f"SELECT {columns} FROM supplier_quality_suppliers", []
-    if supplier_unit_id:
-        sql += " WHERE supplier_unit_id = $1"
-        params.append(supplier_unit_id)
-    rows = await reader.fetch(sql + " ORDER BY supplier_unit_id", params, SUPPLIERS.types)
+    where = sql.Where()
+    where.add("1 = 1")
+    where.equal("supplier_unit_id", supplier_unit_id or None)
+    where.any_in(("supplier_unit_id",), units)
+    rows = await reader.fetch(
+        f"SELECT {columns} FROM supplier_quality_suppliers "
+        f"WHERE {' AND '.join(where.conditions)} ORDER BY supplier_unit_id",
+        where.params,
+        SUPPLIERS.types,
+    )
     return [
         {
             "supplier_unit_id": r["supplier_unit_id"],

@@ -10,6 +10,7 @@ a float.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -25,7 +26,8 @@ from marketplace.events.public.contracts import (
 )
 from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.events.wire import payload_of
-from marketplace.projections.changes import Increment, RowChange, Upsert, Value
+from marketplace.projections import sql
+from marketplace.projections.changes import Increment, RowChange, Upsert
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
@@ -150,22 +152,28 @@ _SUM_TYPES = {f"{name}_{part}": ColumnType.INTEGER for name in _PARTS for part i
 
 
 async def volume(
-    reader: RowReader, group_by: GroupBy, start: datetime | None, end: datetime | None
+    reader: RowReader,
+    group_by: GroupBy,
+    start: datetime | None,
+    end: datetime | None,
+    units: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Active (or since completed/terminated) contracts grouped: count, amount, delivered.
+    """Active (or since completed/terminated) contracts grouped: count, amount, delivered;
+    with `units`, only contracts one of them is a party to (None: every contract).
 
     Grouped and summed by the store; only one row per group comes back."""
-    where: list[str] = ["activated_at IS NOT NULL"]
-    params: list[Value] = []
+    where = sql.Where()
+    where.add("activated_at IS NOT NULL")
     for op, bound in ((">=", start), ("<", end)):
         if bound is not None:
-            params.append(bound)
-            where.append(f"activated_at {op} ${len(params)}")
+            where.params.append(bound)
+            where.add(f"activated_at {op} ${len(where.params)}")
+    where.any_in(("demand_unit_id", "supply_unit_id"), units)
     column = _COLUMN[group_by]
     rows = await reader.fetch(
         f"SELECT {column} AS key, COUNT(*) AS contracts, {_SUMS} "
-        f"FROM trade_volume_contracts WHERE {' AND '.join(where)} GROUP BY {column}",
-        params,
+        f"FROM trade_volume_contracts WHERE {' AND '.join(where.conditions)} GROUP BY {column}",
+        where.params,
         {"key": TEXT, "contracts": ColumnType.INTEGER, **_SUM_TYPES},
     )
     # PostgreSQL sums bigints as NUMERIC (Decimal), SQLite as int: both exact, int() takes both.

@@ -18,8 +18,9 @@ LINK = re.compile(r"""<a\b[^>]*\bhref=["']([^"']*)["']""", re.IGNORECASE)
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # what a browser asks for
 LIMIT = 80  # pages a role's crawl visits at most (lists link every row: enough for each kind)
-# Links not to follow: sign-out, the language switch, static files.
-SKIP = re.compile(r"^/(logout|lang/|assets/)")
+# Links not to follow: sign-out, the language switch, static files, downloads (a dashboard
+# figure's CSV is a file, not a page: its own tests check it).
+SKIP = re.compile(r"^/(logout|lang/|assets/)|^/[^?]*\.csv(\?|$)")
 ROLES = (
     ("COAL-01", "unit_operator"),
     ("HEAT-02", "unit_operator"),

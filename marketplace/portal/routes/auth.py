@@ -59,11 +59,14 @@ def _sign_in_page(viewer: Viewer, status: int = 200, error: str | None = None) -
 
 def landing(principal: Principal) -> str:
     """The first page after sign-in: the inbox for a unit's operator, the desk of what awaits a
-    decision for an administrator, the catalog for anyone else (auditors, BI readers)."""
+    decision for an administrator, the dashboard for auditors and BI readers (the group's
+    figures are what they read), the catalog for anyone else."""
     if principal.has(Role.UNIT_OPERATOR):
         return "/inbox"
     if principal.has(Role.PLATFORM_ADMIN, Role.HQ_ADMIN):
         return "/approvals"
+    if principal.has(Role.AUDITOR, Role.BI_READER):
+        return "/dashboard"
     return "/catalog"
 
 
