@@ -17,6 +17,14 @@ from tests.e2e.conftest import Server
 CHROMIUM = os.environ.get("MARKETPLACE_TEST_CHROMIUM", "/usr/bin/chromium")
 REQUIRED_BY = (date.today() + timedelta(days=30)).isoformat()
 GROUP_ZONE = ZoneInfo("Asia/Shanghai")  # the demo server's MARKETPLACE_TIMEZONE (the default)
+# Where each role lands after signing in (marketplace/portal/routes/auth.py `landing`).
+LANDING = {
+    "unit_operator": "inbox",
+    "platform_admin": "approvals",
+    "hq_admin": "approvals",
+    "auditor": "dashboard",
+    "bi_reader": "dashboard",
+}
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 # What the issue refuses; "moderate" and "minor" findings are reported by axe but not failed on.
 BLOCKING = ("serious", "critical")
@@ -62,7 +70,7 @@ class Pages:
             self.demo.token(unit, role)
         )
         page.get_by_role("button", name="Sign in" if locale.startswith("en") else "登录").click()
-        landing = "inbox" if role == "unit_operator" else "approvals"
+        landing = LANDING[role]
         page.wait_for_url(f"**/{landing}")
         self.shot(page, f"{unit}-{landing}")
         return page

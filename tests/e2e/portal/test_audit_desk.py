@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import Server
 from tests.e2e.portal.browser import (
@@ -52,21 +52,6 @@ def signed_contract(demo: Server) -> str:
     return contract_id
 
 
-def reader_signed_in(pages: Pages, role: str) -> Page:
-    """A tab signed in with HQ's `role` token: auditors and BI readers land on the catalog
-    (`pages.signed_in` waits for the landing page of operators and administrators)."""
-    context = pages.browser.new_context(
-        base_url=pages.demo.url, locale="en-US", viewport={"width": 1366, "height": 900}
-    )
-    page = context.new_page()
-    page.on("console", lambda m: pages.console_errors.append(m.text) if m.type == "error" else None)
-    page.goto("/")
-    page.get_by_label("Token").fill(pages.demo.token("HQ", role))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/catalog")
-    return page
-
-
 def tamper(demo: Server, aggregate_id: str, version: int) -> None:
     """Edit a stored event in the server's event store, as someone with file access could."""
     path = Path(demo.env["MARKETPLACE_DATA_DIR"]) / "events.sqlite3"
@@ -90,7 +75,7 @@ def test_an_auditor_follows_a_contract_and_finds_a_tampered_event(
     events = ok(audit.get(f"/v1/audit/{contract_id}/events"))["items"]
     assert [e["version"] for e in events] == [1, 2, 3, 4]
 
-    auditor = reader_signed_in(pages, "auditor")
+    auditor = pages.signed_in("HQ", "auditor")
     auditor.goto("/audit")
     auditor.get_by_role("button", name="Verify the chain").click()
     expect(auditor.locator("#chain")).to_have_attribute("data-ok", "true")
@@ -122,7 +107,7 @@ def test_an_auditor_follows_a_contract_and_finds_a_tampered_event(
     expect(auditor.locator('#state tr[data-key="signed_by[1]"]')).to_have_count(0)
     pages.shot(auditor, "audit-state-as-of")
 
-    reader = reader_signed_in(pages, "bi_reader")
+    reader = pages.signed_in("HQ", "bi_reader")
     refused = reader.goto("/audit")
     assert refused is not None and refused.status == 403
     expect(reader.locator("#chain")).to_have_count(0)

@@ -5,23 +5,10 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import Server
 from tests.e2e.portal.browser import Pages, accessibility_violations
-
-
-def signed_in_as_reader(demo: Server, pages: Pages) -> Page:
-    """The group's BI reader signed in (`pages.signed_in` expects an operator's or an admin's
-    landing page; a reader lands on the catalog)."""
-    context = pages.browser.new_context(base_url=demo.url, locale="en-US")
-    page = context.new_page()
-    page.on("console", lambda m: pages.console_errors.append(m.text) if m.type == "error" else None)
-    page.goto("/")
-    page.get_by_label("Token").fill(demo.token("HQ", "bi_reader"))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/catalog")
-    return page
 
 
 def test_hq_restructures_a_unit_and_issues_a_token_a_bi_reader_only_reads(
@@ -68,7 +55,7 @@ def test_hq_restructures_a_unit_and_issues_a_token_a_bi_reader_only_reads(
     assert token not in hq.content()
     pages.shot(hq, "unit-page")
 
-    reader = signed_in_as_reader(demo, pages)
+    reader = pages.signed_in("HQ", "bi_reader")
     reader.goto("/units/DESK-01")
     expect(reader.locator("#unit-name")).to_have_text("Desk Renamed Co.")
     expect(reader.get_by_role("button", name="Rename")).to_have_count(0)
