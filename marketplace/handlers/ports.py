@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the read models import this module's NotificationLog
 
 A = TypeVar("A", bound=MarketAggregate)
 T = TypeVar("T")
+RETRY_PAUSE_CAP = 0.1  # seconds: the longest pause between two attempts of one write
 
 
 class EventStore(Protocol):
@@ -122,7 +123,9 @@ class Services:
     sealer: Sealer | None = None
     # The longest life a new token may have (MARKETPLACE_TOKEN_MAX_LIFETIME_DAYS); None: unbounded.
     token_max_lifetime: timedelta | None = None
-    max_attempts: int = 8
+    # Each round of writers racing for one aggregate has one winner: n writers at once need up
+    # to n attempts for the last of them, and a loaded machine keeps them in step longer.
+    max_attempts: int = 16
 
     def today(self) -> date:
         """The clock's day in the group's time zone (deadlines and quarters are days there)."""
@@ -139,13 +142,15 @@ class Services:
     def retrying(self, attempt: Callable[[], T]) -> T:
         """Run a load-decide-save attempt again when a concurrent writer won the race.
 
-        A jittered, growing pause spreads out writers that keep colliding on one aggregate.
+        A jittered, growing pause (up to RETRY_PAUSE_CAP) spreads out writers that keep colliding
+        on one aggregate.
         """
         for n in range(self.max_attempts - 1):
             try:
                 return attempt()
             except ConcurrencyConflict:
-                time.sleep(random.uniform(0, 0.002 * 2**n))  # noqa: S311 - jitter, not secrecy
+                pause = min(0.002 * 2**n, RETRY_PAUSE_CAP)
+                time.sleep(random.uniform(0, pause))  # noqa: S311 - jitter, not secrecy
         try:
             return attempt()
         except ConcurrencyConflict:
