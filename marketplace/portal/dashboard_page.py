@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import statistics
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -618,6 +619,40 @@ async def disputes_by_status(scope: Scope) -> Chart:
     return chart
 
 
+CLOSING_FIELDS = ["mediator_level", "closed", "median_days"]
+
+
+async def dispute_closing(scope: Scope) -> Chart:
+    """Disputes closed in the period (resolved, settled, withdrawn): how many and the median
+    days from raising to closing, by the mediator's level, and for all of them."""
+    _ = scope._
+    reader = await scope.models.reader(dispute_list.PROJECTION.name)
+    bounds = scope.period.window.bounds(scope.zone)
+    rows = await dispute_list.closings(reader, *bounds, units=scope.units)
+    days: dict[str, list[float]] = {}
+    for r in rows:
+        mediator = scope.org.units.get(r["mediator_unit_id"] or "")
+        level = mediator.level.value if mediator else ""
+        taken = (r["closed_at"] - r["raised_at"]).total_seconds() / 86400
+        days.setdefault(level, []).append(taken)
+    chart = Chart(
+        "dispute-closing",
+        _("Disputes closed in the period: median days from raising to closing"),
+        "",
+        [_("Mediator"), _("Disputes closed"), _("Median days to close")],
+        csv_header=CLOSING_FIELDS,
+    )
+    for level in [lv for lv in LEVELS if lv in days]:
+        median = f"{statistics.median(days[level]):.1f}"
+        who = _(LEVELS[level]) if level else _("closed by the parties, without mediation")
+        chart.rows.append([who, len(days[level]), median])
+        chart.csv_rows.append([level, str(len(days[level])), median])
+    if len(days) > 1:
+        every = [d for taken in days.values() for d in taken]
+        chart.rows.append([_("All disputes"), len(every), f"{statistics.median(every):.1f}"])
+    return chart
+
+
 async def findings_by_unit(scope: Scope) -> Chart:
     """Inspection findings per unit today: open, overdue (marked in words), rectified late."""
     _ = scope._
@@ -764,6 +799,7 @@ FIGURES: dict[str, Figure] = {
     "quality-breakdown": quality_breakdown,
     "external-by-ground": external_by_ground,
     "disputes": disputes_by_status,
+    "dispute-closing": dispute_closing,
     "findings": findings_by_unit,
     "assessment": annual_assessment,
 }
@@ -773,7 +809,7 @@ SECTIONS = (
     (N_("Invitation compliance"), ("compliance-by-platform", "compliance-exceptions")),
     (N_("Supplier quality"), ("supplier-quality", "quality-breakdown")),
     (N_("Buying outside the group"), ("external-by-ground",)),
-    (N_("Disputes"), ("disputes",)),
+    (N_("Disputes"), ("disputes", "dispute-closing")),
     (N_("Inspection findings"), ("findings",)),
 )
 # The annual assessment scores each unit from its subtree's year: a page of its own, linked

@@ -42,6 +42,8 @@ DISPUTES = Table(
         Column("status", TEXT),
         Column("mediator_unit_id", TEXT, nullable=True),
         Column("raised_at", ColumnType.TIMESTAMP),
+        # When it was resolved, settled or withdrawn: how long disputes take to close.
+        Column("closed_at", ColumnType.TIMESTAMP, nullable=True),
     ),
     key=("dispute_id",),
     indexes=tuple((c, "raised_at") for c in CONCERNED),
@@ -65,22 +67,23 @@ def apply(event: CloudEvent) -> list[RowChange]:
                 "status": "negotiating",
                 "mediator_unit_id": None,
                 "raised_at": event.time,
+                "closed_at": None,
             }
             return [Upsert(DISPUTES.name, key, values)]
         case DisputeMediationRequestedV1():
             mediation = {"status": "in_mediation", "mediator_unit_id": payload.mediator_unit_id}
             return [Upsert(DISPUTES.name, key, mediation)]
         case DisputeResolvedV1():
-            return [Upsert(DISPUTES.name, key, {"status": "resolved"})]
+            return [Upsert(DISPUTES.name, key, {"status": "resolved", "closed_at": event.time})]
         case DisputeSettledV1():
-            return [Upsert(DISPUTES.name, key, {"status": "settled"})]
+            return [Upsert(DISPUTES.name, key, {"status": "settled", "closed_at": event.time})]
         case DisputeWithdrawnV1():
-            return [Upsert(DISPUTES.name, key, {"status": "withdrawn"})]
+            return [Upsert(DISPUTES.name, key, {"status": "withdrawn", "closed_at": event.time})]
     return []
 
 
 PROJECTION = Projection(
-    name="dispute_list", version=1, topics=(DISPUTES_TOPIC,), tables=(DISPUTES,), apply=apply
+    name="dispute_list", version=2, topics=(DISPUTES_TOPIC,), tables=(DISPUTES,), apply=apply
 )
 
 NEWEST_FIRST = Order(DISPUTES, ("raised_at", "dispute_id"), descending=True)
@@ -121,3 +124,28 @@ async def counts(
     )
     found = [{**r, "disputes": int(r["disputes"])} for r in rows]
     return sorted(found, key=lambda r: (r["status"], r["mediator_unit_id"] or ""))
+
+
+async def closings(
+    reader: RowReader,
+    start: datetime | None,
+    end: datetime | None,
+    units: Collection[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Disputes closed in [start, end) that concern one of `units` (None: any): each one's
+    mediator unit (null when the parties closed it without mediation), raised and closed."""
+    where = sql.Where()
+    where.add("closed_at IS NOT NULL")
+    for op, bound in ((">=", start), ("<", end)):
+        if bound is not None:
+            where.params.append(bound)
+            where.add(f"closed_at {op} ${len(where.params)}")
+    where.any_in(CONCERNED, units)
+    return await reader.fetch(
+        "SELECT mediator_unit_id, raised_at, closed_at "  # noqa: S608 - fixed names
+        f"FROM {DISPUTES.name} WHERE {' AND '.join(where.conditions)} "
+        "ORDER BY closed_at, dispute_id",
+        where.params,
+        {"mediator_unit_id": TEXT, "raised_at": ColumnType.TIMESTAMP,
+         "closed_at": ColumnType.TIMESTAMP},
+    )  # fmt: skip

@@ -422,3 +422,50 @@ def test_chinese_labels(api: InProcessApi, scenario: dict[str, str]) -> None:
     assert [r[1] for r in shown["table-trade-by-month"]] == ["发电", "共享服务"]
     assert [r[0] for r in shown["table-trade-by-category"]] == ["产品类", "服务类"]
     assert '"label": "共享服务"' in page  # the chart's legend too
+
+
+def test_the_median_days_to_close_disputes(api: InProcessApi, scenario: dict[str, str]) -> None:
+    """Two disputes between COAL-02 and HEAT-02 closed by the parties 2 and 4 days after they
+    were raised, one decided by HQ after 6 days (the two are in different sectors): medians 3.0
+    and 6.0 by the mediator's level, 4.0 for all."""
+    deal = {"buyer": "COAL-02", "supplier": "HEAT-02", "category": "product",
+            "subcategory": "heat", "item_code": "STEAM-LP", "uom": "t", "quantity": "10",
+            "price": "180.00", "delivered": "900.00"}  # fmt: skip
+    contract_id = delivered_contract(api, deal)
+    about = {"subject_type": "contract", "subject_id": contract_id, "against_unit_id": "HEAT-02",
+             "kind": "quality", "claim": "Wet steam."}  # fmt: skip
+    raised = [
+        posted(api, "COAL-02", "unit_operator", "/v1/disputes", about)["dispute_id"]
+        for _ in range(3)
+    ]
+    real = api.svc.clock
+    try:
+        for days, dispute_id in zip((2, 4), raised[:2], strict=True):
+            api.svc.clock = lambda d=days: real() + timedelta(days=d)  # type: ignore[misc]
+            posted(api, "COAL-02", "unit_operator", f"/v1/disputes/{dispute_id}/withdraw", {})
+        mediated = raised[2]
+        posted(api, "COAL-02", "unit_operator", f"/v1/disputes/{mediated}/mediation", {})
+        api.svc.clock = lambda: real() + timedelta(days=6)  # type: ignore[method-assign]
+        decided = {"decision": "Half the price back."}
+        posted(api, "HQ", "hq_admin", f"/v1/disputes/{mediated}/resolve", decided)
+    finally:
+        api.svc.clock = real
+    today = api.svc.today()
+    query = (
+        f"period=custom&from={today.isoformat()}&to={(today + timedelta(days=10)).isoformat()}"
+        "&unit_id=COAL"
+    )
+    hq = signed_in(api, "HQ", "hq_admin")
+    expected = [
+        {"mediator_level": "group", "closed": "1", "median_days": "6.0"},
+        {"mediator_level": "", "closed": "2", "median_days": "3.0"},
+    ]
+    assert until(lambda: csv_rows(hq, "dispute-closing", query) == expected), csv_rows(
+        hq, "dispute-closing", query
+    )
+    shown = tables(hq.get(f"/dashboard?{query}").text)
+    assert shown["table-dispute-closing"] == [
+        ["mediated by the group (HQ)", "1", "6.0"],
+        ["closed by the parties, without mediation", "2", "3.0"],
+        ["All disputes", "3", "4.0"],
+    ]

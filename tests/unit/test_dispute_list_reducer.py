@@ -39,6 +39,9 @@ def test_a_dispute_row_follows_mediation_and_each_way_of_closing() -> None:
         settled: ("settled", None),
         withdrawn: ("withdrawn", None),
     }
+    closing = {d: found[d]["closed_at"] for d in made}
+    assert closing[negotiating] is None
+    assert all(closing[d] is not None and closing[d] >= found[d]["raised_at"] for d in made[1:])
     row = found[negotiating]
     assert (row["raiser_unit_id"], row["against_unit_id"], row["subject_type"], row["kind"]) == (
         "COAL-01",
