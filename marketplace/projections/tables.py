@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -98,7 +100,7 @@ class Table:
         columns.append(f"PRIMARY KEY ({', '.join(self.key)})")
         statements = [f"CREATE TABLE IF NOT EXISTS {self.name} ({', '.join(columns)})"]
         for index in self.indexes:
-            name = f"{self.name}_by_{'_'.join(index)}"
+            name = index_name(self.name, index)
             statements.append(
                 f"CREATE INDEX IF NOT EXISTS {name} ON {self.name} ({', '.join(index)})"
             )
@@ -149,3 +151,16 @@ BEGIN
 END $$""",
     ],
 }
+
+
+# PostgreSQL cuts identifiers at 63 bytes: a longer index name is shortened by a digest instead.
+_NAME_LIMIT = 63
+
+
+def index_name(table: str, columns: Sequence[str]) -> str:
+    """`<table>_by_<columns>`, or `<table>_by_<digest of the columns>` where that is too long."""
+    name = f"{table}_by_{'_'.join(columns)}"
+    if len(name) <= _NAME_LIMIT:
+        return name
+    digest = hashlib.sha1(",".join(columns).encode()).hexdigest()[:12]  # noqa: S324 - a name
+    return f"{table}_by_{digest}"
