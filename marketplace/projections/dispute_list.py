@@ -109,15 +109,11 @@ async def counts(
     """Disputes raised in [start, end) that concern one of `units` (None: any), counted per
     status and mediator unit (null before mediation is asked for)."""
     where = sql.Where()
-    where.add("1 = 1")
-    for op, bound in ((">=", start), ("<", end)):
-        if bound is not None:
-            where.params.append(bound)
-            where.add(f"raised_at {op} ${len(where.params)}")
+    where.within("raised_at", start, end)
     where.any_in(CONCERNED, units)
     rows = await reader.fetch(
         "SELECT status, mediator_unit_id, COUNT(*) AS disputes "  # noqa: S608 - fixed names
-        f"FROM {DISPUTES.name} WHERE {' AND '.join(where.conditions)} "
+        f"FROM {DISPUTES.name} WHERE {where.sql()} "
         "GROUP BY status, mediator_unit_id",
         where.params,
         {"status": TEXT, "mediator_unit_id": TEXT, "disputes": ColumnType.INTEGER},
@@ -136,14 +132,11 @@ async def closings(
     mediator unit (null when the parties closed it without mediation), raised and closed."""
     where = sql.Where()
     where.add("closed_at IS NOT NULL")
-    for op, bound in ((">=", start), ("<", end)):
-        if bound is not None:
-            where.params.append(bound)
-            where.add(f"closed_at {op} ${len(where.params)}")
+    where.within("closed_at", start, end)
     where.any_in(CONCERNED, units)
     return await reader.fetch(
         "SELECT mediator_unit_id, raised_at, closed_at "  # noqa: S608 - fixed names
-        f"FROM {DISPUTES.name} WHERE {' AND '.join(where.conditions)} "
+        f"FROM {DISPUTES.name} WHERE {where.sql()} "
         "ORDER BY closed_at, dispute_id",
         where.params,
         {"mediator_unit_id": TEXT, "raised_at": ColumnType.TIMESTAMP,

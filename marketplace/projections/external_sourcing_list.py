@@ -157,17 +157,13 @@ async def by_ground(
     """Per ground, the requests made in [start, end) by a need of one of `units` (None: any):
     how many, approved (used ones included: they were approved), rejected, still awaiting."""
     where = sql.Where()
-    where.add("1 = 1")
-    for op, bound in ((">=", start), ("<", end)):
-        if bound is not None:
-            where.params.append(bound)
-            where.add(f"r.requested_at {op} ${len(where.params)}")
+    where.within("r.requested_at", start, end)
     where.any_in(("n.demand_unit_id",), units)
     rows = await reader.fetch(
         "SELECT r.ground AS ground, COUNT(*) AS requests, "  # noqa: S608 - fixed names
         "SUM(CASE WHEN r.status IN ('approved', 'used') THEN 1 ELSE 0 END) AS approved, "
         "SUM(CASE WHEN r.status = 'rejected' THEN 1 ELSE 0 END) AS rejected "
-        f"FROM {_JOINED.from_} WHERE {' AND '.join(where.conditions)} GROUP BY r.ground",
+        f"FROM {_JOINED.from_} WHERE {where.sql()} GROUP BY r.ground",
         where.params,
         {"ground": TEXT, "requests": ColumnType.INTEGER, "approved": ColumnType.INTEGER,
          "rejected": ColumnType.INTEGER},

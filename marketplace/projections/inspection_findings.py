@@ -169,7 +169,6 @@ async def counts_by_unit(
     on `today`, rectified, and rectified after the deadline."""
     where = sql.Where()
     where.params.append(today.isoformat())
-    where.add("1 = 1")
     where.any_in(("unit_id",), units)
     rows = await reader.fetch(
         "SELECT unit_id, COUNT(*) AS findings, "
@@ -177,7 +176,7 @@ async def counts_by_unit(
         "SUM(CASE WHEN NOT rectified AND rectify_by < $1 THEN 1 ELSE 0 END) AS overdue, "
         "SUM(CASE WHEN rectified THEN 1 ELSE 0 END) AS rectified, "
         "SUM(CASE WHEN rectified AND late THEN 1 ELSE 0 END) AS rectified_late "
-        f"FROM {FINDINGS.name} WHERE {' AND '.join(where.conditions)} GROUP BY unit_id",
+        f"FROM {FINDINGS.name} WHERE {where.sql()} GROUP BY unit_id",
         where.params,
         {"unit_id": TEXT} | {c: ColumnType.INTEGER for c in COUNTED},
     )

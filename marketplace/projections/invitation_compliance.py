@@ -83,13 +83,9 @@ def _window(
 ) -> tuple[str, list[Value]]:
     """Tenders launched in [start, end), by one of `units` when given (None: by any unit)."""
     where = sql.Where()
-    where.add("1 = 1")
-    for op, bound in ((">=", start), ("<", end)):
-        if bound is not None:
-            where.params.append(bound)
-            where.add(f"launched_at {op} ${len(where.params)}")
+    where.within("launched_at", start, end)
     where.any_in(("demand_unit_id",), units)
-    return " AND ".join(where.conditions), where.params
+    return where.sql(), where.params
 
 
 async def rates(

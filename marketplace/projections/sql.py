@@ -82,6 +82,17 @@ class Where:
             self.params.append(value)
             self.add(f"{column} = ${len(self.params)}")
 
+    def within(self, column: str, start: Any, end: Any) -> None:
+        """`column` in [start, end); a bound given None is no bound."""
+        for op, bound in ((">=", start), ("<", end)):
+            if bound is not None:
+                self.params.append(bound)
+                self.add(f"{column} {op} ${len(self.params)}")
+
+    def sql(self) -> str:
+        """The conditions joined by AND (`1 = 1` when there are none), for a WHERE clause."""
+        return " AND ".join(self.conditions) or "1 = 1"
+
     def any_in(self, columns: Sequence[str], values: Collection[Any] | None) -> None:
         """One of `columns` holds one of `values` (in sorted order, so the SQL is stable)."""
         if values is not None:

@@ -81,12 +81,11 @@ async def suppliers(
     """Per supplier (one, when named; of `units`, when given) its counts, by supplier id."""
     columns = ", ".join(c.name for c in SUPPLIERS.columns)
     where = sql.Where()
-    where.add("1 = 1")
     where.equal("supplier_unit_id", supplier_unit_id or None)
     where.any_in(("supplier_unit_id",), units)
     rows = await reader.fetch(
         f"SELECT {columns} FROM supplier_quality_suppliers "
-        f"WHERE {' AND '.join(where.conditions)} ORDER BY supplier_unit_id",
+        f"WHERE {where.sql()} ORDER BY supplier_unit_id",
         where.params,
         SUPPLIERS.types,
     )

@@ -176,15 +176,12 @@ async def volume(
     Grouped and summed by the store; only one row per group comes back."""
     where = sql.Where()
     where.add("activated_at IS NOT NULL")
-    for op, bound in ((">=", start), ("<", end)):
-        if bound is not None:
-            where.params.append(bound)
-            where.add(f"activated_at {op} ${len(where.params)}")
+    where.within("activated_at", start, end)
     where.any_in(("demand_unit_id", "supply_unit_id"), units)
     column = _COLUMN[group_by]
     rows = await reader.fetch(
         f"SELECT {column} AS key, COUNT(*) AS contracts, {_SUMS} "
-        f"FROM trade_volume_contracts WHERE {' AND '.join(where.conditions)} GROUP BY {column}",
+        f"FROM trade_volume_contracts WHERE {where.sql()} GROUP BY {column}",
         where.params,
         {"key": TEXT, "contracts": ColumnType.INTEGER, **_SUM_TYPES},
     )
