@@ -140,6 +140,17 @@ class Settings(BaseSettings):
         description="File holding the seal key (created 0600 with a new store); default "
         "`$XDG_CONFIG_HOME/marketplace/seal-<store id>.key`, never inside the data directory.",
     )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="smtp://[user:pass@]host[:port] (STARTTLS when the server offers it) or "
+        "smtps://… — the server e-mail notifications are sent through (unset: none are sent).",
+    )
+    mail_from: str = Field(
+        default="marketplace@localhost",
+        pattern=r"^[^@\s]+@[^@\s]+$|^[^<>]*<[^@\s<>]+@[^@\s<>]+>$",
+        description="From address of e-mail notifications (`name@domain` or "
+        "`Name <name@domain>`); its domain ends their Message-IDs.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 
@@ -150,6 +161,13 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def smtp_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("smtp://", "smtps://")):
+            raise ValueError("an SMTP URL starts with smtp:// or smtps://")
         return value
 
     @property
