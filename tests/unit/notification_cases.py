@@ -1,0 +1,286 @@
+"""One routed case per notified event type: the event, its subject's parties before it, and
+exactly the units that must be notified (shared by the routing and the texts tests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.public import contracts as c
+from marketplace.events.public import disputes as d
+from marketplace.events.public import inspections as i
+from marketplace.events.public import needs as n
+from marketplace.events.public import offers as o
+from marketplace.events.public import tenders as t
+from marketplace.notifications.routing import Parties
+from tests.unit.notification_events import (
+    DEMAND,
+    MATCHED,
+    OTHER_MATCH,
+    PARTIES,
+    T0,
+    UNMATCHED,
+    bid_received,
+    by,
+    contract_created,
+    dispute_raised,
+    event,
+    finding_recorded,
+    incident_recorded,
+    need_posted,
+    offer_received,
+    offer_withdrawn,
+    tender_launched,
+)
+
+NEED: Parties = frozenset({("demand", DEMAND), ("matched", MATCHED), ("matched", OTHER_MATCH)})
+TENDER: Parties = frozenset(
+    {
+        ("demand", DEMAND),
+        ("invitee", MATCHED),
+        ("invitee", OTHER_MATCH),
+        ("invitee", UNMATCHED),
+        ("bidder", MATCHED),
+        ("bidder", OTHER_MATCH),
+    }
+)
+CONTRACT: Parties = frozenset({("demand", DEMAND), ("supply", MATCHED)})
+DISPUTE: Parties = frozenset({("raiser", DEMAND), ("respondent", MATCHED)})
+BOTH = (DEMAND, MATCHED)
+
+
+def offer_of(supplier: str) -> Parties:
+    return frozenset({("demand", DEMAND), ("supplier", supplier)})
+
+
+@dataclass(frozen=True)
+class Case:
+    event: CloudEvent
+    before: Parties
+    recipients: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return self.event.type.removeprefix("marketplace.").removesuffix(".v1")
+
+
+def _contract(payload: c.Payload, recipients: tuple[str, ...] = BOTH) -> Case:
+    return Case(event("con-1", payload, 3), CONTRACT, recipients)
+
+
+def _dispute(payload: d.Payload, recipients: tuple[str, ...] = BOTH) -> Case:
+    return Case(event("dis-1", payload, 2), DISPUTE | {("mediator", "PWR")}, recipients)
+
+
+XS = "need-1/xs-1"
+ROUTED: list[Case] = [
+    Case(need_posted(), frozenset(), (OTHER_MATCH, MATCHED)),
+    Case(offer_received(UNMATCHED, "off-9", 2), NEED, (DEMAND,)),
+    Case(offer_withdrawn(MATCHED, "off-1", 3), NEED | {("offerer", MATCHED)}, (DEMAND,)),
+    Case(
+        event(
+            "need-1",
+            n.ExternalSourcingRequestedV1(
+                request_id=XS,
+                ground="insufficient_for_urgent_need",
+                justification="Boiler 2 must restart before the cold spell.",
+                quantity="40",
+                actor=by(DEMAND),
+            ),
+            2,
+        ),
+        NEED,
+        ("PWR",),
+    ),
+    Case(
+        event(
+            "need-1",
+            n.ExternalSourcingApprovedV1(request_id=XS, approver_unit_id="PWR", actor=by("PWR")),
+            3,
+        ),
+        NEED,
+        (DEMAND,),
+    ),
+    Case(
+        event(
+            "need-1",
+            n.ExternalSourcingRejectedV1(
+                request_id=XS,
+                reason="PWR-02 can deliver in time.",
+                approver_unit_id="HQ",
+                actor=by("HQ"),
+            ),
+            3,
+        ),
+        NEED,
+        (DEMAND,),
+    ),
+    Case(
+        event("off-1", o.OfferAwardedV1(contract_id="con-1", actor=by(DEMAND)), 2),
+        offer_of(MATCHED),
+        (MATCHED,),
+    ),
+    Case(
+        event("off-2", o.OfferNotAwardedV1(awarded_offer_id="off-1", actor=by(DEMAND)), 2),
+        offer_of(OTHER_MATCH),
+        (OTHER_MATCH,),
+    ),
+    Case(tender_launched(), frozenset(), (OTHER_MATCH, MATCHED)),
+    Case(bid_received(MATCHED, 2), TENDER, (DEMAND,)),
+    Case(
+        event(
+            "ten-1",
+            t.TenderAwardedV1(
+                bid_id="bid-2",
+                bidder=MATCHED,
+                internal=True,
+                amount="47000.00",
+                contract_id="con-2",
+                justification=None,
+                actor=by(DEMAND),
+            ),
+            5,
+        ),
+        TENDER,
+        (OTHER_MATCH, MATCHED),
+    ),
+    Case(contract_created(), frozenset(), BOTH),
+    _contract(c.ContractSignedV1(party_unit_id=MATCHED, actor=by(MATCHED))),
+    _contract(c.ContractActivatedV1(amount="48600.00", parties=PARTIES, actor=by(DEMAND))),
+    _contract(
+        c.ContractPriceProposedV1(party_unit_id=MATCHED, amount="50000.00", actor=by(MATCHED))
+    ),
+    _contract(
+        c.ContractPricingEscalatedV1(
+            party_unit_id=DEMAND, mediator_unit_id="PWR", actor=by(DEMAND)
+        ),
+        ("PWR", *BOTH),
+    ),
+    _contract(
+        c.ContractPricedV1(amount="49000.00", how="decision", by_unit_id="PWR", actor=by("PWR"))
+    ),
+    _contract(
+        c.ContractDeliveredV1(
+            quantity="60",
+            amount="24300.00",
+            delivered_at=T0,
+            late=True,
+            parties=PARTIES,
+            actor=by(MATCHED),
+        )
+    ),
+    _contract(c.ContractCompletionAgreedV1(party_unit_id=DEMAND, actor=by(DEMAND))),
+    _contract(c.ContractCompletedV1(how="agreement", parties=PARTIES, actor=by(MATCHED))),
+    _contract(
+        c.ContractTerminatedV1(
+            reason="The plant closed.",
+            delivered_amount="24300.00",
+            parties=PARTIES,
+            actor=by(DEMAND),
+        )
+    ),
+    Case(incident_recorded(), frozenset(), BOTH),
+    Case(
+        event(
+            "inc-1",
+            c.QualityIncidentResolvedV1(
+                resolution="Sections replaced.",
+                parties=PARTIES,
+                kind="product_quality",
+                severity="major",
+                actor=by(MATCHED),
+            ),
+            2,
+        ),
+        CONTRACT,
+        BOTH,
+    ),
+    Case(
+        event("inc-1", c.QualityIncidentEscalatedV1(dispute_id="dis-1", actor=by(DEMAND)), 2),
+        CONTRACT,
+        BOTH,
+    ),
+    Case(dispute_raised(), frozenset(), BOTH),
+    Case(
+        event(
+            "dis-1",
+            d.DisputeMediationRequestedV1(
+                party_unit_id=MATCHED,
+                mediator_unit_id="PWR",
+                rule="lowest_common_superior",
+                actor=by(MATCHED),
+            ),
+            2,
+        ),
+        DISPUTE,
+        ("PWR", *BOTH),
+    ),
+    _dispute(
+        d.DisputeResolvedV1(
+            decision="Replace 20 m at the supplier's cost.", mediator_unit_id="PWR", actor=by("PWR")
+        )
+    ),
+    _dispute(
+        d.DisputeSettlementStatedV1(party_unit_id=DEMAND, settlement="Half each.", actor=by(DEMAND))
+    ),
+    _dispute(d.DisputeSettledV1(settlement="Half each.", actor=by(MATCHED))),
+    _dispute(d.DisputeWithdrawnV1(actor=by(DEMAND))),
+    Case(finding_recorded(), frozenset(), (OTHER_MATCH,)),
+    Case(
+        event(
+            "fnd-1",
+            i.InspectionFindingRectifiedV1(
+                unit_id=OTHER_MATCH,
+                evidence="Rules adopted on 2027-06-01.",
+                late=False,
+                actor=by(OTHER_MATCH),
+            ),
+            2,
+        ),
+        frozenset({("unit", OTHER_MATCH)}),
+        (OTHER_MATCH,),
+    ),
+]
+# Published but nobody is notified: another event of the same act reaches each unit, or the
+# contract names no recipient (the demand unit's own tender start, sealed bids, opening).
+UNROUTED: list[CloudEvent] = [
+    event(
+        "need-1",
+        n.NeedAwardedV1(
+            offer_id="off-1",
+            supplier_unit_id=MATCHED,
+            contract_id="con-1",
+            amount="48600.00",
+            matched_supplier_unit_ids=[MATCHED, OTHER_MATCH],
+            actor=by(DEMAND),
+        ),
+        4,
+    ),
+    event(
+        "need-1",
+        n.NeedTenderStartedV1(
+            tender_id="ten-1", matched_supplier_unit_ids=[MATCHED], actor=by(DEMAND)
+        ),
+        2,
+    ),
+    event("ten-1", t.TenderBidsOpenedV1(bids=[], ranking=[], actor=by(DEMAND)), 4),
+    event(
+        "need-1",
+        n.NeedCancelledV1(
+            reason="Plan changed.", matched_supplier_unit_ids=[MATCHED], actor=by(DEMAND)
+        ),
+        2,
+    ),
+    event(
+        "off-1",
+        o.OfferRevisedV1(
+            unit_price="400.00",
+            quantity="120",
+            delivery_date=date(2027, 4, 20),
+            valid_until=T0,
+            actor=by(MATCHED),
+        ),
+        2,
+    ),
+]

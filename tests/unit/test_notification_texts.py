@@ -1,0 +1,170 @@
+# ruff: noqa: RUF001 - Chinese texts use full-width punctuation
+"""Notification texts: every routed type in Chinese and English, with the facts recipients
+need and none they may not read (no budget for suppliers, no sealed amount before opening)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from marketplace.aggregates.bid import Bid, commitment
+from marketplace.aggregates.ranking import OpenedBid
+from marketplace.aggregates.tender import Tender
+from marketplace.events.envelope import CloudEvent
+from marketplace.events.wire import to_cloud_event
+from marketplace.notifications import texts
+from marketplace.notifications.routing import ROUTED_TYPES, route
+from marketplace.notifications.texts import FACTS, Text, render
+from tests.unit.notification_cases import ROUTED, Case
+from tests.unit.notification_events import BUDGET, DEMAND, MATCHED, OTHER_MATCH, UNITS
+from tests.unit.org_fixtures import ACTOR
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def case(kind: str) -> CloudEvent:
+    return next(c.event for c in ROUTED if c.event.type == f"marketplace.{kind}.v1")
+
+
+def both(event: CloudEvent) -> tuple[Text, Text]:
+    return render(event, "zh-CN"), render(event, "en")
+
+
+def test_every_routed_type_has_a_title_and_body_in_both_languages() -> None:
+    wording = texts._WORDING
+    assert set(FACTS) == ROUTED_TYPES
+    assert set(wording) == ROUTED_TYPES
+    for kind in ROUTED_TYPES:
+        assert set(wording[kind]) == {"zh-CN", "en"}, kind
+        for language in ("zh-CN", "en"):
+            assert set(wording[kind][language]) == {"title", "body"}, (kind, language)
+    assert set(texts._TERMS["zh-CN"]) == set(texts._TERMS["en"])
+
+
+@pytest.mark.parametrize("routed", ROUTED, ids=lambda c: c.id)
+def test_each_text_is_filled_names_its_subject_and_reads_in_its_language(routed: Case) -> None:
+    zh, en = both(routed.event)
+    for text in (zh, en):
+        assert text.title and text.body and "\n" not in text.title
+        assert not re.search(r"[{}]", text.title + text.body), text
+        assert routed.event.subject in text.title + text.body
+        assert BUDGET not in text.title + text.body
+    assert CJK.search(zh.title) and CJK.search(zh.body)
+    assert not CJK.search(en.title + en.body), en
+
+
+def test_a_matched_need_says_item_quantity_and_date_but_never_the_budget() -> None:
+    zh, en = both(case("need.posted"))
+    assert zh.title == "新需求匹配：Low-pressure steam pipe"
+    for text in (zh, en):
+        assert "PIPE-LP-200" in text.body and "120 m" in text.body and "2027-04-30" in text.body
+    assert "请及时登录平台查看并报价。" in zh.body
+    assert "make an offer" in en.body
+
+
+def test_an_invitation_gives_the_deadline_in_the_groups_time_with_its_offset() -> None:
+    zh, en = both(case("tender.launched"))
+    assert "2027-03-08 17:00（UTC+08:00）" in zh.body
+    assert "bids close at 2027-03-08 17:00 (UTC+08:00)" in en.body
+    assert "物资 PIPE-LP-200" in zh.title and "最低价中标" in zh.body
+
+
+def test_contract_parties_read_its_amounts_in_their_own_notation() -> None:
+    zh, en = both(case("contract.created"))
+    assert "合同金额 48600.00 元" in zh.body and "单价 405.00 元" in zh.body
+    assert "amount CNY 48600.00" in en.body and "delivery by 2027-04-20" in en.body
+    assert "请双方及时确认并签署合同。" in zh.body
+
+
+def test_codes_are_put_into_words_and_optional_facts_appear_when_present() -> None:
+    zh, en = both(case("need.external_sourcing_requested"))
+    assert "内部供应不能满足紧急需求，申请外购数量 40" in zh.body
+    assert "internal supply insufficient for an urgent need; quantity to buy outside: 40" in en.body
+    delivered_zh, delivered_en = both(case("contract.delivered"))
+    assert delivered_zh.body.endswith("2027-03-01 09:30（UTC+08:00），逾期交付。")
+    assert delivered_en.body.endswith("(late).")
+
+
+def test_an_unknown_language_reads_the_default_chinese() -> None:
+    assert render(case("dispute.withdrawn"), "fr") == render(case("dispute.withdrawn"), "zh-CN")
+
+
+def test_a_type_nobody_is_notified_of_has_no_text() -> None:
+    with pytest.raises(KeyError):
+        render(case("need.posted").model_copy(update={"type": "marketplace.need.awarded.v1"}), "en")
+
+
+# Sealed bids: the real aggregates, through the relay's own translation to public events.
+
+SEALED = Decimal("31337.77")
+LAUNCH = datetime(2027, 3, 1, 9, tzinfo=UTC)
+DEADLINE = LAUNCH + timedelta(days=7)
+
+
+def public(aggregate: Tender | Bid) -> list[CloudEvent]:
+    found = [to_cloud_event(e, i) for i, e in enumerate(aggregate.collect_events(), 1)]
+    return [e for e in found if e is not None]
+
+
+def test_no_notification_before_the_opening_carries_a_sealed_amount() -> None:
+    tender = Tender.launch(
+        "ten-9",
+        "need-9",
+        {"demand_unit_id": DEMAND, "demand_platform_id": "PWR"},
+        "PIPE-LP-200",
+        "cat-1",
+        [MATCHED, OTHER_MATCH],
+        [MATCHED, OTHER_MATCH],
+        None,
+        DEADLINE,
+        "lowest_price",
+        Decimal("0"),
+        ACTOR,
+        LAUNCH,
+    )
+    amounts = {MATCHED: SEALED, OTHER_MATCH: SEALED + 1}
+    bids = []
+    for n, (bidder, amount) in enumerate(amounts.items(), 1):
+        nonce = f"nonce-{n}"
+        tender.record_bid(f"bid-{n}", bidder, True, ACTOR, LAUNCH + timedelta(hours=n))
+        bids.append(
+            Bid(
+                id=f"bid-{n}",
+                tender_id="ten-9",
+                bidder=bidder,
+                internal=True,
+                delivery_date=date(2027, 4, 1),
+                sealed="ciphertext",
+                commitment=commitment(amount, nonce),
+                actor=ACTOR,
+                timestamp=LAUNCH + timedelta(hours=n),
+            )
+        )
+    before_opening = public(tender) + [e for bid in bids for e in public(bid)]
+
+    parties = frozenset[tuple[str, str]]()
+    notified = 0
+    for e in before_opening:
+        routed = route(e, parties, UNITS)
+        parties = routed.parties if e.subject == "ten-9" else parties
+        assert str(SEALED) not in e.to_bytes().decode()
+        if routed.recipients:
+            notified += 1
+            for text in both(e):
+                assert str(SEALED) not in text.title + text.body
+                assert str(SEALED + 1) not in text.title + text.body
+    assert notified == 3  # the invitation and two bids arriving
+
+    opened = [
+        (OpenedBid(f"bid-{n}", b, True, a), f"nonce-{n}", commitment(a, f"nonce-{n}"))
+        for n, (b, a) in enumerate(amounts.items(), 1)
+    ]
+    tender.open_bids(opened, ACTOR, DEADLINE + timedelta(minutes=1))
+    tender.award("bid-1", None, "con-9", ACTOR, DEADLINE + timedelta(hours=1))
+    awarded = public(tender)[-1]
+    assert route(awarded, parties, UNITS).recipients == (OTHER_MATCH, MATCHED)
+    # After the opening every invitee reads the ranking: the award may say the amount.
+    assert all(str(SEALED) in text.body for text in both(awarded))
