@@ -42,6 +42,13 @@ ALLOWED_PARENT_LEVELS: dict[Level, frozenset[Level]] = {
 GROUP_SECTOR = "group"
 
 
+class Language(StrEnum):
+    """The language a unit's notifications are written in."""
+
+    ZH_CN = "zh-CN"
+    EN = "en"
+
+
 @dataclass(frozen=True)
 class Unit(Immutable):
     """One unit of the group as the chart knows it now."""
@@ -52,6 +59,8 @@ class Unit(Immutable):
     parent_id: str | None
     sector: str
     active: bool = True
+    # Until a unit changes it, its notifications are in Chinese (no event says so).
+    language: Language = Language.ZH_CN
 
 
 class UnitNotFound(RecordNotFound):
@@ -175,8 +184,10 @@ class Organisation(MarketAggregate):
         parent_id: str | None = None,
         sector: str | None = None,
         active: bool | None = None,
+        language: Language | None = None,
     ) -> None:
-        """Restructure one unit; only what differs from now becomes an event.
+        """Restructure one unit, or set its notification language; only what differs from now
+        becomes an event.
 
         Rules are all checked before any event is triggered, so a refused update
         leaves nothing pending.
@@ -202,6 +213,10 @@ class Organisation(MarketAggregate):
             self._unit_reactivated(unit_id, actor, timestamp)
         if deactivating:
             self._unit_deactivated(unit_id, actor, timestamp)
+        if language is not None and language is not unit.language:
+            self._unit_language_changed(
+                unit_id, language.value, unit.language.value, actor, timestamp
+            )
 
     # ----- rules ---------------------------------------------------------------------------
 
@@ -327,3 +342,9 @@ class Organisation(MarketAggregate):
     @event("UnitReactivated")
     def _unit_reactivated(self, unit_id: str, actor: Actor, timestamp: datetime) -> None:
         self.units[unit_id] = replace(self.units[unit_id], active=True)
+
+    @event("UnitLanguageChanged")
+    def _unit_language_changed(
+        self, unit_id: str, language: str, previous_language: str, actor: Actor, timestamp: datetime
+    ) -> None:
+        self.units[unit_id] = replace(self.units[unit_id], language=Language(language))

@@ -32,6 +32,7 @@ from marketplace.api.routes import (
     quality_incidents,
     replays,
     reports,
+    subscriptions,
     tenders,
     tokens,
     units,
@@ -110,6 +111,7 @@ def create_app(
         projections.router,
         reports.router,
         assessments.router,
+        subscriptions.router,
         replays.router,  # before audit's `/{aggregate_id}/…`, which `replays/…` would match
         audit.router,
     ):

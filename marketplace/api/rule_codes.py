@@ -154,6 +154,7 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/v1/inspections/findings"): ("rectify_by_in_past", "unknown_issue"),
     ("post", "/v1/inspections/findings/{finding_id}/rectified"): ("finding_rectified",),
     ("post", "/v1/reports/quarterly/submit"): ("quarter_not_ended", "report_already_submitted"),
+    ("post", "/v1/subscriptions"): ("unit_inactive",),
 }
 
 EVERY_COMMAND = ("concurrent_modification",)

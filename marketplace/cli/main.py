@@ -18,6 +18,7 @@ from marketplace.cli.audit import audit_app
 from marketplace.cli.catalog import catalog_app
 from marketplace.cli.projections import projections_app
 from marketplace.cli.session import open_services, store_session
+from marketplace.cli.subscriptions import subscriptions_app
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
@@ -48,6 +49,7 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(projections_app, name="projections")
 app.add_typer(audit_app, name="audit")
+app.add_typer(subscriptions_app, name="subscriptions")
 
 
 def _version(value: bool) -> None:

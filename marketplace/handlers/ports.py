@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import secrets
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -106,6 +108,16 @@ class Sealer(Protocol):
     def unseal(self, token: str) -> str: ...
 
 
+def resolve_host(host: str) -> list[str]:
+    """The addresses `host` resolves to now (an address literal gives itself); [] when it does
+    not resolve."""
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return []
+    return sorted({str(info[4][0]) for info in found})
+
+
 @dataclass
 class Services:
     """What every handler gets: the store, and the clock and id sources of the edge.
@@ -126,6 +138,10 @@ class Services:
     # Each round of writers racing for one aggregate has one winner: n writers at once need up
     # to n attempts for the last of them, and a loaded machine keeps them in step longer.
     max_attempts: int = 16
+    # Random bytes for secrets handed out once (webhook signing secrets), and where a host
+    # name points: ports, so that tests can fix both.
+    new_secret: Callable[[int], bytes] = secrets.token_bytes
+    resolve: Callable[[str], list[str]] = resolve_host
 
     def today(self) -> date:
         """The clock's day in the group's time zone (deadlines and quarters are days there)."""

@@ -8,12 +8,13 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.organisation import (
     ORGANISATION_ID,
+    Language,
     Level,
     Organisation,
     Unit,
     UnitNotFound,
 )
-from marketplace.handlers.auth import Principal, require_role
+from marketplace.handlers.auth import Principal, require_acts_for, require_role
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
 
@@ -34,6 +35,12 @@ class UpdateUnit:
     parent_id: str | None = None
     sector: str | None = None
     active: bool | None = None
+    language: Language | None = None
+
+    @property
+    def restructures(self) -> bool:
+        """Whether it changes the chart (HQ's), not only the unit's notification language."""
+        return any(v is not None for v in (self.name, self.parent_id, self.sector, self.active))
 
 
 def organisation_for_update(svc: Services, actor: Actor) -> Organisation:
@@ -65,10 +72,14 @@ def register_unit(svc: Services, principal: Principal, cmd: RegisterUnit) -> Uni
 
 
 def update_unit(svc: Services, principal: Principal, cmd: UpdateUnit) -> Unit:
-    require_role(principal, Role.HQ_ADMIN)
+    """HQ restructures; a unit's notification language is set by whoever acts for the unit."""
+    if cmd.restructures or cmd.language is None:
+        require_role(principal, Role.HQ_ADMIN)
 
     def attempt() -> Unit:
         org = organisation_for_update(svc, principal.actor)
+        if not cmd.restructures and cmd.language is not None:
+            require_acts_for(principal, cmd.unit_id, org)
         org.update_unit(
             cmd.unit_id,
             principal.actor,
@@ -77,6 +88,7 @@ def update_unit(svc: Services, principal: Principal, cmd: UpdateUnit) -> Unit:
             parent_id=cmd.parent_id,
             sector=cmd.sector,
             active=cmd.active,
+            language=cmd.language,
         )
         if org.pending_events:
             svc.store.save(org)

@@ -65,6 +65,8 @@ OFFER = {"unit_price": "185.00", "quantity": "500", "delivery_date": later(30)[:
 OFFER |= {"valid_until": later(14)}
 ENTRY = {"category": "product", "subcategory": "heat", "item_code": "STEAM-X", "uom": "t"}
 ENTRY |= {"supplier_unit_id": "COAL-02", "item_name": "Waste-heat steam"}
+SUBSCRIPTION = {"unit_id": "COAL-02", "channel": "webhook", "event_types": ["*"]}
+SUBSCRIPTION |= {"endpoint": "http://127.0.0.1:9/hooks"}
 
 # One row per operation, "METHOD path" as in the OpenAPI. A new operation needs a row here.
 MATRIX: dict[str, Row] = {
@@ -254,6 +256,11 @@ MATRIX: dict[str, Row] = {
         FOR_THE_UNIT | {AUDITOR, BI},
         query={"year": str(datetime.now(tz=UTC).year), "unit_id": "COAL-02"},
     ),
+    # Notifications: a unit subscribes for itself, its platform admin and HQ for it.
+    "POST /v1/subscriptions": Row(FOR_THE_UNIT, body=SUBSCRIPTION),
+    "GET /v1/subscriptions": Row(FOR_THE_UNIT | {AUDITOR}, query={"unit_id": "COAL-02"}),
+    "GET /v1/subscriptions/{subscription_id}": Row(FOR_THE_UNIT | {AUDITOR}),
+    "DELETE /v1/subscriptions/{subscription_id}": Row(FOR_THE_UNIT),
     "GET /v1/audit/verify": Row(frozenset({HQ, AUDITOR})),
     "POST /v1/audit/replays": Row(frozenset({HQ, AUDITOR}), body={"as_of": later(0)}),
     "GET /v1/audit/replays": Row(frozenset({HQ, AUDITOR})),
@@ -349,6 +356,7 @@ def build_world(world: World, client: TestClient) -> None:
     world.tokens[("COAL-09", "unit_operator")] = created(client, hq, "/v1/tokens", orphan, "token")
     patch = client.patch("/v1/units/COAL-09", json={"active": False}, headers=bearer(hq))
     assert patch.is_success, patch.text
+    ids["subscription_id"] = created(client, coal, "/v1/subscriptions", SUBSCRIPTION, "id")
     ids["replay_id"] = created(client, hq, "/v1/audit/replays", {"as_of": later(0)}, "id")
     for _ in range(300):  # done, so its read models answer (a pending one is a 409)
         if client.get(f"/v1/audit/replays/{ids['replay_id']}", headers=bearer(hq)).json()[

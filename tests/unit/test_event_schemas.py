@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.catalog import CatalogEntry, CatalogVersion
 from marketplace.aggregates.catalog_index import CATALOG_INDEX_ID, CatalogIndex
-from marketplace.aggregates.organisation import ORGANISATION_ID, Level, Organisation
+from marketplace.aggregates.organisation import ORGANISATION_ID, Language, Level, Organisation
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.registry import PUBLIC_TYPES, TOPICS
 from marketplace.events.schemagen import ASYNCAPI_FILE, SCHEMAS_DIR, generate
@@ -26,6 +26,7 @@ from tests.unit.test_contract_rules import contract_cycle
 from tests.unit.test_inspection_rules import inspection_cycle
 from tests.unit.test_need_rules import market_cycle
 from tests.unit.test_report_rules import report_cycle
+from tests.unit.test_subscription_rules import subscription_cycle
 from tests.unit.test_tender_rules import tender_cycle
 
 REGENERATE = "run `python -m marketplace.events.schemagen` and commit `schemas/`"
@@ -56,6 +57,7 @@ def restructured_chart() -> list[CloudEvent]:
     org.update_unit("PWR-01", ACTOR, at(7), sector="heat")
     org.update_unit("PWR-01", ACTOR, at(8), active=False)
     org.update_unit("PWR-01", ACTOR, at(9), active=True)
+    org.update_unit("PWR-01", ACTOR, at(10), language=Language.EN)
     domain_events = [
         *org.collect_events(),
         *catalog_cycle(),
@@ -64,6 +66,7 @@ def restructured_chart() -> list[CloudEvent]:
         *contract_cycle(),
         *inspection_cycle(),
         *report_cycle(),
+        *subscription_cycle(),
     ]
     mapped = [to_cloud_event(e, sequence=i) for i, e in enumerate(domain_events, 1)]
     return [event for event in mapped if event is not None]

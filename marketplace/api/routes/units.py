@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from marketplace.aggregates.organisation import Level, Unit
+from marketplace.aggregates.organisation import Language, Level, Unit
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
 from marketplace.api.schemas import Strict
@@ -38,15 +38,26 @@ class UnitPatch(Strict):
     parent_id: UnitId | None = None
     sector: ShortText | None = Field(default=None, min_length=1, max_length=64)
     active: bool | None = None
+    language: Language | None = Field(
+        default=None,
+        description="The language of the unit's notifications (zh-CN until changed). A body "
+        "with only `language` may come from whoever acts for the unit; the rest is hq_admin's.",
+    )
 
 
-class UnitOut(BaseModel):
+class UnitRow(BaseModel):
+    """A unit as the directory lists it."""
+
     id: str
     name: str
     level: Level
     parent_id: str | None
     sector: str
     active: bool
+
+
+class UnitOut(UnitRow):
+    language: Language = Field(description="The language of the unit's notifications.")
 
     @classmethod
     def of(cls, unit: Unit) -> UnitOut:
@@ -57,10 +68,11 @@ class UnitOut(BaseModel):
             parent_id=unit.parent_id,
             sector=unit.sector,
             active=unit.active,
+            language=unit.language,
         )
 
 
-class DirectoryUnitOut(UnitOut):
+class DirectoryUnitOut(UnitRow):
     changed_at: datetime
 
 
@@ -92,7 +104,8 @@ def register_unit(
 def update_unit(
     unit_id: str, body: UnitPatch, svc: ServicesDep, principal: PrincipalDep
 ) -> UnitOut:
-    """Rename, move, change the sector of, deactivate or reactivate a unit (hq_admin)."""
+    """Rename, move, change the sector of, deactivate or reactivate a unit (hq_admin); set the
+    language of its notifications (whoever acts for the unit)."""
     unit = units.update_unit(
         svc,
         principal,
@@ -102,6 +115,7 @@ def update_unit(
             body.parent_id,
             body.sector,
             body.active,
+            body.language,
         ),
     )
     return UnitOut.of(unit)

@@ -13,6 +13,7 @@ from marketplace.events.public import (
     needs,
     offers,
     reports,
+    subscriptions,
     tenders,
     units,
 )
@@ -32,6 +33,7 @@ _TOPICS_AND_TYPES: tuple[tuple[str, tuple[PublicType, ...]], ...] = (
     (directives.DIRECTIVES_TOPIC, directives.TYPES),
     (inspections.INSPECTIONS_TOPIC, inspections.TYPES),
     (reports.REPORTS_TOPIC, reports.TYPES),
+    (subscriptions.SUBSCRIPTIONS_TOPIC, subscriptions.TYPES),
 )
 TOPICS: list[str] = [topic for topic, _ in _TOPICS_AND_TYPES]
 # Every public type, keyed by its CloudEvents `type`, topic by topic.

@@ -62,6 +62,15 @@ class UnitReactivatedV1(Payload):
     actor: ActorV1
 
 
+class UnitLanguageChangedV1(Payload):
+    """A unit's notifications are now written in another language (zh-CN until changed)."""
+
+    unit_id: str
+    language: str = Field(description="zh-CN or en", examples=["en"])
+    previous_language: str = Field(examples=["zh-CN"])
+    actor: ActorV1
+
+
 # One row per public event: domain event class, CloudEvents type, topic, payload.
 TYPES = (
     PublicType(
@@ -99,5 +108,11 @@ TYPES = (
         "marketplace.unit.reactivated.v1",
         UNITS_TOPIC,
         UnitReactivatedV1,
+    ),
+    PublicType(
+        domain_event(Organisation, "UnitLanguageChanged"),
+        "marketplace.unit.language_changed.v1",
+        UNITS_TOPIC,
+        UnitLanguageChangedV1,
     ),
 )
