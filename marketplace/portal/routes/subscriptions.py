@@ -144,9 +144,7 @@ async def subscribe(viewer: SignedIn, form: CheckedForm) -> Response:
         checked.unit_id, checked.channel, checked.endpoint, checked.event_types
     )
     try:
-        done = await attempt(
-            viewer, subscriptions.subscribe, viewer.svc, viewer.signed_in, command
-        )
+        done = await attempt(viewer, subscriptions.subscribe, viewer.svc, viewer.signed_in, command)
     except InvalidField as refused:
         return await _page(viewer, unit_id, 422, values, _checked(refused, viewer._))
     if isinstance(done, Refusal):
