@@ -27,6 +27,7 @@ from marketplace.portal.routes import (
     needs,
     offers,
     reports,
+    subscriptions,
     tenders,
     units,
 )
@@ -61,6 +62,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         units.router,
         audit.router,
         dashboard.router,
+        subscriptions.router,
     ):
         app.include_router(router)
     _pages_for_browsers(app)

@@ -44,6 +44,7 @@ def test_the_demo_group_is_there(demo: Server) -> None:
         "parent_id": None,
         "sector": "group",
         "active": True,
+        "language": "zh-CN",  # of its notifications, until the unit changes it
     }
 
 
@@ -70,6 +71,7 @@ def test_an_hq_admin_registers_moves_and_deactivates_a_unit(demo: Server) -> Non
         "parent_id": "HEAT",
         "sector": "heat",
         "active": True,
+        "language": "zh-CN",
     }
     assert admin.patch("/v1/units/PWR-10", json={"active": False}).json()["active"] is False
     inactive = admin.get("/v1/units", params={"active": "false"}).json()["items"]
