@@ -27,6 +27,9 @@ from marketplace.settings import Settings
 if TYPE_CHECKING:  # imported where built: a CLI command loads only what it runs (start-up time)
     from fastapi import FastAPI
 
+    from marketplace.notifications.notifier import Notifier, NotifyProcess
+    from marketplace.notifications.sender import Channels
+    from marketplace.projections.store import ReadModelStore
     from marketplace.projections.workers import ProjectionWorkers
     from marketplace.relay.runner import RelayProcess
 
@@ -127,12 +130,15 @@ def build_api(settings: Settings, services: Services) -> FastAPI:
     from marketplace.audit.chain import Ledger
 
     store = event_sourcing_store(services.store)
+    events = event_log_of(store)
+    in_process = settings.kafka_bootstrap is None
     return create_app(
         settings,
         services,
-        runtime=build_projection_runtime(settings, event_log_of(store)),
+        runtime=build_projection_runtime(settings, events),
         ledger=Ledger(store.location),
         notifications=store,
+        notifier=build_notifier(settings, services, events, kafka=False) if in_process else None,
     )
 
 
@@ -179,4 +185,92 @@ def build_projection_workers(
         consumer_options=consumer_options,
         partitions=settings.kafka_partitions,
         replication_factor=settings.kafka_replication_factor,
+    )
+
+
+def notification_channels(settings: Settings, services: Services) -> Channels:
+    """How the notifier reaches subscriptions (the event store), webhooks and the SMTP server."""
+    import httpx
+
+    from marketplace.handlers.errors import NotFound
+    from marketplace.handlers.subscriptions import disable_subscription, endpoint_of
+    from marketplace.notifications import email, webhook
+    from marketplace.notifications.sender import Channels
+
+    clients: dict[int, httpx.AsyncClient] = {}  # one per event loop (a test runs several)
+
+    async def post(url: str, secret: str, event_id: str, body: bytes, now: int) -> Any:
+        import asyncio
+
+        loop = id(asyncio.get_running_loop())
+        client = clients.get(loop)
+        if client is None:
+            client = clients[loop] = httpx.AsyncClient(trust_env=False)
+        return await webhook.post_event(client, url, secret, event_id, body, now)
+
+    smtp = settings.smtp_url.get_secret_value() if settings.smtp_url else None
+
+    async def mail(message: Any) -> None:
+        assert smtp is not None
+        await email.send(smtp, message)
+
+    def digest(unit_id: str, address: str, items: Any, language: str) -> Any:
+        return email.build_digest(unit_id, items, language, settings.mail_from, to=address)
+
+    sealer = services.sealer
+    assert sealer is not None, "the notifier unseals webhook secrets: build_services makes one"
+
+    async def endpoint(subscription_id: str) -> Any:
+        try:
+            return await endpoint_of(services.store, sealer, subscription_id)
+        except NotFound:  # never stored (a subscription event from another store): none
+            return None
+
+    async def disable(subscription_id: str, reason: str) -> None:
+        await disable_subscription(services, subscription_id, reason)
+
+    return Channels(
+        endpoint_of=endpoint,
+        disable=disable,
+        post=post,
+        mail=mail if smtp else None,
+        digest=digest,
+    )
+
+
+def build_notifier(
+    settings: Settings, services: Services, events: EventLog, *, kafka: bool
+) -> Callable[[ReadModelStore], Notifier]:
+    """The notifier over a read-model store opened by its runner: fed in-process (the API's
+    process, embedded default) or by its own Kafka consumer group (`marketplace notify`)."""
+    from marketplace.notifications.notifier import KafkaFeed, Notifier
+
+    channels = notification_channels(settings, services)
+    feed = KafkaFeed(_broker(settings), settings.kafka_topic_prefix) if kafka else None
+
+    def make(store: ReadModelStore) -> Notifier:
+        return Notifier(
+            store,
+            events,
+            channels,
+            services.clock,
+            kafka=feed,
+            poll_interval=settings.notify_poll_interval,
+            batch_size=settings.projection_batch_size,
+            concurrency=settings.notify_concurrency,
+        )
+
+    return make
+
+
+def build_notify_process(settings: Settings, services: Services) -> NotifyProcess:
+    """`marketplace notify` (and a part of `serve --all-in-one`): its own store connection,
+    fed by Kafka when a broker is configured, else from the event store itself."""
+    from marketplace.notifications.notifier import NotifyProcess
+
+    store = event_sourcing_store(services.store)
+    kafka = settings.kafka_bootstrap is not None
+    return NotifyProcess(
+        read_models=read_model_location(settings),
+        make=build_notifier(settings, services, event_log_of(store), kafka=kafka),
     )

@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from marketplace.adapters.kafka_topics import TopicSetupError
+from marketplace.notifications.notifier import NotifyProcess
 from marketplace.projections.workers import ProjectionWorkers
 from marketplace.relay.runner import RelayProcess
 from marketplace.supervise import keep_running
@@ -81,10 +82,17 @@ def serve_all_in_one(
     max_header_bytes: int,
     relay: RelayProcess,
     workers: ProjectionWorkers,
+    notifier: NotifyProcess,
 ) -> None:
-    """API, relay and workers in one process until SIGINT/SIGTERM (uvicorn's handlers)."""
+    """API, relay, projection workers and notifier in one process until SIGINT/SIGTERM
+    (uvicorn's handlers)."""
     server = _server(app, host, port, max_header_bytes)
-    asyncio.run(_all_in_one(server, {"relay": relay.run, "projection_workers": workers.run}))
+    parts: dict[str, Worker] = {
+        "relay": relay.run,
+        "projection_workers": workers.run,
+        "notifier": notifier.run,
+    }
+    asyncio.run(_all_in_one(server, parts))
 
 
 def _bound(run: Worker, stop: asyncio.Event) -> Callable[[], Awaitable[None]]:

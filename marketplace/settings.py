@@ -60,6 +60,18 @@ class Settings(BaseSettings):
         default=0.5, gt=0, description="Seconds between in-process projection catch-ups."
     )
     projection_batch_size: int = Field(default=500, ge=1, le=50_000)
+    notify_poll_interval: float = Field(
+        default=0.25,
+        gt=0,
+        le=5,
+        description="Seconds between the notifier's looks for new events and due deliveries.",
+    )
+    notify_concurrency: int = Field(
+        default=16,
+        ge=1,
+        le=1000,
+        description="Subscriptions sent to at once (each in order, one delivery at a time).",
+    )
     projection_catch_up_at_start: int = Field(
         default=2_000,
         ge=0,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -20,6 +20,7 @@ from marketplace.api.routes import (
     audit,
     catalog,
     contracts,
+    deliveries,
     directives,
     disputes,
     external_sourcing,
@@ -37,13 +38,20 @@ from marketplace.api.routes import (
     tokens,
     units,
 )
+from marketplace.api.routes import (
+    notifications as notification_routes,
+)
 from marketplace.audit.chain import Ledger, keep_chained
 from marketplace.audit.replays import replays_of
 from marketplace.handlers.ports import NotificationLog, Services
 from marketplace.log import get_logger
+from marketplace.notifications.notifier import Notifier
+from marketplace.notifications.outbox import NOTIFIER
 from marketplace.portal.install import install_portal
 from marketplace.projections.runtime import ProjectionRuntime
+from marketplace.projections.store import ReadModelStore
 from marketplace.settings import Settings
+from marketplace.supervise import keep_running
 
 log = get_logger("marketplace.api")
 
@@ -55,6 +63,7 @@ def create_app(
     runtime: ProjectionRuntime,
     ledger: Ledger,
     notifications: NotificationLog,
+    notifier: Callable[[ReadModelStore], Notifier] | None = None,
 ) -> FastAPI:
     """The API over parts built elsewhere (`bootstrap.build_api`); it starts and stops them."""
     keep_replays = timedelta(hours=settings.audit_replay_keep_hours)
@@ -62,16 +71,23 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        await runtime.store.create(NOTIFIER)  # read here even when another process notifies
         await portal.start(runtime)
         app.state.replays = replays_of(services, notifications, runtime, keep_replays)
         await app.state.replays.start()
         stop = asyncio.Event()
         chaining = asyncio.create_task(keep_chained(ledger, notifications, stop))
+        tasks = [chaining]
+        if notifier is not None:  # embedded: the notifier runs in the API's process
+            app.state.notifier = running = notifier(runtime.store)
+            tasks.append(
+                asyncio.create_task(keep_running("notifier", lambda: running.run(stop), stop))
+            )
         try:
             yield
         finally:
             stop.set()
-            await asyncio.gather(chaining, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
             await app.state.replays.stop()
             await runtime.stop()
             ledger.close()
@@ -88,6 +104,7 @@ def create_app(
     app.state.services = services
     app.state.projections = runtime
     app.state.ledger = ledger
+    app.state.notifier = None
     install_error_handlers(app)
     app.add_middleware(RequestLimits, **settings.request_limits)
     app.add_middleware(RequestContext)  # outermost of ours: it logs the refusals above too
@@ -102,6 +119,8 @@ def create_app(
         offers.router,
         external_sourcing.router,
         inbox.router,
+        notification_routes.router,
+        deliveries.router,
         directives.router,
         tenders.router,
         contracts.router,

@@ -15,7 +15,9 @@ from marketplace.audit.replays import Replays
 from marketplace.handlers.auth import Principal, authenticate, require_role
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
+from marketplace.notifications.notifier import Notifier
 from marketplace.projections.runtime import ProjectionRuntime
+from marketplace.projections.store import ReadModelStore
 from marketplace.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/tokens.")
@@ -45,6 +47,16 @@ async def get_projections(request: Request) -> ProjectionRuntime:
     return runtime
 
 
+async def get_notifier_store(request: Request) -> ReadModelStore:
+    """The store holding notifications and deliveries; routed up to the log's head first
+    when this process runs the notifier (read-your-writes, as for the read models)."""
+    notifier: Notifier | None = request.app.state.notifier
+    if notifier is not None:
+        await notifier.refresh()
+    runtime: ProjectionRuntime = request.app.state.projections
+    return runtime.store
+
+
 async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -72,6 +84,7 @@ async def get_event_store(svc: Annotated[Services, Depends(get_services)]) -> Ev
 ServicesDep = Annotated[Services, Depends(get_services)]
 EventStoreDep = Annotated[EventSourcingStore, Depends(get_event_store)]
 ProjectionsDep = Annotated[ProjectionRuntime, Depends(get_projections)]
+NotifierStoreDep = Annotated[ReadModelStore, Depends(get_notifier_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 ReplaysDep = Annotated[Replays, Depends(get_replays)]

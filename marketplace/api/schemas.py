@@ -93,3 +93,26 @@ class ProjectionFailureOut(BaseModel):
     position: int | None = Field(description="The event store position of the failing event.")
     error: str
     failed_at: datetime
+
+
+class DeliveryAttemptOut(BaseModel):
+    attempt: int
+    attempted_at: datetime
+    http_status: int | None = Field(description="The receiver's answer; null when none came.")
+    error: str | None
+    outcome: str = Field(description="delivered, retry or gone")
+
+
+class DeliveryOut(BaseModel):
+    """One event's delivery to one subscription (shared by /v1/subscriptions and /v1/deliveries)."""
+
+    id: str
+    subscription_id: str
+    event_id: str = Field(description="The CloudEvent's id: the webhook-id header.")
+    notification_id: str
+    channel: str
+    status: str = Field(description="pending, delivered or dead")
+    attempt_count: int
+    next_attempt_at: datetime | None = Field(description="When pending: the next try.")
+    created_at: datetime
+    attempts: list[DeliveryAttemptOut]

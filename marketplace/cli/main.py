@@ -109,7 +109,12 @@ def serve(
     ] = None,
 ) -> None:
     """Start the HTTP API (embedded SQLite store unless MARKETPLACE_DATABASE_URL is set)."""
-    from marketplace.bootstrap import build_api, build_projection_workers, build_relay
+    from marketplace.bootstrap import (
+        build_api,
+        build_notify_process,
+        build_projection_workers,
+        build_relay,
+    )
     from marketplace.cli.api_worker import FACTORY
     from marketplace.demo import seed_demo
     from marketplace.runtime import serve_all_in_one, serve_api, serve_api_workers
@@ -161,7 +166,7 @@ def serve(
     try:
         if all_in_one:
             relay, workers = build_relay(settings, svc.store), build_projection_workers(settings)
-            serve_all_in_one(app_, *listen, relay, workers)
+            serve_all_in_one(app_, *listen, relay, workers, build_notify_process(settings, svc))
         else:
             serve_api(app_, *listen)
     finally:
@@ -208,6 +213,24 @@ def project() -> None:
     workers = build_projection_workers(settings)
     settle_after_start_up()
     run_in_foreground("projection_workers", workers.run)
+
+
+@app.command()
+def notify() -> None:
+    """Send notifications (webhooks, e-mail) and keep the in-app ones: a Kafka consumer group
+    of its own with MARKETPLACE_KAFKA_BOOTSTRAP (else it reads the event store itself)."""
+    from marketplace.bootstrap import build_notify_process
+    from marketplace.runtime import run_in_foreground
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    svc = open_services(settings, None)
+    process = build_notify_process(settings, svc)
+    settle_after_start_up()
+    try:
+        run_in_foreground("notifier", process.run)
+    finally:
+        svc.store.close()
 
 
 @units_app.command("import")

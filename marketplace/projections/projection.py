@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from marketplace.events.envelope import CloudEvent
 from marketplace.projections.changes import RowChange
 from marketplace.projections.tables import Dialect, Table, check_identifier
 
+if TYPE_CHECKING:
+    from marketplace.projections.store import ReadModelTransaction
+
 Reducer = Callable[[CloudEvent], list[RowChange]]
+# A reducer that reads what earlier batches wrote (in the batch's own transaction) before it
+# decides: for a consumer whose rows are operational state, not a read model to rebuild.
+BatchReducer = Callable[["ReadModelTransaction", Sequence[CloudEvent]], Awaitable[list[RowChange]]]
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,8 @@ class Projection:
     topics: tuple[str, ...]
     tables: tuple[Table, ...]
     apply: Reducer
+    # When set, used instead of `apply`: the batch's new events at once, in order.
+    batch: BatchReducer | None = None
 
     def __post_init__(self) -> None:
         check_identifier(self.name)

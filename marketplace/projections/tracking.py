@@ -87,6 +87,7 @@ async def _apply(
         for topic, names in subjects.items()
     }
     applied: dict[str, dict[str, int]] = defaultdict(dict)
+    fresh: list[CloudEvent] = []
     count = 0
     changes: dict[str, list[RowChange]] = defaultdict(list)
     for topic, event in mine:
@@ -94,10 +95,16 @@ async def _apply(
         if event.aggregateversion <= seen[topic].get(subject, 0):
             continue
         # The one write path of every feed and rebuild: text every store can hold, see storable.
-        for change in projection.apply(event):
-            changes[change.table].append(storable(change))
+        if projection.batch is None:
+            for change in projection.apply(event):
+                changes[change.table].append(storable(change))
+        else:
+            fresh.append(event)
         seen[topic][subject] = applied[topic][subject] = event.aggregateversion
         count += 1
+    if projection.batch is not None and fresh:
+        for change in await projection.batch(tx, fresh):
+            changes[change.table].append(storable(change))
     # Tables are independent, and each table's changes keep their order: batching is safe.
     for table, table_changes in changes.items():
         await tx.write_many(projection.table(table), table_changes)

@@ -59,6 +59,12 @@ class TrackingTransaction(ABC):
     @abstractmethod
     async def _rows(self, statement: str, params: Sequence[Value]) -> Sequence[Sequence[Any]]: ...
 
+    async def rows(self, statement: str, params: Sequence[Value]) -> Sequence[Sequence[Any]]:
+        return await self._rows(statement, params)
+
+    async def execute(self, statement: str, params: Sequence[Value]) -> None:
+        await self._execute(statement, params)
+
     async def lock_state(self, projection: Projection) -> ProjectionState:
         await self._execute(ENSURE_STATE, [projection.name, projection.version])
         ((version, position),) = await self._rows(_STATE_OF + self.lock_clause, [projection.name])

@@ -1,0 +1,148 @@
+"""The notifier: routes the event feed into notifications and deliveries, and sends them.
+
+In the embedded default it reads the event log in-process (inside the API process); with a
+broker it is a Kafka consumer group of its own (`marketplace notify`, or a part of
+`serve --all-in-one`). Either way a batch of events is routed in one read-model transaction
+with its position, so a crash loses nothing and routes nothing twice; the sender then works
+what is due.
+"""
+
+# ruff: noqa: S608 - SQL is built only from fixed table names
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from marketplace.adapters.outages import is_outage
+from marketplace.log import get_logger
+from marketplace.notifications.outbox import NOTIFIER, START
+from marketplace.notifications.sender import Channels, Sender
+from marketplace.projections.catch_up import catch_up
+from marketplace.projections.event_log import EventLog
+from marketplace.projections.failures import ProjectionFailed
+from marketplace.projections.inprocess_feed import MAX_BACKOFF
+from marketplace.projections.kafka_feed import ProjectionConsumer, through_outages
+from marketplace.projections.location import ReadModelLocation, open_store
+from marketplace.projections.store import ReadModelStore
+
+log = get_logger(__name__)
+FAILED_PAUSE = 30.0  # seconds between tries at an event the routing cannot handle
+
+
+@dataclass(frozen=True)
+class KafkaFeed:
+    bootstrap: str
+    topic_prefix: str = ""
+    consumer_options: Mapping[str, Any] | None = None
+
+
+@dataclass
+class Notifier:
+    """Feed and sender over one read-model store (the caller opens and closes it)."""
+
+    store: ReadModelStore
+    events: EventLog
+    channels: Channels
+    clock: Callable[[], datetime]
+    kafka: KafkaFeed | None = None
+    poll_interval: float = 0.25
+    batch_size: int = 500
+    concurrency: int = 16
+
+    def __post_init__(self) -> None:
+        self._routing = asyncio.Lock()  # the feed's loop and a reader's refresh take turns
+        self.sender = Sender(
+            self.store,
+            self.channels,
+            self.clock,
+            holder=f"{socket.gethostname()}:{os.getpid()}:{id(self):x}",
+            concurrency=self.concurrency,
+            poll_interval=self.poll_interval,
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await through_outages(self.prepare, stop)
+        log.info("notifier_started", feed="kafka" if self.kafka else "in-process")
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._feed(stop))
+            group.create_task(self.sender.run(stop))
+
+    async def prepare(self) -> None:
+        """The tables, and on the very first start the log's head as where notifying begins."""
+        await self.store.create(NOTIFIER)
+        if await self.store.state(NOTIFIER.name) is not None:
+            return
+        head = await self.events.head()
+        async with self.store.transaction() as tx:
+            await tx.execute(
+                f"INSERT INTO {START.name} (name, sequence) VALUES ('start', $1) "
+                "ON CONFLICT (name) DO NOTHING",
+                [head],
+            )
+            await tx.lock_state(NOTIFIER)  # from now on the state says it was prepared
+
+    async def _feed(self, stop: asyncio.Event) -> None:
+        if self.kafka is not None:
+            consumer = ProjectionConsumer(
+                NOTIFIER,
+                self.store,
+                bootstrap=self.kafka.bootstrap,
+                topic_prefix=self.kafka.topic_prefix,
+                batch_size=self.batch_size,
+                consumer_options=self.kafka.consumer_options,
+            )
+            await consumer.run(stop)
+            return
+        delay = self.poll_interval
+        while not stop.is_set():
+            try:
+                await self.refresh()
+                delay = self.poll_interval
+            except ProjectionFailed as failed:
+                log.error(
+                    "notifier_event_failed", position=failed.position, error=repr(failed.error)
+                )
+                delay = FAILED_PAUSE
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                log.warning("notifier_store_unreachable", error=repr(exc))
+                delay = min(max(delay * 2, 0.5), MAX_BACKOFF)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+
+    async def refresh(self) -> None:
+        """Route what the log holds beyond the position (in-process feed: read-your-writes)."""
+        if self.kafka is not None:
+            return
+        async with self._routing:
+            before = await self._position()
+            reached = await catch_up(self.store, NOTIFIER, self.events, batch_size=self.batch_size)
+        if reached != before:
+            self.sender.wake()
+
+    async def _position(self) -> int:
+        state = await self.store.state(NOTIFIER.name)
+        return state.position if state else 0
+
+
+@dataclass(frozen=True)
+class NotifyProcess:
+    """`marketplace notify`: the notifier on a read-model store of its own."""
+
+    read_models: ReadModelLocation
+    make: Callable[[ReadModelStore], Notifier]
+
+    async def run(self, stop: asyncio.Event) -> None:
+        store = await open_store(self.read_models)
+        try:
+            await self.make(store).run(stop)
+        finally:
+            await store.close()
