@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from marketplace.handlers.auth import Principal, acts_for
 from marketplace.handlers.errors import Forbidden, NotFound
 from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import Services
+from marketplace.handlers.subscriptions import get_subscription
 from marketplace.notifications.outbox import ATTEMPTS, DELIVERIES, ITEMS, SUBSCRIPTIONS, UNITS
 from marketplace.notifications.texts import render
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
@@ -91,18 +93,9 @@ async def count_unread(principal: Principal, reader: RowReader, up_to: int) -> i
     return int(rows[0]["found"])
 
 
-async def _subscription_unit(reader: RowReader, subscription_id: str) -> str | None:
-    rows = await reader.fetch(
-        f"SELECT unit_id FROM {SUBSCRIPTIONS.name} WHERE subscription_id = $1",
-        [subscription_id],
-        {"unit_id": ColumnType.TEXT},
-    )
-    return str(rows[0]["unit_id"]) if rows else None
-
-
 def _require_for(svc: Services, principal: Principal, unit: str | None, what: str) -> None:
     if unit is None or not acts_for(principal, unit, chart(svc)):
-        # Another unit's subscription is not there for this token: the same 404.
+        # Another unit's delivery is not there for this token: the same 404.
         raise NotFound(f"{what} not found.")
 
 
@@ -120,9 +113,9 @@ async def deliveries(
     status: str | None,
     page: PageRequest,
 ) -> Deliveries:
-    """A subscription's deliveries in event order, each with its attempts."""
-    unit = await _subscription_unit(reader, subscription_id)
-    _require_for(svc, principal, unit, f"Subscription {subscription_id!r}")
+    """A subscription's deliveries in event order, each with its attempts (for whoever may
+    read the subscription)."""
+    await asyncio.to_thread(get_subscription, svc, principal, subscription_id)
     where, params = ["subscription_id = $1"], [subscription_id]
     if status is not None:
         where.append("status = $2")

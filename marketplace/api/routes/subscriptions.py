@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from marketplace.aggregates.subscription import Channel, Subscription, SubscriptionStatus
-from marketplace.api.deps import PrincipalDep, ServicesDep
+from marketplace.api.deps import NotifierStoreDep, PrincipalDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep, page_of
-from marketplace.api.schemas import Strict
-from marketplace.handlers import subscriptions
+from marketplace.api.schemas import DeliveryOut, Strict
+from marketplace.handlers import notifications, subscriptions
 from marketplace.handlers.errors import InvalidField
 from marketplace.inputs import ShortText, UnitId
 
@@ -135,3 +135,29 @@ def remove_subscription(
     """Stop a subscription (whoever may subscribe for its unit). Idempotent."""
     subscriptions.remove_subscription(svc, principal, subscription_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+class DeliveryList(Paged):
+    subscription_id: str
+    items: list[DeliveryOut]
+
+
+@router.get("/{subscription_id}/deliveries", response_model=DeliveryList)
+async def list_deliveries(
+    svc: ServicesDep,
+    store: NotifierStoreDep,
+    principal: PrincipalDep,
+    subscription_id: str,
+    page: PageDep,
+    status: Annotated[
+        Literal["pending", "delivered", "dead"] | None, Query(description="Only these.")
+    ] = None,
+) -> DeliveryList:
+    """The subscription's deliveries in the order of their events, each with its attempts
+    (time, HTTP status, error); redeliver one with `POST /v1/deliveries/{id}/redeliver`."""
+    found = await notifications.deliveries(svc, principal, store, subscription_id, status, page)
+    return DeliveryList(
+        subscription_id=subscription_id,
+        items=[DeliveryOut.model_validate(r) for r in found.found.items],
+        next_cursor=found.found.next_cursor,
+    )
