@@ -22,6 +22,7 @@ from marketplace.events.envelope import CloudEvent
 from marketplace.log import get_logger
 from marketplace.notifications.backoff import next_delay
 from marketplace.notifications.outbox import DELIVERIES, ITEMS, LEASES, UNITS
+from marketplace.notifications.redaction import redacted_body
 from marketplace.notifications.texts import Text, render
 from marketplace.projections.store import ReadModelStore
 from marketplace.projections.tables import ColumnType
@@ -238,7 +239,7 @@ class Sender:
                 endpoint.address,
                 endpoint.secret or "",
                 row["event_id"],
-                row["event"].encode(),
+                redacted_body(row["event"]),
                 int(now.timestamp()),
             )
         except Exception as exc:  # a bug or a broken client: retried like a failed receiver

@@ -1,0 +1,44 @@
+"""What a notification's CloudEvent leaves out: fields its recipients may not read by the API.
+
+Routing sends each of these types only to units on one side (see routing.py), and the API
+shows them less than the event holds: a supplier matched to a need never sees its budget; the
+demand unit sees how many bids a tender has before the opening, not whose; a losing offerer
+learns that it lost, not which offer won; bidders see the award, not its justification.
+The texts never name these fields either (tests/unit/test_notification_texts.py).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from marketplace.events.envelope import CloudEvent
+
+# Dotted paths into `data`, by CloudEvents type.
+HIDDEN: dict[str, tuple[str, ...]] = {
+    "marketplace.need.posted.v1": ("spec.budget_amount",),
+    "marketplace.tender.bid_received.v1": ("bid_id", "bidder", "replaces", "actor"),
+    "marketplace.offer.not_awarded.v1": ("awarded_offer_id",),
+    "marketplace.tender.awarded.v1": ("justification",),
+}
+
+
+def redacted(event: CloudEvent) -> CloudEvent:
+    """The event as a notification carries it: the same, less the HIDDEN fields of its type."""
+    paths = HIDDEN.get(event.type)
+    if not paths:
+        return event
+    data: dict[str, Any] = copy.deepcopy(event.data)
+    for path in paths:
+        *parents, leaf = path.split(".")
+        holder: Any = data
+        for name in parents:
+            holder = holder.get(name) if isinstance(holder, dict) else None
+        if isinstance(holder, dict):
+            holder.pop(leaf, None)
+    return event.model_copy(update={"data": data})
+
+
+def redacted_body(raw: str) -> bytes:
+    """A stored event's JSON as a webhook's body."""
+    return redacted(CloudEvent.from_bytes(raw.encode())).to_bytes()
