@@ -31,6 +31,7 @@ log = get_logger(__name__)
 LEASE = timedelta(seconds=60)
 PAGE = 100  # deliveries of one subscription read at a time
 ERROR_PAUSE = timedelta(seconds=5)
+RECORD_BATCH = 10  # 2xx answers recorded together (at most this many resent after a crash)
 
 
 class Endpoint(Protocol):
@@ -219,18 +220,36 @@ class Sender:
                 if not await self._mail(subscription, endpoint, rows):
                     return
                 continue
+            if not await self._post_in_order(subscription, endpoint, rows):
+                return
+            await self._lease(subscription)  # still working: keep it
+
+    async def _post_in_order(
+        self, subscription: str, endpoint: Endpoint, rows: list[dict[str, Any]]
+    ) -> bool:
+        """Post the due rows one after another; False once one must wait (or the endpoint is
+        gone). Answers are recorded RECORD_BATCH at a time, and at once when one is not a 2xx:
+        a crash loses no answer's record but may send up to that many again."""
+        answered: list[tuple[dict[str, Any], Result]] = []
+        try:
             for row in rows:
                 if row["next_attempt_at"] > self.clock():
-                    return
+                    return False
                 result = await self._post(endpoint, row)
-                await self._record(row, result)
+                answered.append((row, result))
+                if result.outcome != "delivered" or len(answered) >= RECORD_BATCH:
+                    await self._record_all(answered)
+                    answered = []
                 if result.outcome == "gone":
                     await self.channels.disable(subscription, "gone")
                     await self._give_up_all(subscription, "the endpoint answered 410 Gone")
-                    return
+                    return False
                 if result.outcome != "delivered":
-                    return  # later ones wait for this one's retry: in order
-            await self._lease(subscription)  # still working: keep it
+                    return False  # later ones wait for this one's retry: in order
+            return True
+        finally:
+            if answered:
+                await self._record_all(answered)
 
     async def _post(self, endpoint: Endpoint, row: dict[str, Any]) -> Result:
         now = self.clock()
@@ -276,40 +295,53 @@ class Sender:
         return result.outcome == "delivered"
 
     async def _record(self, row: dict[str, Any], result: Result) -> None:
+        await self._record_all([(row, result)])
+
+    async def _record_all(self, answered: list[tuple[dict[str, Any], Result]]) -> None:
+        """Each attempt and the state it leaves its delivery in, in one transaction."""
         now = self.clock()
-        attempts = row["attempts"] + 1
-        first = row["first_attempt_at"] or now
-        status, next_at = "pending", now
-        if result.outcome == "delivered":
-            status = "delivered"
-        elif result.outcome in ("gone", "failed"):  # failed: refused for good (a 5xx mail)
-            status = "dead"
-        else:
-            delay = next_delay(attempts, self.jitter())
-            if delay is None or now + delay - first > timedelta(hours=24):
-                status = "dead"
-            else:
-                next_at = now + delay
-        async with self.store.transaction() as tx:
-            await tx.execute(
-                _RECORD_ATTEMPT,
-                [row["delivery_id"], attempts, now, result.status, result.error, result.outcome],
+        attempts, states = [], []
+        for row, result in answered:
+            count = row["attempts"] + 1
+            first = row["first_attempt_at"] or now
+            status, next_at = self._after(result, count, first, now)
+            attempts.append(
+                [row["delivery_id"], count, now, result.status, result.error, result.outcome]
             )
-            await tx.execute(
-                _ATTEMPTED,
+            states.append(
                 [
                     row["delivery_id"],
                     status,
-                    attempts,
+                    count,
                     next_at,
                     first,
                     now,
                     result.status,
                     result.error,
-                ],
+                ]
             )
-        if status == "dead":
-            log.warning("notify_delivery_dead", delivery_id=row["delivery_id"], error=result.error)
+            if status == "dead":
+                log.warning(
+                    "notify_delivery_dead", delivery_id=row["delivery_id"], error=result.error
+                )
+        async with self.store.transaction() as tx:
+            for values in attempts:
+                await tx.execute(_RECORD_ATTEMPT, values)
+            for values in states:
+                await tx.execute(_ATTEMPTED, values)
+
+    def _after(
+        self, result: Result, attempts: int, first: datetime, now: datetime
+    ) -> tuple[str, datetime]:
+        """The delivery's status after this attempt, and when to try next if pending."""
+        if result.outcome == "delivered":
+            return "delivered", now
+        if result.outcome in ("gone", "failed"):  # failed: refused for good (a 5xx mail)
+            return "dead", now
+        delay = next_delay(attempts, self.jitter())
+        if delay is None or now + delay - first > timedelta(hours=24):
+            return "dead", now
+        return "pending", now + delay
 
     async def _give_up_all(self, subscription: str, reason: str) -> None:
         async with self.store.transaction() as tx:
