@@ -47,12 +47,15 @@ async def get_projections(request: Request) -> ProjectionRuntime:
     return runtime
 
 
+READ_YOUR_WRITES_WAIT = 2.0  # seconds a notifications read waits for the notifier to route
+
+
 async def get_notifier_store(request: Request) -> ReadModelStore:
     """The store holding notifications and deliveries; routed up to the log's head first
     when this process runs the notifier (read-your-writes, as for the read models)."""
     notifier: Notifier | None = request.app.state.notifier
     if notifier is not None:
-        await notifier.refresh()
+        await notifier.refresh(within=READ_YOUR_WRITES_WAIT)
     runtime: ProjectionRuntime = request.app.state.projections
     return runtime.store
 

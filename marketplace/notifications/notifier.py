@@ -24,7 +24,7 @@ from marketplace.adapters.outages import is_outage
 from marketplace.log import get_logger
 from marketplace.notifications.outbox import NOTIFIER, START
 from marketplace.notifications.sender import Channels, Sender
-from marketplace.projections.catch_up import catch_up
+from marketplace.projections.catch_up import apply_page, read_page
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.failures import ProjectionFailed
 from marketplace.projections.inprocess_feed import MAX_BACKOFF
@@ -118,19 +118,34 @@ class Notifier:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
 
-    async def refresh(self) -> None:
-        """Route what the log holds beyond the position (in-process feed: read-your-writes)."""
+    async def refresh(self, within: float | None = None) -> None:
+        """Route what the log holds beyond the position, a page at a time (in-process feed).
+
+        With `within`, a reader's read-your-writes: it stops waiting after that many seconds
+        (far behind, e.g. the first start over a long history, the rest goes on in the
+        background and the reader sees what was routed so far)."""
         if self.kafka is not None:
             return
-        async with self._routing:
-            before = await self._position()
-            reached = await catch_up(self.store, NOTIFIER, self.events, batch_size=self.batch_size)
-        if reached != before:
-            self.sender.wake()
+        if within is None:
+            await self._route_all()
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._route_all()), within)
 
-    async def _position(self) -> int:
-        state = await self.store.state(NOTIFIER.name)
-        return state.position if state else 0
+    async def _route_all(self) -> None:
+        routed = False
+        while True:
+            async with self._routing:
+                state = await self.store.state(NOTIFIER.name)
+                position = state.position if state else 0
+                page = await read_page(self.events, position, self.batch_size)
+                if page is not None:
+                    await apply_page(self.store, NOTIFIER, page)
+                    routed = True
+            if page is None or page.count < self.batch_size:
+                break
+        if routed:
+            self.sender.wake()
 
 
 @dataclass(frozen=True)
