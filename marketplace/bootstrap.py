@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -258,6 +258,8 @@ def build_notifier(
             poll_interval=settings.notify_poll_interval,
             batch_size=settings.projection_batch_size,
             concurrency=settings.notify_concurrency,
+            zone=services.zone,
+            reminder_lead=timedelta(hours=settings.reminder_lead_hours),
         )
 
     return make

@@ -72,6 +72,13 @@ class Settings(BaseSettings):
         le=1000,
         description="Subscriptions sent to at once (each in order, one delivery at a time).",
     )
+    reminder_lead_hours: float = Field(
+        default=24,
+        gt=0,
+        le=24 * 30,
+        description="Hours before a bid, catalog submission or rectification deadline that "
+        "its unit is reminded of it (once).",
+    )
     projection_catch_up_at_start: int = Field(
         default=2_000,
         ge=0,

@@ -24,6 +24,7 @@ from marketplace.handlers.errors import InvalidField, NotFound
 from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import EventStore, Sealer, Services
 from marketplace.handlers.reach import reach_of
+from marketplace.notifications.reminders import REMINDER_TYPES
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 24
@@ -87,13 +88,16 @@ def subscribe(svc: Services, principal: Principal, cmd: Subscribe) -> Subscribed
 
 
 def checked_event_types(event_types: list[str]) -> list[str]:
-    """Known public types, or `*` for all (a 422 naming the unknown ones)."""
-    unknown = sorted({t for t in event_types if t != EVERY_TYPE and t not in PUBLIC_TYPES})
+    """Known public types and deadline reminders' types, or `*` for all (a 422 naming the
+    unknown ones)."""
+    known = PUBLIC_TYPES.keys() | REMINDER_TYPES
+    unknown = sorted({t for t in event_types if t != EVERY_TYPE and t not in known})
     if unknown:
         raise InvalidField(
             "event_types",
             f"Unknown event types: {', '.join(unknown)}. Name public types "
-            '(schemas/, e.g. "marketplace.need.posted.v1") or ["*"] for all.',
+            '(schemas/, e.g. "marketplace.need.posted.v1"), deadline reminders\' types '
+            '(e.g. "marketplace.reminder.bid_deadline.v1") or ["*"] for all.',
             "unknown_event_type",
         )
     return event_types

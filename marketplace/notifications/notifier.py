@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import functools
 import os
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from marketplace.adapters.outages import is_outage
 from marketplace.log import get_logger
-from marketplace.notifications.outbox import NOTIFIER, START
+from marketplace.notifications.outbox import NOTIFIER, START, remind_due, reminders_due, route_batch
+from marketplace.notifications.reminders import DEFAULT_LEAD
 from marketplace.notifications.sender import Channels, Sender
+from marketplace.notifications.texts import GROUP_ZONE
 from marketplace.projections.catch_up import apply_page, read_page
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.failures import ProjectionFailed
@@ -55,9 +59,14 @@ class Notifier:
     poll_interval: float = 0.25
     batch_size: int = 500
     concurrency: int = 16
+    zone: tzinfo = GROUP_ZONE  # the group's: a rectification day ends there
+    reminder_lead: timedelta = DEFAULT_LEAD  # how long before a deadline its reminder goes
 
     def __post_init__(self) -> None:
         self._routing = asyncio.Lock()  # the feed's loop and a reader's refresh take turns
+        self.projection = dataclasses.replace(
+            NOTIFIER, batch=functools.partial(route_batch, zone=self.zone)
+        )
         self.sender = Sender(
             self.store,
             self.channels,
@@ -72,6 +81,7 @@ class Notifier:
         log.info("notifier_started", feed="kafka" if self.kafka else "in-process")
         async with asyncio.TaskGroup() as group:
             group.create_task(self._feed(stop))
+            group.create_task(self._remind(stop))
             group.create_task(self.sender.run(stop))
 
     async def prepare(self) -> None:
@@ -91,7 +101,7 @@ class Notifier:
     async def _feed(self, stop: asyncio.Event) -> None:
         if self.kafka is not None:
             consumer = ProjectionConsumer(
-                NOTIFIER,
+                self.projection,
                 self.store,
                 bootstrap=self.kafka.bootstrap,
                 topic_prefix=self.kafka.topic_prefix,
@@ -136,16 +146,45 @@ class Notifier:
         routed = False
         while True:
             async with self._routing:
-                state = await self.store.state(NOTIFIER.name)
+                state = await self.store.state(self.projection.name)
                 position = state.position if state else 0
                 page = await read_page(self.events, position, self.batch_size)
                 if page is not None:
-                    await apply_page(self.store, NOTIFIER, page)
+                    await apply_page(self.store, self.projection, page)
                     routed = True
             if page is None or page.count < self.batch_size:
                 break
         if routed:
             self.sender.wake()
+
+    async def _remind(self, stop: asyncio.Event) -> None:
+        """Each round, the reminders that have come due (see `remind`)."""
+        delay = self.poll_interval
+        while not stop.is_set():
+            try:
+                await self.remind()
+                delay = self.poll_interval
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                log.warning("notifier_store_unreachable", error=repr(exc))
+                delay = min(max(delay * 2, 0.5), MAX_BACKOFF)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+
+    async def remind(self) -> int:
+        """Make the deadline reminders due by the clock, each once (outbox.remind_due), and
+        wake the sender for them; how many were made."""
+        now = self.clock()
+        if not await reminders_due(self.store, now, self.reminder_lead):
+            return 0
+        async with self.store.transaction() as tx:
+            made = await remind_due(tx, now, self.reminder_lead)
+        if made:
+            log.info("reminders_made", count=made)
+            self.sender.wake()
+        return made
+
 
 
 @dataclass(frozen=True)

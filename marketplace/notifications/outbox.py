@@ -19,15 +19,23 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.registry import TOPICS
+from marketplace.notifications.reminders import (
+    Deadline,
+    DeadlineChanges,
+    action,
+    deadline_changes,
+    reminder_event,
+)
 from marketplace.notifications.routing import UnitFacts, route
-from marketplace.projections.changes import RowChange, Upsert
+from marketplace.notifications.texts import GROUP_ZONE
+from marketplace.projections.changes import Delete, RowChange, Upsert
 from marketplace.projections.projection import Projection
 from marketplace.projections.sql import is_in
-from marketplace.projections.store import ReadModelTransaction
+from marketplace.projections.store import ReadModelTransaction, RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
 
 TEXT, INTEGER, BOOLEAN, TIMESTAMP = (
@@ -124,6 +132,22 @@ START = Table(
     columns=(Column("name", TEXT), Column("sequence", INTEGER)),
     key=("name",),
 )
+# The deadlines reminders are due for (reminders.py), one per (kind, subject, unit): kept until
+# cleared (the unit acted, the subject moved on); `reminded` once its reminder was made (or its
+# time had passed when the notifier first looked), in the transaction that made it.
+DEADLINES = Table(
+    "notify_deadlines",
+    columns=(
+        Column("kind", TEXT),
+        Column("subject", TEXT),
+        Column("unit_id", TEXT),
+        Column("due", TIMESTAMP),
+        Column("facts", TEXT),
+        Column("reminded", BOOLEAN),
+    ),
+    key=("kind", "subject", "unit_id"),
+    indexes=(("reminded", "due"),),
+)
 LEASES = Table(
     "notify_leases",
     columns=(Column("subscription_id", TEXT), Column("holder", TEXT), Column("until", TIMESTAMP)),
@@ -145,10 +169,12 @@ class Subscription:
     active: bool
     created_sequence: int  # it hears of events stored after it, whenever they arrive
 
-    def wants(self, event: CloudEvent) -> bool:
+    def wants(self, event: CloudEvent, since_any: bool = False) -> bool:
+        """`since_any`: whatever the event's sequence (a reminder is made now, not stored
+        before the subscription)."""
         return (
             self.active
-            and event.sequence > self.created_sequence
+            and (since_any or event.sequence > self.created_sequence)
             and ("*" in self.event_types or event.type in self.event_types)
         )
 
@@ -167,12 +193,16 @@ def delivery_id(event_id: str, subscription_id: str) -> str:
     return _stable_id("dlv", event_id, subscription_id)
 
 
-async def route_batch(tx: ReadModelTransaction, events: Sequence[CloudEvent]) -> list[RowChange]:
+async def route_batch(
+    tx: ReadModelTransaction, events: Sequence[CloudEvent], zone: tzinfo = GROUP_ZONE
+) -> list[RowChange]:
     """The rows a batch of new events makes, in order: parties, units and subscriptions
-    learnt, and for each recipient after the start, a notification and one delivery per
-    subscription of its unit that wants the event type."""
+    learnt, deadlines set and cleared (a finding's day ends in `zone`, the group's), and for
+    each recipient after the start, a notification and one delivery per subscription of its
+    unit that wants the event type."""
     start = await _start(tx)
     parties = await _parties(tx, {e.subject for e in events})
+    deadlines = await _deadlines(tx, {e.subject for e in events})
     units = await _units(tx)
     subscriptions = await _subscriptions(tx)
     by_unit: dict[str, list[Subscription]] = defaultdict(list)
@@ -202,13 +232,17 @@ async def route_batch(tx: ReadModelTransaction, events: Sequence[CloudEvent]) ->
         if routed.parties != before:
             parties[event.subject] = routed.parties
             changes.append(_parties_row(event.subject, routed.parties))
+        changes.extend(_deadline_rows(deadline_changes(event, units, zone), deadlines))
         if event.sequence > start:
             changes.extend(_notify(event, routed.recipients, by_unit))
     return changes
 
 
 def _notify(
-    event: CloudEvent, recipients: Iterable[str], by_unit: Mapping[str, list[Subscription]]
+    event: CloudEvent,
+    recipients: Iterable[str],
+    by_unit: Mapping[str, list[Subscription]],
+    since_any: bool = False,
 ) -> list[RowChange]:
     changes: list[RowChange] = []
     body = event.to_bytes().decode()
@@ -231,7 +265,7 @@ def _notify(
             )
         )
         for subscription in by_unit.get(unit_id, ()):
-            if subscription.wants(event):
+            if subscription.wants(event, since_any):
                 changes.append(_delivery(event, nid, subscription))
     return changes
 
@@ -283,6 +317,90 @@ def _delivery(event: CloudEvent, nid: str, subscription: Subscription) -> Upsert
             "last_error": None,
         },
     )
+
+
+def _deadline_rows(
+    found: DeadlineChanges, known: dict[str, set[tuple[str, str]]]
+) -> list[RowChange]:
+    """The rows of the deadlines set and cleared; `known` (kind and unit by subject) follows."""
+    changes: list[RowChange] = []
+    for cleared in found.cleared:
+        held = known.get(cleared.subject, set())
+        for kind, unit in sorted(held):
+            if kind == cleared.kind and cleared.unit_id in (None, unit):
+                held.discard((kind, unit))
+                changes.append(Delete(DEADLINES.name, _deadline_key(kind, cleared.subject, unit)))
+    for deadline in found.set:
+        known.setdefault(deadline.subject, set()).add((deadline.kind, deadline.unit_id))
+        changes.append(
+            Upsert(
+                DEADLINES.name,
+                _deadline_key(deadline.kind, deadline.subject, deadline.unit_id),
+                {
+                    "due": deadline.due,
+                    "facts": json.dumps(dict(deadline.facts), sort_keys=True),
+                    "reminded": False,
+                },
+            )
+        )
+    return changes
+
+
+def _deadline_key(kind: str, subject: str, unit_id: str) -> dict[str, str]:
+    return {"kind": kind, "subject": subject, "unit_id": unit_id}
+
+
+async def reminders_due(reader: RowReader, now: datetime, lead: timedelta) -> bool:
+    """Whether a deadline awaits its reminder (or its marking) at `now`: a cheap look
+    without the lock `remind_due` takes."""
+    rows = await reader.fetch(
+        f"SELECT 1 AS due FROM {DEADLINES.name} WHERE reminded = $1 AND due <= $2 LIMIT 1",
+        [False, now + lead],
+        {"due": INTEGER},
+    )
+    return bool(rows)
+
+
+async def remind_due(tx: ReadModelTransaction, now: datetime, lead: timedelta) -> int:
+    """Make the reminders due at `now` (`lead` before their deadlines), in `tx`: for each, a
+    notification of its unit and a delivery per subscription of the unit that wants its type,
+    and the deadline marked reminded with them, so it is reminded of once whatever crashes.
+    A deadline that passed before it was looked at is marked without a reminder. Holds the
+    notifier's state lock, so routing (and another notifier) waits; its position sorts the
+    reminders after what was routed. The number of reminders made."""
+    state = await tx.lock_state(NOTIFIER)
+    rows = await tx.rows(
+        f"SELECT kind, subject, unit_id, due, facts FROM {DEADLINES.name} "
+        "WHERE reminded = $1 AND due <= $2 ORDER BY due, kind, subject, unit_id",
+        [False, now + lead],
+    )
+    if not rows:
+        return 0
+    by_unit: dict[str, list[Subscription]] = defaultdict(list)
+    for subscription in (await _subscriptions(tx)).values():
+        by_unit[subscription.unit_id].append(subscription)
+    changes: list[RowChange] = []
+    made = 0
+    for kind, subject, unit_id, due, facts in rows:
+        deadline = Deadline(
+            str(kind), str(subject), str(unit_id), _moment(due), json.loads(str(facts))
+        )
+        key = _deadline_key(deadline.kind, deadline.subject, deadline.unit_id)
+        changes.append(Upsert(DEADLINES.name, key, {"reminded": True}))
+        if action(deadline.due, now, lead) != "remind":
+            continue
+        event = reminder_event(deadline, now, state.position)
+        # Whenever the unit subscribed, a reminder is of what is still to come.
+        changes.extend(_notify(event, [deadline.unit_id], by_unit, since_any=True))
+        made += 1
+    for change in changes:
+        await tx.write(NOTIFIER.table(change.table), change)
+    return made
+
+
+def _moment(value: object) -> datetime:
+    """A TIMESTAMP as the raw row holds it (SQLite: text; PostgreSQL: a datetime)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 def _subscription_of(event: CloudEvent, known: Subscription | None) -> Subscription | None:
@@ -349,6 +467,24 @@ async def _parties(
     return found
 
 
+async def _deadlines(
+    tx: ReadModelTransaction, subjects: set[str]
+) -> dict[str, set[tuple[str, str]]]:
+    """The kinds and units of the deadlines held on `subjects`."""
+    found: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    wanted = sorted(subjects)
+    for i in range(0, len(wanted), 500):
+        params: list[object] = []
+        clause = is_in("subject", wanted[i : i + 500], params)
+        rows = await tx.rows(
+            f"SELECT subject, kind, unit_id FROM {DEADLINES.name} WHERE {clause}",
+            params,  # type: ignore[arg-type]
+        )
+        for subject, kind, unit in rows:
+            found[str(subject)].add((str(kind), str(unit)))
+    return found
+
+
 async def _units(tx: ReadModelTransaction) -> dict[str, UnitFacts]:
     rows = await tx.rows(f"SELECT unit_id, parent_id, level, language FROM {UNITS.name}", [])
     return {
@@ -373,7 +509,7 @@ NOTIFIER = Projection(
     name="notify",
     version=1,
     topics=tuple(dict.fromkeys((*TOPICS, SUBSCRIPTIONS_TOPIC))),
-    tables=(ITEMS, DELIVERIES, ATTEMPTS, PARTIES, UNITS, SUBSCRIPTIONS, START, LEASES),
+    tables=(ITEMS, DELIVERIES, ATTEMPTS, PARTIES, UNITS, SUBSCRIPTIONS, START, LEASES, DEADLINES),
     apply=lambda event: [],
     batch=route_batch,
 )

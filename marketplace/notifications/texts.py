@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.wire import payload_of
+from marketplace.notifications.reminders import KIND_OF, reminder_of
 
 ZH = "zh-CN"
 EN = "en"
@@ -251,11 +252,43 @@ FACTS: dict[str, Callable[[_Facts], dict[str, str]]] = {
 }
 
 
+def _remaining(f: _Facts) -> str:
+    """How long is left when the reminder is made, in whole hours (at least one)."""
+    hours = max(1, round((f.p.due - f.p.made_at).total_seconds() / 3600))
+    return f.term("hours_left", hours=str(hours))
+
+
+# Reminders (reminders.py): their data read back, with the time they were made as `made_at`.
+FACTS.update(
+    {
+        "marketplace.reminder.bid_deadline.v1": lambda f: {
+            "need": f.p.need_id,
+            "item": f.p.item_code,
+            "deadline": f.moment(f.p.due),
+            "left": _remaining(f),
+        },
+        "marketplace.reminder.catalog_submission_deadline.v1": lambda f: {
+            "period": f.p.period,
+            "deadline": f.moment(f.p.due),
+            "left": _remaining(f),
+        },
+        "marketplace.reminder.rectification_deadline.v1": lambda f: {
+            "unit": f.p.unit_id,
+            "issue": f.term(f.p.issue),
+            "rectify_by": f.p.rectify_by,
+            "left": _remaining(f),
+        },
+    }
+)
+
+
 def render(event: CloudEvent, language: str, zone: tzinfo = GROUP_ZONE) -> Text:
     """The event's title and body in `language` ("en"; anything else reads zh-CN, the
     default), times in the group's `zone`. KeyError for a type nobody is notified of."""
     lang = EN if language == EN else ZH
-    values = FACTS[event.type](_Facts(payload_of(event), lang, zone))
+    facts = FACTS[event.type]
+    payload: Any = reminder_of(event) if event.type in KIND_OF else payload_of(event)
+    values = facts(_Facts(payload, lang, zone))
     wording = _WORDING[event.type][lang]
     values["subject"] = event.subject
     return Text(wording["title"].format(**values), wording["body"].format(**values))

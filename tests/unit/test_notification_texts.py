@@ -16,6 +16,7 @@ from marketplace.aggregates.tender import Tender
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.wire import to_cloud_event
 from marketplace.notifications import texts
+from marketplace.notifications.reminders import REMINDER_TYPES
 from marketplace.notifications.routing import ROUTED_TYPES, route
 from marketplace.notifications.texts import FACTS, Text, render
 from tests.unit.notification_cases import ROUTED, Case
@@ -35,9 +36,9 @@ def both(event: CloudEvent) -> tuple[Text, Text]:
 
 def test_every_routed_type_has_a_title_and_body_in_both_languages() -> None:
     wording = texts._WORDING
-    assert set(FACTS) == ROUTED_TYPES
-    assert set(wording) == ROUTED_TYPES
-    for kind in ROUTED_TYPES:
+    assert set(FACTS) == ROUTED_TYPES | REMINDER_TYPES
+    assert set(wording) == ROUTED_TYPES | REMINDER_TYPES
+    for kind in ROUTED_TYPES | REMINDER_TYPES:
         assert set(wording[kind]) == {"zh-CN", "en"}, kind
         for language in ("zh-CN", "en"):
             assert set(wording[kind][language]) == {"title", "body"}, (kind, language)

@@ -14,6 +14,7 @@ from marketplace.handlers import subscriptions, units
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.errors import Forbidden, InvalidField, NotFound
 from marketplace.handlers.subscriptions import Endpoint, Subscribe
+from marketplace.notifications.reminders import REMINDER_TYPES
 from tests.unit.handlers.world import (
     AUDITOR,
     BI_READER,
@@ -117,6 +118,16 @@ def test_bad_endpoints_and_types_are_refused_by_field(group: World) -> None:
         [detail] = refused.details
         assert detail["type"] == kind
         assert detail["field"] == ("event_types" if kind == "unknown_event_type" else "endpoint")
+
+
+def test_a_unit_may_subscribe_to_its_deadline_reminders(group: World) -> None:
+    reminders = sorted(REMINDER_TYPES)
+    made = subscribe(group, operator("PWR-01"), hook_for("PWR-01", [POSTED, *reminders]))
+    assert list(made.subscription.event_types) == [POSTED, *reminders]
+    unknown = hook_for("PWR-01", ["marketplace.reminder.lunch_deadline.v1"])
+    group.when(lambda s: subscriptions.subscribe(s, operator("PWR-01"), unknown)).refused(
+        "invalid_request", InvalidField
+    )
 
 
 def test_a_deactivated_unit_gets_no_subscription(group: World) -> None:
