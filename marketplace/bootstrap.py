@@ -202,6 +202,12 @@ def notification_channels(settings: Settings, services: Services) -> Channels:
     async def post(url: str, secret: str, event_id: str, body: bytes, now: int) -> Any:
         import asyncio
 
+        # The host was checked when subscribing; a name may point elsewhere since (DNS
+        # rebinding): checked again before each post, a refusal is retried like a receiver
+        # that is away (the name may be put right; 24 h of refusals end it dead).
+        refused = await asyncio.to_thread(refused_webhook, url, services.resolve)
+        if refused is not None:
+            return webhook.Attempt(None, refused, "retry")
         loop = id(asyncio.get_running_loop())
         client = clients.get(loop)
         if client is None:
@@ -236,6 +242,20 @@ def notification_channels(settings: Settings, services: Services) -> Channels:
         mail=mail if smtp else None,
         digest=digest,
     )
+
+
+def refused_webhook(url: str, resolve: Callable[[str], list[str]]) -> str | None:
+    """Why a webhook may not be posted to `url` now (where its host resolves to at this
+    moment: link-local, metadata, unspecified, or plain http beyond loopback), else None."""
+    from marketplace.handlers.endpoints import checked_webhook
+    from marketplace.handlers.errors import InvalidField
+
+    try:
+        checked_webhook(url, resolve)
+    except InvalidField as refusal:
+        reason = str(refusal.details[0]["message"]) if refusal.details else str(refusal)
+        return f"refused before posting: {reason}"
+    return None
 
 
 def build_notifier(

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from marketplace.events.envelope import CloudEvent
 from marketplace.log import get_logger
 from marketplace.notifications.backoff import next_delay
-from marketplace.notifications.outbox import DELIVERIES, ITEMS, LEASES, UNITS
+from marketplace.notifications.outbox import DELIVERIES, DIGEST_WINDOW, ITEMS, LEASES, UNITS
 from marketplace.notifications.redaction import redacted_body
 from marketplace.notifications.texts import Text, render
 from marketplace.projections.store import ReadModelStore
@@ -78,6 +78,7 @@ _TYPES = {
     "attempts": ColumnType.INTEGER,
     "next_attempt_at": ColumnType.TIMESTAMP,
     "first_attempt_at": ColumnType.TIMESTAMP,
+    "created_at": ColumnType.TIMESTAMP,
     "event": ColumnType.TEXT,
     "unit_id": ColumnType.TEXT,
     "language": ColumnType.TEXT,
@@ -90,7 +91,7 @@ _HEADS = (
 )
 _PENDING = (
     "SELECT d.delivery_id, d.event_id, d.sequence, d.attempts, d.next_attempt_at, "
-    "d.first_attempt_at, i.event, i.unit_id, u.language "
+    "d.first_attempt_at, d.created_at, i.event, i.unit_id, u.language "
     f"FROM {DELIVERIES.name} d JOIN {ITEMS.name} i ON i.notification_id = d.notification_id "
     f"LEFT JOIN {UNITS.name} u ON u.unit_id = i.unit_id "
     "WHERE d.subscription_id = $1 AND d.status = 'pending' ORDER BY d.sequence LIMIT $2"
@@ -268,11 +269,18 @@ class Sender:
     async def _mail(
         self, subscription: str, endpoint: Endpoint, rows: list[dict[str, Any]]
     ) -> bool:
-        """One digest of the due mails; False when the first must still wait."""
+        """One digest of the due mails; False when the first must still wait.
+
+        The first's window gathers the events that came within it: when it is due, they go
+        with it, though each waited for a window of its own (a mail a minute, not one per
+        event spread over the minute)."""
         now = self.clock()
-        due = [row for row in rows if row["next_attempt_at"] <= now]
-        if not due or due[0] is not rows[0]:
+        if rows[0]["next_attempt_at"] > now:
             return False
+        gathered = rows[0]["created_at"] + DIGEST_WINDOW
+        due = [
+            row for row in rows if row["next_attempt_at"] <= now or row["created_at"] <= gathered
+        ]
         language = rows[0]["language"] or "zh-CN"
         items = []
         for row in due:
