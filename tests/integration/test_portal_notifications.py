@@ -93,6 +93,12 @@ def test_a_matched_supplier_sees_the_need_and_marks_it_read(api: InProcessApi) -
     assert me.submit(PAGE, f"{PAGE}/{notice['id']}/read", {}).status_code == 303
 
 
+def test_a_text_shows_as_typed_and_never_as_markup(api: InProcessApi) -> None:
+    need = post_need(api, 'Steam <b>"dry"</b> & hot')
+    shown = card(signed_in(api, SUPPLIER).get(PAGE).text, need)
+    assert '&lt;b&gt;"dry"&lt;/b&gt; &amp; hot' in shown and "<b>" not in shown
+
+
 def test_another_units_notification_is_the_404_page_and_stays_unread(api: InProcessApi) -> None:
     need = post_need(api, "Steam that only suppliers hear of")
     notice = notice_of(api, SUPPLIER, need)

@@ -18,6 +18,7 @@ from marketplace.handlers import notifications, subscriptions
 from marketplace.handlers.auth import acts_for
 from marketplace.handlers.organisation import chart
 from marketplace.portal.i18n import N_, Translator
+from marketplace.portal.routes.notifications import plain
 from marketplace.portal.routes.subscriptions import PATH as SETTINGS
 from marketplace.portal.routes.subscriptions import word as subscription_word
 from marketplace.portal.web import CheckedForm, PageRoute, SignedIn, Viewer, query, text_fields
@@ -81,6 +82,7 @@ async def deliveries(viewer: SignedIn, request: Request, subscription_id: str) -
         older=found.found.next_cursor
         and deliveries_path(subscription_id, status, found.found.next_cursor),
         word=lambda code: word(code, viewer._),
+        plain=plain,
     )
 
 

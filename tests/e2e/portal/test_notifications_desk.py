@@ -74,7 +74,7 @@ def test_in_chinese_all_read_and_a_subscriptions_deliveries(demo: Server, pages:
     assert api.get("/v1/notifications/unread-count").json()["unread"] == 0
 
     zh.get_by_role("link", name="通知订阅").click()
-    zh.get_by_role("link", name="投递到 http://127.0.0.1:9/erp 的记录").click()
+    zh.get_by_role("link", name="投递与尝试 · http://127.0.0.1:9/erp").click()
     zh.wait_for_url(f"**/settings/subscriptions/{made.json()['id']}/deliveries")
     expect(zh.get_by_role("heading", name="订阅的投递记录")).to_be_visible()
     expect(zh.locator("#deliveries tbody tr")).to_have_count(1)
