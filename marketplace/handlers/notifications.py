@@ -23,6 +23,9 @@ from marketplace.projections.tables import ColumnType
 NEWEST_FIRST = Order(ITEMS, ("sequence", "notification_id"), descending=True)
 DELIVERIES_IN_ORDER = Order(DELIVERIES, ("sequence", "delivery_id"))
 DEFAULT_LANGUAGE = "zh-CN"
+# The records an event names besides its subject (an award's contract, an escalated
+# incident's dispute), for a link to them; the recipient is a party to each.
+REFERRED = ("need_id", "tender_id", "contract_id", "dispute_id")
 
 
 def _own_unit(principal: Principal) -> str:
@@ -42,18 +45,24 @@ async def language_of(reader: RowReader, unit_id: str) -> str:
 
 
 async def notifications(
-    principal: Principal, reader: RowReader, unread: bool, page: PageRequest
+    principal: Principal,
+    reader: RowReader,
+    unread: bool,
+    page: PageRequest,
+    language: str | None = None,
 ) -> Page:
-    """The caller's unit's notifications, newest first, titled in the unit's language."""
+    """The caller's unit's notifications, newest first, titled in `language` (a page's
+    reader), else in the unit's notification language."""
     unit = _own_unit(principal)
     where = ["unit_id = $1"] + (["read_at IS NULL"] if unread else [])
     found = await fetch_page(reader, NEWEST_FIRST, where, [unit], page)
-    language = await language_of(reader, unit)
+    language = language or await language_of(reader, unit)
     return Page([_shown(row, language) for row in found.items], found.next_cursor)
 
 
 def _shown(row: dict[str, Any], language: str) -> dict[str, Any]:
-    text = render(CloudEvent.from_bytes(row["event"].encode()), language)
+    event = CloudEvent.from_bytes(row["event"].encode())
+    text = render(event, language)
     return {
         "id": row["notification_id"],
         "event_type": row["event_type"],
@@ -62,6 +71,7 @@ def _shown(row: dict[str, Any], language: str) -> dict[str, Any]:
         "body": text.body,
         "created_at": row["created_at"],
         "read": row["read_at"] is not None,
+        "refers_to": {k: str(event.data[k]) for k in REFERRED if event.data.get(k)},
     }
 
 
@@ -80,6 +90,20 @@ async def mark_read(svc: Services, principal: Principal, store: ReadModelStore, 
                 f"UPDATE {ITEMS.name} SET read_at = $2 WHERE notification_id = $1",
                 [nid, svc.clock()],
             )
+
+
+async def mark_all_read(svc: Services, principal: Principal, store: ReadModelStore) -> int:
+    """Mark every unread notification of the caller's unit read; how many were unread."""
+    unit = _own_unit(principal)
+    async with store.transaction() as tx:
+        rows = await tx.rows(
+            f"SELECT count(*) FROM {ITEMS.name} WHERE unit_id = $1 AND read_at IS NULL", [unit]
+        )
+        await tx.execute(
+            f"UPDATE {ITEMS.name} SET read_at = $2 WHERE unit_id = $1 AND read_at IS NULL",
+            [unit, svc.clock()],
+        )
+    return int(rows[0][0])
 
 
 async def count_unread(principal: Principal, reader: RowReader, up_to: int) -> int:

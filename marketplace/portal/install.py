@@ -20,11 +20,13 @@ from marketplace.portal.routes import (
     catalog_versions,
     contracts,
     dashboard,
+    deliveries,
     disputes,
     external_sourcing,
     findings,
     inbox,
     needs,
+    notifications,
     offers,
     reports,
     subscriptions,
@@ -63,6 +65,8 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         audit.router,
         dashboard.router,
         subscriptions.router,
+        deliveries.router,
+        notifications.router,
     ):
         app.include_router(router)
     _pages_for_browsers(app)

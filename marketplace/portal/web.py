@@ -21,7 +21,7 @@ from marketplace.adapters.outages import is_outage
 from marketplace.aggregates.base import DomainError, RecordNotFound
 from marketplace.aggregates.taxonomy import CATEGORIES, TAXONOMY
 from marketplace.audit.chain import Ledger
-from marketplace.handlers import lists
+from marketplace.handlers import lists, notifications
 from marketplace.handlers.auth import Principal, principal_of_token
 from marketplace.handlers.errors import Forbidden, NotFound, Unauthenticated
 from marketplace.handlers.organisation import load_organisation
@@ -32,6 +32,7 @@ from marketplace.portal.sessions import Session, SessionStore
 from marketplace.portal.wording import label, refusal
 from marketplace.projections.pages import InvalidCursor
 from marketplace.projections.runtime import ProjectionRuntime
+from marketplace.projections.store import RowReader
 
 SESSION_COOKIE = "mp_session"
 LANG_COOKIE = "lang"
@@ -92,6 +93,7 @@ class Viewer:
     session: Session | None = None
     principal: Principal | None = None
     badge: str | None = field(default=None)
+    notices: str | None = field(default=None)  # the unit's unread notifications, as `badge`
 
     @property
     def _(self) -> Translator:
@@ -208,6 +210,9 @@ async def _viewer(request: Request, *, activity: bool) -> Viewer:
     viewer.session, viewer.principal = session, principal
     request.state.token_id = principal.token_id  # for the access log, as the API's requests
     viewer.badge = await _badge(viewer, principal)
+    # The store as it is, not caught up: the notifier routes within its poll interval, and a
+    # notifier stuck on an event must not fail every page (`/notifications` refreshes first).
+    viewer.notices = await notices_badge(principal, runtime.store)
     return viewer
 
 
@@ -223,9 +228,20 @@ async def _badge(viewer: Viewer, principal: Principal) -> str | None:
         )
     except (Forbidden, NotFound):
         return None
+    return _counted(count)
+
+
+def _counted(count: int) -> str | None:
     if not count:
         return None  # an empty badge is not shown
     return f"{BADGE_LIMIT}+" if count > BADGE_LIMIT else str(count)
+
+
+async def notices_badge(principal: Principal, reader: RowReader) -> str | None:
+    """The count of the unit's unread notifications for the header; None for no unit's token."""
+    if principal.unit_id is None:
+        return None
+    return _counted(await notifications.count_unread(principal, reader, BADGE_LIMIT + 1))
 
 
 async def any_viewer(request: Request) -> Viewer:

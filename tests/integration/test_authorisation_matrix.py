@@ -261,6 +261,18 @@ MATRIX: dict[str, Row] = {
     "GET /v1/subscriptions": Row(FOR_THE_UNIT | {AUDITOR}, query={"unit_id": "COAL-02"}),
     "GET /v1/subscriptions/{subscription_id}": Row(FOR_THE_UNIT | {AUDITOR}),
     "DELETE /v1/subscriptions/{subscription_id}": Row(FOR_THE_UNIT),
+    "GET /v1/subscriptions/{subscription_id}/deliveries": Row(FOR_THE_UNIT | {AUDITOR}),
+    # Another unit's delivery or notification is not there for the caller: 404, never 403.
+    "POST /v1/deliveries/{delivery_id}/redeliver": Row(
+        EVERY_TOKEN, ids={"delivery_id": "subscription_id"}
+    ),
+    # In-app notifications are the caller's own unit's, whoever the token is.
+    "GET /v1/notifications": Row(EVERY_TOKEN),
+    "GET /v1/notifications/unread-count": Row(EVERY_TOKEN),
+    "POST /v1/notifications/read-all": Row(EVERY_TOKEN),
+    "POST /v1/notifications/{notification_id}/read": Row(
+        EVERY_TOKEN, ids={"notification_id": "need_id"}
+    ),
     "GET /v1/audit/verify": Row(frozenset({HQ, AUDITOR})),
     "POST /v1/audit/replays": Row(frozenset({HQ, AUDITOR}), body={"as_of": later(0)}),
     "GET /v1/audit/replays": Row(frozenset({HQ, AUDITOR})),

@@ -59,6 +59,13 @@ async def unread_count(
     return UnreadCount(unread=await notifications.count_unread(principal, store, up_to))
 
 
+@router.post("/read-all", status_code=status.HTTP_204_NO_CONTENT)
+async def mark_all_read(svc: ServicesDep, store: NotifierStoreDep, principal: PrincipalDep) -> None:
+    """Mark every unread notification of the caller's unit read: those routed up to this
+    request (one arriving afterwards stays unread). A token of no unit answers 403."""
+    await notifications.mark_all_read(svc, principal, store)
+
+
 @router.post("/{notification_id}/read", status_code=status.HTTP_204_NO_CONTENT)
 async def mark_read(
     svc: ServicesDep, store: NotifierStoreDep, principal: PrincipalDep, notification_id: str

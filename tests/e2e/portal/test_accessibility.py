@@ -17,6 +17,7 @@ from tests.e2e.portal.browser import REQUIRED_BY, Pages, accessibility_violation
 # (unit, role, path): the path may name the set-up's records by {need}, {tender}.
 MAIN_PAGES = (
     ("HEAT-02", "unit_operator", "/inbox"),
+    ("HEAT-02", "unit_operator", "/notifications"),
     ("COAL-01", "unit_operator", "/needs"),
     ("COAL-01", "unit_operator", "/needs/new"),
     ("COAL-01", "unit_operator", "/needs/{need}"),  # the demand side: offers side by side
