@@ -219,7 +219,7 @@ class IdempotencyStore:
         return Answer(int(status), pairs, plain)
 
     def _sweep(self, now: datetime) -> None:
-        if self._swept is not None and now - self._swept < SWEEP_EVERY:
+        if self._swept is not None and timedelta(0) <= now - self._swept < SWEEP_EVERY:
             return
         self._swept = now
         self.sweep(now)

@@ -316,9 +316,13 @@ _PARAMETER_DESCRIPTION = (
 def document_idempotency_key(app: FastAPI) -> None:
     """Declare the header on every write of the OpenAPI document (built once, then kept)."""
     build: Callable[[], dict[str, Any]] = app.openapi
+    documented: list[dict[str, Any]] = []  # the document it was added to (built once)
 
     def openapi() -> dict[str, Any]:
         spec = build()
+        if documented and documented[0] is spec:
+            return spec
+        documented[:] = [spec]
         for path, path_item in spec.get("paths", {}).items():
             if not path.startswith("/v1/"):
                 continue

@@ -275,10 +275,11 @@ def test_a_retry_while_the_first_still_runs_waits_then_hears_in_progress(
 
 
 def test_a_key_expires_after_24_hours(served: Served) -> None:
-    headers = key()
+    headers, untouched = key(), key()
     real_clock = served.svc.clock
     with served.client() as coal:
         first = coal.post("/v1/needs", json=NEED, headers=headers)
+        assert coal.post("/v1/needs", json=NEED, headers=untouched).status_code == 201
         mark = served.mark()
         try:
             later = real_clock() + timedelta(hours=23, minutes=59)
@@ -287,14 +288,21 @@ def test_a_key_expires_after_24_hours(served: Served) -> None:
             after = real_clock() + timedelta(hours=24, seconds=1)
             served.svc.clock = lambda: after
             expired = coal.post("/v1/needs", json=NEED | {"quantity": "7"}, headers=headers)
+            # Rows past 24 h are swept by later requests whatever their keys (every 10 min).
+            sweeping = real_clock() + timedelta(hours=24, minutes=11)
+            served.svc.clock = lambda: sweeping
+            assert coal.post("/v1/needs", json=NEED, headers=key()).status_code == 201
+            left = {row[1] for row in stored_rows(served)}
         finally:
             served.svc.clock = real_clock
 
     assert within.json() == first.json()
     assert expired.status_code == 201
+    assert untouched["Idempotency-Key"] not in left
+    assert headers["Idempotency-Key"] in left  # its second claim, 24 h after the first
     assert expired.json()["id"] != first.json()["id"]
     assert "idempotent-replayed" not in expired.headers
-    assert served.posted_since(mark) == 1
+    assert served.posted_since(mark) == 2
 
 
 def test_a_refusal_is_kept_though_the_request_would_now_succeed(served: Served) -> None:

@@ -1,6 +1,7 @@
 """Every write of the OpenAPI document declares `Idempotency-Key` and replays its first answer
 with no second effect; a retry of a request another process still runs is refused after the
-bounded wait. In process on SQLite (the store-specific behaviour is in test_idempotency.py)."""
+bounded wait, and one left running by a dead process is taken over after the lease. In process
+on SQLite (the store-specific behaviour is in test_idempotency.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from marketplace.adapters.idempotency_store import IdempotencyStore
+from marketplace.adapters.idempotency_store import LEASE, IdempotencyStore
 from marketplace.api.idempotency import HEADER, request_fingerprint
 from tests.integration.api_app import InProcessApi, serve_in_process, settings_for
 from tests.integration.test_idempotency import NEED
@@ -91,3 +93,33 @@ def test_a_retry_of_a_request_still_running_elsewhere_is_refused_after_the_wait(
     assert unchanged == head
     assert retried.status_code == 201, retried.text
     assert "idempotent-replayed" not in retried.headers
+
+
+def test_a_key_left_in_progress_by_a_dead_process_is_taken_over_after_the_lease(
+    api: InProcessApi,
+) -> None:
+    """The process that claimed the key died before storing an answer: retries are refused
+    while its lease runs, then the next one runs the request (README: Retries)."""
+    token_id = api.tokens[("COAL-02", "unit_operator")].partition(".")[0]
+    key = f"orphan-{uuid.uuid4()}"
+    body = json.dumps(NEED).encode()
+    scope = {"method": "POST", "path": "/v1/needs", "query_string": b""}
+    headers = api.auth("COAL-02", "unit_operator") | {HEADER: key}
+    headers |= {"content-type": "application/json"}
+    dead_process = IdempotencyStore.beside(api.svc)
+    real_clock = api.svc.clock
+    try:
+        assert dead_process.claim(token_id, key, request_fingerprint(scope, body)) is None
+        dead_process.close()
+        within = api.client.post("/v1/needs", content=body, headers=headers)
+        later = real_clock() + LEASE + timedelta(seconds=1)
+        api.svc.clock = lambda: later
+        taken_over = api.client.post("/v1/needs", content=body, headers=headers)
+        replayed = api.client.post("/v1/needs", content=body, headers=headers)
+    finally:
+        api.svc.clock = real_clock
+
+    assert within.json()["error"]["code"] == "idempotency_key_in_progress"
+    assert taken_over.status_code == 201, taken_over.text
+    assert (replayed.status_code, replayed.json()) == (201, taken_over.json())
+    assert replayed.headers["idempotent-replayed"] == "true"
