@@ -139,6 +139,13 @@ class Settings(BaseSettings):
         gt=0,
         description="Hours an as-of replay requested over the API is kept before it is removed.",
     )
+    idempotency_wait_seconds: float = Field(
+        default=10,
+        gt=0,
+        le=120,
+        description="Seconds a write waits for an earlier request with its Idempotency-Key to "
+        "answer before it is refused with 409 idempotency_key_in_progress.",
+    )
     portal_session_idle_minutes: int = Field(
         default=30,
         ge=1,

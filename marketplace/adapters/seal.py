@@ -1,4 +1,5 @@
-"""Sealing of bid amounts at rest: AES-256-GCM over a plaintext padded to one fixed size."""
+"""Sealing of secrets at rest: AES-256-GCM over bid amounts padded to one fixed size, and over
+whole stored values of any size (`seal_bytes`, each bound to the use and row it belongs to)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ _PADDED = "v2."  # not in the url-safe base64 alphabet: unpadded tokens never st
 # one (or the reverse) fails authentication instead of decrypting.
 _AAD_PADDED = b"marketplace.bid.v2"
 _AAD_UNPADDED = b"marketplace.bid"
+# Values of any size are bound to their use and their place (e.g. an idempotency row's token and
+# key): one cannot be passed off as a bid, nor moved to another row.
+_AAD_BYTES = b"marketplace.bytes.v1:"
 
 
 class UnsealError(ValueError):
@@ -51,6 +55,21 @@ class AesGcmSealer:
             size = int.from_bytes(padded[:2], "big")
             return padded[2 : 2 + size].decode()
         return self._decrypt(token, _AAD_UNPADDED).decode()
+
+    def seal_bytes(self, data: bytes, context: bytes) -> bytes:
+        """Nonce + ciphertext of `data` (any size, not padded), authenticated with `context`."""
+        nonce = os.urandom(_NONCE)
+        return nonce + self._aead.encrypt(nonce, data, _AAD_BYTES + context)
+
+    def unseal_bytes(self, sealed: bytes, context: bytes) -> bytes:
+        """`data` again; UnsealError under another key, another context or when altered."""
+        try:
+            return self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], _AAD_BYTES + context)
+        except InvalidTag:
+            raise UnsealError(
+                "a sealed value cannot be unsealed: it was sealed under another seal key, "
+                "for another place, or altered"
+            ) from None
 
     def _decrypt(self, text: str, aad: bytes) -> bytes:
         raw = base64.urlsafe_b64decode(text.encode())

@@ -10,8 +10,10 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from marketplace import __version__
+from marketplace.adapters.idempotency_store import IdempotencyStore
 from marketplace.api.docs import install_docs
 from marketplace.api.errors import install_error_handlers
+from marketplace.api.idempotency import Idempotency, document_idempotency_key
 from marketplace.api.limits import RequestLimits
 from marketplace.api.openapi_errors import install_openapi
 from marketplace.api.request_context import RequestContext
@@ -91,6 +93,7 @@ def create_app(
             await app.state.replays.stop()
             await runtime.stop()
             ledger.close()
+            idempotency.close()
 
     app = FastAPI(
         title="Energy group internal market",
@@ -106,9 +109,17 @@ def create_app(
     app.state.ledger = ledger
     app.state.notifier = None
     install_error_handlers(app)
+    idempotency = IdempotencyStore.beside(services)
+    app.add_middleware(
+        Idempotency,
+        store=idempotency,
+        services=services,
+        wait_seconds=settings.idempotency_wait_seconds,
+    )
     app.add_middleware(RequestLimits, **settings.request_limits)
     app.add_middleware(RequestContext)  # outermost of ours: it logs the refusals above too
     install_openapi(app)
+    document_idempotency_key(app)
     install_docs(app)
     for router in (
         health.router,

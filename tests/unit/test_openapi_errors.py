@@ -87,7 +87,12 @@ def test_every_error_is_the_error_model_and_fastapis_detail_model_is_gone() -> N
                                     "properties": {
                                         "error": {
                                             "properties": {
-                                                "code": {"enum": ["concurrent_modification"]}
+                                                "code": {
+                                                    "enum": [
+                                                        "concurrent_modification",
+                                                        "idempotency_key_in_progress",
+                                                    ]
+                                                }
                                             }
                                         }
                                     }
