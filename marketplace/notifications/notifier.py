@@ -186,7 +186,6 @@ class Notifier:
         return made
 
 
-
 @dataclass(frozen=True)
 class NotifyProcess:
     """`marketplace notify`: the notifier on a read-model store of its own."""

@@ -1,7 +1,7 @@
 """Issue 16, security: the leak scan extended to what notifications carry. Every unit involved
 subscribes to every event type by webhook (a real receiver each) and by e-mail (a real SMTP
 server); then a sealed-bid tender and a need with two competing offers run their course, and
-every in-app notification (notify_items.event), webhook body and mail is searched:
+every in-app notification as the API shows it, webhook body and mail is searched:
 
 - before the bids are opened, no sealed amount appears anywhere;
 - a supplier never receives another supplier's offer event, nor its price;
@@ -25,10 +25,10 @@ import pytest
 
 from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.subscription import Channel
-from marketplace.handlers import needs, tenders
+from marketplace.handlers import needs, notifications, tenders
 from marketplace.handlers.subscriptions import Subscribe, subscribe
-from marketplace.notifications.outbox import DELIVERIES, DIGEST_WINDOW, ITEMS
-from marketplace.projections.tables import ColumnType
+from marketplace.notifications.outbox import DELIVERIES, DIGEST_WINDOW
+from marketplace.projections.pages import PageRequest
 from tests.integration.notifier_world import notifier_world
 from tests.integration.test_notifier import World, operator, until
 from tests.notify_receivers import MailReceiver, WebhookReceiver
@@ -69,13 +69,20 @@ class Scene:
 
     async def inboxes(self) -> dict[str, Inbox]:
         found = {unit: Inbox() for unit in UNITS}
-        rows = await self.world.store.fetch(
-            f"SELECT unit_id, event FROM {ITEMS.name} ORDER BY sequence",
-            [],
-            {"unit_id": ColumnType.TEXT, "event": ColumnType.TEXT},
-        )
-        for row in rows:
-            found.setdefault(row["unit_id"], Inbox()).items.append(json.loads(row["event"]))
+        # In-app: what GET /v1/notifications shows each unit (the notifier's own table keeps
+        # the whole event, like the event store and the read models: it is not shown).
+        for unit in UNITS:
+            page = await notifications.notifications(
+                operator(unit), self.world.store, False, PageRequest(limit=500)
+            )
+            found[unit].items = [
+                {
+                    "type": item["event_type"],
+                    "subject": item["subject"],
+                    "data": {"title": item["title"], "body": item["body"]},
+                }
+                for item in page.items
+            ]
         for unit, receiver in self.hooks.items():
             found[unit].hooks = [json.loads(r.body) for r in receiver.requests]
         for received in self.mail.messages:
