@@ -34,6 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from marketplace.adapters.idempotency_store import Answer, Found, IdempotencyStore
 from marketplace.adapters.outages import is_outage
 from marketplace.api.errors import STORE_UNAVAILABLE, error_response
+from marketplace.api.openapi_errors import INVALID_DESCRIPTION, INVALID_REF
 from marketplace.handlers.auth import authenticate
 from marketplace.handlers.errors import AppError
 from marketplace.handlers.organisation import load_organisation
@@ -340,6 +341,14 @@ def document_idempotency_key(app: FastAPI) -> None:
                             "schema": {"type": "string", "minLength": 1, "maxLength": 200},
                         }
                     )
+                # A bad key is a 422 even on a write that takes no other input.
+                operation.setdefault("responses", {}).setdefault(
+                    "422",
+                    {
+                        "description": INVALID_DESCRIPTION,
+                        "content": {"application/json": {"schema": {"$ref": INVALID_REF}}},
+                    },
+                )
         return spec
 
     app.openapi = openapi  # type: ignore[method-assign]

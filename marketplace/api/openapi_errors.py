@@ -137,6 +137,9 @@ def document_errors(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+INVALID_DESCRIPTION = _DESCRIPTIONS["422"]
+
+
 def _schema_of(status: str) -> dict[str, Any]:
     return {"$ref": INVALID_REF if status == "422" else ERROR_REF}
 

@@ -28,7 +28,7 @@ from marketplace.projections.store import ReadModelStore
 from marketplace.projections.tables import ColumnType
 
 log = get_logger(__name__)
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=20)  # a crashed process's subscriptions wait this long at most
 PAGE = 100  # deliveries of one subscription read at a time
 ERROR_PAUSE = timedelta(seconds=5)
 RECORD_BATCH = 10  # 2xx answers recorded together (at most this many resent after a crash)
@@ -232,10 +232,15 @@ class Sender:
         gone). Answers are recorded RECORD_BATCH at a time, and at once when one is not a 2xx:
         a crash loses no answer's record but may send up to that many again."""
         answered: list[tuple[dict[str, Any], Result]] = []
+        renewed = self.clock()
         try:
             for row in rows:
                 if row["next_attempt_at"] > self.clock():
                     return False
+                if self.clock() - renewed > LEASE / 4:  # a slow receiver: keep the lease
+                    renewed = self.clock()
+                    if not await self._lease(subscription):
+                        return False  # taken over (this process stalled past its lease)
                 result = await self._post(endpoint, row)
                 answered.append((row, result))
                 if result.outcome != "delivered" or len(answered) >= RECORD_BATCH:
