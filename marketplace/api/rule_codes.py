@@ -125,6 +125,7 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
         "no_common_superior",
     ),
     ("post", "/v1/contracts/{contract_id}/price-decision"): (*_CONTRACT, "not_escalated"),
+    ("post", "/v1/deliveries/{delivery_id}/redeliver"): ("subscription_inactive",),
     ("post", "/v1/contracts/{contract_id}/deliveries"): (
         *_CONTRACT,
         "over_delivery",

@@ -8,6 +8,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from marketplace.aggregates.base import DomainError
 from marketplace.events.envelope import CloudEvent
 from marketplace.handlers.auth import Principal, acts_for
 from marketplace.handlers.errors import Forbidden, NotFound
@@ -195,14 +196,21 @@ async def redeliver(
     """Send a delivery again (a dead one, or one the receiver lost): pending, due now, with
     a new 24 hours of retries; it goes before the subscription's later deliveries."""
     rows = await store.fetch(
-        f"SELECT d.*, s.unit_id FROM {DELIVERIES.name} d "
+        f"SELECT d.*, s.unit_id, s.active FROM {DELIVERIES.name} d "
         f"JOIN {SUBSCRIPTIONS.name} s ON s.subscription_id = d.subscription_id "
         "WHERE d.delivery_id = $1",
         [delivery_id],
-        DELIVERIES.types | {"unit_id": ColumnType.TEXT},
+        DELIVERIES.types | {"unit_id": ColumnType.TEXT, "active": ColumnType.BOOLEAN},
     )
     unit = str(rows[0]["unit_id"]) if rows else None
     _require_for(svc, principal, unit, f"Delivery {delivery_id!r}")
+    if not rows[0]["active"]:
+        raise DomainError(
+            "subscription_inactive",
+            f"Delivery {delivery_id!r} belongs to a removed or disabled subscription: nothing "
+            "would be sent. Subscribe again, then redeliver from the new subscription.",
+            {"subscription_id": rows[0]["subscription_id"]},
+        )
     now = svc.clock()
     async with store.transaction() as tx:
         await tx.execute(

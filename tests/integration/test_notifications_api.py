@@ -231,6 +231,17 @@ def test_a_delivered_delivery_redelivered_is_pending_and_posted_again(api: InPro
         hq = api.client.post(path, headers=api.auth("HQ", "hq_admin"))
         assert hq.status_code == 202  # HQ may redeliver any unit's
 
+        removed = api.client.delete(f"/v1/subscriptions/{sub_id}", headers=me)
+        assert removed.status_code == 204
+
+        def inactive() -> dict[str, Any] | None:
+            answer = api.client.post(path, headers=me)
+            return answer.json() if answer.status_code == 409 else None
+
+        # Once the notifier knows it was removed, nothing would be sent: refused, by rule.
+        refusal = eventually(inactive, "the removal routed")
+        assert refusal["error"]["code"] == "subscription_inactive"
+
 
 def test_a_token_of_no_unit_has_no_notifications(tmp_path: Path) -> None:
     # Before any chart is imported the bootstrap admin token acts for no unit.
