@@ -30,6 +30,7 @@ from marketplace.notifications.outbox import DELIVERIES
 from marketplace.projections.location import open_store
 from marketplace.projections.pages import PageRequest
 from marketplace.projections.store import ReadModelStore
+from marketplace.settings import Settings
 from tests.conftest import drop_schemas, require_postgres
 from tests.integration.api_app import settings_for
 from tests.notify_receivers import WebhookReceiver
@@ -61,6 +62,7 @@ class World:
     clock: Clock
     store: ReadModelStore
     notifier: Notifier
+    settings: Settings | None = None  # to start another notifier on the same stores
 
     def post_need(self, title: str = "Steam") -> str:
         spec = NeedSpec(
@@ -106,7 +108,7 @@ async def world(backend: str, tmp_path: Path) -> AsyncIterator[World]:
     stop = asyncio.Event()
     running = asyncio.create_task(notifier.run(stop))
     try:
-        yield World(svc, clock, store, notifier)
+        yield World(svc, clock, store, notifier, settings)
     finally:
         stop.set()
         await asyncio.gather(running, return_exceptions=True)
@@ -232,3 +234,29 @@ async def test_a_hanging_endpoint_does_not_hold_up_another_subscription(world: W
         got = await quick.wait_for(3, timeout=5)
         assert [json.loads(r.body)["subject"] for r in got] == posted
         assert len(slow.requests) <= 1
+
+
+@pytest.mark.both_stores
+async def test_two_notifier_processes_send_each_subscription_in_order(world: World) -> None:
+    """A second notifier over the same stores (as a second `marketplace notify` would be):
+    the routing commits once per event, and a subscription is sent by one at a time."""
+    assert world.settings is not None
+    other_store = await open_store(read_model_location(world.settings))
+    other = build_notifier(world.settings, world.svc, event_log_of(world.svc.store), kafka=False)(
+        other_store
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(other.run(stop))
+    try:
+        async with WebhookReceiver() as receiver:
+            world.webhook(receiver.url)
+            posted = [world.post_need(f"Steam {i}") for i in range(30)]
+            got = await receiver.wait_for(30)
+            subjects = [json.loads(r.body)["subject"] for r in got]
+            assert list(dict.fromkeys(subjects)) == posted
+            await asyncio.sleep(0.3)  # time for any second sending to show
+            assert len(receiver.requests) == 30
+    finally:
+        stop.set()
+        await asyncio.gather(running, return_exceptions=True)
+        await other_store.close()
