@@ -6,7 +6,8 @@ Usage: python bench/notify_bench.py [--needs 10000] [--latency-needs 200] [--sto
    store with the demo group) for the demo's heat supplier, which subscribed a webhook; then the
    notifier starts and routes and sends them all to a local aiohttp receiver answering 204 at
    once. Notifications per second, from the notifier's start to the last webhook received.
-2. Baseline, in the same run: one httpx client posting the same bodies with the same Standard
+2. Baseline, in the same run, twice (the faster counts): one httpx client posting the same
+   bodies (the stored CloudEvents) with the same Standard
    Webhooks headers to the same receiver, one after another (the notifier sends one
    subscription's deliveries one after another too, to keep them in order). Ratio = 1 / 2.
 3. Latency: with the notifier running, `--latency-needs` needs posted one every 20 ms; the time
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import tempfile
@@ -45,6 +45,7 @@ from marketplace.handlers.auth import Principal
 from marketplace.handlers.subscriptions import Subscribe, subscribe
 from marketplace.notifications.webhook import headers
 from marketplace.projections.location import open_store
+from marketplace.projections.tables import ColumnType
 from marketplace.settings import Settings
 
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -132,23 +133,33 @@ async def main(args: argparse.Namespace) -> None:
         rate = args.needs / elapsed
         print(f"notifier: {args.needs} webhooks in {elapsed:.1f} s = {rate:.0f}/s")
 
-        # The baseline: the same bodies, signed alike, one after another with one client.
-        bodies = [
-            json.dumps({"id": f"raw-{n}", "type": "x", "data": {"n": n}}).encode()
-            for n in range(args.needs)
-        ]
+        # The baseline: the same bodies (the stored CloudEvents), signed alike, one after
+        # another with one client; twice, the faster counting (the ratio errs against us).
+        rows = await store.fetch(
+            "SELECT event FROM notify_items WHERE unit_id = $1 ORDER BY sequence LIMIT $2",
+            ["HEAT-02", args.needs],
+            {"event": ColumnType.TEXT},
+        )
+        bodies = [str(row["event"]).encode() for row in rows]
         secret = subscribed.secret or ""
+        raw = 0.0
         async with httpx.AsyncClient(trust_env=False) as client:
-            raw_begin = time.perf_counter()
-            for n, body in enumerate(bodies):
-                sent = await client.post(
-                    url, content=body, headers=headers(secret, f"raw-{n}", body, int(time.time()))
+            for round_ in (1, 2):
+                raw_begin = time.perf_counter()
+                for n, body in enumerate(bodies):
+                    sent = await client.post(
+                        url,
+                        content=body,
+                        headers=headers(secret, f"raw-{round_}-{n}", body, int(time.time())),
+                    )
+                    sent.raise_for_status()
+                raw_elapsed = time.perf_counter() - raw_begin
+                print(
+                    f"raw httpx: {len(bodies)} posts in {raw_elapsed:.1f} s "
+                    f"= {len(bodies) / raw_elapsed:.0f}/s"
                 )
-                sent.raise_for_status()
-            raw_elapsed = time.perf_counter() - raw_begin
-        raw = args.needs / raw_elapsed
-        print(f"raw httpx: {args.needs} posts in {raw_elapsed:.1f} s = {raw:.0f}/s")
-        print(f"ratio notifier / raw: {rate / raw:.2f} (target >= 0.5)")
+                raw = max(raw, len(bodies) / raw_elapsed)
+        print(f"ratio notifier / raw (the faster): {rate / raw:.2f} (target >= 0.5)")
 
         # Latency from the command's return to the webhook's arrival.
         latencies = []

@@ -205,7 +205,10 @@ def notification_channels(settings: Settings, services: Services) -> Channels:
         # The host was checked when subscribing; a name may point elsewhere since (DNS
         # rebinding): checked again before each post, a refusal is retried like a receiver
         # that is away (the name may be put right; 24 h of refusals end it dead).
-        refused = await asyncio.to_thread(refused_webhook, url, services.resolve)
+        if _literal_host(url):  # nothing to resolve: checked here, no thread hop
+            refused = refused_webhook(url, services.resolve)
+        else:
+            refused = await asyncio.to_thread(refused_webhook, url, services.resolve)
         if refused is not None:
             return webhook.Attempt(None, refused, "retry")
         loop = id(asyncio.get_running_loop())
@@ -242,6 +245,17 @@ def notification_channels(settings: Settings, services: Services) -> Channels:
         mail=mail if smtp else None,
         digest=digest,
     )
+
+
+def _literal_host(url: str) -> bool:
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        ipaddress.ip_address((urlsplit(url).hostname or "").split("%")[0])
+    except ValueError:
+        return False
+    return True
 
 
 def refused_webhook(url: str, resolve: Callable[[str], list[str]]) -> str | None:

@@ -10,6 +10,7 @@ The texts never name these fields either (tests/unit/test_notification_texts.py)
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from marketplace.events.envelope import CloudEvent
@@ -29,6 +30,21 @@ def redacted(event: CloudEvent) -> CloudEvent:
     if not paths:
         return event
     data: dict[str, Any] = copy.deepcopy(event.data)
+    _drop(data, paths)
+    return event.model_copy(update={"data": data})
+
+
+def redacted_body(raw: str, event_type: str) -> bytes:
+    """A stored event's JSON as a webhook's body (as stored, unless its type hides fields)."""
+    paths = HIDDEN.get(event_type)
+    if not paths:
+        return raw.encode()
+    envelope = json.loads(raw)
+    _drop(envelope["data"], paths)
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _drop(data: dict[str, Any], paths: tuple[str, ...]) -> None:
     for path in paths:
         *parents, leaf = path.split(".")
         holder: Any = data
@@ -36,9 +52,3 @@ def redacted(event: CloudEvent) -> CloudEvent:
             holder = holder.get(name) if isinstance(holder, dict) else None
         if isinstance(holder, dict):
             holder.pop(leaf, None)
-    return event.model_copy(update={"data": data})
-
-
-def redacted_body(raw: str) -> bytes:
-    """A stored event's JSON as a webhook's body."""
-    return redacted(CloudEvent.from_bytes(raw.encode())).to_bytes()

@@ -80,6 +80,7 @@ _TYPES = {
     "first_attempt_at": ColumnType.TIMESTAMP,
     "created_at": ColumnType.TIMESTAMP,
     "event": ColumnType.TEXT,
+    "event_type": ColumnType.TEXT,
     "unit_id": ColumnType.TEXT,
     "language": ColumnType.TEXT,
 }
@@ -91,7 +92,7 @@ _HEADS = (
 )
 _PENDING = (
     "SELECT d.delivery_id, d.event_id, d.sequence, d.attempts, d.next_attempt_at, "
-    "d.first_attempt_at, d.created_at, i.event, i.unit_id, u.language "
+    "d.first_attempt_at, d.created_at, i.event, i.event_type, i.unit_id, u.language "
     f"FROM {DELIVERIES.name} d JOIN {ITEMS.name} i ON i.notification_id = d.notification_id "
     f"LEFT JOIN {UNITS.name} u ON u.unit_id = i.unit_id "
     "WHERE d.subscription_id = $1 AND d.status = 'pending' ORDER BY d.sequence LIMIT $2"
@@ -264,7 +265,7 @@ class Sender:
                 endpoint.address,
                 endpoint.secret or "",
                 row["event_id"],
-                redacted_body(row["event"]),
+                redacted_body(row["event"], row["event_type"]),
                 int(now.timestamp()),
             )
         except Exception as exc:  # a bug or a broken client: retried like a failed receiver

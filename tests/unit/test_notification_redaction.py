@@ -27,7 +27,7 @@ def test_every_hidden_path_names_a_field_of_its_type() -> None:
 def test_a_matched_supplier_gets_the_need_without_its_budget() -> None:
     posted = need_posted()
     assert BUDGET in json.dumps(posted.data)
-    body = redacted_body(posted.to_bytes().decode())
+    body = redacted_body(posted.to_bytes().decode(), posted.type)
     assert BUDGET not in body.decode()
     sent = json.loads(body)
     assert "budget_amount" not in sent["data"]["spec"]
@@ -45,3 +45,8 @@ def test_the_demand_unit_learns_a_bid_came_not_whose() -> None:
 def test_other_types_go_as_they_are() -> None:
     submitted = offer_submitted("off_1", "PWR-02")
     assert redacted(submitted) is submitted
+
+
+def test_a_body_of_a_type_that_hides_nothing_is_the_stored_json() -> None:
+    raw = offer_submitted("off_2", "PWR-02").to_bytes().decode()
+    assert redacted_body(raw, "marketplace.offer.submitted.v1") == raw.encode()
