@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,10 +24,11 @@ from faststream.kafka.publisher.usecase import DefaultPublisher
 from marketplace.adapters.kafka_topics import ensure_topics
 from marketplace.events.envelope import STRUCTURED_CONTENT_TYPE
 from marketplace.intake.commands import Command, command_table, missing_commands
-from marketplace.intake.dispatch import InProcessApi
-from marketplace.intake.envelope import reply_to
+from marketplace.intake.dispatch import Answer, InProcessApi
+from marketplace.intake.envelope import error_body, read_command, reply_to
 from marketplace.intake.handling import Outcome, outcome
 from marketplace.log import get_logger
+from marketplace.supervise import keep_running
 
 log = get_logger(__name__)
 _FIRST_PAUSE, _LONGEST_PAUSE = 0.2, 5.0
@@ -83,6 +83,17 @@ class IntakeProcess:
         self.app_ready = app_ready
 
     async def run(self, stop: asyncio.Event) -> None:
+        if not self.own_lifespan:
+            while self.app_ready is not None and not self.app_ready() and not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 0.1)
+            await self._consume(stop)
+            return
+        # The app starts once; the consumer starts again after an outage of the broker.
+        async with self.app.router.lifespan_context(self.app):
+            await keep_running("intake_consumer", lambda: self._consume(stop), stop)
+
+    async def _consume(self, stop: asyncio.Event) -> None:
         config = self.config
         topics = config.topics
         await ensure_topics(
@@ -92,53 +103,45 @@ class IntakeProcess:
             config.partitions,
             config.replication_factor,
         )
+        if stop.is_set():
+            return
         commands = command_table(self.app)
         for method, path in missing_commands(self.app, commands):
             log.warning("write_without_command", method=method, path=path)
-        async with self._app_running(stop):
-            if stop.is_set():
-                return
-            api = InProcessApi(self.app)
-            broker = KafkaBroker(
-                config.bootstrap,
-                logger=logging.getLogger("marketplace.intake.faststream"),
-                log_level=logging.DEBUG,
-            )
-            handler = _Handler(
-                commands,
-                api,
-                broker.publisher(topics.replies),
-                broker.publisher(topics.dead_letters),
-                stop,
-                self.clock,
-                self.new_id,
-            )
-            broker.subscriber(
-                topics.commands,
-                group_id=topics.group,
-                auto_offset_reset="earliest",
-                ack_policy=AckPolicy.MANUAL,
-                max_workers=config.concurrency,
-                decoder=_raw,
-            )(handler.handle)
+        api = InProcessApi(self.app)
+        broker = KafkaBroker(
+            config.bootstrap,
+            logger=logging.getLogger("marketplace.intake.faststream"),
+            log_level=logging.DEBUG,
+        )
+        handler = _Handler(
+            commands,
+            api,
+            broker.publisher(topics.replies),
+            broker.publisher(topics.dead_letters),
+            stop,
+            self.clock,
+            self.new_id,
+        )
+        broker.subscriber(
+            topics.commands,
+            group_id=topics.group,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.MANUAL,
+            max_workers=config.concurrency,
+            decoder=_raw,
+            # A crashed intake's partitions go to the others after 6 s, not 10 (the
+            # commands behind its last one wait that long).
+            session_timeout_ms=6_000,
+            heartbeat_interval_ms=1_500,
+        )(handler.handle)
+        try:
             await broker.start()
             log.info("intake_started", topic=topics.commands, group=topics.group)
-            try:
-                await stop.wait()
-            finally:
-                await broker.stop()
-                await api.close()
-
-    @asynccontextmanager
-    async def _app_running(self, stop: asyncio.Event) -> AsyncIterator[None]:
-        if self.own_lifespan:
-            async with self.app.router.lifespan_context(self.app):
-                yield
-            return
-        while self.app_ready is not None and not self.app_ready() and not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.1)
-        yield
+            await stop.wait()
+        finally:
+            await broker.stop()
+            await api.close()
 
 
 async def _raw(message: Any) -> Any:
@@ -182,7 +185,11 @@ class _Handler:
         """The outcome, tried again while the answer says "later" (None if told to stop)."""
         pause = _FIRST_PAUSE
         while True:
-            result = await outcome(value, authorization, self.commands, self.api)
+            try:
+                result = await outcome(value, authorization, self.commands, self.api)
+            except Exception as exc:  # a message nothing foresaw: answered, never retried
+                log.exception("command_failed", error=repr(exc))
+                return _failed(value, exc)
             if result.answer is None or not result.answer.retry_later:
                 return result
             log.info("command_retried", command_id=result.command_id, code=result.answer.code)
@@ -229,6 +236,14 @@ class _Handler:
             status=result.answer.status if result.answer else None,
             dead_letter=result.dead_letter,
         )
+
+
+def _failed(value: bytes | None, exc: Exception) -> Outcome:
+    """What a message that made the intake itself fail gets: HTTP's answer to the unexpected."""
+    message = read_command(value)
+    body = error_body("internal_error", "An unexpected error occurred.")
+    answer = Answer(500, body) if message.id is not None else None
+    return Outcome(message.id, answer, f"500 internal_error: {exc!r}")
 
 
 def _header(headers: Sequence[tuple[str, bytes]], name: str) -> str | None:

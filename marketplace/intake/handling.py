@@ -18,8 +18,8 @@ from marketplace.intake.envelope import CommandMessage, error_body, read_command
 
 INVALID_MESSAGE = "The request is not valid; see details."
 # Replies that also copy the message to the dead-letter topic: the message itself is at fault
-# (it does not authenticate, or is not a valid command), not the state of the market.
-DEAD_LETTER_STATUSES = frozenset({401, 422})
+# (it does not authenticate, is too large, or is not a valid command), not the market's state.
+DEAD_LETTER_STATUSES = frozenset({401, 413, 422})
 
 
 class Runner(Protocol):

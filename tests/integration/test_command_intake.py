@@ -162,3 +162,13 @@ async def test_bad_messages_are_answered_and_dead_lettered(world: World) -> None
         unreadable = await outcome(value, None, world.commands, world.api)
         assert unreadable.answer is None and unreadable.command_id is None
         assert unreadable.dead_letter is not None and "unparseable" in unreadable.dead_letter
+
+
+async def test_a_command_id_that_is_no_valid_key_gets_the_422_of_http(world: World) -> None:
+    for command_id in ("x" * 201, "bad\ud800id", "tab\tid"):
+        refused = await world.send("post_need", steam_need("COAL-01"), "COAL-01", command_id)
+        assert refused.answer is not None and refused.answer.status == 422, refused
+        assert refused.answer.body["error"]["details"][0]["field"] == "Idempotency-Key"
+    not_an_object = await world.send("post_need", ["a", "list"], "COAL-01", "c-list")
+    assert not_an_object.answer is not None and not_an_object.answer.status == 422
+    assert not_an_object.dead_letter == "422 invalid_request"
