@@ -8,6 +8,7 @@ a redelivered command one effect with the same answer.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -38,12 +39,25 @@ class Answer:
         }
 
 
+BASE_URL = "http://intake.internal"
+
+
+class _InProcessRequests(logging.Filter):
+    """httpx logs every request at INFO; the app's own access log already has these."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return BASE_URL not in record.getMessage()
+
+
+logging.getLogger("httpx").addFilter(_InProcessRequests())
+
+
 class InProcessApi:
     """Calls the API app without a network, as an HTTP client would."""
 
     def __init__(self, app: FastAPI) -> None:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        self._client = httpx.AsyncClient(transport=transport, base_url="http://intake.internal")
+        self._client = httpx.AsyncClient(transport=transport, base_url=BASE_URL)
 
     async def run(
         self,

@@ -21,6 +21,7 @@ from tests.e2e.conftest import (
     ADMIN_TOKEN,
     Server,
     free_port,
+    run_cli,
     service_env,
     start_server,
     tails,
@@ -158,6 +159,34 @@ async def test_a_redelivered_command_has_one_effect_and_the_same_reply(
     assert [o["offer_id"] for o in offers] == [first["body"]["offer_id"]]
 
 
+async def test_commands_for_one_aggregate_apply_in_the_order_sent(platform: Platform) -> None:
+    coal, heat = platform.token("COAL-01"), platform.token("HEAT-02")
+    async with platform.erp() as erp:
+        posted = await erp.reply_to(
+            await erp.send("post_need", steam_need("COAL-01"), coal, key="COAL-01")
+        )
+        need_id = posted["body"]["id"]
+        offer = offer_body("HEAT-02", "190.00")
+        offered = await erp.reply_to(
+            await erp.send("submit_offer", offer | {"need_id": need_id}, heat, key=need_id)
+        )
+        offer_id = offered["body"]["offer_id"]
+        terms = {k: v for k, v in offer.items() if k != "supplier_unit_id"}
+        prices = [f"19{n}.00" for n in range(1, 6)]
+        sent = [  # back to back, keyed by the offer: one partition, in this order
+            await erp.send(
+                "revise_offer", terms | {"unit_price": p, "offer_id": offer_id}, heat, key=offer_id
+            )
+            for p in prices
+        ]
+        sent.append(await erp.send("withdraw_offer", {"offer_id": offer_id}, heat, key=offer_id))
+        replies = [await erp.reply_to(command_id) for command_id in sent]
+    assert [(r["status"], r["body"]["unit_price"]) for r in replies[:-1]] == [
+        (200, p) for p in prices
+    ]
+    assert (replies[-1]["status"], replies[-1]["body"]["status"]) == (200, "withdrawn")
+
+
 async def test_a_poison_message_is_dead_lettered_and_the_next_command_still_runs(
     platform: Platform,
 ) -> None:
@@ -277,6 +306,12 @@ async def _listed_needs(platform: Platform, token: str, wanted: set[str]) -> lis
                 return listed
             await asyncio.sleep(0.1)
     raise AssertionError(f"needs {wanted} never listed")
+
+
+def test_intake_without_a_broker_setting_refuses_to_start(tmp_path: Path) -> None:
+    done = run_cli(service_env(tmp_path, "sqlite", None), "intake")
+    assert done.returncode == 2
+    assert "MARKETPLACE_KAFKA_BOOTSTRAP" in done.stderr
 
 
 async def test_serve_all_in_one_takes_commands_too(tmp_path: Path) -> None:
