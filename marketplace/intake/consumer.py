@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from fastapi import FastAPI
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.publisher.usecase import DefaultPublisher
@@ -67,7 +68,7 @@ class IntakeProcess:
 
     def __init__(
         self,
-        app: Any,
+        app: FastAPI,
         config: IntakeConfig,
         *,
         clock: Callable[[], datetime],
