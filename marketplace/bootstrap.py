@@ -27,6 +27,7 @@ from marketplace.settings import Settings
 if TYPE_CHECKING:  # imported where built: a CLI command loads only what it runs (start-up time)
     from fastapi import FastAPI
 
+    from marketplace.intake.consumer import IntakeProcess
     from marketplace.notifications.notifier import Notifier, NotifyProcess
     from marketplace.notifications.sender import Channels
     from marketplace.projections.store import ReadModelStore
@@ -309,4 +310,32 @@ def build_notify_process(settings: Settings, services: Services) -> NotifyProces
     return NotifyProcess(
         read_models=read_model_location(settings),
         make=build_notifier(settings, services, event_log_of(store), kafka=kafka),
+    )
+
+
+def build_intake(
+    settings: Settings,
+    services: Services,
+    app: FastAPI,
+    *,
+    own_lifespan: bool,
+    app_ready: Callable[[], bool] | None = None,
+) -> IntakeProcess:
+    """`marketplace intake` (`own_lifespan`: it runs `app` itself) and a part of `serve
+    --all-in-one` (the served app, once `app_ready`): commands from Kafka through `app`."""
+    from marketplace.intake.consumer import IntakeConfig, IntakeProcess, IntakeTopics
+
+    return IntakeProcess(
+        app,
+        IntakeConfig(
+            bootstrap=_broker(settings),
+            topics=IntakeTopics.with_prefix(settings.kafka_topic_prefix),
+            partitions=settings.kafka_partitions,
+            replication_factor=settings.kafka_replication_factor,
+            concurrency=settings.intake_concurrency,
+        ),
+        clock=services.clock,
+        new_id=services.new_id,
+        own_lifespan=own_lifespan,
+        app_ready=app_ready,
     )

@@ -6,6 +6,7 @@ import asyncio
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import uvicorn
 from fastapi import FastAPI
@@ -15,6 +16,9 @@ from marketplace.notifications.notifier import NotifyProcess
 from marketplace.projections.workers import ProjectionWorkers
 from marketplace.relay.runner import RelayProcess
 from marketplace.supervise import keep_running
+
+if TYPE_CHECKING:  # faststream is imported only where the intake runs
+    from marketplace.intake.consumer import IntakeProcess
 
 Worker = Callable[[asyncio.Event], Awaitable[None]]
 
@@ -83,15 +87,19 @@ def serve_all_in_one(
     relay: RelayProcess,
     workers: ProjectionWorkers,
     notifier: NotifyProcess,
+    intake: Callable[[Callable[[], bool]], IntakeProcess] | None = None,
 ) -> None:
-    """API, relay, projection workers and notifier in one process until SIGINT/SIGTERM
-    (uvicorn's handlers)."""
+    """API, relay, projection workers, notifier and command intake in one process until
+    SIGINT/SIGTERM (uvicorn's handlers); `intake` makes the intake once it is told how to
+    know that the served app has started."""
     server = _server(app, host, port, max_header_bytes)
     parts: dict[str, Worker] = {
         "relay": relay.run,
         "projection_workers": workers.run,
         "notifier": notifier.run,
     }
+    if intake is not None:
+        parts["intake"] = intake(lambda: server.started).run
     asyncio.run(_all_in_one(server, parts))
 
 

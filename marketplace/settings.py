@@ -98,6 +98,13 @@ class Settings(BaseSettings):
     kafka_replication_factor: int = Field(
         default=1, ge=1, description="Replication factor of created topics (3 in production)."
     )
+    intake_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Command intake: partitions of `marketplace.commands` handled at once by "
+        "one process (each in order).",
+    )
     relay_batch_size: int = Field(default=2000, ge=1, le=50_000)
     relay_poll_interval: float = Field(
         default=0.2, gt=0, description="Seconds between polls of the event store when idle."

@@ -96,7 +96,10 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port [MARKETPLACE_PORT].")] = None,
     all_in_one: Annotated[
         bool,
-        typer.Option("--all-in-one", help="Also run the Kafka relay and projection workers."),
+        typer.Option(
+            "--all-in-one",
+            help="Also run the Kafka relay, projection workers, notifier and command intake.",
+        ),
     ] = False,
     api_workers: Annotated[
         int | None,
@@ -111,6 +114,7 @@ def serve(
     """Start the HTTP API (embedded SQLite store unless MARKETPLACE_DATABASE_URL is set)."""
     from marketplace.bootstrap import (
         build_api,
+        build_intake,
         build_notify_process,
         build_projection_workers,
         build_relay,
@@ -166,7 +170,16 @@ def serve(
     try:
         if all_in_one:
             relay, workers = build_relay(settings, svc.store), build_projection_workers(settings)
-            serve_all_in_one(app_, *listen, relay, workers, build_notify_process(settings, svc))
+            serve_all_in_one(
+                app_,
+                *listen,
+                relay,
+                workers,
+                build_notify_process(settings, svc),
+                lambda ready: build_intake(
+                    settings, svc, app_, own_lifespan=False, app_ready=ready
+                ),
+            )
         else:
             serve_api(app_, *listen)
     finally:
@@ -229,6 +242,27 @@ def notify() -> None:
     settle_after_start_up()
     try:
         run_in_foreground("notifier", process.run)
+    finally:
+        svc.store.close()
+
+
+@app.command()
+def intake() -> None:
+    """Take commands from Kafka (`marketplace.commands`, MARKETPLACE_KAFKA_BOOTSTRAP), run each
+    as the API would, and publish the answers on `marketplace.command-replies`."""
+    from marketplace.bootstrap import build_api, build_intake
+    from marketplace.runtime import run_in_foreground
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if not settings.kafka_bootstrap:
+        typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
+        raise typer.Exit(2)
+    svc = open_services(settings, None)
+    process = build_intake(settings, svc, build_api(settings, svc), own_lifespan=True)
+    settle_after_start_up()
+    try:
+        run_in_foreground("intake", process.run)
     finally:
         svc.store.close()
 
