@@ -10,13 +10,16 @@ The texts never name these fields either (tests/unit/test_notification_texts.py)
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from typing import Any
 
 from marketplace.events.envelope import CloudEvent
+from marketplace.events.wire import as_subscribed
 
 # Dotted paths into `data`, by CloudEvents type.
 HIDDEN: dict[str, tuple[str, ...]] = {
     "marketplace.need.posted.v1": ("spec.budget_amount",),
+    "marketplace.need.posted.v2": ("spec.budget_amount",),
     "marketplace.tender.bid_received.v1": ("bid_id", "bidder", "replaces", "actor"),
     "marketplace.offer.not_awarded.v1": ("awarded_offer_id",),
     "marketplace.tender.awarded.v1": ("justification",),
@@ -39,6 +42,7 @@ def redacted(event: CloudEvent) -> CloudEvent:
     return event.model_copy(update={"data": data})
 
 
-def redacted_body(raw: str) -> bytes:
-    """A stored event's JSON as a webhook's body."""
-    return redacted(CloudEvent.from_bytes(raw.encode())).to_bytes()
+def redacted_body(raw: str, subscribed: Collection[str] = ("*",)) -> bytes:
+    """A stored event's JSON as a webhook's body, in the form the subscription names (a
+    deprecated type's subscriber gets that type in its deprecation window)."""
+    return redacted(as_subscribed(CloudEvent.from_bytes(raw.encode()), subscribed)).to_bytes()
