@@ -25,7 +25,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from eventsourcing.utils import Environment
+from eventsourcing.utils import Environment, resolve_topic
 
 from marketplace.adapters.fresh_cache import FreshAggregates
 from marketplace.adapters.postgres import DatabaseTimeouts, libpq_options, tune_event_store_pool
@@ -349,6 +349,12 @@ class EventSourcingStore:
         if mapper.compressor:
             state = mapper.compressor.decompress(state)
         attrs: dict[str, Any] = mapper.transcoder.decode(state)
+        # Upcast as the mapper does (an event stored at an older class version reads as now).
+        kind = resolve_topic(record.topic)
+        from_version = attrs.pop("class_version", 1)
+        while from_version < getattr(kind, "class_version", 1):
+            getattr(kind, f"upcast_v{from_version}_v{from_version + 1}")(attrs)
+            from_version += 1
         return attrs
 
     def events_of(

@@ -41,6 +41,14 @@ class Match(Immutable):
 
 
 @dataclass(frozen=True)
+class DeliveryLocation(Immutable):
+    """Where the goods go: the demand unit's site, and its address for carriers."""
+
+    site: str
+    address: str | None = None
+
+
+@dataclass(frozen=True)
 class NeedSpec:
     """What the demand unit asks for."""
 
@@ -56,6 +64,8 @@ class NeedSpec:
     business_type: str
     sourcing: str
     directive_id: str | None = None
+    # Since need.posted.v2; needs posted before it have none.
+    delivery_location: DeliveryLocation | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,9 @@ class Need(MarketAggregate):
                 **vars(spec),
                 "quantity": str(spec.quantity),
                 "budget_amount": str(spec.budget_amount),
+                "delivery_location": (
+                    None if spec.delivery_location is None else vars(spec.delivery_location)
+                ),
             },
             context=context,
             catalog_version_id=catalog_version_id,
@@ -119,7 +132,27 @@ class Need(MarketAggregate):
             timestamp=timestamp,
         )
 
-    @event("Posted")
+    class Event(MarketAggregate.Event):
+        pass
+
+    # Declared, not made by `@event`, for its class version and upcast.
+    class Posted(MarketAggregate.Created, Event):
+        """The need was posted. Version 2 added `spec.delivery_location` (null when not
+        stated); events stored as version 1 are upcast when read."""
+
+        spec: dict[str, Any]
+        context: dict[str, str]
+        catalog_version_id: str | None
+        matches: list[dict[str, Any]]
+        actor: Actor
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["spec"] = {**state["spec"], "delivery_location": None}
+
+    @event(Posted)
     def __init__(
         self,
         id: str,
@@ -130,11 +163,13 @@ class Need(MarketAggregate):
         actor: Actor,
         timestamp: datetime,
     ) -> None:
+        location = spec["delivery_location"]
         self.spec = NeedSpec(
             **{
                 **spec,
                 "quantity": Decimal(spec["quantity"]),
                 "budget_amount": Decimal(spec["budget_amount"]),
+                "delivery_location": None if location is None else DeliveryLocation(**location),
             }
         )
         self.context = context

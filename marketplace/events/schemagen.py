@@ -74,7 +74,18 @@ def open_for_extension(schema: Any) -> Any:
 def event_schema(kind: PublicType) -> dict[str, Any]:
     """The JSON Schema of one public type's CloudEvent, identified by its `dataschema`."""
     schema = open_for_extension(envelope_model(kind).model_json_schema())
+    if kind.deprecated is not None:
+        schema["deprecated"] = True
+        schema["description"] = f"{schema.get('description', '')}\n\n{deprecation_note(kind)}"
     return {**schema, "$schema": JSON_SCHEMA_DIALECT, "$id": SCHEMA_URN + kind.name}
+
+
+def deprecation_note(kind: PublicType) -> str:
+    assert kind.deprecated is not None
+    return (
+        f"Deprecated: superseded by `{kind.deprecated.superseded_by}`, published beside it "
+        f"(same `id`) until release {kind.deprecated.until}."
+    )
 
 
 def kinds_on(topic: str) -> list[PublicType]:
@@ -97,7 +108,11 @@ def topic_description(topic: str, kinds: list[PublicType]) -> str:
             f"No public event types on `{topic}` yet; the topic exists so consumers can "
             "subscribe early. Its events will be CloudEvents like every other."
         )
-    lines = [f"- `{kind.name}`: {kind.payload.__doc__}" for kind in kinds]
+    lines = [
+        f"- `{kind.name}`: {kind.payload.__doc__}"
+        + ("" if kind.deprecated is None else f" {deprecation_note(kind)}")
+        for kind in kinds
+    ]
     head = f"Events of `{topic}`, keyed by aggregate id (order per key is kept):"
     return "\n".join([head, *lines])
 

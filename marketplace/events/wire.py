@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
 import orjson
 
 from marketplace.events.envelope import SCHEMA_URN, CloudEvent, event_id
-from marketplace.events.public.payload import Payload
-from marketplace.events.public.registry import BY_DOMAIN_NAME, PUBLIC_TYPES
+from marketplace.events.public.payload import Payload, PublicType
+from marketplace.events.public.registry import BY_DOMAIN_NAME, DEPRECATED_FORMS, PUBLIC_TYPES
 
+# A current type → the deprecated forms still published beside it.
+_OLDER_FORMS: dict[str, tuple[PublicType, ...]] = {
+    BY_DOMAIN_NAME[domain].name: forms for domain, forms in DEPRECATED_FORMS.items()
+}
 # The payload takes the domain event's attributes of the same names.
 _FIELDS: dict[str, tuple[str, ...]] = {
     name: tuple(kind.payload.model_fields) for name, kind in PUBLIC_TYPES.items()
@@ -27,7 +31,8 @@ def _json_default(value: Any) -> Any:
 def envelope_of(
     event_class: str, aggregate_id: str, version: int, attrs: Mapping[str, Any], sequence: int
 ) -> dict[str, Any] | None:
-    """The CloudEvent of a stored event as a plain dict, or None for an internal event.
+    """The CloudEvent of a stored event in its current public type as a plain dict, or None
+    for an internal event.
 
     `event_class` is the domain event's qualified name and `attrs` its attributes. Payloads
     are not re-validated here (domain events are valid already; the schema tests check this
@@ -36,7 +41,28 @@ def envelope_of(
     kind = BY_DOMAIN_NAME.get(event_class)
     if kind is None:
         return None
+    return _envelope(kind, aggregate_id, version, attrs, sequence)
+
+
+def envelopes_of(
+    event_class: str, aggregate_id: str, version: int, attrs: Mapping[str, Any], sequence: int
+) -> list[dict[str, Any]]:
+    """Every public form of a stored event, as the relay publishes them: the current type
+    first, then the deprecated ones still published. All share `id`: one occurrence, told
+    apart by `type`, so a consumer reading both forms and deduplicating on `id` counts it
+    once (our projections keep one per aggregate version, the first: the current one)."""
+    current = envelope_of(event_class, aggregate_id, version, attrs, sequence)
+    if current is None:
+        return []
+    older = DEPRECATED_FORMS.get(event_class, ())
+    return [current, *(_envelope(k, aggregate_id, version, attrs, sequence) for k in older)]
+
+
+def _envelope(
+    kind: PublicType, aggregate_id: str, version: int, attrs: Mapping[str, Any], sequence: int
+) -> dict[str, Any]:
     name = kind.name
+    data = {field: attrs[field] for field in _FIELDS[name]}
     return {
         "specversion": "1.0",
         "id": event_id(aggregate_id, version),
@@ -48,7 +74,7 @@ def envelope_of(
         "dataschema": SCHEMA_URN + name,
         "sequence": sequence,
         "aggregateversion": version,
-        "data": {field: attrs[field] for field in _FIELDS[name]},
+        "data": data if kind.shape is None else kind.shape(data),
     }
 
 
@@ -74,11 +100,40 @@ def to_cloud_event(domain_event: Any, sequence: int) -> CloudEvent | None:
     It goes through the wire form, so `data` is exactly what a Kafka consumer reads (the relay
     publishes `envelope_bytes` of the same envelope)."""
     raw = to_envelope(domain_event, sequence)
-    if raw is None:
-        return None
+    return None if raw is None else _validated(raw)
+
+
+def to_cloud_events(domain_event: Any, sequence: int) -> list[CloudEvent]:
+    """Every public form of a stored domain event, validated, as the relay publishes them."""
+    raws = envelopes_of(
+        type(domain_event).__qualname__,
+        domain_event.originator_id,
+        domain_event.originator_version,
+        vars(domain_event),
+        sequence,
+    )
+    return [_validated(raw) for raw in raws]
+
+
+def _validated(raw: dict[str, Any]) -> CloudEvent:
     envelope = orjson.loads(envelope_bytes(raw))
     payload = PUBLIC_TYPES[envelope["type"]].payload.model_validate(envelope["data"])
     return CloudEvent.model_validate(envelope).carrying(payload)
+
+
+def as_subscribed(event: CloudEvent, types: Collection[str]) -> CloudEvent:
+    """The event in the form a subscriber named: as it is when its type (or `*`) is named,
+    else the deprecated form named, made from it as the relay makes it (a subscriber to v1
+    keeps getting v1 through the deprecation window)."""
+    if "*" in types or event.type in types:
+        return event
+    for kind in _OLDER_FORMS.get(event.type, ()):
+        if kind.name in types:
+            data = {field: event.data[field] for field in _FIELDS[kind.name]}
+            data = data if kind.shape is None else kind.shape(data)
+            update = {"type": kind.name, "dataschema": SCHEMA_URN + kind.name, "data": data}
+            return event.model_copy(update=update)
+    return event
 
 
 def payload_of(event: CloudEvent) -> Payload:

@@ -80,7 +80,8 @@ class NotificationLog(Protocol):
         ...
 
     def attributes(self, record: StoredRecord) -> dict[str, Any]:
-        """The stored event's attributes, decoded without building the event object."""
+        """The stored event's attributes (upcast to its class version), decoded without building
+        the event object."""
         ...
 
     def events_of(self, aggregate_id: str) -> Sequence[MarketEvent]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from marketplace.events.envelope import CloudEvent
-from marketplace.events.public.registry import TOPICS
+from marketplace.events.public.registry import PUBLIC_TYPES, TOPICS
 from marketplace.notifications.reminders import (
     Deadline,
     DeadlineChanges,
@@ -175,8 +175,24 @@ class Subscription:
         return (
             self.active
             and (since_any or event.sequence > self.created_sequence)
-            and ("*" in self.event_types or event.type in self.event_types)
+            and (
+                "*" in self.event_types
+                or event.type in self.event_types
+                or bool(PREDECESSORS.get(event.type, frozenset()) & self.event_types)
+            )
         )
+
+
+# A current type → the deprecated types it replaces: a subscription to an older type is still
+# notified in the deprecation window (the notifier reads each event in its current type).
+PREDECESSORS: dict[str, frozenset[str]] = {
+    current: frozenset(
+        k.name
+        for k in PUBLIC_TYPES.values()
+        if k.deprecated and k.deprecated.superseded_by == current
+    )
+    for current in {k.deprecated.superseded_by for k in PUBLIC_TYPES.values() if k.deprecated}
+}
 
 
 def _stable_id(prefix: str, *parts: str) -> str:

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Collection
 from typing import Any
 
 from marketplace.events.envelope import CloudEvent
+from marketplace.events.wire import as_subscribed
 
 # Dotted paths into `data`, by CloudEvents type.
 HIDDEN: dict[str, tuple[str, ...]] = {
     "marketplace.need.posted.v1": ("spec.budget_amount",),
+    "marketplace.need.posted.v2": ("spec.budget_amount",),
     "marketplace.tender.bid_received.v1": ("bid_id", "bidder", "replaces", "actor"),
     "marketplace.offer.not_awarded.v1": ("awarded_offer_id",),
     "marketplace.tender.awarded.v1": ("justification",),
@@ -34,8 +37,12 @@ def redacted(event: CloudEvent) -> CloudEvent:
     return event.model_copy(update={"data": data})
 
 
-def redacted_body(raw: str, event_type: str) -> bytes:
-    """A stored event's JSON as a webhook's body (as stored, unless its type hides fields)."""
+def redacted_body(raw: str, event_type: str, subscribed: Collection[str] = ("*",)) -> bytes:
+    """A stored event's JSON as a webhook's body: as stored, unless its type hides fields, or
+    in the form the subscription names (a deprecated type's subscriber gets that type in its
+    deprecation window)."""
+    if "*" not in subscribed and event_type not in subscribed:
+        return redacted(as_subscribed(CloudEvent.from_bytes(raw.encode()), subscribed)).to_bytes()
     paths = HIDDEN.get(event_type)
     if not paths:
         return raw.encode()

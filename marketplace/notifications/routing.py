@@ -111,6 +111,7 @@ _DISPUTE = _to("raiser", "respondent")
 NOTIFY: dict[str, Notify] = {
     # Carries `spec.budget_amount`, which the API shows the demand side only (see above).
     "marketplace.need.posted.v1": _to("matched"),
+    "marketplace.need.posted.v2": _to("matched"),  # v1's successor: the same recipients
     "marketplace.need.offer_received.v1": _to("demand"),
     "marketplace.need.offer_withdrawn.v1": _to("demand"),
     "marketplace.need.external_sourcing_requested.v1": _approver,
@@ -152,11 +153,16 @@ def _incident_parties(p: Any) -> Iterable[Party]:
     return {("demand", p.parties["demand_unit_id"]), ("supply", p.parties["supply_unit_id"])}
 
 
-LEARN: dict[str, Learn] = {
-    "marketplace.need.posted.v1": lambda p: {
+def _need_parties(p: Any) -> set[Party]:
+    return {
         ("demand", p.spec.demand_unit_id),
         *{("matched", m.supplier_unit_id) for m in p.matches},
-    },
+    }
+
+
+LEARN: dict[str, Learn] = {
+    "marketplace.need.posted.v1": _need_parties,
+    "marketplace.need.posted.v2": _need_parties,
     "marketplace.need.offer_received.v1": lambda p: {("offerer", p.supplier_unit_id)},
     "marketplace.offer.submitted.v1": lambda p: {
         ("demand", p.demand_unit_id),

@@ -11,6 +11,7 @@ the digest window and go as one message. Every attempt is recorded before the ne
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,14 @@ from typing import Any, Protocol
 from marketplace.events.envelope import CloudEvent
 from marketplace.log import get_logger
 from marketplace.notifications.backoff import next_delay
-from marketplace.notifications.outbox import DELIVERIES, DIGEST_WINDOW, ITEMS, LEASES, UNITS
+from marketplace.notifications.outbox import (
+    DELIVERIES,
+    DIGEST_WINDOW,
+    ITEMS,
+    LEASES,
+    SUBSCRIPTIONS,
+    UNITS,
+)
 from marketplace.notifications.redaction import redacted_body
 from marketplace.notifications.texts import Text, render
 from marketplace.projections.store import ReadModelStore
@@ -83,6 +91,7 @@ _TYPES = {
     "event_type": ColumnType.TEXT,
     "unit_id": ColumnType.TEXT,
     "language": ColumnType.TEXT,
+    "event_types": ColumnType.TEXT,
 }
 _HEADS = (
     f"SELECT d.subscription_id, d.next_attempt_at FROM {DELIVERIES.name} d "
@@ -92,9 +101,11 @@ _HEADS = (
 )
 _PENDING = (
     "SELECT d.delivery_id, d.event_id, d.sequence, d.attempts, d.next_attempt_at, "
-    "d.first_attempt_at, d.created_at, i.event, i.event_type, i.unit_id, u.language "
+    "d.first_attempt_at, d.created_at, i.event, i.event_type, i.unit_id, u.language, "
+    "s.event_types "
     f"FROM {DELIVERIES.name} d JOIN {ITEMS.name} i ON i.notification_id = d.notification_id "
     f"LEFT JOIN {UNITS.name} u ON u.unit_id = i.unit_id "
+    f"LEFT JOIN {SUBSCRIPTIONS.name} s ON s.subscription_id = d.subscription_id "
     "WHERE d.subscription_id = $1 AND d.status = 'pending' ORDER BY d.sequence LIMIT $2"
 )
 _TAKE_LEASE = (
@@ -265,7 +276,9 @@ class Sender:
                 endpoint.address,
                 endpoint.secret or "",
                 row["event_id"],
-                redacted_body(row["event"], row["event_type"]),
+                redacted_body(
+                    row["event"], row["event_type"], json.loads(row["event_types"] or '["*"]')
+                ),
                 int(now.timestamp()),
             )
         except Exception as exc:  # a bug or a broken client: retried like a failed receiver

@@ -28,6 +28,8 @@ _WORDING: dict[str, Any] = tomllib.loads(
     files("marketplace.notifications").joinpath("texts.toml").read_text("utf-8")
 )
 _TERMS: dict[str, dict[str, str]] = _WORDING.pop("terms")
+# A successor type says what its predecessor said (the delivery location is on the need's page).
+_WORDING["marketplace.need.posted.v2"] = _WORDING["marketplace.need.posted.v1"]
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,7 @@ def _renamed(**fields: str) -> Callable[[_Facts], dict[str, str]]:
 
 FACTS: dict[str, Callable[[_Facts], dict[str, str]]] = {
     "marketplace.need.posted.v1": _need_posted,
+    "marketplace.need.posted.v2": _need_posted,
     "marketplace.need.offer_received.v1": _offer_on_need,
     "marketplace.need.offer_withdrawn.v1": _offer_on_need,
     "marketplace.need.external_sourcing_requested.v1": _external_requested,

@@ -18,6 +18,7 @@ from marketplace.events.public.needs import (
     ExternalSourcingRequestedV1,
     NeedClosedExternalV1,
     NeedPostedV1,
+    NeedPostedV2,
 )
 from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.events.wire import payload_of
@@ -72,7 +73,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
         return []
     payload = payload_of(event)
     match payload:
-        case NeedPostedV1():
+        case NeedPostedV1() | NeedPostedV2():  # v1: relayed before v2 existed
             spec = payload.spec
             need: dict[str, Value] = {
                 "demand_unit_id": spec.demand_unit_id,

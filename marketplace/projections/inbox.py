@@ -18,6 +18,7 @@ from marketplace.events.public.needs import (
     NeedOfferReceivedV1,
     NeedOfferWithdrawnV1,
     NeedPostedV1,
+    NeedPostedV2,
 )
 from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.events.public.tenders import TENDERS_TOPIC, TenderBidReceivedV1, TenderLaunchedV1
@@ -77,7 +78,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
 def _need_changes(event: CloudEvent, payload: Any) -> list[RowChange]:
     need = {"need_id": event.subject}
     match payload:
-        case NeedPostedV1():
+        case NeedPostedV1() | NeedPostedV2():  # v1: relayed before v2 existed
             values = summary_values(payload.spec, event.time) | _status(payload)
             suppliers = sorted({m.supplier_unit_id for m in payload.matches})
             return [

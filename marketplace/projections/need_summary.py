@@ -13,6 +13,7 @@ from marketplace.events.public.needs import (
     NeedCancelledV1,
     NeedClosedExternalV1,
     NeedPostedV1,
+    NeedPostedV2,
     NeedSpecV1,
     NeedTenderConcludedV1,
     NeedTenderStartedV1,
@@ -62,7 +63,7 @@ def progress_of(payload: Payload) -> NeedProgress | None:
     """The status and open quantity a need event sets (see need_status); None if it sets
     neither."""
     match payload:
-        case NeedPostedV1():
+        case NeedPostedV1() | NeedPostedV2():  # v1: relayed before v2 existed
             return need_progress(NeedStep.POSTED, quantity=Decimal(payload.spec.quantity))
         case NeedAwardedV1():
             return need_progress(NeedStep.AWARDED)

@@ -16,6 +16,7 @@ from marketplace.events.public.needs import (
     NeedOfferReceivedV1,
     NeedOfferWithdrawnV1,
     NeedPostedV1,
+    NeedPostedV2,
     NeedTenderConcludedV1,
 )
 from marketplace.events.public.payload import Payload
@@ -58,7 +59,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
     payload = payload_of(event)
     key = {"need_id": event.subject}
     match payload:
-        case NeedPostedV1():
+        case NeedPostedV1() | NeedPostedV2():  # v1: relayed before v2 existed
             spec = payload.spec
             values = summary_values(spec, event.time) | {
                 "matched_suppliers": len({m.supplier_unit_id for m in payload.matches}),

@@ -38,6 +38,7 @@ from marketplace.events.public.needs import (
     ExternalSourcingRequestedV1,
     NeedClosedExternalV1,
     NeedPostedV1,
+    NeedPostedV2,
 )
 from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.events.public.tenders import TENDERS_TOPIC, TenderLaunchedV1
@@ -128,7 +129,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
             if payload.required_suppliers:  # a catalog item: its compliance is judged
                 facts.append(_fact(event, f"tenders_{payload.compliance}", unit_id=unit))
             return facts
-        case NeedPostedV1():
+        case NeedPostedV1() | NeedPostedV2():  # v1: relayed before v2 existed
             return [
                 Upsert(
                     NEEDS.name,

@@ -13,7 +13,7 @@ from marketplace.adapters.broker_outage import BROKER_OUTAGE
 from marketplace.adapters.kafka_topics import TopicSetupError
 from marketplace.adapters.outages import is_outage
 from marketplace.events.public.registry import BY_DOMAIN_NAME, PUBLIC_TYPES, TOPICS
-from marketplace.events.wire import envelope_bytes, envelope_of
+from marketplace.events.wire import envelope_bytes, envelopes_of
 from marketplace.handlers.ports import NotificationLog, StoredRecord
 from marketplace.log import get_logger
 from marketplace.relay.position import PositionStore
@@ -48,10 +48,12 @@ def outgoing_of(
         if event_class not in BY_DOMAIN_NAME:
             continue
         attrs = log.attributes(n)
-        envelope = envelope_of(event_class, str(n.originator_id), n.originator_version, attrs, n.id)
-        assert envelope is not None
-        topic = prefix + PUBLIC_TYPES[envelope["type"]].topic
-        out.append(Outgoing(topic, envelope["subject"].encode(), envelope_bytes(envelope)))
+        # The current form first: consumers keeping one form per aggregate version keep it.
+        for envelope in envelopes_of(
+            event_class, str(n.originator_id), n.originator_version, attrs, n.id
+        ):
+            topic = prefix + PUBLIC_TYPES[envelope["type"]].topic
+            out.append(Outgoing(topic, envelope["subject"].encode(), envelope_bytes(envelope)))
     return out
 
 

@@ -33,7 +33,7 @@ def test_an_auditor_reads_a_needs_history_and_past_states(demo: Server) -> None:
     assert history.status_code == 200, history.text
     items = history.json()["items"]
     assert [(i["type"], i["version"]) for i in items] == [
-        ("marketplace.need.posted.v1", 1),
+        ("marketplace.need.posted.v2", 1),  # the current type
         ("marketplace.need.cancelled.v1", 2),
     ]
     token_id = demo.token("COAL-02", "unit_operator").split(".")[0]

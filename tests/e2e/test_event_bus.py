@@ -152,7 +152,8 @@ def test_needs_and_offers_travel_the_bus_and_feed_the_inbox(tmp_path: Path) -> N
         if json.loads(v)["subject"] in (need["id"], offered.json()["offer_id"])
     ]
     assert [e["type"] for e in ours if e["subject"] == need["id"]] == [
-        "marketplace.need.posted.v1",
+        "marketplace.need.posted.v2",
+        "marketplace.need.posted.v1",  # published beside v2 in its deprecation window
         "marketplace.need.offer_received.v1",
     ]
     submitted = next(e for e in ours if e["type"] == "marketplace.offer.submitted.v1")

@@ -158,7 +158,7 @@ async def test_in_app_notifications_list_mark_read_and_stay_with_their_unit(
         assert need.status_code == 201, need.text
         listed = supplier.get("/v1/notifications", params={"unread": "true"}).json()["items"]
         [notice] = [n for n in listed if n["subject"] == need.json()["id"]]
-        assert notice["event_type"] == "marketplace.need.posted.v1"
+        assert notice["event_type"] == "marketplace.need.posted.v2"
         assert notice["title"] and notice["read"] is False
         assert buyer.post(f"/v1/notifications/{notice['id']}/read").status_code == 404
         assert supplier.post(f"/v1/notifications/{notice['id']}/read").status_code == 204

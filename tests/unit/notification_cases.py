@@ -29,6 +29,7 @@ from tests.unit.notification_events import (
     finding_recorded,
     incident_recorded,
     need_posted,
+    need_posted_v2,
     offer_received,
     offer_withdrawn,
     tender_launched,
@@ -76,6 +77,7 @@ def _dispute(payload: d.Payload, recipients: tuple[str, ...] = BOTH) -> Case:
 XS = "need-1/xs-1"
 ROUTED: list[Case] = [
     Case(need_posted(), frozenset(), (OTHER_MATCH, MATCHED)),
+    Case(need_posted_v2(), frozenset(), (OTHER_MATCH, MATCHED)),
     Case(offer_received(UNMATCHED, "off-9", 2), NEED, (DEMAND,)),
     Case(offer_withdrawn(MATCHED, "off-1", 3), NEED | {("offerer", MATCHED)}, (DEMAND,)),
     Case(

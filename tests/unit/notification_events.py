@@ -91,6 +91,16 @@ def need_posted(
     )
 
 
+def need_posted_v2(
+    need_id: str = "need-1", suppliers: tuple[str, ...] = (MATCHED, OTHER_MATCH)
+) -> CloudEvent:
+    """need.posted.v2: v1's payload with a delivery location."""
+    v1 = needs.NeedPostedV1.model_validate(need_posted(need_id, suppliers=suppliers).data)
+    site = needs.DeliveryLocationV1(site="Plant 2", address="1 Harbour Road")
+    spec = needs.NeedSpecV2(**dict(v1.spec), delivery_location=site)
+    return event(need_id, needs.NeedPostedV2(**{**dict(v1), "spec": spec}))
+
+
 def offer_received(
     supplier: str, offer_id: str, version: int, need_id: str = "need-1"
 ) -> CloudEvent:

@@ -20,7 +20,7 @@ from marketplace.aggregates.organisation import ORGANISATION_ID, Language, Level
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.registry import PUBLIC_TYPES, TOPICS
 from marketplace.events.schemagen import ASYNCAPI_FILE, SCHEMAS_DIR, generate
-from marketplace.events.wire import envelope_bytes, to_cloud_event, to_envelope
+from marketplace.events.wire import envelope_bytes, to_cloud_event, to_cloud_events, to_envelope
 from tests.unit.org_fixtures import ACTOR, T0, at
 from tests.unit.test_contract_rules import contract_cycle
 from tests.unit.test_inspection_rules import inspection_cycle
@@ -68,8 +68,8 @@ def restructured_chart() -> list[CloudEvent]:
         *report_cycle(),
         *subscription_cycle(),
     ]
-    mapped = [to_cloud_event(e, sequence=i) for i, e in enumerate(domain_events, 1)]
-    return [event for event in mapped if event is not None]
+    # Every form the relay publishes: a deprecated type's too, in its deprecation window.
+    return [form for i, e in enumerate(domain_events, 1) for form in to_cloud_events(e, i)]
 
 
 def catalog_cycle() -> list[Any]:

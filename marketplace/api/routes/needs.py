@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field, model_validator
 
-from marketplace.aggregates.need import Ground, Need, NeedSpec
+from marketplace.aggregates.need import DeliveryLocation, Ground, Need, NeedSpec
 from marketplace.aggregates.offer import Offer
 from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
@@ -36,6 +36,15 @@ router = APIRouter(prefix="/v1/needs")
 # Tags by route: a need's tender is documented with the tenders.
 
 
+class DeliveryLocationIn(Strict):
+    site: ShortText = Field(
+        min_length=1, max_length=200, description="The site to deliver to.", examples=["Plant 2"]
+    )
+    address: ShortText | None = Field(
+        default=None, min_length=1, max_length=300, description="Postal address for carriers."
+    )
+
+
 class NeedIn(Strict):
     demand_unit_id: UnitId = Field(examples=["HEAT-01"])
     title: ShortText = Field(min_length=1, max_length=300)
@@ -49,6 +58,9 @@ class NeedIn(Strict):
     business_type: Literal["regular", "special_task"]
     directive_id: Identifier | None = None
     sourcing: Literal["direct", "tender"]
+    delivery_location: DeliveryLocationIn | None = Field(
+        default=None, description="Where to deliver (optional; suppliers price freight by it)."
+    )
 
     @model_validator(mode="after")
     def subcategory_of_category(self) -> NeedIn:
@@ -58,6 +70,15 @@ class NeedIn(Strict):
                 f"unknown subcategory {self.subcategory!r} for {self.category}; allowed: {allowed}"
             )
         return self
+
+    def spec(self) -> NeedSpec:
+        location = self.delivery_location
+        return NeedSpec(
+            **self.model_dump(exclude={"delivery_location"}),
+            delivery_location=None
+            if location is None
+            else DeliveryLocation(**location.model_dump()),
+        )
 
 
 class OfferIn(Strict):
@@ -98,6 +119,10 @@ class NeedOut(BaseModel):
     business_type: str
     directive_id: str | None
     sourcing: str
+    delivery_location: dict[str, str | None] | None = Field(
+        description="`{site, address}`; null when not stated (always, for needs posted before "
+        "locations were asked for)."
+    )
     catalog_version_id: str | None
     matches: list[dict[str, Any]]
     offers: list[OfferOut]
@@ -126,6 +151,9 @@ class NeedOut(BaseModel):
             business_type=spec.business_type,
             directive_id=spec.directive_id,
             sourcing=spec.sourcing,
+            delivery_location=(
+                None if spec.delivery_location is None else vars(spec.delivery_location)
+            ),
             catalog_version_id=need.catalog_version_id,
             matches=[vars(m) for m in need.matches],
             offers=[OfferOut.of(o, now) for o in offers],
@@ -200,7 +228,7 @@ def need_view(svc: Services, principal: Principal, need_id: str) -> NeedOut:
 )
 def post_need(body: NeedIn, svc: ServicesDep, principal: PrincipalDep) -> NeedOut:
     """Post a need as the demand unit; it is matched to the catalog suppliers in force."""
-    need = needs.post_need(svc, principal, NeedSpec(**body.model_dump()))
+    need = needs.post_need(svc, principal, body.spec())
     return need_view(svc, principal, need.id)
 
 

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from pydantic import Field
 
 from marketplace.aggregates.need import Need
-from marketplace.events.public.payload import ActorV1, Payload, PublicType, domain_event
+from marketplace.events.public.payload import (
+    ActorV1,
+    Deprecation,
+    Payload,
+    PublicType,
+    domain_event,
+)
 
 NEEDS_TOPIC = "marketplace.needs"
+NEED_POSTED_V1 = "marketplace.need.posted.v1"
+NEED_POSTED_V2 = "marketplace.need.posted.v2"
+# The 0.2 releases publish both; from 0.3.0 only v2 (README, "Events").
+NEED_POSTED_V1_UNTIL = "0.2.x"
 
 
 class NeedSpecV1(Payload):
@@ -27,6 +39,20 @@ class NeedSpecV1(Payload):
     directive_id: str | None = None
 
 
+class DeliveryLocationV1(Payload):
+    """Where the goods go."""
+
+    site: str = Field(description="The demand unit's site (plant, depot, yard).")
+    address: str | None = Field(description="Postal address for carriers, when given.")
+
+
+class NeedSpecV2(NeedSpecV1):
+    delivery_location: DeliveryLocationV1 | None = Field(
+        description="Where to deliver; null when the demand unit did not say (and for every "
+        "need posted before v2)."
+    )
+
+
 class MatchV1(Payload):
     entry_id: str
     supplier_unit_id: str
@@ -42,6 +68,23 @@ class NeedPostedV1(Payload):
     catalog_version_id: str | None
     matches: list[MatchV1]
     actor: ActorV1
+
+
+class NeedPostedV2(Payload):
+    """A unit posted a need, saying where to deliver it; `matches` are the catalog suppliers
+    in force at that moment. Replaces `marketplace.need.posted.v1`."""
+
+    spec: NeedSpecV2
+    context: dict[str, str] = Field(description="The demand unit's platform and sector then.")
+    catalog_version_id: str | None
+    matches: list[MatchV1]
+    actor: ActorV1
+
+
+def need_posted_v1(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A v2 payload's v1 form: the spec without the delivery location."""
+    spec = {k: v for k, v in data["spec"].items() if k != "delivery_location"}
+    return {**data, "spec": spec}
 
 
 class NeedOfferReceivedV1(Payload):
@@ -142,8 +185,14 @@ class NeedTenderConcludedV1(Payload):
 
 # One row per public event: domain event class, CloudEvents type, topic, payload.
 TYPES = (
+    PublicType(domain_event(Need, "Posted"), NEED_POSTED_V2, NEEDS_TOPIC, NeedPostedV2),
     PublicType(
-        domain_event(Need, "Posted"), "marketplace.need.posted.v1", NEEDS_TOPIC, NeedPostedV1
+        domain_event(Need, "Posted"),
+        NEED_POSTED_V1,
+        NEEDS_TOPIC,
+        NeedPostedV1,
+        deprecated=Deprecation(superseded_by=NEED_POSTED_V2, until=NEED_POSTED_V1_UNTIL),
+        shape=need_posted_v1,
     ),
     PublicType(
         domain_event(Need, "OfferReceived"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from marketplace.aggregates.organisation import Organisation
 from marketplace.events.public import (
     bids,
@@ -40,9 +42,44 @@ TOPICS: list[str] = [topic for topic, _ in _TOPICS_AND_TYPES]
 PUBLIC_TYPES: dict[str, PublicType] = {
     row.name: row for _, rows in _TOPICS_AND_TYPES for row in rows
 }
-# Keyed by the domain event's qualified name, as the store names its class (`module:Class.Event`).
+# Keyed by the domain event's qualified name, as the store names its class (`module:Class.Event`):
+# its current public type, what read models and the in-process feed see.
 BY_DOMAIN_NAME: dict[str, PublicType] = {
-    row.domain.__qualname__: row for row in PUBLIC_TYPES.values()
+    row.domain.__qualname__: row for row in PUBLIC_TYPES.values() if row.deprecated is None
 }
+# The older types a domain event is still published as in their deprecation window, after
+# the current one (README, "Events"): the relay publishes every form, consumers pick one.
+DEPRECATED_FORMS: dict[str, tuple[PublicType, ...]] = {}
+for _row in PUBLIC_TYPES.values():
+    if _row.deprecated is not None:
+        _name = _row.domain.__qualname__
+        DEPRECATED_FORMS[_name] = (*DEPRECATED_FORMS.get(_name, ()), _row)
+
+
+def check_forms(rows: Iterable[PublicType]) -> None:
+    """Each domain event has one current type; a deprecated one names that as its successor."""
+    rows = list(rows)
+    current = {row.domain.__qualname__: row.name for row in rows if row.deprecated is None}
+    doubled = sorted(
+        {
+            row.domain.__qualname__
+            for row in rows
+            if row.deprecated is None and current[row.domain.__qualname__] != row.name
+        }
+    )
+    orphans = sorted(
+        row.name
+        for row in rows
+        if row.deprecated is not None
+        and current.get(row.domain.__qualname__) != row.deprecated.superseded_by
+    )
+    if doubled or orphans:
+        raise LookupError(
+            f"domain events with two current types: {doubled}; deprecated types not "
+            f"superseded by their domain event's current type: {orphans}"
+        )
+
+
+check_forms(PUBLIC_TYPES.values())
 # Domain events of published aggregates that deliberately stay in the store.
 INTERNAL: frozenset[type] = frozenset({domain_event(Organisation, "Established")})

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
-from marketplace.aggregates.need import NeedSpec
 from marketplace.api.routes.needs import AwardIn, NeedIn
 from marketplace.handlers import lists, needs
 from marketplace.portal import catalog_lookup, need_page
@@ -97,9 +96,7 @@ async def post_need(viewer: SignedIn, request: Request, form: CheckedForm) -> Re
     except ValidationError as invalid:
         errors = field_errors(invalid, viewer._, NEED_FIELDS)
         return await _need_form(viewer, request, values, errors, status=422)
-    need = await attempt(
-        viewer, needs.post_need, viewer.svc, principal, NeedSpec(**body.model_dump())
-    )
+    need = await attempt(viewer, needs.post_need, viewer.svc, principal, body.spec())
     if isinstance(need, Refusal):
         return await _need_form(viewer, request, values, refused=need.sentence, status=409)
     return RedirectResponse(f"/needs/{need.id}", status_code=303)
