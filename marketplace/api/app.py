@@ -82,6 +82,9 @@ def create_app(
         tasks = [chaining]
         if notifier is not None:  # embedded: the notifier runs in the API's process
             app.state.notifier = running = notifier(runtime.store)
+            # Where notifying begins is fixed before the first request: a write answered
+            # before would otherwise fall before that start and notify nobody.
+            await running.prepare()
             tasks.append(
                 asyncio.create_task(keep_running("notifier", lambda: running.run(stop), stop))
             )
