@@ -2,7 +2,8 @@
 the same figures.
 
 Usage: python bench/dashboard_bench.py --data-dir DIR [--requests 40] [--year 2026]
-       [--database-url URL --schema S --token HQ_TOKEN]  (a fill made with --store postgres)
+       [--assessment] [--database-url URL --schema S --token HQ_TOKEN]
+       (the last three: a fill made with --store postgres)
 DIR is a fill (`python bench/fill.py --data-dir DIR --events 1750000` makes some 100,000
 contracts) whose read models are built (`MARKETPLACE_DATA_DIR=DIR marketplace projections
 rebuild`). Starts `marketplace serve` on DIR, signs HQ's administrator in (its token from
@@ -14,6 +15,11 @@ DIR/fill-tokens.json), then, one request at a time on a keep-alive connection, p
   `GET /v1/projections/trade-volume?group_by=sector` for each month of the year, `group_by=
   category`, `demand_unit`, `supply_unit` for the year, `invitation-compliance?group_by=
   platform` per month, its exceptions and `supplier-quality` (the assessment apart).
+With `--assessment`, only the annual assessment: `/dashboard/assessment?period=year&year=Y`
+(the platforms), the same for one platform (`&unit_id=P01`: it and its enterprises), and
+`GET /v1/assessments/annual?year=Y` (its first page, 50 units), each `--requests` times.
+Run it from outside a checkout other than the one to time: `marketplace serve` is started
+with `python -m`, which imports the package of the current directory first.
 Times are the server's own (`duration_ms` of the request log line), as bench/portal_bench.py
 reads them. The issue's target: the dashboard's p95 < 300 ms over 100,000 contracts.
 """
@@ -129,11 +135,31 @@ def api_set_times(client: httpx.Client, log: Path, paths: list[str], rounds: int
     return sums
 
 
+def assessment_times(
+    browser: httpx.Client, api: httpx.Client, log: Path, year: int, platform: str, requests: int
+) -> None:
+    """p50 and p95 of the assessment page (group, one platform) and of the API's pages."""
+    period = f"period=year&year={year}"
+    timed = [
+        ("/dashboard/assessment (group)", browser, f"/dashboard/assessment?{period}"),
+        (
+            f"/dashboard/assessment ({platform})",
+            browser,
+            f"/dashboard/assessment?{period}&unit_id={platform}",
+        ),
+        ("API annual, first 50 units", api, f"/v1/assessments/annual?year={year}"),
+    ]
+    for name, client, path in timed:
+        p50, p95 = quantiles(page_times(client, log, path, requests))
+        print(f"{name:34} p50 {p50:7.1f} ms, p95 {p95:7.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--year", type=int, default=date.today().year)
+    parser.add_argument("--assessment", action="store_true", help="time the annual assessment only")
     parser.add_argument("--database-url")
     parser.add_argument("--schema", default="public")
     parser.add_argument("--token", help="HQ's token (a PostgreSQL fill prints it)")
@@ -154,14 +180,17 @@ def main() -> None:
     server, url = start(data_dir, log, postgres)
     try:
         browser = signed_in(url, token)
-        browser.timeout = httpx.Timeout(120)
-        api = httpx.Client(base_url=url, timeout=120, headers={"Authorization": f"Bearer {token}"})
+        browser.timeout = httpx.Timeout(600)
+        api = httpx.Client(base_url=url, timeout=600, headers={"Authorization": f"Bearer {token}"})
         contracts = api.get(
             "/v1/projections/trade-volume", params={"group_by": "business_type"}
         ).json()["items"]
         print(f"contracts activated: {sum(r['contracts'] for r in contracts):,}")
         year = f"period=year&year={args.year}"
         platform = "P01"  # bench/fill.py's first platform
+        if args.assessment:
+            assessment_times(browser, api, log, args.year, platform, args.requests)
+            return
         for name, path in (
             ("/dashboard (group, year)", f"/dashboard?{year}"),
             (f"/dashboard ({platform}, year)", f"/dashboard?{year}&unit_id={platform}"),

@@ -39,10 +39,31 @@ class YearRecord:
 
 @dataclass(frozen=True)
 class KpiScore:
+    """One KPI's weight and score, and its basis: as a sentence (English) and as data — a
+    code naming the sentence and the counts it names (`BASIS_CODES`), for pages in any
+    language."""
+
     kpi: str
     weight: int
     score: Decimal | None
     basis: str
+    basis_code: str
+    basis_facts: dict[str, int]
+
+
+# Each KPI's basis: its code and the counts it names, in the order the sentence names them.
+BASIS_CODES: dict[str, tuple[str, tuple[str, str]]] = {
+    "invitation_compliance": ("tenders_inviting_every_catalog_supplier", ("compliant", "tenders")),
+    "supplier_quality": ("incidents_on_contracts_as_supplier", ("incidents", "contracts")),
+    "inspection_rectification": ("findings_rectified_in_time", ("rectified_in_time", "due")),
+    "quarterly_reporting": ("quarterly_reports_submitted", ("submitted", "due")),
+    "dispute_settlement": ("disputes_closed", ("closed", "raised")),
+}
+
+
+def _kpi(kpi: str, value: Decimal | None, counts: tuple[int, int], basis: str) -> KpiScore:
+    code, names = BASIS_CODES[kpi]
+    return KpiScore(kpi, WEIGHTS[kpi], value, basis, code, dict(zip(names, counts, strict=True)))
 
 
 def _share(part: int, whole: int) -> Decimal:
@@ -53,41 +74,41 @@ def score(record: YearRecord) -> tuple[list[KpiScore], Decimal | None]:
     """Each KPI's score (0 to 100, or None when there was nothing to judge) and the total."""
     r = record
     kpis = [
-        KpiScore(
+        _kpi(
             "invitation_compliance",
-            WEIGHTS["invitation_compliance"],
             _share(r.tenders_compliant, r.tenders_for_catalog_items)
             if r.tenders_for_catalog_items
             else None,
+            (r.tenders_compliant, r.tenders_for_catalog_items),
             f"{r.tenders_compliant} of {r.tenders_for_catalog_items} tenders for catalog items "
             "invited every catalog supplier",
         ),
-        KpiScore(
+        _kpi(
             "supplier_quality",
-            WEIGHTS["supplier_quality"],
             max(Decimal(0), Decimal(100) - _share(r.incidents_against, r.contracts_as_supplier))
             if r.contracts_as_supplier
             else None,
+            (r.incidents_against, r.contracts_as_supplier),
             f"{r.incidents_against} quality incidents on {r.contracts_as_supplier} contracts "
             "as supplier",
         ),
-        KpiScore(
+        _kpi(
             "inspection_rectification",
-            WEIGHTS["inspection_rectification"],
             _share(r.findings_rectified_on_time, r.findings_due) if r.findings_due else None,
+            (r.findings_rectified_on_time, r.findings_due),
             f"{r.findings_rectified_on_time} of {r.findings_due} inspection findings due "
             "rectified in time",
         ),
-        KpiScore(
+        _kpi(
             "quarterly_reporting",
-            WEIGHTS["quarterly_reporting"],
             _share(r.reports_submitted, r.reports_due) if r.reports_due else None,
+            (r.reports_submitted, r.reports_due),
             f"{r.reports_submitted} of {r.reports_due} quarterly reports due submitted",
         ),
-        KpiScore(
+        _kpi(
             "dispute_settlement",
-            WEIGHTS["dispute_settlement"],
             _share(r.disputes_closed, r.disputes_raised) if r.disputes_raised else None,
+            (r.disputes_closed, r.disputes_raised),
             f"{r.disputes_closed} of {r.disputes_raised} disputes raised closed",
         ),
     ]

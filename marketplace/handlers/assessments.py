@@ -1,21 +1,38 @@
-"""The annual assessment query: each unit's year record, from the read models, and its scores."""
+"""The annual assessment query: each unit's year record, from the read models, and its scores.
+
+A unit is scored from its subtree's year. All the units asked for are counted together, in one
+pass over the year's rows: a few grouped queries give each unit's own counts (facts, findings),
+and each count goes to every unit asked for that the counting unit is, or is under, in today's
+chart — not one subtree's queries per unit, which took seconds in a group of thousands.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
 from marketplace.aggregates.assessment import KpiScore, YearRecord, score
-from marketplace.aggregates.inspection import finding_status
-from marketplace.aggregates.organisation import Level
+from marketplace.aggregates.organisation import Level, Organisation
 from marketplace.aggregates.report import Quarter
 from marketplace.handlers import reports
 from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import ReadModels, Services
 from marketplace.projections import inspection_findings, report_facts
 from marketplace.projections.store import RowReader
+
+# The report facts the record counts.
+METRICS = (
+    "tenders_compliant",
+    "tenders_exception_filed",
+    "sold",
+    "incidents_against",
+    "disputes_raised",
+    "disputes_closed",
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +41,76 @@ class UnitAssessment:
     level: str
     kpis: list[KpiScore]
     total: Decimal | None
+
+
+def _counted_for(org: Organisation, units: Iterable[str]) -> dict[str, list[str]]:
+    """Each unit of the chart → those of `units` whose subtree holds it (itself, superiors)."""
+    wanted = set(units)
+    return {u: [a for a in (u, *org.ancestors(u)) if a in wanted] for u in org.units}
+
+
+async def year_records(
+    svc: Services,
+    facts: RowReader,
+    findings: RowReader,
+    units: Sequence[str],
+    year: int,
+    on: date,
+) -> dict[str, YearRecord]:
+    """Each of `units`' subtree's record for the year, as of the day `on` (404 for a unit the
+    chart does not have)."""
+    org = await asyncio.to_thread(chart, svc)
+    for unit in units:
+        org.get(unit)
+    counted_for = _counted_for(org, units)
+    start = datetime.combine(date(year, 1, 1), time(), svc.zone)
+    end = datetime.combine(date(year + 1, 1, 1), time(), svc.zone)
+    counts = {u: Counter[str]() for u in units}
+    for fact in await report_facts.counts(facts, METRICS, start, end):
+        if fact.unit_id is not None:
+            for a in counted_for.get(fact.unit_id, ()):
+                counts[a][fact.metric] += fact.facts
+        else:  # a dispute's: once for a unit over both parties
+            raiser = counted_for.get(fact.raiser_unit_id or "", [])
+            for a in {*raiser, *counted_for.get(fact.against_unit_id or "", ())}:
+                counts[a][fact.metric] += fact.facts
+    for unit, due, on_time in await inspection_findings.due_counts_by_unit(
+        findings, date(year, 1, 1), date(year + 1, 1, 1), on
+    ):
+        for a in counted_for.get(unit, ()):
+            counts[a]["findings_due"] += due
+            counts[a]["findings_on_time"] += on_time
+    platforms = [u for u in units if org.get(u).level is Level.PLATFORM]
+    due_reports = await asyncio.to_thread(_reports_due, svc, platforms, year, on)
+    records = {}
+    for unit in units:
+        c = counts[unit]
+        reports_due, reports_submitted = due_reports.get(unit, (0, 0))
+        records[unit] = YearRecord(
+            tenders_for_catalog_items=c["tenders_compliant"] + c["tenders_exception_filed"],
+            tenders_compliant=c["tenders_compliant"],
+            contracts_as_supplier=c["sold"],
+            incidents_against=c["incidents_against"],
+            findings_due=c["findings_due"],
+            findings_rectified_on_time=c["findings_on_time"],
+            reports_due=reports_due,
+            reports_submitted=reports_submitted,
+            disputes_raised=c["disputes_raised"],
+            disputes_closed=c["disputes_closed"],
+        )
+    return records
+
+
+def _reports_due(
+    svc: Services, platforms: Sequence[str], year: int, on: date
+) -> dict[str, tuple[int, int]]:
+    """Per platform: its quarterly reports of the year due by `on` (the quarters ended), and
+    those submitted (the secondary enterprises report; the others are never due)."""
+    ended = [q for n in range(1, 5) if (q := Quarter(year, n)).next_first_day <= on]
+    return {
+        p: (len(ended), sum(reports.submitted(svc, p, q) is not None for q in ended))
+        for p in platforms
+    }
 
 
 async def year_record(
@@ -35,39 +122,7 @@ async def year_record(
     on: date,
 ) -> YearRecord:
     """The unit's subtree's record for the year, as of the day `on`."""
-    units = await asyncio.to_thread(reports.subtree, svc, unit_id)
-    start = datetime.combine(date(year, 1, 1), time(), svc.zone)
-    end = datetime.combine(date(year + 1, 1, 1), time(), svc.zone)
-    totals = await report_facts.totals(facts, units, start, end)
-
-    def count(metric: str) -> int:
-        return totals.get(metric, (0, Decimal(0)))[0]
-
-    due = [
-        f
-        for f in await inspection_findings.due_between(
-            findings, units, date(year, 1, 1), date(year + 1, 1, 1)
-        )
-        # Due: rectified, or past its deadline; one still open before it is not judged yet.
-        if finding_status(bool(f["rectified"]), date.fromisoformat(f["rectify_by"]), on) != "open"
-    ]
-    reports_due, reports_submitted = 0, 0
-    if chart(svc).get(unit_id).level is Level.PLATFORM:  # the secondary enterprises report
-        ended = [q for n in range(1, 5) if (q := Quarter(year, n)).next_first_day <= on]
-        found = [await asyncio.to_thread(reports.submitted, svc, unit_id, q) for q in ended]
-        reports_due, reports_submitted = len(ended), sum(r is not None for r in found)
-    return YearRecord(
-        tenders_for_catalog_items=count("tenders_compliant") + count("tenders_exception_filed"),
-        tenders_compliant=count("tenders_compliant"),
-        contracts_as_supplier=count("sold"),
-        incidents_against=count("incidents_against"),
-        findings_due=len(due),
-        findings_rectified_on_time=sum(bool(f["rectified"] and not f["late"]) for f in due),
-        reports_due=reports_due,
-        reports_submitted=reports_submitted,
-        disputes_raised=count("disputes_raised"),
-        disputes_closed=count("disputes_closed"),
-    )
+    return (await year_records(svc, facts, findings, [unit_id], year, on))[unit_id]
 
 
 async def annual(
@@ -77,10 +132,10 @@ async def annual(
     up to today for the running year."""
     facts = await models.reader(report_facts.PROJECTION.name)
     findings = await models.reader(inspection_findings.PROJECTION.name)
-    on = svc.today()
+    records = await year_records(svc, facts, findings, units, year, svc.today())
     org = chart(svc)
     assessed = []
     for unit in units:
-        kpis, total = score(await year_record(svc, facts, findings, unit, year, on))
+        kpis, total = score(records[unit])
         assessed.append(UnitAssessment(unit, org.get(unit).level.value, kpis, total))
     return assessed

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import ValidationError
 
 from marketplace.aggregates.catalog import CatalogVersion
+from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
 from marketplace.handlers import catalog
 from marketplace.handlers.catalog_entry import EntryIn
 
@@ -24,12 +28,40 @@ COLUMNS = [
 ]
 
 
-class CsvRejected(Exception):
-    """The CSV was refused as a whole; each problem names its line."""
+@dataclass(frozen=True)
+class CsvProblem:
+    """One thing wrong with a submission CSV: its line (None: the file as a whole), what is
+    wrong as a code and the facts it names (for pages in any language), and as a sentence in
+    English (`text`: with its line first, as `marketplace catalog import` prints it).
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    Codes: `missing_columns` (`columns`), `unknown_columns` (`columns`, `known`),
+    `surplus_values`, `no_entries`, `invalid_value` (a cell refused by the input rules:
+    `field`, `type` and `message` as the API's 422 details name them), `supplier_not_found`
+    (`supplier_unit_id`), `supplier_outside_platform` (`supplier_unit_id`, `platform_id`), and
+    the catalog's rule codes (`unknown_subcategory`, `supplier_inactive`, `duplicate_entry`,
+    `submission_deadline_passed`, …) with the refusal's details.
+    """
+
+    line: int | None
+    code: str
+    message: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        if self.line is not None:
+            return f"line {self.line}: {self.message}"
+        return self.message if self.code == "no_entries" else f"file: {self.message}"
+
+
+class CsvRejected(Exception):
+    """The CSV was refused as a whole; each problem names its line (`found`: as data,
+    `problems`: as sentences)."""
+
+    def __init__(self, found: list[CsvProblem]) -> None:
+        self.found = found
+        self.problems = [p.text for p in found]
+        super().__init__("\n".join(self.problems))
 
 
 # Columns an export adds: a re-submitted export is not refused for them (they are ignored).
@@ -39,29 +71,37 @@ Located = tuple[int, catalog.EntrySubmission]
 
 def parse_entries(text: str) -> list[catalog.EntrySubmission]:
     """Rows of a submission CSV (header line first); every bad line is reported."""
-    located, problems = read_entries(text)
+    located, problems = read_rows(text)
     if problems:
         raise CsvRejected(problems)
     return [entry for _, entry in located]
 
 
 def read_entries(text: str) -> tuple[list[Located], list[str]]:
+    """`read_rows`, its problems as sentences."""
+    located, problems = read_rows(text)
+    return located, [p.text for p in problems]
+
+
+def read_rows(text: str) -> tuple[list[Located], list[CsvProblem]]:
     """The well-formed rows with their lines, and a problem for every bad line or column."""
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     missing = [c for c in COLUMNS[:6] if c not in header]
     if missing:
-        return [], [f"line 1: missing columns {', '.join(missing)}"]
-    problems: list[str] = []
+        said = f"missing columns {', '.join(missing)}"
+        return [], [CsvProblem(1, "missing_columns", said, {"columns": missing})]
+    problems: list[CsvProblem] = []
     unknown = [c for c in header if c not in COLUMNS + EXPORT_ONLY]
     if unknown:
-        problems.append(
-            f"line 1: unknown columns {', '.join(map(repr, unknown))} (known: {', '.join(COLUMNS)})"
-        )
+        said = f"unknown columns {', '.join(map(repr, unknown))} (known: {', '.join(COLUMNS)})"
+        facts = {"columns": unknown, "known": COLUMNS}
+        problems.append(CsvProblem(1, "unknown_columns", said, facts))
     entries: list[Located] = []
     for line, row in enumerate(reader, start=2):
         if None in row:  # DictReader keeps the cells beyond the header under the key None
-            problems.append(f"line {line}: more values than the header has columns")
+            said = "more values than the header has columns"
+            problems.append(CsvProblem(line, "surplus_values", said))
             continue
         data: dict[str, object] = {
             k: (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k in COLUMNS
@@ -71,16 +111,29 @@ def read_entries(text: str) -> tuple[list[Located], list[str]]:
         try:
             entry = EntryIn.model_validate(data)
         except ValidationError as exc:
-            problems += [
-                f"line {line}: {'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}"
-                for e in exc.errors()
-            ]
+            problems += [_invalid(line, data, e) for e in exc.errors()]
             continue
         submission = {**entry.model_dump(), "regions": tuple(entry.regions)}
         entries.append((line, catalog.EntrySubmission(**submission)))
     if not entries and not problems:
-        problems.append("the file has no entries")
+        problems.append(CsvProblem(None, "no_entries", "the file has no entries"))
     return entries, problems
+
+
+def _invalid(line: int, data: Mapping[str, object], error: Any) -> CsvProblem:
+    """A refused cell; the row's own check (no cell named) is the subcategory's."""
+    name = ".".join(map(str, error["loc"])) or "row"
+    said = f"{name}: {error['msg']}"
+    category, subcategory = str(data.get("category", "")), str(data.get("subcategory", ""))
+    if name == "row" and not is_known(category, subcategory):
+        facts: dict[str, Any] = {
+            "category": category,
+            "subcategory": subcategory,
+            "allowed": list(allowed_subcategories(category)),
+        }
+        return CsvProblem(line, "unknown_subcategory", said, facts)
+    facts = {"field": name, "type": error["type"], "message": error["msg"]}
+    return CsvProblem(line, "invalid_value", said, facts)
 
 
 def export_rows(version: CatalogVersion) -> str:

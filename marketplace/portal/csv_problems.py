@@ -1,11 +1,12 @@
-"""A refused catalog CSV's problems (`catalog_import.import_csv`'s lines) on the page: each
-line's number and what is wrong with it, in the page's language where the wording is ours."""
+"""A refused catalog CSV's problems (`catalog_import.import_csv`'s `CsvProblem`s) on the page:
+each line's number and what is wrong with it, said from the problem's code and facts in the
+page's language."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from marketplace.handlers.catalog_csv import CsvProblem
 from marketplace.portal.i18n import N_, Translator
 from marketplace.portal.wording import FIELD_ERRORS, RULES
 
@@ -22,41 +23,18 @@ COLUMN_LABELS = {
     "regions": N_("Regions served"),
 }
 
-_WHERE = re.compile(r"^(?:line (?P<line>\d+)|file): (?P<text>.*)$", re.DOTALL)
-_CODED = re.compile(r"^(?P<text>.*) \[(?P<code>[a-z_]+)\]$", re.DOTALL)
-_FIELD = re.compile(r"^(?P<field>[a-z_]+)(?:\.\d+)?: (?P<text>.*)$", re.DOTALL)
-
-# The handler's own sentences (marketplace/handlers/catalog_csv.py, catalog_import.py and
-# catalog.check_supplier) and how the page says them; `{…}` are the facts they name.
-_OURS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"missing columns (?P<columns>.+)"), N_("Columns missing: {columns}.")),
-    (
-        re.compile(r"unknown columns (?P<columns>.+) \(known: (?P<known>.+)\)"),
-        N_("Unknown columns {columns}; the known ones are {known}."),
+# How the page says the file's own problems (`CsvProblem.code`); `{…}` are the facts they name.
+WORDING = {
+    "missing_columns": N_("Columns missing: {columns}."),
+    "unknown_columns": N_("Unknown columns {columns}; the known ones are {known}."),
+    "surplus_values": N_("More values than the header has columns."),
+    "no_entries": N_("The file has no entries."),
+    "supplier_not_found": N_("Supplier unit {unit} does not exist."),
+    "supplier_outside_platform": N_(
+        "Supplier {unit} is not under platform {platform}: each platform submits its own."
     ),
-    (
-        re.compile(r"more values than the header has columns"),
-        N_("More values than the header has columns."),
-    ),
-    (re.compile(r"the file has no entries"), N_("The file has no entries.")),
-    (
-        re.compile(r"supplier unit '(?P<unit>[^']+)' does not exist\."),
-        N_("Supplier unit {unit} does not exist."),
-    ),
-    (
-        re.compile(r"supplier '(?P<unit>[^']+)' is not in platform '(?P<platform>[^']+)''s .*"),
-        N_("Supplier {unit} is not under platform {platform}: each platform submits its own."),
-    ),
-    (
-        re.compile(r"Supplier '(?P<unit>[^']+)' is deactivated\."),
-        N_("Supplier {unit} is deactivated."),
-    ),
-]
-_VALIDATION: dict[str, str] = {
-    "Field required": FIELD_ERRORS["missing"],
-    "String should have at least 1 character": FIELD_ERRORS["missing"],
+    "supplier_inactive": N_("Supplier {unit} is deactivated."),
 }
-UNKNOWN_SUBCATEGORY = RULES["unknown_subcategory"]
 
 
 @dataclass(frozen=True)
@@ -67,37 +45,39 @@ class Problem:
     message: str
 
 
-def problems(found: list[str], _: Translator) -> list[Problem]:
-    return [problem(text, _) for text in found]
+def problems(found: list[CsvProblem], _: Translator) -> list[Problem]:
+    return [Problem(p.line, sentence(p, _)) for p in found]
 
 
-def problem(text: str, _: Translator) -> Problem:
-    where = _WHERE.match(text)
-    if where is None:
-        return Problem(None, _sentence(text, _))
-    line = int(where["line"]) if where["line"] else None
-    return Problem(line, _sentence(where["text"], _))
+def sentence(problem: CsvProblem, _: Translator) -> str:
+    """The problem in the page's language, from its code and facts; a code the page has no
+    wording for as the handler says it (English)."""
+    facts = problem.facts
+    if problem.code in WORDING:
+        unit = facts.get("supplier_unit_id", "")
+        columns = facts.get("columns", [])
+        if problem.code == "unknown_columns":
+            columns = map(repr, columns)
+        return _(
+            WORDING[problem.code],
+            unit=unit,
+            platform=facts.get("platform_id", ""),
+            columns=", ".join(columns),
+            known=", ".join(facts.get("known", [])),
+        )
+    if problem.code == "invalid_value":
+        return _field(str(facts["field"]), str(facts["type"]), str(facts["message"]), _)
+    if problem.code in RULES:
+        return _(RULES[problem.code])
+    return problem.message
 
 
-def _sentence(text: str, _: Translator) -> str:
-    coded = _CODED.match(text)
-    if coded and coded["code"] in RULES:
-        return _(RULES[coded["code"]])
-    for pattern, wording in _OURS:
-        if found := pattern.fullmatch(text):
-            return _(wording, **found.groupdict())
-    if field := _FIELD.match(text):
-        return _field(field["field"], field["text"], _)
-    return text  # not ours (nor known): as the handler says it
-
-
-def _field(name: str, text: str, _: Translator) -> str:
-    """A column's error after its label; one about the row (`row`) stands alone."""
-    if text.startswith("Value error, unknown subcategory"):
-        said = _(UNKNOWN_SUBCATEGORY)
-    else:
-        said = _(_VALIDATION[text]) if text in _VALIDATION else text
+def _field(name: str, kind: str, message: str, _: Translator) -> str:
+    """A cell's error after its column's label (a region's, `regions.2`: the column's), as the
+    entry form says it; one about the row (`row`) stands alone."""
+    said = _(FIELD_ERRORS[kind]) if kind in FIELD_ERRORS else message
     colon = "：" if _.language == "zh-CN" else ": "  # noqa: RUF001 - Chinese punctuation
-    if name not in COLUMN_LABELS:
+    column = name.split(".")[0]
+    if column not in COLUMN_LABELS:
         return said if name == "row" else f"{name}{colon}{said}"
-    return f"{_(COLUMN_LABELS[name])}{colon}{said}"
+    return f"{_(COLUMN_LABELS[column])}{colon}{said}"

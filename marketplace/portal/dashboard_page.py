@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import statistics
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from marketplace.aggregates.assessment import WEIGHTS
+from marketplace.aggregates.assessment import WEIGHTS, KpiScore
 from marketplace.aggregates.organisation import Organisation
 from marketplace.api.projection_queries import Window
 from marketplace.handlers import assessments, reports
@@ -686,32 +685,20 @@ KPIS = {
     "quarterly_reporting": N_("Quarterly reports submitted"),
     "dispute_settlement": N_("Disputes closed"),
 }
-# Each KPI's basis as the assessment words it (marketplace/aggregates/assessment.py), and
-# as the page says it.
+# Each KPI's basis as the page says it, by its code (`assessment.BASIS_CODES`): `{…}` are the
+# counts the assessment names in its `basis_facts`.
 BASES = {
-    "invitation_compliance": (
-        re.compile(
-            r"(?P<a>\d+) of (?P<b>\d+) tenders for catalog items invited every catalog "
-            r"supplier"
-        ),
-        N_("{a} of {b} tenders for catalog items invited every catalog supplier"),
+    "tenders_inviting_every_catalog_supplier": N_(
+        "{compliant} of {tenders} tenders for catalog items invited every catalog supplier"
     ),
-    "supplier_quality": (
-        re.compile(r"(?P<a>\d+) quality incidents on (?P<b>\d+) contracts as supplier"),
-        N_("{a} quality incidents on {b} contracts as supplier"),
+    "incidents_on_contracts_as_supplier": N_(
+        "{incidents} quality incidents on {contracts} contracts as supplier"
     ),
-    "inspection_rectification": (
-        re.compile(r"(?P<a>\d+) of (?P<b>\d+) inspection findings due rectified in time"),
-        N_("{a} of {b} inspection findings due rectified in time"),
+    "findings_rectified_in_time": N_(
+        "{rectified_in_time} of {due} inspection findings due rectified in time"
     ),
-    "quarterly_reporting": (
-        re.compile(r"(?P<a>\d+) of (?P<b>\d+) quarterly reports due submitted"),
-        N_("{a} of {b} quarterly reports due submitted"),
-    ),
-    "dispute_settlement": (
-        re.compile(r"(?P<a>\d+) of (?P<b>\d+) disputes raised closed"),
-        N_("{a} of {b} disputes raised closed"),
-    ),
+    "quarterly_reports_submitted": N_("{submitted} of {due} quarterly reports due submitted"),
+    "disputes_closed": N_("{closed} of {raised} disputes raised closed"),
 }
 UNIT_LEVELS = {
     "platform": N_("platform"),
@@ -719,11 +706,11 @@ UNIT_LEVELS = {
 }
 
 
-def basis_words(kpi: str, basis: str, _: Translator) -> str:
-    """A KPI's basis in the page's language (an unknown wording as the assessment says it)."""
-    pattern, words = BASES.get(kpi, (None, ""))
-    found = pattern.fullmatch(basis) if pattern else None
-    return _(words, a=found["a"], b=found["b"]) if found else basis
+def basis_words(kpi: KpiScore, _: Translator) -> str:
+    """A KPI's basis in the page's language, from its code and counts (an unknown code as the
+    assessment says it, in English)."""
+    words = BASES.get(kpi.basis_code)
+    return _(words, **kpi.basis_facts) if words else kpi.basis
 
 
 def _score(value: Decimal | None) -> str:
@@ -775,7 +762,7 @@ async def annual_assessment(scope: Scope) -> Chart:
         chart.drill.append(
             (f"assess-{a.unit_id}", scope.unit_text(a.unit_id),
              [[_(KPIS.get(k.kpi, k.kpi)), f"{k.weight} %", _score(k.score),
-               basis_words(k.kpi, k.basis, _)] for k in a.kpis])
+               basis_words(k, _)] for k in a.kpis])
         )  # fmt: skip
     for a in found:
         scores = {k.kpi: k.score for k in a.kpis}

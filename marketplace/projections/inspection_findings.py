@@ -159,6 +159,24 @@ async def due_between(
     )
 
 
+async def due_counts_by_unit(
+    reader: RowReader, first: date, after_last: date, on: date
+) -> list[tuple[str, int, int]]:
+    """(unit, findings due, of them rectified in time) of the findings whose deadline falls in
+    [first, after_last), every unit at once. Due on the day `on`: rectified, or open past its
+    deadline (overdue, `finding_status`); one still open before its deadline is not judged yet."""
+    rows = await reader.fetch(
+        "SELECT unit_id, "
+        "SUM(CASE WHEN rectified OR rectify_by < $3 THEN 1 ELSE 0 END) AS due, "
+        # A rectified finding with no `late` counts as in time.
+        "SUM(CASE WHEN rectified AND late THEN 0 WHEN rectified THEN 1 ELSE 0 END) AS on_time "
+        f"FROM {FINDINGS.name} WHERE rectify_by >= $1 AND rectify_by < $2 GROUP BY unit_id",
+        [first.isoformat(), after_last.isoformat(), on.isoformat()],
+        {"unit_id": TEXT, "due": ColumnType.INTEGER, "on_time": ColumnType.INTEGER},
+    )
+    return [(r["unit_id"], int(r["due"] or 0), int(r["on_time"] or 0)) for r in rows]
+
+
 COUNTED = ("findings", "open", "overdue", "rectified", "rectified_late")
 
 

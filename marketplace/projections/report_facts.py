@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.contracts import (
@@ -214,4 +215,56 @@ async def totals(
     for row in [*unit_facts, *({"metric": r["metric"], "amount": 0} for r in dispute_facts)]:
         count, amount = found.get(row["metric"], (0, Decimal(0)))
         found[row["metric"]] = (count + 1, amount + Decimal(row["amount"]))
+    return found
+
+
+class FactCount(NamedTuple):
+    """How many facts of a metric one unit has (`unit_id`: its own, or its needs'), or one pair
+    of dispute parties has (`raiser_unit_id`, `against_unit_id`; `unit_id` None)."""
+
+    unit_id: str | None
+    raiser_unit_id: str | None
+    against_unit_id: str | None
+    metric: str
+    facts: int
+
+
+async def counts(
+    reader: RowReader, metrics: Sequence[str], start: datetime, end: datetime
+) -> list[FactCount]:
+    """The facts of `metrics` in [start, end) counted by unit and by dispute parties, in one
+    pass over the rows: `totals` of any units is the sum of the counts of those units, and
+    of the disputes where either party is one of them (once a dispute)."""
+    params: list[Value] = [start, end]
+    rows = await reader.fetch(
+        "SELECT COALESCE(f.unit_id, n.demand_unit_id) AS unit_id, "
+        "CASE WHEN f.dispute_id IS NULL THEN 0 ELSE 1 END AS of_dispute, "
+        "d.raiser_unit_id AS raiser, d.against_unit_id AS against, f.metric AS metric, "
+        "COUNT(*) AS facts FROM report_facts_rows f "
+        "LEFT JOIN report_facts_needs n ON n.need_id = f.need_id "
+        "LEFT JOIN report_facts_disputes d ON d.dispute_id = f.dispute_id "
+        "WHERE f.at >= $1 AND f.at < $2 AND "
+        + sql.is_in("f.metric", metrics, params)
+        + " GROUP BY COALESCE(f.unit_id, n.demand_unit_id), "
+        "CASE WHEN f.dispute_id IS NULL THEN 0 ELSE 1 END, d.raiser_unit_id, d.against_unit_id, "
+        "f.metric",
+        params,
+        {
+            "unit_id": TEXT,
+            "of_dispute": ColumnType.INTEGER,
+            "raiser": TEXT,
+            "against": TEXT,
+            "metric": TEXT,
+            "facts": ColumnType.INTEGER,
+        },
+    )
+    found = []
+    for r in rows:
+        if int(r["of_dispute"]):  # a dispute's fact counts through its parties
+            if r["raiser"] is not None:  # (its dispute is known)
+                found.append(
+                    FactCount(None, r["raiser"], r["against"], r["metric"], int(r["facts"]))
+                )
+        elif r["unit_id"] is not None:
+            found.append(FactCount(r["unit_id"], None, None, r["metric"], int(r["facts"])))
     return found

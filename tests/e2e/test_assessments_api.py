@@ -36,6 +36,8 @@ def test_every_unit_is_assessed_for_the_group(demo: Server) -> None:
     rectification = {k["kpi"]: k for k in due["kpis"]}["inspection_rectification"]
     assert (rectification["score"], due["total"]) == ("100.0", "100.0")
     assert "1 of 1" in rectification["basis"]
+    assert rectification["basis_code"] == "findings_rectified_in_time"
+    assert rectification["basis_facts"] == {"rectified_in_time": 1, "due": 1}
     before = {k["kpi"]: k for k in heat01_in(deadline_year - 1)["kpis"]}
     assert before["inspection_rectification"]["score"] is None
 

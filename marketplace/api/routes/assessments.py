@@ -21,7 +21,17 @@ class KpiOut(BaseModel):
     kpi: str
     weight: int
     score: Decimal | None = Field(description="0 to 100; null when there was nothing to judge.")
-    basis: str
+    basis: str = Field(description="What the score is based on, as a sentence (English).")
+    basis_code: str = Field(
+        description="The basis as data: which counts it names (`tenders_inviting_every_catalog_"
+        "supplier`, `incidents_on_contracts_as_supplier`, `findings_rectified_in_time`, "
+        "`quarterly_reports_submitted`, `disputes_closed`)…",
+        examples=["findings_rectified_in_time"],
+    )
+    basis_facts: dict[str, int] = Field(
+        description="…and the counts, by name (the sentence's numbers).",
+        examples=[{"rectified_in_time": 3, "due": 4}],
+    )
 
 
 class UnitAssessmentOut(BaseModel):
@@ -48,13 +58,24 @@ async def annual(
     """Per unit (every platform and enterprise): each KPI with its weight and score, and the
     weighted total, from the year's record (up to today for the running year)."""
     units = await asyncio.to_thread(reports.assessed_units, svc, principal, unit_id)
-    # Paged before scoring: each unit's record is read separately.
+    # Paged before scoring: only the page's units are counted (in one pass, see
+    # `assessments.year_records`).
     units, next_cursor = page_of(f"assessments:{year}", units, str, page)
     items = [
         UnitAssessmentOut(
             unit_id=a.unit_id,
             level=a.level,
-            kpis=[KpiOut(kpi=k.kpi, weight=k.weight, score=k.score, basis=k.basis) for k in a.kpis],
+            kpis=[
+                KpiOut(
+                    kpi=k.kpi,
+                    weight=k.weight,
+                    score=k.score,
+                    basis=k.basis,
+                    basis_code=k.basis_code,
+                    basis_facts=k.basis_facts,
+                )
+                for k in a.kpis
+            ],
             total=a.total,
         )
         for a in await assessments.annual(svc, runtime, units, year)

@@ -74,7 +74,7 @@ async def upload(viewer: SignedIn, version_id: str, form: CheckedForm) -> Respon
     try:
         done = await attempt(viewer, import_csv, viewer.svc, viewer.signed_in, version_id, text)
     except CsvRejected as rejected:
-        found = csv_problems.problems(rejected.problems, viewer._)
+        found = csv_problems.problems(rejected.found, viewer._)
         return await catalog_version_page.render(
             viewer, version_id, 422, problems=found, form="csv"
         )
