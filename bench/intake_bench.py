@@ -1,7 +1,7 @@
 """Commands through Kafka (`marketplace intake`) beside the same commands over HTTP.
 
 Usage: python bench/intake_bench.py [--commands 10000] [--clients 16] [--probe 200]
-    [--bootstrap 127.0.0.1:9092]
+    [--concurrency N] [--partitions N] [--bootstrap 127.0.0.1:9092]
 Needs the broker (infra/services.sh start). Each side gets a fresh embedded store with the demo
 group (`marketplace serve --demo`, which also keeps the read models, in-process):
 
@@ -13,7 +13,8 @@ group (`marketplace serve --demo`, which also keeps the read models, in-process)
   commands one at a time: the round trip of a lone command, p50/p95.
 - HTTP: the same bodies, `POST /v1/needs` from `--clients` keep-alive connections (raw sockets
   with prebuilt requests, as bench/http_write_bench.py), `--commands` in all; requests/s and
-  each request's time, p50/p95.
+  each request's time, p50/p95: once with an `Idempotency-Key` each (what the intake does with
+  the command id), once without (as bench/http_write_bench.py), each on a fresh store.
 
 Every command must be answered 201 on both sides. Prints the Kafka ÷ HTTP ratio.
 """
@@ -112,6 +113,12 @@ def need(unit: str, n: int) -> dict[str, Any]:
         "business_type": "regular",
         "sourcing": "direct",
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def quantiles(seconds: list[float]) -> tuple[float, float]:
@@ -221,17 +228,20 @@ class Erp:
 
 
 async def over_kafka(
-    bootstrap: str, prefix: str, tokens: dict[str, str], count: int, probe: int
-) -> tuple[float, list[float], list[float]]:
+    bootstrap: str, prefix: str, tokens: dict[str, str], count: int, probe: int, pids: list[int]
+) -> tuple[float, list[float], list[float], list[float]]:
+    """Commands/s, round trips under load and alone, CPU-seconds of `pids` during the batch."""
     erp = Erp(bootstrap, prefix, tokens)
     await erp.start()
     try:
         for n in range(10):  # the consumer group's first join, the first fetches
             await erp.one(n)
+        before = [cpu_seconds(pid) for pid in pids]
         rate, trips, failed = await erp.batch(count, 10)
+        cpu = [cpu_seconds(pid) - b for pid, b in zip(pids, before, strict=True)]
         assert not failed, f"{len(failed)} commands were not answered 201"
         alone = [await erp.one(10 + count + n) for n in range(probe)]
-        return rate, trips, alone
+        return rate, trips, alone, cpu
     finally:
         await erp.stop()
 
@@ -239,11 +249,12 @@ async def over_kafka(
 # ----- HTTP ------------------------------------------------------------------------------
 
 
-def request(port: int, token: str, body: dict[str, Any]) -> bytes:
+def request(port: int, token: str, body: dict[str, Any], keyed: bool) -> bytes:
     raw = json.dumps(body).encode()
+    key = f"Idempotency-Key: bench-{uuid.uuid4().hex}\r\n" if keyed else ""
     head = (
         f"POST /v1/needs HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n{key}"
         f"Content-Length: {len(raw)}\r\n\r\n"
     ).encode()
     return head + raw
@@ -270,13 +281,13 @@ async def http_client(port: int, requests: list[bytes], latencies: list[float]) 
 
 
 async def over_http(
-    port: int, tokens: dict[str, str], count: int, clients: int
+    port: int, tokens: dict[str, str], count: int, clients: int, keyed: bool
 ) -> tuple[float, list[float]]:
     units = sorted(tokens)
 
     def prepared(n: int) -> bytes:
         unit = units[n % len(units)]
-        return request(port, tokens[unit], need(unit, n))
+        return request(port, tokens[unit], need(unit, n), keyed)
 
     await http_client(port, [prepared(n) for n in range(10)], [])  # warm
     shares = [[prepared(n) for n in range(10 + c, 10 + count, clients)] for c in range(clients)]
@@ -296,6 +307,12 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--probe", type=int, default=200)
+    parser.add_argument(
+        "--concurrency", type=int, help="MARKETPLACE_INTAKE_CONCURRENCY (default: the setting's)"
+    )
+    parser.add_argument(
+        "--partitions", type=int, help="MARKETPLACE_KAFKA_PARTITIONS (default: the setting's)"
+    )
     parser.add_argument("--bootstrap", default=os.environ.get("BENCH_KAFKA", "127.0.0.1:9092"))
     args = parser.parse_args()
     load = os.getloadavg()[0]
@@ -309,6 +326,10 @@ def main() -> None:
             "MARKETPLACE_KAFKA_BOOTSTRAP": args.bootstrap,
             "MARKETPLACE_KAFKA_TOPIC_PREFIX": prefix,
         }
+        if args.concurrency:
+            intake_env["MARKETPLACE_INTAKE_CONCURRENCY"] = str(args.concurrency)
+        if args.partitions:
+            intake_env["MARKETPLACE_KAFKA_PARTITIONS"] = str(args.partitions)
         intake = subprocess.Popen(
             [sys.executable, "-m", "marketplace", "intake"],
             env=intake_env,
@@ -316,8 +337,9 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
         )
         try:
-            rate, trips, alone = asyncio.run(
-                over_kafka(args.bootstrap, prefix, tokens, args.commands, args.probe)
+            pids = [intake.pid, server.pid]
+            rate, trips, alone, cpu = asyncio.run(
+                over_kafka(args.bootstrap, prefix, tokens, args.commands, args.probe, pids)
             )
         finally:
             stop(intake)
@@ -325,26 +347,37 @@ def main() -> None:
     loaded_p50, loaded_p95 = quantiles(trips)
     alone_p50, alone_p95 = quantiles(alone)
     print(
-        f"Kafka (intake beside serve, {len(tokens)} units as keys): {rate:,.0f} commands/s; "
+        f"Kafka (intake beside serve, {len(tokens)} units as keys, concurrency "
+        f"{args.concurrency or 'default'}): {rate:,.0f} commands/s; "
         f"round trip under that load p50 {loaded_p50:,.0f} ms, p95 {loaded_p95:,.0f} ms; "
-        f"one at a time ({args.probe}) p50 {alone_p50:.1f} ms, p95 {alone_p95:.1f} ms"
+        f"one at a time ({args.probe}) p50 {alone_p50:.1f} ms, p95 {alone_p95:.1f} ms; "
+        f"CPU during the batch: intake {cpu[0]:.1f} s, serve {cpu[1]:.1f} s"
     )
 
-    with tempfile.TemporaryDirectory() as tmp:
-        env = environment(Path(tmp))
-        server, tokens = serve_demo(env)
-        try:
-            http_rate, latencies = asyncio.run(
-                over_http(int(env["MARKETPLACE_PORT"]), tokens, args.commands, args.clients)
-            )
-        finally:
-            stop(server)
-    http_p50, http_p95 = quantiles(latencies)
+    http: dict[bool, float] = {}
+    for keyed in (True, False):  # with the command's key, as the Kafka side; without
+        with tempfile.TemporaryDirectory() as tmp:
+            env = environment(Path(tmp))
+            server, tokens = serve_demo(env)
+            try:
+                before = cpu_seconds(server.pid)
+                http[keyed], latencies = asyncio.run(
+                    over_http(
+                        int(env["MARKETPLACE_PORT"]), tokens, args.commands, args.clients, keyed
+                    )
+                )
+                used = cpu_seconds(server.pid) - before
+            finally:
+                stop(server)
+        http_p50, http_p95 = quantiles(latencies)
+        print(
+            f"HTTP ({args.clients} clients, {'an' if keyed else 'no'} Idempotency-Key): "
+            f"{http[keyed]:,.0f} requests/s; p50 {http_p50:.1f} ms, p95 {http_p95:.1f} ms; "
+            f"CPU: serve {used:.1f} s"
+        )
     print(
-        f"HTTP ({args.clients} clients): {http_rate:,.0f} requests/s; "
-        f"p50 {http_p50:.1f} ms, p95 {http_p95:.1f} ms"
+        f"Kafka ÷ HTTP: {rate / http[True]:.2f} (with the key), {rate / http[False]:.2f} (without)"
     )
-    print(f"Kafka ÷ HTTP: {rate / http_rate:.2f}")
 
 
 if __name__ == "__main__":

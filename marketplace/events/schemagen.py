@@ -229,7 +229,9 @@ def generate(out_dir: Path) -> list[Path]:
     contents = {
         f"{name}.json": dump_json(event_schema(kind)) for name, kind in PUBLIC_TYPES.items()
     }
-    with intake_spec.api_routes() as commands:
+    from marketplace.cli.api_commands import api_commands  # builds the app: an edge
+
+    with api_commands() as commands:
         contents[ASYNCAPI_FILE] = dump_yaml(asyncapi_document(commands))
     written = []
     for name, text in sorted(contents.items()):

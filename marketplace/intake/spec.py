@@ -9,20 +9,14 @@ events' document and splits the commands' union into one message per command.
 
 from __future__ import annotations
 
-import logging
-import secrets
-import tempfile
 import typing
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from faststream.kafka import KafkaBroker
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from marketplace.intake.commands import Command, command_table
+from marketplace.intake.commands import Command
 from marketplace.intake.consumer import IntakeTopics
 from marketplace.intake.envelope import REPLY_TYPE, Reply
 
@@ -182,31 +176,6 @@ def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
-@contextmanager
-def api_routes() -> Iterator[dict[str, Command]]:
-    """The commands of the API app, built over a throwaway embedded store (never started)."""
-    from marketplace.bootstrap import build_api, build_services
-    from marketplace.settings import Settings
-
-    quiet = logging.getLogger("marketplace")
-    level = quiet.level
-    with tempfile.TemporaryDirectory(prefix="marketplace-spec-") as data_dir:
-        settings = Settings(
-            data_dir=Path(data_dir),
-            database_url=None,
-            kafka_bootstrap=None,
-            admin_token=None,
-            seal_key=secrets.token_urlsafe(32),
-        )
-        svc = build_services(settings)
-        try:
-            quiet.setLevel(logging.WARNING)
-            yield command_table(build_api(settings, svc))
-        finally:
-            quiet.setLevel(level)
-            svc.store.close()
-
-
 __all__ = [
     "COMMAND_HEADERS",
     "COMMAND_KEY",
@@ -214,7 +183,6 @@ __all__ = [
     "REPLY_KEY",
     "TOPICS",
     "CommandEnvelope",
-    "api_routes",
     "commands_message",
     "describe_intake",
     "envelope_model",
