@@ -16,6 +16,8 @@ from pydantic import ConfigDict, Field, create_model
 from marketplace.events.envelope import SCHEMA_URN, STRUCTURED_CONTENT_TYPE, CloudEvent
 from marketplace.events.public.payload import PublicType
 from marketplace.events.public.registry import PUBLIC_TYPES, TOPICS
+from marketplace.intake import spec as intake_spec
+from marketplace.intake.commands import Command
 
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -117,8 +119,9 @@ def topic_description(topic: str, kinds: list[PublicType]) -> str:
     return "\n".join([head, *lines])
 
 
-def bus_broker() -> KafkaBroker:
-    """A broker declaring one publisher per topic; it only describes, it never connects."""
+def bus_broker(commands: dict[str, Command] | None = None) -> KafkaBroker:
+    """A broker declaring one publisher per topic, and the command intake's channels when
+    given its `commands`; it only describes, it never connects."""
     broker = KafkaBroker(
         "localhost:9092",
         description="The group's Kafka cluster (`MARKETPLACE_KAFKA_BOOTSTRAP`).",
@@ -127,23 +130,29 @@ def bus_broker() -> KafkaBroker:
         kinds = kinds_on(topic)
         description = topic_description(topic, kinds)
         broker.publisher(topic, title=topic, description=description, schema=topic_message(kinds))
+    if commands is not None:
+        intake_spec.describe_intake(broker, commands)
     return broker
 
 
-def asyncapi_document() -> dict[str, Any]:
+def asyncapi_document(commands: dict[str, Command]) -> dict[str, Any]:
     spec = AsyncAPI(
-        bus_broker(),
-        title="Energy group internal market: events on the bus",
+        bus_broker(commands),
+        title="Energy group internal market: events and commands on the bus",
         version=DOCUMENT_VERSION,
         description=(
             "Every public event is a CloudEvents 1.0 JSON envelope. Delivery is at least once "
             "and in order per key; consumers deduplicate on `id`. A breaking change is a new "
-            "`.vN` type; the JSON Schema of each type is `schemas/<type>.json`."
+            "`.vN` type; the JSON Schema of each type is `schemas/<type>.json`.\n\n"
+            "An ERP sends every write of the HTTP API as a command on `marketplace.commands` "
+            "(one message per command below) and reads the answers on "
+            "`marketplace.command-replies`; bad messages are copied to "
+            "`marketplace.commands.dlq`."
         ),
         schema_version="3.0.0",
     )
     document: dict[str, Any] = open_for_extension(spec.to_specification().to_jsonable())
-    return as_the_relay_publishes(document)
+    return as_the_intake_speaks(as_the_relay_publishes(document), commands)
 
 
 KAFKA_KEY = {
@@ -170,12 +179,54 @@ def as_the_relay_publishes(document: dict[str, Any]) -> dict[str, Any]:
     faststream declares a `correlation_id` header that our messages do not carry: dropped.
     """
     document["defaultContentType"] = STRUCTURED_CONTENT_TYPE
-    for message in document["components"]["messages"].values():
+    for topic in TOPICS:
+        message = document["components"]["messages"][f"{topic}:Message"]
         message.pop("correlationId", None)
         message["contentType"] = STRUCTURED_CONTENT_TYPE
         # Copies: shared objects would come out as YAML anchors.
         message["headers"] = copy.deepcopy(KAFKA_HEADERS)
         message["bindings"] = {"kafka": {"bindingVersion": "0.4.0", "key": dict(KAFKA_KEY)}}
+    return document
+
+
+def as_the_intake_speaks(document: dict[str, Any], commands: dict[str, Command]) -> dict[str, Any]:
+    """One message per command on `marketplace.commands` (faststream writes their union as one),
+    and the headers and keys the intake reads and writes. The replies' `correlation_id`
+    header is kept: the intake sets it to the command id."""
+    topics = intake_spec.TOPICS
+    channels, operations = document["channels"], document["operations"]
+    messages, schemas = document["components"]["messages"], document["components"]["schemas"]
+    union = messages.pop(f"{topics.commands}:SubscribeMessage")["payload"]["$ref"]
+    refs = [one["$ref"] for one in schemas.pop(union.rsplit("/", 1)[1])["oneOf"]]
+    ref_of = {schemas[ref.rsplit("/", 1)[1]]["title"]: ref for ref in refs}
+    channel = channels[topics.commands]
+    channel["messages"] = {}
+    for name in sorted(commands):
+        command = commands[name]
+        messages[command.type] = {
+            "name": command.type,
+            "title": command.type,
+            "summary": f"`{command.method} {command.path}` over Kafka.",
+            "contentType": STRUCTURED_CONTENT_TYPE,
+            "headers": copy.deepcopy(intake_spec.COMMAND_HEADERS),
+            "payload": {"$ref": ref_of[command.type]},
+            "bindings": {
+                "kafka": {"bindingVersion": "0.4.0", "key": dict(intake_spec.COMMAND_KEY)}
+            },
+        }
+        channel["messages"][name] = {"$ref": f"#/components/messages/{command.type}"}
+    operations[topics.commands]["messages"] = [
+        {"$ref": f"#/channels/{topics.commands}/messages/{name}"} for name in sorted(commands)
+    ]
+    reply = messages[f"{topics.replies}:Message"]
+    reply["contentType"] = STRUCTURED_CONTENT_TYPE
+    reply["headers"] = copy.deepcopy(KAFKA_HEADERS)
+    reply["bindings"] = {"kafka": {"bindingVersion": "0.4.0", "key": dict(intake_spec.REPLY_KEY)}}
+    dead = messages[f"{topics.dead_letters}:Message"]
+    dead.pop("correlationId", None)
+    dead["contentType"] = "application/octet-stream"
+    dead["headers"] = copy.deepcopy(intake_spec.DEAD_LETTER_HEADERS)
+    dead["bindings"] = {"kafka": {"bindingVersion": "0.4.0", "key": dict(intake_spec.REPLY_KEY)}}
     return document
 
 
@@ -193,7 +244,10 @@ def generate(out_dir: Path) -> list[Path]:
     contents = {
         f"{name}.json": dump_json(event_schema(kind)) for name, kind in PUBLIC_TYPES.items()
     }
-    contents[ASYNCAPI_FILE] = dump_yaml(asyncapi_document())
+    from marketplace.cli.api_commands import api_commands  # builds the app: an edge
+
+    with api_commands() as commands:
+        contents[ASYNCAPI_FILE] = dump_yaml(asyncapi_document(commands))
     written = []
     for name, text in sorted(contents.items()):
         path = out_dir / name

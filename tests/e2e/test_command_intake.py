@@ -29,6 +29,7 @@ from tests.e2e.conftest import (
 )
 from tests.e2e.erp_client import Erp, ReplyHold
 from tests.e2e.test_needs_api import offer_body, steam_need
+from tests.integration.test_command_schemas import REPLY_MESSAGE, payload_validator
 from tests.kafka_support import PrivateBroker
 
 
@@ -130,6 +131,11 @@ async def test_the_buy_path_over_kafka_answers_as_http(platform: Platform) -> No
         # A refusal is an answer too: the rule's code, as HTTP gives it.
         again = await erp.reply_to(await erp.send("sign_contract", ids, coal, key=contract_id))
         assert (again["status"], again["body"]["error"]["code"]) == (409, "contract_status")
+        # Each reply the broker carried fits the reply schema of `schemas/asyncapi.yaml`.
+        carried = [r.event for r in erp.received if r.topic == erp.replies]
+        assert len(carried) >= 6  # post, offer, award, three signatures
+        for reply in carried:
+            payload_validator(REPLY_MESSAGE).validate(reply)
     with platform.server.client(coal) as client:
         contract = client.get(f"/v1/contracts/{contract_id}").json()
     assert (contract["status"], contract["amount"]) == ("active", "218400.00")
