@@ -99,7 +99,7 @@ class Settings(BaseSettings):
         default=1, ge=1, description="Replication factor of created topics (3 in production)."
     )
     intake_concurrency: int = Field(
-        default=4,
+        default=6,  # the default partition count: every partition at once (bench: 0.29 -> 0.59 of HTTP)
         ge=1,
         le=64,
         description="Command intake: partitions of `marketplace.commands` handled at once by "

@@ -64,6 +64,7 @@ class Notifier:
 
     def __post_init__(self) -> None:
         self._routing = asyncio.Lock()  # the feed's loop and a reader's refresh take turns
+        self._stopping = asyncio.Event()
         self.projection = dataclasses.replace(
             NOTIFIER, batch=functools.partial(route_batch, zone=self.zone)
         )
@@ -77,6 +78,7 @@ class Notifier:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
+        self._stopping = stop  # a long catch-up (a first start over a long history) ends early
         await through_outages(self.prepare, stop)
         log.info("notifier_started", feed="kafka" if self.kafka else "in-process")
         async with asyncio.TaskGroup() as group:
@@ -152,7 +154,7 @@ class Notifier:
                 if page is not None:
                     await apply_page(self.store, self.projection, page)
                     routed = True
-            if page is None or page.count < self.batch_size:
+            if page is None or page.count < self.batch_size or self._stopping.is_set():
                 break
         if routed:
             self.sender.wake()
