@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from tests.notify_receivers import (
     WAIT,
@@ -23,6 +23,7 @@ from tests.notify_receivers import (
 )
 
 T = TypeVar("T")
+R = TypeVar("R", WebhookReceiver, MailReceiver)
 
 
 class _LoopThread:
@@ -48,21 +49,51 @@ class _LoopThread:
         self.loop.close()
 
 
-class ThreadedWebhookReceiver:
-    """A WebhookReceiver on its own loop: `url`, `requests`, `answer`, `wait_for`."""
+class _Threaded(Generic[R]):
+    """A receiver made, entered and left on a loop thread of its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, make: Callable[[], R]) -> None:
         self._thread = _LoopThread()
-        self._receiver: WebhookReceiver | None = None
+        self._make: Callable[[], R] = make
+        self._receiver: R | None = None
 
     @property
-    def receiver(self) -> WebhookReceiver:
+    def receiver(self) -> R:
         assert self._receiver is not None, "enter the receiver first"
         return self._receiver
 
     @property
     def url(self) -> str:
         return self.receiver.url
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+
+        async def entered() -> R:
+            receiver = self._make()
+            await receiver.__aenter__()
+            return receiver
+
+        self._receiver = self._thread.run(entered())
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self._thread.run(self.receiver.__aexit__(None, None, None))
+        finally:
+            self._thread.stop()
+
+
+class ThreadedWebhookReceiver(_Threaded[WebhookReceiver]):
+    """A WebhookReceiver on its own loop: `url`, `requests`, `answer`, `wait_for`."""
+
+    def __init__(self) -> None:
+        super().__init__(WebhookReceiver)
 
     @property
     def requests(self) -> list[ReceivedRequest]:
@@ -74,38 +105,13 @@ class ThreadedWebhookReceiver:
     def wait_for(self, count: int, timeout: float = WAIT) -> list[ReceivedRequest]:
         return self._thread.run(self.receiver.wait_for(count, timeout), timeout + 5)
 
-    def __enter__(self) -> Self:
-        self._thread.start()
 
-        async def started() -> WebhookReceiver:
-            return await WebhookReceiver().__aenter__()
-
-        self._receiver = self._thread.run(started())
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            self._thread.run(self.receiver.__aexit__(None, None, None))
-        finally:
-            self._thread.stop()
-
-
-class ThreadedMailReceiver:
+class ThreadedMailReceiver(_Threaded[MailReceiver]):
     """A MailReceiver (aiosmtpd runs in a thread of its own already): `url`, `messages`,
     `wait_for`."""
 
     def __init__(self) -> None:
-        self._thread = _LoopThread()
-        self.receiver = MailReceiver()
-
-    @property
-    def url(self) -> str:
-        return self.receiver.url
+        super().__init__(MailReceiver)
 
     @property
     def messages(self) -> list[ReceivedMail]:
@@ -113,19 +119,3 @@ class ThreadedMailReceiver:
 
     def wait_for(self, count: int, timeout: float = WAIT) -> list[ReceivedMail]:
         return self._thread.run(self.receiver.wait_for(count, timeout), timeout + 5)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        self._thread.run(self.receiver.__aenter__())
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            self._thread.run(self.receiver.__aexit__(None, None, None))
-        finally:
-            self._thread.stop()

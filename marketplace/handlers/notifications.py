@@ -16,6 +16,7 @@ from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import Services
 from marketplace.handlers.subscriptions import get_subscription
 from marketplace.notifications.outbox import ATTEMPTS, DELIVERIES, ITEMS, SUBSCRIPTIONS, UNITS
+from marketplace.notifications.routing import DEFAULT_LANGUAGE
 from marketplace.notifications.texts import render
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
 from marketplace.projections.store import ReadModelStore, RowReader
@@ -23,7 +24,6 @@ from marketplace.projections.tables import ColumnType
 
 NEWEST_FIRST = Order(ITEMS, ("sequence", "notification_id"), descending=True)
 DELIVERIES_IN_ORDER = Order(DELIVERIES, ("sequence", "delivery_id"))
-DEFAULT_LANGUAGE = "zh-CN"
 # The records an event names besides its subject (an award's contract, an escalated
 # incident's dispute), for a link to them; the recipient is a party to each.
 REFERRED = ("need_id", "tender_id", "contract_id", "dispute_id")

@@ -221,9 +221,6 @@ async def route_batch(
     deadlines = await _deadlines(tx, {e.subject for e in events})
     units = await _units(tx)
     subscriptions = await _subscriptions(tx)
-    by_unit: dict[str, list[Subscription]] = defaultdict(list)
-    for subscription in subscriptions.values():
-        by_unit[subscription.unit_id].append(subscription)
     changes: list[RowChange] = []
     for event in events:
         if event.type.startswith("marketplace.subscription."):
@@ -231,11 +228,6 @@ async def route_batch(
             learnt = _subscription_of(event, known)
             if learnt is not None:
                 subscriptions[learnt.subscription_id] = learnt
-                by_unit[learnt.unit_id] = [
-                    s
-                    for s in by_unit[learnt.unit_id]
-                    if s.subscription_id != learnt.subscription_id
-                ] + [learnt]
                 changes.append(_subscription_row(learnt))
                 if known is None:  # events stored after it may have come first (Kafka)
                     changes.extend(await _caught_up(tx, learnt, changes))
@@ -250,14 +242,14 @@ async def route_batch(
             changes.append(_parties_row(event.subject, routed.parties))
         changes.extend(_deadline_rows(deadline_changes(event, units, zone), deadlines))
         if event.sequence > start:
-            changes.extend(_notify(event, routed.recipients, by_unit))
+            changes.extend(_notify(event, routed.recipients, subscriptions))
     return changes
 
 
 def _notify(
     event: CloudEvent,
     recipients: Iterable[str],
-    by_unit: Mapping[str, list[Subscription]],
+    subscriptions: Mapping[str, Subscription],
     since_any: bool = False,
 ) -> list[RowChange]:
     changes: list[RowChange] = []
@@ -280,8 +272,8 @@ def _notify(
                 },
             )
         )
-        for subscription in by_unit.get(unit_id, ()):
-            if subscription.wants(event, since_any):
+        for subscription in subscriptions.values():  # a few per unit, a few hundred in all
+            if subscription.unit_id == unit_id and subscription.wants(event, since_any):
                 changes.append(_delivery(event, nid, subscription))
     return changes
 
@@ -392,9 +384,7 @@ async def remind_due(tx: ReadModelTransaction, now: datetime, lead: timedelta) -
     )
     if not rows:
         return 0
-    by_unit: dict[str, list[Subscription]] = defaultdict(list)
-    for subscription in (await _subscriptions(tx)).values():
-        by_unit[subscription.unit_id].append(subscription)
+    subscriptions = await _subscriptions(tx)
     changes: list[RowChange] = []
     made = 0
     for kind, subject, unit_id, due, facts in rows:
@@ -407,7 +397,7 @@ async def remind_due(tx: ReadModelTransaction, now: datetime, lead: timedelta) -
             continue
         event = reminder_event(deadline, now, state.position)
         # Whenever the unit subscribed, a reminder is of what is still to come.
-        changes.extend(_notify(event, [deadline.unit_id], by_unit, since_any=True))
+        changes.extend(_notify(event, [deadline.unit_id], subscriptions, since_any=True))
         made += 1
     for change in changes:
         await tx.write(NOTIFIER.table(change.table), change)

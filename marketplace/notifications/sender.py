@@ -31,6 +31,7 @@ from marketplace.notifications.outbox import (
     UNITS,
 )
 from marketplace.notifications.redaction import redacted_body
+from marketplace.notifications.routing import DEFAULT_LANGUAGE
 from marketplace.notifications.texts import Text, render
 from marketplace.projections.store import ReadModelStore
 from marketplace.projections.tables import ColumnType
@@ -300,7 +301,7 @@ class Sender:
         due = [
             row for row in rows if row["next_attempt_at"] <= now or row["created_at"] <= gathered
         ]
-        language = rows[0]["language"] or "zh-CN"
+        language = rows[0]["language"] or DEFAULT_LANGUAGE
         items = []
         for row in due:
             event = CloudEvent.from_bytes(row["event"].encode())
@@ -317,12 +318,8 @@ class Sender:
             except Exception as exc:  # MailNotSent says whether another try can help
                 refused = bool(getattr(exc, "permanent", False))
                 result = Result("failed" if refused else "retry", None, str(exc)[:300])
-        for row in due:
-            await self._record(row, result)
+        await self._record_all([(row, result) for row in due])  # one mail, one transaction
         return result.outcome == "delivered"
-
-    async def _record(self, row: dict[str, Any], result: Result) -> None:
-        await self._record_all([(row, result)])
 
     async def _record_all(self, answered: list[tuple[dict[str, Any], Result]]) -> None:
         """Each attempt and the state it leaves its delivery in, in one transaction."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,9 @@ class World:
         return await outcome(value, self.bearer(unit) if unit else None, self.commands, self.api)
 
 
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+@asynccontextmanager
+async def served_world(tmp_path: Path) -> AsyncIterator[World]:
+    """The demo group's app with its lifespan running, and the commands read off it."""
     settings = settings_for(tmp_path / "data")
     svc = build_services(settings)
     try:
@@ -57,6 +59,12 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             await found.http.aclose()
     finally:
         svc.store.close()
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    async with served_world(tmp_path) as found:
+        yield found
 
 
 def _spec_writes(app: FastAPI) -> set[tuple[str, str]]:

@@ -16,15 +16,12 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
-from marketplace.bootstrap import build_api, build_services
-from marketplace.demo import seed_demo
 from marketplace.events.schemagen import ASYNCAPI_FILE, SCHEMAS_DIR, open_for_extension
 from marketplace.intake.consumer import _one_line
 from marketplace.intake.envelope import REPLY_TYPE, reply_to
 from marketplace.intake.handling import Outcome
 from tests.e2e.test_needs_api import offer_body, steam_need
-from tests.integration.api_app import settings_for
-from tests.integration.test_command_intake import World
+from tests.integration.test_command_intake import World, served_world
 
 COMMANDS, REPLIES, DEAD_LETTERS = (
     "marketplace.commands",
@@ -70,18 +67,8 @@ def inline(schema: Any, definitions: dict[str, Any]) -> Any:
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    settings = settings_for(tmp_path / "data")
-    svc = build_services(settings)
-    try:
-        tokens = {(t.unit_id, r.value): t.token for t in seed_demo(svc) for r in t.roles}
-        app = build_api(settings, svc)
-        async with app.router.lifespan_context(app):
-            found = World(app, tokens)
-            yield found
-            await found.api.close()
-            await found.http.aclose()
-    finally:
-        svc.store.close()
+    async with served_world(tmp_path) as found:
+        yield found
 
 
 def test_the_commands_channel_has_one_message_per_command_of_the_app(world: World) -> None:
