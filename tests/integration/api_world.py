@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +17,7 @@ from marketplace.bootstrap import build_api, build_services
 from marketplace.demo import seed_demo
 from marketplace.handlers.ports import Services
 from marketplace.settings import Settings
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, drop_schemas, require_postgres
 
 ADMIN_TOKEN = "api-world-bootstrap-admin-token"
 
@@ -47,6 +50,23 @@ def demo_world(data_dir: Path, postgres_schema: str | None = None) -> World:
     issued = seed_demo(svc)
     tokens = {(t.unit_id, str(r)): t.token for t in issued for r in t.roles}
     return World(build_api(settings, svc), svc, tokens)
+
+
+@contextmanager
+def served_demo(backend: str, data_dir: Path) -> Iterator[tuple[World, TestClient]]:
+    """`demo_world` on `backend` (a PostgreSQL schema of its own, dropped after), started."""
+    schema = None
+    if backend == "postgres":
+        require_postgres()
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+    built = demo_world(data_dir, schema)
+    try:
+        with TestClient(built.app) as client:
+            yield built, client
+    finally:
+        built.svc.store.close()
+        if schema:
+            drop_schemas(schema)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -4,15 +4,13 @@ unit, newest first, paged with a cursor; on both stores (the list's join runs on
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import drop_schemas, require_postgres
-from tests.integration.api_world import World, bearer, created, demo_world
+from tests.integration.api_world import World, bearer, created, served_demo
 from tests.integration.test_authorisation_matrix import NEED
 
 PATH = "/v1/external-sourcing"
@@ -23,19 +21,9 @@ pytestmark = pytest.mark.both_stores
 def world(
     backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[World, TestClient]]:
-    schema = None
-    if backend == "postgres":
-        require_postgres()
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-    built = demo_world(tmp_path_factory.mktemp("external"), schema)
-    try:
-        with TestClient(built.app) as client:
-            build(built, client)
-            yield built, client
-    finally:
-        built.svc.store.close()
-        if schema:
-            drop_schemas(schema)
+    with served_demo(backend, tmp_path_factory.mktemp("external")) as (built, client):
+        build(built, client)
+        yield built, client
 
 
 def ask(world: World, client: TestClient, key: str, unit: str, **ground: str) -> None:

@@ -4,7 +4,6 @@ within the caller's reach and paged with a cursor; the contract view says who si
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import drop_schemas, require_postgres
-from tests.integration.api_world import World, bearer, created, demo_world, later
+from tests.integration.api_world import World, bearer, created, demo_world, later, served_demo
 from tests.integration.test_authorisation_matrix import NEED, OFFER
 
 SEALED_AMOUNT = "91234.56"
@@ -24,19 +22,9 @@ def world(
     backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[World, TestClient]]:
     """The demo world and the scenario of `build`, on each store (the lists' SQL runs on both)."""
-    schema = None
-    if backend == "postgres":
-        require_postgres()
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-    built = demo_world(tmp_path_factory.mktemp("lists"), schema)
-    try:
-        with TestClient(built.app) as client:
-            build(built, client)
-            yield built, client
-    finally:
-        built.svc.store.close()
-        if schema:
-            drop_schemas(schema)
+    with served_demo(backend, tmp_path_factory.mktemp("lists")) as (built, client):
+        build(built, client)
+        yield built, client
 
 
 def build(world: World, client: TestClient) -> None:

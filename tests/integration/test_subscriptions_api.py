@@ -4,7 +4,6 @@ and only those who act for a unit subscribe for it."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,8 +13,7 @@ from fastapi.testclient import TestClient
 
 from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.events.wire import to_cloud_event
-from tests.conftest import drop_schemas, require_postgres
-from tests.integration.api_world import World, bearer, demo_world
+from tests.integration.api_world import World, bearer, served_demo
 
 pytestmark = pytest.mark.both_stores
 
@@ -32,18 +30,8 @@ MAIL = {**HOOK, "channel": "email", "endpoint": "ops@pwr-01.example.com", "event
 def world(
     backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[World, TestClient]]:
-    schema = None
-    if backend == "postgres":
-        require_postgres()
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-    built = demo_world(tmp_path_factory.mktemp("subscriptions"), schema)
-    try:
-        with TestClient(built.app) as client:
-            yield built, client
-    finally:
-        built.svc.store.close()
-        if schema:
-            drop_schemas(schema)
+    with served_demo(backend, tmp_path_factory.mktemp("subscriptions")) as (built, client):
+        yield built, client
 
 
 def as_(world: World, unit: str, role: str) -> dict[str, str]:
