@@ -100,8 +100,20 @@ class SqliteReadModels(ReadModelStore):
 
     async def create(self, projection: Projection) -> None:
         async with self._lock:
-            for statement in projection.ddl(self.dialect):
-                await self._run(self.conn.execute, statement)
+            await self._run(self._create, projection.ddl(self.dialect))
+
+    def _create(self, statements: list[str]) -> None:
+        """All of a projection's DDL under the file's write lock: two connections creating the
+        same tables at once (the API and the projection workers of `serve --all-in-one`) take
+        turns, or the second meets an FTS5 table half made ("vtable constructor failed")."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in statements:
+                self.conn.execute(statement)
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
     async def state(self, name: str) -> ProjectionState | None:
         return await read_state(self, name)
