@@ -188,7 +188,9 @@ def ensure_postgres_schema(
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(url, autocommit=True, **libpq_options(timeouts)) as conn:
+    with psycopg.connect(url, **libpq_options(timeouts)) as conn, conn.transaction():
+        # Processes starting together would otherwise race to the same catalog row.
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"schema:{schema}",))
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 

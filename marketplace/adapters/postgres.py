@@ -162,6 +162,31 @@ def _insert_events_unpipelined(
         return recorder._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
 
+def _create_table_serialised(
+    recorder: PostgresAggregateRecorder, create: Callable[[], None]
+) -> None:
+    """Run the library's table creation while holding the schema's advisory lock.
+
+    Every process of a deployment (API, relay, projection workers) creates the store's tables
+    at start; run at once, PostgreSQL refuses the second `CREATE OR REPLACE FUNCTION` of the
+    same function ("tuple concurrently updated") or the second `CREATE TABLE IF NOT EXISTS`
+    (a duplicate catalog row), and that process dies at start. The lock is held by its own
+    connection, so the library's statements may use any pooled connection meanwhile.
+    """
+    import psycopg
+
+    pool = recorder.datastore.pool
+    key = f"marketplace.create_table:{recorder.datastore.schema}"
+    # The library builds its pool from plain settings (no callables).
+    assert isinstance(pool.conninfo, str) and isinstance(pool.kwargs, dict)
+    with psycopg.connect(pool.conninfo, autocommit=True, **pool.kwargs) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        try:
+            create()
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+
+
 class BoundedPostgresRecorder(PostgresApplicationRecorder):
     """The library's recorder with bounded retries (see `_bounded`): its ten attempts, each
     waiting out the pool, held requests for most of a minute in an outage; and inserts that do
@@ -172,12 +197,18 @@ class BoundedPostgresRecorder(PostgresApplicationRecorder):
     select_notifications = _bounded(PostgresApplicationRecorder.select_notifications)
     max_notification_id = _bounded(PostgresApplicationRecorder.max_notification_id)
 
+    def create_table(self) -> None:
+        _create_table_serialised(self, super().create_table)
+
 
 class BoundedSnapshotRecorder(PostgresAggregateRecorder):
     """The same for snapshots (read whenever an aggregate is not in the cache)."""
 
     insert_events = _bounded(PostgresAggregateRecorder.insert_events)
     select_events = _bounded(PostgresAggregateRecorder.select_events)
+
+    def create_table(self) -> None:
+        _create_table_serialised(self, super().create_table)
 
 
 class BoundedPostgresFactory(PostgresFactory):

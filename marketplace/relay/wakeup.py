@@ -65,7 +65,10 @@ def install_commit_trigger(
 
     channel = channel_of(schema)
     function = sql.Identifier(schema, "marketplace_notify_events")
-    with psycopg.connect(url, autocommit=True, **libpq_options(timeouts)) as conn:
+    with psycopg.connect(url, **libpq_options(timeouts)) as conn, conn.transaction():
+        # Two relays starting at once would otherwise replace the same function together
+        # ("tuple concurrently updated").
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"trigger:{channel}",))
         conn.execute(
             sql.SQL(
                 "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS "
