@@ -154,6 +154,13 @@ class Settings(BaseSettings):
         description="Seconds a write waits for an earlier request with its Idempotency-Key to "
         "answer before it is refused with 409 idempotency_key_in_progress.",
     )
+    idempotency_lease_seconds: float = Field(
+        default=120,
+        ge=1,
+        le=3600,
+        description="Seconds a request holds its Idempotency-Key: after it a retry takes the key "
+        "over (runs again if nothing was stored, else answers 409 idempotency_answer_lost).",
+    )
     portal_session_idle_minutes: int = Field(
         default=30,
         ge=1,

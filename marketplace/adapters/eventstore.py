@@ -220,6 +220,9 @@ class EventSourcingStore:
             private_file(location.sqlite_path)
             env |= {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                # Marks an idempotent write's row with its events (see idempotent_effects).
+                "APPLICATION_RECORDER_TOPIC": "marketplace.adapters.sqlite_events:"
+                "MarkingSQLiteRecorder",
                 "SQLITE_DBNAME": str(location.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": "10",
             }

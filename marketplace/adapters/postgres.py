@@ -18,6 +18,8 @@ from eventsourcing.postgres import (
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
+from marketplace.adapters.idempotent_effects import mark_effects
+
 T = TypeVar("T")
 
 
@@ -159,7 +161,13 @@ def _insert_events_unpipelined(
         if not stored_events:
             return None
         recorder._insert_stored_events(curs, stored_events, **kwargs)
-        return recorder._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        positions = recorder._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
+        def execute(query: str, params: Sequence[Any]) -> int:
+            return int(curs.execute(query, params).rowcount)
+
+        mark_effects(execute, stored_events, positions)  # an idempotent write's row, see there
+        return positions
 
 
 def _create_table_serialised(

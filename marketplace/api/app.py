@@ -112,7 +112,8 @@ def create_app(
     app.state.ledger = ledger
     app.state.notifier = None
     install_error_handlers(app)
-    idempotency = IdempotencyStore.beside(services)
+    lease = timedelta(seconds=settings.idempotency_lease_seconds)
+    idempotency = IdempotencyStore.beside(services, lease=lease)
     app.add_middleware(
         Idempotency,
         store=idempotency,

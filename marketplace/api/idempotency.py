@@ -16,7 +16,10 @@ carrying the header, from a token that authenticates (else the route answers 401
 
 Refusals (4xx) are kept: a retry hears the same refusal. Server errors (5xx, a 503 outage) and
 409 `concurrent_modification` (which asks for a retry) are not: the claim is released and a
-retry runs again.
+retry runs again, unless the request had already stored events. A request's saves mark its
+row in their own transaction (adapters/idempotent_effects.py), so a request that took effect
+is never run again, even when its process died before its answer was kept: its retries get
+409 `idempotency_answer_lost` naming the records it changed (read them with a GET).
 """
 
 from __future__ import annotations
@@ -24,17 +27,19 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import anyio
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from marketplace.adapters.idempotency_store import Answer, Found, IdempotencyStore
+from marketplace.adapters.idempotency_store import Answer, Claimed, Found, IdempotencyStore
+from marketplace.adapters.idempotent_effects import holding
 from marketplace.adapters.outages import is_outage
 from marketplace.api.errors import STORE_UNAVAILABLE, error_response
 from marketplace.api.openapi_errors import INVALID_DESCRIPTION, INVALID_REF
+from marketplace.events.public.registry import BY_DOMAIN_NAME
 from marketplace.handlers.auth import authenticate
 from marketplace.handlers.errors import AppError
 from marketplace.handlers.organisation import load_organisation
@@ -51,6 +56,7 @@ WRITES = frozenset({"POST", "PATCH", "DELETE", "PUT"})
 # The headers an answer is replayed with (the request id and length are the replay's own).
 KEPT_HEADERS = frozenset({"content-type", "location", "www-authenticate"})
 _POLL_FIRST, _POLL_MOST = 0.02, 0.25
+LOST = "idempotency_answer_lost"
 
 
 class Idempotency:
@@ -87,10 +93,14 @@ class Idempotency:
             log.warning("idempotency_store_unavailable", error=repr(exc))
             await _unavailable()(scope, receive, send)
             return
-        if found is None:
-            await self._run(token_id, key, scope, receive, send)
+        if isinstance(found, Claimed):
+            await self._run(token_id, key, found, scope, receive, send)
         elif found.request_hash != fingerprint:
             await _reused()(scope, receive, send)
+        elif found.state == "lost":
+            answer = lost_answer(found.effects)  # the same for every retry: settled once
+            await self._settle(token_id, key, found.claimed_at, answer)
+            await _replay(answer, send)
         elif found.answer is None:
             await _in_progress()(scope, receive, send)
         else:
@@ -107,24 +117,26 @@ class Idempotency:
                 return None
             raise
 
-    async def _claim(self, token_id: str, key: str, fingerprint: str) -> Found | None:
-        """The claim, or the row once it is done (or has another fingerprint, or the wait is
-        over). Polled: the first request may run in another process."""
+    async def _claim(self, token_id: str, key: str, fingerprint: str) -> Claimed | Found:
+        """The claim, or the row once it is done or lost (or has another fingerprint, or the
+        wait is over). Polled: the first request may run in another process."""
         deadline = anyio.current_time() + self.wait_seconds
         pause = _POLL_FIRST
         while True:
             found = await asyncio.to_thread(self.store.claim, token_id, key, fingerprint)
-            if found is None or found.state == "done" or found.request_hash != fingerprint:
+            if isinstance(found, Claimed) or found.state != "in_progress":
                 return found
-            if anyio.current_time() + pause > deadline:
+            if found.request_hash != fingerprint or anyio.current_time() + pause > deadline:
                 return found
             await asyncio.sleep(pause)
             pause = min(pause * 2, _POLL_MOST)
 
     async def _run(
-        self, token_id: str, key: str, scope: Scope, receive: Receive, send: Send
+        self, token_id: str, key: str, claim: Claimed, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        """Run the request; store its answer (or release the key) before sending it."""
+        """Run the request; store its answer (or release the key) before sending it. An answer
+        not kept from a request that stored events becomes the lost-answer answer: kept, so a
+        retry does not run it again."""
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -137,25 +149,34 @@ class Idempotency:
             else:
                 await send(message)
 
+        held = self.store.held(token_id, key, claim)
         try:
-            await self.app(scope, receive, capture)
+            with holding(held):
+                await self.app(scope, receive, capture)
         except BaseException:
             with anyio.CancelScope(shield=True):
-                await self._settle(token_id, key, None)
+                lost = lost_answer(held.effects) if held.effects else None
+                await self._settle(token_id, key, claim.claimed_at, lost)
             raise
         assert start is not None, "an HTTP app answers with a response start"
-        body = b"".join(chunks)
-        answer = Answer(start["status"], _kept_headers(start), body)
-        await self._settle(token_id, key, answer if kept(answer) else None)
+        answer = Answer(start["status"], _kept_headers(start), b"".join(chunks))
+        if not kept(answer) and held.effects:
+            answer = lost_answer(held.effects)
+            await self._settle(token_id, key, claim.claimed_at, answer)
+            await _replay(answer, send, replayed=False)
+            return
+        await self._settle(token_id, key, claim.claimed_at, answer if kept(answer) else None)
         await send(start)
-        await send({"type": "http.response.body", "body": body, "more_body": False})
+        await send({"type": "http.response.body", "body": answer.body, "more_body": False})
 
-    async def _settle(self, token_id: str, key: str, answer: Answer | None) -> None:
+    async def _settle(
+        self, token_id: str, key: str, claimed_at: str, answer: Answer | None
+    ) -> None:
         try:
             if answer is None:
-                await asyncio.to_thread(self.store.release, token_id, key)
+                await asyncio.to_thread(self.store.release, token_id, key, claimed_at)
             else:
-                await asyncio.to_thread(self.store.finish, token_id, key, answer)
+                await asyncio.to_thread(self.store.finish, token_id, key, answer, claimed_at)
         except Exception as exc:
             # The answer still goes out; the key stays claimed until its lease runs out.
             log.warning("idempotency_answer_not_stored", key=key, error=repr(exc))
@@ -167,6 +188,34 @@ def kept(answer: Answer) -> bool:
     if answer.status >= 500:
         return False
     return not (answer.status == 409 and _error_code(answer.body) == "concurrent_modification")
+
+
+def lost_answer(effects: Sequence[dict[str, Any]]) -> Answer:
+    """The answer of a request that stored events but whose own answer was never kept (its
+    process stopped, or it failed after saving): which records it changed, to read back."""
+    records = []
+    for effect in effects:
+        public = BY_DOMAIN_NAME.get(str(effect.get("event", "")))
+        records.append(
+            {
+                "id": effect["id"],
+                "version": effect["version"],
+                "type": public.name if public is not None else None,
+            }
+        )
+    positions = [e["position"] for e in effects if isinstance(e.get("position"), int)]
+    body = {
+        "error": {
+            "code": LOST,
+            "message": (
+                "This request took effect (its events are stored), but its answer was lost "
+                "before it could be kept; it is not run again. Read the records it changed."
+            ),
+            "details": {"records": records, "position": max(positions, default=None)},
+        }
+    }
+    encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return Answer(409, [("content-type", "application/json")], encoded)
 
 
 def _error_code(body: bytes) -> str | None:
@@ -253,12 +302,11 @@ def _kept_headers(start: Message) -> list[tuple[str, str]]:
     ]
 
 
-async def _replay(answer: Answer, send: Send) -> None:
+async def _replay(answer: Answer, send: Send, *, replayed: bool = True) -> None:
     headers = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in answer.headers]
-    headers += [
-        (b"content-length", str(len(answer.body)).encode()),
-        (REPLAYED_HEADER.lower().encode(), b"true"),
-    ]
+    headers.append((b"content-length", str(len(answer.body)).encode()))
+    if replayed:
+        headers.append((REPLAYED_HEADER.lower().encode(), b"true"))
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     await send({"type": "http.response.body", "body": answer.body, "more_body": False})
 
@@ -310,7 +358,9 @@ _PARAMETER_DESCRIPTION = (
     "one effect. The same key with another method, path or body → 422 "
     "`idempotency_key_reused`; a retry while the first is still running waits for its answer, "
     "then → 409 `idempotency_key_in_progress`. At most 200 characters, no control characters. "
-    "Server errors (5xx) are not kept: a retry runs again."
+    "Server errors (5xx) are not kept: a retry runs again, unless the request had stored "
+    "events: then it is never run again, and when its answer was lost (its process stopped) "
+    "a retry gets 409 `idempotency_answer_lost` naming the records it changed."
 )
 
 

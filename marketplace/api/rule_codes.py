@@ -3,7 +3,8 @@
 Every `DomainError` code of the aggregates and handlers is in at least one row
 (tests/unit/test_rule_codes.py), and every 409 the e2e tests see must be in its operation's row.
 `concurrent_modification` can come from any command and is added to every one, like
-`idempotency_key_in_progress` (a retry sent with the key of a request still running).
+`idempotency_key_in_progress` (a retry sent with the key of a request still running) and
+`idempotency_answer_lost` (a retry of a request that took effect but whose answer was lost).
 """
 
 from __future__ import annotations
@@ -159,7 +160,11 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/v1/subscriptions"): ("unit_inactive",),
 }
 
-EVERY_COMMAND = ("concurrent_modification", "idempotency_key_in_progress")
+EVERY_COMMAND = (
+    "concurrent_modification",
+    "idempotency_key_in_progress",
+    "idempotency_answer_lost",
+)
 
 
 def rule_codes(method: str, path: str) -> tuple[str, ...]:

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from marketplace.adapters.idempotency_store import LEASE, IdempotencyStore
+from marketplace.adapters.idempotency_store import LEASE, Claimed, IdempotencyStore
 from marketplace.api.idempotency import HEADER, request_fingerprint
 from tests.integration.api_app import InProcessApi, serve_in_process, settings_for
-from tests.integration.test_idempotency import NEED
+from tests.integration.idempotency_world import NEED
 from tests.refusals import operations
 
 WRITES = sorted(
@@ -78,11 +78,14 @@ def test_a_retry_of_a_request_still_running_elsewhere_is_refused_after_the_wait(
     headers |= {"content-type": "application/json"}
     other_process = IdempotencyStore.beside(api.svc)
     try:
-        assert other_process.claim(token_id, key, request_fingerprint(scope, body)) is None
+        claim = other_process.claim(token_id, key, request_fingerprint(scope, body))
+        assert isinstance(claim, Claimed)
         head = api.svc.store.head()
         waited = api.client.post("/v1/needs", content=body, headers=headers)
         unchanged = api.svc.store.head()
-        other_process.release(token_id, key)  # its answer was a server error: not kept
+        other_process.release(
+            token_id, key, claim.claimed_at
+        )  # its answer was a server error: not kept
         retried = api.client.post("/v1/needs", content=body, headers=headers)
     finally:
         other_process.close()
@@ -109,7 +112,9 @@ def test_a_key_left_in_progress_by_a_dead_process_is_taken_over_after_the_lease(
     dead_process = IdempotencyStore.beside(api.svc)
     real_clock = api.svc.clock
     try:
-        assert dead_process.claim(token_id, key, request_fingerprint(scope, body)) is None
+        assert isinstance(
+            dead_process.claim(token_id, key, request_fingerprint(scope, body)), Claimed
+        )
         dead_process.close()
         within = api.client.post("/v1/needs", content=body, headers=headers)
         later = real_clock() + LEASE + timedelta(seconds=1)
