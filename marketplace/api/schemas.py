@@ -80,6 +80,9 @@ class NeedSummary(BaseModel):
     business_type: str
     sourcing: str
     posted_at: datetime
+    delivery_site: str | None = Field(
+        default=None, description="Where to deliver, when the need says (its page has the address)."
+    )
 
 
 class DisputeCreated(BaseModel):

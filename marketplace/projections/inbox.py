@@ -124,7 +124,7 @@ def _invitation(unit_id: str, tender_id: str, values: dict[str, Any]) -> Upsert:
 
 PROJECTION = Projection(
     name="inbox",
-    version=2,
+    version=3,
     topics=(NEEDS_TOPIC, TENDERS_TOPIC),
     tables=(NEEDS, MATCHES, INVITATIONS),
     apply=apply,

@@ -35,6 +35,7 @@ SUMMARY_COLUMNS = (
     Column("business_type", TEXT),
     Column("sourcing", TEXT),
     Column("posted_at", ColumnType.TIMESTAMP),
+    Column("delivery_site", TEXT, nullable=True),  # posted v2 with a location (suppliers ask)
 )
 
 
@@ -51,6 +52,9 @@ def summary_values(spec: NeedSpecV1, posted_at: datetime) -> dict[str, Any]:
         "business_type": spec.business_type,
         "sourcing": spec.sourcing,
         "posted_at": posted_at,
+        "delivery_site": location.site
+        if (location := getattr(spec, "delivery_location", None)) is not None
+        else None,
     }
 
 

@@ -89,7 +89,7 @@ def _progress(payload: Payload) -> dict[str, Any]:
 
 
 PROJECTION = Projection(
-    name="needs_board", version=2, topics=(NEEDS_TOPIC,), tables=(NEEDS,), apply=apply
+    name="needs_board", version=3, topics=(NEEDS_TOPIC,), tables=(NEEDS,), apply=apply
 )
 
 

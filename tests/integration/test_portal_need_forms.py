@@ -201,3 +201,28 @@ def test_a_tender_is_launched_with_the_checklist_of_catalog_suppliers(api: InPro
     )
     assert sorted(tender.json()["invitees"]) == ["ENG-01", "HEAT-02", "SVC-01"]
     assert tender.json()["compliance"] == "exception_filed"
+
+
+def test_a_need_posted_with_a_delivery_location_shows_it(api: InProcessApi) -> None:
+    buyer = operator(api, "COAL-01")
+    where = {"delivery_site": "Plant 2 coal yard", "delivery_address": "1 Mine Road, Ordos"}
+    alone = {"delivery_address": "1 Mine Road, Ordos"}  # an address without its site
+    refused = buyer.submit("/needs/new", "/needs", need_form(title="Coal, no site") | alone)
+    assert refused.status_code == 422
+    assert 'id="e-delivery_site"' in refused.text and "1 Mine Road" in refused.text
+    posted = buyer.submit("/needs/new", "/needs", need_form(title="Coal to the yard") | where)
+    assert posted.status_code == 303
+    need_id = posted.headers["location"].rsplit("/", 1)[1]
+    shown = buyer.get(f"/needs/{need_id}").text
+    assert "Plant 2 coal yard · 1 Mine Road, Ordos" in shown
+    stored = api.client.get(f"/v1/needs/{need_id}", headers=api.auth("COAL-01", "unit_operator"))
+    assert stored.json()["delivery_location"] == {
+        "site": "Plant 2 coal yard",
+        "address": "1 Mine Road, Ordos",
+    }
+    listed = {n["need_id"]: n for n in api_needs(api, "COAL-01")}
+    assert listed[need_id]["delivery_site"] == "Plant 2 coal yard"
+    inbox = api.client.get("/v1/inbox", headers=api.auth("HEAT-02", "unit_operator")).json()
+    assert {i["need_id"]: i.get("delivery_site") for i in inbox["items"]}.get(need_id) == (
+        "Plant 2 coal yard"
+    )

@@ -41,6 +41,8 @@ NEED_FIELDS = (
     "business_type",
     "directive_id",
     "sourcing",
+    "delivery_site",
+    "delivery_address",
 )
 
 
@@ -91,10 +93,18 @@ async def post_need(viewer: SignedIn, request: Request, form: CheckedForm) -> Re
     principal = viewer.signed_in
     values = text_fields(form, *NEED_FIELDS)
     data: dict[str, Any] = typed(values) | {"demand_unit_id": principal.unit_id or ""}
+    site, address = data.pop("delivery_site", None), data.pop("delivery_address", None)
+    if site or address:  # the API's `delivery_location`, when either half is given
+        data["delivery_location"] = {"site": site or "", "address": address or None}
     try:
         body = NeedIn.model_validate(data)
     except ValidationError as invalid:
         errors = field_errors(invalid, viewer._, NEED_FIELDS)
+        if "delivery_location" in errors:  # shown beside the half that is wrong
+            where = {str(e["loc"][1]) for e in invalid.errors() if len(e["loc"]) > 1}
+            wrong = errors.pop("delivery_location")
+            for half in sorted(where & {"site", "address"}) or ["site"]:
+                errors[f"delivery_{half}"] = wrong
         return await _need_form(viewer, request, values, errors, status=422)
     need = await attempt(viewer, needs.post_need, viewer.svc, principal, body.spec())
     if isinstance(need, Refusal):
