@@ -91,6 +91,7 @@ def test_every_error_is_the_error_model_and_fastapis_detail_model_is_gone() -> N
                                                     "enum": [
                                                         "concurrent_modification",
                                                         "idempotency_key_in_progress",
+                                                        "idempotency_answer_lost",
                                                     ]
                                                 }
                                             }
