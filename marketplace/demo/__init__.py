@@ -10,9 +10,9 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.organisation import Level
+from marketplace.demo.documents import seed_documents
 from marketplace.handlers import catalog, contracts, disputes, inspections, needs
 from marketplace.handlers.auth import Principal
-from marketplace.demo.documents import seed_documents
 from marketplace.handlers.catalog_csv import parse_entries
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
