@@ -60,7 +60,7 @@ class RequestLimits:
     async def _upload(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = _content_length(scope)
         if declared is not None and declared > self.max_upload_bytes:
-            await self._too_large(self.max_upload_bytes)(scope, receive, send)
+            await self._upload_too_large(scope, receive, send)
             return
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spooled:
             size = 0
@@ -71,7 +71,7 @@ class RequestLimits:
                 body = message.get("body", b"")
                 size += len(body)
                 if size > self.max_upload_bytes:
-                    await self._too_large(self.max_upload_bytes)(scope, receive, send)
+                    await self._upload_too_large(scope, receive, send)
                     return
                 await asyncio.to_thread(spooled.write, body)
                 if not message.get("more_body", False):
@@ -116,6 +116,15 @@ class RequestLimits:
             if not message.get("more_body", False):
                 return None, _replay(chunks, None, receive)
 
+    async def _upload_too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The API's 413; a portal page is told (`scope[TOO_LARGE]`, an empty body) so that
+        it says so on the page, in the reader's language."""
+        if scope["path"].startswith("/v1/"):
+            await self._too_large(self.max_upload_bytes)(scope, receive, send)
+            return
+        told = {**scope, TOO_LARGE: self.max_upload_bytes}
+        await self.app(told, _replay([], None, receive), _closing(send))
+
     def _too_large(self, limit: int | None = None) -> ASGIApp:
         # Closing the connection tells the client not to send the rest on it.
         limit = limit or self.max_body_bytes
@@ -134,12 +143,25 @@ UPLOADS = (
     re.compile(r"/catalog/entries/[^/]+/documents"),
 )
 SPOOLED = "marketplace.spooled_body"
+TOO_LARGE = "marketplace.upload_too_large"
 _SPOOL_IN_MEMORY = 1 << 20  # a larger upload goes to a temporary file as it arrives
 _REPLAY_CHUNK = 1 << 16
 
 
 def is_upload(scope: Scope) -> bool:
     return scope["method"] == "POST" and any(p.fullmatch(scope["path"]) for p in UPLOADS)
+
+
+def _closing(send: Send) -> Send:
+    """`send` with `Connection: close` on the answer: the rest of the body is never read."""
+
+    async def closing(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [*message.get("headers", []), (b"connection", b"close")]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return closing
 
 
 def _chunks_of(spooled: IO[bytes], receive: Receive) -> Receive:
