@@ -347,3 +347,18 @@ def test_documents_survive_the_next_catalog_version(api: Api) -> None:
         headers=api.auth("COAL-02"),
     )
     assert other.json()["items"] == []
+
+
+def test_a_retried_upload_with_its_idempotency_key_has_one_effect(api: Api) -> None:
+    pdf = tiny_pdf(f"Retried {uuid.uuid4().hex}")
+    path = f"/v1/catalog/entries/{entry_id(api)}/documents"
+    key = api.auth("HEAT-02") | {"Idempotency-Key": f"upload-{uuid.uuid4().hex}"}
+    # Each request gets a fresh multipart boundary, as a client's retry would.
+    first = api.client.post(path, files={"file": ("r.pdf", pdf)}, headers=key)
+    again = api.client.post(path, files={"file": ("r.pdf", pdf)}, headers=key)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    other = api.client.post(path, files={"file": ("r.pdf", pdf + b"\n")}, headers=key)
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
