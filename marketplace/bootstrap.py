@@ -68,6 +68,7 @@ def build_services(settings: Settings, admin_token: str | None = None) -> Servic
         sealer=AesGcmSealer(seal_key(settings)),
         token_max_lifetime=settings.token_max_lifetime,
         documents=document_blobs(settings),
+        max_document_bytes=settings.max_document_bytes,
     )
 
 

@@ -163,6 +163,7 @@ class Services:
     resolve: Callable[[str], list[str]] = resolve_host
     # Technical documents' bytes (MARKETPLACE_DOCUMENT_STORE); None: documents are off.
     documents: DocumentBlobs | None = None
+    max_document_bytes: int = 20 * 1024 * 1024  # MARKETPLACE_MAX_DOCUMENT_BYTES
 
     def today(self) -> date:
         """The clock's day in the group's time zone (deadlines and quarters are days there)."""

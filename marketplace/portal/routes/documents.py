@@ -102,8 +102,7 @@ async def download_document(viewer: SignedIn, document_id: str) -> StreamingResp
 
 
 def _limit(viewer: Viewer) -> int:
-    limit: int = viewer.request.app.state.settings.max_document_bytes
-    return limit
+    return viewer.svc.max_document_bytes
 
 
 def _too_big(viewer: Viewer, limit: int) -> str:
