@@ -51,6 +51,8 @@ def test_a_25_mb_upload_is_refused_while_it_streams_in(demo: Server) -> None:
     pdf = tiny_pdf("Streamed in after a refusal")
     stored = httpx.post(url, files={"file": ("ok.pdf", pdf)}, headers=auth, timeout=30)
     assert stored.status_code == 201, stored.text
-    got = httpx.get(f"{demo.url}/v1/documents/{stored.json()['document_id']}", headers=auth, timeout=30)
+    got = httpx.get(
+        f"{demo.url}/v1/documents/{stored.json()['document_id']}", headers=auth, timeout=30
+    )
     assert hashlib.sha256(got.content).hexdigest() == stored.json()["sha256"]
     assert got.content == pdf
