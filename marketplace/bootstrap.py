@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from marketplace.adapters.document_blobs import DirectoryBlobs, LargeObjectBlobs
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
 from marketplace.adapters.seal import AesGcmSealer
 from marketplace.adapters.seal_key import load_seal_key
 from marketplace.handlers.auth import hash_secret
-from marketplace.handlers.ports import EventStore, Services
+from marketplace.handlers.ports import DocumentBlobs, EventStore, Services
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.lag import BrokerEnds
 from marketplace.projections.location import ReadModelLocation
@@ -66,7 +67,23 @@ def build_services(settings: Settings, admin_token: str | None = None) -> Servic
         zone=ZoneInfo(settings.timezone),
         sealer=AesGcmSealer(seal_key(settings)),
         token_max_lifetime=settings.token_max_lifetime,
+        documents=document_blobs(settings),
+        max_document_bytes=settings.max_document_bytes,
     )
+
+
+def document_blobs(settings: Settings) -> DocumentBlobs:
+    """Where documents' bytes live (MARKETPLACE_DOCUMENT_STORE)."""
+    if settings.document_store == "postgres":
+        if not settings.database_url:
+            raise ValueError(
+                "MARKETPLACE_DOCUMENT_STORE=postgres needs MARKETPLACE_DATABASE_URL: large "
+                "objects live beside a PostgreSQL event store."
+            )
+        return LargeObjectBlobs(
+            settings.database_url, settings.database_schema, settings.database_timeouts
+        )
+    return DirectoryBlobs(settings.documents_path)
 
 
 def seal_key(settings: Settings) -> bytes:

@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from marketplace.adapters.postgres import DatabaseTimeouts
 
+# What a multipart upload carries besides its file: boundaries, part headers, a title.
+UPLOAD_FRAMING_BYTES = 64 * 1024
+
 
 class Settings(BaseSettings):
     """Everything the platform reads from its environment; see README "Configuration"."""
@@ -123,6 +126,21 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body accepted; a larger one is answered 413.",
     )
+    max_document_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="Largest technical document a catalog entry takes (413 beyond), counted "
+        "while the upload streams in; only the document upload routes take a body this large.",
+    )
+    document_store: Literal["directory", "postgres"] = Field(
+        default="directory",
+        description="Where documents' bytes live: a folder (`documents_dir`), or PostgreSQL "
+        "large objects beside the event store (only with `database_url`).",
+    )
+    documents_dir: Path | None = Field(
+        default=None,
+        description="The documents' folder; default `<data_dir>/documents`.",
+    )
     max_header_bytes: int = Field(
         default=16_384,
         ge=1024,
@@ -213,7 +231,15 @@ class Settings(BaseSettings):
 
     @property
     def request_limits(self) -> dict[str, int]:
-        return {"max_body_bytes": self.max_body_bytes, "max_header_bytes": self.max_header_bytes}
+        return {
+            "max_body_bytes": self.max_body_bytes,
+            "max_header_bytes": self.max_header_bytes,
+            "max_upload_bytes": self.max_document_bytes + UPLOAD_FRAMING_BYTES,
+        }
+
+    @property
+    def documents_path(self) -> Path:
+        return self.documents_dir or self.data_dir / "documents"
 
     @property
     def database_timeouts(self) -> DatabaseTimeouts:

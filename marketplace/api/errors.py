@@ -22,7 +22,14 @@ log = get_logger(__name__)
 
 __all__ = ["STORE_UNAVAILABLE", "error_response", "install_error_handlers"]
 
-_STATUS_BY_KIND = {"unauthenticated": 401, "forbidden": 403, "not_found": 404, "invalid": 422}
+_STATUS_BY_KIND = {
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "invalid": 422,
+    "too_large": 413,
+    "unsupported": 415,
+}
 _CODE_BY_STATUS = {
     400: "bad_request",
     401: "unauthenticated",

@@ -28,7 +28,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import IO, Any
 
 import anyio
 from fastapi import FastAPI
@@ -38,6 +38,7 @@ from marketplace.adapters.idempotency_store import Answer, Claimed, Found, Idemp
 from marketplace.adapters.idempotent_effects import holding
 from marketplace.adapters.outages import is_outage
 from marketplace.api.errors import STORE_UNAVAILABLE, error_response
+from marketplace.api.limits import SPOOLED
 from marketplace.api.openapi_errors import INVALID_DESCRIPTION, INVALID_REF
 from marketplace.events.public.registry import BY_DOMAIN_NAME
 from marketplace.handlers.auth import authenticate
@@ -83,8 +84,12 @@ class Idempotency:
         if key is None:
             await _invalid_key(problem)(scope, receive, send)
             return
-        body, receive = await _read_body(receive)
-        fingerprint = request_fingerprint(scope, body)
+        spooled = scope.get(SPOOLED)
+        if spooled is not None:  # a document upload: hashed from its file, never held whole
+            fingerprint = await asyncio.to_thread(spooled_fingerprint, scope, spooled)
+        else:
+            body, receive = await _read_body(receive)
+            fingerprint = request_fingerprint(scope, body)
         try:
             found = await self._claim(token_id, key, fingerprint)
         except Exception as exc:
@@ -240,6 +245,36 @@ def request_fingerprint(scope: Scope, body: bytes) -> str:
         digest.update(len(part).to_bytes(8, "big") + part)
     digest.update(canonical)
     return digest.hexdigest()
+
+
+def spooled_fingerprint(scope: Scope, spooled: IO[bytes]) -> str:
+    """`request_fingerprint` of a spooled upload, read a chunk at a time; the multipart
+    boundary (the client's random choice) is left out, so a retry of the same parts matches."""
+    boundary = _boundary(scope)
+    digest = hashlib.sha256()
+    for part in (scope["method"].encode(), scope["path"].encode(), scope["query_string"]):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    spooled.seek(0)
+    carry = b""
+    while chunk := spooled.read(1 << 16):
+        data = (carry + chunk).replace(boundary, b"") if boundary else carry + chunk
+        keep = len(boundary) if boundary else 0
+        digest.update(data[: len(data) - keep] if keep else data)
+        carry = data[len(data) - keep :] if keep else b""
+    digest.update(carry)
+    spooled.seek(0)
+    return digest.hexdigest()
+
+
+def _boundary(scope: Scope) -> bytes:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            header: bytes = value
+            for param in header.split(b";")[1:]:
+                key, _, given = param.strip().partition(b"=")
+                if key.lower() == b"boundary":
+                    return given.strip(b'"')
+    return b""
 
 
 def _given_keys(scope: Scope) -> list[bytes]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
-from typing import Any
+import tempfile
+from typing import IO, Any
 from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,25 +23,61 @@ class RequestLimits:
     - a path or query value that is not UTF-8 or holds a control character, or a query
       parameter the operation does not take → 422, naming the parameter;
     - a body over `max_body_bytes` → 413 `payload_too_large`: at once when Content-Length says
-      so (nothing of the body is read), else as soon as the chunks read add up to more.
+      so (nothing of the body is read), else as soon as the chunks read add up to more;
+    - a document upload (`UPLOADS`) may carry up to `max_upload_bytes`: its body is spooled
+      to a temporary file as it arrives (never held whole in memory), refused the same way at
+      that limit, and handed to the app a chunk at a time; `scope[SPOOLED]` is that file.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_header_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_header_bytes: int,
+        max_upload_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_header_bytes = max_header_bytes
+        self.max_upload_bytes = max_upload_bytes or max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         refusal = self._head_refusal(scope) or _target_refusal(scope)
+        if refusal is None and is_upload(scope):
+            await self._upload(scope, receive, send)
+            return
         if refusal is None:
             refusal, receive = await self._body(scope, receive)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    async def _upload(self, scope: Scope, receive: Receive, send: Send) -> None:
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_upload_bytes:
+            await self._upload_too_large(scope, receive, send)
+            return
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spooled:
+            size = 0
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":  # the client went away
+                    return
+                body = message.get("body", b"")
+                size += len(body)
+                if size > self.max_upload_bytes:
+                    await self._upload_too_large(scope, receive, send)
+                    return
+                await asyncio.to_thread(spooled.write, body)
+                if not message.get("more_body", False):
+                    break
+            spooled.seek(0)
+            await self.app({**scope, SPOOLED: spooled}, _chunks_of(spooled, receive), send)
 
     def _head_refusal(self, scope: Scope) -> ASGIApp | None:
         target = len(scope.get("raw_path") or b"") + len(scope["query_string"])
@@ -78,15 +116,67 @@ class RequestLimits:
             if not message.get("more_body", False):
                 return None, _replay(chunks, None, receive)
 
-    def _too_large(self) -> ASGIApp:
+    async def _upload_too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The API's 413; a portal page is told (`scope[TOO_LARGE]`, an empty body) so that
+        it says so on the page, in the reader's language."""
+        if scope["path"].startswith("/v1/"):
+            await self._too_large(self.max_upload_bytes)(scope, receive, send)
+            return
+        told = {**scope, TOO_LARGE: self.max_upload_bytes}
+        await self.app(told, _replay([], None, receive), _closing(send))
+
+    def _too_large(self, limit: int | None = None) -> ASGIApp:
         # Closing the connection tells the client not to send the rest on it.
+        limit = limit or self.max_body_bytes
         return error_response(
             413,
             "payload_too_large",
-            f"The request body is larger than {self.max_body_bytes} bytes.",
-            {"limit_bytes": self.max_body_bytes},
+            f"The request body is larger than {limit} bytes.",
+            {"limit_bytes": limit},
             headers={"Connection": "close"},
         )
+
+
+# The writes whose body is a document upload (API and portal): the only large bodies.
+UPLOADS = (
+    re.compile(r"/v1/catalog/entries/[^/]+/documents"),
+    re.compile(r"/catalog/entries/[^/]+/documents"),
+)
+SPOOLED = "marketplace.spooled_body"
+TOO_LARGE = "marketplace.upload_too_large"
+_SPOOL_IN_MEMORY = 1 << 20  # a larger upload goes to a temporary file as it arrives
+_REPLAY_CHUNK = 1 << 16
+
+
+def is_upload(scope: Scope) -> bool:
+    return scope["method"] == "POST" and any(p.fullmatch(scope["path"]) for p in UPLOADS)
+
+
+def _closing(send: Send) -> Send:
+    """`send` with `Connection: close` on the answer: the rest of the body is never read."""
+
+    async def closing(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [*message.get("headers", []), (b"connection", b"close")]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return closing
+
+
+def _chunks_of(spooled: IO[bytes], receive: Receive) -> Receive:
+    """A receive that hands out the spooled body a chunk at a time, then what the client does."""
+    done = False
+
+    async def replay() -> Message:
+        nonlocal done
+        if done:
+            return await receive()
+        chunk = await asyncio.to_thread(spooled.read, _REPLAY_CHUNK)
+        done = len(chunk) < _REPLAY_CHUNK
+        return {"type": "http.request", "body": chunk, "more_body": not done}
+
+    return replay
 
 
 def _content_length(scope: Scope) -> int | None:

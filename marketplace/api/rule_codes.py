@@ -34,6 +34,8 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
     # The handler answers a past `expires_at` with a 422 first; the token's own rule backs it.
     ("post", "/v1/tokens"): ("role_not_allowed_for_unit", "unit_inactive", "expiry_not_in_future"),
     ("post", "/v1/catalog/versions"): ("invalid_effective_period",),
+    # The route's `kind` is one of the kinds before the aggregate sees it; the rule backs it.
+    ("post", "/v1/catalog/entries/{entry_id}/documents"): ("unknown_document_kind",),
     ("post", "/v1/catalog/versions/{version_id}/submissions"): (
         "version_not_collecting",
         "submission_deadline_passed",

@@ -10,6 +10,7 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.organisation import Level
+from marketplace.demo.documents import seed_documents
 from marketplace.handlers import catalog, contracts, disputes, inspections, needs
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_csv import parse_entries
@@ -253,7 +254,7 @@ def seed_demo(svc: Services) -> list[IssuedToken]:
         elif entry.level is Level.ENTERPRISE:
             wanted.append(IssueToken(entry.id, [Role.UNIT_OPERATOR], f"demo {entry.id} operator"))
     hq = Principal("demo", group.id, frozenset({Role.HQ_ADMIN}))
-    seed_catalog(svc, hq)
+    seed_documents(svc, seed_catalog(svc, hq))
     seed_needs(svc)
     seed_contracts(svc)
     seed_inspections(svc, hq)

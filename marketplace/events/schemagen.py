@@ -147,7 +147,10 @@ def asyncapi_document(commands: dict[str, Command]) -> dict[str, Any]:
             "An ERP sends every write of the HTTP API as a command on `marketplace.commands` "
             "(one message per command below) and reads the answers on "
             "`marketplace.command-replies`; bad messages are copied to "
-            "`marketplace.commands.dlq`."
+            "`marketplace.commands.dlq`. One write has no command: a technical document "
+            "(`POST /v1/catalog/entries/{entry_id}/documents`, up to 20 MB) does not fit a "
+            "Kafka message (1 MB by default), so documents go over HTTP; their "
+            "`marketplace.document.attached.v1` events are on the bus like any other."
         ),
         schema_version="3.0.0",
     )

@@ -52,5 +52,19 @@ class InvalidField(AppError):
         )
 
 
+class PayloadTooLarge(AppError):
+    kind = "too_large"
+
+    def __init__(self, message: str, limit_bytes: int) -> None:
+        super().__init__("payload_too_large", message, {"limit_bytes": limit_bytes})
+
+
+class UnsupportedMediaType(AppError):
+    kind = "unsupported"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__("unsupported_media_type", message, details)
+
+
 class ConcurrencyConflict(Exception):
     """The event store refused a save because another writer got there first."""

@@ -6,9 +6,10 @@ import random
 import secrets
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 
@@ -21,6 +22,23 @@ if TYPE_CHECKING:  # the read models import this module's NotificationLog
 A = TypeVar("A", bound=MarketAggregate)
 T = TypeVar("T")
 RETRY_PAUSE_CAP = 0.1  # seconds: the longest pause between two attempts of one write
+
+
+class DocumentBlobs(Protocol):
+    """Where documents' bytes live, content-addressed by SHA-256: the same bytes once."""
+
+    def scratch(self) -> Path:
+        """A folder for an upload being received (beside the blobs: kept by a rename)."""
+        ...
+
+    def keep(self, spooled: Path, sha256: str) -> None:
+        """Keep the finished file `spooled` (whose digest is `sha256`) atomically, once; the
+        spooled file is gone afterwards."""
+        ...
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        """The bytes kept for `sha256`, a chunk at a time (KeyError: none)."""
+        ...
 
 
 class EventStore(Protocol):
@@ -143,6 +161,9 @@ class Services:
     # name points: ports, so that tests can fix both.
     new_secret: Callable[[int], bytes] = secrets.token_bytes
     resolve: Callable[[str], list[str]] = resolve_host
+    # Technical documents' bytes (MARKETPLACE_DOCUMENT_STORE); None: documents are off.
+    documents: DocumentBlobs | None = None
+    max_document_bytes: int = 20 * 1024 * 1024  # MARKETPLACE_MAX_DOCUMENT_BYTES
 
     def today(self) -> date:
         """The clock's day in the group's time zone (deadlines and quarters are days there)."""

@@ -85,6 +85,14 @@ NAMES: dict[tuple[str, str], str] = {
     ("DELETE", "/v1/audit/replays/{replay_id}"): "remove_replay",
 }
 
+# Writes that have no command, and why: each one's body cannot travel as a Kafka message.
+HTTP_ONLY: dict[tuple[str, str], str] = {
+    ("POST", "/v1/catalog/entries/{entry_id}/documents"): (
+        "a technical document of up to 20 MB does not fit a Kafka message (1 MB by default); "
+        "documents go over HTTP, and their `marketplace.document.attached.v1` event over Kafka"
+    ),
+}
+
 
 @dataclass(frozen=True)
 class Command:
@@ -120,13 +128,14 @@ def command_name_of(message_type: str) -> str | None:
 
 
 def write_routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
-    """(method, path, route) of every write under `/v1/` of the app."""
+    """(method, path, route) of every write under `/v1/` of the app (but `HTTP_ONLY`'s)."""
     for context in iter_route_contexts(app.routes):
         route = context.original_route
         path = context.path or ""
         if isinstance(route, APIRoute) and path.startswith("/v1/"):
             for method in sorted((route.methods or set()) & WRITES):
-                yield method, path, route
+                if (method, path) not in HTTP_ONLY:
+                    yield method, path, route
 
 
 def command_table(app: FastAPI) -> dict[str, Command]:
@@ -190,6 +199,7 @@ def _camel(name: str) -> str:
 
 
 __all__ = [
+    "HTTP_ONLY",
     "NAMES",
     "Command",
     "command_name_of",

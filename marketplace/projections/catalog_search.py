@@ -254,3 +254,14 @@ async def _sqlite_way(reader: RowReader, filters: Filters, params: list[Value]) 
         return in_order
     params.append(phrase)
     return _from_trigrams(len(params))
+
+
+async def entry_by_id(reader: RowReader, entry_id: str) -> dict[str, Any] | None:
+    """One submitted entry's row (any status, any version), or None."""
+    rows = await reader.fetch(
+        f"SELECT entry_id, version_id, supplier_unit_id, platform_unit_id, item_code, item_name "
+        f"FROM {ENTRIES.name} WHERE entry_id = $1",
+        [entry_id],
+        ENTRIES.types,
+    )
+    return rows[0] if rows else None

@@ -7,6 +7,7 @@ from marketplace.projections import (
     contract_list,
     directory,
     dispute_list,
+    document_list,
     external_sourcing_list,
     inbox,
     incident_list,
@@ -37,6 +38,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     dispute_list.PROJECTION,
     # The platform admin's approvals (issue 14): requests to buy outside the group.
     external_sourcing_list.PROJECTION,
+    # Technical documents of catalog products (issue 18).
+    document_list.PROJECTION,
 )
 
 

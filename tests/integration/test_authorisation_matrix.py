@@ -40,6 +40,7 @@ class Row:
     body: Any = None
     query: dict[str, str] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)
+    files: dict[str, tuple[str, bytes]] | None = None  # a multipart body instead of JSON
 
 
 def _quarter_ended_before(days: int) -> str:
@@ -109,6 +110,15 @@ MATRIX: dict[str, Row] = {
     ),
     "POST /v1/catalog/versions/{version_id}/publish": Row(frozenset({HQ})),
     "GET /v1/catalog/search": Row(EVERY_TOKEN),
+    # Technical documents: the supplier or its platform's admin attaches (not HQ); all read.
+    "POST /v1/catalog/entries/{entry_id}/documents": Row(
+        frozenset({PADMIN, OPERATOR}),
+        subject="HEAT-02",
+        files={"file": ("notes.txt", b"Steam 0.8 MPa\n")},
+        ids={"entry_id": "heat_entry_id"},
+    ),
+    "GET /v1/catalog/entries/{entry_id}/documents": Row(EVERY_TOKEN),
+    "GET /v1/documents/{document_id}": Row(EVERY_TOKEN),
     "GET /v1/catalog/in-force": Row(EVERY_TOKEN),
     "POST /v1/needs": Row(FOR_THE_UNIT, body=NEED),
     "GET /v1/needs": Row(FOR_THE_UNIT | {AUDITOR}, query={"demand_unit_id": "COAL-02"}),
@@ -356,6 +366,16 @@ def build_world(world: World, client: TestClient) -> None:
 
     version = client.get("/v1/catalog/in-force", headers=bearer(hq)).json()
     ids["version_id"], ids["entry_id"] = version["id"], version["entries"][0]["entry_id"]
+    ids["heat_entry_id"] = next(
+        e["entry_id"] for e in version["entries"] if e["supplier_unit_id"] == "HEAT-02"
+    )
+    attached = client.post(
+        f"/v1/catalog/entries/{ids['heat_entry_id']}/documents",
+        files={"file": ("a.txt", b"Datasheet")},
+        headers=bearer(heat),
+    )
+    assert attached.status_code == 201, attached.text
+    ids["document_id"] = attached.json()["document_id"]
     ids["aggregate_id"] = ids["need_id"]
     token = {"unit_id": "COAL-02", "roles": ["unit_operator"], "label": "to be revoked"}
     ids["token_id"] = created(client, hq, "/v1/tokens", token, "token_id")
@@ -447,6 +467,12 @@ def undeclared(operation: dict[str, Any], status: int, body: Any) -> str | None:
     return None if error is None else f"{error.json_path}: {error.message[:200]}"
 
 
+def _json(answer: Any) -> bool:
+    """An answer with a JSON body (a document's bytes are checked in test_documents_api)."""
+    kind = answer.headers.get("content-type", "")
+    return bool(answer.content) and kind.startswith("application/json")
+
+
 def test_every_operation_has_a_row_in_the_matrix(world: tuple[World, TestClient]) -> None:
     found = operations(world[1])
     missing = sorted(set(found) - set(MATRIX))
@@ -470,18 +496,19 @@ def test_each_caller_is_allowed_or_refused_as_the_contract_says(
         refused_first = sorted(CALLERS, key=lambda c: c in row.allowed)
         for caller in refused_first:
             head = built.head()
+            body = {"files": row.files} if row.files else {"json": resolve(row.body, built.ids)}
             answer = client.request(
                 method,
                 url,
                 params=row.query,
-                json=resolve(row.body, built.ids),
                 headers=caller_headers(built, caller, row.subject),
+                **body,
             )
             status = answer.status_code
             if caller in row.allowed:
                 if status in (401, 403, 422) or status >= 500:
                     wrong.append(f"{label}: {caller} allowed, got {status} {answer.text[:200]}")
-                elif answer.content and (problem := undeclared(operation, status, answer.json())):
+                elif _json(answer) and (problem := undeclared(operation, status, answer.json())):
                     wrong.append(f"{label}: {caller}'s {status} answer: {problem}")
             elif status != (401 if caller in ANONYMOUS else 403):
                 wrong.append(f"{label}: {caller} refused, got {status} {answer.text[:200]}")

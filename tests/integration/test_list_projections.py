@@ -1,4 +1,5 @@
-"""The lists' read models (tenders, contracts, incidents, disputes, external-sourcing requests)
+"""The lists' read models (tenders, contracts, incidents, disputes, external-sourcing requests,
+a catalog product's documents)
 against hand-computed rows:
 replayed from scratch twice and fed from Kafka through the real relay, all alike; and no sealed
 amount in them before the bids are opened."""
@@ -11,13 +12,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from marketplace.adapters.document_blobs import DirectoryBlobs
 from marketplace.adapters.seal import AesGcmSealer
 from marketplace.aggregates.need import Ground
-from marketplace.handlers import disputes, external_sourcing, needs, tenders
+from marketplace.demo.documents import seed_documents
+from marketplace.handlers import catalog, disputes, external_sourcing, needs, tenders
 from marketplace.handlers.ports import Services
 from marketplace.projections import (
     contract_list,
     dispute_list,
+    document_list,
     external_sourcing_list,
     incident_list,
     tender_list,
@@ -35,6 +39,7 @@ LISTS = (
     incident_list.PROJECTION,
     dispute_list.PROJECTION,
     external_sourcing_list.PROJECTION,
+    document_list.PROJECTION,
 )
 SEALED = ("91234.56", "90111.11", "95000.00", "88888.88")  # amounts that must not show early
 
@@ -106,6 +111,14 @@ def write_requests(svc: Services) -> None:
     external_sourcing.close_external(svc, operator("COAL-01"), made[2][0], "Outside Steam Ltd")
 
 
+def write_documents(svc: Services, blobs: Path) -> None:
+    """The demo's datasheet, attached twice (the same bytes: two documents, one blob)."""
+    svc.documents = DirectoryBlobs(blobs)
+    version = catalog.version_in_force(svc, svc.clock())
+    seed_documents(svc, version.id)
+    seed_documents(svc, version.id)
+
+
 async def everything(read_models: ReadModelStore) -> dict[str, list[dict[str, Any]]]:
     return {
         table.name: await rows(read_models, table)
@@ -131,6 +144,7 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     ]
     write_disputes(market, contract)
     write_requests(market)
+    write_documents(market, tmp_path / "documents")
 
     replayed = await replayed_into(market.store, tmp_path / "a.db", LISTS, everything)
     assert await replayed_into(market.store, tmp_path / "b.db", LISTS, everything) == replayed
@@ -168,3 +182,9 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     asked = {r["need_id"] for r in requests}
     needs_of = {r["need_id"]: r["demand_unit_id"] for r in replayed["external_sourcing_list_needs"]}
     assert {needs_of[n] for n in asked} == {"COAL-01"}
+    documents = replayed["document_list_documents"]
+    assert sorted((d["supplier_unit_id"], d["item_code"], d["kind"]) for d in documents) == [
+        ("HEAT-02", "STEAM-LP", "datasheet"),
+        ("HEAT-02", "STEAM-LP", "datasheet"),
+    ]
+    assert len({d["sha256"] for d in documents}) == 1

@@ -19,8 +19,8 @@ LINK = re.compile(r"""<a\b[^>]*\bhref=["']([^"']*)["']""", re.IGNORECASE)
 BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # what a browser asks for
 LIMIT = 80  # pages a role's crawl visits at most (lists link every row: enough for each kind)
 # Links not to follow: sign-out, the language switch, static files, downloads (a dashboard
-# figure's CSV is a file, not a page: its own tests check it).
-SKIP = re.compile(r"^/(logout|lang/|assets/)|^/[^?]*\.csv(\?|$)")
+# figure's CSV, a technical document: files, not pages; their own tests check them).
+SKIP = re.compile(r"^/(logout|lang/|assets/|documents/)|^/[^?]*\.csv(\?|$)")
 ROLES = (
     ("COAL-01", "unit_operator"),
     ("HEAT-02", "unit_operator"),

@@ -30,6 +30,7 @@ def pages(browser: Browser, demo: Server, tmp_path: Path) -> Iterator[Pages]:
     for context in browser.contexts:
         context.close()
     assert opened.count > 0 and list(tmp_path.glob("*.png"))
-    # Refused forms answer 403, 409 or 422 pages, unknown ids 404 pages: failed loads to Chromium.
-    expected = re.compile(r"status of (403|404|409|422) ")
+    # Refused forms answer 403, 409, 413, 415 or 422 pages, unknown ids 404 pages: failed loads
+    # to Chromium.
+    expected = re.compile(r"status of (403|404|409|413|415|422) ")
     assert [e for e in opened.console_errors if not expected.search(e)] == []
