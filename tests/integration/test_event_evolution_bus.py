@@ -19,7 +19,12 @@ from marketplace.projections.location import open_store as open_read_models
 from tests.conftest import BROKER, require_broker
 from tests.fixtures.pre_v2.replay import dump_tables
 from tests.integration.conftest import StoreFactory
-from tests.integration.test_event_evolution import load_json, need_ids, written_before
+from tests.integration.test_event_evolution import (
+    as_the_fixture_has_them,
+    load_json,
+    need_ids,
+    written_before,
+)
 from tests.integration.test_relay import caught_up, running_relay
 from tests.kafka_support import consume
 
@@ -73,7 +78,7 @@ async def fed_from_the_bus(prefix: str, path: Path) -> dict[str, Any]:
     try:
         current: dict[str, Any] = {}
         for _ in range(300):
-            tables = dump_tables(path)
+            tables = as_the_fixture_has_them(dump_tables(path), path, wanted)
             current = {name: tables[name] for name in names}
             if all(current[name] == wanted[name] for name in names):
                 break
