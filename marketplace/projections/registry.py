@@ -12,6 +12,7 @@ from marketplace.projections import (
     incident_list,
     inspection_findings,
     invitation_compliance,
+    meeting_list,
     needs_board,
     report_facts,
     supplier_quality,
@@ -37,6 +38,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     dispute_list.PROJECTION,
     # The platform admin's approvals (issue 14): requests to buy outside the group.
     external_sourcing_list.PROJECTION,
+    # Work meetings, meeting requests and action items (issue 18).
+    meeting_list.PROJECTION,
 )
 
 

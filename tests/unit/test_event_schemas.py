@@ -24,6 +24,7 @@ from marketplace.events.wire import envelope_bytes, to_cloud_event, to_cloud_eve
 from tests.unit.org_fixtures import ACTOR, T0, at
 from tests.unit.test_contract_rules import contract_cycle
 from tests.unit.test_inspection_rules import inspection_cycle
+from tests.unit.test_meeting_rules import meeting_cycle
 from tests.unit.test_need_rules import market_cycle
 from tests.unit.test_report_rules import report_cycle
 from tests.unit.test_subscription_rules import subscription_cycle
@@ -68,6 +69,7 @@ def restructured_chart() -> list[CloudEvent]:
         *inspection_cycle(),
         *report_cycle(),
         *subscription_cycle(),
+        *meeting_cycle(),
     ]
     # Every form the relay publishes: a deprecated type's too, in its deprecation window.
     return [form for i, e in enumerate(domain_events, 1) for form in to_cloud_events(e, i)]
@@ -134,6 +136,7 @@ def test_the_relays_fast_path_writes_what_the_validated_path_would() -> None:
         + contract_cycle()
         + inspection_cycle()
         + report_cycle()
+        + meeting_cycle()
     )
     for i, domain_event in enumerate(domain_events, 1):
         validated = to_cloud_event(domain_event, i)

@@ -12,6 +12,7 @@ from marketplace.events.public import (
     directives,
     disputes,
     inspections,
+    meetings,
     needs,
     offers,
     reports,
@@ -36,6 +37,7 @@ _TOPICS_AND_TYPES: tuple[tuple[str, tuple[PublicType, ...]], ...] = (
     (inspections.INSPECTIONS_TOPIC, inspections.TYPES),
     (reports.REPORTS_TOPIC, reports.TYPES),
     (subscriptions.SUBSCRIPTIONS_TOPIC, subscriptions.TYPES),
+    (meetings.MEETINGS_TOPIC, meetings.TYPES),
 )
 TOPICS: list[str] = [topic for topic, _ in _TOPICS_AND_TYPES]
 # Every public type, keyed by its CloudEvents `type`, topic by topic.
