@@ -70,6 +70,7 @@ def test_hq_schedules_one_regular_meeting_a_half_year(world: tuple[World, TestCl
     ]
 
 
+@pytest.mark.both_stores
 def test_of_racing_requests_for_a_half_year_one_schedules(world: tuple[World, TestClient]) -> None:
     built, _ = world
     admin = Principal("tok_race", "HQ", frozenset({Role.HQ_ADMIN}))
