@@ -18,6 +18,7 @@ from marketplace.api.limits import RequestLimits
 from marketplace.api.openapi_errors import install_openapi
 from marketplace.api.request_context import RequestContext
 from marketplace.api.routes import (
+    action_items,
     assessments,
     audit,
     catalog,
@@ -31,6 +32,8 @@ from marketplace.api.routes import (
     health,
     inbox,
     inspections,
+    meeting_requests,
+    meetings,
     needs,
     offers,
     projections,
@@ -144,6 +147,9 @@ def create_app(
         tenders.router,
         contracts.router,
         disputes.router,
+        meetings.router,
+        meeting_requests.router,
+        action_items.router,
         quality_incidents.router,
         inspections.router,
         projections.router,

@@ -156,6 +156,13 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
         "not_a_party",
     ),
     ("post", "/v1/disputes/{dispute_id}/withdraw"): ("dispute_closed", "not_the_raiser"),
+    ("post", "/v1/meetings"): ("regular_meeting_exists",),
+    ("post", "/v1/meetings/{meeting_id}/minutes"): ("minutes_recorded",),
+    # The body's check answers a second matter with a 422 first; the request's own rule backs it.
+    ("post", "/v1/meeting-requests"): ("one_matter",),
+    ("post", "/v1/meeting-requests/{request_id}/accept"): ("request_answered",),
+    ("post", "/v1/meeting-requests/{request_id}/decline"): ("request_answered",),
+    ("post", "/v1/action-items/{action_item_id}/done"): ("action_item_done",),
     ("post", "/v1/inspections/findings"): ("rectify_by_in_past", "unknown_issue"),
     ("post", "/v1/inspections/findings/{finding_id}/rectified"): ("finding_rectified",),
     ("post", "/v1/reports/quarterly/submit"): ("quarter_not_ended", "report_already_submitted"),

@@ -8,10 +8,11 @@ from importlib import resources
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor
+from marketplace.aggregates.meeting import half_year_of
 from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.organisation import Level
 from marketplace.demo.documents import seed_documents
-from marketplace.handlers import catalog, contracts, disputes, inspections, needs
+from marketplace.handlers import catalog, contracts, disputes, inspections, meetings, needs
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_csv import parse_entries
 from marketplace.handlers.organisation import load_organisation
@@ -235,6 +236,83 @@ def seed_inspections(svc: Services, hq: Principal) -> None:
     )
 
 
+def seed_meetings(svc: Services, hq: Principal) -> None:
+    """The half year's regular work meeting, held two weeks ago, with minutes and three action
+    items (one done, one overdue, one open); an ad-hoc meeting PWR asked for and HQ accepted;
+    COAL's request still waiting for HQ's answer."""
+    now = svc.clock()
+    held = now - timedelta(days=14)
+    today = now.astimezone(svc.zone).date()
+    invited = ["PWR", "HEAT", "COAL", "ENG", "SVC"]
+    regular = meetings.schedule_regular(
+        svc,
+        hq,
+        half_year_of(held.astimezone(svc.zone).date()),
+        held,
+        [
+            "Internal market trade by platform",
+            "Next half year's internal purchasing plans",
+            "Sharing spare parts",
+        ],
+        invited,
+        None,
+    )
+    decisions = [
+        meetings.DecisionIn(
+            "Keep a group-wide list of spare parts to share, updated monthly by each platform.",
+            [
+                meetings.ItemIn(
+                    "PWR-01",
+                    today - timedelta(days=3),
+                    "Send the steam turbine spare-parts stock list",
+                ),
+                meetings.ItemIn(
+                    "SVC-03",
+                    today + timedelta(days=30),
+                    "Collect each platform's maintenance capacity",
+                ),
+            ],
+        ),
+        meetings.DecisionIn(
+            "COAL and HEAT agree a framework for steam supply.",
+            [
+                meetings.ItemIn(
+                    "COAL-01",
+                    today - timedelta(days=7),
+                    "Submit the steam demand forecast for the next half year",
+                )
+            ],
+        ),
+    ]
+    recorded = meetings.record_minutes(svc, hq, regular.id, invited, decisions)
+    assert recorded.minutes is not None
+    forecast = recorded.minutes["decisions"][1]["action_items"][0]["action_item_id"]  # type: ignore[index]
+    meetings.mark_done(
+        svc,
+        Principal("demo", "COAL-01", frozenset({Role.UNIT_OPERATOR})),
+        str(forecast),
+        "Forecast sent to HQ planning three days after the meeting.",
+    )
+
+    def admin(platform: str) -> Principal:
+        return Principal("demo", platform, frozenset({Role.PLATFORM_ADMIN}))
+
+    asked = meetings.file_request(
+        svc,
+        admin("PWR"),
+        "Winter supply of power coal between platforms",
+        "Power coal demand this winter is expected 15% higher; "
+        "COAL's supply and the internal price need agreeing.",
+    )
+    meetings.accept_request(svc, hq, asked.id, now + timedelta(days=10))
+    meetings.file_request(
+        svc,
+        admin("COAL"),
+        "Borrowing maintenance crews across platforms",
+        "The overhaul is short of maintenance staff; HQ is asked to arrange support from ENG.",
+    )
+
+
 def seed_demo(svc: Services) -> list[IssuedToken]:
     """Create the demo group, its published catalog and a token for every role; call on an
     empty store only."""
@@ -258,4 +336,5 @@ def seed_demo(svc: Services) -> list[IssuedToken]:
     seed_needs(svc)
     seed_contracts(svc)
     seed_inspections(svc, hq)
+    seed_meetings(svc, hq)
     return [issue_token_as(svc, actor, cmd) for cmd in wanted]

@@ -85,6 +85,12 @@ RULES = {
     "finding_rectified": N_("The finding is rectified already."),
     "rectify_by_in_past": N_("The rectification deadline cannot be before today."),
     "unknown_issue": N_("Choose one of the offered issues."),
+    # work meetings
+    "regular_meeting_exists": N_("This half year has its regular meeting already."),
+    "minutes_recorded": N_("The minutes of this meeting are recorded already."),
+    "one_matter": N_("One matter per request: one line, not a list (file one request per matter)."),
+    "request_answered": N_("HQ has answered this request already."),
+    "action_item_done": N_("This action item is done already."),
     # approvals
     "request_already_decided": N_("This request has already been decided."),
     # catalog and reports

@@ -13,6 +13,7 @@ from marketplace.projections import (
     incident_list,
     inspection_findings,
     invitation_compliance,
+    meeting_list,
     needs_board,
     report_facts,
     supplier_quality,
@@ -40,6 +41,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     external_sourcing_list.PROJECTION,
     # Technical documents of catalog products (issue 18).
     document_list.PROJECTION,
+    # Work meetings, meeting requests and action items (issue 18).
+    meeting_list.PROJECTION,
 )
 
 

@@ -66,6 +66,15 @@ OFFER = {"unit_price": "185.00", "quantity": "500", "delivery_date": later(30)[:
 OFFER |= {"valid_until": later(14)}
 ENTRY = {"category": "product", "subcategory": "heat", "item_code": "STEAM-X", "uom": "t"}
 ENTRY |= {"supplier_unit_id": "COAL-02", "item_name": "Waste-heat steam"}
+MINUTES = {
+    "attendees": ["COAL", "HEAT"],
+    "decisions": [
+        {
+            "text": "Share spare parts.",
+            "action_items": [{"owner_unit_id": "COAL-02", "due": "2035-09-30", "text": "List."}],
+        }
+    ],
+}
 SUBSCRIPTION = {"unit_id": "COAL-02", "channel": "webhook", "event_types": ["*"]}
 SUBSCRIPTION |= {"endpoint": "http://127.0.0.1:9/hooks"}
 
@@ -224,6 +233,38 @@ MATRIX: dict[str, Row] = {
         body={"decision": "The supplier pays 5%."},  # the mediator: HQ
     ),
     "POST /v1/disputes/{dispute_id}/withdraw": Row(FOR_THE_UNIT, body=PARTY),  # the raiser's
+    # Work meetings (issue 18): HQ schedules and records minutes; a platform's admin asks for an
+    # ad-hoc meeting, for its own platform; an action item's owner unit or a superior marks it done.
+    "POST /v1/meetings": Row(
+        frozenset({HQ}),
+        body={
+            "kind": "regular",
+            "half_year": "2034H1",
+            "scheduled_for": later(20),
+            "agenda": ["Trade by platform"],
+            "invitees": ["COAL", "HEAT"],
+        },
+    ),
+    "GET /v1/meetings": Row(EVERY_TOKEN - {BI}, query={"half_year": "2035H2"}),
+    "GET /v1/meetings/{meeting_id}": Row(EVERY_TOKEN - {BI}),
+    "POST /v1/meetings/{meeting_id}/minutes": Row(frozenset({HQ}), body=MINUTES),
+    "POST /v1/meeting-requests": Row(
+        frozenset({PADMIN, OTHER_PADMIN}), body={"matter": "Spare capacity", "report": "R."}
+    ),
+    "GET /v1/meeting-requests": Row(EVERY_TOKEN - {BI}, query={"status": "pending"}),
+    "GET /v1/meeting-requests/{request_id}": Row(
+        frozenset({HQ, PADMIN, AUDITOR}), ids={"request_id": "meeting_request_id"}
+    ),
+    "POST /v1/meeting-requests/{request_id}/accept": Row(
+        frozenset({HQ}), body={"scheduled_for": later(9)}, ids={"request_id": "meeting_request_id"}
+    ),
+    "POST /v1/meeting-requests/{request_id}/decline": Row(
+        frozenset({HQ}),
+        body={"reason": "At the regular one."},
+        ids={"request_id": "meeting_request_id"},
+    ),
+    "POST /v1/action-items/{action_item_id}/done": Row(FOR_THE_UNIT, body={"evidence": "Sent."}),
+    "GET /v1/action-items": Row(FOR_THE_UNIT | {AUDITOR}, query={"owner_unit_id": "COAL-02"}),
     "POST /v1/inspections/findings": Row(
         frozenset({HQ}),
         body={
@@ -342,6 +383,18 @@ def build_world(world: World, client: TestClient) -> None:
     mediation = client.post(f"/v1/disputes/{ids['dispute_id']}/mediation", headers=bearer(coal))
     assert mediation.is_success, mediation.text
     finding = MATRIX["POST /v1/inspections/findings"].body
+    meeting = {**MATRIX["POST /v1/meetings"].body, "half_year": "2035H1"}
+    held = created(client, hq, "/v1/meetings", meeting, "meeting_id")
+    minutes = client.post(f"/v1/meetings/{held}/minutes", json=MINUTES, headers=bearer(hq))
+    assert minutes.is_success, minutes.text
+    item = minutes.json()["minutes"]["decisions"][0]["action_items"][0]
+    ids["action_item_id"] = item["action_item_id"]
+    meeting["half_year"] = "2035H2"
+    ids["meeting_id"] = created(client, hq, "/v1/meetings", meeting, "meeting_id")
+    ids["meeting_request_id"] = created(
+        client, world.token("COAL", "platform_admin"), "/v1/meeting-requests",
+        MATRIX["POST /v1/meeting-requests"].body, "request_id",
+    )  # fmt: skip
     ids["finding_id"] = created(client, hq, "/v1/inspections/findings", finding, "id")
 
     ids["need_id"] = created(client, coal, "/v1/needs", NEED, "id")

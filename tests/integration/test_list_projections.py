@@ -1,5 +1,5 @@
 """The lists' read models (tenders, contracts, incidents, disputes, external-sourcing requests,
-a catalog product's documents)
+a catalog product's documents, meetings with their requests and action items)
 against hand-computed rows:
 replayed from scratch twice and fed from Kafka through the real relay, all alike; and no sealed
 amount in them before the bids are opened."""
@@ -7,16 +7,18 @@ amount in them before the bids are opened."""
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from marketplace.adapters.document_blobs import DirectoryBlobs
 from marketplace.adapters.seal import AesGcmSealer
+from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.need import Ground
 from marketplace.demo.documents import seed_documents
-from marketplace.handlers import catalog, disputes, external_sourcing, needs, tenders
+from marketplace.handlers import catalog, disputes, external_sourcing, meetings, needs, tenders
+from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.projections import (
     contract_list,
@@ -24,6 +26,7 @@ from marketplace.projections import (
     document_list,
     external_sourcing_list,
     incident_list,
+    meeting_list,
     tender_list,
 )
 from marketplace.projections.store import ReadModelStore
@@ -40,6 +43,7 @@ LISTS = (
     dispute_list.PROJECTION,
     external_sourcing_list.PROJECTION,
     document_list.PROJECTION,
+    meeting_list.PROJECTION,
 )
 SEALED = ("91234.56", "90111.11", "95000.00", "88888.88")  # amounts that must not show early
 
@@ -119,6 +123,30 @@ def write_documents(svc: Services, blobs: Path) -> None:
     seed_documents(svc, version.id)
 
 
+def write_meetings(svc: Services) -> None:
+    """The regular meeting with minutes (an item done, one open), a request accepted and one
+    declined."""
+    regular = meetings.schedule_regular(
+        svc, HQ_ADMIN, "2027H1", svc.clock(), ["Review"], ["PWR", "COAL"], "wg_1"
+    )
+    items = [
+        meetings.ItemIn("PWR-01", date(2027, 6, 30), "Spare parts list"),
+        meetings.ItemIn("COAL-01", date(2027, 6, 30), "Steam demand forecast"),
+    ]
+    recorded = meetings.record_minutes(
+        svc, HQ_ADMIN, regular.id, ["PWR", "COAL"], [meetings.DecisionIn("Share", items)]
+    )
+    assert recorded.minutes is not None
+    decisions: Any = recorded.minutes["decisions"]
+    done = decisions[0]["action_items"][0]["action_item_id"]
+    meetings.mark_done(svc, operator("PWR-01"), done, "Sent.")
+    admin = Principal("tok_pwr_admin", "PWR", frozenset({Role.PLATFORM_ADMIN}))
+    accepted = meetings.file_request(svc, admin, "Spare capacity", "Report.")
+    meetings.accept_request(svc, HQ_ADMIN, accepted.id, svc.clock() + timedelta(days=3))
+    declined = meetings.file_request(svc, admin, "Heat tariffs", "Report.")
+    meetings.decline_request(svc, HQ_ADMIN, declined.id, "Next regular meeting.")
+
+
 async def everything(read_models: ReadModelStore) -> dict[str, list[dict[str, Any]]]:
     return {
         table.name: await rows(read_models, table)
@@ -145,6 +173,7 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     write_disputes(market, contract)
     write_requests(market)
     write_documents(market, tmp_path / "documents")
+    write_meetings(market)
 
     replayed = await replayed_into(market.store, tmp_path / "a.db", LISTS, everything)
     assert await replayed_into(market.store, tmp_path / "b.db", LISTS, everything) == replayed
@@ -179,6 +208,15 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
         ("requested", None, None),
         ("used", "100", None),
     ]
+    assert sorted(
+        (m["kind"], m["minutes_recorded_at"] is not None) for m in replayed["meeting_list_meetings"]
+    ) == [("ad_hoc", False), ("regular", True)]
+    assert sorted(
+        (i["owner_unit_id"], i["done_at"] is not None, i["evidence"])
+        for i in replayed["meeting_list_action_items"]
+    ) == [("COAL-01", False, None), ("PWR-01", True, "Sent.")]
+    assert sorted(r["status"] for r in replayed["meeting_list_requests"]) == [
+        "accepted", "declined"]  # fmt: skip
     asked = {r["need_id"] for r in requests}
     needs_of = {r["need_id"]: r["demand_unit_id"] for r in replayed["external_sourcing_list_needs"]}
     assert {needs_of[n] for n in asked} == {"COAL-01"}

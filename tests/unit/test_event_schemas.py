@@ -25,6 +25,7 @@ from tests.unit.org_fixtures import ACTOR, T0, at
 from tests.unit.test_contract_rules import contract_cycle
 from tests.unit.test_document_rules import document_cycle
 from tests.unit.test_inspection_rules import inspection_cycle
+from tests.unit.test_meeting_rules import meeting_cycle
 from tests.unit.test_need_rules import market_cycle
 from tests.unit.test_report_rules import report_cycle
 from tests.unit.test_subscription_rules import subscription_cycle
@@ -70,6 +71,7 @@ def restructured_chart() -> list[CloudEvent]:
         *report_cycle(),
         *subscription_cycle(),
         *document_cycle(),
+        *meeting_cycle(),
     ]
     # Every form the relay publishes: a deprecated type's too, in its deprecation window.
     return [form for i, e in enumerate(domain_events, 1) for form in to_cloud_events(e, i)]
@@ -136,6 +138,7 @@ def test_the_relays_fast_path_writes_what_the_validated_path_would() -> None:
         + contract_cycle()
         + inspection_cycle()
         + report_cycle()
+        + meeting_cycle()
     )
     for i, domain_event in enumerate(domain_events, 1):
         validated = to_cloud_event(domain_event, i)

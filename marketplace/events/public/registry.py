@@ -13,6 +13,7 @@ from marketplace.events.public import (
     disputes,
     documents,
     inspections,
+    meetings,
     needs,
     offers,
     reports,
@@ -38,6 +39,7 @@ _TOPICS_AND_TYPES: tuple[tuple[str, tuple[PublicType, ...]], ...] = (
     (reports.REPORTS_TOPIC, reports.TYPES),
     (subscriptions.SUBSCRIPTIONS_TOPIC, subscriptions.TYPES),
     (documents.DOCUMENTS_TOPIC, documents.TYPES),
+    (meetings.MEETINGS_TOPIC, meetings.TYPES),
 )
 TOPICS: list[str] = [topic for topic, _ in _TOPICS_AND_TYPES]
 # Every public type, keyed by its CloudEvents `type`, topic by topic.
