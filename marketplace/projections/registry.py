@@ -17,6 +17,7 @@ from marketplace.projections import (
     supplier_quality,
     tender_list,
     trade_volume,
+    visit_list,
 )
 from marketplace.projections.projection import Projection
 
@@ -37,6 +38,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     dispute_list.PROJECTION,
     # The platform admin's approvals (issue 14): requests to buy outside the group.
     external_sourcing_list.PROJECTION,
+    # Exchange visits, their leads and what the leads became (issue 18).
+    visit_list.PROJECTION,
 )
 
 

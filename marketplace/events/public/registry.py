@@ -18,6 +18,7 @@ from marketplace.events.public import (
     subscriptions,
     tenders,
     units,
+    visits,
 )
 from marketplace.events.public.payload import PublicType, domain_event
 
@@ -36,6 +37,7 @@ _TOPICS_AND_TYPES: tuple[tuple[str, tuple[PublicType, ...]], ...] = (
     (inspections.INSPECTIONS_TOPIC, inspections.TYPES),
     (reports.REPORTS_TOPIC, reports.TYPES),
     (subscriptions.SUBSCRIPTIONS_TOPIC, subscriptions.TYPES),
+    (visits.VISITS_TOPIC, visits.TYPES),
 )
 TOPICS: list[str] = [topic for topic, _ in _TOPICS_AND_TYPES]
 # Every public type, keyed by its CloudEvents `type`, topic by topic.
