@@ -29,7 +29,7 @@ def load_visit(svc: Services, visit_id: str, *, reading: bool = False) -> Exchan
     return svc.load(ExchangeVisit, visit_id, "Exchange visit", reading=reading)
 
 
-def _require_planner(principal: Principal, units: Sequence[str], org: Organisation) -> None:
+def require_planner(principal: Principal, units: Sequence[str], org: Organisation) -> None:
     """HQ, or a platform admin whose subtree holds the host or one of the visitors: each
     sector's platform arranges its own side's exchanges (the paper: "各产业之间应自主建立
     对口交流工作机制")."""
@@ -55,7 +55,7 @@ def plan_visit(
     require_role(principal, *PLANNERS)
     units = [host_unit_id, *visitor_unit_ids]
     sectors = {u: org.get(u).sector for u in units}  # 404 for a unit that does not exist
-    _require_planner(principal, units, org)
+    require_planner(principal, units, org)
     for unit_id in units:
         active_unit(org, unit_id)
     visit = ExchangeVisit.plan(
@@ -83,7 +83,7 @@ def record_held(
 
     def attempt() -> ExchangeVisit:
         visit = load_visit(svc, visit_id)
-        _require_planner(principal, visit.units, chart(svc))
+        require_planner(principal, visit.units, chart(svc))
         visit.record_held(outcome, leads, principal.actor, svc.clock())
         svc.store.save(visit)
         return visit
@@ -94,7 +94,7 @@ def record_held(
 def cancel(svc: Services, principal: Principal, visit_id: str, reason: str) -> ExchangeVisit:
     def attempt() -> ExchangeVisit:
         visit = load_visit(svc, visit_id)
-        _require_planner(principal, visit.units, chart(svc))
+        require_planner(principal, visit.units, chart(svc))
         visit.cancel(reason, principal.actor, svc.clock())
         svc.store.save(visit)
         return visit

@@ -85,6 +85,12 @@ RULES = {
     "finding_rectified": N_("The finding is rectified already."),
     "rectify_by_in_past": N_("The rectification deadline cannot be before today."),
     "unknown_issue": N_("Choose one of the offered issues."),
+    # exchange visits
+    "host_among_visitors": N_("The host unit cannot also be one of the visitors."),
+    "no_visitors": N_("Name at least one visitor unit."),
+    "visit_already_held": N_("The visit has been recorded as held already."),
+    "visit_cancelled": N_("The visit was cancelled."),
+    "unknown_lead": N_("No held exchange visit recorded this lead."),
     # approvals
     "request_already_decided": N_("This request has already been decided."),
     # catalog and reports
