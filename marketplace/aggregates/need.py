@@ -66,6 +66,8 @@ class NeedSpec:
     directive_id: str | None = None
     # Since need.posted.v2; needs posted before it have none.
     delivery_location: DeliveryLocation | None = None
+    # The exchange visit's lead the need came from (paper §3.4.2④); absent before visits.
+    lead_id: str | None = None
 
 
 @dataclass(frozen=True)

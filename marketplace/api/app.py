@@ -44,6 +44,7 @@ from marketplace.api.routes import (
     tenders,
     tokens,
     units,
+    visits,
 )
 from marketplace.api.routes import (
     notifications as notification_routes,
@@ -156,6 +157,7 @@ def create_app(
         reports.router,
         assessments.router,
         subscriptions.router,
+        visits.router,
         replays.router,  # before audit's `/{aggregate_id}/…`, which `replays/…` would match
         audit.router,
     ):

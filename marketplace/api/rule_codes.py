@@ -65,7 +65,12 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
         "effective_period_overlap",
         "version_not_published",
     ),
-    ("post", "/v1/needs"): ("directive_required", "unit_inactive", "invalid_quantity"),
+    ("post", "/v1/needs"): (
+        "directive_required",
+        "unit_inactive",
+        "invalid_quantity",
+        "unknown_lead",
+    ),
     ("post", "/v1/needs/{need_id}/offers"): (
         "need_not_open",
         "offer_exists",
@@ -144,6 +149,9 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
         "self_dispute",
     ),
     ("post", "/v1/disputes"): ("self_dispute",),
+    ("post", "/v1/exchange-visits"): ("unit_inactive", "host_among_visitors", "no_visitors"),
+    ("post", "/v1/exchange-visits/{visit_id}/held"): ("visit_already_held", "visit_cancelled"),
+    ("post", "/v1/exchange-visits/{visit_id}/cancel"): ("visit_already_held", "visit_cancelled"),
     ("post", "/v1/disputes/{dispute_id}/mediation"): (
         "dispute_closed",
         "dispute_status",

@@ -12,7 +12,7 @@ from marketplace.aggregates.meeting import half_year_of
 from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.organisation import Level
 from marketplace.demo.documents import seed_documents
-from marketplace.handlers import catalog, contracts, disputes, inspections, meetings, needs
+from marketplace.handlers import catalog, contracts, disputes, inspections, meetings, needs, visits
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_csv import parse_entries
 from marketplace.handlers.organisation import load_organisation
@@ -138,14 +138,72 @@ def seed_needs(svc: Services) -> None:
             )
 
 
-def seed_contracts(svc: Services) -> None:
-    """A completed and an active contract, incidents, and one dispute in mediation."""
+def seed_visits(svc: Services) -> str:
+    """Two exchange visits across sectors held, with their leads, and one planned; answers the
+    lead the methanol contract came from (seed_contracts posts its need naming it)."""
+    now = svc.clock()
+
+    def admin(platform: str) -> Principal:
+        return Principal("demo", platform, frozenset({Role.PLATFORM_ADMIN}))
+
+    methanol = visits.plan_visit(
+        svc,
+        admin("COAL"),
+        "COAL-01",
+        ["PWR-01", "PWR-02"],
+        now - timedelta(days=21),
+        "Methanol as a boiler start-up fuel",
+    )
+    held = visits.record_held(
+        svc,
+        admin("COAL"),
+        methanol.id,
+        "Both plants start their boilers on diesel; methanol costs less per start.",
+        [
+            ("METHANOL", "PWR-02 buys methanol for its boiler start-ups instead of diesel."),
+            (None, "Share the methanol plant's water laboratory with the power plants."),
+        ],
+    )
+    overhaul = visits.plan_visit(
+        svc,
+        admin("SVC"),
+        "SVC-03",
+        ["HEAT-01", "HEAT-02"],
+        now - timedelta(days=10),
+        "Boiler overhauls before the heating season",
+    )
+    visits.record_held(
+        svc,
+        admin("HEAT"),
+        overhaul.id,
+        "SVC-03 showed its overhaul workshop and spare-parts stock.",
+        [
+            ("BOILER-OVERHAUL", "HEAT-02 wants its two steam boilers overhauled before winter."),
+            ("PUMP-SEAL-KIT", "HEAT-01 keeps feed pump seal kits in SVC-03's stock."),
+        ],
+    )
+    visits.plan_visit(
+        svc,
+        admin("ENG"),
+        "ENG-01",
+        ["PWR-03"],
+        now + timedelta(days=14),
+        "Low-NOx burner retrofit",
+    )
+    return held.leads[0].lead_id
+
+
+def seed_contracts(svc: Services, methanol_lead: str | None = None) -> None:
+    """A completed and an active contract (its need from an exchange visit's lead when
+    `methanol_lead`), incidents, and one dispute in mediation."""
     now = svc.clock()
 
     def unit(unit_id: str) -> Principal:
         return Principal("demo", unit_id, frozenset({Role.UNIT_OPERATOR}))
 
-    def contract_for(demand: str, supplier: str, item: str, sub: str, price: str, qty: str) -> str:
+    def contract_for(
+        demand: str, supplier: str, item: str, sub: str, price: str, qty: str, lead: str | None
+    ) -> str:
         need = needs.post_need(
             svc,
             unit(demand),
@@ -161,6 +219,7 @@ def seed_contracts(svc: Services) -> None:
                 Decimal(price) * Decimal(qty),
                 "regular",
                 "direct",
+                lead_id=lead,
             ),
         )
         offer = needs.submit_offer(
@@ -180,10 +239,12 @@ def seed_contracts(svc: Services) -> None:
         contracts.sign(svc, unit(demand), contract_id, None)
         return contract_id
 
-    done = contract_for("COAL-02", "HEAT-02", "STEAM-HP", "heat", "220.00", "800")
+    done = contract_for("COAL-02", "HEAT-02", "STEAM-HP", "heat", "220.00", "800", None)
     contracts.deliver(svc, unit("HEAT-02"), done, Decimal("800"), Decimal("176000.00"), now)
     contracts.complete(svc, unit("COAL-02"), done, None)
-    running = contract_for("PWR-02", "COAL-01", "METHANOL", "coal_chemical", "2450.00", "40")
+    running = contract_for(
+        "PWR-02", "COAL-01", "METHANOL", "coal_chemical", "2450.00", "40", methanol_lead
+    )
     contracts.deliver(svc, unit("COAL-01"), running, Decimal("15"), Decimal("36750.00"), now)
     contracts.record_incident(
         svc,
@@ -334,7 +395,7 @@ def seed_demo(svc: Services) -> list[IssuedToken]:
     hq = Principal("demo", group.id, frozenset({Role.HQ_ADMIN}))
     seed_documents(svc, seed_catalog(svc, hq))
     seed_needs(svc)
-    seed_contracts(svc)
+    seed_contracts(svc, seed_visits(svc))
     seed_inspections(svc, hq)
     seed_meetings(svc, hq)
     return [issue_token_as(svc, actor, cmd) for cmd in wanted]

@@ -13,6 +13,7 @@ from marketplace.aggregates.directive import Directive
 from marketplace.aggregates.need import Match, Need, NeedSpec
 from marketplace.aggregates.offer import Offer
 from marketplace.aggregates.organisation import Organisation
+from marketplace.aggregates.visit import ExchangeVisit, visit_of_lead
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for, require_role
 from marketplace.handlers.catalog import find_version_in_force
 from marketplace.handlers.errors import Forbidden
@@ -57,6 +58,8 @@ def post_need(svc: Services, principal: Principal, spec: NeedSpec) -> Need:
     active_unit(org, spec.demand_unit_id)
     if spec.business_type == "special_task":
         _check_directive(svc, spec)
+    if spec.lead_id is not None:
+        _check_lead(svc, spec.lead_id)
     version_id, matches = catalog_matches(svc, spec.item_code, spec.demand_unit_id)
     need = Need.post(
         svc.new_id("need"),
@@ -69,6 +72,18 @@ def post_need(svc: Services, principal: Principal, spec: NeedSpec) -> Need:
     )
     svc.store.save(need)
     return need
+
+
+def _check_lead(svc: Services, lead_id: str) -> None:
+    """The lead must be one a held exchange visit recorded (a visit has leads only once held)."""
+    visit_id = visit_of_lead(lead_id)
+    visit = svc.store.view(visit_id, ExchangeVisit) if visit_id else None
+    if not isinstance(visit, ExchangeVisit) or visit.lead(lead_id) is None:
+        raise DomainError(
+            "unknown_lead",
+            f"No held exchange visit recorded the lead {lead_id!r}.",
+            {"lead_id": lead_id},
+        )
 
 
 def _check_directive(svc: Services, spec: NeedSpec) -> None:

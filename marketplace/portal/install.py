@@ -34,6 +34,7 @@ from marketplace.portal.routes import (
     subscriptions,
     tenders,
     units,
+    visits,
 )
 from marketplace.portal.web import Portal, error_page
 
@@ -71,6 +72,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         subscriptions.router,
         deliveries.router,
         notifications.router,
+        visits.router,
     ):
         app.include_router(router)
     _pages_for_browsers(app)

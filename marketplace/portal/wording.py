@@ -91,6 +91,12 @@ RULES = {
     "one_matter": N_("One matter per request: one line, not a list (file one request per matter)."),
     "request_answered": N_("HQ has answered this request already."),
     "action_item_done": N_("This action item is done already."),
+    # exchange visits
+    "host_among_visitors": N_("The host unit cannot also be one of the visitors."),
+    "no_visitors": N_("Name at least one visitor unit."),
+    "visit_already_held": N_("The visit has been recorded as held already."),
+    "visit_cancelled": N_("The visit was cancelled."),
+    "unknown_lead": N_("No held exchange visit recorded this lead."),
     # approvals
     "request_already_decided": N_("This request has already been decided."),
     # catalog and reports

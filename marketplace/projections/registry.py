@@ -19,6 +19,7 @@ from marketplace.projections import (
     supplier_quality,
     tender_list,
     trade_volume,
+    visit_list,
 )
 from marketplace.projections.projection import Projection
 
@@ -43,6 +44,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     document_list.PROJECTION,
     # Work meetings, meeting requests and action items (issue 18).
     meeting_list.PROJECTION,
+    # Exchange visits, their leads and what the leads became (issue 18).
+    visit_list.PROJECTION,
 )
 
 

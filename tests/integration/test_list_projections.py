@@ -1,6 +1,6 @@
 """The lists' read models (tenders, contracts, incidents, disputes, external-sourcing requests,
-a catalog product's documents, meetings with their requests and action items)
-against hand-computed rows:
+a catalog product's documents, meetings with their requests and action items, exchange visits
+with their lead → need → contract trail) against hand-computed rows:
 replayed from scratch twice and fed from Kafka through the real relay, all alike; and no sealed
 amount in them before the bids are opened."""
 
@@ -28,6 +28,7 @@ from marketplace.projections import (
     incident_list,
     meeting_list,
     tender_list,
+    visit_list,
 )
 from marketplace.projections.store import ReadModelStore
 from tests.conftest import require_broker
@@ -35,6 +36,7 @@ from tests.integration.conftest import HQ_ADMIN
 from tests.integration.projection_harness import relayed_into, replayed_into, rows
 from tests.integration.test_contract_projections import write_scenario
 from tests.integration.test_needs import market, operator, steam  # noqa: F401
+from tests.integration.test_visits import held_visit, lead_needs_contract
 
 LISTS = (
     tender_list.PROJECTION,
@@ -44,6 +46,7 @@ LISTS = (
     external_sourcing_list.PROJECTION,
     document_list.PROJECTION,
     meeting_list.PROJECTION,
+    visit_list.PROJECTION,
 )
 SEALED = ("91234.56", "90111.11", "95000.00", "88888.88")  # amounts that must not show early
 
@@ -174,6 +177,8 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     write_requests(market)
     write_documents(market, tmp_path / "documents")
     write_meetings(market)
+    visit = held_visit(market)
+    lead_needs_contract(market, visit.leads[0].lead_id)
 
     replayed = await replayed_into(market.store, tmp_path / "a.db", LISTS, everything)
     assert await replayed_into(market.store, tmp_path / "b.db", LISTS, everything) == replayed
@@ -191,6 +196,7 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     }
     contracts = replayed["contract_list_contracts"]
     assert sorted((c["supply_unit_id"], c["status"], c["delivered_amount"]) for c in contracts) == [
+        ("HEAT-02", "awaiting_signatures", Decimal(0)),  # the visit's lead's need
         ("HEAT-02", "completed", Decimal("220800.00")),
         ("HEAT-02", "terminated", Decimal("18400.00")),
         ("PWR-01", "active", Decimal("108000.00")),
@@ -217,6 +223,14 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     ) == [("COAL-01", False, None), ("PWR-01", True, "Sent.")]
     assert sorted(r["status"] for r in replayed["meeting_list_requests"]) == [
         "accepted", "declined"]  # fmt: skip
+    assert [(v["visit_id"], v["status"]) for v in replayed["visit_list_visits"]] == [
+        (visit.id, "held")
+    ]
+    (from_lead,) = replayed["visit_list_lead_needs"]
+    assert from_lead["lead_id"] == visit.leads[0].lead_id
+    awarded = {r["need_id"] for r in replayed["visit_list_need_contracts"]}
+    assert from_lead["need_id"] in awarded
+    assert len(replayed["visit_list_sector_pairs"]) == 1
     asked = {r["need_id"] for r in requests}
     needs_of = {r["need_id"]: r["demand_unit_id"] for r in replayed["external_sourcing_list_needs"]}
     assert {needs_of[n] for n in asked} == {"COAL-01"}

@@ -30,6 +30,7 @@ from tests.unit.test_need_rules import market_cycle
 from tests.unit.test_report_rules import report_cycle
 from tests.unit.test_subscription_rules import subscription_cycle
 from tests.unit.test_tender_rules import tender_cycle
+from tests.unit.test_visit_rules import visit_cycle
 
 REGENERATE = "run `python -m marketplace.events.schemagen` and commit `schemas/`"
 TYPE_NAME = re.compile(r"^marketplace\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
@@ -72,6 +73,7 @@ def restructured_chart() -> list[CloudEvent]:
         *subscription_cycle(),
         *document_cycle(),
         *meeting_cycle(),
+        *visit_cycle(),
     ]
     # Every form the relay publishes: a deprecated type's too, in its deprecation window.
     return [form for i, e in enumerate(domain_events, 1) for form in to_cloud_events(e, i)]

@@ -61,6 +61,11 @@ class NeedIn(Strict):
     delivery_location: DeliveryLocationIn | None = Field(
         default=None, description="Where to deliver (optional; suppliers price freight by it)."
     )
+    lead_id: Identifier | None = Field(
+        default=None,
+        description="The exchange visit's lead the need came from (a held visit's lead; "
+        "an unknown one → 409 `unknown_lead`).",
+    )
 
     @model_validator(mode="after")
     def subcategory_of_category(self) -> NeedIn:
@@ -123,6 +128,9 @@ class NeedOut(BaseModel):
         description="`{site, address}`; null when not stated (always, for needs posted before "
         "locations were asked for)."
     )
+    lead_id: str | None = Field(
+        default=None, description="The exchange visit's lead the need came from, if any."
+    )
     catalog_version_id: str | None
     matches: list[dict[str, Any]]
     offers: list[OfferOut]
@@ -154,6 +162,7 @@ class NeedOut(BaseModel):
             delivery_location=(
                 None if spec.delivery_location is None else vars(spec.delivery_location)
             ),
+            lead_id=spec.lead_id,
             catalog_version_id=need.catalog_version_id,
             matches=[vars(m) for m in need.matches],
             offers=[OfferOut.of(o, now) for o in offers],

@@ -51,6 +51,11 @@ class NeedSpecV2(NeedSpecV1):
         description="Where to deliver; null when the demand unit did not say (and for every "
         "need posted before v2)."
     )
+    lead_id: str | None = Field(
+        default=None,
+        description="The exchange visit's lead the need came from (`/v1/exchange-visits`); "
+        "null when none (and absent from needs posted before visits were recorded).",
+    )
 
 
 class MatchV1(Payload):
@@ -82,8 +87,8 @@ class NeedPostedV2(Payload):
 
 
 def need_posted_v1(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A v2 payload's v1 form: the spec without the delivery location."""
-    spec = {k: v for k, v in data["spec"].items() if k != "delivery_location"}
+    """A v2 payload's v1 form: the spec without the delivery location and the lead."""
+    spec = {k: v for k, v in data["spec"].items() if k not in ("delivery_location", "lead_id")}
     return {**data, "spec": spec}
 
 

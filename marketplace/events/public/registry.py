@@ -20,6 +20,7 @@ from marketplace.events.public import (
     subscriptions,
     tenders,
     units,
+    visits,
 )
 from marketplace.events.public.payload import PublicType, domain_event
 
@@ -40,6 +41,7 @@ _TOPICS_AND_TYPES: tuple[tuple[str, tuple[PublicType, ...]], ...] = (
     (subscriptions.SUBSCRIPTIONS_TOPIC, subscriptions.TYPES),
     (documents.DOCUMENTS_TOPIC, documents.TYPES),
     (meetings.MEETINGS_TOPIC, meetings.TYPES),
+    (visits.VISITS_TOPIC, visits.TYPES),
 )
 TOPICS: list[str] = [topic for topic, _ in _TOPICS_AND_TYPES]
 # Every public type, keyed by its CloudEvents `type`, topic by topic.

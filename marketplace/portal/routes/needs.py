@@ -43,6 +43,7 @@ NEED_FIELDS = (
     "sourcing",
     "delivery_site",
     "delivery_address",
+    "lead_id",  # hidden: the exchange visit's lead the need comes from (/visits/{id})
 )
 
 
