@@ -81,13 +81,13 @@ ADDED_COLUMNS = {"needs_board_items": ("delivery_site",), "inbox_needs": ("deliv
 def as_the_fixture_has_them(
     replayed: dict[str, list[list[Any]]], path: Path, before: dict[str, list[list[Any]]]
 ) -> dict[str, list[list[Any]]]:
-    """The replayed tables as the release before would have them: tables added since (empty:
-    the old store holds none of their events) and columns added since (all null) left out."""
+    """The replayed tables as the release before would have them: tables added since (read
+    models of later releases, checked by their own tests) and columns added since (all null)
+    left out."""
     kept: dict[str, list[list[Any]]] = {}
     with sqlite3.connect(path) as db:
         for table, rows in replayed.items():
             if table not in before:
-                assert rows == [], f"{table} has rows from a store written before it existed"
                 continue
             names = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
             added = [names.index(c) for c in ADDED_COLUMNS.get(table, ())]
