@@ -29,6 +29,7 @@ from marketplace.api.routes import (
     health,
     inbox,
     inspections,
+    leadership_group,
     needs,
     offers,
     projections,
@@ -39,6 +40,7 @@ from marketplace.api.routes import (
     tenders,
     tokens,
     units,
+    working_groups,
 )
 from marketplace.api.routes import (
     notifications as notification_routes,
@@ -142,6 +144,8 @@ def create_app(
         disputes.router,
         quality_incidents.router,
         inspections.router,
+        working_groups.router,
+        leadership_group.router,
         projections.router,
         reports.router,
         assessments.router,

@@ -17,6 +17,7 @@ from marketplace.projections import (
     supplier_quality,
     tender_list,
     trade_volume,
+    working_group_list,
 )
 from marketplace.projections.projection import Projection
 
@@ -37,6 +38,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     dispute_list.PROJECTION,
     # The platform admin's approvals (issue 14): requests to buy outside the group.
     external_sourcing_list.PROJECTION,
+    # The coordination working groups (issue 18): HQ's synergy bodies.
+    working_group_list.PROJECTION,
 )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from marketplace.aggregates.organisation import Organisation
 from marketplace.events.public import (
     bids,
+    bodies,
     catalog,
     contracts,
     directives,
@@ -36,6 +37,8 @@ _TOPICS_AND_TYPES: tuple[tuple[str, tuple[PublicType, ...]], ...] = (
     (inspections.INSPECTIONS_TOPIC, inspections.TYPES),
     (reports.REPORTS_TOPIC, reports.TYPES),
     (subscriptions.SUBSCRIPTIONS_TOPIC, subscriptions.TYPES),
+    # The synergy management bodies (issue 18): leadership group, coordination working groups.
+    (bodies.MEETINGS_TOPIC, bodies.TYPES),
 )
 TOPICS: list[str] = [topic for topic, _ in _TOPICS_AND_TYPES]
 # Every public type, keyed by its CloudEvents `type`, topic by topic.
