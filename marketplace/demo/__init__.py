@@ -10,7 +10,7 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.organisation import Level
-from marketplace.handlers import catalog, contracts, disputes, inspections, needs
+from marketplace.handlers import bodies, catalog, contracts, disputes, inspections, needs
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_csv import parse_entries
 from marketplace.handlers.organisation import load_organisation
@@ -234,6 +234,42 @@ def seed_inspections(svc: Services, hq: Principal) -> None:
     )
 
 
+DEMO_WORKING_GROUPS = [
+    # (name, sectors, categories, members, lead): coordination working groups (paper §3.1.2)
+    (
+        "煤电化协调工作组",
+        ["coal_chemical", "power", "heat"],
+        ["product"],
+        ["COAL", "PWR", "HEAT", "COAL-01", "COAL-03", "PWR-01"],
+        "COAL",
+    ),
+    (
+        "工程建设与服务协调工作组",
+        ["engineering", "services"],
+        ["engineering", "service"],
+        ["ENG", "SVC", "ENG-01", "ENG-02", "SVC-03"],
+        "ENG",
+    ),
+    (
+        "资源共享协调工作组",
+        [],
+        ["resource"],
+        ["SVC", "PWR", "HEAT", "COAL", "ENG"],
+        "SVC",
+    ),
+]
+
+
+def seed_bodies(svc: Services, hq: Principal) -> None:
+    """The synergy leadership group (its office at HQ, the platforms its members) and three
+    coordination working groups (paper §3.1.1-3.1.2)."""
+    bodies.set_leadership_group(svc, hq, ["HQ", "PWR", "HEAT", "COAL", "ENG", "SVC"], "HQ")
+    for name, sectors, categories, members, lead in DEMO_WORKING_GROUPS:
+        bodies.form_working_group(
+            svc, hq, bodies.FormWorkingGroup(name, sectors, categories, members, lead)
+        )
+
+
 def seed_demo(svc: Services) -> list[IssuedToken]:
     """Create the demo group, its published catalog and a token for every role; call on an
     empty store only."""
@@ -257,4 +293,5 @@ def seed_demo(svc: Services) -> list[IssuedToken]:
     seed_needs(svc)
     seed_contracts(svc)
     seed_inspections(svc, hq)
+    seed_bodies(svc, hq)
     return [issue_token_as(svc, actor, cmd) for cmd in wanted]

@@ -49,6 +49,8 @@ LINKS = Table(
         Column("working_group_id", TEXT),
         Column("kind", TEXT),
         Column("value", TEXT),
+        # a column besides the key: a link named again by a revision is updated, not inserted
+        Column("lead", ColumnType.BOOLEAN),
     ),
     key=("working_group_id", "kind", "value"),
     indexes=(("kind", "value"),),
@@ -98,7 +100,11 @@ def _links(
     key: dict[str, str], payload: WorkingGroupFormedV1 | WorkingGroupRevisedV1
 ) -> list[RowChange]:
     pairs = [("member", u) for u in payload.members] + [("sector", s) for s in payload.sectors]
-    return [Upsert(LINKS.name, key | {"kind": k, "value": v}, {}) for k, v in pairs]
+    lead = payload.lead_unit_id
+    return [
+        Upsert(LINKS.name, key | {"kind": k, "value": v}, {"lead": k == "member" and v == lead})
+        for k, v in pairs
+    ]
 
 
 PROJECTION = Projection(
