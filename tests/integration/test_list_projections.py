@@ -1,5 +1,5 @@
-"""The lists' read models (tenders, contracts, incidents, disputes, external-sourcing requests)
-against hand-computed rows:
+"""The lists' read models (tenders, contracts, incidents, disputes, external-sourcing requests,
+working groups) against hand-computed rows:
 replayed from scratch twice and fed from Kafka through the real relay, all alike; and no sealed
 amount in them before the bids are opened."""
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from marketplace.adapters.seal import AesGcmSealer
 from marketplace.aggregates.need import Ground
-from marketplace.handlers import disputes, external_sourcing, needs, tenders
+from marketplace.handlers import bodies, disputes, external_sourcing, needs, tenders
 from marketplace.handlers.ports import Services
 from marketplace.projections import (
     contract_list,
@@ -21,6 +21,7 @@ from marketplace.projections import (
     external_sourcing_list,
     incident_list,
     tender_list,
+    working_group_list,
 )
 from marketplace.projections.store import ReadModelStore
 from tests.conftest import require_broker
@@ -35,6 +36,7 @@ LISTS = (
     incident_list.PROJECTION,
     dispute_list.PROJECTION,
     external_sourcing_list.PROJECTION,
+    working_group_list.PROJECTION,
 )
 SEALED = ("91234.56", "90111.11", "95000.00", "88888.88")  # amounts that must not show early
 
@@ -106,6 +108,24 @@ def write_requests(svc: Services) -> None:
     external_sourcing.close_external(svc, operator("COAL-01"), made[2][0], "Outside Steam Ltd")
 
 
+def write_working_groups(svc: Services) -> tuple[str, str]:
+    """One working group formed and revised (a member and a sector leave), one dissolved."""
+    form = bodies.FormWorkingGroup(
+        "煤电化协调工作组",
+        ["coal_chemical", "power"],
+        ["product"],
+        ["COAL", "PWR", "COAL-01"],
+        "COAL",
+    )
+    revised = bodies.form_working_group(svc, HQ_ADMIN, form).id
+    change = bodies.ReviseWorkingGroup(sectors=["power"], members=["COAL", "PWR", "PWR-01"])
+    bodies.revise_working_group(svc, HQ_ADMIN, revised, change)
+    form = bodies.FormWorkingGroup("工程与服务协调工作组", [], ["service"], ["ENG", "SVC"], "SVC")
+    dissolved = bodies.form_working_group(svc, HQ_ADMIN, form).id
+    bodies.dissolve_working_group(svc, HQ_ADMIN, dissolved, "Merged into the services group.")
+    return revised, dissolved
+
+
 async def everything(read_models: ReadModelStore) -> dict[str, list[dict[str, Any]]]:
     return {
         table.name: await rows(read_models, table)
@@ -131,6 +151,7 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     ]
     write_disputes(market, contract)
     write_requests(market)
+    revised, dissolved = write_working_groups(market)
 
     replayed = await replayed_into(market.store, tmp_path / "a.db", LISTS, everything)
     assert await replayed_into(market.store, tmp_path / "b.db", LISTS, everything) == replayed
@@ -168,3 +189,10 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     asked = {r["need_id"] for r in requests}
     needs_of = {r["need_id"]: r["demand_unit_id"] for r in replayed["external_sourcing_list_needs"]}
     assert {needs_of[n] for n in asked} == {"COAL-01"}
+    groups = {g["working_group_id"]: g for g in replayed["working_group_list_groups"]}
+    assert (groups[revised]["status"], groups[dissolved]["status"]) == ("active", "dissolved")
+    links = sorted((r["kind"], r["value"]) for r in replayed["working_group_list_links"]
+                   if r["working_group_id"] == revised)  # fmt: skip
+    assert links == [
+        ("member", "COAL"), ("member", "PWR"), ("member", "PWR-01"), ("sector", "power")
+    ]  # fmt: skip
