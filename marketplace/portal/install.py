@@ -32,6 +32,7 @@ from marketplace.portal.routes import (
     subscriptions,
     tenders,
     units,
+    working_groups,
 )
 from marketplace.portal.web import Portal, error_page
 
@@ -56,6 +57,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         contracts.router,
         disputes.router,
         findings.router,
+        working_groups.router,
         approvals.router,
         catalog_search.router,
         catalog_versions.router,

@@ -41,7 +41,7 @@ class WorkingGroupIn(Strict):
     @model_validator(mode="after")
     def remit_and_no_repeats(self) -> Self:
         if not self.sectors and not self.categories:
-            raise ValueError("The remit needs at least one sector or category.")
+            raise ValueError("The remit needs at least one of sectors or categories.")
         distinct(self.sectors, "sectors")
         distinct(list(self.categories), "categories")
         distinct(self.members, "members")
