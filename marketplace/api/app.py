@@ -32,6 +32,7 @@ from marketplace.api.routes import (
     health,
     inbox,
     inspections,
+    leadership_group,
     meeting_requests,
     meetings,
     needs,
@@ -45,6 +46,7 @@ from marketplace.api.routes import (
     tokens,
     units,
     visits,
+    working_groups,
 )
 from marketplace.api.routes import (
     notifications as notification_routes,
@@ -153,6 +155,8 @@ def create_app(
         action_items.router,
         quality_incidents.router,
         inspections.router,
+        working_groups.router,
+        leadership_group.router,
         projections.router,
         reports.router,
         assessments.router,

@@ -174,6 +174,25 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/v1/inspections/findings"): ("rectify_by_in_past", "unknown_issue"),
     ("post", "/v1/inspections/findings/{finding_id}/rectified"): ("finding_rectified",),
     ("post", "/v1/reports/quarterly/submit"): ("quarter_not_ended", "report_already_submitted"),
+    ("post", "/v1/working-groups"): (
+        "lead_not_a_member",
+        "unit_inactive",
+        "unknown_sector",
+        "members_required",
+        "remit_required",
+        "unknown_category",
+    ),
+    ("patch", "/v1/working-groups/{working_group_id}"): (
+        "working_group_dissolved",
+        "lead_not_a_member",
+        "unit_inactive",
+        "unknown_sector",
+        "members_required",
+        "remit_required",
+        "unknown_category",
+    ),
+    ("post", "/v1/working-groups/{working_group_id}/dissolve"): ("working_group_dissolved",),
+    ("put", "/v1/leadership-group"): ("unit_inactive", "members_required"),
     ("post", "/v1/subscriptions"): ("unit_inactive",),
 }
 

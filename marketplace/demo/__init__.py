@@ -12,7 +12,16 @@ from marketplace.aggregates.meeting import half_year_of
 from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.organisation import Level
 from marketplace.demo.documents import seed_documents
-from marketplace.handlers import catalog, contracts, disputes, inspections, meetings, needs, visits
+from marketplace.handlers import (
+    bodies,
+    catalog,
+    contracts,
+    disputes,
+    inspections,
+    meetings,
+    needs,
+    visits,
+)
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_csv import parse_entries
 from marketplace.handlers.organisation import load_organisation
@@ -374,6 +383,42 @@ def seed_meetings(svc: Services, hq: Principal) -> None:
     )
 
 
+DEMO_WORKING_GROUPS = [
+    # (name, sectors, categories, members, lead): coordination working groups (paper §3.1.2)
+    (
+        "煤电化协调工作组",
+        ["coal_chemical", "power", "heat"],
+        ["product"],
+        ["COAL", "PWR", "HEAT", "COAL-01", "COAL-03", "PWR-01"],
+        "COAL",
+    ),
+    (
+        "工程建设与服务协调工作组",
+        ["engineering", "services"],
+        ["engineering", "service"],
+        ["ENG", "SVC", "ENG-01", "ENG-02", "SVC-03"],
+        "ENG",
+    ),
+    (
+        "资源共享协调工作组",
+        [],
+        ["resource"],
+        ["SVC", "PWR", "HEAT", "COAL", "ENG"],
+        "SVC",
+    ),
+]
+
+
+def seed_bodies(svc: Services, hq: Principal) -> None:
+    """The synergy leadership group (its office at HQ, the platforms its members) and three
+    coordination working groups (paper §3.1.1-3.1.2)."""
+    bodies.set_leadership_group(svc, hq, ["HQ", "PWR", "HEAT", "COAL", "ENG", "SVC"], "HQ")
+    for name, sectors, categories, members, lead in DEMO_WORKING_GROUPS:
+        bodies.form_working_group(
+            svc, hq, bodies.FormWorkingGroup(name, sectors, categories, members, lead)
+        )
+
+
 def seed_demo(svc: Services) -> list[IssuedToken]:
     """Create the demo group, its published catalog and a token for every role; call on an
     empty store only."""
@@ -398,4 +443,5 @@ def seed_demo(svc: Services) -> list[IssuedToken]:
     seed_contracts(svc, seed_visits(svc))
     seed_inspections(svc, hq)
     seed_meetings(svc, hq)
+    seed_bodies(svc, hq)
     return [issue_token_as(svc, actor, cmd) for cmd in wanted]

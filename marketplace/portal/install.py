@@ -35,6 +35,7 @@ from marketplace.portal.routes import (
     tenders,
     units,
     visits,
+    working_groups,
 )
 from marketplace.portal.web import Portal, error_page
 
@@ -60,6 +61,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         disputes.router,
         meetings.router,
         findings.router,
+        working_groups.router,
         approvals.router,
         catalog_search.router,
         catalog_versions.router,

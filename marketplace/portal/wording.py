@@ -35,6 +35,13 @@ INVALID = N_("This value is not valid.")
 
 # The rule codes of the forms the portal has (see marketplace/api/rule_codes.py).
 RULES = {
+    # The synergy bodies (bodies.po)
+    "lead_not_a_member": N_("The lead unit must be one of the member units."),
+    "working_group_dissolved": N_("The working group is dissolved and can no longer be changed."),
+    "unknown_sector": N_("No active unit of the group is in that sector."),
+    "members_required": N_("Name at least one member unit."),
+    "remit_required": N_("The remit needs at least one sector or catalog category."),
+    "unknown_category": N_("That is not a catalog category."),
     "directive_required": N_("A special task needs an approved directive for this unit and item."),
     "unit_inactive": N_("The unit is deactivated."),
     "invalid_quantity": N_("The quantity is not valid."),

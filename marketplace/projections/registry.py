@@ -20,6 +20,7 @@ from marketplace.projections import (
     tender_list,
     trade_volume,
     visit_list,
+    working_group_list,
 )
 from marketplace.projections.projection import Projection
 
@@ -46,6 +47,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     meeting_list.PROJECTION,
     # Exchange visits, their leads and what the leads became (issue 18).
     visit_list.PROJECTION,
+    # The coordination working groups (issue 18): HQ's synergy bodies.
+    working_group_list.PROJECTION,
 )
 
 

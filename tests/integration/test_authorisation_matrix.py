@@ -49,6 +49,12 @@ def _quarter_ended_before(days: int) -> str:
 
 
 PARTY = {"party_unit_id": "COAL-02"}
+WORKING_GROUP = {
+    "name": "Urea coordination",
+    "sectors": ["coal_chemical"],
+    "members": ["COAL", "COAL-02"],
+    "lead_unit_id": "COAL",
+}
 NEED = {
     "demand_unit_id": "COAL-02",
     "title": "Steam for the urea line",
@@ -279,6 +285,19 @@ MATRIX: dict[str, Row] = {
         FOR_THE_UNIT, body={"evidence": "Procedure adopted."}
     ),
     "GET /v1/inspections/findings/{finding_id}": Row(FOR_THE_UNIT | {AUDITOR}),
+    "POST /v1/working-groups": Row(frozenset({HQ}), body=WORKING_GROUP),
+    "GET /v1/working-groups": Row(EVERY_TOKEN, query={"unit_id": "COAL-02"}),
+    "GET /v1/working-groups/{working_group_id}": Row(EVERY_TOKEN),
+    "PATCH /v1/working-groups/{working_group_id}": Row(
+        frozenset({HQ}), body={"name": "Urea and power coordination"}
+    ),
+    "POST /v1/working-groups/{working_group_id}/dissolve": Row(
+        frozenset({HQ}), body={"reason": "Settled."}
+    ),
+    "PUT /v1/leadership-group": Row(
+        frozenset({HQ}), body={"members": ["HQ", "COAL", "PWR"], "office_unit_id": "HQ"}
+    ),
+    "GET /v1/leadership-group": Row(EVERY_TOKEN),
     "GET /v1/projections/status": Row(EVERY_TOKEN),
     "GET /v1/projections/trade-volume": Row(ANALYSTS),
     # A supplier's own figures: its operators and platform admins too (issue 11).
@@ -396,6 +415,7 @@ def build_world(world: World, client: TestClient) -> None:
         MATRIX["POST /v1/meeting-requests"].body, "request_id",
     )  # fmt: skip
     ids["finding_id"] = created(client, hq, "/v1/inspections/findings", finding, "id")
+    ids["working_group_id"] = created(client, hq, "/v1/working-groups", WORKING_GROUP, "id")
 
     ids["need_id"] = created(client, coal, "/v1/needs", NEED, "id")
     ids["offer_id"] = created(

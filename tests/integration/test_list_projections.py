@@ -1,6 +1,6 @@
 """The lists' read models (tenders, contracts, incidents, disputes, external-sourcing requests,
 a catalog product's documents, meetings with their requests and action items, exchange visits
-with their lead → need → contract trail) against hand-computed rows:
+with their lead → need → contract trail, working groups) against hand-computed rows:
 replayed from scratch twice and fed from Kafka through the real relay, all alike; and no sealed
 amount in them before the bids are opened."""
 
@@ -17,7 +17,15 @@ from marketplace.adapters.seal import AesGcmSealer
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.need import Ground
 from marketplace.demo.documents import seed_documents
-from marketplace.handlers import catalog, disputes, external_sourcing, meetings, needs, tenders
+from marketplace.handlers import (
+    bodies,
+    catalog,
+    disputes,
+    external_sourcing,
+    meetings,
+    needs,
+    tenders,
+)
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.projections import (
@@ -29,6 +37,7 @@ from marketplace.projections import (
     meeting_list,
     tender_list,
     visit_list,
+    working_group_list,
 )
 from marketplace.projections.store import ReadModelStore
 from tests.conftest import require_broker
@@ -47,6 +56,7 @@ LISTS = (
     document_list.PROJECTION,
     meeting_list.PROJECTION,
     visit_list.PROJECTION,
+    working_group_list.PROJECTION,
 )
 SEALED = ("91234.56", "90111.11", "95000.00", "88888.88")  # amounts that must not show early
 
@@ -150,6 +160,24 @@ def write_meetings(svc: Services) -> None:
     meetings.decline_request(svc, HQ_ADMIN, declined.id, "Next regular meeting.")
 
 
+def write_working_groups(svc: Services) -> tuple[str, str]:
+    """One working group formed and revised (a member and a sector leave), one dissolved."""
+    form = bodies.FormWorkingGroup(
+        "煤电化协调工作组",
+        ["coal_chemical", "power"],
+        ["product"],
+        ["COAL", "PWR", "COAL-01"],
+        "COAL",
+    )
+    revised = bodies.form_working_group(svc, HQ_ADMIN, form).id
+    change = bodies.ReviseWorkingGroup(sectors=["power"], members=["COAL", "PWR", "PWR-01"])
+    bodies.revise_working_group(svc, HQ_ADMIN, revised, change)
+    form = bodies.FormWorkingGroup("工程与服务协调工作组", [], ["service"], ["ENG", "SVC"], "SVC")
+    dissolved = bodies.form_working_group(svc, HQ_ADMIN, form).id
+    bodies.dissolve_working_group(svc, HQ_ADMIN, dissolved, "Merged into the services group.")
+    return revised, dissolved
+
+
 async def everything(read_models: ReadModelStore) -> dict[str, list[dict[str, Any]]]:
     return {
         table.name: await rows(read_models, table)
@@ -179,6 +207,7 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     write_meetings(market)
     visit = held_visit(market)
     lead_needs_contract(market, visit.leads[0].lead_id)
+    revised, dissolved = write_working_groups(market)
 
     replayed = await replayed_into(market.store, tmp_path / "a.db", LISTS, everything)
     assert await replayed_into(market.store, tmp_path / "b.db", LISTS, everything) == replayed
@@ -240,3 +269,10 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
         ("HEAT-02", "STEAM-LP", "datasheet"),
     ]
     assert len({d["sha256"] for d in documents}) == 1
+    groups = {g["working_group_id"]: g for g in replayed["working_group_list_groups"]}
+    assert (groups[revised]["status"], groups[dissolved]["status"]) == ("active", "dissolved")
+    links = sorted((r["kind"], r["value"]) for r in replayed["working_group_list_links"]
+                   if r["working_group_id"] == revised)  # fmt: skip
+    assert links == [
+        ("member", "COAL"), ("member", "PWR"), ("member", "PWR-01"), ("sector", "power")
+    ]  # fmt: skip

@@ -22,6 +22,7 @@ from marketplace.events.public.registry import PUBLIC_TYPES, TOPICS
 from marketplace.events.schemagen import ASYNCAPI_FILE, SCHEMAS_DIR, generate
 from marketplace.events.wire import envelope_bytes, to_cloud_event, to_cloud_events, to_envelope
 from tests.unit.org_fixtures import ACTOR, T0, at
+from tests.unit.test_body_rules import bodies_cycle
 from tests.unit.test_contract_rules import contract_cycle
 from tests.unit.test_document_rules import document_cycle
 from tests.unit.test_inspection_rules import inspection_cycle
@@ -74,6 +75,7 @@ def restructured_chart() -> list[CloudEvent]:
         *document_cycle(),
         *meeting_cycle(),
         *visit_cycle(),
+        *bodies_cycle(),
     ]
     # Every form the relay publishes: a deprecated type's too, in its deprecation window.
     return [form for i, e in enumerate(domain_events, 1) for form in to_cloud_events(e, i)]

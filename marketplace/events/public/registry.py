@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from marketplace.aggregates.organisation import Organisation
 from marketplace.events.public import (
     bids,
+    bodies,
     catalog,
     contracts,
     directives,
@@ -40,7 +41,8 @@ _TOPICS_AND_TYPES: tuple[tuple[str, tuple[PublicType, ...]], ...] = (
     (reports.REPORTS_TOPIC, reports.TYPES),
     (subscriptions.SUBSCRIPTIONS_TOPIC, subscriptions.TYPES),
     (documents.DOCUMENTS_TOPIC, documents.TYPES),
-    (meetings.MEETINGS_TOPIC, meetings.TYPES),
+    # Work meetings and the synergy management bodies (leadership group, working groups).
+    (meetings.MEETINGS_TOPIC, (*meetings.TYPES, *bodies.TYPES)),
     (visits.VISITS_TOPIC, visits.TYPES),
 )
 TOPICS: list[str] = [topic for topic, _ in _TOPICS_AND_TYPES]
