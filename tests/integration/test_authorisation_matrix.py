@@ -68,6 +68,12 @@ NEED = {
     "business_type": "regular",
     "sourcing": "direct",
 }
+VISIT = {
+    "host_unit_id": "COAL-02",
+    "visitor_unit_ids": ["HEAT-02"],
+    "planned_for": later(20),
+    "topic": "Waste-heat steam",
+}
 OFFER = {"unit_price": "185.00", "quantity": "500", "delivery_date": later(30)[:10]}
 OFFER |= {"valid_until": later(14)}
 ENTRY = {"category": "product", "subcategory": "heat", "item_code": "STEAM-X", "uom": "t"}
@@ -298,6 +304,22 @@ MATRIX: dict[str, Row] = {
         frozenset({HQ}), body={"members": ["HQ", "COAL", "PWR"], "office_unit_id": "HQ"}
     ),
     "GET /v1/leadership-group": Row(EVERY_TOKEN),
+    # Exchange visits: HQ, or the platform admin of the host's or a visitor's subtree plans and
+    # records them; the units' operators, their platforms, HQ and auditors read them.
+    "POST /v1/exchange-visits": Row(frozenset({HQ, PADMIN}), body=VISIT),
+    "POST /v1/exchange-visits/{visit_id}/held": Row(
+        frozenset({HQ, PADMIN}),
+        body={
+            "outcome": "Agreed a steam trial.",
+            "leads": [{"text": "Steam", "item_code": "STEAM-LP"}],
+        },
+    ),
+    "POST /v1/exchange-visits/{visit_id}/cancel": Row(
+        frozenset({HQ, PADMIN}), body={"reason": "Overhaul."}
+    ),
+    "GET /v1/exchange-visits": Row(FOR_THE_UNIT | {AUDITOR}, query={"unit_id": "COAL-02"}),
+    "GET /v1/exchange-visits/{visit_id}": Row(FOR_THE_UNIT | {AUDITOR}),
+    "GET /v1/exchange-visits/sector-pairs": Row(ANALYSTS, query={"year": "2035"}),
     "GET /v1/projections/status": Row(EVERY_TOKEN),
     "GET /v1/projections/trade-volume": Row(ANALYSTS),
     # A supplier's own figures: its operators and platform admins too (issue 11).
@@ -416,6 +438,7 @@ def build_world(world: World, client: TestClient) -> None:
     )  # fmt: skip
     ids["finding_id"] = created(client, hq, "/v1/inspections/findings", finding, "id")
     ids["working_group_id"] = created(client, hq, "/v1/working-groups", WORKING_GROUP, "id")
+    ids["visit_id"] = created(client, hq, "/v1/exchange-visits", VISIT, "visit_id")
 
     ids["need_id"] = created(client, coal, "/v1/needs", NEED, "id")
     ids["offer_id"] = created(
