@@ -18,6 +18,7 @@ from marketplace.aggregates.meeting import (
     regular_meeting_id,
 )
 from marketplace.aggregates.organisation import Level
+from marketplace.handlers import bodies
 from marketplace.handlers.auth import Principal, acts_for, require_role
 from marketplace.handlers.errors import Forbidden, InvalidField
 from marketplace.handlers.organisation import chart
@@ -73,6 +74,12 @@ def schedule_regular(
     two requests racing for it the store saves one; the other, retried, finds it and is refused."""
     require_role(principal, Role.HQ_ADMIN)
     _known_units(svc, "invitees.{n}", invitees)
+    if working_group_id is not None and not bodies.working_group_exists(svc, working_group_id):
+        raise InvalidField(
+            "working_group_id",
+            f"There is no working group {working_group_id!r}.",
+            "unknown_working_group",
+        )
 
     def attempt() -> Meeting:
         existing = svc.store.get(regular_meeting_id(half_year), Meeting)

@@ -136,11 +136,11 @@ def write_documents(svc: Services, blobs: Path) -> None:
     seed_documents(svc, version.id)
 
 
-def write_meetings(svc: Services) -> None:
-    """The regular meeting with minutes (an item done, one open), a request accepted and one
-    declined."""
+def write_meetings(svc: Services, working_group_id: str) -> None:
+    """The regular meeting (of a working group) with minutes (an item done, one open), a request
+    accepted and one declined."""
     regular = meetings.schedule_regular(
-        svc, HQ_ADMIN, "2027H1", svc.clock(), ["Review"], ["PWR", "COAL"], "wg_1"
+        svc, HQ_ADMIN, "2027H1", svc.clock(), ["Review"], ["PWR", "COAL"], working_group_id
     )
     items = [
         meetings.ItemIn("PWR-01", date(2027, 6, 30), "Spare parts list"),
@@ -204,10 +204,10 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     write_disputes(market, contract)
     write_requests(market)
     write_documents(market, tmp_path / "documents")
-    write_meetings(market)
+    revised, dissolved = write_working_groups(market)
+    write_meetings(market, revised)
     visit = held_visit(market)
     lead_needs_contract(market, visit.leads[0].lead_id)
-    revised, dissolved = write_working_groups(market)
 
     replayed = await replayed_into(market.store, tmp_path / "a.db", LISTS, everything)
     assert await replayed_into(market.store, tmp_path / "b.db", LISTS, everything) == replayed

@@ -24,7 +24,6 @@ MEETING = {
     "scheduled_for": "2031-03-10T09:00:00+08:00",
     "agenda": ["Internal market trade by platform"],
     "invitees": ["PWR", "HEAT"],
-    "working_group_id": "wg_energy_saving",
 }
 
 
@@ -58,11 +57,19 @@ def minutes_body(due: str) -> dict[str, Any]:
 
 def test_hq_schedules_one_regular_meeting_a_half_year(world: tuple[World, TestClient]) -> None:
     built, client = world
-    meeting_id = created(client, built.token(*HQ), "/v1/meetings", MEETING, "meeting_id")
-    again = client.post("/v1/meetings", json=MEETING, headers=hq(built))
+    groups = client.get("/v1/working-groups", headers=hq(built)).json()["items"]
+    group = groups[0]["id"]  # the demo's: a meeting may be one of a working group's
+    unknown = client.post(
+        "/v1/meetings", json=MEETING | {"working_group_id": "wg_nowhere"}, headers=hq(built)
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["details"][0]["field"] == "working_group_id"
+    body = MEETING | {"working_group_id": group}
+    meeting_id = created(client, built.token(*HQ), "/v1/meetings", body, "meeting_id")
+    again = client.post("/v1/meetings", json=body, headers=hq(built))
     assert (again.status_code, code(again)) == (409, "regular_meeting_exists")
     shown = client.get(f"/v1/meetings/{meeting_id}", headers=auth(built, "PWR-01", "unit_operator"))
-    assert shown.json()["working_group_id"] == "wg_energy_saving"
+    assert shown.json()["working_group_id"] == group
     assert shown.json()["minutes"] is None
     listed = client.get("/v1/meetings?half_year=2031H1", headers=hq(built)).json()["items"]
     assert [(m["id"], m["kind"], m["minutes_recorded"]) for m in listed] == [
