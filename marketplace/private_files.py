@@ -10,6 +10,7 @@ PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 # What the platform keeps in a data directory; nothing else that may lie there is touched.
 OWN_FILES = ("events.sqlite3*", "read_models*", "store-id", "seal.key")
+OWN_DIRS = ("documents",)  # uploaded documents' blobs, each folder and file in them
 
 
 def private_dir(path: Path) -> None:
@@ -45,6 +46,13 @@ def secure_data_dir(data_dir: Path) -> None:
         for path in data_dir.glob(pattern):
             if path.is_file() and not path.is_symlink():
                 _tighten(path, PRIVATE_FILE)
+    for name in OWN_DIRS:
+        folder = data_dir / name
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        for path in [folder, *folder.rglob("*")]:
+            if not path.is_symlink():
+                _tighten(path, PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
 
 
 def _tighten(path: Path, mode: int) -> None:

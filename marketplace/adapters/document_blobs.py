@@ -28,6 +28,7 @@ class DirectoryBlobs:
 
     def scratch(self) -> Path:
         incoming = self.root / ".incoming"
+        private_dir(self.root)  # made first: `mkdir(parents=True)` gives parents the umask's mode
         private_dir(incoming)
         return incoming
 
@@ -41,6 +42,7 @@ class DirectoryBlobs:
         if target.exists():  # the same bytes are kept once
             spooled.unlink(missing_ok=True)
             return
+        private_dir(self.root)  # made first: `mkdir(parents=True)` gives parents the umask's mode
         private_dir(target.parent)
         with spooled.open("rb") as file:
             os.fsync(file.fileno())

@@ -67,7 +67,8 @@ def test_data_files_are_private_and_the_key_lives_apart(tmp_path: Path) -> None:
         assert any(n.startswith("read_models.asof-") for n in names)
         assert any(n.endswith(".lock") for n in names)
         assert mode(data) == 0o700
-        assert {p.name: oct(mode(p)) for p in files} == {p.name: "0o600" for p in files}
+        private = {p.name: "0o700" if p.is_dir() else "0o600" for p in files}
+        assert {p.name: oct(mode(p)) for p in files} == private
         assert (mode(keys), mode(key_file)) == (0o700, 0o600)
         assert need_id
     finally:
