@@ -155,8 +155,9 @@ class Services:
     # The longest life a new token may have (MARKETPLACE_TOKEN_MAX_LIFETIME_DAYS); None: unbounded.
     token_max_lifetime: timedelta | None = None
     # Each round of writers racing for one aggregate has one winner: n writers at once need up
-    # to n attempts for the last of them, and a loaded machine keeps them in step longer.
-    max_attempts: int = 16
+    # to n attempts for the last of them, and a loaded machine keeps them in step longer (eight
+    # writers renaming one unit on PostgreSQL on a busy 2-core machine ran out of 16).
+    max_attempts: int = 32
     # Random bytes for secrets handed out once (webhook signing secrets), and where a host
     # name points: ports, so that tests can fix both.
     new_secret: Callable[[int], bytes] = secrets.token_bytes
