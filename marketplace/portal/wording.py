@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from marketplace.aggregates.base import DomainError
 from marketplace.portal.i18n import N_, Translator
@@ -162,6 +163,19 @@ def field_errors(
             name = next((f for f in fields if f in message), "")
         found.setdefault(name, _(FIELD_ERRORS.get(str(err.get("type")), INVALID)))
     return found
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(
+    model: type[M], body: Mapping[str, Any], _: Translator, fields: Sequence[str]
+) -> M | dict[str, str]:
+    """A form's fields as the API's body `model`, or their errors (`field_errors`)."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as invalid:
+        return field_errors(invalid, _, fields)
 
 
 def refusal(error: DomainError, _: Translator) -> str:

@@ -29,7 +29,7 @@ from marketplace.portal.web import (
     query,
     text_fields,
 )
-from marketplace.portal.wording import field_errors
+from marketplace.portal.wording import field_errors, validated
 from marketplace.projections.pages import PageRequest
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -122,10 +122,7 @@ async def dispute(viewer: SignedIn, dispute_id: str) -> Response:
 
 def _validated(model: type[M], values: dict[str, str], viewer: Viewer) -> M | dict[str, str]:
     """The form as the API's body, or its field errors."""
-    try:
-        return model.model_validate(typed(values))
-    except ValidationError as invalid:
-        return field_errors(invalid, viewer._, tuple(values))
+    return validated(model, typed(values), viewer._, tuple(values))
 
 
 async def _answer(

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.meeting import HALF_YEAR
@@ -29,7 +29,7 @@ from marketplace.portal.web import (
     query,
     text_fields,
 )
-from marketplace.portal.wording import field_errors
+from marketplace.portal.wording import validated
 from marketplace.projections.meeting_list import ITEM_STATUSES
 from marketplace.projections.pages import PageRequest
 
@@ -68,10 +68,7 @@ def _units(text: str) -> list[str]:
 
 
 def _validated(model: type[BaseModel], body: dict[str, Any], viewer: Viewer) -> Any:
-    try:
-        return model.model_validate(body)
-    except ValidationError as invalid:
-        return field_errors(invalid, viewer._, tuple(body))
+    return validated(model, body, viewer._, tuple(body))
 
 
 # ----- meetings ------------------------------------------------------------------------------
