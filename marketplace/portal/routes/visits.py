@@ -6,6 +6,7 @@ API's `/v1/exchange-visits` bodies and handlers)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -20,6 +21,7 @@ from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.organisation import chart
 from marketplace.portal.i18n import N_
 from marketplace.portal.need_page import moment, typed
+from marketplace.portal.unit_page import sector
 from marketplace.portal.web import (
     CheckedForm,
     PageRoute,
@@ -53,6 +55,11 @@ STATUS_WORDS = {
 def _word(viewer: Viewer, code: str) -> str:
     known = STATUS_WORDS.get(code)
     return viewer._(known) if known else code
+
+
+def _sector(viewer: Viewer) -> Callable[[str], str]:
+    """A sector's name in the viewer's language, as the unit pages write it."""
+    return lambda code: sector(code, viewer._)
 
 
 def _may_plan(viewer: Viewer) -> bool:
@@ -126,7 +133,7 @@ async def sector_pairs(viewer: SignedIn, request: Request) -> Response:
     asked = query(request, "year") or ""
     year = int(asked) if asked.isdigit() and 1900 <= int(asked) <= 2200 else now.year
     pairs = await visits.sector_pairs(viewer.svc, viewer.signed_in, viewer.runtime, year)
-    return viewer.render("visits/pairs.html", year=year, pairs=pairs)
+    return viewer.render("visits/pairs.html", year=year, pairs=pairs, sector=_sector(viewer))
 
 
 async def _page(
@@ -151,6 +158,7 @@ async def _page(
         "visits/detail.html",
         status,
         visit=shown,
+        sector=_sector(viewer),
         may_record=may_record,
         lead_rows=range(1, LEAD_ROWS + 1),
         values=values or {},
