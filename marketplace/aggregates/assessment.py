@@ -10,14 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-# The group's default scheme (weights sum to 100). §3.4.1 names the controls; the weights are
-# the platform's default and documented in the README.
+# The group's default scheme (weights sum to 100), the one place the KPIs and their weights
+# are named. §3.4.1 names the controls; the weights are the platform's default and documented
+# in the README. The work meetings' follow-up (§3.4.2③) weighs as much as settling disputes:
+# both are coordination a unit owes the group, less than trading by the rules (the first two).
 WEIGHTS: dict[str, int] = {
     "invitation_compliance": 30,
     "supplier_quality": 25,
-    "inspection_rectification": 20,
-    "quarterly_reporting": 15,
+    "inspection_rectification": 15,
+    "quarterly_reporting": 10,
     "dispute_settlement": 10,
+    "action_items_on_time": 10,
 }
 
 
@@ -35,6 +38,8 @@ class YearRecord:
     reports_submitted: int
     disputes_raised: int
     disputes_closed: int
+    action_items_due: int = 0
+    action_items_on_time: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ BASIS_CODES: dict[str, tuple[str, tuple[str, str]]] = {
     "inspection_rectification": ("findings_rectified_in_time", ("rectified_in_time", "due")),
     "quarterly_reporting": ("quarterly_reports_submitted", ("submitted", "due")),
     "dispute_settlement": ("disputes_closed", ("closed", "raised")),
+    "action_items_on_time": ("action_items_done_by_due_day", ("on_time", "due")),
 }
 
 
@@ -110,6 +116,13 @@ def score(record: YearRecord) -> tuple[list[KpiScore], Decimal | None]:
             _share(r.disputes_closed, r.disputes_raised) if r.disputes_raised else None,
             (r.disputes_closed, r.disputes_raised),
             f"{r.disputes_closed} of {r.disputes_raised} disputes raised closed",
+        ),
+        _kpi(
+            "action_items_on_time",
+            _share(r.action_items_on_time, r.action_items_due) if r.action_items_due else None,
+            (r.action_items_on_time, r.action_items_due),
+            f"{r.action_items_on_time} of {r.action_items_due} meeting action items due "
+            "done by their due day",
         ),
     ]
     judged = [k for k in kpis if k.score is not None]

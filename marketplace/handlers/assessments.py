@@ -21,7 +21,7 @@ from marketplace.aggregates.report import Quarter
 from marketplace.handlers import reports
 from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import ReadModels, Services
-from marketplace.projections import inspection_findings, report_facts
+from marketplace.projections import inspection_findings, meeting_list, report_facts
 from marketplace.projections.store import RowReader
 
 # The report facts the record counts.
@@ -53,6 +53,7 @@ async def year_records(
     svc: Services,
     facts: RowReader,
     findings: RowReader,
+    items: RowReader,
     units: Sequence[str],
     year: int,
     on: date,
@@ -80,6 +81,12 @@ async def year_records(
         for a in counted_for.get(unit, ()):
             counts[a]["findings_due"] += due
             counts[a]["findings_on_time"] += on_time
+    for unit, due, on_time in await meeting_list.on_time_counts_by_owner(
+        items, date(year, 1, 1), date(year + 1, 1, 1), on, svc.zone
+    ):
+        for a in counted_for.get(unit, ()):
+            counts[a]["items_due"] += due
+            counts[a]["items_on_time"] += on_time
     platforms = [u for u in units if org.get(u).level is Level.PLATFORM]
     due_reports = await asyncio.to_thread(_reports_due, svc, platforms, year, on)
     records = {}
@@ -97,6 +104,8 @@ async def year_records(
             reports_submitted=reports_submitted,
             disputes_raised=c["disputes_raised"],
             disputes_closed=c["disputes_closed"],
+            action_items_due=c["items_due"],
+            action_items_on_time=c["items_on_time"],
         )
     return records
 
@@ -117,12 +126,13 @@ async def year_record(
     svc: Services,
     facts: RowReader,
     findings: RowReader,
+    items: RowReader,
     unit_id: str,
     year: int,
     on: date,
 ) -> YearRecord:
     """The unit's subtree's record for the year, as of the day `on`."""
-    return (await year_records(svc, facts, findings, [unit_id], year, on))[unit_id]
+    return (await year_records(svc, facts, findings, items, [unit_id], year, on))[unit_id]
 
 
 async def annual(
@@ -132,7 +142,8 @@ async def annual(
     up to today for the running year."""
     facts = await models.reader(report_facts.PROJECTION.name)
     findings = await models.reader(inspection_findings.PROJECTION.name)
-    records = await year_records(svc, facts, findings, units, year, svc.today())
+    items = await models.reader(meeting_list.PROJECTION.name)
+    records = await year_records(svc, facts, findings, items, units, year, svc.today())
     org = chart(svc)
     assessed = []
     for unit in units:

@@ -15,7 +15,7 @@ from marketplace.handlers.auth import Principal, acts_for, require_acts_for, req
 from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import ReadModels, Services
-from marketplace.projections import report_facts
+from marketplace.projections import meeting_list, report_facts
 
 
 def subtree(svc: Services, unit_id: str) -> list[str]:
@@ -103,7 +103,23 @@ async def live_report(
     start, end = quarter.bounds(svc.zone)
     reader = await models.reader(report_facts.PROJECTION.name)
     figures = figures_of(await report_facts.totals(reader, units, start, end))
+    figures |= await coordination_figures(svc, models, units, start, end)
     return LiveReport(unit_id, quarter, start, end, units, figures)
+
+
+async def coordination_figures(
+    svc: Services, models: ReadModels, units: list[str], start: datetime, end: datetime
+) -> dict[str, Any]:
+    """The units' work-meeting follow-up in [start, end): their action items as they stood at
+    the end (now, while the quarter runs) and the meeting requests filed (paper 3.4.2③)."""
+    reader = await models.reader(meeting_list.PROJECTION.name)
+    until = max(start, min(end, svc.clock()))
+    return {
+        "action_items": await meeting_list.quarter_item_counts(
+            reader, units, start, until, svc.zone
+        ),
+        "meeting_requests": await meeting_list.request_counts(reader, units, start, end),
+    }
 
 
 async def read_report(

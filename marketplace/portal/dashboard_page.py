@@ -684,6 +684,7 @@ KPIS = {
     "inspection_rectification": N_("Inspection findings rectified in time"),
     "quarterly_reporting": N_("Quarterly reports submitted"),
     "dispute_settlement": N_("Disputes closed"),
+    "action_items_on_time": N_("Meeting action items done on time"),
 }
 # Each KPI's basis as the page says it, by its code (`assessment.BASIS_CODES`): `{…}` are the
 # counts the assessment names in its `basis_facts`.
@@ -699,6 +700,9 @@ BASES = {
     ),
     "quarterly_reports_submitted": N_("{submitted} of {due} quarterly reports due submitted"),
     "disputes_closed": N_("{closed} of {raised} disputes raised closed"),
+    "action_items_done_by_due_day": N_(
+        "{on_time} of {due} meeting action items due done by their due day"
+    ),
 }
 UNIT_LEVELS = {
     "platform": N_("platform"),

@@ -5,8 +5,9 @@ depends on the day the list is read (in the group's time zone), so the query wor
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime, tzinfo
 
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.meetings import (
@@ -210,3 +211,77 @@ async def action_item_counts(
     for row in rows:
         counted[item_status(row, today)] += 1
     return counted
+
+
+async def quarter_item_counts(
+    reader: RowReader, owners: Collection[str], start: datetime, end: datetime, zone: tzinfo
+) -> dict[str, int]:
+    """The action items of `owners` that a period [start, end) had on its books, as they stood at
+    `end` (the period's end; now, for a running period): `done` in the period, else `overdue`
+    when their due day is before `end`'s day in the group's zone, else `open`. Items assigned
+    after the period or done before it are not its items."""
+    where = sql.Where()
+    where.any_in(("owner_unit_id",), owners)
+    where.params.append(end)
+    where.add(f"assigned_at < ${len(where.params)}")
+    where.params.append(start)
+    where.add(f"(done_at IS NULL OR done_at >= ${len(where.params)})")
+    rows = await reader.fetch(
+        f"SELECT due, done_at FROM {ACTION_ITEMS.name} WHERE {where.sql()}",  # noqa: S608
+        where.params,
+        {"due": TEXT, "done_at": MOMENT},
+    )
+    day = end.astimezone(zone).date().isoformat()
+    counted = dict.fromkeys(ITEM_STATUSES, 0)
+    for row in rows:
+        done_at = row["done_at"]
+        if done_at is not None and done_at < end:
+            counted["done"] += 1
+        else:
+            counted["overdue" if str(row["due"]) < day else "open"] += 1
+    return counted
+
+
+REQUEST_STATUSES = ("pending", "accepted", "declined")
+
+
+async def request_counts(
+    reader: RowReader, platforms: Collection[str], start: datetime, end: datetime
+) -> dict[str, int]:
+    """The meeting requests of `platforms` filed in [start, end): how many, and by status now."""
+    where = sql.Where()
+    where.any_in(("platform_unit_id",), platforms)
+    where.within("filed_at", start, end)
+    rows = await reader.fetch(
+        f"SELECT status FROM {REQUESTS.name} WHERE {where.sql()}",  # noqa: S608
+        where.params,
+        {"status": TEXT},
+    )
+    statuses = Counter(str(row["status"]) for row in rows)
+    return {"filed": len(rows)} | {s: statuses[s] for s in REQUEST_STATUSES}
+
+
+async def on_time_counts_by_owner(
+    reader: RowReader, first: date, after_last: date, on: date, zone: tzinfo
+) -> list[tuple[str, int, int]]:
+    """(owner unit, action items due, of them done by their due day in the group's zone) of the
+    items whose due day falls in [first, after_last), every owner at once. Due on the day `on`:
+    done, or open past its due day; one still open up to its due day is not judged yet."""
+    where = sql.Where()
+    where.within("due", first.isoformat(), after_last.isoformat())
+    rows = await reader.fetch(
+        f"SELECT owner_unit_id, due, done_at FROM {ACTION_ITEMS.name} "  # noqa: S608
+        f"WHERE {where.sql()}",
+        where.params,
+        {"owner_unit_id": TEXT, "due": TEXT, "done_at": MOMENT},
+    )
+    due: Counter[str] = Counter()
+    on_time: Counter[str] = Counter()
+    for row in rows:
+        owner, done_at = str(row["owner_unit_id"]), row["done_at"]
+        if done_at is None and str(row["due"]) >= on.isoformat():
+            continue
+        due[owner] += 1
+        if done_at is not None and done_at.astimezone(zone).date().isoformat() <= row["due"]:
+            on_time[owner] += 1
+    return sorted((owner, n, on_time[owner]) for owner, n in due.items())

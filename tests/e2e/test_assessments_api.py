@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from marketplace.aggregates.assessment import WEIGHTS
 from tests.e2e.conftest import Server
 from tests.e2e.test_needs_api import as_unit
 from tests.e2e.test_units_api import error_of
@@ -22,7 +23,7 @@ def test_every_unit_is_assessed_for_the_group(demo: Server) -> None:
     assert answer.status_code == 200, answer.text
     items = {i["unit_id"]: i for i in answer.json()["items"]}
     assert "HQ" not in items and {"PWR", "HEAT-01", "COAL-02"} <= set(items)
-    assert [k["weight"] for k in items["HEAT-01"]["kpis"]] == [30, 25, 20, 15, 10]
+    assert {k["kpi"]: k["weight"] for k in items["HEAT-01"]["kpis"]} == WEIGHTS
     # The demo's finding at HEAT-01 is rectified already: it counts in its deadline's year.
     findings = demo.admin.get("/v1/inspections/findings", params={"unit_id": "HEAT-01"}).json()
     deadline_year = int(findings["items"][0]["rectify_by"][:4])

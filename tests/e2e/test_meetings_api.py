@@ -112,3 +112,84 @@ def test_a_request_for_an_ad_hoc_meeting_is_answered_once(demo: Server) -> None:
     mine = eng.get("/v1/meeting-requests").json()["items"]
     assert [(r["id"], r["status"]) for r in mine] == [(request_id, "accepted")]
     assert platform_admin(demo, "SVC").get(f"/v1/meeting-requests/{request_id}").status_code == 403
+
+
+def test_the_quarterly_report_and_the_assessment_count_the_meetings_follow_up(
+    demo: Server,
+) -> None:
+    """A platform's report counts its subtree's action items (open, overdue, done) and the
+    meeting requests it filed; the annual assessment judges the items due by the day `on`:
+    done by their due day or not."""
+    hq, svc = demo.admin, platform_admin(demo, "SVC")
+    today = datetime.now(UTC).date()
+    quarter = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+
+    def report() -> dict[str, dict[str, int]]:
+        answer = svc.get("/v1/reports/quarterly", params={"unit_id": "SVC", "quarter": quarter})
+        assert answer.status_code == 200, answer.text
+        figures = answer.json()["figures"]
+        return {k: figures[k] for k in ("action_items", "meeting_requests")}
+
+    def kpi(year: int) -> dict[str, int]:
+        answer = hq.get("/v1/assessments/annual", params={"year": year, "unit_id": "SVC-03"})
+        assert answer.status_code == 200, answer.text
+        kpis = {k["kpi"]: k for k in answer.json()["items"][0]["kpis"]}
+        assert kpis["action_items_on_time"]["weight"] == 10
+        facts: dict[str, int] = kpis["action_items_on_time"]["basis_facts"]
+        return facts
+
+    days = {
+        "left overdue": today - timedelta(days=2),
+        "done late": today - timedelta(days=1),
+        "done in time": today + timedelta(days=5),
+        "still open": today + timedelta(days=5),
+    }
+    years = sorted({d.year for d in days.values()})
+    before_report, before_kpis = report(), {y: kpi(y) for y in years}
+
+    scheduled = hq.post(
+        "/v1/meetings",
+        json={
+            "kind": "regular",
+            "half_year": free_half_year(demo),
+            "scheduled_for": (datetime.now(UTC) - timedelta(days=3)).isoformat(),
+            "agenda": ["Follow-up"],
+            "invitees": ["SVC"],
+        },
+    )
+    assert scheduled.status_code == 201, scheduled.text
+    items = [
+        {"owner_unit_id": "SVC-03", "due": day.isoformat(), "text": text}
+        for text, day in days.items()
+    ]
+    minutes = {"attendees": ["SVC"], "decisions": [{"text": "Follow up.", "action_items": items}]}
+    recorded = hq.post(f"/v1/meetings/{scheduled.json()['meeting_id']}/minutes", json=minutes)
+    assert recorded.status_code == 200, recorded.text
+    ids = {
+        i["text"]: i["action_item_id"]
+        for i in recorded.json()["minutes"]["decisions"][0]["action_items"]
+    }
+    owner = as_unit(demo, "SVC-03")
+    for text in ("done late", "done in time"):
+        done = owner.post(f"/v1/action-items/{ids[text]}/done", json={"evidence": "Done."})
+        assert done.status_code == 200, done.text
+    filed = svc.post("/v1/meeting-requests", json={"matter": "Crane sharing", "report": "R."})
+    assert filed.status_code == 201, filed.text
+
+    after = report()
+    assert {
+        k: after["action_items"][k] - before_report["action_items"][k]
+        for k in after["action_items"]
+    } == {"open": 1, "overdue": 1, "done": 2}
+    requests = after["meeting_requests"]
+    assert (requests["filed"], requests["pending"]) == (
+        before_report["meeting_requests"]["filed"] + 1,
+        before_report["meeting_requests"]["pending"] + 1,
+    )
+    judged = {y: {"due": 0, "on_time": 0} for y in years}
+    for text in ("left overdue", "done late", "done in time"):
+        judged[days[text].year]["due"] += 1
+    judged[days["done in time"].year]["on_time"] += 1
+    for year in years:
+        grew = {k: kpi(year)[k] - before_kpis[year][k] for k in ("due", "on_time")}
+        assert grew == judged[year], year

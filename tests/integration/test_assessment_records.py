@@ -2,7 +2,8 @@
 queries over the year's rows, each count given to the units above it), equal the records read
 unit by unit from each subtree's rows (the path it replaced, kept here), over a generated group
 on both stores: facts of units, of needs and of disputes on both sides of the year's bounds, in
-a zone ahead of UTC, findings due or not, rectified late or in time, reports submitted or not."""
+a zone ahead of UTC, findings due or not, rectified late or in time, reports submitted or not,
+meeting action items done by their due day (in the group's zone), late, or not yet."""
 
 from __future__ import annotations
 
@@ -25,10 +26,11 @@ from marketplace.handlers import reports, units
 from marketplace.handlers.assessments import year_records
 from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import Services
-from marketplace.projections import inspection_findings, report_facts
+from marketplace.projections import inspection_findings, meeting_list, report_facts
 from marketplace.projections.changes import Upsert
 from marketplace.projections.location import ReadModelLocation
 from marketplace.projections.location import open_store as open_read_models
+from marketplace.projections.meeting_list import MOMENT, TEXT
 from marketplace.projections.store import ReadModelStore, RowReader
 from tests.conftest import POSTGRES_URL
 from tests.integration.conftest import HQ_ADMIN, StoreFactory, services_on
@@ -51,8 +53,37 @@ METRICS = [
 DISPUTE_METRICS = ["disputes_raised", "disputes_to_mediation", "disputes_closed"]
 
 
+async def items_by_hand(
+    items: RowReader, subtree: list[str], year: int, on: date, svc: Services
+) -> tuple[int, int]:
+    """The subtree's action items due in the year and judged on `on`, and those done by their
+    due day: each row read and judged one at a time."""
+    rows = await items.fetch(
+        f"SELECT owner_unit_id, due, done_at FROM {meeting_list.ACTION_ITEMS.name}",
+        [],
+        {"owner_unit_id": TEXT, "due": TEXT, "done_at": MOMENT},
+    )
+    due = on_time = 0
+    for row in rows:
+        day = date.fromisoformat(row["due"])
+        if row["owner_unit_id"] not in subtree or day.year != year:
+            continue
+        done = row["done_at"]
+        if done is None and day >= on:
+            continue  # open, not due yet: not judged
+        due += 1
+        on_time += done is not None and done.astimezone(svc.zone).date() <= day
+    return due, on_time
+
+
 async def unit_by_unit(
-    svc: Services, facts: RowReader, findings: RowReader, unit_id: str, year: int, on: date
+    svc: Services,
+    facts: RowReader,
+    findings: RowReader,
+    items: RowReader,
+    unit_id: str,
+    year: int,
+    on: date,
 ) -> YearRecord:
     """The unit's subtree's record as `assessments.year_record` read it before: the subtree's
     rows, queried for the one unit."""
@@ -76,6 +107,7 @@ async def unit_by_unit(
         ended = [q for n in range(1, 5) if (q := Quarter(year, n)).next_first_day <= on]
         found = [reports.submitted(svc, unit_id, q) for q in ended]
         reports_due, reports_submitted = len(ended), sum(r is not None for r in found)
+    items_due, items_on_time = await items_by_hand(items, subtree, year, on, svc)
     return YearRecord(
         tenders_for_catalog_items=count("tenders_compliant") + count("tenders_exception_filed"),
         tenders_compliant=count("tenders_compliant"),
@@ -87,6 +119,8 @@ async def unit_by_unit(
         reports_submitted=reports_submitted,
         disputes_raised=count("disputes_raised"),
         disputes_closed=count("disputes_closed"),
+        action_items_due=items_due,
+        action_items_on_time=items_on_time,
     )
 
 
@@ -168,7 +202,23 @@ async def write_rows(models: ReadModelStore, chart_units: list[str], rng: random
             "evidence": "done" if rectified else None,
         }
         findings.append(Upsert(inspection_findings.FINDINGS.name, {"finding_id": f"f-{n}"}, values))
+    items: list[Upsert] = []
+    for n in range(200):
+        due = date(YEAR, 1, 1) + timedelta(days=rng.randint(-10, 375))
+        # Done before, on (late in UTC, in time in the zone ahead of it) or after the due day.
+        done = datetime.combine(due, time(), ZONE) + timedelta(hours=rng.uniform(-72, 72))
+        values = {
+            "meeting_id": "meeting-1",
+            "owner_unit_id": rng.choice(parties),
+            "due": due.isoformat(),
+            "text": "follow up",
+            "assigned_at": datetime(YEAR - 1, 12, 1, tzinfo=UTC),
+            "done_at": done if rng.random() < 0.6 else None,
+            "evidence": None,
+        }
+        items.append(Upsert(meeting_list.ACTION_ITEMS.name, {"action_item_id": f"i-{n}"}, values))
     async with models.transaction() as tx:
+        await tx.write_many(meeting_list.ACTION_ITEMS, items)
         await tx.write_many(
             report_facts.NEEDS,
             [
@@ -203,6 +253,7 @@ async def models(
     store = await open_read_models(location)
     await store.create(report_facts.PROJECTION)
     await store.create(inspection_findings.PROJECTION)
+    await store.create(meeting_list.PROJECTION)
     yield store
     await store.close()
 
@@ -217,8 +268,10 @@ async def test_every_units_record_at_once_equals_unit_by_unit(
     chart_units = await asyncio.to_thread(write_group, svc, rng)
     await write_rows(models, chart_units, rng)
     for on in (date(YEAR, 9, 15), date(YEAR + 1, 1, 1)):  # findings open, reports due vary
-        at_once = await year_records(svc, models, models, chart_units, YEAR, on)
-        one_by_one = {u: await unit_by_unit(svc, models, models, u, YEAR, on) for u in chart_units}
+        at_once = await year_records(svc, models, models, models, chart_units, YEAR, on)
+        one_by_one = {
+            u: await unit_by_unit(svc, models, models, models, u, YEAR, on) for u in chart_units
+        }
         assert at_once == one_by_one, on
         # Not vacuous: the group's record counts every kind of row.
         assert all(vars(at_once["HQ"])[f] > 0 for f in vars(at_once["HQ"]) if "report" not in f)
@@ -226,6 +279,6 @@ async def test_every_units_record_at_once_equals_unit_by_unit(
     # A few units asked for: each counted as when asked for alone.
     few = ["P1", "P1-E0", "P2"]
     on = date(YEAR, 9, 15)
-    assert await year_records(svc, models, models, few, YEAR, on) == {
-        u: await unit_by_unit(svc, models, models, u, YEAR, on) for u in few
+    assert await year_records(svc, models, models, models, few, YEAR, on) == {
+        u: await unit_by_unit(svc, models, models, models, u, YEAR, on) for u in few
     }

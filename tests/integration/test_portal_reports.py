@@ -66,6 +66,8 @@ def test_the_figures_are_the_apis(api: InProcessApi) -> None:
     assert not unlabelled_fields(shown.text)
     figures = report_json(api, "COAL", current)["figures"]
     assert figures["internal_trade"]["as_buyer"]["contracts"] > 0  # the demo's contracts
+    # The demo's meeting: COAL-01's item done, COAL's request filed.
+    assert figures["action_items"]["done"] >= 1 and figures["meeting_requests"]["filed"] >= 1
     assert dict(_FIGURE.findall(shown.text)) == flat(figures)
     assert "Submit the report" not in shown.text  # the quarter is not over
     assert "The quarter is not over yet" in shown.text

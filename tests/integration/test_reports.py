@@ -17,7 +17,7 @@ from marketplace.aggregates.report import Quarter, figures_of
 from marketplace.handlers import disputes, external_sourcing, needs, reports, tenders
 from marketplace.handlers.assessments import year_record
 from marketplace.handlers.ports import Services
-from marketplace.projections import inspection_findings, report_facts
+from marketplace.projections import inspection_findings, meeting_list, report_facts
 from marketplace.projections.store import ReadModelStore
 from tests.conftest import require_broker
 from tests.integration.conftest import HQ_ADMIN
@@ -177,12 +177,12 @@ async def test_the_annual_assessment_of_a_platform(
     reports.submit_report(market, HQ_ADMIN, "COAL", Q1, units, figures_of({}))
 
     async def assess(reader: ReadModelStore) -> YearRecord:
-        return await year_record(market, reader, reader, "COAL", 2027, date(2027, 12, 31))
+        return await year_record(market, reader, reader, reader, "COAL", 2027, date(2027, 12, 31))
 
     record = await replayed_into(
         market.store,
         tmp_path / "a.db",
-        (report_facts.PROJECTION, inspection_findings.PROJECTION),
+        (report_facts.PROJECTION, inspection_findings.PROJECTION, meeting_list.PROJECTION),
         assess,
     )
     assert record == YearRecord(
@@ -200,4 +200,4 @@ async def test_the_annual_assessment_of_a_platform(
     kpis, total = score(record)
     assert {k.kpi: k.score for k in kpis}["quarterly_reporting"] == Decimal("33.3")
     assert {k.kpi: k.score for k in kpis}["supplier_quality"] is None  # sold nothing
-    assert total == Decimal("6.7")  # 33.3 * 15 / (30 + 20 + 15 + 10)
+    assert total == Decimal("5.1")  # 33.3 * 10 / (30 + 15 + 10 + 10)

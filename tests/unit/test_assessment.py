@@ -36,6 +36,8 @@ def test_each_kpi_and_the_weighted_total() -> None:
         reports_submitted=4,
         disputes_raised=0,
         disputes_closed=0,
+        action_items_due=5,
+        action_items_on_time=4,
     )
     assert scores(record) == {
         "invitation_compliance": Decimal("75.0"),
@@ -43,9 +45,10 @@ def test_each_kpi_and_the_weighted_total() -> None:
         "inspection_rectification": Decimal("50.0"),
         "quarterly_reporting": Decimal("100.0"),
         "dispute_settlement": None,
+        "action_items_on_time": Decimal("80.0"),
     }
-    # (75*30 + 80*25 + 50*20 + 100*15) / 90 = 6750 / 90: disputes had nothing to judge
-    assert score(record)[1] == Decimal("75.0")
+    # (75*30 + 80*25 + 50*15 + 100*10 + 80*10) / 90 = 6800 / 90: disputes had nothing to judge
+    assert score(record)[1] == Decimal("75.6")
 
 
 def test_supplier_quality_does_not_go_below_zero() -> None:

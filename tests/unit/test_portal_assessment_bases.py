@@ -22,6 +22,8 @@ RECORD = YearRecord(
     reports_submitted=1,
     disputes_raised=6,
     disputes_closed=5,
+    action_items_due=7,
+    action_items_on_time=6,
 )
 CHINESE = {
     "invitation_compliance": "目录内物资的 40 次招标中有 12 次邀请了全部目录供应商",
@@ -29,6 +31,7 @@ CHINESE = {
     "inspection_rectification": "到期的 4 项检查问题中 3 项按期整改",
     "quarterly_reporting": "应报的 3 份季度报告中已报送 1 份",
     "dispute_settlement": "提出的 6 起争议中已办结 5 起",
+    "action_items_on_time": "到期的 7 项工作会议督办事项中 6 项按期完成",
 }
 
 
@@ -57,6 +60,7 @@ def test_the_codes_counts() -> None:
         ),
         "quarterly_reporting": ("quarterly_reports_submitted", {"submitted": 1, "due": 3}),
         "dispute_settlement": ("disputes_closed", {"closed": 5, "raised": 6}),
+        "action_items_on_time": ("action_items_done_by_due_day", {"on_time": 6, "due": 7}),
     }
 
 

@@ -25,7 +25,7 @@ class KpiOut(BaseModel):
     basis_code: str = Field(
         description="The basis as data: which counts it names (`tenders_inviting_every_catalog_"
         "supplier`, `incidents_on_contracts_as_supplier`, `findings_rectified_in_time`, "
-        "`quarterly_reports_submitted`, `disputes_closed`)…",
+        "`quarterly_reports_submitted`, `disputes_closed`, `action_items_done_by_due_day`)…",
         examples=["findings_rectified_in_time"],
     )
     basis_facts: dict[str, int] = Field(

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from marketplace.aggregates.assessment import WEIGHTS
 from marketplace.aggregates.organisation import Organisation
 from marketplace.handlers import analytics
 from marketplace.handlers.errors import NotFound
@@ -35,8 +36,7 @@ from marketplace.portal.web import PageRoute, SignedIn, Viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PICKER = ("period", "year", "half", "quarter", "month", "from", "to", "unit_id")
-SORTS = ("unit", "invitation_compliance", "supplier_quality", "inspection_rectification",
-         "quarterly_reporting", "dispute_settlement", "total")  # fmt: skip
+SORTS = ("unit", *WEIGHTS, "total")
 
 
 def _reach(viewer: Viewer, unit_id: str | None) -> tuple[Organisation, frozenset[str] | None]:

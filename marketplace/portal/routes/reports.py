@@ -39,6 +39,8 @@ SECTIONS = {
     "external_sourcing": N_("Buying outside the group"),
     "quality_incidents": N_("Quality incidents in the quarter"),
     "disputes": N_("Disputes"),
+    "action_items": N_("Action items of work meetings"),
+    "meeting_requests": N_("Requests for ad-hoc meetings"),
 }
 ROWS = {
     "as_supplier": N_("the units as suppliers"),
@@ -60,6 +62,13 @@ ROWS = {
     "raised": N_("raised in the quarter"),
     "to_mediation": N_("taken to mediation"),
     "closed": N_("closed in the quarter"),
+    "open": N_("open, not yet due"),
+    "overdue": N_("overdue"),
+    "done": N_("done in the quarter"),
+    "filed": N_("filed in the quarter"),
+    "pending": N_("awaiting HQ's answer"),
+    "accepted": N_("accepted"),
+    "declined": N_("declined"),
 }
 
 
