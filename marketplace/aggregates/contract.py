@@ -21,6 +21,17 @@ class ContractStatus(StrEnum):
     TERMINATED = "terminated"
 
 
+class TradeForm(StrEnum):
+    """How a contract came about (paper section 4 and 1.2.1): an award on a need or tender, a
+    call-off under a framework agreement, a member's share of a joint procurement, or the
+    booking of a shared resource."""
+
+    ONE_OFF = "one_off"
+    FRAMEWORK = "framework"
+    JOINT = "joint"
+    RESOURCE = "resource"
+
+
 class Contract(MarketAggregate):
     """Created by an award. A special task starts in `pricing` (its price is negotiated, §3.3).
 
@@ -46,8 +57,12 @@ class Contract(MarketAggregate):
         *,
         category: str = "",
         delivery_date: date | None = None,
+        trade_form: TradeForm = TradeForm.ONE_OFF,
+        source_id: str | None = None,
     ) -> Contract:
-        """`parties`: both units' platforms and sectors as they are now (for projections)."""
+        """`parties`: both units' platforms and sectors as they are now (for projections);
+        `source_id`: what the contract came from when not a need's own award (a framework's
+        call-off, a joint procurement, a booking)."""
         return cls(
             id=contract_id,
             need_id=need_id,
@@ -68,7 +83,55 @@ class Contract(MarketAggregate):
             delivery_date=delivery_date,
             actor=actor,
             timestamp=timestamp,
+            trade_form=trade_form.value,
+            source_id=source_id,
         )
+
+    @classmethod
+    def arrange(
+        cls,
+        contract_id: str,
+        demand_unit_id: str,
+        supply_unit_id: str,
+        business_type: str,
+        item_code: str,
+        quantity: Decimal,
+        unit_price: Decimal,
+        parties: dict[str, str],
+        actor: Actor,
+        timestamp: datetime,
+        *,
+        trade_form: TradeForm,
+        source_id: str,
+        category: str = "",
+        delivery_date: date | None = None,
+    ) -> Contract:
+        """A contract both parties agreed to beforehand (a call-off under a signed framework, a
+        booking on a listed resource): created active, so it counts as internal trade at once
+        and its deliveries, incidents and disputes go as for any contract. It names no need or
+        offer (empty ids); `source_id` says what it came from. Its caller's rules have checked
+        the quantity and price."""
+        contract = cls(
+            id=contract_id,
+            need_id="",
+            offer_id="",
+            demand_unit_id=demand_unit_id,
+            supply_unit_id=supply_unit_id,
+            business_type=business_type,
+            item_code=item_code,
+            quantity=str(quantity),
+            unit_price=str(unit_price),
+            amount=str((unit_price * quantity).quantize(Decimal("0.01"))),
+            status=ContractStatus.ACTIVE.value,
+            parties=parties | {"category": category},
+            delivery_date=delivery_date,
+            actor=actor,
+            timestamp=timestamp,
+            trade_form=trade_form.value,
+            source_id=source_id,
+        )
+        contract._activated(str(contract.amount), contract.parties, actor, timestamp)
+        return contract
 
     @event("Created")
     def __init__(
@@ -88,8 +151,13 @@ class Contract(MarketAggregate):
         delivery_date: date | None,
         actor: Actor,
         timestamp: datetime,
+        # Defaults: contracts stored before trade forms were all awards on needs.
+        trade_form: str = TradeForm.ONE_OFF.value,
+        source_id: str | None = None,
     ) -> None:
         self.need_id = need_id
+        self.trade_form = TradeForm(trade_form)
+        self.source_id = source_id
         self.offer_id = offer_id
         self.demand_unit_id = demand_unit_id
         self.supply_unit_id = supply_unit_id

@@ -20,6 +20,18 @@ _OLDER_FORMS: dict[str, tuple[PublicType, ...]] = {
 _FIELDS: dict[str, tuple[str, ...]] = {
     name: tuple(kind.payload.model_fields) for name, kind in PUBLIC_TYPES.items()
 }
+# Optional fields, which an event stored before they were added to its payload lacks: it is
+# published as it always was, without them, and read with their defaults (a required field
+# missing stays an error).
+_OPTIONAL: dict[str, frozenset[str]] = {
+    name: frozenset(f for f, info in kind.payload.model_fields.items() if not info.is_required())
+    for name, kind in PUBLIC_TYPES.items()
+}
+
+
+def _data(name: str, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    optional = _OPTIONAL[name]
+    return {f: attrs[f] for f in _FIELDS[name] if f in attrs or f not in optional}
 
 
 def _json_default(value: Any) -> Any:
@@ -62,7 +74,7 @@ def _envelope(
     kind: PublicType, aggregate_id: str, version: int, attrs: Mapping[str, Any], sequence: int
 ) -> dict[str, Any]:
     name = kind.name
-    data = {field: attrs[field] for field in _FIELDS[name]}
+    data = _data(name, attrs)
     return {
         "specversion": "1.0",
         "id": event_id(aggregate_id, version),
@@ -129,7 +141,7 @@ def as_subscribed(event: CloudEvent, types: Collection[str]) -> CloudEvent:
         return event
     for kind in _OLDER_FORMS.get(event.type, ()):
         if kind.name in types:
-            data = {field: event.data[field] for field in _FIELDS[kind.name]}
+            data = _data(kind.name, event.data)
             data = data if kind.shape is None else kind.shape(data)
             update = {"type": kind.name, "dataschema": SCHEMA_URN + kind.name, "data": data}
             return event.model_copy(update=update)

@@ -9,13 +9,14 @@ from typing import Any
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import DomainError
+from marketplace.aggregates.contract import TradeForm
 from marketplace.aggregates.organisation import Level
 from marketplace.aggregates.report import Quarter, QuarterlyReport, figures_of
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for, require_role
 from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import ReadModels, Services
-from marketplace.projections import meeting_list, report_facts
+from marketplace.projections import meeting_list, report_facts, trade_volume
 
 
 def subtree(svc: Services, unit_id: str) -> list[str]:
@@ -103,8 +104,30 @@ async def live_report(
     start, end = quarter.bounds(svc.zone)
     reader = await models.reader(report_facts.PROJECTION.name)
     figures = figures_of(await report_facts.totals(reader, units, start, end))
+    figures |= await trade_form_figures(models, units, start, end)
     figures |= await coordination_figures(svc, models, units, start, end)
     return LiveReport(unit_id, quarter, start, end, units, figures)
+
+
+async def trade_form_figures(
+    models: ReadModels, units: list[str], start: datetime, end: datetime
+) -> dict[str, Any]:
+    """The units' internal trade in [start, end) by how it came about (one-off awards, framework
+    call-offs, joint-procurement shares, resource bookings): contracts activated and their
+    amount, each contract once whichever of its parties are the units."""
+    reader = await models.reader(trade_volume.PROJECTION.name)
+    found = {
+        r["key"]: r for r in await trade_volume.volume(reader, "trade_form", start, end, units)
+    }
+    return {
+        "trade_forms": {
+            form.value: {
+                "contracts": found.get(form.value, {}).get("contracts", 0),
+                "amount": found.get(form.value, {}).get("amount", "0.00"),
+            }
+            for form in TradeForm
+        }
+    }
 
 
 async def coordination_figures(

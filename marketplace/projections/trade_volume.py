@@ -48,6 +48,7 @@ CONTRACTS = Table(
         Column("supply_sector", TEXT),
         Column("category", TEXT),
         Column("business_type", TEXT),
+        Column("trade_form", TEXT),
         Column("status", TEXT),
         Column("amount_minor", ColumnType.INTEGER),
         Column("delivered_minor", ColumnType.INTEGER),
@@ -100,6 +101,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
                         "supply_sector": p.get("supply_sector", ""),
                         "category": p.get("category", ""),
                         "business_type": payload.business_type,
+                        "trade_form": payload.trade_form,
                         "status": payload.status,
                         "amount_minor": 0,
                         "delivered_minor": 0,
@@ -146,16 +148,19 @@ def _major(minor: int) -> str:
 
 
 PROJECTION = Projection(
-    name="trade_volume", version=3, topics=(CONTRACTS_TOPIC,), tables=(CONTRACTS,), apply=apply
+    name="trade_volume", version=4, topics=(CONTRACTS_TOPIC,), tables=(CONTRACTS,), apply=apply
 )
 
-GroupBy = Literal["sector", "demand_unit", "supply_unit", "category", "business_type", "month"]
+GroupBy = Literal[
+    "sector", "demand_unit", "supply_unit", "category", "business_type", "trade_form", "month"
+]
 _COLUMN = {
     "sector": "supply_sector",
     "demand_unit": "demand_unit_id",
     "supply_unit": "supply_unit_id",
     "category": "category",
     "business_type": "business_type",
+    "trade_form": "trade_form",
     "month": "month",
 }
 

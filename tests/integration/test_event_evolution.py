@@ -74,24 +74,32 @@ def test_the_fixture_was_written_at_class_version_1() -> None:
     assert all("class_version" not in s and "delivery_location" not in s["spec"] for s in states)
 
 
-# Columns the read models gained after the fixture was written: null for its old needs.
-ADDED_COLUMNS = {"needs_board_items": ("delivery_site",), "inbox_needs": ("delivery_site",)}
+# Columns the read models gained after the fixture was written, with the value its old events
+# give them: no delivery site for its needs; its contracts were all awards on needs.
+ADDED_COLUMNS: dict[str, dict[str, Any]] = {
+    "needs_board_items": {"delivery_site": None},
+    "inbox_needs": {"delivery_site": None},
+    "trade_volume_contracts": {"trade_form": "one_off"},
+}
 
 
 def as_the_fixture_has_them(
     replayed: dict[str, list[list[Any]]], path: Path, before: dict[str, list[list[Any]]]
 ) -> dict[str, list[list[Any]]]:
     """The replayed tables as the release before would have them: tables added since (read
-    models of later releases, checked by their own tests) and columns added since (all null)
-    left out."""
+    models of later releases, checked by their own tests) and columns added since (each with
+    the value old events give it) left out."""
     kept: dict[str, list[list[Any]]] = {}
     with sqlite3.connect(path) as db:
         for table, rows in replayed.items():
             if table not in before:
                 continue
             names = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
-            added = [names.index(c) for c in ADDED_COLUMNS.get(table, ())]
-            assert all(row[i] is None for row in rows for i in added), table
+            columns = ADDED_COLUMNS.get(table, {})
+            added = [names.index(c) for c in columns]
+            assert all(
+                row[names.index(c)] == value for row in rows for c, value in columns.items()
+            ), table
             kept[table] = sorted(
                 ([v for i, v in enumerate(row) if i not in added] for row in rows), key=json.dumps
             )

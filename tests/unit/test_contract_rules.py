@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from marketplace.aggregates.base import DomainError
-from marketplace.aggregates.contract import Contract, ContractStatus
+from marketplace.aggregates.contract import Contract, ContractStatus, TradeForm
 from marketplace.aggregates.dispute import Dispute
 from marketplace.aggregates.organisation import Level
 from marketplace.aggregates.quality_incident import QualityIncident
@@ -268,3 +268,38 @@ def contract_cycle() -> list[Any]:
     for aggregate in (c, t, i, j, d, s, w):
         events += aggregate.collect_events()
     return events
+
+
+def test_an_arranged_contract_is_active_at_once_and_names_its_source() -> None:
+    c = Contract.arrange(
+        "con-2",
+        "COAL-01",
+        "PWR-01",
+        "regular",
+        "COAL-THERMAL",
+        Decimal("300"),
+        Decimal("612.50"),
+        PARTIES,
+        ACTOR,
+        T,
+        trade_form=TradeForm.FRAMEWORK,
+        source_id="fwk-1/2027-01/1",
+        category="product",
+    )
+    created, activated = c.collect_events()
+    assert (created.status, created.trade_form, created.source_id) == (  # type: ignore[attr-defined]
+        "active",
+        "framework",
+        "fwk-1/2027-01/1",
+    )
+    assert (created.need_id, created.offer_id) == ("", "")  # type: ignore[attr-defined]
+    assert activated.amount == "183750.00"  # type: ignore[attr-defined]
+    assert (c.status, c.trade_form) == (ContractStatus.ACTIVE, TradeForm.FRAMEWORK)
+    c.deliver(Decimal("300"), Decimal("183750.00"), T, ACTOR, T)
+    c.complete("COAL-01", ACTOR, T)
+    assert c.status is ContractStatus.COMPLETED
+
+
+def test_an_award_is_a_one_off_contract_from_its_need() -> None:
+    c = contract()
+    assert (c.trade_form, c.source_id) == (TradeForm.ONE_OFF, None)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from marketplace.aggregates.base import Actor
+from marketplace.aggregates.contract import Contract, TradeForm
 from marketplace.handlers import contracts, units
 from marketplace.projections import trade_volume
 from marketplace.projections.memory import table_rows
@@ -67,3 +69,34 @@ def test_the_end_status_and_the_sectors_as_they_were() -> None:
     rows = {r["contract_id"]: r for r in contract_rows(world)}
     assert (rows[done.id]["status"], rows[ended.id]["status"]) == ("completed", "terminated")
     assert {r["supply_sector"] for r in rows.values()} == {"power"}
+
+
+def test_each_contract_keeps_its_trade_form_and_an_arranged_one_counts_at_once() -> None:
+    world = demo_market(World())
+    awarded(world)
+    call_off = Contract.arrange(
+        "con-call-off",
+        "PWR-01",
+        "COAL-01",
+        "regular",
+        "COAL-THERMAL",
+        Decimal("300"),
+        Decimal("612.50"),
+        {"demand_sector": "power", "supply_sector": "coal_chemical"},
+        Actor("COAL-01", "tok"),
+        DELIVERED,
+        trade_form=TradeForm.FRAMEWORK,
+        source_id="fwk-1",
+        category="product",
+    )
+    world.given(lambda s: s.store.save(call_off))
+    rows = {r["contract_id"]: r for r in contract_rows(world)}
+    assert [r["trade_form"] for r in rows.values() if r["contract_id"] != call_off.id] == [
+        "one_off"
+    ]
+    framework = rows[call_off.id]
+    assert (framework["trade_form"], framework["status"], framework["amount_minor"]) == (
+        "framework",
+        "active",
+        18_375_000,
+    )

@@ -64,6 +64,15 @@ class ContractOut(BaseModel):
     delivered_quantity: str
     delivered_amount: str
     signatures: list[SignatureOut] = Field(description="Who has signed and when, in order.")
+    trade_form: str = Field(
+        description="How the contract came about: `one_off` (an award on a need or tender), "
+        "`framework` (a call-off), `joint` (a share of a joint procurement), `resource` (a "
+        "booking of a shared resource).",
+        examples=["one_off"],
+    )
+    source_id: str | None = Field(
+        description="The call-off, joint procurement or booking it came from (null for one-off)."
+    )
 
     @classmethod
     def of(cls, c: Contract) -> ContractOut:
@@ -82,6 +91,8 @@ class ContractOut(BaseModel):
             delivered_quantity=number(c.delivered_quantity),
             delivered_amount=money(c.delivered_amount),
             signatures=[SignatureOut(unit_id=u, signed_at=t) for u, t in c.signatures.items()],
+            trade_form=c.trade_form.value,
+            source_id=c.source_id,
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -31,6 +32,18 @@ class ContractCreatedV1(Payload):
     parties: dict[str, str] = Field(description="Both units' platforms and sectors then.")
     delivery_date: date | None = None
     actor: ActorV1
+    trade_form: Literal["one_off", "framework", "joint", "resource"] = Field(
+        default="one_off",
+        description="How the contract came about: an award on a need or tender (`one_off`; "
+        "`need_id` and `offer_id` name them), a call-off under a framework agreement, a "
+        "member's share of a joint procurement, a booking of a shared resource. A contract of "
+        "a call-off or a booking is created `active` and names no need or offer (empty ids).",
+    )
+    source_id: str | None = Field(
+        default=None,
+        description="What a contract that is not a need's own award came from: the framework's "
+        "call-off, the joint procurement, the booking.",
+    )
 
 
 class ContractSignedV1(Payload):

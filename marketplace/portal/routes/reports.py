@@ -39,6 +39,7 @@ SECTIONS = {
     "external_sourcing": N_("Buying outside the group"),
     "quality_incidents": N_("Quality incidents in the quarter"),
     "disputes": N_("Disputes"),
+    "trade_forms": N_("Internal trade by trade form"),
     "action_items": N_("Action items of work meetings"),
     "meeting_requests": N_("Requests for ad-hoc meetings"),
 }
@@ -62,6 +63,10 @@ ROWS = {
     "raised": N_("raised in the quarter"),
     "to_mediation": N_("taken to mediation"),
     "closed": N_("closed in the quarter"),
+    "one_off": N_("one-off awards"),
+    "framework": N_("framework call-offs"),
+    "joint": N_("joint procurement shares"),
+    "resource": N_("shared resource bookings"),
     "open": N_("open, not yet due"),
     "overdue": N_("overdue"),
     "done": N_("done in the quarter"),
