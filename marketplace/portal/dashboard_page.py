@@ -349,6 +349,38 @@ async def trade_by_category(scope: Scope) -> Chart:
     return chart
 
 
+TRADE_FORMS = {
+    "one_off": N_("one-off awards"),
+    "framework": N_("framework call-offs"),
+    "joint": N_("joint procurement shares"),
+    "resource": N_("shared resource bookings"),
+}
+
+
+async def trade_by_form(scope: Scope) -> Chart:
+    """Internal trade of the period by how it came about: one-off awards, framework call-offs,
+    joint-procurement shares, resource bookings (a donut)."""
+    _ = scope._
+    rows = await _volume(scope, "trade_form")
+    chart = Chart(
+        "trade-by-form",
+        _("Internal trade by trade form (CNY)"),
+        "doughnut",
+        [_("Trade form"), _("Contracts"), _("Amount (CNY)"), _("Delivered so far (CNY)")],
+        csv_header=VOLUME_FIELDS,
+        unit="CNY",
+    )
+    names = [_(TRADE_FORMS[r["key"]]) if r["key"] in TRADE_FORMS else r["key"] for r in rows]
+    chart.labels = names
+    chart.datasets = [{"label": _("Amount (CNY)"), "data": [_amount(r["amount"]) for r in rows]}]
+    chart.rows = [
+        [n, r["contracts"], r["amount"], r["delivered_amount"]]
+        for n, r in zip(names, rows, strict=True)
+    ]
+    chart.csv_rows = [_volume_csv(r) for r in rows]
+    return chart
+
+
 async def _top(scope: Scope, group_by: trade_volume.GroupBy, chart_id: str, title: str) -> Chart:
     _ = scope._
     rows = await _volume(scope, group_by)
@@ -782,6 +814,7 @@ Figure = Callable[[Scope], Awaitable[Chart]]
 FIGURES: dict[str, Figure] = {
     "trade-by-month": trade_by_month,
     "trade-by-category": trade_by_category,
+    "trade-by-form": trade_by_form,
     "top-demand": top_demand,
     "top-supply": top_supply,
     "compliance-by-platform": compliance_by_platform,
@@ -796,7 +829,10 @@ FIGURES: dict[str, Figure] = {
 }
 # The page's sections: a heading and the figures under it.
 SECTIONS = (
-    (N_("Internal trade"), ("trade-by-month", "trade-by-category", "top-demand", "top-supply")),
+    (
+        N_("Internal trade"),
+        ("trade-by-month", "trade-by-category", "trade-by-form", "top-demand", "top-supply"),
+    ),
     (N_("Invitation compliance"), ("compliance-by-platform", "compliance-exceptions")),
     (N_("Supplier quality"), ("supplier-quality", "quality-breakdown")),
     (N_("Buying outside the group"), ("external-by-ground",)),

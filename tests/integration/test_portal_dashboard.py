@@ -367,6 +367,7 @@ def test_the_csv_equals_the_projections_rows(api: InProcessApi, scenario: dict[s
     whole = (date(year, 1, 1), date(year + 1, 1, 1))
     for figure, group_by in (
         ("trade-by-category", "category"),
+        ("trade-by-form", "trade_form"),
         ("top-demand", "demand_unit"),
         ("top-supply", "supply_unit"),
     ):
