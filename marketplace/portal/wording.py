@@ -105,6 +105,10 @@ RULES = {
     "visit_already_held": N_("The visit has been recorded as held already."),
     "visit_cancelled": N_("The visit was cancelled."),
     "unknown_lead": N_("No held exchange visit recorded this lead."),
+    "lead_not_of_unit": N_(
+        "The lead is of a visit this unit took no part in: a need from it comes from the host, "
+        "a visitor or a unit under one of them."
+    ),
     # approvals
     "request_already_decided": N_("This request has already been decided."),
     # catalog and reports
