@@ -106,8 +106,7 @@ RULES = {
     "visit_cancelled": N_("The visit was cancelled."),
     "unknown_lead": N_("No held exchange visit recorded this lead."),
     "lead_not_of_unit": N_(
-        "The lead is of a visit this unit took no part in: a need from it comes from the host, "
-        "a visitor or a unit under one of them."
+        "Only the visit's host, a visitor or a unit under one posts a need from its lead."
     ),
     # approvals
     "request_already_decided": N_("This request has already been decided."),
