@@ -70,6 +70,7 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
         "unit_inactive",
         "invalid_quantity",
         "unknown_lead",
+        "lead_not_of_unit",
     ),
     ("post", "/v1/needs/{need_id}/offers"): (
         "need_not_open",

@@ -59,7 +59,7 @@ def post_need(svc: Services, principal: Principal, spec: NeedSpec) -> Need:
     if spec.business_type == "special_task":
         _check_directive(svc, spec)
     if spec.lead_id is not None:
-        _check_lead(svc, spec.lead_id)
+        _check_lead(svc, spec.lead_id, spec.demand_unit_id, org)
     version_id, matches = catalog_matches(svc, spec.item_code, spec.demand_unit_id)
     need = Need.post(
         svc.new_id("need"),
@@ -74,8 +74,9 @@ def post_need(svc: Services, principal: Principal, spec: NeedSpec) -> Need:
     return need
 
 
-def _check_lead(svc: Services, lead_id: str) -> None:
-    """The lead must be one a held exchange visit recorded (a visit has leads only once held)."""
+def _check_lead(svc: Services, lead_id: str, demand_unit_id: str, org: Organisation) -> None:
+    """The lead must be one a held exchange visit recorded (a visit has leads only once held),
+    and the need must come from a unit that took part in it or from one under such a unit."""
     visit_id = visit_of_lead(lead_id)
     visit = svc.store.view(visit_id, ExchangeVisit) if visit_id else None
     if not isinstance(visit, ExchangeVisit) or visit.lead(lead_id) is None:
@@ -83,6 +84,14 @@ def _check_lead(svc: Services, lead_id: str) -> None:
             "unknown_lead",
             f"No held exchange visit recorded the lead {lead_id!r}.",
             {"lead_id": lead_id},
+        )
+    if not any(org.is_within(demand_unit_id, unit) for unit in visit.units):
+        # The visit's units are left out: the demand unit may not read the visit.
+        raise DomainError(
+            "lead_not_of_unit",
+            f"Unit {demand_unit_id!r} took no part in the exchange visit that found the lead "
+            f"{lead_id!r}, nor is it under a unit that did.",
+            {"lead_id": lead_id, "demand_unit_id": demand_unit_id},
         )
 
 

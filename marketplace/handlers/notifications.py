@@ -25,8 +25,9 @@ from marketplace.projections.tables import ColumnType
 NEWEST_FIRST = Order(ITEMS, ("sequence", "notification_id"), descending=True)
 DELIVERIES_IN_ORDER = Order(DELIVERIES, ("sequence", "delivery_id"))
 # The records an event names besides its subject (an award's contract, an escalated
-# incident's dispute), for a link to them; the recipient is a party to each.
-REFERRED = ("need_id", "tender_id", "contract_id", "dispute_id")
+# incident's dispute, an accepted request's meeting), for a link to them; the recipient
+# reads each.
+REFERRED = ("need_id", "tender_id", "contract_id", "dispute_id", "meeting_id")
 
 
 def _own_unit(principal: Principal) -> str:

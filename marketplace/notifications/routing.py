@@ -5,7 +5,9 @@ unit directory; it returns the recipients, the parties after the event and, for 
 the unit's new facts. The recipients are those CONTRACT.md "Notifications" names, and only
 units that may read the event by the API (see marketplace/handlers: a supplier reads its own
 offers only, a tender's invitees read it, a contract's parties (and its pricing mediator) read
-it, a dispute's parties and, from mediation on, its mediator).
+it, a dispute's parties and, from mediation on, its mediator; anyone with lists reads the
+group's meetings and their minutes, a unit its action items, a platform its meeting requests and
+HQ all of them, a visit's units the visit).
 
 Where one act emits several events, each recipient gets the one written for it: an award
 reaches the winner through `offer.awarded`, each losing supplier through its own
@@ -91,6 +93,21 @@ def _approver(_payload: Any, parties: Parties, units: Units) -> Iterable[str]:
     return {unit for unit in found if unit is not None}
 
 
+def group_above(unit_id: str, units: Units) -> str | None:
+    """The group (HQ) unit at the top of `unit_id`'s chart; None when the directory does not
+    know the unit or its line stops short of the group."""
+    current = units.get(unit_id)
+    while current is not None and current.level != "group":
+        current = units.get(current.parent_id) if current.parent_id is not None else None
+    return current.unit_id if current is not None else None
+
+
+def _group(_payload: Any, parties: Parties, units: Units) -> Iterable[str]:
+    """HQ answers a platform's meeting request."""
+    found = (group_above(platform, units) for platform in having(parties, "requester"))
+    return {unit for unit in found if unit is not None}
+
+
 def _bid_count_changed(payload: Any, parties: Parties, _units: Units) -> Iterable[str]:
     """A replacing bid leaves the count as it was."""
     return having(parties, "demand") if payload.replaces is None else ()
@@ -107,6 +124,7 @@ def _mediation(payload: Any, parties: Parties, _units: Units) -> Iterable[str]:
 
 _CONTRACT = _to("demand", "supply")
 _DISPUTE = _to("raiser", "respondent")
+_VISIT = _to("host", "visitor")
 
 NOTIFY: dict[str, Notify] = {
     # Carries `spec.budget_amount`, which the API shows the demand side only (see above).
@@ -144,6 +162,16 @@ NOTIFY: dict[str, Notify] = {
     "marketplace.dispute.withdrawn.v1": _DISPUTE,
     "marketplace.inspection.finding_recorded.v1": _to("unit"),
     "marketplace.inspection.finding_rectified.v1": _to("unit"),
+    # An ad-hoc meeting invites the platform that asked for it (MeetingRequest.accept), so
+    # its invitees include the requester.
+    "marketplace.meeting.scheduled.v1": _to("invitee"),
+    "marketplace.meeting.minutes_recorded.v1": _to("attendee"),
+    "marketplace.action_item.assigned.v1": _to("owner"),
+    "marketplace.meeting_request.filed.v1": _group,
+    "marketplace.meeting_request.accepted.v1": _to("requester"),
+    "marketplace.meeting_request.declined.v1": _to("requester"),
+    "marketplace.visit.planned.v1": _VISIT,
+    "marketplace.visit.held.v1": _VISIT,
 }
 # The event types anyone is notified of (for validating subscriptions).
 ROUTED_TYPES: frozenset[str] = frozenset(NOTIFY)
@@ -189,6 +217,16 @@ LEARN: dict[str, Learn] = {
     "marketplace.dispute.mediation_requested.v1": lambda p: {("mediator", p.mediator_unit_id)},
     "marketplace.inspection.finding_recorded.v1": lambda p: {("unit", p.unit_id)},
     "marketplace.inspection.finding_rectified.v1": lambda p: {("unit", p.unit_id)},
+    "marketplace.meeting.scheduled.v1": lambda p: {("invitee", unit) for unit in p.invitees},
+    "marketplace.meeting.minutes_recorded.v1": lambda p: {
+        ("attendee", unit) for unit in p.attendees
+    },
+    "marketplace.action_item.assigned.v1": lambda p: {("owner", p.owner_unit_id)},
+    "marketplace.meeting_request.filed.v1": lambda p: {("requester", p.platform_unit_id)},
+    "marketplace.visit.planned.v1": lambda p: {
+        ("host", p.host_unit_id),
+        *{("visitor", unit) for unit in p.visitor_unit_ids},
+    },
 }
 
 

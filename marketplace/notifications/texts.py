@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.wire import payload_of
+from marketplace.notifications.coordination_texts import COORDINATION
 from marketplace.notifications.reminders import KIND_OF, reminder_of
 
 ZH = "zh-CN"
@@ -253,6 +254,9 @@ FACTS: dict[str, Callable[[_Facts], dict[str, str]]] = {
         "late": f.unless(f.p.late, "late_rectification"),
     },
 }
+
+
+FACTS.update(COORDINATION)
 
 
 def _remaining(f: _Facts) -> str:

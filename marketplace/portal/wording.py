@@ -105,6 +105,9 @@ RULES = {
     "visit_already_held": N_("The visit has been recorded as held already."),
     "visit_cancelled": N_("The visit was cancelled."),
     "unknown_lead": N_("No held exchange visit recorded this lead."),
+    "lead_not_of_unit": N_(
+        "Only the visit's host, a visitor or a unit under one posts a need from its lead."
+    ),
     # approvals
     "request_already_decided": N_("This request has already been decided."),
     # catalog and reports

@@ -77,6 +77,27 @@ def test_hq_schedules_one_regular_meeting_a_half_year(world: tuple[World, TestCl
     ]
 
 
+def test_a_scheduled_meeting_reaches_each_invitee_in_app(world: tuple[World, TestClient]) -> None:
+    """The app's notifier routes it before the read answers (read-your-writes); SQLite only:
+    routing does not depend on the store."""
+    built, client = world
+    body = MEETING | {"half_year": "2034H1", "invitees": ["PWR-01", "HEAT"]}
+    meeting_id = created(client, built.token(*HQ), "/v1/meetings", body, "meeting_id")
+
+    def notices(unit: str, role: str) -> list[dict[str, Any]]:
+        answer = client.get("/v1/notifications?limit=200", headers=auth(built, unit, role))
+        assert answer.status_code == 200, answer.text
+        return [n for n in answer.json()["items"] if n["subject"] == meeting_id]
+
+    (invited,) = notices("PWR-01", "unit_operator")
+    assert invited["event_type"] == "marketplace.meeting.scheduled.v1" and not invited["read"]
+    assert invited["title"] == "例行工作会议通知：2034H1"  # noqa: RUF001 - zh-CN, the default
+    assert "Internal market trade by platform" in invited["body"]
+    assert [n["event_type"] for n in notices("HEAT", "platform_admin")] == [invited["event_type"]]
+    assert notices("PWR", "platform_admin") == []  # the invitee's platform was not invited
+    assert notices("HQ", "hq_admin") == []
+
+
 @pytest.mark.both_stores
 def test_of_racing_requests_for_a_half_year_one_schedules(world: tuple[World, TestClient]) -> None:
     built, _ = world

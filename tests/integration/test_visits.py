@@ -13,7 +13,7 @@ import pytest
 
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import DomainError
-from marketplace.aggregates.organisation import UnitNotFound
+from marketplace.aggregates.organisation import Level, UnitNotFound
 from marketplace.aggregates.visit import ExchangeVisit
 from marketplace.handlers import needs, units, visits
 from marketplace.handlers.auth import Principal
@@ -113,6 +113,32 @@ def test_refusals_leave_no_trace(market: Services) -> None:  # noqa: F811
         replace(steam(), lead_id="vis_9999-L1"),
     )  # fmt: skip
     assert market.store.head() == before
+
+
+def test_a_need_from_a_lead_comes_from_a_unit_of_the_visit_or_under_one(
+    market: Services,  # noqa: F811
+) -> None:
+    """HEAT-02 hosted COAL-01 and COAL-02: they, and a unit under one of them, post from its
+    lead; PWR-01 (no part in it) and COAL, the visitors' platform above them, do not."""
+    lead = held_visit(market).leads[0].lead_id
+    units.register_unit(
+        market, HQ_ADMIN, units.RegisterUnit("COAL-01-M", "Methanol plant", Level.ENTERPRISE,
+                                             "COAL-01")
+    )  # fmt: skip
+    before = market.store.head()
+    for outsider in ("PWR-01", "COAL"):
+        with pytest.raises(DomainError) as info:
+            needs.post_need(
+                market, operator(outsider), replace(steam(), demand_unit_id=outsider, lead_id=lead)
+            )
+        assert info.value.code == "lead_not_of_unit"
+        assert info.value.details == {"lead_id": lead, "demand_unit_id": outsider}
+    assert market.store.head() == before
+    for unit in ("HEAT-02", "COAL-02", "COAL-01-M"):
+        posted = needs.post_need(
+            market, operator(unit), replace(steam(), demand_unit_id=unit, lead_id=lead)
+        )
+        assert posted.spec.lead_id == lead
 
 
 def test_an_inactive_unit_cannot_take_part(market: Services) -> None:  # noqa: F811

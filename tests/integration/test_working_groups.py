@@ -1,6 +1,7 @@
 """The synergy bodies in process: the API's refusals (403, 404, 409, 422) change nothing, and
-the `/working-groups` pages act through the same bodies and handlers — HQ sets a group up,
-revises and dissolves it; others read; refusals said on the page."""
+the `/working-groups` pages act through the same bodies and handlers — HQ sets the leadership
+group, sets a working group up, revises and dissolves it; others read; refusals said on the
+page."""
 
 from __future__ import annotations
 
@@ -120,8 +121,67 @@ def test_hq_sets_up_revises_and_dissolves_a_group_on_its_pages(api: InProcessApi
     assert late.status_code == 409 and "is dissolved" in late.text
 
 
+def leadership(api: InProcessApi) -> dict[str, Any]:
+    answer = api.client.get("/v1/leadership-group", headers=api.auth("PWR-01", "unit_operator"))
+    assert answer.status_code == 200, answer.text
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+def test_hq_sets_the_leadership_group_on_the_page_and_only_hq(api: InProcessApi) -> None:
+    desk = hq(api)
+    page = desk.get("/working-groups")
+    assert 'action="/leadership-group"' in page.text and 'id="f-lg-office_unit_id"' in page.text
+    assert 'value="HQ PWR HEAT COAL ENG SVC"' in page.text  # the form shows the group as it is
+    assert unlabelled_fields(page.text) == []
+
+    platform = PortalUser(api, language="en")
+    assert platform.sign_in(api.tokens[("PWR", "platform_admin")]).status_code == 303
+    read = platform.get("/working-groups")
+    assert read.status_code == 200 and 'id="leadership-members">HQ, PWR, HEAT' in read.text
+    assert 'action="/leadership-group"' not in read.text
+    unit = {"id": "SVC-09", "name": "Closed depot", "level": "enterprise", "parent_id": "SVC"}
+    assert api.client.post("/v1/units", json=unit, headers=api.auth()).status_code == 201
+    closed = api.client.patch("/v1/units/SVC-09", json={"active": False}, headers=api.auth())
+    assert closed.status_code == 200, closed.text
+    before, head = leadership(api), api.svc.store.head()
+    forbidden = platform.submit(
+        "/working-groups", "/leadership-group", {"members": "PWR", "office_unit_id": "PWR"}
+    )
+    assert forbidden.status_code == 403
+
+    for sent, status, field, words in [
+        ({"members": " ", "office_unit_id": "HQ"}, 422, "members", "This field is required."),
+        ({"members": "HQ PWR HQ", "office_unit_id": "HQ"}, 422, "members", None),
+        ({"members": "HQ", "office_unit_id": "not a unit!"}, 422, "office_unit_id", None),
+        ({"members": "HQ", "office_unit_id": ""}, 422, "office_unit_id", None),
+        ({"members": "HQ GHOST-9", "office_unit_id": "HQ"}, 404, "members", "No such unit."),
+        ({"members": "HQ", "office_unit_id": "GHOST-9"}, 404, "office_unit_id", "No such unit."),
+    ]:
+        bad = desk.submit("/working-groups", "/leadership-group", sent)
+        assert bad.status_code == status, (sent, bad.text)
+        assert f'id="e-lg-{field}"' in bad.text, sent
+        assert words is None or words in bad.text
+        assert f'value="{sent[field]}"' in bad.text  # what was typed, shown again
+    inactive = desk.submit(
+        "/working-groups", "/leadership-group", {"members": "HQ SVC-09", "office_unit_id": "HQ"}
+    )
+    assert inactive.status_code == 409 and "The unit is deactivated." in inactive.text
+    assert (leadership(api), api.svc.store.head()) == (before, head)
+
+    typed = {"members": "HQ, PWR  COAL", "office_unit_id": "PWR"}
+    done = desk.submit("/working-groups", "/leadership-group", typed)
+    assert (done.status_code, done.headers["location"]) == (303, "/working-groups")
+    after = leadership(api)
+    assert (after["members"], after["office_unit_id"]) == (["HQ", "PWR", "COAL"], "PWR")
+    shown = platform.get("/working-groups").text
+    assert 'id="leadership-members">HQ, PWR, COAL<' in shown
+    assert 'id="leadership-office">PWR<' in shown
+
+
 def test_the_pages_in_chinese(api: InProcessApi) -> None:
     page = hq(api, "zh-CN").get("/working-groups?sector=engineering")
     assert page.status_code == 200
     assert "协同领导小组" in page.text and "设立工作组" in page.text
+    assert "设置协同领导小组" in page.text and "办公室所在单位" in page.text
     assert "工程建设与服务协调工作组" in page.text and "煤电化协调工作组" not in page.text

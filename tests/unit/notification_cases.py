@@ -4,15 +4,17 @@ exactly the units that must be notified (shared by the routing and the texts tes
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public import contracts as c
 from marketplace.events.public import disputes as d
 from marketplace.events.public import inspections as i
+from marketplace.events.public import meetings as m
 from marketplace.events.public import needs as n
 from marketplace.events.public import offers as o
 from marketplace.events.public import tenders as t
+from marketplace.events.public import visits as v
 from marketplace.notifications.routing import Parties
 from tests.unit.notification_events import (
     DEMAND,
@@ -28,11 +30,14 @@ from tests.unit.notification_events import (
     event,
     finding_recorded,
     incident_recorded,
+    meeting_scheduled,
     need_posted,
     need_posted_v2,
     offer_received,
     offer_withdrawn,
+    request_filed,
     tender_launched,
+    visit_planned,
 )
 
 NEED: Parties = frozenset({("demand", DEMAND), ("matched", MATCHED), ("matched", OTHER_MATCH)})
@@ -49,6 +54,9 @@ TENDER: Parties = frozenset(
 CONTRACT: Parties = frozenset({("demand", DEMAND), ("supply", MATCHED)})
 DISPUTE: Parties = frozenset({("raiser", DEMAND), ("respondent", MATCHED)})
 BOTH = (DEMAND, MATCHED)
+MEETING: Parties = frozenset({("invitee", "PWR"), ("invitee", "COAL")})
+REQUEST: Parties = frozenset({("requester", "COAL")})
+VISIT: Parties = frozenset({("host", OTHER_MATCH), ("visitor", DEMAND), ("visitor", MATCHED)})
 
 
 def offer_of(supplier: str) -> Parties:
@@ -243,9 +251,88 @@ ROUTED: list[Case] = [
         frozenset({("unit", OTHER_MATCH)}),
         (OTHER_MATCH,),
     ),
+    Case(meeting_scheduled(), frozenset(), ("COAL", "PWR")),
+    Case(
+        event(
+            "mtg-1",
+            m.MeetingMinutesRecordedV1(
+                attendees=["PWR", DEMAND],  # COAL was invited and did not come
+                decisions=[
+                    m.MinutesDecisionV1(
+                        text="Pool the spare parts.",
+                        action_items=[
+                            m.DecisionActionItemV1(
+                                action_item_id="act-1",
+                                owner_unit_id=DEMAND,
+                                due=date(2027, 4, 30),
+                                text="Send the spare-parts list.",
+                            )
+                        ],
+                    )
+                ],
+                actor=by("HQ"),
+            ),
+            2,
+        ),
+        MEETING,
+        ("PWR", DEMAND),
+    ),
+    Case(
+        event(
+            "act-1",
+            m.ActionItemAssignedV1(
+                meeting_id="mtg-1",
+                owner_unit_id=DEMAND,
+                due=date(2027, 4, 30),
+                text="Send the spare-parts list.",
+                actor=by("HQ"),
+            ),
+        ),
+        frozenset(),
+        (DEMAND,),
+    ),
+    Case(request_filed(), frozenset(), ("HQ",)),
+    Case(
+        event(
+            "mrq-1",
+            m.MeetingRequestAcceptedV1(
+                meeting_id="mtg-2", scheduled_for=T0 + timedelta(days=7), actor=by("HQ")
+            ),
+            2,
+        ),
+        REQUEST,
+        ("COAL",),
+    ),
+    Case(
+        event(
+            "mrq-1",
+            m.MeetingRequestDeclinedV1(reason="The regular meeting takes it up.", actor=by("HQ")),
+            2,
+        ),
+        REQUEST,
+        ("COAL",),
+    ),
+    Case(visit_planned(), frozenset(), (OTHER_MATCH, DEMAND, MATCHED)),
+    Case(
+        event(
+            "vis-1",
+            v.VisitHeldV1(
+                outcome="Methanol costs less per start than diesel.",
+                leads=[v.LeadV1(lead_id="vis-1-L1", item_code="METHANOL", text="PWR-02 buys.")],
+                host_sector="coal_chemical",
+                visitor_sectors=["power"],
+                planned_for=T0,
+                actor=by("COAL"),
+            ),
+            2,
+        ),
+        VISIT,
+        (OTHER_MATCH, DEMAND, MATCHED),
+    ),
 ]
 # Published but nobody is notified: another event of the same act reaches each unit, or the
-# contract names no recipient (the demand unit's own tender start, sealed bids, opening).
+# contract names no recipient (the demand unit's own tender start, sealed bids, opening, an
+# action item done, a visit called off).
 UNROUTED: list[CloudEvent] = [
     event(
         "need-1",
@@ -285,4 +372,6 @@ UNROUTED: list[CloudEvent] = [
         ),
         2,
     ),
+    event("act-1", m.ActionItemDoneV1(evidence="List sent on 2027-04-20.", actor=by(DEMAND)), 2),
+    event("vis-1", v.VisitCancelledV1(reason="Outage.", actor=by("COAL")), 2),
 ]

@@ -11,7 +11,16 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
 from marketplace.events.envelope import CloudEvent
-from marketplace.events.public import contracts, disputes, inspections, needs, offers, tenders
+from marketplace.events.public import (
+    contracts,
+    disputes,
+    inspections,
+    meetings,
+    needs,
+    offers,
+    tenders,
+    visits,
+)
 from marketplace.events.public.payload import ActorV1, Payload
 from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.notifications.routing import UnitFacts
@@ -249,5 +258,53 @@ def finding_recorded() -> CloudEvent:
             description="No written rules for internal sourcing.",
             rectify_by=date(2027, 6, 30),
             actor=by("HQ"),
+        ),
+    )
+
+
+AGENDA = ["Internal trade by platform", "Spare parts pooling"]
+
+
+def meeting_scheduled(
+    invitees: tuple[str, ...] = ("PWR", "COAL"), request_id: str | None = None
+) -> CloudEvent:
+    """HQ's regular meeting of 2027H1, or (with `request_id`) the ad-hoc one a request led to."""
+    return event(
+        "mtg-1",
+        meetings.MeetingScheduledV1(
+            kind="regular" if request_id is None else "ad_hoc",
+            half_year="2027H1",
+            scheduled_for=datetime(2027, 3, 10, 1, 0, tzinfo=UTC),
+            agenda=AGENDA if request_id is None else ["Coal for the winter"],
+            invitees=list(invitees),
+            request_id=request_id,
+            actor=by("HQ"),
+        ),
+    )
+
+
+def request_filed(platform: str = "COAL") -> CloudEvent:
+    return event(
+        "mrq-1",
+        meetings.MeetingRequestFiledV1(
+            platform_unit_id=platform,
+            matter="Coal for the winter",
+            report="Stocks cover six weeks; the power plants need ten.",
+            actor=by(platform),
+        ),
+    )
+
+
+def visit_planned() -> CloudEvent:
+    """COAL-01 hosts PWR-01 and PWR-02."""
+    return event(
+        "vis-1",
+        visits.VisitPlannedV1(
+            host_unit_id=OTHER_MATCH,
+            visitor_unit_ids=[DEMAND, MATCHED],
+            planned_for=datetime(2027, 3, 20, 1, 0, tzinfo=UTC),
+            topic="Methanol as a start-up fuel",
+            sectors={OTHER_MATCH: "coal_chemical", DEMAND: "power", MATCHED: "power"},
+            actor=by("COAL"),
         ),
     )

@@ -20,6 +20,7 @@ from marketplace.notifications.routing import (
     Routed,
     UnitFacts,
     approver_of,
+    group_above,
     route,
 )
 from tests.unit.notification_cases import NEED, ROUTED, TENDER, UNROUTED, Case
@@ -32,11 +33,14 @@ from tests.unit.notification_events import (
     bid_received,
     by,
     event,
+    meeting_scheduled,
     need_posted,
     offer_received,
     offer_submitted,
     offer_withdrawn,
+    request_filed,
     tender_launched,
+    visit_planned,
 )
 
 
@@ -216,3 +220,44 @@ def test_an_offer_subject_learns_both_sides_from_its_submission() -> None:
     parties, routed = fold([offer_submitted("off-7", UNMATCHED)])
     assert routed[0].recipients == ()
     assert parties == {("demand", DEMAND), ("supplier", UNMATCHED)}
+
+
+# Coordination: meetings, requests and visits.
+
+
+def test_an_ad_hoc_meeting_reaches_the_platform_that_asked_for_it() -> None:
+    """Accepting a request invites the requester (MeetingRequest.accept): it hears of both."""
+    ad_hoc = meeting_scheduled(("COAL",), request_id="mrq-1")
+    assert route(ad_hoc, frozenset(), UNITS).recipients == ("COAL",)
+
+
+def test_a_meeting_request_reaches_hq_and_its_answer_the_requester_only() -> None:
+    answer = next(c.event for c in ROUTED if c.event.type.endswith("meeting_request.declined.v1"))
+    parties, routed = fold([request_filed("PWR"), answer])
+    assert [r.recipients for r in routed] == [("HQ",), ("PWR",)]
+    assert parties == {("requester", "PWR")}
+
+
+@pytest.mark.parametrize(
+    ("unit", "group"), [("COAL", "HQ"), ("PWR-01-A", "HQ"), ("HQ", "HQ"), ("UNKNOWN", None)]
+)
+def test_the_group_above_a_unit_is_the_top_of_its_chart(unit: str, group: str | None) -> None:
+    assert group_above(unit, UNITS) == group
+
+
+def test_a_request_of_a_platform_the_directory_does_not_know_reaches_nobody() -> None:
+    assert route(request_filed("UNKNOWN"), frozenset(), UNITS).recipients == ()
+
+
+def test_a_visit_held_reaches_the_units_its_plan_named_and_a_call_off_nobody() -> None:
+    held = next(c.event for c in ROUTED if c.event.type == "marketplace.visit.held.v1")
+    cancelled = next(e for e in UNROUTED if e.type == "marketplace.visit.cancelled.v1")
+    parties, routed = fold([visit_planned(), held])
+    assert routed[0].recipients == routed[1].recipients == (OTHER_MATCH, DEMAND, MATCHED)
+    assert route(cancelled, parties, UNITS).recipients == ()
+
+
+def test_minutes_reach_the_attendees_not_every_invitee() -> None:
+    minutes = next(c for c in ROUTED if c.event.type.endswith("minutes_recorded.v1"))
+    _, routed = fold([meeting_scheduled(("PWR", "COAL")), minutes.event])
+    assert "COAL" in routed[0].recipients and "COAL" not in routed[1].recipients

@@ -98,6 +98,31 @@ def test_a_type_nobody_is_notified_of_has_no_text() -> None:
         render(case("need.posted").model_copy(update={"type": "marketplace.need.awarded.v1"}), "en")
 
 
+def test_a_meeting_notice_gives_its_kind_time_and_agenda_in_the_readers_words() -> None:
+    zh, en = both(case("meeting.scheduled"))
+    assert zh.title == "例行工作会议通知：2027H1"
+    assert "2027-03-10 09:00（UTC+08:00）" in zh.body
+    assert zh.body.endswith("议程：Internal trade by platform、Spare parts pooling")
+    assert en.title == "Meeting scheduled for 2027H1: regular work meeting"
+    assert en.body.endswith("Agenda: Internal trade by platform, Spare parts pooling")
+
+
+def test_an_action_item_says_what_and_by_when_and_a_request_its_matter_not_its_report() -> None:
+    zh, en = both(case("action_item.assigned"))
+    assert zh.title == "督办事项：请于 2027-04-30 前完成"
+    assert "Send the spare-parts list." in en.body and "meeting mtg-1" in en.body
+    filed_zh, filed_en = both(case("meeting_request.filed"))
+    assert "Coal for the winter" in filed_zh.body and "Coal for the winter" in filed_en.body
+    assert "six weeks" not in filed_zh.body + filed_en.body  # the report is read on the platform
+
+
+def test_a_visit_names_its_units_and_a_held_one_its_leads() -> None:
+    zh, en = both(case("visit.planned"))
+    assert "PWR-01、PWR-02 定于 2027-03-20 09:00（UTC+08:00）赴 COAL-01" in zh.body
+    assert en.body.startswith("PWR-01, PWR-02 visit COAL-01 at 2027-03-20 09:00 (UTC+08:00)")
+    assert "Cooperation leads found: 1" in render(case("visit.held"), "en").body
+
+
 # Sealed bids: the real aggregates, through the relay's own translation to public events.
 
 SEALED = Decimal("31337.77")

@@ -1,5 +1,6 @@
-"""Where a notification in `/notifications` leads: its subject's page, the record it names, or
-the approvals desk for the approver of an external-sourcing request."""
+"""Where a notification in `/notifications` leads: its subject's page, the list where it is
+acted on, the record it names, or the approvals desk for the approver of an external-sourcing
+request."""
 
 from __future__ import annotations
 
@@ -37,6 +38,14 @@ def item(event_type: str, subject: str = "x_1", **refers_to: str) -> dict[str, A
         ),
         (item("quality_incident.escalated", "inc_1", dispute_id="dsp_1"), False, "/disputes/dsp_1"),
         (item("offer.not_awarded", "off_1"), False, None),
+        (item("meeting.scheduled", "mtg_1"), False, "/meetings/mtg_1"),
+        (item("meeting.minutes_recorded", "mtg_1"), False, "/meetings/mtg_1"),
+        (item("action_item.assigned", "act_1", meeting_id="mtg_1"), False, "/action-items"),
+        (item("meeting_request.filed", "mrq_1"), False, "/meeting-requests"),
+        (item("meeting_request.accepted", "mrq_1", meeting_id="mtg_2"), False, "/meetings/mtg_2"),
+        (item("meeting_request.declined", "mrq_1"), False, "/meeting-requests"),
+        (item("visit.planned", "vis_1"), False, "/visits/vis_1"),
+        (item("visit.held", "vis_1"), False, "/visits/vis_1"),
         (item("contract.signed", "a/b?c"), False, "/contracts/a%2Fb%3Fc"),
     ],
 )

@@ -64,7 +64,8 @@ class NeedIn(Strict):
     lead_id: Identifier | None = Field(
         default=None,
         description="The exchange visit's lead the need came from (a held visit's lead; "
-        "an unknown one → 409 `unknown_lead`).",
+        "an unknown one → 409 `unknown_lead`; the demand unit must be the visit's host or a "
+        "visitor, or under one of them, else 409 `lead_not_of_unit`).",
     )
 
     @model_validator(mode="after")

@@ -38,27 +38,42 @@ SUBJECT_PAGES = {
     "contract": "/contracts/{}",
     "dispute": "/disputes/{}",
     "inspection": "/findings/{}",
+    "meeting": "/meetings/{}",
+    "visit": "/visits/{}",
 }
-# An event about a record without a page of its own (an offer, a quality incident) leads to
-# the record it names: the award's contract, the incident's contract or dispute.
-REFERRED_PAGES = {"dispute_id": "/disputes/{}", "contract_id": "/contracts/{}"}
+# Records without a page of their own whose list is where their recipient acts on them: an
+# action item's owner marks it done there.
+LIST_PAGES = {"action_item": "/action-items"}
+# An event about a record without a page of its own (an offer, a quality incident, a meeting
+# request) leads to the record it names: the award's contract, the incident's contract or
+# dispute, the accepted request's meeting.
+REFERRED_PAGES = {
+    "dispute_id": "/disputes/{}",
+    "contract_id": "/contracts/{}",
+    "meeting_id": "/meetings/{}",
+}
+# Else to the list the record is on: a meeting request still to be answered, or declined.
+FALLBACK_PAGES = {"meeting_request": "/meeting-requests"}
 EXTERNAL_REQUESTED = "marketplace.need.external_sourcing_requested.v1"
 APPROVALS = "/approvals"
 
 
 def subject_link(item: dict[str, Any], desk: bool) -> str | None:
-    """Where the notification leads: its subject's page, the named record's, or (for the
-    approver of an external-sourcing request with the approvals desk) the desk."""
+    """Where the notification leads: its subject's page, the list it is acted on in, the named
+    record's, or (for the approver of an external-sourcing request with the approvals desk)
+    the desk."""
     if item["event_type"] == EXTERNAL_REQUESTED and desk:
         return APPROVALS
     kind = str(item["event_type"]).split(".")[1]
     if kind in SUBJECT_PAGES:
         return SUBJECT_PAGES[kind].format(quote(str(item["subject"]), safe=""))
+    if kind in LIST_PAGES:
+        return LIST_PAGES[kind]
     refers: dict[str, str] = item.get("refers_to", {})
     for key, page in REFERRED_PAGES.items():
         if key in refers:
             return page.format(quote(refers[key], safe=""))
-    return None
+    return FALLBACK_PAGES.get(kind)
 
 
 def plain(text: str) -> Markup:

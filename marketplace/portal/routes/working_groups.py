@@ -1,6 +1,7 @@
 """`/working-groups`: the group's synergy leadership group and its coordination working groups
-(paper §3.1.1-3.1.2); HQ forms a working group on the list page, revises or dissolves one on its
-own page (the API's `/v1/working-groups` bodies and handlers)."""
+(paper §3.1.1-3.1.2); HQ sets the leadership group and forms a working group on the list page,
+revises or dissolves one on its own page (the API's `/v1/leadership-group` and
+`/v1/working-groups` bodies and handlers)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from starlette.datastructures import FormData
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.organisation import UnitNotFound
 from marketplace.aggregates.taxonomy import TAXONOMY
+from marketplace.api.routes.leadership_group import LeadershipGroupIn
 from marketplace.api.routes.working_groups import (
     DissolveIn,
     WorkingGroupIn,
@@ -47,9 +49,14 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PAGE = 20
 STATUSES = ("active", "dissolved")
 FIELDS = ("name", "sectors", "categories", "members", "lead_unit_id")
+LEADERSHIP_FIELDS = ("members", "office_unit_id")
 UNKNOWN_UNIT = N_("No such unit.")
 WORDS = {"active": N_("in operation"), "dissolved": N_("dissolved")}
 _SEPARATORS = re.compile(r"[\s,;\uff0c\uff1b\u3001]+")
+
+
+def _units_typed(text: str) -> list[str]:
+    return [u for u in _SEPARATORS.split(text) if u]
 
 
 def _list_fields(form: FormData) -> tuple[dict[str, str], dict[str, Any]]:
@@ -60,7 +67,7 @@ def _list_fields(form: FormData) -> tuple[dict[str, str], dict[str, Any]]:
         n: [v for v in form.getlist(n) if isinstance(v, str)] for n in ("sectors", "categories")
     }
     data: dict[str, Any] = typed(values) | ticked
-    data["members"] = [u for u in _SEPARATORS.split(values["members"]) if u]
+    data["members"] = _units_typed(values["members"])
     return values | ticked, data
 
 
@@ -91,7 +98,10 @@ async def _list_page(
     values: Mapping[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     refused: str | None = None,
+    leadership_form: dict[str, Any] | None = None,
 ) -> Response:
+    """The list page; `values`, `errors`, `refused`: the working group form's as sent back,
+    `leadership_form` the leadership group form's (`values`, `errors`, `refused`)."""
     chosen = query(request, "status")
     if chosen not in (None, *STATUSES):
         chosen = None
@@ -101,6 +111,8 @@ async def _list_page(
         viewer.runtime, page, unit_id=unit, sector=sector_code, status=chosen
     )
     facts = await run_in_threadpool(_facts, viewer)
+    if leadership_form is not None:  # as sent back, not the group as it is
+        facts["leadership_form"] = leadership_form
     pairs = (("status", chosen), ("unit_id", unit), ("sector", sector_code))
     return viewer.render(
         "working_groups/list.html",
@@ -121,12 +133,23 @@ async def _list_page(
 
 
 def _facts(viewer: Viewer) -> dict[str, Any]:
+    """The leadership group (None until constituted) with its form filled in as it is, the
+    units and the remit's choices."""
     try:
         leadership = bodies.read_leadership_group(viewer.svc, viewer.signed_in)
     except NotFound:
         leadership = None
-    units = sorted(chart(viewer.svc).units)
-    return {"leadership": leadership, "units": units, **_choices(viewer)}
+    current = (
+        {"members": " ".join(leadership.members), "office_unit_id": leadership.office_unit_id}
+        if leadership is not None
+        else {}
+    )
+    return {
+        "leadership": leadership,
+        "leadership_form": {"values": current, "errors": {}, "refused": None},
+        "units": sorted(chart(viewer.svc).units),
+        **_choices(viewer),
+    }
 
 
 @router.get("/working-groups")
@@ -157,6 +180,50 @@ async def form_group(viewer: SignedIn, request: Request, form: CheckedForm) -> R
     if isinstance(done, Refusal):
         return await _list_page(viewer, request, 409, values, refused=done.sentence)
     return RedirectResponse(f"/working-groups/{done.id}", status_code=303)
+
+
+async def _leadership_again(
+    viewer: Viewer,
+    request: Request,
+    status: int,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    refused: str | None = None,
+) -> Response:
+    """The list page with the leadership group's form as sent, and what was wrong with it."""
+    shown = {"values": values, "errors": errors or {}, "refused": refused}
+    return await _list_page(viewer, request, status, leadership_form=shown)
+
+
+@router.post("/leadership-group")
+async def set_leadership_group(viewer: SignedIn, request: Request, form: CheckedForm) -> Response:
+    """HQ constitutes the leadership group or sets its members and office anew (the API's
+    `PUT /v1/leadership-group`); refusals on the list page beside the form."""
+    if not viewer.signed_in.has(Role.HQ_ADMIN):
+        raise Forbidden("Only HQ sets the leadership group.")
+    values = text_fields(form, *LEADERSHIP_FIELDS)
+    data: dict[str, Any] = typed(values)
+    if "members" in data:
+        data["members"] = _units_typed(data["members"])
+
+    try:
+        body = LeadershipGroupIn.model_validate(data)
+    except ValidationError as invalid:
+        errors = field_errors(invalid, viewer._, LEADERSHIP_FIELDS)
+        return await _leadership_again(viewer, request, 422, values, errors)
+    members = list(body.members)
+    try:
+        done = await attempt(
+            viewer, bodies.set_leadership_group, viewer.svc, viewer.signed_in, members,
+            body.office_unit_id,
+        )  # fmt: skip
+    except UnitNotFound as missing:  # as the API's 404, said beside the field naming it
+        field = "members" if missing.details.get("unit_id") in members else "office_unit_id"
+        errors = {field: viewer._(UNKNOWN_UNIT)}
+        return await _leadership_again(viewer, request, 404, values, errors)
+    if isinstance(done, Refusal):
+        return await _leadership_again(viewer, request, 409, values, refused=done.sentence)
+    return RedirectResponse("/working-groups", status_code=303)
 
 
 async def _group_page(
