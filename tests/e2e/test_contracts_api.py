@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.e2e.conftest import Server
 from tests.e2e.test_needs_api import as_unit, offer_body, steam_need
@@ -34,7 +33,6 @@ def sign_both(demo: Server, contract_id: str, demand: str, supplier: str) -> htt
     return as_unit(demo, demand).post(f"/v1/contracts/{contract_id}/sign")
 
 
-@pytest.mark.both_stores
 def test_award_sign_deliver_incident_dispute_mediation(demo: Server) -> None:
     coal, power = as_unit(demo, "COAL-01"), as_unit(demo, "PWR-01")
     contract_id = contract(demo, "COAL-01", "PWR-01", "180.00")

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
-
 from tests.e2e.conftest import Server
 from tests.e2e.test_needs_api import as_unit
 from tests.e2e.test_units_api import error_of
@@ -23,7 +21,6 @@ def finding(unit: str, issue: str = "incomplete_rules", rectify_by: str = IN_A_M
     }
 
 
-@pytest.mark.both_stores
 def test_a_finding_from_record_to_rectification(demo: Server) -> None:
     hq = demo.admin
     recorded = hq.post("/v1/inspections/findings", json=finding("PWR-02"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 
 from tests.e2e.conftest import Server
 from tests.e2e.test_needs_api import as_unit
@@ -24,7 +23,6 @@ def free_half_year(demo: Server) -> str:
     return next(f"{y}H{h}" for y in range(2100, 2200) for h in (1, 2) if f"{y}H{h}" not in taken)
 
 
-@pytest.mark.both_stores
 def test_a_regular_meeting_from_schedule_to_an_item_done(demo: Server) -> None:
     hq = demo.admin
     half_year = free_half_year(demo)
@@ -81,7 +79,6 @@ def test_a_regular_meeting_from_schedule_to_an_item_done(demo: Server) -> None:
     assert [(m["id"], m["minutes_recorded"]) for m in shown] == [(meeting_id, True)]
 
 
-@pytest.mark.both_stores
 def test_a_request_for_an_ad_hoc_meeting_is_answered_once(demo: Server) -> None:
     hq, eng = demo.admin, platform_admin(demo, "ENG")
     several = eng.post("/v1/meeting-requests", json={"matter": "A\nB", "report": "R"})

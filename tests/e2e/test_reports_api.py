@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from tests.e2e.conftest import Server
 from tests.e2e.test_needs_api import as_unit
 from tests.e2e.test_units_api import error_of
@@ -21,7 +19,6 @@ def quarters() -> tuple[str, str]:
     return f"{today.year}Q{number}", f"{before[0]}Q{before[1]}"
 
 
-@pytest.mark.both_stores
 def test_live_figures_cover_the_subtree(demo: Server) -> None:
     current, _ = quarters()
     hq = demo.client(demo.token("HQ", "bi_reader"))

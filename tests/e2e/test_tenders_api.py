@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.e2e.conftest import Server, service_env, start_server
 from tests.e2e.test_needs_api import as_unit, steam_need
@@ -84,7 +83,6 @@ def run_until_sealed(demo: Server, bid_ids: list[str] | None = None) -> tuple[st
     return need_id, tender_id, deadline
 
 
-@pytest.mark.both_stores
 def test_a_full_tender(demo: Server) -> None:
     coal = as_unit(demo, "COAL-01")
     need_id, tender_id, deadline = run_until_sealed(demo)

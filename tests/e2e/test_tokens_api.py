@@ -5,13 +5,10 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from tests.e2e.conftest import Server, run_cli
 from tests.e2e.test_units_api import error_of
 
 
-@pytest.mark.both_stores
 def test_an_issued_token_works_until_revoked(demo: Server) -> None:
     issued = demo.admin.post(
         "/v1/tokens", json={"unit_id": "ENG-01", "roles": ["unit_operator"], "label": "ERP"}

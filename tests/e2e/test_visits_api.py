@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.e2e.conftest import Server
 from tests.e2e.test_needs_api import as_unit, offer_body, steam_need
@@ -30,7 +29,6 @@ def visit(host: str, visitors: list[str], **kw: Any) -> dict[str, Any]:
     } | kw
 
 
-@pytest.mark.both_stores
 def test_a_visit_from_plan_to_contract(demo: Server) -> None:
     coal = admin(demo, "COAL")
     planned = coal.post("/v1/exchange-visits", json=visit("HEAT-02", ["COAL-01", "COAL-02"]))
