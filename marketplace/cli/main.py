@@ -15,6 +15,7 @@ from marketplace import __version__
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor
 from marketplace.cli.audit import audit_app
+from marketplace.cli.backup import backup_command, restore_command
 from marketplace.cli.catalog import catalog_app
 from marketplace.cli.projections import projections_app
 from marketplace.cli.session import open_services, store_session
@@ -50,6 +51,8 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(projections_app, name="projections")
 app.add_typer(audit_app, name="audit")
 app.add_typer(subscriptions_app, name="subscriptions")
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 
 def _version(value: bool) -> None:
