@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,10 +38,16 @@ class PoolStats:
     errors: int | None = None
 
 
+@dataclass(frozen=True)
+class _Watched:
+    name: str
+    pool: Any
+    stats: Callable[[Any], PoolStats]
+
+
 _lock = threading.Lock()
 _sqlite: dict[str, LockWaits] = {}
-_pools: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
-_pool_names: dict[int, tuple[str, Callable[[Any], PoolStats]]] = {}
+_pools: dict[int, _Watched] = {}  # by id(pool); a closed pool is dropped at the next look
 
 
 @contextmanager
@@ -64,27 +69,35 @@ def sqlite_lock_waits() -> dict[str, LockWaits]:
 
 
 def watch_pool(name: str, pool: Any, stats: Callable[[Any], PoolStats]) -> None:
-    """Report `pool` (kept weakly: a closed and dropped pool disappears) under `name`."""
-    key = id(pool)
+    """Report `pool` under `name` until it is closed."""
     with _lock:
-        _pools[key] = pool
-        _pool_names[key] = (name, stats)
+        _forget_closed()
+        _pools[id(pool)] = _Watched(name, pool, stats)
 
 
 def pool_stats() -> list[tuple[str, PoolStats]]:
-    """Every watched pool still alive, by name (several of one name add up)."""
+    """Every watched pool still open, by name (several of one name add up)."""
     found = []
     with _lock:
-        alive = [(key, pool) for key, pool in _pools.items()]
-        for key in set(_pool_names) - {key for key, _ in alive}:
-            del _pool_names[key]
-        named = [(_pool_names[key], pool) for key, pool in alive]
-    for (name, stats), pool in named:
+        _forget_closed()
+        watched = list(_pools.values())
+    for one in watched:
         try:
-            found.append((name, stats(pool)))
+            found.append((one.name, one.stats(one.pool)))
         except Exception:  # noqa: S112 - a pool being closed right now is simply not reported
             continue
     return found
+
+
+def _forget_closed() -> None:
+    for key in [key for key, one in _pools.items() if _closed(one.pool)]:
+        del _pools[key]
+
+
+def _closed(pool: Any) -> bool:
+    """psycopg_pool's `closed`, asyncpg's `is_closing()`."""
+    closing = getattr(pool, "is_closing", None)
+    return bool(closing()) if callable(closing) else bool(getattr(pool, "closed", False))
 
 
 def psycopg_stats(pool: Any) -> PoolStats:

@@ -83,3 +83,15 @@ def test_metrics_are_open_on_loopback_only(tmp_path: Path) -> None:
 def test_a_loopback_bind_needs_no_token(tmp_path: Path, host: str) -> None:
     with serve_in_process(settings_for(tmp_path, host=host), demo=False) as api:
         assert api.client.get("/metrics").status_code == 200
+
+
+def test_on_postgresql_each_connection_pool_is_reported(tmp_path: Path, pg_schema: str) -> None:
+    with serve_in_process(settings_for(tmp_path, pg_schema), demo=False) as api:
+        api.client.get("/v1/units", headers=api.admin)
+        found = samples(api.client.get("/metrics").text)
+
+    for pool in ("event-store", "read-models", "audit-chain", "idempotency"):
+        assert value(found, "marketplace_db_pool_connections", pool=pool) >= 1
+        assert value(found, "marketplace_db_pool_max", pool=pool) >= 1
+    assert value(found, "marketplace_db_pool_requests_total", pool="event-store") > 0
+    assert value(found, "marketplace_db_pool_waiting", pool="event-store") == 0
