@@ -167,6 +167,8 @@ def serve(
         svc.store.close()  # each worker process opens its own
         if generated:  # the workers read their settings from the environment
             os.environ["MARKETPLACE_ADMIN_TOKEN"] = generated
+        # `--host`/`--port` too: a worker decides from its bind whether /metrics is open.
+        os.environ["MARKETPLACE_HOST"], os.environ["MARKETPLACE_PORT"] = listen[0], str(listen[1])
         serve_api_workers(FACTORY, *listen, settings.api_workers)
         return
     metrics = ProcessMetrics()  # every part of this process, served at the API's /metrics
