@@ -14,6 +14,10 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
 fi
+# promtool (Debian's `prometheus` package; its server is not started) checks infra/prometheus.
+if ! command -v promtool >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
 
 trap 'bash infra/services.sh stop' EXIT
 bash infra/services.sh start

@@ -16,8 +16,11 @@ from marketplace.adapters.document_blobs import DirectoryBlobs, LargeObjectBlobs
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
 from marketplace.adapters.seal import AesGcmSealer
 from marketplace.adapters.seal_key import load_seal_key
+from marketplace.aggregates.access_token import Role
 from marketplace.handlers.auth import hash_secret
 from marketplace.handlers.ports import DocumentBlobs, EventStore, Services
+from marketplace.metrics.access import MetricsAccess, digest, is_loopback
+from marketplace.metrics.process import ProcessMetrics
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.lag import BrokerEnds
 from marketplace.projections.location import ReadModelLocation
@@ -29,6 +32,7 @@ if TYPE_CHECKING:  # imported where built: a CLI command loads only what it runs
     from fastapi import FastAPI
 
     from marketplace.intake.consumer import IntakeProcess
+    from marketplace.metrics.server import MetricsServer
     from marketplace.notifications.notifier import Notifier, NotifyProcess
     from marketplace.notifications.sender import Channels
     from marketplace.projections.store import ReadModelStore
@@ -142,21 +146,95 @@ def build_projection_runtime(
     )
 
 
-def build_api(settings: Settings, services: Services) -> FastAPI:
-    """The HTTP API with its read models, audit chain and replays (started by its lifespan)."""
+def build_api(
+    settings: Settings, services: Services, metrics: ProcessMetrics | None = None
+) -> FastAPI:
+    """The HTTP API with its read models, audit chain and replays (started by its lifespan);
+    `metrics` are the process's when other parts run beside it (else its own)."""
     from marketplace.api.app import create_app
     from marketplace.audit.chain import Ledger
 
     store = event_sourcing_store(services.store)
     events = event_log_of(store)
     in_process = settings.kafka_bootstrap is None
+    metrics = metrics or ProcessMetrics()
     return create_app(
         settings,
         services,
         runtime=build_projection_runtime(settings, events),
         ledger=Ledger(store.location),
         notifications=store,
-        notifier=build_notifier(settings, services, events, kafka=False) if in_process else None,
+        notifier=(
+            build_notifier(settings, services, events, kafka=False, metrics=metrics)
+            if in_process
+            else None
+        ),
+        process_metrics=metrics,
+        metrics_access=metrics_access(settings, settings.host, lambda: services),
+    )
+
+
+def metrics_access(
+    settings: Settings, host: str, services: Callable[[], Services]
+) -> MetricsAccess:
+    """Who may read /metrics bound to `host`; hq_admin tokens are checked on `services()`
+    (made on the first such request in a worker that has none)."""
+    from marketplace.handlers.auth import authenticate
+    from marketplace.handlers.errors import Unauthenticated
+    from marketplace.handlers.organisation import load_organisation
+
+    def holder(bearer: str) -> bool | None:
+        svc = services()
+        try:
+            principal = authenticate(svc, load_organisation(svc), bearer)
+        except Unauthenticated:
+            return None
+        return principal.has(Role.HQ_ADMIN)
+
+    async def admin(bearer: str) -> bool | None:
+        import asyncio
+
+        return await asyncio.to_thread(holder, bearer)
+
+    token = settings.metrics_token
+    return MetricsAccess(
+        open=is_loopback(host),
+        token_digest=digest(token.get_secret_value()) if token else None,
+        admin=admin,
+    )
+
+
+def build_metrics_server(
+    settings: Settings, metrics: ProcessMetrics, services: Services | None = None
+) -> MetricsServer | None:
+    """A worker's own /metrics on MARKETPLACE_METRICS_PORT (None when unset). Without
+    `services`, tokens are checked on a store opened at the first scrape that needs it."""
+    from marketplace.metrics.server import MetricsServer
+
+    if settings.metrics_port is None:
+        return None
+    host = settings.metrics_host or settings.host
+    opened: list[Services] = [services] if services is not None else []
+
+    def checking() -> Services:
+        if not opened:
+            opened.append(_token_checking_services(settings))
+        return opened[0]
+
+    return MetricsServer(
+        metrics, metrics_access(settings, host, checking), host, settings.metrics_port
+    )
+
+
+def _token_checking_services(settings: Settings) -> Services:
+    """Enough of the services to authenticate a token (no seal key, no documents)."""
+    token = settings.admin_token
+    return Services(
+        store=EventSourcingStore(store_location(settings)),
+        clock=utc_now,
+        new_id=new_id,
+        admin_token_hash=hash_secret(token.get_secret_value()) if token else None,
+        zone=ZoneInfo(settings.timezone),
     )
 
 
@@ -166,8 +244,11 @@ def _broker(settings: Settings) -> str:
     return settings.kafka_bootstrap
 
 
-def build_relay(settings: Settings, store: EventStore | None = None) -> RelayProcess:
+def build_relay(
+    settings: Settings, store: EventStore | None = None, metrics: ProcessMetrics | None = None
+) -> RelayProcess:
     """The relay; with `store`, it shares the API's store (`serve --all-in-one`)."""
+    from marketplace.metrics.pipeline import RelayMetrics
     from marketplace.relay.relay import RelayConfig
     from marketplace.relay.runner import RelayProcess
 
@@ -184,13 +265,17 @@ def build_relay(settings: Settings, store: EventStore | None = None) -> RelayPro
         ),
         heartbeat_interval=settings.heartbeat_interval,
         store=event_sourcing_store(store) if store is not None else None,
+        metrics=RelayMetrics(metrics) if metrics is not None else None,
     )
 
 
 def build_projection_workers(
-    settings: Settings, consumer_options: Mapping[str, Any] | None = None
+    settings: Settings,
+    consumer_options: Mapping[str, Any] | None = None,
+    metrics: ProcessMetrics | None = None,
 ) -> ProjectionWorkers:
-    """The projection workers fed from Kafka (`marketplace project`)."""
+    """The projection workers fed from Kafka (`marketplace project`); with `metrics`, they
+    sample the read models at each scrape (not in `serve --all-in-one`: the API does)."""
     from marketplace.projections.workers import ProjectionWorkers
 
     return ProjectionWorkers(
@@ -203,6 +288,7 @@ def build_projection_workers(
         consumer_options=consumer_options,
         partitions=settings.kafka_partitions,
         replication_factor=settings.kafka_replication_factor,
+        metrics=metrics,
     )
 
 
@@ -291,13 +377,20 @@ def refused_webhook(url: str, resolve: Callable[[str], list[str]]) -> str | None
 
 
 def build_notifier(
-    settings: Settings, services: Services, events: EventLog, *, kafka: bool
+    settings: Settings,
+    services: Services,
+    events: EventLog,
+    *,
+    kafka: bool,
+    metrics: ProcessMetrics | None = None,
 ) -> Callable[[ReadModelStore], Notifier]:
     """The notifier over a read-model store opened by its runner: fed in-process (the API's
     process, embedded default) or by its own Kafka consumer group (`marketplace notify`)."""
+    from marketplace.metrics.pipeline import NotifierMetrics
     from marketplace.notifications.notifier import KafkaFeed, Notifier
 
     channels = notification_channels(settings, services)
+    observe = NotifierMetrics(metrics).attempted if metrics is not None else None
     feed = KafkaFeed(_broker(settings), settings.kafka_topic_prefix) if kafka else None
 
     def make(store: ReadModelStore) -> Notifier:
@@ -312,12 +405,15 @@ def build_notifier(
             concurrency=settings.notify_concurrency,
             zone=services.zone,
             reminder_lead=timedelta(hours=settings.reminder_lead_hours),
+            observe=observe,
         )
 
     return make
 
 
-def build_notify_process(settings: Settings, services: Services) -> NotifyProcess:
+def build_notify_process(
+    settings: Settings, services: Services, metrics: ProcessMetrics | None = None
+) -> NotifyProcess:
     """`marketplace notify` (and a part of `serve --all-in-one`): its own store connection,
     fed by Kafka when a broker is configured, else from the event store itself."""
     from marketplace.notifications.notifier import NotifyProcess
@@ -326,7 +422,8 @@ def build_notify_process(settings: Settings, services: Services) -> NotifyProces
     kafka = settings.kafka_bootstrap is not None
     return NotifyProcess(
         read_models=read_model_location(settings),
-        make=build_notifier(settings, services, event_log_of(store), kafka=kafka),
+        make=build_notifier(settings, services, event_log_of(store), kafka=kafka, metrics=metrics),
+        metrics=metrics,
     )
 
 
@@ -337,10 +434,12 @@ def build_intake(
     *,
     own_lifespan: bool,
     app_ready: Callable[[], bool] | None = None,
+    metrics: ProcessMetrics | None = None,
 ) -> IntakeProcess:
     """`marketplace intake` (`own_lifespan`: it runs `app` itself) and a part of `serve
     --all-in-one` (the served app, once `app_ready`): commands from Kafka through `app`."""
     from marketplace.intake.consumer import IntakeConfig, IntakeProcess, IntakeTopics
+    from marketplace.metrics.pipeline import IntakeMetrics
 
     return IntakeProcess(
         app,
@@ -355,4 +454,5 @@ def build_intake(
         new_id=services.new_id,
         own_lifespan=own_lifespan,
         app_ready=app_ready,
+        metrics=IntakeMetrics(metrics) if metrics is not None else None,
     )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -12,6 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from marketplace.adapters.kafka_topics import TopicSetupError
+from marketplace.metrics.process import MULTIPROCESS_DIR
 from marketplace.notifications.notifier import NotifyProcess
 from marketplace.projections.workers import ProjectionWorkers
 from marketplace.relay.runner import RelayProcess
@@ -19,6 +23,7 @@ from marketplace.supervise import keep_running
 
 if TYPE_CHECKING:  # faststream is imported only where the intake runs
     from marketplace.intake.consumer import IntakeProcess
+    from marketplace.metrics.server import MetricsServer
 
 Worker = Callable[[asyncio.Event], Awaitable[None]]
 
@@ -44,16 +49,26 @@ def serve_api_workers(
     factory: str, host: str, port: int, max_header_bytes: int, workers: int
 ) -> None:
     """`workers` API processes on one port (uvicorn's supervisor: it restarts one that dies and
-    stops them all on SIGINT/SIGTERM); each builds its app with `factory` (an import path)."""
-    uvicorn.run(
-        factory,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        h11_max_incomplete_event_size=4 * max_header_bytes,
-    )
+    stops them all on SIGINT/SIGTERM); each builds its app with `factory` (an import path).
+    Their metrics go to files in a folder of this run, so /metrics, whichever process answers
+    it, adds up all of them."""
+    made = None
+    if not os.environ.get(MULTIPROCESS_DIR):
+        made = os.environ[MULTIPROCESS_DIR] = tempfile.mkdtemp(prefix="marketplace-metrics-")
+    try:
+        uvicorn.run(
+            factory,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            h11_max_incomplete_event_size=4 * max_header_bytes,
+        )
+    finally:
+        if made is not None:
+            del os.environ[MULTIPROCESS_DIR]
+            shutil.rmtree(made, ignore_errors=True)
 
 
 async def _all_in_one(server: uvicorn.Server, workers: dict[str, Worker]) -> None:
@@ -107,15 +122,31 @@ def _bound(run: Worker, stop: asyncio.Event) -> Callable[[], Awaitable[None]]:
     return lambda: run(stop)
 
 
-def run_in_foreground(name: str, run: Worker) -> None:
-    """One worker (the relay or the projection workers) until SIGINT/SIGTERM."""
+def run_in_foreground(name: str, run: Worker, metrics: MetricsServer | None = None) -> None:
+    """One worker (the relay or the projection workers) until SIGINT/SIGTERM, with its
+    /metrics when given (a port that cannot be bound ends the process at start)."""
 
     async def _main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await keep_running(name, _bound(run, stop), stop)
+        serving = None
+        if metrics is not None:
+            try:
+                await metrics.start()
+            except OSError as exc:
+                sys.stderr.write(
+                    f"error: cannot serve /metrics on {metrics.host}:{metrics.port}: {exc}\n"
+                )
+                raise SystemExit(1) from exc
+            serving = asyncio.create_task(metrics.run(stop))
+        try:
+            await keep_running(name, _bound(run, stop), stop)
+        finally:
+            stop.set()
+            if serving is not None:
+                await serving
 
     try:
         asyncio.run(_main())

@@ -210,6 +210,22 @@ class Settings(BaseSettings):
         description="From address of e-mail notifications (`name@domain` or "
         "`Name <name@domain>`); its domain ends their Message-IDs.",
     )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port of `GET /metrics` for `relay`, `project`, `notify` and `intake` (each "
+        "process its own; unset: they serve none). `serve` answers /metrics on its own port.",
+    )
+    metrics_host: str | None = Field(
+        default=None,
+        description="Bind address of the workers' /metrics (default: MARKETPLACE_HOST).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="A bearer token that reads /metrics (besides hq_admin tokens) where it is "
+        "not bound to loopback; give Prometheus this one.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 

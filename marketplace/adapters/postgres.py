@@ -18,6 +18,7 @@ from eventsourcing.postgres import (
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
+from marketplace.adapters.db_stats import psycopg_stats, watch_pool
 from marketplace.adapters.idempotent_effects import mark_effects
 
 T = TypeVar("T")
@@ -80,6 +81,7 @@ def open_pool(
         open=False,
     )
     pool.open(wait=True, timeout=timeouts.connect)  # unreachable at start: fail now, loudly
+    watch_pool(name, pool, psycopg_stats)
     return pool
 
 
@@ -89,6 +91,7 @@ def tune_event_store_pool(pool: ConnectionPool[Any], timeouts: DatabaseTimeouts)
     pool.kwargs = {**pool.kwargs, **libpq_options(timeouts)}
     pool.timeout = timeouts.connect
     pool.reconnect_timeout = timeouts.reconnect
+    watch_pool("event-store", pool, psycopg_stats)
 
 
 # A dead pooled connection fails at once; an unreachable server makes the pool wait out its

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -168,3 +170,19 @@ def _locked(path: Path) -> Iterator[IO[str]]:
     with os.fdopen(open_private(path, os.O_RDWR), "r+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield handle
+
+
+def key_check(key: bytes) -> str:
+    """Tells whether a key is a store's (a backup's manifest keeps it) and nothing of the key."""
+    return hmac.new(key, b"marketplace seal key check", hashlib.sha256).hexdigest()[:32]
+
+
+def find_seal_key(
+    configured: str | None, key_file: Path | None, store_id: str
+) -> tuple[bytes | None, str]:
+    """The key a store with `store_id` would start with, and where it is looked for; None when
+    it is not there. Never makes one (unlike `load_seal_key`)."""
+    if configured:
+        return decode_key(configured), "MARKETPLACE_SEAL_KEY"
+    path = key_file or default_key_file(store_id)
+    return (_read_key(path) if path.exists() else None), str(path)

@@ -16,6 +16,7 @@ from marketplace.api.errors import install_error_handlers
 from marketplace.api.idempotency import Idempotency, document_idempotency_key
 from marketplace.api.limits import RequestLimits
 from marketplace.api.openapi_errors import install_openapi
+from marketplace.api.process_metrics import watch_api
 from marketplace.api.request_context import RequestContext
 from marketplace.api.routes import (
     action_items,
@@ -35,6 +36,7 @@ from marketplace.api.routes import (
     leadership_group,
     meeting_requests,
     meetings,
+    metrics,
     needs,
     offers,
     projections,
@@ -55,6 +57,9 @@ from marketplace.audit.chain import Ledger, keep_chained
 from marketplace.audit.replays import replays_of
 from marketplace.handlers.ports import NotificationLog, Services
 from marketplace.log import get_logger
+from marketplace.metrics.access import MetricsAccess
+from marketplace.metrics.http import HttpMetrics
+from marketplace.metrics.process import ProcessMetrics
 from marketplace.notifications.notifier import Notifier
 from marketplace.notifications.outbox import NOTIFIER
 from marketplace.portal.install import install_portal
@@ -74,14 +79,18 @@ def create_app(
     ledger: Ledger,
     notifications: NotificationLog,
     notifier: Callable[[ReadModelStore], Notifier] | None = None,
+    process_metrics: ProcessMetrics,
+    metrics_access: MetricsAccess,
 ) -> FastAPI:
-    """The API over parts built elsewhere (`bootstrap.build_api`); it starts and stops them."""
+    """The API over parts built elsewhere (`bootstrap.build_api`); it starts and stops them.
+    `process_metrics` are this process's (its other parts', in `serve --all-in-one`, too)."""
     keep_replays = timedelta(hours=settings.audit_replay_keep_hours)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
         await runtime.store.create(NOTIFIER)  # read here even when another process notifies
+        watch_api(process_metrics, services.store, ledger, runtime, settings)
         await portal.start(runtime)
         app.state.replays = replays_of(services, notifications, runtime, keep_replays)
         await app.state.replays.start()
@@ -119,6 +128,8 @@ def create_app(
     app.state.projections = runtime
     app.state.ledger = ledger
     app.state.notifier = None
+    app.state.metrics = process_metrics
+    app.state.metrics_access = metrics_access
     install_error_handlers(app)
     lease = timedelta(seconds=settings.idempotency_lease_seconds)
     idempotency = IdempotencyStore.beside(services, lease=lease)
@@ -129,12 +140,14 @@ def create_app(
         wait_seconds=settings.idempotency_wait_seconds,
     )
     app.add_middleware(RequestLimits, **settings.request_limits)
-    app.add_middleware(RequestContext)  # outermost of ours: it logs the refusals above too
+    # Outermost of ours: it logs and counts the refusals above too.
+    app.add_middleware(RequestContext, observe=HttpMetrics(process_metrics).observe)
     install_openapi(app)
     document_idempotency_key(app)
     install_docs(app)
     for router in (
         health.router,
+        metrics.router,
         units.router,
         tokens.router,
         catalog.router,

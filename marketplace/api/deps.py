@@ -15,6 +15,8 @@ from marketplace.audit.replays import Replays
 from marketplace.handlers.auth import Principal, authenticate, require_role
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
+from marketplace.metrics.access import MetricsAccess
+from marketplace.metrics.process import ProcessMetrics
 from marketplace.notifications.notifier import Notifier
 from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.projections.store import ReadModelStore
@@ -77,6 +79,18 @@ async def get_replays(request: Request) -> Replays:
     return replays
 
 
+async def get_process_metrics(request: Request) -> ProcessMetrics:
+    """This process's metrics (its other parts', in `serve --all-in-one`, too)."""
+    metrics: ProcessMetrics = request.app.state.metrics
+    return metrics
+
+
+async def get_metrics_access(request: Request) -> MetricsAccess:
+    """Who may read /metrics on this process's bind."""
+    access: MetricsAccess = request.app.state.metrics_access
+    return access
+
+
 async def get_event_store(svc: Annotated[Services, Depends(get_services)]) -> EventSourcingStore:
     """The event store itself, for the audit and health reads the `EventStore` port lacks."""
     if not isinstance(svc.store, EventSourcingStore):
@@ -92,6 +106,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 ReplaysDep = Annotated[Replays, Depends(get_replays)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+ProcessMetricsDep = Annotated[ProcessMetrics, Depends(get_process_metrics)]
+MetricsAccessDep = Annotated[MetricsAccess, Depends(get_metrics_access)]
 
 
 def with_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:

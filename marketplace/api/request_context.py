@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -17,6 +18,8 @@ log = get_logger("marketplace.api")
 # On a response that read a read model still catching up with the event store (an API started
 # on a store whose read models are not built yet): how many events it had not applied.
 READ_MODEL_LAG_HEADER = b"x-read-model-lag"
+# Told of every request once answered: its scope (the route that matched), status, seconds.
+Observer = Callable[[Scope, int, float], None]
 
 
 class RequestContext:
@@ -24,10 +27,12 @@ class RequestContext:
     binds the request id to the log context, returns it in `X-Request-ID` and logs the request
     with its status, duration and the token that made it. A response that read a read model
     still catching up says by how many events in `X-Read-Model-Lag`. Each aggregate is read
-    from the event store once per request (`reads_of_one_request`)."""
+    from the event store once per request (`reads_of_one_request`). `observe` records it in
+    the process's metrics."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, observe: Observer | None = None) -> None:
         self.app = app
+        self.observe = observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,12 +60,15 @@ class RequestContext:
             with observing_read_lag() as lag, reads_of_one_request():
                 await self.app(scope, receive, sending)
         finally:
+            seconds = time.perf_counter() - started
+            if self.observe is not None:
+                self.observe(scope, status, seconds)
             state: dict[str, Any] = scope.get("state") or {}
             log.info(
                 "request",
                 method=scope["method"],
                 path=scope["path"],
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                duration_ms=round(seconds * 1000, 2),
                 token_id=state.get("token_id"),
             )

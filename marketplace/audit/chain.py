@@ -23,6 +23,7 @@ from typing import Any, Literal
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from marketplace.adapters.db_stats import sqlite_write_lock
 from marketplace.adapters.eventstore import StoreLocation
 from marketplace.adapters.postgres import open_pool
 from marketplace.handlers.ports import NotificationLog, StoredRecord
@@ -135,7 +136,8 @@ class Ledger:
         """One transaction on a connection of its own (autocommit otherwise)."""
         with self._connection() as conn:
             if isinstance(conn, sqlite3.Connection):
-                conn.execute("BEGIN IMMEDIATE")
+                with sqlite_write_lock("events"):
+                    conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield conn
                 except BaseException:

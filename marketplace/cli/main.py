@@ -15,6 +15,7 @@ from marketplace import __version__
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.base import Actor
 from marketplace.cli.audit import audit_app
+from marketplace.cli.backup import backup_command, restore_command
 from marketplace.cli.catalog import catalog_app
 from marketplace.cli.projections import projections_app
 from marketplace.cli.session import open_services, store_session
@@ -50,6 +51,8 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(projections_app, name="projections")
 app.add_typer(audit_app, name="audit")
 app.add_typer(subscriptions_app, name="subscriptions")
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 
 def _version(value: bool) -> None:
@@ -121,6 +124,7 @@ def serve(
     )
     from marketplace.cli.api_worker import FACTORY
     from marketplace.demo import seed_demo
+    from marketplace.metrics.process import ProcessMetrics
     from marketplace.runtime import serve_all_in_one, serve_api, serve_api_workers
 
     settings = Settings()
@@ -163,21 +167,24 @@ def serve(
         svc.store.close()  # each worker process opens its own
         if generated:  # the workers read their settings from the environment
             os.environ["MARKETPLACE_ADMIN_TOKEN"] = generated
+        # `--host`/`--port` too: a worker decides from its bind whether /metrics is open.
+        os.environ["MARKETPLACE_HOST"], os.environ["MARKETPLACE_PORT"] = listen[0], str(listen[1])
         serve_api_workers(FACTORY, *listen, settings.api_workers)
         return
-    app_ = build_api(settings, svc)
+    metrics = ProcessMetrics()  # every part of this process, served at the API's /metrics
+    app_ = build_api(settings, svc, metrics)
     settle_after_start_up()
     try:
         if all_in_one:
-            relay, workers = build_relay(settings, svc.store), build_projection_workers(settings)
+            relay = build_relay(settings, svc.store, metrics)
             serve_all_in_one(
                 app_,
                 *listen,
                 relay,
-                workers,
-                build_notify_process(settings, svc),
+                build_projection_workers(settings),
+                build_notify_process(settings, svc, metrics),
                 lambda ready: build_intake(
-                    settings, svc, app_, own_lifespan=False, app_ready=ready
+                    settings, svc, app_, own_lifespan=False, app_ready=ready, metrics=metrics
                 ),
             )
         else:
@@ -199,7 +206,8 @@ def _explain_bootstrap_token(token: str) -> None:
 @app.command()
 def relay() -> None:
     """Publish the event store to Kafka (MARKETPLACE_KAFKA_BOOTSTRAP), resuming where it stopped."""
-    from marketplace.bootstrap import build_relay
+    from marketplace.bootstrap import build_metrics_server, build_relay
+    from marketplace.metrics.process import ProcessMetrics
     from marketplace.runtime import run_in_foreground
 
     settings = Settings()
@@ -207,15 +215,17 @@ def relay() -> None:
     if not settings.kafka_bootstrap:
         typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
         raise typer.Exit(2)
-    relay_process = build_relay(settings)
+    metrics = ProcessMetrics()
+    relay_process = build_relay(settings, metrics=metrics)
     settle_after_start_up()
-    run_in_foreground("relay", relay_process.run)
+    run_in_foreground("relay", relay_process.run, build_metrics_server(settings, metrics))
 
 
 @app.command()
 def project() -> None:
     """Feed the read models from Kafka (one consumer group per projection)."""
-    from marketplace.bootstrap import build_projection_workers
+    from marketplace.bootstrap import build_metrics_server, build_projection_workers
+    from marketplace.metrics.process import ProcessMetrics
     from marketplace.runtime import run_in_foreground
 
     settings = Settings()
@@ -223,25 +233,28 @@ def project() -> None:
     if not settings.kafka_bootstrap:
         typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
         raise typer.Exit(2)
-    workers = build_projection_workers(settings)
+    metrics = ProcessMetrics()
+    workers = build_projection_workers(settings, metrics=metrics)
     settle_after_start_up()
-    run_in_foreground("projection_workers", workers.run)
+    run_in_foreground("projection_workers", workers.run, build_metrics_server(settings, metrics))
 
 
 @app.command()
 def notify() -> None:
     """Send notifications (webhooks, e-mail) and keep the in-app ones: a Kafka consumer group
     of its own with MARKETPLACE_KAFKA_BOOTSTRAP (else it reads the event store itself)."""
-    from marketplace.bootstrap import build_notify_process
+    from marketplace.bootstrap import build_metrics_server, build_notify_process
+    from marketplace.metrics.process import ProcessMetrics
     from marketplace.runtime import run_in_foreground
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     svc = open_services(settings, None)
-    process = build_notify_process(settings, svc)
+    metrics = ProcessMetrics()
+    process = build_notify_process(settings, svc, metrics)
     settle_after_start_up()
     try:
-        run_in_foreground("notifier", process.run)
+        run_in_foreground("notifier", process.run, build_metrics_server(settings, metrics, svc))
     finally:
         svc.store.close()
 
@@ -250,7 +263,8 @@ def notify() -> None:
 def intake() -> None:
     """Take commands from Kafka (`marketplace.commands`, MARKETPLACE_KAFKA_BOOTSTRAP), run each
     as the API would, and publish the answers on `marketplace.command-replies`."""
-    from marketplace.bootstrap import build_api, build_intake
+    from marketplace.bootstrap import build_api, build_intake, build_metrics_server
+    from marketplace.metrics.process import ProcessMetrics
     from marketplace.runtime import run_in_foreground
 
     settings = Settings()
@@ -259,10 +273,12 @@ def intake() -> None:
         typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
         raise typer.Exit(2)
     svc = open_services(settings, None)
-    process = build_intake(settings, svc, build_api(settings, svc), own_lifespan=True)
+    metrics = ProcessMetrics()
+    api = build_api(settings, svc, metrics)
+    process = build_intake(settings, svc, api, own_lifespan=True, metrics=metrics)
     settle_after_start_up()
     try:
-        run_in_foreground("intake", process.run)
+        run_in_foreground("intake", process.run, build_metrics_server(settings, metrics, svc))
     finally:
         svc.store.close()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,7 @@ from marketplace.intake.dispatch import Answer, InProcessApi
 from marketplace.intake.envelope import error_body, read_command, reply_to
 from marketplace.intake.handling import Outcome, outcome
 from marketplace.log import get_logger
+from marketplace.metrics.pipeline import IntakeMetrics
 from marketplace.supervise import keep_running
 
 log = get_logger(__name__)
@@ -75,8 +77,10 @@ class IntakeProcess:
         new_id: Callable[[str], str],
         own_lifespan: bool,
         app_ready: Callable[[], bool] | None = None,
+        metrics: IntakeMetrics | None = None,
     ) -> None:
         self.app = app
+        self.metrics = metrics
         self.config = config
         self.clock = clock
         self.new_id = new_id
@@ -123,6 +127,7 @@ class IntakeProcess:
             stop,
             self.clock,
             self.new_id,
+            self.metrics,
         )
         broker.subscriber(
             topics.commands,
@@ -160,14 +165,17 @@ class _Handler:
         stop: asyncio.Event,
         clock: Callable[[], datetime],
         new_id: Callable[[str], str],
+        metrics: IntakeMetrics | None = None,
     ) -> None:
         self.commands, self.api = commands, api
+        self.metrics = metrics
         self.replies, self.dead_letters = replies, dead_letters
         self.stop, self.clock, self.new_id = stop, clock, new_id
 
     async def handle(self, body: bytes, msg: KafkaMessage) -> None:
         record = msg.raw_message
         assert not isinstance(record, tuple), "one message at a time"
+        started = time.perf_counter()
         try:
             result = await self._outcome(record.value, _header(record.headers, "authorization"))
             if result is None:  # stopping: read again from here at the next start
@@ -175,6 +183,12 @@ class _Handler:
                 return
             await self._publish(result, record.key, record.value, record.headers)
             await msg.ack()
+            if self.metrics is not None:
+                status = result.answer.status if result.answer else None
+                seconds = time.perf_counter() - started
+                self.metrics.answered(
+                    result.command, status, result.dead_letter is not None, seconds
+                )
         except Exception as exc:
             # The broker or the store failed us: this message again, after a pause.
             log.warning("command_not_handled", error=repr(exc), offset=record.offset)

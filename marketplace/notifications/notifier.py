@@ -18,15 +18,17 @@ import functools
 import os
 import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from marketplace.adapters.outages import is_outage
 from marketplace.log import get_logger
+from marketplace.metrics.process import ProcessMetrics
+from marketplace.metrics.samplers import watch_deliveries
 from marketplace.notifications.outbox import NOTIFIER, START, remind_due, reminders_due, route_batch
 from marketplace.notifications.reminders import DEFAULT_LEAD
-from marketplace.notifications.sender import Channels, Sender
+from marketplace.notifications.sender import AttemptObserver, Channels, Sender
 from marketplace.notifications.texts import GROUP_ZONE
 from marketplace.projections.catch_up import apply_page, read_page
 from marketplace.projections.event_log import EventLog
@@ -61,6 +63,7 @@ class Notifier:
     concurrency: int = 16
     zone: tzinfo = GROUP_ZONE  # the group's: a rectification day ends there
     reminder_lead: timedelta = DEFAULT_LEAD  # how long before a deadline its reminder goes
+    observe: AttemptObserver | None = None  # the process's metrics
 
     def __post_init__(self) -> None:
         self._routing = asyncio.Lock()  # the feed's loop and a reader's refresh take turns
@@ -75,6 +78,7 @@ class Notifier:
             holder=f"{socket.gethostname()}:{os.getpid()}:{id(self):x}",
             concurrency=self.concurrency,
             poll_interval=self.poll_interval,
+            observe=self.observe,
         )
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -188,16 +192,24 @@ class Notifier:
         return made
 
 
-@dataclass(frozen=True)
+@dataclass
 class NotifyProcess:
     """`marketplace notify`: the notifier on a read-model store of its own."""
 
     read_models: ReadModelLocation
     make: Callable[[ReadModelStore], Notifier]
+    metrics: ProcessMetrics | None = None
+    _store: ReadModelStore | None = field(default=None, init=False)
 
     async def run(self, stop: asyncio.Event) -> None:
-        store = await open_store(self.read_models)
+        store = self._store = await open_store(self.read_models)
+        if self.metrics is not None:
+            watch_deliveries(self.metrics, self._current)
         try:
             await self.make(store).run(stop)
         finally:
             await store.close()
+
+    def _current(self) -> ReadModelStore:
+        assert self._store is not None, "the notifier is not running"
+        return self._store

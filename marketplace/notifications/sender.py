@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -138,6 +139,11 @@ class Result:
     outcome: str  # delivered, retry, gone (410: the subscription ends), failed (refused for good)
     status: int | None
     error: str | None
+    seconds: float | None = None  # how long a webhook's post took
+
+
+# Told of each attempt once recorded: channel, outcome, the delivery's status, seconds taken.
+AttemptObserver = Callable[[str, str, str, float | None], None]
 
 
 @dataclass
@@ -151,6 +157,7 @@ class Sender:
     concurrency: int = 16
     poll_interval: float = 0.25
     jitter: Callable[[], float] = random.random
+    observe: AttemptObserver | None = None
     _working: set[str] = field(default_factory=set)
     _paused: dict[str, datetime] = field(default_factory=dict)  # after an error, until
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -257,7 +264,7 @@ class Sender:
                 result = await self._post(endpoint, row)
                 answered.append((row, result))
                 if result.outcome != "delivered" or len(answered) >= RECORD_BATCH:
-                    await self._record_all(answered)
+                    await self._record_all(answered, endpoint.channel)
                     answered = []
                 if result.outcome == "gone":
                     await self.channels.disable(subscription, "gone")
@@ -268,10 +275,11 @@ class Sender:
             return True
         finally:
             if answered:
-                await self._record_all(answered)
+                await self._record_all(answered, endpoint.channel)
 
     async def _post(self, endpoint: Endpoint, row: dict[str, Any]) -> Result:
         now = self.clock()
+        started = time.perf_counter()
         try:
             answer = await self.channels.post(
                 endpoint.address,
@@ -283,8 +291,8 @@ class Sender:
                 int(now.timestamp()),
             )
         except Exception as exc:  # a bug or a broken client: retried like a failed receiver
-            return Result("retry", None, f"{type(exc).__name__}")
-        return Result(answer.outcome, answer.status, answer.error)
+            return Result("retry", None, f"{type(exc).__name__}", time.perf_counter() - started)
+        return Result(answer.outcome, answer.status, answer.error, time.perf_counter() - started)
 
     async def _mail(
         self, subscription: str, endpoint: Endpoint, rows: list[dict[str, Any]]
@@ -318,10 +326,12 @@ class Sender:
             except Exception as exc:  # MailNotSent says whether another try can help
                 refused = bool(getattr(exc, "permanent", False))
                 result = Result("failed" if refused else "retry", None, str(exc)[:300])
-        await self._record_all([(row, result) for row in due])  # one mail, one transaction
+        await self._record_all([(row, result) for row in due], "email")  # one mail, one transaction
         return result.outcome == "delivered"
 
-    async def _record_all(self, answered: list[tuple[dict[str, Any], Result]]) -> None:
+    async def _record_all(
+        self, answered: list[tuple[dict[str, Any], Result]], channel: str
+    ) -> None:
         """Each attempt and the state it leaves its delivery in, in one transaction."""
         now = self.clock()
         attempts, states = [], []
@@ -353,6 +363,9 @@ class Sender:
                 await tx.execute(_RECORD_ATTEMPT, values)
             for values in states:
                 await tx.execute(_ATTEMPTED, values)
+        if self.observe is not None:
+            for (_, result), state in zip(answered, states, strict=True):
+                self.observe(channel, result.outcome, state[1], result.seconds)
 
     def _after(
         self, result: Result, attempts: int, first: datetime, now: datetime

@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
+from marketplace.adapters.db_stats import asyncpg_stats, watch_pool
 from marketplace.adapters.postgres import DatabaseTimeouts
 from marketplace.log import get_logger
 from marketplace.projections import sql
@@ -98,6 +99,7 @@ class PostgresReadModels(ReadModelStore):
             timeout=timeouts.connect,
             command_timeout=timeouts.statement,  # client-side: also when the server vanished
         )
+        watch_pool("read-models", pool, asyncpg_stats)
         store = cls(url, schema, pool, timeouts)
         await store._ddl([s for t in TRACKING_TABLES for s in t.ddl("postgresql")])
         return store

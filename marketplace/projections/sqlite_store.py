@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from marketplace.adapters.db_stats import sqlite_write_lock
 from marketplace.log import get_logger
 from marketplace.private_files import open_private
 from marketplace.projections import sql
@@ -81,6 +82,10 @@ class SqliteReadModels(ReadModelStore):
     def where(self) -> str:
         return str(self.path)
 
+    def _begin(self) -> None:
+        with sqlite_write_lock("read_models"):
+            self.conn.execute("BEGIN IMMEDIATE")
+
     async def fetch(
         self, sql: str, params: Sequence[Value], types: Mapping[str, ColumnType]
     ) -> list[dict[str, Any]]:
@@ -90,7 +95,7 @@ class SqliteReadModels(ReadModelStore):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[ReadModelTransaction]:
         async with self._lock:
-            await self._run(self.conn.execute, "BEGIN IMMEDIATE")
+            await self._run(self._begin)
             try:
                 yield _Transaction(self)
             except BaseException:
@@ -106,7 +111,7 @@ class SqliteReadModels(ReadModelStore):
         """All of a projection's DDL under the file's write lock: two connections creating the
         same tables at once (the API and the projection workers of `serve --all-in-one`) take
         turns, or the second meets an FTS5 table half made ("vtable constructor failed")."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             for statement in statements:
                 self.conn.execute(statement)

@@ -12,14 +12,18 @@ from aiokafka.errors import KafkaError
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
 from marketplace.adapters.kafka_topics import TopicSetupError, ensure_topics
 from marketplace.log import get_logger
+from marketplace.metrics.process import ProcessMetrics
+from marketplace.metrics.samplers import watch_event_store, watch_read_models
 from marketplace.projections.event_log import EventLog
 from marketplace.projections.failures import ProjectionFailed, record_failure
 from marketplace.projections.heartbeats import PROJECTIONS as PROJECTION_WORKERS
 from marketplace.projections.heartbeats import keep_beating
 from marketplace.projections.kafka_feed import ProjectionConsumer, through_outages
+from marketplace.projections.lag import BrokerEnds
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.projection import Projection
 from marketplace.projections.registry import PROJECTIONS
+from marketplace.projections.runtime import ProjectionRuntime
 from marketplace.projections.store import ReadModelStore
 
 log = get_logger(__name__)
@@ -44,12 +48,15 @@ class ProjectionWorkers:
     consumer_options: Mapping[str, Any] | None = None
     partitions: int = 6  # of the topics it creates when it starts before the relay
     replication_factor: int = 1
+    metrics: ProcessMetrics | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Bring every projection up to date, then feed them from Kafka until `stop`."""
         notifications = EventSourcingStore(self.events)
         events = EventLog(notifications)
         store = await open_store(self.read_models)
+        if self.metrics is not None:
+            self._watch(self.metrics, notifications, events, store)
         # Alive from the start: a long rebuild before consuming is no missing worker.
         heart = asyncio.create_task(
             keep_beating(store, PROJECTION_WORKERS, self.heartbeat_interval)
@@ -78,6 +85,27 @@ class ProjectionWorkers:
             await asyncio.gather(heart, return_exceptions=True)
             await store.close()
             notifications.close()
+
+    def _watch(
+        self,
+        metrics: ProcessMetrics,
+        notifications: EventSourcingStore,
+        events: EventLog,
+        store: ReadModelStore,
+    ) -> None:
+        """Each scrape: the store's head, and each read model's position, lag (from the
+        broker's end offsets) and failure, as `marketplace projections status` says them."""
+        status = ProjectionRuntime(
+            self.read_models,
+            events,
+            self.projections,
+            feed_in_process=False,
+            broker=BrokerEnds(self.bootstrap, 1.0),
+            topic_prefix=self.topic_prefix,
+        )
+        status.use(store)
+        watch_event_store(metrics, lambda: notifications.probe_head(1.5))
+        watch_read_models(metrics, status.status)
 
     async def _make_topics(self) -> None:
         """The topics it reads, made if the relay has not made them yet (see ensure_topics);

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from aiokafka.errors import KafkaError
@@ -71,8 +71,11 @@ class Relay:
         publisher: KafkaPublisher,
         config: RelayConfig,
         wakeup: Wakeup | None = None,
+        acknowledged: Callable[[int, int], None] | None = None,
     ) -> None:
+        """`acknowledged(messages, events)` is told of each batch the broker acknowledged."""
         self._log = log
+        self._acknowledged = acknowledged
         # Commits wake the relay at once; the poll interval is only the fallback.
         self._wakeup = wakeup or Wakeup()
         self._positions = positions
@@ -195,6 +198,8 @@ class Relay:
             await self._publisher.publish(messages)
             BROKER_OUTAGE.recovered()  # the producer reconnected by itself
         await asyncio.to_thread(self._positions.save, last)
+        if self._acknowledged is not None:
+            self._acknowledged(len(messages), last - self.position)
         self.position = last
         self.published += len(messages)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
 from marketplace.log import get_logger
+from marketplace.metrics.pipeline import RelayMetrics
 from marketplace.projections.heartbeats import RELAY, keep_beating
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.relay.position import open_positions
@@ -31,6 +32,7 @@ class RelayProcess:
     config: RelayConfig
     heartbeat_interval: float
     store: EventSourcingStore | None = None
+    metrics: RelayMetrics | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set."""
@@ -40,7 +42,16 @@ class RelayProcess:
         if self.store is not None:
             store.on_saved(wakeup.notify_threadsafe)  # this process's own commands
         listener = await _commit_listener(store, wakeup, stop)
-        relay = Relay(store, positions, KafkaPublisher(self.bootstrap), self.config, wakeup)
+        relay = Relay(
+            store,
+            positions,
+            KafkaPublisher(self.bootstrap),
+            self.config,
+            wakeup,
+            acknowledged=self.metrics.acknowledged if self.metrics else None,
+        )
+        if self.metrics is not None:
+            self.metrics.following(relay, store)
         heart = asyncio.create_task(self._heartbeat(relay, store))
         try:
             await relay.run(stop)

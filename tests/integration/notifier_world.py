@@ -14,6 +14,7 @@ from typing import Any
 
 from marketplace.bootstrap import build_notifier, build_services, event_log_of, read_model_location
 from marketplace.demo import seed_demo
+from marketplace.metrics.process import ProcessMetrics
 from marketplace.projections.location import open_store
 from tests.conftest import drop_schemas, require_postgres
 from tests.integration.api_app import settings_for
@@ -39,6 +40,7 @@ async def notifier_world(
     tmp_path: Path,
     *,
     resolve: Callable[[str], list[str]] | None = None,
+    metrics: ProcessMetrics | None = None,
     **settings: Any,
 ) -> AsyncIterator[World]:
     """The demo group, and its notifier running from the log's head as it is now."""
@@ -53,7 +55,9 @@ async def notifier_world(
         svc = dataclasses.replace(svc, resolve=resolve)
     seed_demo(svc)
     store = await open_store(read_model_location(config))
-    notifier = build_notifier(config, svc, event_log_of(svc.store), kafka=False)(store)
+    notifier = build_notifier(config, svc, event_log_of(svc.store), kafka=False, metrics=metrics)(
+        store
+    )
     await notifier.prepare()  # notifying begins here: before the test's first event
     stop = asyncio.Event()
     running = asyncio.create_task(notifier.run(stop))

@@ -27,3 +27,11 @@ def test_the_test_command_lists_what_it_uses() -> None:
     nearby = README[command : command + 2000]
     for needed in ("127.0.0.1:5432", "127.0.0.1:9092", "MARKETPLACE_TEST_DATABASE_URL"):
         assert needed in nearby
+
+
+def test_every_setting_is_in_the_configuration_table() -> None:
+    from marketplace.settings import Settings
+
+    table = README[README.index("## Configuration") :]
+    missing = [f for f in Settings.model_fields if f"MARKETPLACE_{f.upper()}" not in table]
+    assert not missing, missing

@@ -1,0 +1,1 @@
+"""Backup and restore of the embedded store: a consistent archive taken while it serves."""
