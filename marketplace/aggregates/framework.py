@@ -220,10 +220,13 @@ class Framework(MarketAggregate):
         self.check_active()
         shortfall, pct = terms.shortfall(delivered)
         breached = pct > self.shortfall_tolerance_pct
+        others_closed = all(
+            p.closure is not None for p in self.periods.values() if p.period != period
+        )
         self._period_closed(
             period, str(terms.quantity), str(terms.called_off), str(delivered), str(shortfall),
             str(pct), str(self.shortfall_tolerance_pct), incident_id if breached else None,
-            actor, timestamp,
+            others_closed, actor, timestamp,
         )  # fmt: skip
         return breached
 
@@ -348,6 +351,7 @@ class Framework(MarketAggregate):
         shortfall_pct: str,
         tolerance_pct: str,
         incident_id: str | None,
+        completed: bool,
         actor: Actor,
         timestamp: datetime,
     ) -> None:
@@ -355,7 +359,7 @@ class Framework(MarketAggregate):
             Decimal(delivered), Decimal(shortfall), Decimal(shortfall_pct), incident_id, timestamp
         )
         self.periods[period] = replace(self.periods[period], closure=closure)
-        if all(p.closure is not None for p in self.periods.values()):
+        if completed:  # the last open period closed
             self.status = FrameworkStatus.COMPLETED
 
     @event("AmendmentProposed")
@@ -375,7 +379,7 @@ class Framework(MarketAggregate):
         self.amendments.append(
             Amendment(
                 number, period, decimal_of(quantity), decimal_of(unit_price), reason,
-                party_unit_id, actor.token_id, timestamp, Decimal(previous_quantity),
+                party_unit_id, timestamp, Decimal(previous_quantity),
                 decimal_of(previous_unit_price),
             )
         )  # fmt: skip
@@ -449,7 +453,6 @@ class Framework(MarketAggregate):
             self.amendments[number - 1],
             status=status,
             answered_by=unit_id,
-            answered_by_token=actor.token_id,
             answered_at=timestamp,
             answer_reason=reason,
         )

@@ -33,13 +33,11 @@ class Amendment(Immutable):
     unit_price: Decimal | None
     reason: str
     proposed_by: str  # the party
-    proposed_by_token: str
     proposed_at: datetime
     previous_quantity: Decimal
     previous_unit_price: Decimal | None
     status: AmendmentStatus = AmendmentStatus.PENDING
     answered_by: str | None = None  # the other party, or the mediator unit that decided
-    answered_by_token: str | None = None
     answered_at: datetime | None = None
     answer_reason: str | None = None  # a rejection's
     mediator_unit_id: str | None = None
