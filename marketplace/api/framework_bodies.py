@@ -113,7 +113,7 @@ class CallOffOut(BaseModel):
             call_off_id=c.call_off_id,
             quantity=number(c.quantity),
             delivered_quantity=number(c.delivered_quantity),
-            status=c.status,
+            status=c.status.value,
         )
 
 

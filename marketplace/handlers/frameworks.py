@@ -215,8 +215,7 @@ class CallOffFigures:
     call_off_id: str
     quantity: Decimal
     delivered_quantity: Decimal
-    status: str
-    created_at: datetime
+    status: ContractStatus
 
 
 @dataclass(frozen=True)
@@ -227,21 +226,15 @@ class FrameworkView:
     framework: Framework
     call_offs: dict[str, list[CallOffFigures]]
 
-    def delivered(self, period: str) -> Decimal:
-        return sum((c.delivered_quantity for c in self.call_offs[period]), Decimal(0))
-
 
 def view_of(svc: Services, framework: Framework) -> FrameworkView:
     call_offs: dict[str, list[CallOffFigures]] = {}
     for period, terms in framework.periods.items():
         contracts = [load_contract(svc, c, reading=True) for c in terms.call_offs]
         call_offs[period] = [
-            CallOffFigures(
-                c.id, c.source_id or "", c.quantity, c.delivered_quantity, c.status.value,
-                c.created_on,
-            )
+            CallOffFigures(c.id, c.source_id or "", c.quantity, c.delivered_quantity, c.status)
             for c in contracts
-        ]  # fmt: skip
+        ]
     return FrameworkView(framework, call_offs)
 
 
