@@ -1,7 +1,8 @@
 """Framework agreements (paper section 4: coal to power plants, power and heat): a recurring
 supply on a schedule of periods both parties sign; the demand unit calls off within each
 period's quantity, each call-off an ordinary contract; the demand unit closes a period once it
-has ended, which names the supplier's shortfall. Amendments are in framework_amendments.py."""
+has ended, which names the supplier's shortfall; amendments change a period's terms by both
+parties' consent. The rules are in framework_schedule.py and framework_amendments.py."""
 
 from __future__ import annotations
 
