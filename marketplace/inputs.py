@@ -18,6 +18,7 @@ YEAR_PATTERN = "(?:19[0-9]{2}|2[01][0-9]{2}|2200)"
 UNIT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 ITEM_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$"
 QUARTER_PATTERN = rf"^{YEAR_PATTERN}Q[1-4]$"
+PERIOD_PATTERN = rf"^{YEAR_PATTERN}(?:-(?:0[1-9]|1[0-2])|Q[1-4])$"
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$"
 HALF_YEAR_PATTERN = r"^[0-9]{4}H[12]$"
 CURSOR_PATTERN = r"^[A-Za-z0-9_\-]+$"
@@ -33,6 +34,8 @@ PATTERN_WORDS = {
     IDENTIFIER_PATTERN: "an id: 1 to 200 ASCII letters, digits, '_', '.', ':' or '-', starting "
     "with a letter or digit",
     HALF_YEAR_PATTERN: 'a half-year such as "2027H1" or "2027H2"',
+    PERIOD_PATTERN: 'a period of a framework agreement: a month such as "2027-01" or a quarter '
+    'such as "2027Q1"',
     CURSOR_PATTERN: "the `next_cursor` of a previous page, unchanged",
     REPLAY_ID_PATTERN: 'a replay id as `POST /v1/audit/replays` gave it ("rpl_" and letters '
     "or digits)",
@@ -90,6 +93,8 @@ Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER_PATTERN)]
 """An id the server made (need, offer, tender, …)."""
 
 UnitId = Annotated[str, StringConstraints(pattern=UNIT_ID_PATTERN)]
+Period = Annotated[str, StringConstraints(pattern=PERIOD_PATTERN)]
+"""A framework agreement's period: a month `2027-01` or a quarter `2027Q1`."""
 ItemCode = Annotated[str, StringConstraints(pattern=ITEM_CODE_PATTERN)]
 
 

@@ -36,6 +36,7 @@ from marketplace.aggregates.catalog import CatalogVersion
 from marketplace.aggregates.catalog_index import CatalogIndex
 from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.dispute import Dispute
+from marketplace.aggregates.framework import Framework
 from marketplace.aggregates.need import Need
 from marketplace.aggregates.offer import Offer
 from marketplace.aggregates.organisation import Level, Organisation, Unit
@@ -112,6 +113,7 @@ SNAPSHOT_INTERVALS: dict[type[MutableOrImmutableAggregate[Any]], int] = {
     Offer: 100,  # revisions
     Tender: 100,  # bids revised until the deadline
     Contract: 100,  # price proposals back and forth, partial deliveries
+    Framework: 100,  # a call-off a day or so, amendments
     Dispute: 100,  # settlement proposals back and forth
 }
 

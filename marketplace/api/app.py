@@ -30,6 +30,7 @@ from marketplace.api.routes import (
     disputes,
     documents,
     external_sourcing,
+    frameworks,
     health,
     inbox,
     inspections,
@@ -175,6 +176,7 @@ def create_app(
         assessments.router,
         subscriptions.router,
         visits.router,
+        frameworks.router,
         replays.router,  # before audit's `/{aggregate_id}/…`, which `replays/…` would match
         audit.router,
     ):

@@ -16,6 +16,8 @@ _UNIT_PARENT = (
     "parent_required",
 )
 _CONTRACT = ("contract_status", "not_a_party")
+_AMENDMENT = ("period_not_amendable", "period_closed")  # the period's terms can change now
+_ANSWER = ("not_a_party", "amendment_not_pending", "own_amendment")
 
 RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/v1/units"): (
@@ -165,6 +167,52 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
         "not_a_party",
     ),
     ("post", "/v1/disputes/{dispute_id}/withdraw"): ("dispute_closed", "not_the_raiser"),
+    # Framework agreements (issue 19): the body's checks answer a bad period, quantity or an
+    # empty amendment with a 422 first; the aggregate's rules back them.
+    ("post", "/v1/frameworks"): (
+        "self_supply",
+        "unit_inactive",
+        "directive_required",
+        "invalid_framework_dates",
+        "invalid_schedule",
+    ),
+    ("post", "/v1/frameworks/{framework_id}/sign"): ("not_a_party", "already_signed"),
+    ("post", "/v1/frameworks/{framework_id}/call-offs"): (
+        "framework_not_active",
+        "period_not_scheduled",
+        "period_closed",
+        "outside_framework",
+        "period_not_priced",
+        "over_schedule",
+        "unit_inactive",
+    ),
+    ("post", "/v1/frameworks/{framework_id}/amendments"): (
+        *_AMENDMENT,
+        "framework_not_active",
+        "period_not_scheduled",
+        "amendment_pending",
+        "invalid_amendment",
+    ),
+    ("post", "/v1/frameworks/{framework_id}/amendments/{number}/accept"): (
+        *_AMENDMENT,
+        *_ANSWER,
+    ),
+    ("post", "/v1/frameworks/{framework_id}/amendments/{number}/reject"): _ANSWER,
+    ("post", "/v1/frameworks/{framework_id}/amendments/{number}/escalate"): (
+        "not_a_party",
+        "not_special_task",
+        "not_escalable",
+        "no_common_superior",
+    ),
+    ("post", "/v1/frameworks/{framework_id}/amendments/{number}/decision"): (
+        "not_escalated",
+        *_AMENDMENT,
+    ),
+    ("post", "/v1/frameworks/{framework_id}/periods/{period}/close"): (
+        "period_closed",
+        "period_not_ended",
+        "framework_not_active",
+    ),
     ("post", "/v1/meetings"): ("regular_meeting_exists",),
     ("post", "/v1/meetings/{meeting_id}/minutes"): ("minutes_recorded",),
     # The body's check answers a second matter with a 422 first; the request's own rule backs it.

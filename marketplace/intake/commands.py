@@ -85,6 +85,27 @@ NAMES: dict[tuple[str, str], str] = {
     ("POST", "/v1/exchange-visits"): "plan_exchange_visit",
     ("POST", "/v1/exchange-visits/{visit_id}/held"): "record_exchange_visit_held",
     ("POST", "/v1/exchange-visits/{visit_id}/cancel"): "cancel_exchange_visit",
+    ("POST", "/v1/frameworks"): "draw_up_framework",
+    ("POST", "/v1/frameworks/{framework_id}/sign"): "sign_framework",
+    ("POST", "/v1/frameworks/{framework_id}/call-offs"): "call_off_framework",
+    ("POST", "/v1/frameworks/{framework_id}/amendments"): "propose_framework_amendment",
+    (
+        "POST",
+        "/v1/frameworks/{framework_id}/amendments/{number}/accept",
+    ): "accept_framework_amendment",
+    (
+        "POST",
+        "/v1/frameworks/{framework_id}/amendments/{number}/reject",
+    ): "reject_framework_amendment",
+    (
+        "POST",
+        "/v1/frameworks/{framework_id}/amendments/{number}/escalate",
+    ): "escalate_framework_amendment",
+    (
+        "POST",
+        "/v1/frameworks/{framework_id}/amendments/{number}/decision",
+    ): "decide_framework_amendment",
+    ("POST", "/v1/frameworks/{framework_id}/periods/{period}/close"): "close_framework_period",
     ("POST", "/v1/inspections/findings"): "record_finding",
     ("POST", "/v1/inspections/findings/{finding_id}/rectified"): "report_rectification",
     ("POST", "/v1/reports/quarterly/submit"): "submit_quarterly_report",

@@ -25,6 +25,7 @@ from marketplace.portal.routes import (
     documents,
     external_sourcing,
     findings,
+    frameworks,
     inbox,
     meetings,
     needs,
@@ -75,6 +76,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         deliveries.router,
         notifications.router,
         visits.router,
+        frameworks.router,
     ):
         app.include_router(router)
     _pages_for_browsers(app)

@@ -31,6 +31,7 @@ FIELD_ERRORS = {
     "year_out_of_range": N_("The year must fall between 1900 and 2200."),
     "control_character": N_("The text holds a control character."),
     "value_error": N_("This value is not valid."),
+    "amendment_empty": N_("Give the new quantity, the new unit price or both."),
 }
 INVALID = N_("This value is not valid.")
 
@@ -108,6 +109,27 @@ RULES = {
     "lead_not_of_unit": N_(
         "Only the visit's host, a visitor or a unit under one posts a need from its lead."
     ),
+    # framework agreements (frameworks.po)
+    "framework_not_active": N_("Both parties sign the agreement first; a completed one is over."),
+    "invalid_framework_dates": N_("The agreement cannot end before it starts."),
+    "invalid_schedule": N_(
+        "Periods are months or quarters within the dates, each once, each above zero."
+    ),
+    "period_not_scheduled": N_("The schedule has no such period."),
+    "period_closed": N_("This period is closed."),
+    "outside_framework": N_("A period is called off on a day within it (and the agreement)."),
+    "period_not_priced": N_("This period's unit price is not agreed yet: amend it first."),
+    "over_schedule": N_("That is more than what is left of the period's quantity."),
+    "period_not_ended": N_("The period has not ended yet: close it after its last day."),
+    "period_not_amendable": N_(
+        "Only a future period changes; a started one only gets a price not yet agreed."
+    ),
+    "amendment_pending": N_("An amendment of this period awaits its answer: answer it first."),
+    "invalid_amendment": N_("Give the new quantity, the new unit price or both."),
+    "amendment_not_pending": N_("This amendment has been answered already."),
+    "own_amendment": N_("The other party answers an amendment, not the one that proposed it."),
+    "not_special_task": N_("Only a special task's price goes to the superiors."),
+    "not_escalable": N_("Only a pending proposal of a price alone goes to the superiors."),
     # approvals
     "request_already_decided": N_("This request has already been decided."),
     # catalog and reports

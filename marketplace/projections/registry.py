@@ -9,6 +9,7 @@ from marketplace.projections import (
     dispute_list,
     document_list,
     external_sourcing_list,
+    framework_list,
     inbox,
     incident_list,
     inspection_findings,
@@ -49,6 +50,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     visit_list.PROJECTION,
     # The coordination working groups (issue 18): HQ's synergy bodies.
     working_group_list.PROJECTION,
+    # Framework agreements, per period called off and delivered (issue 19).
+    framework_list.PROJECTION,
 )
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
@@ -85,6 +86,28 @@ MINUTES = {
             "text": "Share spare parts.",
             "action_items": [{"owner_unit_id": "COAL-02", "due": "2035-09-30", "text": "List."}],
         }
+    ],
+}
+
+
+def _months() -> tuple[date, date, date]:
+    """The first days of last month, this month and next month in the group's zone."""
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().replace(day=1)
+    last = (today - timedelta(days=1)).replace(day=1)
+    return last, today, (today + timedelta(days=32)).replace(day=1)
+
+
+LAST_MONTH, THIS_MONTH, NEXT_MONTH = (f"{m:%Y-%m}" for m in _months())
+FRAMEWORK = {
+    "demand_unit_id": "COAL-02",
+    "supply_unit_id": "HEAT-02",
+    "item_code": "STEAM-LP",
+    "uom": "t",
+    "from": f"{LAST_MONTH}-01",
+    "to": f"{(_months()[2] + timedelta(days=32)).replace(day=1) - timedelta(days=1)}",
+    "schedule": [
+        {"period": p, "quantity": "500", "unit_price": "185.00"}
+        for p in (LAST_MONTH, THIS_MONTH, NEXT_MONTH)
     ],
 }
 SUBSCRIPTION = {"unit_id": "COAL-02", "channel": "webhook", "event_types": ["*"]}
@@ -320,6 +343,36 @@ MATRIX: dict[str, Row] = {
     "GET /v1/exchange-visits": Row(FOR_THE_UNIT | {AUDITOR}, query={"unit_id": "COAL-02"}),
     "GET /v1/exchange-visits/{visit_id}": Row(FOR_THE_UNIT | {AUDITOR}),
     "GET /v1/exchange-visits/sector-pairs": Row(ANALYSTS, query={"year": "2035"}),
+    # Framework agreements (issue 19): either party draws one up (its operators, platform admins,
+    # HQ); each party signs, amends and answers for itself; the demand unit calls off and closes
+    # a period; only the mediator unit itself decides an escalated price.
+    "POST /v1/frameworks": Row(FOR_THE_UNIT, body=FRAMEWORK),
+    "GET /v1/frameworks": Row(FOR_THE_UNIT | {AUDITOR}, query={"unit_id": "COAL-02"}),
+    "GET /v1/frameworks/{framework_id}": Row(FOR_THE_UNIT | {AUDITOR}),
+    "POST /v1/frameworks/{framework_id}/sign": Row(FOR_THE_UNIT, body=PARTY),
+    "POST /v1/frameworks/{framework_id}/call-offs": Row(
+        FOR_THE_UNIT, body={"period": THIS_MONTH, "quantity": "1"}
+    ),
+    "POST /v1/frameworks/{framework_id}/amendments": Row(
+        FOR_THE_UNIT, body=PARTY | {"period": NEXT_MONTH, "quantity": "450", "reason": "Less."}
+    ),
+    "POST /v1/frameworks/{framework_id}/amendments/{number}/accept": Row(
+        FOR_THE_UNIT, body=PARTY, ids={"framework_id": "accept_framework_id"}
+    ),
+    "POST /v1/frameworks/{framework_id}/amendments/{number}/reject": Row(
+        FOR_THE_UNIT,
+        body=PARTY | {"reason": "Too dear."},
+        ids={"framework_id": "reject_framework_id"},
+    ),
+    "POST /v1/frameworks/{framework_id}/amendments/{number}/escalate": Row(
+        FOR_THE_UNIT, body=PARTY, ids={"framework_id": "escalate_framework_id"}
+    ),
+    "POST /v1/frameworks/{framework_id}/amendments/{number}/decision": Row(
+        frozenset({HQ}),  # the mediator: COAL-02 and HEAT-02 are in different sectors
+        body={"unit_price": "180.00"},
+        ids={"framework_id": "decide_framework_id"},
+    ),
+    "POST /v1/frameworks/{framework_id}/periods/{period}/close": Row(FOR_THE_UNIT),
     "GET /v1/projections/status": Row(EVERY_TOKEN),
     "GET /v1/projections/trade-volume": Row(ANALYSTS),
     # A supplier's own figures: its operators and platform admins too (issue 11).
@@ -439,6 +492,7 @@ def build_world(world: World, client: TestClient) -> None:
     ids["finding_id"] = created(client, hq, "/v1/inspections/findings", finding, "id")
     ids["working_group_id"] = created(client, hq, "/v1/working-groups", WORKING_GROUP, "id")
     ids["visit_id"] = created(client, hq, "/v1/exchange-visits", VISIT, "visit_id")
+    build_frameworks(world, client, directive_id)
 
     ids["need_id"] = created(client, coal, "/v1/needs", NEED, "id")
     ids["offer_id"] = created(
@@ -492,6 +546,33 @@ def build_world(world: World, client: TestClient) -> None:
         ] in ("done", "failed"):
             break
         time.sleep(0.1)
+
+
+def build_frameworks(world: World, client: TestClient, directive_id: str) -> None:
+    """A signed framework agreement (COAL-02 buys steam from HEAT-02 last, this and next
+    month), and one each with an amendment HEAT-02 proposed for COAL-02 to accept, reject or
+    escalate, and one whose escalated price awaits HQ's decision."""
+    ids = world.ids
+    coal, heat = world.token("COAL-02", "unit_operator"), world.token("HEAT-02", "unit_operator")
+    ids["number"], ids["period"] = "1", LAST_MONTH
+    special = FRAMEWORK | {"business_type": "special_task", "directive_id": directive_id}
+    price = {"period": NEXT_MONTH, "unit_price": "190.00", "reason": "Coal costs more."}
+    made = {}
+    for key, body in (("framework_id", FRAMEWORK), ("accept_framework_id", FRAMEWORK),
+                      ("reject_framework_id", FRAMEWORK), ("escalate_framework_id", special),
+                      ("decide_framework_id", special)):  # fmt: skip
+        made[key] = ids[key] = created(client, coal, "/v1/frameworks", body, "id")
+        for token in (heat, coal):
+            signed = client.post(f"/v1/frameworks/{ids[key]}/sign", headers=bearer(token))
+            assert signed.is_success, signed.text
+        if key != "framework_id":
+            url = f"/v1/frameworks/{ids[key]}/amendments"
+            proposed = client.post(url, json=price, headers=bearer(heat))
+            assert proposed.status_code == 201, proposed.text
+    escalated = client.post(
+        f"/v1/frameworks/{made['decide_framework_id']}/amendments/1/escalate", headers=bearer(coal)
+    )
+    assert escalated.is_success, escalated.text
 
 
 def caller_headers(world: World, caller: str, subject: str) -> dict[str, str]:

@@ -1,13 +1,14 @@
 """The lists' read models (tenders, contracts, incidents, disputes, external-sourcing requests,
 a catalog product's documents, meetings with their requests and action items, exchange visits
-with their lead → need → contract trail, working groups) against hand-computed rows:
+with their lead → need → contract trail, working groups, framework agreements with their
+call-offs' deliveries) against hand-computed rows:
 replayed from scratch twice and fed from Kafka through the real relay, all alike; and no sealed
 amount in them before the bids are opened."""
 
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,11 @@ from marketplace.demo.documents import seed_documents
 from marketplace.handlers import (
     bodies,
     catalog,
+    contracts,
     disputes,
     external_sourcing,
+    framework_amendments,
+    frameworks,
     meetings,
     needs,
     tenders,
@@ -33,6 +37,7 @@ from marketplace.projections import (
     dispute_list,
     document_list,
     external_sourcing_list,
+    framework_list,
     incident_list,
     meeting_list,
     tender_list,
@@ -57,6 +62,7 @@ LISTS = (
     meeting_list.PROJECTION,
     visit_list.PROJECTION,
     working_group_list.PROJECTION,
+    framework_list.PROJECTION,
 )
 SEALED = ("91234.56", "90111.11", "95000.00", "88888.88")  # amounts that must not show early
 
@@ -178,6 +184,33 @@ def write_working_groups(svc: Services) -> tuple[str, str]:
     return revised, dissolved
 
 
+def write_framework(svc: Services) -> str:
+    """PWR-01 calls off coal from COAL-03 twice in March 2027 (300 t, 150 delivered), April's
+    price is agreed late; March closed 50% short: an incident. The clock is put back after."""
+    now = svc.clock
+    svc.clock = lambda: datetime(2027, 3, 2, 9, tzinfo=UTC)
+    terms = frameworks.DrawUp(
+        "PWR-01", "COAL-03", "THERMAL-COAL-5500", "t", date(2027, 3, 1), date(2027, 4, 30),
+        [("2027-03", Decimal(300), Decimal("612.50")), ("2027-04", Decimal(300), None)],
+    )  # fmt: skip
+    made = frameworks.draw_up(svc, operator("PWR-01"), terms).id
+    frameworks.sign(svc, operator("COAL-03"), made, None)
+    frameworks.sign(svc, operator("PWR-01"), made, None)
+    _, first = frameworks.call_off(svc, operator("PWR-01"), made, "2027-03", Decimal(200))
+    frameworks.call_off(svc, operator("PWR-01"), made, "2027-03", Decimal(100))
+    contracts.deliver(
+        svc, operator("COAL-03"), first.id, Decimal(150), Decimal("91875.00"), svc.clock()
+    )
+    framework_amendments.propose(
+        svc, operator("COAL-03"), made, "2027-04", None, Decimal(600), "Agreed late.", None
+    )
+    framework_amendments.accept(svc, operator("PWR-01"), made, 1, None)
+    svc.clock = lambda: datetime(2027, 4, 1, 9, tzinfo=UTC)
+    frameworks.close_period(svc, operator("PWR-01"), made, "2027-03")
+    svc.clock = now
+    return made
+
+
 async def everything(read_models: ReadModelStore) -> dict[str, list[dict[str, Any]]]:
     return {
         table.name: await rows(read_models, table)
@@ -208,6 +241,7 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     write_meetings(market, revised)
     visit = held_visit(market)
     lead_needs_contract(market, visit.leads[0].lead_id)
+    framework = write_framework(market)
 
     replayed = await replayed_into(market.store, tmp_path / "a.db", LISTS, everything)
     assert await replayed_into(market.store, tmp_path / "b.db", LISTS, everything) == replayed
@@ -225,6 +259,8 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     }
     contracts = replayed["contract_list_contracts"]
     assert sorted((c["supply_unit_id"], c["status"], c["delivered_amount"]) for c in contracts) == [
+        ("COAL-03", "active", Decimal(0)),  # the framework's call-offs
+        ("COAL-03", "active", Decimal("91875.00")),
         ("HEAT-02", "awaiting_signatures", Decimal(0)),  # the visit's lead's need
         ("HEAT-02", "completed", Decimal("220800.00")),
         ("HEAT-02", "terminated", Decimal("18400.00")),
@@ -233,7 +269,7 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
         ("PWR-01", "awaiting_signatures", Decimal(0)),  # the tender's award
     ]
     incidents = {r["supplier_unit_id"]: r["status"] for r in replayed["incident_list_incidents"]}
-    assert incidents == {"PWR-01": "open", "HEAT-02": "resolved"}
+    assert incidents == {"PWR-01": "open", "HEAT-02": "resolved", "COAL-03": "open"}
     assert sorted(
         (d["status"], d["mediator_unit_id"]) for d in replayed["dispute_list_disputes"]
     ) == [("in_mediation", "HQ"), ("withdrawn", None)]
@@ -276,3 +312,16 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     assert links == [
         ("member", "COAL"), ("member", "PWR"), ("member", "PWR-01"), ("sector", "power")
     ]  # fmt: skip
+    assert [(f["framework_id"], f["status"]) for f in replayed["framework_list_frameworks"]] == [
+        (framework, "active")
+    ]
+    periods = {p["period"]: p for p in replayed["framework_list_periods"]}
+    assert (periods["2027-03"]["called_off"], periods["2027-03"]["shortfall"]) == (300, 150)
+    assert periods["2027-03"]["incident_id"] is not None
+    assert (periods["2027-04"]["unit_price"], periods["2027-04"]["called_off"]) == (600, 0)
+    call_offs = replayed["framework_list_call_offs"]
+    assert sorted((c["period"], c["quantity"]) for c in call_offs) == [
+        ("2027-03", 100), ("2027-03", 200)]  # fmt: skip
+    delivered = {d["contract_id"]: d["delivered_quantity"]
+                 for d in replayed["framework_list_deliveries"]}  # fmt: skip
+    assert sum(delivered.get(c["contract_id"], 0) for c in call_offs) == 150

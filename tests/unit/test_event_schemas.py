@@ -25,6 +25,7 @@ from tests.unit.org_fixtures import ACTOR, T0, at
 from tests.unit.test_body_rules import bodies_cycle
 from tests.unit.test_contract_rules import contract_cycle
 from tests.unit.test_document_rules import document_cycle
+from tests.unit.test_framework_rules import framework_cycle
 from tests.unit.test_inspection_rules import inspection_cycle
 from tests.unit.test_meeting_rules import meeting_cycle
 from tests.unit.test_need_rules import market_cycle
@@ -76,6 +77,7 @@ def restructured_chart() -> list[CloudEvent]:
         *meeting_cycle(),
         *visit_cycle(),
         *bodies_cycle(),
+        *framework_cycle(),
     ]
     # Every form the relay publishes: a deprecated type's too, in its deprecation window.
     return [form for i, e in enumerate(domain_events, 1) for form in to_cloud_events(e, i)]
@@ -143,6 +145,7 @@ def test_the_relays_fast_path_writes_what_the_validated_path_would() -> None:
         + inspection_cycle()
         + report_cycle()
         + meeting_cycle()
+        + framework_cycle()
     )
     for i, domain_event in enumerate(domain_events, 1):
         validated = to_cloud_event(domain_event, i)

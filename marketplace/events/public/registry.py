@@ -13,6 +13,7 @@ from marketplace.events.public import (
     directives,
     disputes,
     documents,
+    frameworks,
     inspections,
     meetings,
     needs,
@@ -44,6 +45,8 @@ _TOPICS_AND_TYPES: tuple[tuple[str, tuple[PublicType, ...]], ...] = (
     # Work meetings and the synergy management bodies (leadership group, working groups).
     (meetings.MEETINGS_TOPIC, (*meetings.TYPES, *bodies.TYPES)),
     (visits.VISITS_TOPIC, visits.TYPES),
+    # Trade forms (paper section 4): framework agreements and their call-offs.
+    (frameworks.FRAMEWORKS_TOPIC, frameworks.TYPES),
 )
 TOPICS: list[str] = [topic for topic, _ in _TOPICS_AND_TYPES]
 # Every public type, keyed by its CloudEvents `type`, topic by topic.

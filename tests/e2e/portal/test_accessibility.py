@@ -39,6 +39,8 @@ MAIN_PAGES = (
     ("COAL", "platform_admin", "/catalog/versions/{version}"),  # its entries' review states
     ("COAL", "platform_admin", "/reports"),
     ("HQ", "hq_admin", "/findings/new"),
+    ("COAL-03", "unit_operator", "/frameworks"),
+    ("COAL-03", "unit_operator", "/frameworks/{framework}"),  # the demo's: schedule, amendments
     ("COAL-01", "unit_operator", "/needs/no-such-need"),  # the 404 page
     ("PWR-01", "unit_operator", "/contracts/{contract}"),  # the 403 page
 )
@@ -78,7 +80,9 @@ def records(demo: Server) -> dict[str, str]:
     bids = call("COAL-01", "unit_operator", f"/v1/needs/{launched}/tender", tender)
     in_force = demo.client(demo.token("COAL", "platform_admin")).get("/v1/catalog/in-force")
     assert in_force.status_code == 200, in_force.text
+    frameworks = demo.client(demo.token("COAL-03", "unit_operator")).get("/v1/frameworks")
     return {
+        "framework": frameworks.json()["items"][0]["id"],
         "need": need,
         "tendered": tendered,
         "tender": bids["tender_id"],

@@ -1,0 +1,103 @@
+"""Issue 19: the framework agreement pages over HTTP — the list, an agreement's schedule, signing,
+calling off, proposing and answering amendments, closing a period — through the API's bodies
+and handlers, refused as the API refuses (403, 404, 409, 422), nothing changed by a refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.integration.api_app import InProcessApi, serve_in_process, settings_for
+from tests.integration.portal_client import unlabelled_fields
+from tests.integration.test_portal_disputes import admin
+
+AGREEMENT = {
+    "demand_unit_id": "PWR-02",
+    "supply_unit_id": "COAL-03",
+    "item_code": "THERMAL-COAL-5500",
+    "uom": "t",
+    "from": "2033-01-01",
+    "to": "2033-03-31",
+    "schedule": [
+        {"period": "2033-01", "quantity": "400", "unit_price": "610.00"},
+        {"period": "2033-02", "quantity": "400"},
+        {"period": "2033-03", "quantity": "400", "unit_price": "610.00"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessApi]:
+    with serve_in_process(settings_for(tmp_path_factory.mktemp("portal"))) as served:
+        moment = datetime(2033, 1, 10, 2, tzinfo=UTC)  # sessions start and stay on this day
+        served.svc.clock = lambda: moment
+        yield served
+
+
+def shown(api: InProcessApi, framework_id: str) -> dict[str, Any]:
+    answer = api.client.get(f"/v1/frameworks/{framework_id}", headers=api.auth())
+    assert answer.status_code == 200, answer.text
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+def test_sign_call_off_amend_and_refusals(api: InProcessApi) -> None:
+    made = api.client.post(
+        "/v1/frameworks", json=AGREEMENT, headers=api.auth("PWR-02", "unit_operator")
+    )
+    framework_id = made.json()["id"]
+    page = f"/frameworks/{framework_id}"
+    plant = admin(api, "PWR-02", "unit_operator")
+    mine = admin(api, "COAL-03", "unit_operator")
+    listed = plant.get("/frameworks").text
+    assert framework_id in listed and "0 called off, 0 delivered of 400 t" in listed
+    assert unlabelled_fields(plant.get(page).text) == []
+
+    assert mine.submit(page, f"{page}/sign", {}).status_code == 303
+    assert "Call off" not in plant.get(page).text  # not active before both signed
+    assert plant.submit(page, f"{page}/sign", {}).status_code == 303
+    assert shown(api, framework_id)["status"] == "active"
+    form = plant.get(page).text
+    assert 'action="/frameworks/' + framework_id + '/call-offs"' in form
+    assert unlabelled_fields(form) == []
+
+    call = f"{page}/call-offs"
+    assert plant.submit(page, call, {"period": "2033-01", "quantity": "0"}).status_code == 422
+    over = plant.submit(page, call, {"period": "2033-01", "quantity": "401"})
+    assert over.status_code == 409 and "more than what is left" in over.text
+    assert mine.submit(page, call, {"period": "2033-01", "quantity": "10"}).status_code == 403
+    assert shown(api, framework_id)["periods"][0]["called_off"] == "0"
+    assert plant.submit(page, call, {"period": "2033-01", "quantity": "250"}).status_code == 303
+    assert shown(api, framework_id)["periods"][0]["called_off"] == "250"
+
+    amend = f"{page}/amendments"
+    empty = plant.submit(page, amend, {"period": "2033-02", "reason": "Price?"})
+    assert empty.status_code == 422 and "new unit price or both" in empty.text
+    started = plant.submit(page, amend, {"period": "2033-01", "quantity": "300", "reason": "Less."})
+    assert started.status_code == 409 and "Only a future period changes" in started.text
+    price = {"period": "2033-02", "unit_price": "605.00", "reason": "Agreed late."}
+    assert mine.submit(page, amend, price).status_code == 303
+    assert "Accept for PWR-02" in plant.get(page).text
+    assert "Accept for" not in mine.get(page).text  # its own proposal: the other party answers
+    rejected = plant.submit(page, f"{amend}/1/reject", {"reason": ""})
+    assert rejected.status_code == 422
+    assert plant.submit(page, f"{amend}/1/accept", {}).status_code == 303
+    assert shown(api, framework_id)["periods"][1]["unit_price"] == "605.00"
+    history = plant.get(page).text
+    assert "Agreed late." in history and "accepted" in history
+
+    close = f"{page}/periods/2033-01/close"
+    running = plant.submit(page, close, {})
+    assert running.status_code == 409 and "has not ended yet" in running.text
+    outsider = admin(api, "HEAT", "platform_admin")
+    assert outsider.get(page).status_code == 403
+    assert plant.get("/frameworks/fwk_nowhere").status_code == 404
+
+
+def test_the_pages_in_chinese(api: InProcessApi) -> None:
+    plant = admin(api, "PWR-01", "unit_operator", language="zh-CN")
+    listed = plant.get("/frameworks").text
+    assert "框架协议" in listed
