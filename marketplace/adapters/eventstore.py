@@ -36,6 +36,7 @@ from marketplace.aggregates.catalog import CatalogVersion
 from marketplace.aggregates.catalog_index import CatalogIndex
 from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.dispute import Dispute
+from marketplace.aggregates.joint_procurement import JointProcurement
 from marketplace.aggregates.need import Need
 from marketplace.aggregates.offer import Offer
 from marketplace.aggregates.organisation import Level, Organisation, Unit
@@ -113,6 +114,7 @@ SNAPSHOT_INTERVALS: dict[type[MutableOrImmutableAggregate[Any]], int] = {
     Tender: 100,  # bids revised until the deadline
     Contract: 100,  # price proposals back and forth, partial deliveries
     Dispute: 100,  # settlement proposals back and forth
+    JointProcurement: 100,  # shares replaced and withdrawn until the pool is launched
 }
 
 

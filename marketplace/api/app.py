@@ -32,6 +32,7 @@ from marketplace.api.routes import (
     health,
     inbox,
     inspections,
+    joint_procurements,
     leadership_group,
     meeting_requests,
     meetings,
@@ -162,6 +163,7 @@ def create_app(
         assessments.router,
         subscriptions.router,
         visits.router,
+        joint_procurements.router,
         replays.router,  # before audit's `/{aggregate_id}/…`, which `replays/…` would match
         audit.router,
     ):

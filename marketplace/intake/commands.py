@@ -85,6 +85,13 @@ NAMES: dict[tuple[str, str], str] = {
     ("POST", "/v1/exchange-visits"): "plan_exchange_visit",
     ("POST", "/v1/exchange-visits/{visit_id}/held"): "record_exchange_visit_held",
     ("POST", "/v1/exchange-visits/{visit_id}/cancel"): "cancel_exchange_visit",
+    ("POST", "/v1/joint-procurements"): "open_joint_procurement",
+    ("POST", "/v1/joint-procurements/{pool_id}/shares"): "join_joint_procurement",
+    (
+        "DELETE",
+        "/v1/joint-procurements/{pool_id}/shares/{unit_id}",
+    ): "withdraw_from_joint_procurement",
+    ("POST", "/v1/joint-procurements/{pool_id}/launch"): "launch_joint_procurement",
     ("POST", "/v1/inspections/findings"): "record_finding",
     ("POST", "/v1/inspections/findings/{finding_id}/rectified"): "report_rectification",
     ("POST", "/v1/reports/quarterly/submit"): "submit_quarterly_report",

@@ -13,6 +13,7 @@ from marketplace.projections import (
     incident_list,
     inspection_findings,
     invitation_compliance,
+    joint_procurement_list,
     meeting_list,
     needs_board,
     report_facts,
@@ -49,6 +50,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     visit_list.PROJECTION,
     # The coordination working groups (issue 18): HQ's synergy bodies.
     working_group_list.PROJECTION,
+    # Joint procurement (issue 19): pools, their shares and the members' contracts.
+    joint_procurement_list.PROJECTION,
 )
 
 

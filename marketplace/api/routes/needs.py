@@ -131,6 +131,11 @@ class NeedOut(BaseModel):
     lead_id: str | None = Field(
         default=None, description="The exchange visit's lead the need came from, if any."
     )
+    pool_id: str | None = Field(
+        default=None,
+        description="The joint procurement whose total the need is, if any: its award makes "
+        "one contract per member (`GET /v1/joint-procurements/{id}`).",
+    )
     catalog_version_id: str | None
     matches: list[dict[str, Any]]
     offers: list[OfferOut]
@@ -163,6 +168,7 @@ class NeedOut(BaseModel):
                 None if spec.delivery_location is None else vars(spec.delivery_location)
             ),
             lead_id=spec.lead_id,
+            pool_id=spec.pool_id,
             catalog_version_id=need.catalog_version_id,
             matches=[vars(m) for m in need.matches],
             offers=[OfferOut.of(o, now) for o in offers],

@@ -14,6 +14,7 @@ from marketplace.events.public import (
     disputes,
     documents,
     inspections,
+    joint_procurements,
     meetings,
     needs,
     offers,
@@ -44,6 +45,7 @@ _TOPICS_AND_TYPES: tuple[tuple[str, tuple[PublicType, ...]], ...] = (
     # Work meetings and the synergy management bodies (leadership group, working groups).
     (meetings.MEETINGS_TOPIC, (*meetings.TYPES, *bodies.TYPES)),
     (visits.VISITS_TOPIC, visits.TYPES),
+    (joint_procurements.JOINT_PROCUREMENTS_TOPIC, joint_procurements.TYPES),
 )
 TOPICS: list[str] = [topic for topic, _ in _TOPICS_AND_TYPES]
 # Every public type, keyed by its CloudEvents `type`, topic by topic.
