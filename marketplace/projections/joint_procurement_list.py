@@ -96,11 +96,10 @@ def apply(event: CloudEvent) -> list[RowChange]:
             share: dict[str, Value] = {
                 "quantity": Decimal(payload.quantity),
                 "budget_amount": Decimal(payload.budget_amount),
-                "joined_at": event.time,
-                "contract_id": None,
-                "contract_quantity": None,
-                "amount": None,
             }
+            if not payload.replaced:  # a replaced share keeps its place in joining order
+                share |= {"joined_at": event.time, "contract_id": None}
+                share |= {"contract_quantity": None, "amount": None}
             return [
                 Upsert(SHARES.name, key | {"unit_id": payload.unit_id}, share),
                 Upsert(POOLS.name, key, _totals(payload.total_quantity, payload.member_count)),

@@ -82,8 +82,9 @@ class EntryOut(BaseModel):
     capacity: str | None
     regions: list[str]
     price_breaks: list[dict[str, str]] = Field(
+        default_factory=list,
         description="`{min_quantity, unit_price}` by ascending quantity; `reference_price` "
-        "applies below the first. Empty when the entry has none."
+        "applies below the first. Empty when the entry has none.",
     )
     status: str
     reason: str | None

@@ -15,8 +15,7 @@ from marketplace.aggregates.need import DeliveryLocation
 from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
-from marketplace.api.routes.needs import DeliveryLocationIn
-from marketplace.api.schemas import Strict, money, number
+from marketplace.api.schemas import DeliveryLocationIn, Strict, money, number
 from marketplace.handlers import joint_procurement as pools
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_entry import Category

@@ -14,7 +14,15 @@ from marketplace.aggregates.offer import Offer
 from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
-from marketplace.api.schemas import NeedSummary, OfferOut, ReasonIn, Strict, money, number
+from marketplace.api.schemas import (
+    DeliveryLocationIn,
+    NeedSummary,
+    OfferOut,
+    ReasonIn,
+    Strict,
+    money,
+    number,
+)
 from marketplace.handlers import external_sourcing, lists, needs, tenders
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_entry import Category
@@ -34,15 +42,6 @@ from marketplace.inputs import (
 
 router = APIRouter(prefix="/v1/needs")
 # Tags by route: a need's tender is documented with the tenders.
-
-
-class DeliveryLocationIn(Strict):
-    site: ShortText = Field(
-        min_length=1, max_length=200, description="The site to deliver to.", examples=["Plant 2"]
-    )
-    address: ShortText | None = Field(
-        default=None, min_length=1, max_length=300, description="Postal address for carriers."
-    )
 
 
 class NeedIn(Strict):
