@@ -207,11 +207,14 @@ class JointProcurement(MarketAggregate):
         left = self.total_quantity - self.shares[unit_id].quantity
         self._withdrawn(unit_id, str(left), len(self.shares) - 1, actor, timestamp)
 
-    def launch(self, need_id: str, sourcing: str, actor: Actor, timestamp: datetime) -> None:
-        """The lead posts one need for the total (`need_id`); joining ends, early or not."""
+    def check_launchable(self) -> None:
         self._check_open()
         if not self.shares:
             raise DomainError("pool_empty", "No unit has joined: there is nothing to buy.")
+
+    def launch(self, need_id: str, sourcing: str, actor: Actor, timestamp: datetime) -> None:
+        """The lead posts one need for the total (`need_id`); joining ends, early or not."""
+        self.check_launchable()
         self._launched(
             need_id,
             sourcing,

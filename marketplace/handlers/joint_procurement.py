@@ -138,6 +138,7 @@ def launch(
     def attempt() -> tuple[JointProcurement, Need]:
         pool = load_pool(svc, pool_id)
         require_acts_for(principal, pool.lead_unit_id, chart(svc))
+        pool.check_launchable()  # before the need: an empty pool's would refuse its quantity
         day = required_by or pool.item.required_by
         if day is None:
             raise InvalidField(
