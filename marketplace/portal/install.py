@@ -26,6 +26,7 @@ from marketplace.portal.routes import (
     external_sourcing,
     findings,
     inbox,
+    joint_procurements,
     meetings,
     needs,
     notifications,
@@ -75,6 +76,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         deliveries.router,
         notifications.router,
         visits.router,
+        joint_procurements.router,
     ):
         app.include_router(router)
     _pages_for_browsers(app)
