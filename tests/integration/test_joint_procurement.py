@@ -7,6 +7,7 @@ refusals that leave no trace."""
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -264,3 +265,33 @@ async def test_the_list_shows_each_unit_the_pools_it_may_join_or_is_in(
     assert found["pwr-02"] == [(hq_pool.id, []), (led_by_pwr.id, members)]
     assert found["launched"] == [(led_by_pwr.id, members)]
     assert [p for p, _ in found["all"]] == [heat_pool.id, hq_pool.id, led_by_pwr.id]
+
+
+@pytest.mark.both_stores
+def test_shares_added_at_once_and_a_launch_racing_them_all_count(market: Services) -> None:  # noqa: F811
+    """Plants joining at the same moment as the lead launches: each share is either in the
+    need's total or refused as `pool_launched`, never lost."""
+    pool = transformers(market)
+    plants = ["PWR-01", "PWR-02", "PWR-03"]
+    pools.join(market, operator("PWR-01"), pool.id, "PWR-01", D(1), D(1))
+
+    def act(n: int) -> str:
+        try:
+            if n == len(plants):
+                pools.launch(market, PWR, pool.id, "direct", None)
+                return "launched"
+            unit = plants[n]
+            pools.join(market, operator(unit), pool.id, unit, D(n + 2), D(1))
+            return "joined"
+        except DomainError as refused:
+            return refused.code
+
+    with ThreadPoolExecutor(len(plants) + 1) as workers:
+        outcomes = list(workers.map(act, range(len(plants) + 1)))
+    assert outcomes[-1] == "launched"
+    assert set(outcomes[:-1]) <= {"joined", "pool_launched"}
+    launched = pools.read_pool(market, PWR, pool.id)
+    assert launched.need is not None
+    assert launched.need.spec.quantity == launched.pool.total_quantity
+    counted = {u for u, o in zip(plants, outcomes, strict=False) if o == "joined"}
+    assert set(launched.pool.shares) == counted | {"PWR-01"}
