@@ -37,6 +37,7 @@ from marketplace.aggregates.catalog_index import CatalogIndex
 from marketplace.aggregates.contract import Contract
 from marketplace.aggregates.dispute import Dispute
 from marketplace.aggregates.framework import Framework
+from marketplace.aggregates.joint_procurement import JointProcurement
 from marketplace.aggregates.need import Need
 from marketplace.aggregates.offer import Offer
 from marketplace.aggregates.organisation import Level, Organisation, Unit
@@ -115,6 +116,7 @@ SNAPSHOT_INTERVALS: dict[type[MutableOrImmutableAggregate[Any]], int] = {
     Contract: 100,  # price proposals back and forth, partial deliveries
     Framework: 100,  # a call-off a day or so, amendments
     Dispute: 100,  # settlement proposals back and forth
+    JointProcurement: 100,  # shares replaced and withdrawn until the pool is launched
 }
 
 

@@ -19,6 +19,7 @@ from marketplace.aggregates.base import (
     MarketAggregate,
     RecordNotFound,
 )
+from marketplace.aggregates.price_breaks import PriceBreak, price_breaks_of
 from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
 
 
@@ -54,6 +55,8 @@ class CatalogEntry(Immutable):
     regions: tuple[str, ...] = ()
     status: EntryStatus = EntryStatus.PENDING
     reason: str | None = None
+    # Unit prices by quantity (joint procurement reports what pooling saves on them).
+    price_breaks: tuple[PriceBreak, ...] = ()
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> CatalogEntry:
@@ -66,11 +69,14 @@ class CatalogEntry(Immutable):
                 **shared,
                 "regions": tuple(sys.intern(r) for r in record.get("regions") or ()),
                 "status": EntryStatus(record.get("status", "pending")),
+                "price_breaks": price_breaks_of(record.get("price_breaks")),
             }
         )
 
     def record(self) -> dict[str, Any]:
-        """The entry as event data (plain JSON values)."""
+        """The entry as event data (plain JSON values); `price_breaks` only when it has some,
+        so entries without them are stored and published as before."""
+        breaks = {"price_breaks": [b.record() for b in self.price_breaks]}
         return {
             "entry_id": self.entry_id,
             "platform_unit_id": self.platform_unit_id,
@@ -83,7 +89,7 @@ class CatalogEntry(Immutable):
             "reference_price": self.reference_price,
             "capacity": self.capacity,
             "regions": list(self.regions),
-        }
+        } | (breaks if self.price_breaks else {})
 
 
 class EntryNotFound(RecordNotFound):

@@ -68,6 +68,8 @@ class NeedSpec:
     delivery_location: DeliveryLocation | None = None
     # The exchange visit's lead the need came from (paper §3.4.2④); absent before visits.
     lead_id: str | None = None
+    # The joint procurement whose total the need is (paper 1.2.1); absent before pools.
+    pool_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from marketplace.api.routes import (
     health,
     inbox,
     inspections,
+    joint_procurements,
     leadership_group,
     meeting_requests,
     meetings,
@@ -177,6 +178,7 @@ def create_app(
         subscriptions.router,
         visits.router,
         frameworks.router,
+        joint_procurements.router,
         replays.router,  # before audit's `/{aggregate_id}/…`, which `replays/…` would match
         audit.router,
     ):

@@ -18,6 +18,9 @@ _UNIT_PARENT = (
 _CONTRACT = ("contract_status", "not_a_party")
 _AMENDMENT = ("period_not_amendable", "period_closed")  # the period's terms can change now
 _ANSWER = ("not_a_party", "amendment_not_pending", "own_amendment")
+# The award of a joint procurement's need (handlers/pool_contracts.py); the pool's own rule
+# `pool_not_launched` backs what the need's status already decides.
+_POOL_AWARD = ("offer_short_of_pool", "supplier_in_pool", "pool_not_launched")
 
 RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/v1/units"): (
@@ -94,6 +97,7 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
         "offer_not_available",
         "already_awarded",
         "unit_inactive",
+        *_POOL_AWARD,
     ),
     ("post", "/v1/needs/{need_id}/cancel"): ("need_not_open",),
     ("post", "/v1/needs/{need_id}/external-sourcing"): (
@@ -126,6 +130,7 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
         "internal_bid_preferred",
         "already_awarded",
         "need_not_tendering",
+        *_POOL_AWARD,
     ),
     ("post", "/v1/contracts/{contract_id}/sign"): (*_CONTRACT, "already_signed"),
     ("post", "/v1/contracts/{contract_id}/price-proposals"): (*_CONTRACT, "already_escalated"),
@@ -155,6 +160,20 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/v1/exchange-visits"): ("unit_inactive", "host_among_visitors", "no_visitors"),
     ("post", "/v1/exchange-visits/{visit_id}/held"): ("visit_already_held", "visit_cancelled"),
     ("post", "/v1/exchange-visits/{visit_id}/cancel"): ("visit_already_held", "visit_cancelled"),
+    ("post", "/v1/joint-procurements"): ("unit_inactive", "join_until_in_past"),
+    ("post", "/v1/joint-procurements/{pool_id}/shares"): (
+        "pool_launched",
+        "joining_closed",
+        "unit_inactive",
+    ),
+    ("delete", "/v1/joint-procurements/{pool_id}/shares/{unit_id}"): ("pool_launched",),
+    # Launching posts the pool's need by the rules of `POST /v1/needs`.
+    ("post", "/v1/joint-procurements/{pool_id}/launch"): (
+        "pool_launched",
+        "pool_empty",
+        "unit_inactive",
+        "invalid_quantity",
+    ),
     ("post", "/v1/disputes/{dispute_id}/mediation"): (
         "dispute_closed",
         "dispute_status",

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace.aggregates.offer import Offer
-from marketplace.inputs import LongText, UnitId
+from marketplace.inputs import LongText, ShortText, UnitId
 
 
 def money(value: Decimal) -> str:
@@ -34,6 +34,17 @@ class PartyIn(Strict):
 
     party_unit_id: UnitId | None = Field(
         default=None, description="Needed only when the token acts for both parties."
+    )
+
+
+class DeliveryLocationIn(Strict):
+    """Where to deliver: a need's, and a joint procurement's for its need."""
+
+    site: ShortText = Field(
+        min_length=1, max_length=200, description="The site to deliver to.", examples=["Plant 2"]
+    )
+    address: ShortText | None = Field(
+        default=None, min_length=1, max_length=300, description="Postal address for carriers."
     )
 
 

@@ -13,6 +13,7 @@ from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.organisation import Level
 from marketplace.demo.documents import seed_documents
 from marketplace.demo.frameworks import seed_frameworks
+from marketplace.demo.joint_procurement import seed_joint_procurement
 from marketplace.handlers import (
     bodies,
     catalog,
@@ -446,4 +447,5 @@ def seed_demo(svc: Services) -> list[IssuedToken]:
     seed_meetings(svc, hq)
     seed_bodies(svc, hq)
     seed_frameworks(svc)
+    seed_joint_procurement(svc, hq)
     return [issue_token_as(svc, actor, cmd) for cmd in wanted]

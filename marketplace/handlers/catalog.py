@@ -11,6 +11,7 @@ from marketplace.aggregates.base import DomainError
 from marketplace.aggregates.catalog import CatalogEntry, CatalogVersion
 from marketplace.aggregates.catalog_index import CATALOG_INDEX_ID, CatalogIndex
 from marketplace.aggregates.organisation import Organisation
+from marketplace.aggregates.price_breaks import PriceBreak
 from marketplace.handlers.auth import Principal, require_role
 from marketplace.handlers.errors import Forbidden, InvalidField, NotFound
 from marketplace.handlers.organisation import load_organisation
@@ -38,6 +39,7 @@ class EntrySubmission:
     reference_price: str | None = None
     capacity: str | None = None
     regions: tuple[str, ...] = ()
+    price_breaks: tuple[PriceBreak, ...] = ()
 
 
 def load_version(svc: Services, version_id: str, *, reading: bool = False) -> CatalogVersion:

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from marketplace.aggregates.catalog import CatalogVersion
+from marketplace.aggregates.price_breaks import PriceBreak
 from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
 from marketplace.handlers import catalog
 from marketplace.handlers.catalog_entry import EntryIn
@@ -25,6 +26,7 @@ COLUMNS = [
     "reference_price",
     "capacity",
     "regions",
+    "price_breaks",
 ]
 
 
@@ -108,16 +110,27 @@ def read_rows(text: str) -> tuple[list[Located], list[CsvProblem]]:
         }
         data = {k: v for k, v in data.items() if v not in ("", None)}
         data["regions"] = [r for r in str(data.get("regions", "")).split(";") if r]
+        data["price_breaks"] = price_breaks_cell(str(data.get("price_breaks", "")))
         try:
             entry = EntryIn.model_validate(data)
         except ValidationError as exc:
             problems += [_invalid(line, data, e) for e in exc.errors()]
             continue
-        submission = {**entry.model_dump(), "regions": tuple(entry.regions)}
-        entries.append((line, catalog.EntrySubmission(**submission)))
+        entries.append((line, entry.submission()))
     if not entries and not problems:
         problems.append(CsvProblem(None, "no_entries", "the file has no entries"))
     return entries, problems
+
+
+def price_breaks_cell(cell: str) -> list[dict[str, str]]:
+    """`min_quantity:unit_price` pairs separated by `;` (`5:92000.00;10:88000.00`); a pair
+    without its colon keeps an empty price, which validation names."""
+    pairs = [part.partition(":") for part in cell.split(";") if part.strip()]
+    return [{"min_quantity": q.strip(), "unit_price": p.strip()} for q, _, p in pairs]
+
+
+def write_price_breaks(breaks: tuple[PriceBreak, ...]) -> str:
+    return ";".join(f"{b.min_quantity}:{b.unit_price}" for b in breaks)
 
 
 def _invalid(line: int, data: Mapping[str, object], error: Any) -> CsvProblem:
@@ -157,6 +170,7 @@ def export_rows(version: CatalogVersion) -> str:
                 e.reference_price or "",
                 e.capacity or "",
                 ";".join(e.regions),
+                write_price_breaks(e.price_breaks),
                 e.entry_id,
             ]
         )

@@ -18,6 +18,7 @@ from marketplace.handlers.auth import Principal, acts_for, require_acts_for, req
 from marketplace.handlers.catalog import find_version_in_force
 from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.organisation import active_unit, chart
+from marketplace.handlers.pool_contracts import share_out, to_source
 from marketplace.handlers.ports import Services
 
 
@@ -53,6 +54,14 @@ def catalog_matches(
 
 
 def post_need(svc: Services, principal: Principal, spec: NeedSpec) -> Need:
+    need = new_need(svc, principal, spec)
+    svc.store.save(need)
+    return need
+
+
+def new_need(svc: Services, principal: Principal, spec: NeedSpec) -> Need:
+    """A need posted by the rules (who may, directive, lead, catalog matching), not yet saved:
+    a joint procurement's launch saves it with the pool."""
     org = chart(svc)
     require_acts_for(principal, spec.demand_unit_id, org)
     active_unit(org, spec.demand_unit_id)
@@ -61,7 +70,7 @@ def post_need(svc: Services, principal: Principal, spec: NeedSpec) -> Need:
     if spec.lead_id is not None:
         _check_lead(svc, spec.lead_id, spec.demand_unit_id, org)
     version_id, matches = catalog_matches(svc, spec.item_code, spec.demand_unit_id)
-    need = Need.post(
+    return Need.post(
         svc.new_id("need"),
         spec,
         org.context_of(spec.demand_unit_id, "demand"),
@@ -70,8 +79,6 @@ def post_need(svc: Services, principal: Principal, spec: NeedSpec) -> Need:
         principal.actor,
         svc.clock(),
     )
-    svc.store.save(need)
-    return need
 
 
 def _check_lead(svc: Services, lead_id: str, demand_unit_id: str, org: Organisation) -> None:
@@ -182,6 +189,7 @@ def award(svc: Services, principal: Principal, need_id: str, offer_id: str) -> C
         require_acts_for(principal, need.demand_unit_id, org)
         offer = load_offer(svc, offer_id)
         now = svc.clock()
+        to_cover = to_source(need)
         # The need refuses an offer that is not on it (`offer_not_available`).
         need.award(
             offer_id, offer.supplier_unit_id, contract_id, offer.amount, principal.actor, now
@@ -204,11 +212,13 @@ def award(svc: Services, principal: Principal, need_id: str, offer_id: str) -> C
             category=need.spec.category,
             delivery_date=offer.delivery_date,
         )
+        # A joint procurement's need: a contract per member instead (contract's id first).
+        made = share_out(svc, org, need, contract, to_cover, principal.actor, now)
         losers = [load_offer(svc, other) for other in need.losing_offers(offer_id)]
         for loser in losers:
             loser.decline(offer_id, principal.actor, now)
-        svc.store.save(need, offer, contract, *[o for o in losers if o.pending_events])
-        return contract
+        svc.store.save(need, offer, *made, *[o for o in losers if o.pending_events])
+        return next(c for c in made if isinstance(c, Contract))
 
     return svc.retrying(attempt)
 

@@ -17,6 +17,7 @@ from marketplace.handlers.auth import Principal, acts_for, require_acts_for
 from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.needs import catalog_matches, load_need
 from marketplace.handlers.organisation import active_unit, chart
+from marketplace.handlers.pool_contracts import share_out
 from marketplace.handlers.ports import Sealer, Services
 
 
@@ -163,7 +164,7 @@ def award_tender(
         now = svc.clock()
         place = tender.award(bid_id, justification, contract_id, principal.actor, now)
         amount = Decimal(place["amount"])
-        contract = None
+        contract, made = None, []
         if place["internal"]:
             quantity = need.open_quantity
             contract = Contract.award(
@@ -183,6 +184,8 @@ def award_tender(
                 category=need.spec.category,
                 delivery_date=need.spec.required_by,
             )
+            # A joint procurement's need: a contract per member instead (contract's id first).
+            made = share_out(svc, org, need, contract, quantity, principal.actor, now)
         need.conclude_tender(
             tender_id,
             place["bidder"],
@@ -192,8 +195,8 @@ def award_tender(
             principal.actor,
             now,
         )
-        svc.store.save(tender, need, *([contract] if contract else []))
-        return tender, contract
+        svc.store.save(tender, need, *made)
+        return tender, next((c for c in made if isinstance(c, Contract)), None)
 
     return svc.retrying(attempt)
 

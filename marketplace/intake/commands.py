@@ -106,6 +106,13 @@ NAMES: dict[tuple[str, str], str] = {
         "/v1/frameworks/{framework_id}/amendments/{number}/decision",
     ): "decide_framework_amendment",
     ("POST", "/v1/frameworks/{framework_id}/periods/{period}/close"): "close_framework_period",
+    ("POST", "/v1/joint-procurements"): "open_joint_procurement",
+    ("POST", "/v1/joint-procurements/{pool_id}/shares"): "join_joint_procurement",
+    (
+        "DELETE",
+        "/v1/joint-procurements/{pool_id}/shares/{unit_id}",
+    ): "withdraw_from_joint_procurement",
+    ("POST", "/v1/joint-procurements/{pool_id}/launch"): "launch_joint_procurement",
     ("POST", "/v1/inspections/findings"): "record_finding",
     ("POST", "/v1/inspections/findings/{finding_id}/rectified"): "report_rectification",
     ("POST", "/v1/reports/quarterly/submit"): "submit_quarterly_report",

@@ -27,6 +27,7 @@ from marketplace.portal.routes import (
     findings,
     frameworks,
     inbox,
+    joint_procurements,
     meetings,
     needs,
     notifications,
@@ -77,6 +78,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         notifications.router,
         visits.router,
         frameworks.router,
+        joint_procurements.router,
     ):
         app.include_router(router)
     _pages_for_browsers(app)

@@ -130,6 +130,16 @@ RULES = {
     "own_amendment": N_("The other party answers an amendment, not the one that proposed it."),
     "not_special_task": N_("Only a special task's price goes to the superiors."),
     "not_escalable": N_("Only a pending proposal of a price alone goes to the superiors."),
+    # joint procurement
+    "join_until_in_past": N_("The joining deadline must be in the future."),
+    "joining_closed": N_("Joining this joint procurement has closed."),
+    "pool_launched": N_("The joint procurement was launched: its shares are fixed."),
+    "pool_empty": N_("No unit has joined yet: there is nothing to buy."),
+    "pool_not_launched": N_("The joint procurement has not been launched."),
+    "offer_short_of_pool": N_(
+        "The offer covers less than the members' shares: award an offer of the whole quantity."
+    ),
+    "supplier_in_pool": N_("The supplier has a share in this joint procurement itself."),
     # approvals
     "request_already_decided": N_("This request has already been decided."),
     # catalog and reports

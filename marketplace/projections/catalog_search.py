@@ -126,6 +126,7 @@ def _entry_row(version_id: str, e: dict[str, Any]) -> RowChange:
     if e.get("reference_price") is not None:
         e["reference_price"] = Decimal(e["reference_price"])
     entry_id = e.pop("entry_id")
+    e.pop("price_breaks", None)  # tiers show on the entry (its version), not in the search
     return Upsert(ENTRIES.name, {"entry_id": entry_id}, values | e)
 
 

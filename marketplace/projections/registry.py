@@ -14,6 +14,7 @@ from marketplace.projections import (
     incident_list,
     inspection_findings,
     invitation_compliance,
+    joint_procurement_list,
     meeting_list,
     needs_board,
     report_facts,
@@ -52,6 +53,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     working_group_list.PROJECTION,
     # Framework agreements, per period called off and delivered (issue 19).
     framework_list.PROJECTION,
+    # Joint procurement (issue 19): pools, their shares and the members' contracts.
+    joint_procurement_list.PROJECTION,
 )
 
 

@@ -75,6 +75,8 @@ VISIT = {
     "planned_for": later(20),
     "topic": "Waste-heat steam",
 }
+POOL = {"item_code": "STEAM-LP", "uom": "t", "title": "Pooled steam", "join_until": later(30)}
+SHARE = {"unit_id": "COAL-02", "quantity": "100", "budget_amount": "18500.00"}
 OFFER = {"unit_price": "185.00", "quantity": "500", "delivery_date": later(30)[:10]}
 OFFER |= {"valid_until": later(14)}
 ENTRY = {"category": "product", "subcategory": "heat", "item_code": "STEAM-X", "uom": "t"}
@@ -373,6 +375,21 @@ MATRIX: dict[str, Row] = {
         ids={"framework_id": "decide_framework_id"},
     ),
     "POST /v1/frameworks/{framework_id}/periods/{period}/close": Row(FOR_THE_UNIT),
+    # Joint procurement: a platform admin (for its platform) or HQ opens a pool; a unit, or one
+    # acting for it, joins and withdraws; the lead's side launches; those within the lead's
+    # reach (COAL's pool: COAL-03 too), HQ and auditors read it.
+    "POST /v1/joint-procurements": Row(frozenset({HQ, PADMIN, OTHER_PADMIN}), body=POOL),
+    "GET /v1/joint-procurements": Row(FOR_THE_UNIT | {AUDITOR}, query={"unit_id": "COAL-02"}),
+    "GET /v1/joint-procurements/{pool_id}": Row(FOR_THE_UNIT | {FOREIGN, AUDITOR}),
+    "POST /v1/joint-procurements/{pool_id}/shares": Row(FOR_THE_UNIT, body=SHARE),
+    "DELETE /v1/joint-procurements/{pool_id}/shares/{unit_id}": Row(
+        FOR_THE_UNIT, ids={"pool_id": "withdraw_pool_id"}
+    ),
+    "POST /v1/joint-procurements/{pool_id}/launch": Row(
+        frozenset({HQ, PADMIN}),
+        body={"sourcing": "direct", "required_by": later(60)[:10]},
+        ids={"pool_id": "launch_pool_id"},
+    ),
     "GET /v1/projections/status": Row(EVERY_TOKEN),
     "GET /v1/projections/trade-volume": Row(ANALYSTS),
     # A supplier's own figures: its operators and platform admins too (issue 11).
@@ -493,6 +510,13 @@ def build_world(world: World, client: TestClient) -> None:
     ids["working_group_id"] = created(client, hq, "/v1/working-groups", WORKING_GROUP, "id")
     ids["visit_id"] = created(client, hq, "/v1/exchange-visits", VISIT, "visit_id")
     build_frameworks(world, client, directive_id)
+    coal_admin = world.token("COAL", "platform_admin")
+    for pool in ("pool_id", "withdraw_pool_id", "launch_pool_id"):
+        ids[pool] = created(client, coal_admin, "/v1/joint-procurements", POOL, "id")
+    for pool in ("withdraw_pool_id", "launch_pool_id"):
+        joined = client.post(f"/v1/joint-procurements/{ids[pool]}/shares", json=SHARE,
+                             headers=bearer(coal))  # fmt: skip
+        assert joined.is_success, joined.text
 
     ids["need_id"] = created(client, coal, "/v1/needs", NEED, "id")
     ids["offer_id"] = created(

@@ -2,6 +2,8 @@
 a catalog product's documents, meetings with their requests and action items, exchange visits
 with their lead → need → contract trail, working groups, framework agreements with their
 call-offs' deliveries) against hand-computed rows:
+with their lead → need → contract trail, working groups, joint procurements with their shares
+and share contracts) against hand-computed rows:
 replayed from scratch twice and fed from Kafka through the real relay, all alike; and no sealed
 amount in them before the bids are opened."""
 
@@ -26,6 +28,7 @@ from marketplace.handlers import (
     external_sourcing,
     framework_amendments,
     frameworks,
+    joint_procurement,
     meetings,
     needs,
     tenders,
@@ -39,6 +42,7 @@ from marketplace.projections import (
     external_sourcing_list,
     framework_list,
     incident_list,
+    joint_procurement_list,
     meeting_list,
     tender_list,
     visit_list,
@@ -49,6 +53,7 @@ from tests.conftest import require_broker
 from tests.integration.conftest import HQ_ADMIN
 from tests.integration.projection_harness import relayed_into, replayed_into, rows
 from tests.integration.test_contract_projections import write_scenario
+from tests.integration.test_joint_procurement import PWR, joined, offer, transformers
 from tests.integration.test_needs import market, operator, steam  # noqa: F401
 from tests.integration.test_visits import held_visit, lead_needs_contract
 
@@ -63,6 +68,7 @@ LISTS = (
     visit_list.PROJECTION,
     working_group_list.PROJECTION,
     framework_list.PROJECTION,
+    joint_procurement_list.PROJECTION,
 )
 SEALED = ("91234.56", "90111.11", "95000.00", "88888.88")  # amounts that must not show early
 
@@ -211,6 +217,19 @@ def write_framework(svc: Services) -> str:
     return made
 
 
+def write_pools(svc: Services) -> tuple[str, str]:
+    """The transformers' pool awarded (three share contracts); another still open, where
+    PWR-01's second share replaced its first and PWR-02 withdrew."""
+    awarded = joined(svc)
+    _, need = joint_procurement.launch(svc, PWR, awarded.id, "direct", None)
+    needs.award(svc, PWR, need.id, offer(svc, need.id))
+    still = transformers(svc).id
+    for unit, quantity in (("PWR-01", "2"), ("PWR-02", "1"), ("PWR-01", "4")):
+        joint_procurement.join(svc, operator(unit), still, unit, Decimal(quantity), Decimal(9))
+    joint_procurement.withdraw(svc, operator("PWR-02"), still, "PWR-02")
+    return awarded.id, still
+
+
 async def everything(read_models: ReadModelStore) -> dict[str, list[dict[str, Any]]]:
     return {
         table.name: await rows(read_models, table)
@@ -242,6 +261,7 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     visit = held_visit(market)
     lead_needs_contract(market, visit.leads[0].lead_id)
     framework = write_framework(market)
+    awarded_pool, open_pool = write_pools(market)
 
     replayed = await replayed_into(market.store, tmp_path / "a.db", LISTS, everything)
     assert await replayed_into(market.store, tmp_path / "b.db", LISTS, everything) == replayed
@@ -261,6 +281,7 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     assert sorted((c["supply_unit_id"], c["status"], c["delivered_amount"]) for c in contracts) == [
         ("COAL-03", "active", Decimal(0)),  # the framework's call-offs
         ("COAL-03", "active", Decimal("91875.00")),
+        *[("ENG-02", "awaiting_signatures", Decimal(0))] * 3,  # the pool's share contracts
         ("HEAT-02", "awaiting_signatures", Decimal(0)),  # the visit's lead's need
         ("HEAT-02", "completed", Decimal("220800.00")),
         ("HEAT-02", "terminated", Decimal("18400.00")),
@@ -325,3 +346,20 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     delivered = {d["contract_id"]: d["delivered_quantity"]
                  for d in replayed["framework_list_deliveries"]}  # fmt: skip
     assert sum(delivered.get(c["contract_id"], 0) for c in call_offs) == 150
+    by_pool = {p["pool_id"]: p for p in replayed["joint_procurement_list_pools"]}
+    assert {
+        p: (r["status"], r["total_quantity"], r["member_count"]) for p, r in by_pool.items()
+    } == {
+        awarded_pool: ("awarded", Decimal(11), 3),
+        open_pool: ("open", Decimal(4), 1),
+    }
+    assert (by_pool[awarded_pool]["unit_price"], by_pool[awarded_pool]["supplier_unit_id"]) == (
+        Decimal("87500.00"), "ENG-02")  # fmt: skip
+    shares = sorted((r["pool_id"] == awarded_pool, r["unit_id"], r["quantity"], r["amount"])
+                    for r in replayed["joint_procurement_list_shares"])  # fmt: skip
+    assert shares == [
+        (False, "PWR-01", Decimal(4), None),  # the second share replaced the first
+        (True, "PWR-01", Decimal(6), Decimal("525000.00")),
+        (True, "PWR-02", Decimal(3), Decimal("262500.00")),
+        (True, "PWR-03", Decimal(2), Decimal("175000.00")),
+    ]

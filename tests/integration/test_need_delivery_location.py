@@ -75,7 +75,7 @@ def test_its_posted_event_carries_it_in_v2_and_leaves_it_out_of_v1(
     v2, v1 = to_cloud_events(posted, 1)
     assert (v2.type, v1.type) == (NEED_POSTED_V2, NEED_POSTED_V1)
     assert v2.data["spec"]["delivery_location"] == SITE
-    newer = ("delivery_location", "lead_id")  # lead_id: an optional field v2 gained later
+    newer = ("delivery_location", "lead_id", "pool_id")  # lead_id, pool_id: v2 gained later
     assert v1.data["spec"] == {k: v for k, v in v2.data["spec"].items() if k not in newer}
 
 

@@ -50,3 +50,18 @@ def test_an_exports_own_columns_are_not_unknown() -> None:
     text += "cv_1,2027H1,HEAT-02,product,heat,STEAM-LP,Steam,t,185,ent_1\n"
     located, problems = read_entries(text)
     assert problems == [] and located[0][1].item_code == "STEAM-LP"
+
+
+def test_price_tiers_are_pairs_of_quantity_and_price_in_one_cell() -> None:
+    header = HEADER.strip() + ",price_breaks\n"
+    [entry] = parse_entries(
+        header + "ENG-02,product,other,TRF,Transformer,pc,98000,5:92000;10:88000\n"
+    )
+    assert [(b.min_quantity, b.unit_price) for b in entry.price_breaks] == [
+        ("5", "92000"),
+        ("10", "88000"),
+    ]
+    with pytest.raises(CsvRejected) as caught:
+        parse_entries(header + "ENG-02,product,other,TRF,Transformer,pc,98000,10:88000;5:92000\n"
+                      "ENG-02,product,other,TRF2,Transformer,pc,98000,5\n")  # fmt: skip
+    assert [p.split(":")[0] for p in caught.value.problems] == ["line 2", "line 3"]

@@ -27,6 +27,7 @@ from tests.unit.test_contract_rules import contract_cycle
 from tests.unit.test_document_rules import document_cycle
 from tests.unit.test_framework_rules import framework_cycle
 from tests.unit.test_inspection_rules import inspection_cycle
+from tests.unit.test_joint_procurement_rules import pool_cycle
 from tests.unit.test_meeting_rules import meeting_cycle
 from tests.unit.test_need_rules import market_cycle
 from tests.unit.test_report_rules import report_cycle
@@ -78,6 +79,7 @@ def restructured_chart() -> list[CloudEvent]:
         *visit_cycle(),
         *bodies_cycle(),
         *framework_cycle(),
+        *pool_cycle(),
     ]
     # Every form the relay publishes: a deprecated type's too, in its deprecation window.
     return [form for i, e in enumerate(domain_events, 1) for form in to_cloud_events(e, i)]

@@ -119,6 +119,7 @@ def test_the_v1_form_is_v2_without_the_location() -> None:
     location = v2.data["spec"].pop("delivery_location")
     assert location == {"site": SITE.site, "address": SITE.address}
     assert v2.data["spec"].pop("lead_id") is None  # an optional field added to v2 later
+    assert v2.data["spec"].pop("pool_id") is None  # and another
     assert v1.data == v2.data
 
 

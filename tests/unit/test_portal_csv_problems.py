@@ -26,7 +26,8 @@ def test_columns_and_rows() -> None:
     ]
     assert said(f"{HEADER},colour\nHEAT-01,product,heat,X,Steam,t,red\n") == [
         Problem(1, "Unknown columns 'colour'; the known ones are supplier_unit_id, category, "
-                   "subcategory, item_code, item_name, uom, reference_price, capacity, regions.")
+                   "subcategory, item_code, item_name, uom, reference_price, capacity, regions, "
+                       "price_breaks.")
     ]  # fmt: skip
     assert said(f"{HEADER}\nHEAT-01,product,heat,X,Steam,t,extra\n") == [
         Problem(2, "More values than the header has columns.")

@@ -81,6 +81,11 @@ class EntryOut(BaseModel):
     reference_price: str | None
     capacity: str | None
     regions: list[str]
+    price_breaks: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="`{min_quantity, unit_price}` by ascending quantity; `reference_price` "
+        "applies below the first. Empty when the entry has none.",
+    )
     status: str
     reason: str | None
 
@@ -99,6 +104,7 @@ class EntryOut(BaseModel):
             reference_price=e.reference_price,
             capacity=e.capacity,
             regions=list(e.regions),
+            price_breaks=[b.record() for b in e.price_breaks],
             status=e.status.value,
             reason=e.reason,
         )
@@ -252,10 +258,7 @@ def submit(
     version_id: str, body: SubmissionIn, svc: ServicesDep, principal: PrincipalDep
 ) -> EntryIds:
     """Submit entries for suppliers in the caller's platform subtree (platform_admin)."""
-    entries = [
-        catalog.EntrySubmission(**{**e.model_dump(), "regions": tuple(e.regions)})
-        for e in body.entries
-    ]
+    entries = [e.submission() for e in body.entries]
     return EntryIds(entry_ids=catalog.submit_entries(svc, principal, version_id, entries))
 
 

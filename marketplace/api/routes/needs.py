@@ -14,7 +14,15 @@ from marketplace.aggregates.offer import Offer
 from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
-from marketplace.api.schemas import NeedSummary, OfferOut, ReasonIn, Strict, money, number
+from marketplace.api.schemas import (
+    DeliveryLocationIn,
+    NeedSummary,
+    OfferOut,
+    ReasonIn,
+    Strict,
+    money,
+    number,
+)
 from marketplace.handlers import external_sourcing, lists, needs, tenders
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_entry import Category
@@ -34,15 +42,6 @@ from marketplace.inputs import (
 
 router = APIRouter(prefix="/v1/needs")
 # Tags by route: a need's tender is documented with the tenders.
-
-
-class DeliveryLocationIn(Strict):
-    site: ShortText = Field(
-        min_length=1, max_length=200, description="The site to deliver to.", examples=["Plant 2"]
-    )
-    address: ShortText | None = Field(
-        default=None, min_length=1, max_length=300, description="Postal address for carriers."
-    )
 
 
 class NeedIn(Strict):
@@ -132,6 +131,11 @@ class NeedOut(BaseModel):
     lead_id: str | None = Field(
         default=None, description="The exchange visit's lead the need came from, if any."
     )
+    pool_id: str | None = Field(
+        default=None,
+        description="The joint procurement whose total the need is, if any: its award makes "
+        "one contract per member (`GET /v1/joint-procurements/{id}`).",
+    )
     catalog_version_id: str | None
     matches: list[dict[str, Any]]
     offers: list[OfferOut]
@@ -164,6 +168,7 @@ class NeedOut(BaseModel):
                 None if spec.delivery_location is None else vars(spec.delivery_location)
             ),
             lead_id=spec.lead_id,
+            pool_id=spec.pool_id,
             catalog_version_id=need.catalog_version_id,
             matches=[vars(m) for m in need.matches],
             offers=[OfferOut.of(o, now) for o in offers],

@@ -12,6 +12,13 @@ from marketplace.events.public.payload import ActorV1, Payload, PublicType, doma
 CATALOG_TOPIC = "marketplace.catalog"
 
 
+class PriceBreakV1(Payload):
+    """From `min_quantity` on, the entry's unit price is `unit_price`."""
+
+    min_quantity: str = Field(description="Decimal string.")
+    unit_price: str = Field(description="CNY per unit (decimal).")
+
+
 class CatalogEntryV1(Payload):
     """One supplier's item as a sector platform submitted it."""
 
@@ -26,6 +33,11 @@ class CatalogEntryV1(Payload):
     reference_price: str | None = Field(default=None, description="CNY per unit (decimal).")
     capacity: str | None = None
     regions: list[str] = Field(default_factory=list)
+    price_breaks: list[PriceBreakV1] = Field(
+        default_factory=list,
+        description="Unit prices by quantity, ascending (`reference_price` below the first); "
+        "absent when the entry has none (and from entries submitted before they existed).",
+    )
 
 
 class CatalogVersionOpenedV1(Payload):

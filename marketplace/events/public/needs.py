@@ -56,6 +56,12 @@ class NeedSpecV2(NeedSpecV1):
         description="The exchange visit's lead the need came from (`/v1/exchange-visits`); "
         "null when none (and absent from needs posted before visits were recorded).",
     )
+    pool_id: str | None = Field(
+        default=None,
+        description="The joint procurement whose total the need is (`/v1/joint-procurements`):"
+        " its award makes one contract per member; null when none (and absent from needs "
+        "posted before pools existed).",
+    )
 
 
 class MatchV1(Payload):
@@ -87,8 +93,9 @@ class NeedPostedV2(Payload):
 
 
 def need_posted_v1(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A v2 payload's v1 form: the spec without the delivery location and the lead."""
-    spec = {k: v for k, v in data["spec"].items() if k not in ("delivery_location", "lead_id")}
+    """A v2 payload's v1 form: the spec without the delivery location, the lead and the pool."""
+    later = ("delivery_location", "lead_id", "pool_id")
+    spec = {k: v for k, v in data["spec"].items() if k not in later}
     return {**data, "spec": spec}
 
 

@@ -15,6 +15,7 @@ from marketplace.events.public import (
     documents,
     frameworks,
     inspections,
+    joint_procurements,
     meetings,
     needs,
     offers,
@@ -47,6 +48,7 @@ _TOPICS_AND_TYPES: tuple[tuple[str, tuple[PublicType, ...]], ...] = (
     (visits.VISITS_TOPIC, visits.TYPES),
     # Trade forms (paper section 4): framework agreements and their call-offs.
     (frameworks.FRAMEWORKS_TOPIC, frameworks.TYPES),
+    (joint_procurements.JOINT_PROCUREMENTS_TOPIC, joint_procurements.TYPES),
 )
 TOPICS: list[str] = [topic for topic, _ in _TOPICS_AND_TYPES]
 # Every public type, keyed by its CloudEvents `type`, topic by topic.

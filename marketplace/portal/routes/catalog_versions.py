@@ -99,7 +99,7 @@ async def add_entry(viewer: SignedIn, version_id: str, form: CheckedForm) -> Res
         return await catalog_version_page.render(
             viewer, version_id, 422, values=values, errors=errors, form="entry"
         )
-    entry = catalog.EntrySubmission(**{**body.model_dump(), "regions": tuple(body.regions)})
+    entry = body.submission()
     # The version first: a 404 for it is the page's; one from the submission is the supplier's.
     await run_in_threadpool(catalog.load_version, viewer.svc, version_id, reading=True)
     try:
