@@ -41,6 +41,7 @@ from marketplace.api.routes import (
     quality_incidents,
     replays,
     reports,
+    resources,
     subscriptions,
     tenders,
     tokens,
@@ -162,6 +163,7 @@ def create_app(
         assessments.router,
         subscriptions.router,
         visits.router,
+        resources.router,
         replays.router,  # before audit's `/{aggregate_id}/…`, which `replays/…` would match
         audit.router,
     ):

@@ -16,6 +16,8 @@ from marketplace.projections import (
     meeting_list,
     needs_board,
     report_facts,
+    resource_calendar,
+    resource_list,
     supplier_quality,
     tender_list,
     trade_volume,
@@ -49,6 +51,9 @@ PROJECTIONS: tuple[Projection, ...] = (
     visit_list.PROJECTION,
     # The coordination working groups (issue 18): HQ's synergy bodies.
     working_group_list.PROJECTION,
+    # Shared resources (issue 19): the list, and each one's calendar of bookings.
+    resource_list.PROJECTION,
+    resource_calendar.PROJECTION,
 )
 
 

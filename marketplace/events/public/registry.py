@@ -18,6 +18,7 @@ from marketplace.events.public import (
     needs,
     offers,
     reports,
+    resources,
     subscriptions,
     tenders,
     units,
@@ -44,6 +45,8 @@ _TOPICS_AND_TYPES: tuple[tuple[str, tuple[PublicType, ...]], ...] = (
     # Work meetings and the synergy management bodies (leadership group, working groups).
     (meetings.MEETINGS_TOPIC, (*meetings.TYPES, *bodies.TYPES)),
     (visits.VISITS_TOPIC, visits.TYPES),
+    # Trade forms (issue 19): shared resources and their bookings.
+    (resources.RESOURCES_TOPIC, resources.TYPES),
 )
 TOPICS: list[str] = [topic for topic, _ in _TOPICS_AND_TYPES]
 # Every public type, keyed by its CloudEvents `type`, topic by topic.
