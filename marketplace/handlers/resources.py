@@ -5,7 +5,7 @@ incident), withdraw; the list and the calendar."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -306,4 +306,7 @@ async def calendar(
             "to", "The calendar's end comes after its start.", "before_start", "query"
         )
     reader = await models.reader(resource_calendar.PROJECTION.name)
-    return await resource_calendar.calendar_of(reader, resource_id, start, end)
+    # In UTC, as the bookings are kept: one zone for every time of the answer.
+    return await resource_calendar.calendar_of(
+        reader, resource_id, start.astimezone(UTC), end.astimezone(UTC)
+    )

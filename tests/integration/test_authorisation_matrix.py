@@ -87,6 +87,9 @@ MINUTES = {
         }
     ],
 }
+RESOURCE = {"owner_unit_id": "HEAT-02", "kind": "equipment", "name": "Steam-cleaning rig"}
+RESOURCE |= {"uom": "day", "rate": "600.00", "available_quantity": "10"}
+BOOKING = {"unit_id": "COAL-02", "from": "2035-01-10", "to": "2035-01-12"}
 SUBSCRIPTION = {"unit_id": "COAL-02", "channel": "webhook", "event_types": ["*"]}
 SUBSCRIPTION |= {"endpoint": "http://127.0.0.1:9/hooks"}
 
@@ -320,6 +323,31 @@ MATRIX: dict[str, Row] = {
     "GET /v1/exchange-visits": Row(FOR_THE_UNIT | {AUDITOR}, query={"unit_id": "COAL-02"}),
     "GET /v1/exchange-visits/{visit_id}": Row(FOR_THE_UNIT | {AUDITOR}),
     "GET /v1/exchange-visits/sector-pairs": Row(ANALYSTS, query={"year": "2035"}),
+    # Shared resources: the owner (or whoever acts for it) lists, hands over and withdraws; a
+    # unit books for itself; either side cancels or records the return; every token reads.
+    "POST /v1/resources": Row(FOR_THE_UNIT, body=RESOURCE | {"owner_unit_id": "COAL-02"}),
+    "GET /v1/resources": Row(EVERY_TOKEN, query={"owner_unit_id": "HEAT-02"}),
+    "GET /v1/resources/{resource_id}": Row(EVERY_TOKEN),
+    "GET /v1/resources/{resource_id}/calendar": Row(EVERY_TOKEN),
+    "POST /v1/resources/{resource_id}/bookings": Row(FOR_THE_UNIT, body=BOOKING),
+    "POST /v1/resources/{resource_id}/bookings/{booking_id}/cancel": Row(
+        FOR_THE_UNIT, body={"reason": "Plans changed."}, ids={"booking_id": "cancel_booking_id"}
+    ),
+    "POST /v1/resources/{resource_id}/bookings/{booking_id}/handover": Row(
+        FOR_THE_UNIT, subject="HEAT-02", body={"condition": "Checked."}
+    ),
+    "POST /v1/resources/{resource_id}/bookings/{booking_id}/return": Row(
+        FOR_THE_UNIT,
+        subject="HEAT-02",
+        body={"condition": "Clean."},
+        ids={"booking_id": "handed_booking_id"},
+    ),
+    "POST /v1/resources/{resource_id}/withdraw": Row(
+        FOR_THE_UNIT,
+        subject="HEAT-02",
+        body={"reason": "Sold."},
+        ids={"resource_id": "spare_resource_id"},
+    ),
     "GET /v1/projections/status": Row(EVERY_TOKEN),
     "GET /v1/projections/trade-volume": Row(ANALYSTS),
     # A supplier's own figures: its operators and platform admins too (issue 11).
@@ -439,6 +467,16 @@ def build_world(world: World, client: TestClient) -> None:
     ids["finding_id"] = created(client, hq, "/v1/inspections/findings", finding, "id")
     ids["working_group_id"] = created(client, hq, "/v1/working-groups", WORKING_GROUP, "id")
     ids["visit_id"] = created(client, hq, "/v1/exchange-visits", VISIT, "visit_id")
+    ids["resource_id"] = created(client, heat, "/v1/resources", RESOURCE, "resource_id")
+    ids["spare_resource_id"] = created(client, heat, "/v1/resources", RESOURCE, "resource_id")
+    bookings = f"/v1/resources/{ids['resource_id']}/bookings"
+    for key in ("booking_id", "handed_booking_id", "cancel_booking_id"):
+        ids[key] = created(client, coal, bookings, BOOKING, "booking_id")
+    handed = client.post(
+        f"{bookings}/{ids['handed_booking_id']}/handover", json={"condition": "Checked."},
+        headers=bearer(heat),
+    )  # fmt: skip
+    assert handed.is_success, handed.text
 
     ids["need_id"] = created(client, coal, "/v1/needs", NEED, "id")
     ids["offer_id"] = created(
