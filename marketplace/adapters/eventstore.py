@@ -39,6 +39,7 @@ from marketplace.aggregates.dispute import Dispute
 from marketplace.aggregates.need import Need
 from marketplace.aggregates.offer import Offer
 from marketplace.aggregates.organisation import Level, Organisation, Unit
+from marketplace.aggregates.shared_resource import SharedResource
 from marketplace.aggregates.tender import Tender
 from marketplace.handlers.errors import ConcurrencyConflict
 from marketplace.handlers.ports import StoredRecord
@@ -113,6 +114,7 @@ SNAPSHOT_INTERVALS: dict[type[MutableOrImmutableAggregate[Any]], int] = {
     Tender: 100,  # bids revised until the deadline
     Contract: 100,  # price proposals back and forth, partial deliveries
     Dispute: 100,  # settlement proposals back and forth
+    SharedResource: 100,  # every booking of it, handed over and returned, for its life
 }
 
 

@@ -31,6 +31,7 @@ from marketplace.portal.routes import (
     notifications,
     offers,
     reports,
+    resources,
     subscriptions,
     tenders,
     units,
@@ -75,6 +76,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         deliveries.router,
         notifications.router,
         visits.router,
+        resources.router,
     ):
         app.include_router(router)
     _pages_for_browsers(app)

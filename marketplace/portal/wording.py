@@ -105,6 +105,13 @@ RULES = {
     "visit_already_held": N_("The visit has been recorded as held already."),
     "visit_cancelled": N_("The visit was cancelled."),
     "unknown_lead": N_("No held exchange visit recorded this lead."),
+    # shared resources (resources.po)
+    "resource_unavailable": N_(
+        "At some time of this window too little is free: see the calendar's free quantity."
+    ),
+    "resource_withdrawn": N_("The resource was withdrawn: it takes no bookings."),
+    "booking_status": N_("The booking is not at that step any more."),
+    "booking_started": N_("The booking's window has started: it can no longer be cancelled."),
     # approvals
     "request_already_decided": N_("This request has already been decided."),
     # catalog and reports

@@ -39,6 +39,8 @@ MAIN_PAGES = (
     ("COAL", "platform_admin", "/catalog/versions/{version}"),  # its entries' review states
     ("COAL", "platform_admin", "/reports"),
     ("HQ", "hq_admin", "/findings/new"),
+    ("ENG-01", "unit_operator", "/resources"),
+    ("ENG-02", "unit_operator", "/resources/{resource}"),  # the owner: handover, withdraw
     ("COAL-01", "unit_operator", "/needs/no-such-need"),  # the 404 page
     ("PWR-01", "unit_operator", "/contracts/{contract}"),  # the 403 page
 )
@@ -78,6 +80,8 @@ def records(demo: Server) -> dict[str, str]:
     bids = call("COAL-01", "unit_operator", f"/v1/needs/{launched}/tender", tender)
     in_force = demo.client(demo.token("COAL", "platform_admin")).get("/v1/catalog/in-force")
     assert in_force.status_code == 200, in_force.text
+    hq = demo.client(demo.token("HQ", "hq_admin"))
+    shared = hq.get("/v1/resources", params={"owner_unit_id": "ENG-02", "kind": "equipment"})
     return {
         "need": need,
         "tendered": tendered,
@@ -86,6 +90,7 @@ def records(demo: Server) -> dict[str, str]:
         "dispute": disputed["dispute_id"],
         "finding": found["id"],
         "version": in_force.json()["id"],
+        "resource": shared.json()["items"][0]["id"],  # the demo's excavator
     }
 
 
