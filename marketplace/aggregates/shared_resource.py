@@ -5,7 +5,7 @@ is free: two bookings racing for the last of it cannot both be saved."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 
@@ -14,60 +14,13 @@ from eventsourcing.domain import event
 from marketplace.aggregates.base import (
     Actor,
     DomainError,
-    Immutable,
     MarketAggregate,
     RecordNotFound,
 )
+from marketplace.aggregates.booking import Booking, booking_id_of, number
 from marketplace.aggregates.booking_window import Stretch, WindowError, duration_in, usage
 
 KINDS = ("equipment", "facility", "land", "staff", "capacity")
-_BOOKING_SEPARATOR = "-B"
-
-
-def booking_id_of(resource_id: str, n: int) -> str:
-    """Booking ids name their resource, so a booking's contract (`source_id`) leads to it."""
-    return f"{resource_id}{_BOOKING_SEPARATOR}{n}"
-
-
-def resource_of_booking(booking_id: str) -> str | None:
-    """The resource a booking id names; None for an id no resource could have made."""
-    resource_id, separator, n = booking_id.rpartition(_BOOKING_SEPARATOR)
-    return resource_id if separator and resource_id and n.isdigit() else None
-
-
-def _number(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
-@dataclass(frozen=True)
-class Booking(Immutable):
-    """One unit's booking of a window: `booked`, then `handed_over` and `returned`, or
-    `cancelled` before it starts. `duration` is in the resource's unit of time."""
-
-    booking_id: str
-    unit_id: str
-    starts_at: datetime
-    ends_at: datetime
-    quantity: Decimal
-    duration: int
-    amount: Decimal
-    contract_id: str
-    booked_at: datetime
-    status: str = "booked"
-    handed_over_at: datetime | None = None
-    handover_condition: str | None = None
-    returned_at: datetime | None = None
-    return_condition: str | None = None
-    damaged: bool = False
-    damage: str | None = None
-    incident_id: str | None = None
-    cancel_reason: str | None = None
-
-    @property
-    def holds_its_window(self) -> bool:
-        """Every booking but a cancelled one keeps its window (a return before the end
-        included: the window was paid for)."""
-        return self.status != "cancelled"
 
 
 class SharedResource(MarketAggregate):
@@ -206,17 +159,17 @@ class SharedResource(MarketAggregate):
             return {
                 "from": s.start.isoformat(),
                 "to": s.end.isoformat(),
-                "booked": _number(s.booked),
-                "free": _number(self.available_quantity - s.booked),
+                "booked": number(s.booked),
+                "free": number(self.available_quantity - s.booked),
             }
 
         raise DomainError(
             "resource_unavailable",
-            f"Resource {self.id!r} has {_number(self.available_quantity)}; at times of the "
-            f"window fewer than the {_number(quantity)} asked for are free.",
+            f"Resource {self.id!r} has {number(self.available_quantity)}; at times of the "
+            f"window fewer than the {number(quantity)} asked for are free.",
             {
-                "requested_quantity": _number(quantity),
-                "available_quantity": _number(self.available_quantity),
+                "requested_quantity": number(quantity),
+                "available_quantity": number(self.available_quantity),
                 "conflicts": [shown(s) for s in short],
                 "free": [shown(s) for s in stretches],
             },

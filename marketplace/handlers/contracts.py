@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from marketplace.aggregates.access_token import Role
+from marketplace.aggregates.booking import resource_of_booking
 from marketplace.aggregates.contract import Contract, TradeForm
 from marketplace.aggregates.organisation import Organisation
 from marketplace.aggregates.quality_incident import QualityIncident
-from marketplace.aggregates.shared_resource import SharedResource, resource_of_booking
+from marketplace.aggregates.shared_resource import SharedResource
 from marketplace.handlers.auth import (
     Principal,
     acts_for,

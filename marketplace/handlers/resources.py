@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from marketplace.aggregates.booking import Booking
 from marketplace.aggregates.booking_window import WindowError
 from marketplace.aggregates.contract import Contract, ContractStatus, TradeForm
 from marketplace.aggregates.organisation import Organisation
 from marketplace.aggregates.quality_incident import DAMAGE, QualityIncident
-from marketplace.aggregates.shared_resource import Booking, SharedResource
+from marketplace.aggregates.shared_resource import SharedResource
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for
 from marketplace.handlers.contracts import incident_parties, load_contract
 from marketplace.handlers.errors import Forbidden, InvalidField

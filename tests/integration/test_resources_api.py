@@ -126,6 +126,14 @@ def test_an_excavator_shared_by_two_engineering_companies(
     assert incident.status_code == 200, incident.text
     assert (incident.json()["kind"], incident.json()["severity"]) == ("damage", "major")
     assert incident.json()["contract_id"] == a["contract_id"]
+    # The owner raised it: the owner, not the borrower, turns it into a dispute against ENG-01.
+    escalate = f"/v1/quality-incidents/{back.json()['incident_id']}/dispute"
+    claim = {"claim": "Pay for the boom's repair."}
+    assert client.post(escalate, json=claim, headers=borrower).status_code == 403
+    disputed = client.post(escalate, json=claim, headers=op(built, "ENG-02"))
+    assert disputed.status_code == 201, disputed.text
+    dispute = client.get(f"/v1/disputes/{disputed.json()['dispute_id']}", headers=borrower).json()
+    assert (dispute["raiser_unit_id"], dispute["against_unit_id"]) == ("ENG-02", "ENG-01")
     done = client.get(f"/v1/contracts/{a['contract_id']}", headers=borrower).json()
     assert (done["status"], done["delivered_amount"]) == ("completed", "10000.00")
 

@@ -13,12 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from marketplace.aggregates.base import DomainError, RecordNotFound
+from marketplace.aggregates.booking import booking_id_of, resource_of_booking
 from marketplace.aggregates.booking_window import Stretch, WindowError, duration_in, usage
-from marketplace.aggregates.shared_resource import (
-    SharedResource,
-    booking_id_of,
-    resource_of_booking,
-)
+from marketplace.aggregates.shared_resource import SharedResource
 from marketplace.events.wire import to_cloud_event
 from marketplace.projections import resource_calendar, resource_list
 from marketplace.projections.changes import Increment, Upsert

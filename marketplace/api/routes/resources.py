@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal, Self
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field, model_validator
 
-from marketplace.aggregates.shared_resource import Booking, SharedResource
+from marketplace.aggregates.booking import Booking
+from marketplace.aggregates.shared_resource import SharedResource
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
 from marketplace.api.schemas import ReasonIn, Strict, money, number
