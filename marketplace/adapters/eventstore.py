@@ -41,6 +41,7 @@ from marketplace.aggregates.joint_procurement import JointProcurement
 from marketplace.aggregates.need import Need
 from marketplace.aggregates.offer import Offer
 from marketplace.aggregates.organisation import Level, Organisation, Unit
+from marketplace.aggregates.shared_resource import SharedResource
 from marketplace.aggregates.tender import Tender
 from marketplace.handlers.errors import ConcurrencyConflict
 from marketplace.handlers.ports import StoredRecord
@@ -117,6 +118,7 @@ SNAPSHOT_INTERVALS: dict[type[MutableOrImmutableAggregate[Any]], int] = {
     Framework: 100,  # a call-off a day or so, amendments
     Dispute: 100,  # settlement proposals back and forth
     JointProcurement: 100,  # shares replaced and withdrawn until the pool is launched
+    SharedResource: 100,  # every booking of it, handed over and returned, for its life
 }
 
 

@@ -1,5 +1,7 @@
 """Quality incidents against a supplier (paper §3.4.1④): management, product quality, delivery
-delay; recorded by the demand unit (or by a late delivery itself), resolved with a text."""
+delay; recorded by the demand unit (or by a late delivery itself), resolved with a text. One
+kind goes the other way: `damage` to a shared resource, raised by its owner (the contract's
+supplier) against the unit that booked it."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from eventsourcing.domain import event
 from marketplace.aggregates.base import Actor, DomainError, MarketAggregate
 
 KINDS = ("management", "product_quality", "delivery_delay")
+DAMAGE = "damage"  # against the demand unit: it damaged what it booked
 SEVERITIES = ("minor", "major", "critical")
 
 
@@ -80,6 +83,15 @@ class QualityIncident(MarketAggregate):
     @property
     def demand_unit_id(self) -> str:
         return str(self.parties["demand_unit_id"])
+
+    @property
+    def raiser_unit_id(self) -> str:
+        """The party the incident is the complaint of."""
+        return self.supply_unit_id if self.kind == DAMAGE else self.demand_unit_id
+
+    @property
+    def against_unit_id(self) -> str:
+        return self.demand_unit_id if self.kind == DAMAGE else self.supply_unit_id
 
     def resolve(self, resolution: str, actor: Actor, timestamp: datetime) -> None:
         if self.status != "open":

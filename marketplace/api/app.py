@@ -45,6 +45,7 @@ from marketplace.api.routes import (
     quality_incidents,
     replays,
     reports,
+    resources,
     subscriptions,
     tenders,
     tokens,
@@ -179,6 +180,7 @@ def create_app(
         visits.router,
         frameworks.router,
         joint_procurements.router,
+        resources.router,
         replays.router,  # before audit's `/{aggregate_id}/…`, which `replays/…` would match
         audit.router,
     ):

@@ -174,6 +174,20 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
         "unit_inactive",
         "invalid_quantity",
     ),
+    ("post", "/v1/resources"): ("unit_inactive",),
+    ("post", "/v1/resources/{resource_id}/bookings"): (
+        "resource_unavailable",
+        "resource_withdrawn",
+        "self_supply",
+        "unit_inactive",
+    ),
+    ("post", "/v1/resources/{resource_id}/bookings/{booking_id}/cancel"): (
+        "booking_status",
+        "booking_started",
+    ),
+    ("post", "/v1/resources/{resource_id}/bookings/{booking_id}/handover"): ("booking_status",),
+    ("post", "/v1/resources/{resource_id}/bookings/{booking_id}/return"): ("booking_status",),
+    ("post", "/v1/resources/{resource_id}/withdraw"): ("resource_withdrawn",),
     ("post", "/v1/disputes/{dispute_id}/mediation"): (
         "dispute_closed",
         "dispute_status",

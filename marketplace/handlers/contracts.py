@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from marketplace.aggregates.access_token import Role
-from marketplace.aggregates.contract import Contract
+from marketplace.aggregates.booking import resource_of_booking
+from marketplace.aggregates.contract import Contract, TradeForm
 from marketplace.aggregates.organisation import Organisation
 from marketplace.aggregates.quality_incident import QualityIncident
+from marketplace.aggregates.shared_resource import SharedResource
 from marketplace.handlers.auth import (
     Principal,
     acts_for,
@@ -202,10 +204,35 @@ def complete(svc: Services, principal: Principal, contract_id: str, party: str |
 def terminate(
     svc: Services, principal: Principal, contract_id: str, reason: str, party: str | None
 ) -> Contract:
-    def act(c: Contract) -> None:
-        c.terminate(acting_party(svc, principal, c, party), reason, principal.actor, svc.clock())
+    def attempt() -> Contract:
+        contract = load_contract(svc, contract_id)
+        now = svc.clock()
+        contract.terminate(
+            acting_party(svc, principal, contract, party), reason, principal.actor, now
+        )
+        released = _booking_released(svc, contract, reason, principal, now)
+        svc.store.save(contract, *released)
+        return contract
 
-    return _change(svc, contract_id, act)
+    return svc.retrying(attempt)
+
+
+def _booking_released(
+    svc: Services, contract: Contract, reason: str, principal: Principal, now: datetime
+) -> list[SharedResource]:
+    """A booking's contract ended before the booking's window starts frees the window: the
+    booking is cancelled with it (later, the booking keeps its window and is taken back)."""
+    if contract.trade_form is not TradeForm.RESOURCE or contract.source_id is None:
+        return []
+    resource_id = resource_of_booking(contract.source_id)
+    resource = svc.store.get(resource_id, SharedResource) if resource_id else None
+    booking = resource.bookings.get(contract.source_id) if resource else None
+    if resource is None or booking is None or booking.status != "booked":
+        return []
+    if now >= booking.starts_at:
+        return []
+    resource.cancel_booking(booking.booking_id, reason, principal.actor, now)
+    return [resource]
 
 
 def record_incident(

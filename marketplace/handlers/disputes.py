@@ -95,22 +95,22 @@ def raise_dispute(
 
 
 def escalate_incident(svc: Services, principal: Principal, incident_id: str, claim: str) -> Dispute:
-    """The demand unit turns an unresolved quality incident into a dispute, in one step."""
+    """The incident's raiser (the demand unit; the owner for a shared resource's damage) turns
+    it, unresolved, into a dispute in one step."""
     org = chart(svc)
     dispute_id = svc.new_id("dsp")
 
     def attempt() -> Dispute:
         incident = contracts.load_incident(svc, incident_id)
-        require_acts_for(principal, incident.demand_unit_id, org)
+        raiser, against = incident.raiser_unit_id, incident.against_unit_id
+        require_acts_for(principal, raiser, org)
         now = svc.clock()
         incident.escalate(dispute_id, principal.actor, now)
-        context = org.context_of(incident.demand_unit_id, "raiser") | org.context_of(
-            incident.supply_unit_id, "against"
-        )
+        context = org.context_of(raiser, "raiser") | org.context_of(against, "against")
         dispute = Dispute.raise_dispute(
             dispute_id,
-            incident.demand_unit_id,
-            incident.supply_unit_id,
+            raiser,
+            against,
             "quality_incident",
             incident_id,
             "quality",

@@ -41,6 +41,7 @@ WORDS = {
     "management": N_("management"),
     "product_quality": N_("product quality"),
     "delivery_delay": N_("delivery delay"),
+    "damage": N_("damage to a shared resource"),  # resources.po
     "minor": N_("minor"),
     "major": N_("major"),
     "critical": N_("critical"),

@@ -33,6 +33,7 @@ from marketplace.portal.routes import (
     notifications,
     offers,
     reports,
+    resources,
     subscriptions,
     tenders,
     units,
@@ -79,6 +80,7 @@ def install_portal(app: FastAPI, idle_minutes: int) -> Portal:
         visits.router,
         frameworks.router,
         joint_procurements.router,
+        resources.router,
     ):
         app.include_router(router)
     _pages_for_browsers(app)

@@ -140,6 +140,13 @@ RULES = {
         "The offer covers less than the members' shares: award an offer of the whole quantity."
     ),
     "supplier_in_pool": N_("The supplier has a share in this joint procurement itself."),
+    # shared resources (resources.po)
+    "resource_unavailable": N_(
+        "At some time of this window too little is free: see the calendar's free quantity."
+    ),
+    "resource_withdrawn": N_("The resource was withdrawn: it takes no bookings."),
+    "booking_status": N_("The booking is not at that step any more."),
+    "booking_started": N_("The booking's window has started: it can no longer be cancelled."),
     # approvals
     "request_already_decided": N_("This request has already been decided."),
     # catalog and reports

@@ -18,6 +18,8 @@ from marketplace.projections import (
     meeting_list,
     needs_board,
     report_facts,
+    resource_calendar,
+    resource_list,
     supplier_quality,
     tender_list,
     trade_volume,
@@ -55,6 +57,9 @@ PROJECTIONS: tuple[Projection, ...] = (
     framework_list.PROJECTION,
     # Joint procurement (issue 19): pools, their shares and the members' contracts.
     joint_procurement_list.PROJECTION,
+    # Shared resources (issue 19): the list, and each one's calendar of bookings.
+    resource_list.PROJECTION,
+    resource_calendar.PROJECTION,
 )
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
+from marketplace.aggregates.quality_incident import DAMAGE
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.contracts import (
     CONTRACTS_TOPIC,
@@ -149,12 +150,13 @@ def apply(event: CloudEvent) -> list[RowChange]:
             ]
         case NeedClosedExternalV1():
             return [_fact(event, "closed_external", need_id=subject)]
-        case QualityIncidentRecordedV1():
+        # A shared resource's damage is the booking unit's fault, not its supplier's quality.
+        case QualityIncidentRecordedV1() if payload.kind != DAMAGE:
             return [
                 _fact(event, "incidents_against", unit_id=payload.parties["supply_unit_id"]),
                 _fact(event, "incidents_raised", unit_id=payload.parties["demand_unit_id"]),
             ]
-        case QualityIncidentResolvedV1():
+        case QualityIncidentResolvedV1() if payload.kind != DAMAGE:
             return [_fact(event, "incidents_resolved", unit_id=payload.parties["supply_unit_id"])]
         case DisputeRaisedV1():
             return [

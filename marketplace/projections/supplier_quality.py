@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+from marketplace.aggregates.quality_incident import DAMAGE
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.contracts import (
     CONTRACTS_TOPIC,
@@ -52,7 +53,8 @@ def apply(event: CloudEvent) -> list[RowChange]:
     match payload:
         case ContractCreatedV1():
             return [_counts(payload.supply_unit_id, contracts=1)]
-        case QualityIncidentRecordedV1():
+        # A shared resource's damage is against the unit that booked it, not its supplier.
+        case QualityIncidentRecordedV1() if payload.kind != DAMAGE:
             return [
                 _counts(
                     payload.parties["supply_unit_id"],
@@ -61,7 +63,7 @@ def apply(event: CloudEvent) -> list[RowChange]:
                     **{payload.kind: 1, payload.severity: 1},
                 )
             ]
-        case QualityIncidentResolvedV1():
+        case QualityIncidentResolvedV1() if payload.kind != DAMAGE:
             return [_counts(payload.parties["supply_unit_id"], open=-1)]
     return []
 

@@ -112,6 +112,9 @@ FRAMEWORK = {
         for p in (LAST_MONTH, THIS_MONTH, NEXT_MONTH)
     ],
 }
+RESOURCE = {"owner_unit_id": "HEAT-02", "kind": "equipment", "name": "Steam-cleaning rig"}
+RESOURCE |= {"uom": "day", "rate": "600.00", "available_quantity": "10"}
+BOOKING = {"unit_id": "COAL-02", "from": "2035-01-10", "to": "2035-01-12"}
 SUBSCRIPTION = {"unit_id": "COAL-02", "channel": "webhook", "event_types": ["*"]}
 SUBSCRIPTION |= {"endpoint": "http://127.0.0.1:9/hooks"}
 
@@ -389,6 +392,30 @@ MATRIX: dict[str, Row] = {
         frozenset({HQ, PADMIN}),
         body={"sourcing": "direct", "required_by": later(60)[:10]},
         ids={"pool_id": "launch_pool_id"},
+    # Shared resources: the owner (or whoever acts for it) lists, hands over and withdraws; a
+    # unit books for itself; either side cancels or records the return; every token reads.
+    "POST /v1/resources": Row(FOR_THE_UNIT, body=RESOURCE | {"owner_unit_id": "COAL-02"}),
+    "GET /v1/resources": Row(EVERY_TOKEN, query={"owner_unit_id": "HEAT-02"}),
+    "GET /v1/resources/{resource_id}": Row(EVERY_TOKEN),
+    "GET /v1/resources/{resource_id}/calendar": Row(EVERY_TOKEN),
+    "POST /v1/resources/{resource_id}/bookings": Row(FOR_THE_UNIT, body=BOOKING),
+    "POST /v1/resources/{resource_id}/bookings/{booking_id}/cancel": Row(
+        FOR_THE_UNIT, body={"reason": "Plans changed."}, ids={"booking_id": "cancel_booking_id"}
+    ),
+    "POST /v1/resources/{resource_id}/bookings/{booking_id}/handover": Row(
+        FOR_THE_UNIT, subject="HEAT-02", body={"condition": "Checked."}
+    ),
+    "POST /v1/resources/{resource_id}/bookings/{booking_id}/return": Row(
+        FOR_THE_UNIT,
+        subject="HEAT-02",
+        body={"condition": "Clean."},
+        ids={"booking_id": "handed_booking_id"},
+    ),
+    "POST /v1/resources/{resource_id}/withdraw": Row(
+        FOR_THE_UNIT,
+        subject="HEAT-02",
+        body={"reason": "Sold."},
+        ids={"resource_id": "spare_resource_id"},
     ),
     "GET /v1/projections/status": Row(EVERY_TOKEN),
     "GET /v1/projections/trade-volume": Row(ANALYSTS),
@@ -517,6 +544,16 @@ def build_world(world: World, client: TestClient) -> None:
         joined = client.post(f"/v1/joint-procurements/{ids[pool]}/shares", json=SHARE,
                              headers=bearer(coal))  # fmt: skip
         assert joined.is_success, joined.text
+    ids["resource_id"] = created(client, heat, "/v1/resources", RESOURCE, "resource_id")
+    ids["spare_resource_id"] = created(client, heat, "/v1/resources", RESOURCE, "resource_id")
+    bookings = f"/v1/resources/{ids['resource_id']}/bookings"
+    for key in ("booking_id", "handed_booking_id", "cancel_booking_id"):
+        ids[key] = created(client, coal, bookings, BOOKING, "booking_id")
+    handed = client.post(
+        f"{bookings}/{ids['handed_booking_id']}/handover", json={"condition": "Checked."},
+        headers=bearer(heat),
+    )  # fmt: skip
+    assert handed.is_success, handed.text
 
     ids["need_id"] = created(client, coal, "/v1/needs", NEED, "id")
     ids["offer_id"] = created(

@@ -55,6 +55,11 @@ class Leaf:
         return "text" if self.schema.get("type") == "string" else "other"
 
     @property
+    def takes_days(self) -> bool:
+        """A time that may also be a day (a booking's `from`): a day is no wrong value for it."""
+        return any(s.get("format") == "date" for s in self.schema.get("anyOf", []))
+
+    @property
     def dotted(self) -> str:
         return ".".join(str(p) for p in self.where)
 
@@ -193,6 +198,7 @@ def test_every_body_field_refuses_what_it_must(embedded: InProcessApi, openapi: 
             values = [v for v in DECIMAL_VALUES if not published(leaf.schema, v)]
         elif leaf.kind in ("date-time", "date"):
             values = MOMENT_VALUES if leaf.kind == "date-time" else DAY_VALUES
+            values = [v for v in values if not (leaf.takes_days and v == "2027-01-01")]
         for value in values:
             answer = send(api, leaf.method, concrete(leaf.path), leaf.body(value))
             expect_422_naming(answer, leaf.dotted, f"{leaf} = {value!r}")

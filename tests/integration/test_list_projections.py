@@ -1,9 +1,8 @@
 """The lists' read models (tenders, contracts, incidents, disputes, external-sourcing requests,
 a catalog product's documents, meetings with their requests and action items, exchange visits
 with their lead → need → contract trail, working groups, framework agreements with their
-call-offs' deliveries) against hand-computed rows:
-with their lead → need → contract trail, working groups, joint procurements with their shares
-and share contracts) against hand-computed rows:
+call-offs' deliveries, joint procurements with their shares and share contracts, shared resources
+and their calendars) against hand-computed rows:
 replayed from scratch twice and fed from Kafka through the real relay, all alike; and no sealed
 amount in them before the bids are opened."""
 
@@ -31,6 +30,7 @@ from marketplace.handlers import (
     joint_procurement,
     meetings,
     needs,
+    resources,
     tenders,
 )
 from marketplace.handlers.auth import Principal
@@ -44,6 +44,8 @@ from marketplace.projections import (
     incident_list,
     joint_procurement_list,
     meeting_list,
+    resource_calendar,
+    resource_list,
     tender_list,
     visit_list,
     working_group_list,
@@ -69,6 +71,8 @@ LISTS = (
     working_group_list.PROJECTION,
     framework_list.PROJECTION,
     joint_procurement_list.PROJECTION,
+    resource_list.PROJECTION,
+    resource_calendar.PROJECTION,
 )
 SEALED = ("91234.56", "90111.11", "95000.00", "88888.88")  # amounts that must not show early
 
@@ -230,6 +234,28 @@ def write_pools(svc: Services) -> tuple[str, str]:
     return awarded.id, still
 
 
+def write_resources(svc: Services) -> str:
+    """ENG-02's two excavators: ENG-01 books one for 3 days (5400.00), has it handed over and
+    returns it damaged; HEAT-01's booking is cancelled; then the resource is withdrawn."""
+    spec = resources.ResourceSpec(
+        "ENG-02", "equipment", "Excavator", "day", Decimal("1800.00"), Decimal(2)
+    )
+    owner = operator("ENG-02")
+    listed = resources.list_resource(svc, owner, spec)
+
+    def day(d: int) -> datetime:
+        return datetime(2027, 3, d, tzinfo=UTC)
+
+    used = resources.book(svc, operator("ENG-01"), listed.id, "ENG-01", day(5), day(8), Decimal(1))
+    dropped = resources.book(svc, operator("HEAT-01"), listed.id, "HEAT-01", day(6), day(7),
+                             Decimal(1))  # fmt: skip
+    resources.hand_over(svc, owner, listed.id, used.booking.booking_id, "Fine.")
+    resources.take_back(svc, owner, listed.id, used.booking.booking_id, "Dented.", "Boom.", "minor")
+    resources.cancel_booking(svc, operator("HEAT-01"), listed.id, dropped.booking.booking_id, "No.")
+    resources.withdraw(svc, owner, listed.id, "Sold.")
+    return listed.id
+
+
 async def everything(read_models: ReadModelStore) -> dict[str, list[dict[str, Any]]]:
     return {
         table.name: await rows(read_models, table)
@@ -262,6 +288,7 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     lead_needs_contract(market, visit.leads[0].lead_id)
     framework = write_framework(market)
     awarded_pool, open_pool = write_pools(market)
+    resource_id = write_resources(market)
 
     replayed = await replayed_into(market.store, tmp_path / "a.db", LISTS, everything)
     assert await replayed_into(market.store, tmp_path / "b.db", LISTS, everything) == replayed
@@ -282,6 +309,8 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
         ("COAL-03", "active", Decimal(0)),  # the framework's call-offs
         ("COAL-03", "active", Decimal("91875.00")),
         *[("ENG-02", "awaiting_signatures", Decimal(0))] * 3,  # the pool's share contracts
+        ("ENG-02", "completed", Decimal("5400.00")),  # the excavator, returned
+        ("ENG-02", "terminated", Decimal(0)),  # its cancelled booking
         ("HEAT-02", "awaiting_signatures", Decimal(0)),  # the visit's lead's need
         ("HEAT-02", "completed", Decimal("220800.00")),
         ("HEAT-02", "terminated", Decimal("18400.00")),
@@ -291,6 +320,7 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     ]
     incidents = {r["supplier_unit_id"]: r["status"] for r in replayed["incident_list_incidents"]}
     assert incidents == {"PWR-01": "open", "HEAT-02": "resolved", "COAL-03": "open"}
+    assert incidents == {"PWR-01": "open", "HEAT-02": "resolved", "ENG-02": "open"}
     assert sorted(
         (d["status"], d["mediator_unit_id"]) for d in replayed["dispute_list_disputes"]
     ) == [("in_mediation", "HQ"), ("withdrawn", None)]
@@ -317,6 +347,17 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     awarded = {r["need_id"] for r in replayed["visit_list_need_contracts"]}
     assert from_lead["need_id"] in awarded
     assert len(replayed["visit_list_sector_pairs"]) == 1
+    (resource,) = replayed["resource_list_resources"]
+    assert (resource["resource_id"], resource["status"], resource["bookings"]) == (
+        resource_id, "withdrawn", 1
+    )  # fmt: skip
+    assert sorted(
+        (b["unit_id"], b["status"], b["amount"], b["incident_id"] is not None)
+        for b in replayed["resource_calendar_bookings"]
+    ) == [("ENG-01", "returned", Decimal("5400.00"), True),
+          ("HEAT-01", "cancelled", Decimal("1800.00"), False)]  # fmt: skip
+    assert [(r["status"], r["available_quantity"]) for r in
+            replayed["resource_calendar_resources"]] == [("withdrawn", Decimal(2))]  # fmt: skip
     asked = {r["need_id"] for r in requests}
     needs_of = {r["need_id"]: r["demand_unit_id"] for r in replayed["external_sourcing_list_needs"]}
     assert {needs_of[n] for n in asked} == {"COAL-01"}

@@ -21,7 +21,10 @@ router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 
 class ContractListItem(BaseModel):
     id: str
-    need_id: str
+    need_id: str | None = Field(
+        description="The need awarded; null for a contract arranged without one (a call-off, a "
+        "joint procurement's share, a booking: see `trade_form`)."
+    )
     demand_unit_id: str
     supply_unit_id: str
     business_type: str
@@ -37,7 +40,8 @@ class ContractListItem(BaseModel):
     def of(cls, row: dict[str, Any]) -> ContractListItem:
         figures = {q: number(Decimal(row[q])) for q in ("quantity", "delivered_quantity")}
         figures |= {a: money(Decimal(row[a])) for a in ("amount", "delivered_amount")}
-        return cls.model_validate({**row, **figures, "id": row["contract_id"]})
+        shown = {**row, **figures, "id": row["contract_id"], "need_id": row["need_id"] or None}
+        return cls.model_validate(shown)
 
 
 class ContractListOut(Paged):
@@ -51,8 +55,11 @@ class SignatureOut(BaseModel):
 
 class ContractOut(BaseModel):
     id: str
-    need_id: str
-    offer_id: str
+    need_id: str | None = Field(
+        description="The need awarded; null for a contract arranged without one (a call-off, a "
+        "joint procurement's share, a booking: see `trade_form`)."
+    )
+    offer_id: str | None = Field(description="The offer awarded; null as `need_id` is.")
     demand_unit_id: str
     supply_unit_id: str
     business_type: str
@@ -78,8 +85,8 @@ class ContractOut(BaseModel):
     def of(cls, c: Contract) -> ContractOut:
         return cls(
             id=c.id,
-            need_id=c.need_id,
-            offer_id=c.offer_id,
+            need_id=c.need_id or None,
+            offer_id=c.offer_id or None,
             demand_unit_id=c.demand_unit_id,
             supply_unit_id=c.supply_unit_id,
             business_type=c.business_type,

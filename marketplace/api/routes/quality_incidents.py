@@ -98,7 +98,8 @@ def resolve_incident(
 def escalate_incident(
     incident_id: str, body: EscalationIn, svc: ServicesDep, principal: PrincipalDep
 ) -> dict[str, str]:
-    """Turn an unresolved incident into a dispute, in one call (the demand unit)."""
+    """Turn an unresolved incident into a dispute, in one call (its raiser: the demand unit, or
+    the owner for a shared resource's `damage`)."""
     dispute = disputes.escalate_incident(svc, principal, incident_id, body.claim)
     return {"dispute_id": dispute.id, "status": dispute.status}
 

@@ -20,6 +20,7 @@ from marketplace.events.public import (
     needs,
     offers,
     reports,
+    resources,
     subscriptions,
     tenders,
     units,
@@ -49,6 +50,8 @@ _TOPICS_AND_TYPES: tuple[tuple[str, tuple[PublicType, ...]], ...] = (
     # Trade forms (paper section 4): framework agreements and their call-offs.
     (frameworks.FRAMEWORKS_TOPIC, frameworks.TYPES),
     (joint_procurements.JOINT_PROCUREMENTS_TOPIC, joint_procurements.TYPES),
+    # Trade forms (issue 19): shared resources and their bookings.
+    (resources.RESOURCES_TOPIC, resources.TYPES),
 )
 TOPICS: list[str] = [topic for topic, _ in _TOPICS_AND_TYPES]
 # Every public type, keyed by its CloudEvents `type`, topic by topic.

@@ -41,6 +41,8 @@ MAIN_PAGES = (
     ("HQ", "hq_admin", "/findings/new"),
     ("COAL-03", "unit_operator", "/frameworks"),
     ("COAL-03", "unit_operator", "/frameworks/{framework}"),  # the demo's: schedule, amendments
+    ("ENG-01", "unit_operator", "/resources"),
+    ("ENG-02", "unit_operator", "/resources/{resource}"),  # the owner: handover, withdraw
     ("COAL-01", "unit_operator", "/needs/no-such-need"),  # the 404 page
     ("PWR-01", "unit_operator", "/contracts/{contract}"),  # the 403 page
 )
@@ -81,6 +83,8 @@ def records(demo: Server) -> dict[str, str]:
     in_force = demo.client(demo.token("COAL", "platform_admin")).get("/v1/catalog/in-force")
     assert in_force.status_code == 200, in_force.text
     frameworks = demo.client(demo.token("COAL-03", "unit_operator")).get("/v1/frameworks")
+    hq = demo.client(demo.token("HQ", "hq_admin"))
+    shared = hq.get("/v1/resources", params={"owner_unit_id": "ENG-02", "kind": "equipment"})
     return {
         "framework": frameworks.json()["items"][0]["id"],
         "need": need,
@@ -90,6 +94,7 @@ def records(demo: Server) -> dict[str, str]:
         "dispute": disputed["dispute_id"],
         "finding": found["id"],
         "version": in_force.json()["id"],
+        "resource": shared.json()["items"][0]["id"],  # the demo's excavator
     }
 
 
