@@ -392,6 +392,7 @@ MATRIX: dict[str, Row] = {
         frozenset({HQ, PADMIN}),
         body={"sourcing": "direct", "required_by": later(60)[:10]},
         ids={"pool_id": "launch_pool_id"},
+    ),
     # Shared resources: the owner (or whoever acts for it) lists, hands over and withdraws; a
     # unit books for itself; either side cancels or records the return; every token reads.
     "POST /v1/resources": Row(FOR_THE_UNIT, body=RESOURCE | {"owner_unit_id": "COAL-02"}),
