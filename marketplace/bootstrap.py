@@ -295,6 +295,7 @@ def build_notifier(
 ) -> Callable[[ReadModelStore], Notifier]:
     """The notifier over a read-model store opened by its runner: fed in-process (the API's
     process, embedded default) or by its own Kafka consumer group (`marketplace notify`)."""
+    from marketplace.handlers import rules
     from marketplace.notifications.notifier import KafkaFeed, Notifier
 
     channels = notification_channels(settings, services)
@@ -312,6 +313,7 @@ def build_notifier(
             concurrency=settings.notify_concurrency,
             zone=services.zone,
             reminder_lead=timedelta(hours=settings.reminder_lead_hours),
+            rules_lead=lambda at: rules.reminder_lead(services, at),
         )
 
     return make

@@ -41,6 +41,7 @@ from marketplace.api.routes import (
     quality_incidents,
     replays,
     reports,
+    rules,
     subscriptions,
     tenders,
     tokens,
@@ -160,6 +161,7 @@ def create_app(
         projections.router,
         reports.router,
         assessments.router,
+        rules.router,
         subscriptions.router,
         visits.router,
         replays.router,  # before audit's `/{aggregate_id}/…`, which `replays/…` would match

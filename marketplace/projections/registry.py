@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from marketplace.projections import (
+    assessment_decision_list,
     catalog_search,
     contract_list,
     directory,
@@ -49,6 +50,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     visit_list.PROJECTION,
     # The coordination working groups (issue 18): HQ's synergy bodies.
     working_group_list.PROJECTION,
+    # HQ's rewards and penalties after the annual assessment (issue 20).
+    assessment_decision_list.PROJECTION,
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from marketplace.aggregates.organisation import Organisation
+from marketplace.aggregates.rules import GroupRules
 from marketplace.events.public import (
     bids,
     bodies,
@@ -18,6 +19,7 @@ from marketplace.events.public import (
     needs,
     offers,
     reports,
+    rules,
     subscriptions,
     tenders,
     units,
@@ -44,6 +46,8 @@ _TOPICS_AND_TYPES: tuple[tuple[str, tuple[PublicType, ...]], ...] = (
     # Work meetings and the synergy management bodies (leadership group, working groups).
     (meetings.MEETINGS_TOPIC, (*meetings.TYPES, *bodies.TYPES)),
     (visits.VISITS_TOPIC, visits.TYPES),
+    # The group's rules, platforms' assessment schemes, rewards and penalties (issue 20).
+    (rules.RULES_TOPIC, rules.TYPES),
 )
 TOPICS: list[str] = [topic for topic, _ in _TOPICS_AND_TYPES]
 # Every public type, keyed by its CloudEvents `type`, topic by topic.
@@ -90,4 +94,6 @@ def check_forms(rows: Iterable[PublicType]) -> None:
 
 check_forms(PUBLIC_TYPES.values())
 # Domain events of published aggregates that deliberately stay in the store.
-INTERNAL: frozenset[type] = frozenset({domain_event(Organisation, "Established")})
+INTERNAL: frozenset[type] = frozenset(
+    {domain_event(Organisation, "Established"), domain_event(GroupRules, "Started")}
+)
