@@ -12,6 +12,7 @@ from marketplace.aggregates.meeting import half_year_of
 from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.organisation import Level
 from marketplace.demo.documents import seed_documents
+from marketplace.demo.rules import seed_rules
 from marketplace.handlers import (
     bodies,
     catalog,
@@ -444,4 +445,5 @@ def seed_demo(svc: Services) -> list[IssuedToken]:
     seed_inspections(svc, hq)
     seed_meetings(svc, hq)
     seed_bodies(svc, hq)
+    seed_rules(svc, hq)
     return [issue_token_as(svc, actor, cmd) for cmd in wanted]

@@ -1,6 +1,7 @@
 """The lists' read models (tenders, contracts, incidents, disputes, external-sourcing requests,
 a catalog product's documents, meetings with their requests and action items, exchange visits
-with their lead → need → contract trail, working groups) against hand-computed rows:
+with their lead → need → contract trail, working groups, HQ's rewards and penalties) against
+hand-computed rows:
 replayed from scratch twice and fed from Kafka through the real relay, all alike; and no sealed
 amount in them before the bids are opened."""
 
@@ -18,6 +19,7 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.need import Ground
 from marketplace.demo.documents import seed_documents
 from marketplace.handlers import (
+    assessment_decisions,
     bodies,
     catalog,
     disputes,
@@ -29,6 +31,7 @@ from marketplace.handlers import (
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.projections import (
+    assessment_decision_list,
     contract_list,
     dispute_list,
     document_list,
@@ -57,6 +60,7 @@ LISTS = (
     meeting_list.PROJECTION,
     visit_list.PROJECTION,
     working_group_list.PROJECTION,
+    assessment_decision_list.PROJECTION,
 )
 SEALED = ("91234.56", "90111.11", "95000.00", "88888.88")  # amounts that must not show early
 
@@ -160,6 +164,20 @@ def write_meetings(svc: Services, working_group_id: str) -> None:
     meetings.decline_request(svc, HQ_ADMIN, declined.id, "Next regular meeting.")
 
 
+def write_decisions(svc: Services) -> None:
+    """2026's decisions (the market's clock is in 2027): a reward corrected by another, a
+    penalty withdrawn."""
+    decide = assessment_decisions.Decide
+    reward, penalty = assessment_decisions.record_decisions(
+        svc, HQ_ADMIN, 2026,
+        [decide("COAL", "reward", "Compliance.", Decimal("80000.00")),
+         decide("PWR-01", "penalty", "Late reports.")],
+    )  # fmt: skip
+    correction = decide("COAL", "reward", "Corrected.", Decimal("60000.00"), reward.id)
+    assessment_decisions.record_decisions(svc, HQ_ADMIN, 2026, [correction])
+    assessment_decisions.withdraw_decision(svc, HQ_ADMIN, 2026, penalty.id, "Filed on paper.")
+
+
 def write_working_groups(svc: Services) -> tuple[str, str]:
     """One working group formed and revised (a member and a sector leave), one dissolved."""
     form = bodies.FormWorkingGroup(
@@ -208,6 +226,7 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     write_meetings(market, revised)
     visit = held_visit(market)
     lead_needs_contract(market, visit.leads[0].lead_id)
+    write_decisions(market)
 
     replayed = await replayed_into(market.store, tmp_path / "a.db", LISTS, everything)
     assert await replayed_into(market.store, tmp_path / "b.db", LISTS, everything) == replayed
@@ -276,3 +295,9 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     assert links == [
         ("member", "COAL"), ("member", "PWR"), ("member", "PWR-01"), ("sector", "power")
     ]  # fmt: skip
+    decided = replayed["assessment_decision_list_decisions"]
+    assert sorted((d["unit_id"], d["amount"], d["status"]) for d in decided) == [
+        ("COAL", Decimal("60000.00"), "in_effect"),
+        ("COAL", Decimal("80000.00"), "superseded"),
+        ("PWR-01", None, "withdrawn"),
+    ]

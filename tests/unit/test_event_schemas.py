@@ -28,6 +28,7 @@ from tests.unit.test_document_rules import document_cycle
 from tests.unit.test_inspection_rules import inspection_cycle
 from tests.unit.test_meeting_rules import meeting_cycle
 from tests.unit.test_need_rules import market_cycle
+from tests.unit.test_rules import rules_cycle
 from tests.unit.test_report_rules import report_cycle
 from tests.unit.test_subscription_rules import subscription_cycle
 from tests.unit.test_tender_rules import tender_cycle
@@ -76,6 +77,7 @@ def restructured_chart() -> list[CloudEvent]:
         *meeting_cycle(),
         *visit_cycle(),
         *bodies_cycle(),
+        *rules_cycle(),
     ]
     # Every form the relay publishes: a deprecated type's too, in its deprecation window.
     return [form for i, e in enumerate(domain_events, 1) for form in to_cloud_events(e, i)]
