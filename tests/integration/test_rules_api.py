@@ -113,7 +113,8 @@ def test_a_version_is_refused_whole_with_each_fields_problem(
     assert fields(client.post("/v1/rules", json=uneven, headers=hq(built))) == {
         "assessment.weights": "weights_not_100"
     }
-    text = {"effective_from": "2040-01-01", "assessment": {"weights": WEIGHTS | {"supplier_quality": "25"}}}  # fmt: skip
+    text = {"effective_from": "2040-01-01"}
+    text["assessment"] = {"weights": WEIGHTS | {"supplier_quality": "25"}}
     assert "assessment.weights.supplier_quality" in fields(
         client.post("/v1/rules", json=text, headers=hq(built))
     )
@@ -165,7 +166,8 @@ def test_the_platforms_scheme_weighs_its_enterprises_only(
 ) -> None:
     built, client = shared
     year = date.today().year
-    enterprise, platform = assessed(client, built, year, "ENG-01"), assessed(client, built, year, "ENG")
+    enterprise = assessed(client, built, year, "ENG-01")
+    platform = assessed(client, built, year, "ENG")
     assert {k["kpi"]: k["weight"] for k in enterprise["kpis"]} == ENG_SCHEME
     assert enterprise["platform_scheme"] == {"platform_unit_id": "ENG", "version": 1}
     assert {k["kpi"]: k["weight"] for k in platform["kpis"]} == WEIGHTS
@@ -193,7 +195,8 @@ def test_a_past_years_assessment_does_not_move_when_the_rules_change(
     published = client.post("/v1/rules", json=within, headers=hq(built))
     assert published.status_code == 201, published.text
     version = published.json()["version"]
-    scheme = {"effective_from": f"{past + 1}-07-01", "assessment": {"weights": {"supplier_quality": 100}}}  # fmt: skip
+    scheme = {"effective_from": f"{past + 1}-07-01"}
+    scheme["assessment"] = {"weights": {"supplier_quality": 100}}
     assert client.post("/v1/rules/platform/ENG", json=scheme, headers=hq(built)).is_success
     assert {u: assessed(client, built, past, u) for u in units} == before
     changed = {u: assessed(client, built, past + 1, u) for u in units}
@@ -265,7 +268,8 @@ def test_hq_records_rewards_and_penalties_for_an_ended_year(
         "unit_not_assessed",
     )
     assert built.head() == head
-    answer = client.post(path, json=[mixed[0], mixed[0] | {"unit_id": "COAL-02", "kind": "penalty", "amount": None, "reason": "Late reports."}], headers=hq(built))  # fmt: skip
+    late = {"unit_id": "COAL-02", "kind": "penalty", "amount": None, "reason": "Late reports."}
+    answer = client.post(path, json=[mixed[0], late], headers=hq(built))
     assert answer.status_code == 201, answer.text
     reward, penalty = answer.json()["decisions"]
     # A correction names the decision it replaces: the object form, as the Kafka command's.
@@ -274,7 +278,8 @@ def test_hq_records_rewards_and_penalties_for_an_ended_year(
         path, json={"decisions": [fixed | {"supersedes": reward["decision_id"]}]}, headers=hq(built)
     )
     assert corrected.status_code == 201, corrected.text
-    again = client.post(path, json=[fixed | {"supersedes": reward["decision_id"]}], headers=hq(built))
+    twice = [fixed | {"supersedes": reward["decision_id"]}]
+    again = client.post(path, json=twice, headers=hq(built))
     assert error(again) == (409, "decision_not_in_effect")
     other_unit = [fixed | {"unit_id": "HEAT", "supersedes": penalty["decision_id"]}]
     assert error(client.post(path, json=other_unit, headers=hq(built))) == (

@@ -28,8 +28,8 @@ from tests.unit.test_document_rules import document_cycle
 from tests.unit.test_inspection_rules import inspection_cycle
 from tests.unit.test_meeting_rules import meeting_cycle
 from tests.unit.test_need_rules import market_cycle
-from tests.unit.test_rules import rules_cycle
 from tests.unit.test_report_rules import report_cycle
+from tests.unit.test_rules import rules_cycle
 from tests.unit.test_subscription_rules import subscription_cycle
 from tests.unit.test_tender_rules import tender_cycle
 from tests.unit.test_visit_rules import visit_cycle

@@ -39,6 +39,7 @@ MAIN_PAGES = (
     ("COAL", "platform_admin", "/catalog/versions/{version}"),  # its entries' review states
     ("COAL", "platform_admin", "/reports"),
     ("HQ", "hq_admin", "/findings/new"),
+    ("HQ", "hq_admin", "/rules"),  # the rules in force, every version, both publish forms
     ("COAL-01", "unit_operator", "/needs/no-such-need"),  # the 404 page
     ("PWR-01", "unit_operator", "/contracts/{contract}"),  # the 403 page
 )
