@@ -386,6 +386,7 @@ def build_notifier(
 ) -> Callable[[ReadModelStore], Notifier]:
     """The notifier over a read-model store opened by its runner: fed in-process (the API's
     process, embedded default) or by its own Kafka consumer group (`marketplace notify`)."""
+    from marketplace.handlers import rules
     from marketplace.metrics.pipeline import NotifierMetrics
     from marketplace.notifications.notifier import KafkaFeed, Notifier
 
@@ -406,6 +407,7 @@ def build_notifier(
             zone=services.zone,
             reminder_lead=timedelta(hours=settings.reminder_lead_hours),
             observe=observe,
+            rules_lead=lambda at: rules.reminder_lead(services, at),
         )
 
     return make

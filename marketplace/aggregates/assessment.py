@@ -7,13 +7,15 @@ out of the total, so a unit is neither rewarded nor punished for what it had no 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-# The group's default scheme (weights sum to 100), the one place the KPIs and their weights
-# are named. §3.4.1 names the controls; the weights are the platform's default and documented
-# in the README. The work meetings' follow-up (§3.4.2③) weighs as much as settling disputes:
-# both are coordination a unit owes the group, less than trading by the rules (the first two).
+# The built-in scheme (weights sum to 100): the group rules' version 0, in force until HQ
+# publishes weights of its own (aggregates/rules.py), and the one place the KPIs' default
+# weights are named. §3.4.1 names the controls; the paper leaves the weights to the group's
+# rules. The work meetings' follow-up (§3.4.2③) weighs as much as settling disputes: both are
+# coordination a unit owes the group, less than trading by the rules (the first two).
 WEIGHTS: dict[str, int] = {
     "invitation_compliance": 30,
     "supplier_quality": 25,
@@ -67,17 +69,25 @@ BASIS_CODES: dict[str, tuple[str, tuple[str, str]]] = {
 }
 
 
+# Every KPI the platform computes, in the order pages show them: what a scheme may weigh.
+KPIS: tuple[str, ...] = tuple(BASIS_CODES)
+
+
 def _kpi(kpi: str, value: Decimal | None, counts: tuple[int, int], basis: str) -> KpiScore:
     code, names = BASIS_CODES[kpi]
-    return KpiScore(kpi, WEIGHTS[kpi], value, basis, code, dict(zip(names, counts, strict=True)))
+    return KpiScore(kpi, 0, value, basis, code, dict(zip(names, counts, strict=True)))
 
 
 def _share(part: int, whole: int) -> Decimal:
     return (Decimal(100) * part / whole).quantize(Decimal("0.1"))
 
 
-def score(record: YearRecord) -> tuple[list[KpiScore], Decimal | None]:
-    """Each KPI's score (0 to 100, or None when there was nothing to judge) and the total."""
+def score(
+    record: YearRecord, weights: Mapping[str, int] = WEIGHTS
+) -> tuple[list[KpiScore], Decimal | None]:
+    """Each KPI the scheme `weights` weighs (a KPI it leaves out or weighs 0 is not assessed),
+    with its weight and score (0 to 100, or None when there was nothing to judge), and the
+    total: the weighted mean of the KPIs judged."""
     r = record
     kpis = [
         _kpi(
@@ -125,6 +135,7 @@ def score(record: YearRecord) -> tuple[list[KpiScore], Decimal | None]:
             "done by their due day",
         ),
     ]
+    kpis = [replace(k, weight=weights[k.kpi]) for k in kpis if weights.get(k.kpi, 0) > 0]
     judged = [k for k in kpis if k.score is not None]
     if not judged:
         return kpis, None

@@ -276,6 +276,37 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/v1/working-groups/{working_group_id}/dissolve"): ("working_group_dissolved",),
     ("put", "/v1/leadership-group"): ("unit_inactive", "members_required"),
     ("post", "/v1/subscriptions"): ("unit_inactive",),
+    # Group rules: the body's checks answer bad weights, shares and leads with 422s first; the
+    # rules' own checks back them.
+    ("post", "/v1/rules"): (
+        "effective_from_in_past",
+        "unknown_kpi",
+        "kpi_weight_missing",
+        "weight_out_of_range",
+        "weights_not_100",
+        "percent_out_of_range",
+        "benefit_split_not_100",
+        "reminder_lead_out_of_range",
+    ),
+    ("post", "/v1/rules/platform/{unit_id}"): (
+        "effective_from_in_past",
+        "not_a_platform",
+        "unit_inactive",
+        "unknown_kpi",
+        "weight_out_of_range",
+        "weights_not_100",
+    ),
+    ("post", "/v1/assessments/annual/{year}/decisions"): (
+        "year_not_ended",
+        "unit_not_assessed",
+        "unknown_decision",
+        "decision_not_in_effect",
+        "decision_of_another_unit",
+        "unknown_decision_kind",
+    ),
+    ("post", "/v1/assessments/annual/{year}/decisions/{decision_id}/withdraw"): (
+        "decision_not_in_effect",
+    ),
 }
 
 EVERY_COMMAND = (

@@ -14,6 +14,7 @@ from marketplace.aggregates.organisation import Level
 from marketplace.demo.documents import seed_documents
 from marketplace.demo.frameworks import seed_frameworks
 from marketplace.demo.joint_procurement import seed_joint_procurement
+from marketplace.demo.rules import seed_rules
 from marketplace.demo.shared_resources import seed_resources
 from marketplace.handlers import (
     bodies,
@@ -450,4 +451,5 @@ def seed_demo(svc: Services) -> list[IssuedToken]:
     seed_frameworks(svc)
     seed_joint_procurement(svc, hq)
     seed_resources(svc)
+    seed_rules(svc, hq)
     return [issue_token_as(svc, actor, cmd) for cmd in wanted]

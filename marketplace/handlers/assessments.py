@@ -11,16 +11,19 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from marketplace.aggregates.assessment import KpiScore, YearRecord, score
 from marketplace.aggregates.organisation import Level, Organisation
 from marketplace.aggregates.report import Quarter
-from marketplace.handlers import reports
+from marketplace.aggregates.rules import PlatformScheme
+from marketplace.handlers import assessment_decisions, reports
 from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import ReadModels, Services
+from marketplace.handlers.rules import group_rules, scheme_for
 from marketplace.projections import inspection_findings, meeting_list, report_facts
 from marketplace.projections.store import RowReader
 
@@ -37,10 +40,17 @@ METRICS = (
 
 @dataclass(frozen=True)
 class UnitAssessment:
+    """A unit's year scored by the weights of `rules_version` (HQ's version in force on the
+    year's last day), or of its platform's own `platform_scheme` in force then; with HQ's
+    rewards and penalties for the year (`decisions`, rows of the decision list)."""
+
     unit_id: str
     level: str
     kpis: list[KpiScore]
     total: Decimal | None
+    rules_version: int = 0
+    platform_scheme: PlatformScheme | None = None
+    decisions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _counted_for(org: Organisation, units: Iterable[str]) -> dict[str, list[str]]:
@@ -144,9 +154,19 @@ async def annual(
     findings = await models.reader(inspection_findings.PROJECTION.name)
     items = await models.reader(meeting_list.PROJECTION.name)
     records = await year_records(svc, facts, findings, items, units, year, svc.today())
+    decided = await assessment_decisions.decisions_of(models, units, year=year)
     org = chart(svc)
+    # The rules in force on the year's last day: a past year's never change (rules take effect
+    # today or later), the running year's as HQ and the platforms schedule them for it.
+    rules, last_day = group_rules(svc), date(year, 12, 31)
     assessed = []
     for unit in units:
-        kpis, total = score(records[unit])
-        assessed.append(UnitAssessment(unit, org.get(unit).level.value, kpis, total))
+        applied = scheme_for(rules, org, unit, last_day)
+        kpis, total = score(records[unit], applied.weights)
+        assessed.append(
+            UnitAssessment(
+                unit, org.get(unit).level.value, kpis, total, applied.rules_version,
+                applied.platform_scheme, decided[unit],
+            )
+        )  # fmt: skip
     return assessed

@@ -19,6 +19,7 @@ from marketplace.handlers.needs import catalog_matches, load_need
 from marketplace.handlers.organisation import active_unit, chart
 from marketplace.handlers.pool_contracts import share_out
 from marketplace.handlers.ports import Sealer, Services
+from marketplace.handlers.rules import default_margin
 
 
 def load_tender(svc: Services, tender_id: str, *, reading: bool = False) -> Tender:
@@ -39,10 +40,11 @@ def launch_tender(
     invitees: list[str],
     bid_deadline: datetime,
     evaluation: str,
-    margin_pct: Decimal,
+    margin_pct: Decimal | None,
     omission_filing: str | None,
 ) -> Tender:
-    """The catalog suppliers in force at launch must be invited, or their omission filed."""
+    """The catalog suppliers in force at launch must be invited, or their omission filed;
+    `margin_pct` None: the group rules' default in force."""
     org = chart(svc)
     for unit_id in invitees:
         active_unit(org, unit_id)
@@ -65,7 +67,7 @@ def launch_tender(
             omission_filing,
             bid_deadline,
             evaluation,
-            margin_pct,
+            default_margin(svc, now) if margin_pct is None else margin_pct,
             principal.actor,
             now,
         )

@@ -126,6 +126,12 @@ NAMES: dict[tuple[str, str], str] = {
     ("PATCH", "/v1/working-groups/{working_group_id}"): "revise_working_group",
     ("POST", "/v1/working-groups/{working_group_id}/dissolve"): "dissolve_working_group",
     ("PUT", "/v1/leadership-group"): "set_leadership_group",
+    ("POST", "/v1/rules"): "publish_rules",
+    ("POST", "/v1/rules/platform/{unit_id}"): "publish_platform_scheme",
+    ("POST", "/v1/assessments/annual/{year}/decisions"): "record_assessment_decisions",
+    ("POST", "/v1/assessments/annual/{year}/decisions/{decision_id}/withdraw"): (
+        "withdraw_assessment_decision"
+    ),
     ("POST", "/v1/subscriptions"): "subscribe",
     ("DELETE", "/v1/subscriptions/{subscription_id}"): "remove_subscription",
     ("POST", "/v1/audit/replays"): "request_replay",

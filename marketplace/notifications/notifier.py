@@ -64,6 +64,8 @@ class Notifier:
     zone: tzinfo = GROUP_ZONE  # the group's: a rectification day ends there
     reminder_lead: timedelta = DEFAULT_LEAD  # how long before a deadline its reminder goes
     observe: AttemptObserver | None = None  # the process's metrics
+    # The group rules' lead in force at a moment, which takes precedence (None: the setting's).
+    rules_lead: Callable[[datetime], timedelta | None] | None = None
 
     def __post_init__(self) -> None:
         self._routing = asyncio.Lock()  # the feed's loop and a reader's refresh take turns
@@ -182,10 +184,14 @@ class Notifier:
         """Make the deadline reminders due by the clock, each once (outbox.remind_due), and
         wake the sender for them; how many were made."""
         now = self.clock()
-        if not await reminders_due(self.store, now, self.reminder_lead):
+        lead = self.reminder_lead
+        if self.rules_lead is not None:
+            ruled: timedelta | None = await asyncio.to_thread(self.rules_lead, now)
+            lead = ruled or lead
+        if not await reminders_due(self.store, now, lead):
             return 0
         async with self.store.transaction() as tx:
-            made = await remind_due(tx, now, self.reminder_lead)
+            made = await remind_due(tx, now, lead)
         if made:
             log.info("reminders_made", count=made)
             self.sender.wake()

@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from marketplace.aggregates.assessment import WEIGHTS, KpiScore
+from marketplace.aggregates.assessment import KPIS, KpiScore
 from marketplace.aggregates.organisation import Organisation
 from marketplace.api.projection_queries import Window
 from marketplace.handlers import assessments, reports
@@ -710,7 +710,7 @@ async def findings_by_unit(scope: Scope) -> Chart:
     return chart
 
 
-KPIS = {
+KPI_NAMES = {
     "invitation_compliance": N_("Invitation compliance"),
     "supplier_quality": N_("Supplier quality"),
     "inspection_rectification": N_("Inspection findings rectified in time"),
@@ -753,27 +753,48 @@ def _score(value: Decimal | None) -> str:
     return "—" if value is None else str(value)
 
 
+def _scheme_words(a: assessments.UnitAssessment, _: Translator) -> str:
+    """Whose weights scored the unit: its platform's own scheme, or HQ's rules version."""
+    if a.platform_scheme is not None:
+        s = a.platform_scheme
+        return _("{platform}'s scheme v{version}", platform=s.platform_unit_id, version=s.version)
+    return _("Group rules v{version}", version=a.rules_version)
+
+
+def _columns(found: list[assessments.UnitAssessment], _: Translator) -> list[tuple[str, str]]:
+    """The KPIs a shown unit's scheme weighs, in the platform's order, each with its title:
+    its weight too when every unit weighing it weighs it alike."""
+    weights: dict[str, set[int]] = {}
+    for a in found:
+        for k in a.kpis:
+            weights.setdefault(k.kpi, set()).add(k.weight)
+    columns = []
+    for kpi in (k for k in KPIS if k in weights):
+        name = _(KPI_NAMES[kpi])
+        (alike,) = weights[kpi] if len(weights[kpi]) == 1 else (None,)
+        title = name if alike is None else _("{kpi} ({weight} %)", kpi=name, weight=alike)
+        columns.append((kpi, title))
+    return columns
+
+
 async def annual_assessment(scope: Scope) -> Chart:
     """The year's assessment (`GET /v1/assessments/annual`'s handlers) of the units shown (see
-    `Scope.assessed`): each KPI's score, the total; sortable by any column; each unit's bases
-    below."""
+    `Scope.assessed`): each KPI's score, the total, whose scheme weighed them; sortable by any
+    column; each unit's bases below. A KPI a unit's scheme does not weigh shows "—"."""
     _ = scope._
     year = scope.period.first.year
-    units = await run_in_threadpool(reports.assessed_units, scope.svc, scope.principal, None)
-    shown = scope.assessed()
-    units = [u for u in units if u in shown]
-    found = await assessments.annual(scope.svc, scope.models, units, year)
+    found = await assessments.annual(scope.svc, scope.models, await assessed_shown(scope), year)
+    columns = _columns(found, _)
+    used = [kpi for kpi, _title in columns]
     chart = Chart(
         "assessment",
         _("Annual assessment {year}", year=year),
         "",
-        [_("Unit"), _("Level"),
-         *(_("{kpi} ({weight} %)", kpi=_(KPIS[k]), weight=w) for k, w in WEIGHTS.items()),
-         _("Total")],
-        csv_header=["unit_id", "level", *(f"{k}.score" for k in WEIGHTS), "total"],
-        sort_keys=["unit", None, *WEIGHTS, "total"],
+        [_("Unit"), _("Level"), _("Scheme"), *(title for _kpi, title in columns), _("Total")],
+        csv_header=["unit_id", "level", *(f"{k}.score" for k in used), "total"],
+        sort_keys=["unit", None, None, *used, "total"],
         page="/dashboard/assessment",
-    )  # fmt: skip
+    )
     chart.drill_columns = [_("Indicator"), _("Weight"), _("Score"), _("Basis")]
 
     def value(a: assessments.UnitAssessment) -> Decimal | None:
@@ -782,7 +803,7 @@ async def annual_assessment(scope: Scope) -> Chart:
         return next((k.score for k in a.kpis if k.kpi == scope.sort), None)
 
     ordered = list(found)  # by unit id, as the API answers
-    if scope.sort in WEIGHTS or scope.sort == "total":
+    if scope.sort in KPIS or scope.sort == "total":
         chart.sorted_by = scope.sort
         judged = sorted((a for a in found if value(a) is not None), key=lambda a: -(value(a) or 0))
         ordered = judged + [a for a in found if value(a) is None]  # unjudged last
@@ -793,20 +814,27 @@ async def annual_assessment(scope: Scope) -> Chart:
         level = _(UNIT_LEVELS[a.level]) if a.level in UNIT_LEVELS else a.level
         chart.rows.append(
             [Link(f"#assess-{a.unit_id}", scope.unit_text(a.unit_id)), level,
-             *(_score(scores.get(k)) for k in WEIGHTS), _score(a.total)]
+             _scheme_words(a, _), *(_score(scores.get(k)) for k in used), _score(a.total)]
         )  # fmt: skip
         chart.drill.append(
-            (f"assess-{a.unit_id}", scope.unit_text(a.unit_id),
-             [[_(KPIS.get(k.kpi, k.kpi)), f"{k.weight} %", _score(k.score),
+            (f"assess-{a.unit_id}", f"{scope.unit_text(a.unit_id)} · {_scheme_words(a, _)}",
+             [[_(KPI_NAMES.get(k.kpi, k.kpi)), f"{k.weight} %", _score(k.score),
                basis_words(k, _)] for k in a.kpis])
         )  # fmt: skip
     for a in found:
         scores = {k.kpi: k.score for k in a.kpis}
         chart.csv_rows.append(
-            [a.unit_id, a.level, *(_score(scores.get(k)).replace("—", "") for k in WEIGHTS),
+            [a.unit_id, a.level, *(_score(scores.get(k)).replace("—", "") for k in used),
              _score(a.total).replace("—", "")]
         )  # fmt: skip
     return chart
+
+
+async def assessed_shown(scope: Scope) -> list[str]:
+    """The units the assessment page shows: those of `Scope.assessed` the token reads."""
+    units = await run_in_threadpool(reports.assessed_units, scope.svc, scope.principal, None)
+    shown = scope.assessed()
+    return [u for u in units if u in shown]
 
 
 Figure = Callable[[Scope], Awaitable[Chart]]

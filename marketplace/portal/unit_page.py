@@ -16,6 +16,7 @@ from marketplace.api.routes.units import UnitOut
 from marketplace.handlers import tokens, units
 from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.tokens import IssuedToken
+from marketplace.portal import decisions
 from marketplace.portal.i18n import N_, Translator
 from marketplace.portal.web import Viewer
 from marketplace.projections import directory
@@ -101,6 +102,7 @@ async def render(
     facts = await run_in_threadpool(_shown, viewer, unit_id)
     unit: UnitOut = facts["unit"]
     rows = await directory_rows(viewer)
+    decided = await decisions.of_unit(viewer, unit_id)
     current = {
         "name": unit.name,
         "parent_id": unit.parent_id or "",
@@ -123,6 +125,7 @@ async def render(
         refused=refused,
         form=form,
         issued=issued,
+        decisions=decided,
         may_restructure=viewer.signed_in.has(Role.HQ_ADMIN),
         word=lambda code: word(code, _),
         sector=lambda code: sector(code, _),

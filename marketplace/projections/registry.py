@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from marketplace.projections import (
+    assessment_decision_list,
     catalog_search,
     contract_list,
     directory,
@@ -60,6 +61,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     # Shared resources (issue 19): the list, and each one's calendar of bookings.
     resource_list.PROJECTION,
     resource_calendar.PROJECTION,
+    # HQ's rewards and penalties after the annual assessment (issue 20).
+    assessment_decision_list.PROJECTION,
 )
 
 

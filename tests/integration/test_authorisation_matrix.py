@@ -446,6 +446,26 @@ MATRIX: dict[str, Row] = {
         FOR_THE_UNIT | {AUDITOR, BI},
         query={"year": str(datetime.now(tz=UTC).year), "unit_id": "COAL-02"},
     ),
+    # Group rules: HQ publishes, a platform's admin (or HQ) its platform's scheme; every token
+    # reads them. Rewards and penalties: HQ records and withdraws them for an ended year.
+    "POST /v1/rules": Row(frozenset({HQ}), body={"effective_from": "2041-01-01"}),
+    "GET /v1/rules": Row(EVERY_TOKEN, query={"at": "2041-01-01"}),
+    "GET /v1/rules/versions": Row(EVERY_TOKEN),
+    "POST /v1/rules/platform/{unit_id}": Row(
+        frozenset({HQ, PADMIN}),
+        body={"effective_from": "2041-01-01", "assessment": {"weights": {"supplier_quality": 100}}},
+        ids={"unit_id": "platform_id"},
+    ),
+    "GET /v1/rules/platform/{unit_id}": Row(
+        EVERY_TOKEN, query={"at": "2041-01-01"}, ids={"unit_id": "platform_id"}
+    ),
+    "GET /v1/rules/platform/{unit_id}/versions": Row(EVERY_TOKEN, ids={"unit_id": "platform_id"}),
+    "POST /v1/assessments/annual/{year}/decisions": Row(
+        frozenset({HQ}), body=[{"unit_id": "COAL-02", "kind": "reward", "reason": "Compliance."}]
+    ),
+    "POST /v1/assessments/annual/{year}/decisions/{decision_id}/withdraw": Row(
+        frozenset({HQ}), body={"reason": "Recorded in error."}
+    ),
     # Notifications: a unit subscribes for itself, its platform admin and HQ for it.
     "POST /v1/subscriptions": Row(FOR_THE_UNIT, body=SUBSCRIPTION),
     "GET /v1/subscriptions": Row(FOR_THE_UNIT | {AUDITOR}, query={"unit_id": "COAL-02"}),
@@ -555,6 +575,14 @@ def build_world(world: World, client: TestClient) -> None:
         headers=bearer(heat),
     )  # fmt: skip
     assert handed.is_success, handed.text
+    ids["platform_id"], ids["year"] = PLATFORM["COAL-02"], str(datetime.now(tz=UTC).year - 1)
+    decided = client.post(
+        f"/v1/assessments/annual/{ids['year']}/decisions",
+        json=MATRIX["POST /v1/assessments/annual/{year}/decisions"].body,
+        headers=bearer(hq),
+    )
+    assert decided.status_code == 201, decided.text
+    ids["decision_id"] = decided.json()["decisions"][0]["decision_id"]
 
     ids["need_id"] = created(client, coal, "/v1/needs", NEED, "id")
     ids["offer_id"] = created(
@@ -669,7 +697,8 @@ def resolve(value: Any, ids: dict[str, str]) -> Any:
 def request_of(spec: dict[str, Any], path: str, row: Row, ids: dict[str, str]) -> str:
     url = path
     for name in (p["name"] for p in spec if p["in"] == "path"):
-        value = row.subject if name == "unit_id" else ids[row.ids.get(name, name)]
+        named = name in row.ids
+        value = row.subject if name == "unit_id" and not named else ids[row.ids.get(name, name)]
         url = url.replace(f"{{{name}}}", value)
     return url
 

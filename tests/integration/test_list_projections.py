@@ -3,6 +3,8 @@ a catalog product's documents, meetings with their requests and action items, ex
 with their lead → need → contract trail, working groups, framework agreements with their
 call-offs' deliveries, joint procurements with their shares and share contracts, shared resources
 and their calendars) against hand-computed rows:
+with their lead → need → contract trail, working groups, HQ's rewards and penalties) against
+hand-computed rows:
 replayed from scratch twice and fed from Kafka through the real relay, all alike; and no sealed
 amount in them before the bids are opened."""
 
@@ -20,6 +22,7 @@ from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.need import Ground
 from marketplace.demo.documents import seed_documents
 from marketplace.handlers import (
+    assessment_decisions,
     bodies,
     catalog,
     contracts,
@@ -36,6 +39,7 @@ from marketplace.handlers import (
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.projections import (
+    assessment_decision_list,
     contract_list,
     dispute_list,
     document_list,
@@ -73,6 +77,7 @@ LISTS = (
     joint_procurement_list.PROJECTION,
     resource_list.PROJECTION,
     resource_calendar.PROJECTION,
+    assessment_decision_list.PROJECTION,
 )
 SEALED = ("91234.56", "90111.11", "95000.00", "88888.88")  # amounts that must not show early
 
@@ -174,6 +179,20 @@ def write_meetings(svc: Services, working_group_id: str) -> None:
     meetings.accept_request(svc, HQ_ADMIN, accepted.id, svc.clock() + timedelta(days=3))
     declined = meetings.file_request(svc, admin, "Heat tariffs", "Report.")
     meetings.decline_request(svc, HQ_ADMIN, declined.id, "Next regular meeting.")
+
+
+def write_decisions(svc: Services) -> None:
+    """2026's decisions (the market's clock is in 2027): a reward corrected by another, a
+    penalty withdrawn."""
+    decide = assessment_decisions.Decide
+    reward, penalty = assessment_decisions.record_decisions(
+        svc, HQ_ADMIN, 2026,
+        [decide("COAL", "reward", "Compliance.", Decimal("80000.00")),
+         decide("PWR-01", "penalty", "Late reports.")],
+    )  # fmt: skip
+    correction = decide("COAL", "reward", "Corrected.", Decimal("60000.00"), reward.id)
+    assessment_decisions.record_decisions(svc, HQ_ADMIN, 2026, [correction])
+    assessment_decisions.withdraw_decision(svc, HQ_ADMIN, 2026, penalty.id, "Filed on paper.")
 
 
 def write_working_groups(svc: Services) -> tuple[str, str]:
@@ -289,6 +308,7 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
     framework = write_framework(market)
     awarded_pool, open_pool = write_pools(market)
     resource_id = write_resources(market)
+    write_decisions(market)
 
     replayed = await replayed_into(market.store, tmp_path / "a.db", LISTS, everything)
     assert await replayed_into(market.store, tmp_path / "b.db", LISTS, everything) == replayed
@@ -407,4 +427,10 @@ async def test_the_lists_replay_alike_and_equal_the_kafka_feed(
         (True, "PWR-01", Decimal(6), Decimal("525000.00")),
         (True, "PWR-02", Decimal(3), Decimal("262500.00")),
         (True, "PWR-03", Decimal(2), Decimal("175000.00")),
+    ]
+    decided = replayed["assessment_decision_list_decisions"]
+    assert sorted((d["unit_id"], d["amount"], d["status"]) for d in decided) == [
+        ("COAL", Decimal("60000.00"), "in_effect"),
+        ("COAL", Decimal("80000.00"), "superseded"),
+        ("PWR-01", None, "withdrawn"),
     ]

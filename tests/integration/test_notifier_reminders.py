@@ -22,7 +22,7 @@ from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.subscription import Channel
 from marketplace.bootstrap import build_notifier, build_services, event_log_of, read_model_location
 from marketplace.demo import seed_demo
-from marketplace.handlers import catalog, inspections, needs, notifications, tenders
+from marketplace.handlers import catalog, inspections, needs, notifications, rules, tenders
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.handlers.subscriptions import Subscribe, Subscribed, subscribe
@@ -268,3 +268,18 @@ async def test_a_platform_that_has_not_submitted_is_reminded_of_the_catalog_dead
     assert "2099H1" in text and version.id in text
     assert await world.items("HEAT", CATALOG_REMINDER) == []
     assert len(await world.items("COAL", CATALOG_REMINDER)) == 1
+
+
+async def test_the_group_rules_reminder_lead_takes_precedence_over_the_setting(
+    world: World,
+) -> None:
+    """Issue 20: a rules version in force that sets `reminder_lead_hours` decides the lead;
+    the deployment's setting (24 h here) holds while none does."""
+    tender_id = world.tender(deadline_in=timedelta(days=2))
+    await routed(world)
+    assert await world.notifier.remind() == 0  # two days to go, the setting's 24 h: not yet
+    assert await world.items(WAITING, BID_REMINDER) == []
+    change = rules.PublishRules(world.svc.today(), reminder_lead_hours=72)
+    rules.publish_rules(world.svc, HQ, change)  # the notifier's next round reads it
+    [reminded] = await until(lambda: world.items(WAITING, BID_REMINDER))
+    assert reminded["subject"] == tender_id

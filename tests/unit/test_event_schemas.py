@@ -31,6 +31,7 @@ from tests.unit.test_joint_procurement_rules import pool_cycle
 from tests.unit.test_meeting_rules import meeting_cycle
 from tests.unit.test_need_rules import market_cycle
 from tests.unit.test_report_rules import report_cycle
+from tests.unit.test_rules import rules_cycle
 from tests.unit.test_shared_resource_rules import resource_cycle
 from tests.unit.test_subscription_rules import subscription_cycle
 from tests.unit.test_tender_rules import tender_cycle
@@ -82,6 +83,7 @@ def restructured_chart() -> list[CloudEvent]:
         *framework_cycle(),
         *pool_cycle(),
         *resource_cycle(),
+        *rules_cycle(),
     ]
     # Every form the relay publishes: a deprecated type's too, in its deprecation window.
     return [form for i, e in enumerate(domain_events, 1) for form in to_cloud_events(e, i)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
@@ -229,7 +228,10 @@ class TenderIn(Strict):
     invitees: list[UnitId] = Field(max_length=200)
     bid_deadline: Moment
     evaluation: Literal["lowest_price"] = "lowest_price"
-    internal_preference_margin_pct: Percent = Decimal(0)
+    internal_preference_margin_pct: Percent | None = Field(
+        default=None,
+        description="Left out (or null): the group rules' default in force (`GET /v1/rules`).",
+    )
     omission_filing: LongText | None = Field(default=None, min_length=1, max_length=2000)
 
 

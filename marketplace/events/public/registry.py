@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from marketplace.aggregates.organisation import Organisation
+from marketplace.aggregates.rules import GroupRules
 from marketplace.events.public import (
     bids,
     bodies,
@@ -21,6 +22,7 @@ from marketplace.events.public import (
     offers,
     reports,
     resources,
+    rules,
     subscriptions,
     tenders,
     units,
@@ -52,6 +54,8 @@ _TOPICS_AND_TYPES: tuple[tuple[str, tuple[PublicType, ...]], ...] = (
     (joint_procurements.JOINT_PROCUREMENTS_TOPIC, joint_procurements.TYPES),
     # Trade forms (issue 19): shared resources and their bookings.
     (resources.RESOURCES_TOPIC, resources.TYPES),
+    # The group's rules, platforms' assessment schemes, rewards and penalties (issue 20).
+    (rules.RULES_TOPIC, rules.TYPES),
 )
 TOPICS: list[str] = [topic for topic, _ in _TOPICS_AND_TYPES]
 # Every public type, keyed by its CloudEvents `type`, topic by topic.
@@ -98,4 +102,6 @@ def check_forms(rows: Iterable[PublicType]) -> None:
 
 check_forms(PUBLIC_TYPES.values())
 # Domain events of published aggregates that deliberately stay in the store.
-INTERNAL: frozenset[type] = frozenset({domain_event(Organisation, "Established")})
+INTERNAL: frozenset[type] = frozenset(
+    {domain_event(Organisation, "Established"), domain_event(GroupRules, "Started")}
+)

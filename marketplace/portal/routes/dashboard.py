@@ -12,11 +12,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from marketplace.aggregates.assessment import WEIGHTS
+from marketplace.aggregates.assessment import KPIS
 from marketplace.aggregates.organisation import Organisation
 from marketplace.handlers import analytics
 from marketplace.handlers.errors import NotFound
 from marketplace.handlers.organisation import chart
+from marketplace.portal import decisions
 from marketplace.portal.dashboard_page import (
     ASSESSMENT,
     FIGURES,
@@ -28,6 +29,7 @@ from marketplace.portal.dashboard_page import (
     Period,
     PeriodInvalid,
     Scope,
+    assessed_shown,
     period_of,
     picker_values,
     unit_choices,
@@ -36,7 +38,7 @@ from marketplace.portal.web import PageRoute, SignedIn, Viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PICKER = ("period", "year", "half", "quarter", "month", "from", "to", "unit_id")
-SORTS = ("unit", *WEIGHTS, "total")
+SORTS = ("unit", *KPIS, "total")  # a KPI no shown unit's scheme weighs sorts by nothing
 
 
 def _reach(viewer: Viewer, unit_id: str | None) -> tuple[Organisation, frozenset[str] | None]:
@@ -114,8 +116,13 @@ async def assessment(viewer: SignedIn, request: Request) -> Response:
         period = period_of(values, viewer.svc.today())
     except PeriodInvalid:
         return await dashboard(viewer, request)  # the picker says what is wrong
-    found = await FIGURES[ASSESSMENT](await _scope(viewer, values, period))
-    return viewer.render("dashboard/assessment.html", chart=found, **_helpers(values))
+    scope = await _scope(viewer, values, period)
+    found = await FIGURES[ASSESSMENT](scope)
+    year = period.first.year
+    decided = await decisions.of_units(viewer, await assessed_shown(scope), year)
+    return viewer.render(
+        "dashboard/assessment.html", chart=found, decisions=decided, year=year, **_helpers(values)
+    )
 
 
 def _drawing(figure: Chart) -> str:

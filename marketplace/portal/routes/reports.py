@@ -24,6 +24,7 @@ from marketplace.handlers import reports
 from marketplace.handlers.auth import acts_for
 from marketplace.handlers.organisation import chart
 from marketplace.inputs import QuarterText
+from marketplace.portal import decisions
 from marketplace.portal.i18n import N_
 from marketplace.portal.web import CheckedForm, PageRoute, SignedIn, Viewer, query, text_fields
 from marketplace.portal.wording import field_errors, refusal
@@ -221,7 +222,10 @@ async def _report(viewer: Viewer, unit_id: str, quarter: Quarter) -> dict[str, A
     live = await reports.read_report(svc, principal, viewer.runtime, unit_id, quarter)
     ended = svc.today() >= quarter.next_first_day
     submits = principal.has(Role.PLATFORM_ADMIN, Role.HQ_ADMIN)
+    decided = await decisions.of_unit(viewer, unit_id, quarter.year - 1)
     return {
+        "decisions": decided,  # of the year before: the context of the unit's reporting
+        "decisions_year": quarter.year - 1,
         "live": live,
         "frozen": live.submitted,
         "ended": ended,

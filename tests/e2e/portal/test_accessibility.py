@@ -43,6 +43,7 @@ MAIN_PAGES = (
     ("COAL-03", "unit_operator", "/frameworks/{framework}"),  # the demo's: schedule, amendments
     ("ENG-01", "unit_operator", "/resources"),
     ("ENG-02", "unit_operator", "/resources/{resource}"),  # the owner: handover, withdraw
+    ("HQ", "hq_admin", "/rules"),  # the rules in force, every version, both publish forms
     ("COAL-01", "unit_operator", "/needs/no-such-need"),  # the 404 page
     ("PWR-01", "unit_operator", "/contracts/{contract}"),  # the 403 page
 )
