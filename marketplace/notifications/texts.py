@@ -134,7 +134,11 @@ def _contract_created(f: _Facts) -> dict[str, str]:
     return {
         "demand": p.demand_unit_id,
         "supply": p.supply_unit_id,
-        "need": p.need_id,
+        "origin": f.term(
+            "from_need" if p.trade_form == "one_off" else f"from_{p.trade_form}",
+            need=p.need_id,
+            source=p.source_id or "",
+        ),
         "item": p.item_code,
         "quantity": p.quantity,
         "unit_price": f.money(p.unit_price),
@@ -144,7 +148,9 @@ def _contract_created(f: _Facts) -> dict[str, str]:
             "delivery_date",
             date=_day(p.delivery_date) if p.delivery_date else "",
         ),
-        "next": f.term("next_price" if p.status == "pricing" else "next_sign"),
+        "next": f.term(
+            {"pricing": "next_price", "active": "next_active"}.get(p.status, "next_sign")
+        ),
     }
 
 

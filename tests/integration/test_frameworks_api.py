@@ -99,7 +99,7 @@ def test_call_offs_follow_the_schedule(world: tuple[World, TestClient]) -> None:
     contract = client.get(f"/v1/contracts/{made.json()['contract_id']}", headers=auth(built, COAL))
     assert {k: contract.json()[k] for k in ("status", "trade_form", "source_id", "need_id")} == {
         "status": "active", "trade_form": "framework",
-        "source_id": f"{framework_id}/2032-01/1", "need_id": "",
+        "source_id": f"{framework_id}/2032-01/1", "need_id": None,
     }  # fmt: skip
     head = built.head()
     refusals = {

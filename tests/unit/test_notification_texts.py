@@ -194,3 +194,25 @@ def test_no_notification_before_the_opening_carries_a_sealed_amount() -> None:
     assert route(awarded, parties, UNITS).recipients == (OTHER_MATCH, MATCHED)
     # After the opening every invitee reads the ranking: the award may say the amount.
     assert all(str(SEALED) in text.body for text in both(awarded))
+
+
+def test_a_contract_both_sides_agreed_beforehand_names_its_source_and_asks_no_signature() -> None:
+    awarded = case("contract.created")
+    call_off = awarded.model_copy(
+        update={
+            "data": awarded.data
+            | {
+                "need_id": "",
+                "offer_id": "",
+                "status": "active",
+                "trade_form": "framework",
+                "source_id": "fwk_1/2027-03/2",
+            }
+        }
+    )
+    zh, en = both(call_off)
+    assert "已生成（框架协议订货 fwk_1/2027-03/2）" in zh.body and "需求 " not in zh.body
+    assert "as a framework call-off (fwk_1/2027-03/2)" in en.body and "for need" not in en.body
+    assert "合同即时生效" in zh.body and "active at once" in en.body
+    assert "sign" not in en.body
+    assert "for need" in both(awarded)[1].body
