@@ -15,7 +15,7 @@ from marketplace.aggregates.framework_amendments import Amendment
 from marketplace.aggregates.framework_schedule import ScheduledPeriod
 from marketplace.api.pages import Paged
 from marketplace.api.schemas import PartyIn, Strict, money, number
-from marketplace.handlers.frameworks import CallOffFigures, FrameworkView
+from marketplace.handlers.frameworks import CallOffFigures, DrawUp, FrameworkView
 from marketplace.inputs import (
     Day,
     Identifier,
@@ -58,6 +58,14 @@ class FrameworkIn(Strict):
         description="A closed period short by more than this share of its quantity records a "
         "delivery_delay incident against the supplier.",
     )
+
+    def terms(self) -> DrawUp:
+        """The agreement as the handler draws it up (the API's route and the portal's form)."""
+        return DrawUp(
+            self.demand_unit_id, self.supply_unit_id, self.item_code, self.uom, self.valid_from,
+            self.valid_to, [(p.period, p.quantity, p.unit_price) for p in self.schedule],
+            self.category, self.business_type, self.directive_id, self.shortfall_tolerance_pct,
+        )  # fmt: skip
 
 
 class CallOffIn(Strict):

@@ -101,3 +101,64 @@ def test_the_pages_in_chinese(api: InProcessApi) -> None:
     plant = admin(api, "PWR-01", "unit_operator", language="zh-CN")
     listed = plant.get("/frameworks").text
     assert "框架协议" in listed
+
+
+DRAWN = {
+    "demand_unit_id": "PWR-02",
+    "supply_unit_id": "COAL-03",
+    "item_code": "THERMAL-COAL-5500",
+    "uom": "t",
+    "from": "2034-01-01",
+    "to": "2034-06-30",
+    "shortfall_tolerance_pct": "",
+    "business_type": "regular",
+    "directive_id": "",
+    "schedule": "2034-01 300 612.50\n\n2034-02 300\n2034Q2 900 600\n",
+}
+
+
+def drawn_up(api: InProcessApi) -> list[str]:
+    """The agreements of 2034 the API lists (the ones this test draws up)."""
+    listed = api.client.get("/v1/frameworks", headers=api.auth("HQ", "hq_admin")).json()
+    return [f["id"] for f in listed["items"] if f["from"].startswith("2034")]
+
+
+def test_drawing_up_an_agreement(api: InProcessApi) -> None:
+    plant = admin(api, "PWR-02", "unit_operator")
+    form = plant.get("/frameworks").text
+    assert 'id="draw-up"' in form and unlabelled_fields(form) == []
+
+    bad = {**DRAWN, "uom": "", "from": "2034-13-01", "schedule": "2034-01 300\n2034-02 -5"}
+    shown_again = plant.submit("/frameworks", "/frameworks", bad)
+    assert shown_again.status_code == 422
+    assert 'id="e-d-uom"' in shown_again.text and 'id="e-d-from"' in shown_again.text
+    assert "Line 2:" in shown_again.text and unlabelled_fields(shown_again.text) == []
+    garbled = plant.submit("/frameworks", "/frameworks", {**DRAWN, "schedule": "2034-01"})
+    assert garbled.status_code == 422 and "Line 1: Each line" in garbled.text
+    backwards = plant.submit("/frameworks", "/frameworks", {**DRAWN, "to": "2033-12-31"})
+    assert backwards.status_code == 409 and "cannot end before it starts" in backwards.text
+    assert "2034-01 300 612.50" in backwards.text  # the form as typed
+    nowhere = plant.submit("/frameworks", "/frameworks", {**DRAWN, "supply_unit_id": "NOPE"})
+    assert nowhere.status_code == 404 and 'id="e-d-supply_unit_id"' in nowhere.text
+    assert drawn_up(api) == []
+
+    auditor = admin(api, "HQ", "auditor")
+    assert 'id="draw-up"' not in auditor.get("/frameworks").text
+    assert auditor.submit("/frameworks", "/frameworks", DRAWN).status_code == 403
+    other = admin(api, "SVC-03", "unit_operator")
+    refused = other.submit("/frameworks", "/frameworks", DRAWN)
+    assert refused.status_code == 403 and "only for a unit you act for" in refused.text
+    assert drawn_up(api) == []
+
+    done = plant.submit("/frameworks", "/frameworks", DRAWN)
+    assert done.status_code == 303
+    [framework_id] = drawn_up(api)
+    assert done.headers["location"] == f"/frameworks/{framework_id}"
+    made = shown(api, framework_id)
+    assert made["shortfall_tolerance_pct"] == "5" and made["status"] == "awaiting_signatures"
+    assert [(p["period"], p["quantity"], p["unit_price"]) for p in made["periods"]] == [
+        ("2034-01", "300", "612.50"),
+        ("2034-02", "300", None),
+        ("2034Q2", "900", "600.00"),
+    ]
+    assert "Sign for PWR-02" in plant.get(done.headers["location"]).text

@@ -53,12 +53,7 @@ def draw_up(body: FrameworkIn, svc: ServicesDep, principal: PrincipalDep) -> Fra
     """Draw up a framework agreement (either party, or a platform admin or HQ for a party
     within reach): a schedule of months or quarters, each with its quantity and unit price
     (null: agreed later). Both parties sign it before any call-off."""
-    terms = frameworks.DrawUp(
-        body.demand_unit_id, body.supply_unit_id, body.item_code, body.uom, body.valid_from,
-        body.valid_to, [(p.period, p.quantity, p.unit_price) for p in body.schedule],
-        body.category, body.business_type, body.directive_id, body.shortfall_tolerance_pct,
-    )  # fmt: skip
-    return _out(svc, frameworks.draw_up(svc, principal, terms))
+    return _out(svc, frameworks.draw_up(svc, principal, body.terms()))
 
 
 @router.get("/{framework_id}", response_model=FrameworkOut)

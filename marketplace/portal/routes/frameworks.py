@@ -1,7 +1,8 @@
 """`/frameworks`: framework agreements (paper section 4) — the list within the signed-in unit's
-reach, and an agreement's page with its schedule and the forms its parties (and a mediator)
-use: sign, call off, close a period, propose and answer amendments, decide an escalated price
-(the API's `/v1/frameworks` bodies and handlers, refused as the API refuses)."""
+reach with the form that draws one up (framework_form.py), and an agreement's page with its
+schedule and the forms its parties (and a mediator) use: sign, call off, close a period,
+propose and answer amendments, decide an escalated price (the API's `/v1/frameworks` bodies
+and handlers, refused as the API refuses)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from marketplace.api.framework_bodies import (
 from marketplace.api.schemas import PartyIn
 from marketplace.handlers import framework_amendments as amendments
 from marketplace.handlers import frameworks
-from marketplace.portal import framework_page
+from marketplace.portal import framework_form, framework_page
 from marketplace.portal.need_page import typed
 from marketplace.portal.web import (
     CheckedForm,
@@ -45,21 +46,48 @@ AMENDMENT_FIELDS = ("period", "quantity", "unit_price", "reason", "party_unit_id
 
 @router.get("/frameworks")
 async def frameworks_list(viewer: SignedIn, request: Request) -> Response:
-    status = query(request, "status")
+    return await _list(viewer, query(request, "status"), query(request, "cursor"))
+
+
+async def _list(
+    viewer: Viewer,
+    status: str | None,
+    cursor: str | None = None,
+    code: int = 200,
+    drawing: framework_form.Drawing | None = None,
+) -> Response:
+    """The list page; `drawing`: the draw-up form as typed, with its errors or refusal."""
     if status not in (None, *STATUSES):
         status = None
-    page = PageRequest(limit=PAGE, cursor=query(request, "cursor"))
+    page = PageRequest(limit=PAGE, cursor=cursor)
     found = await frameworks.frameworks(
         viewer.svc, viewer.signed_in, viewer.runtime, None, status, page
     )
     return viewer.render(
         "frameworks/list.html",
+        code,
         items=[FrameworkListItem.of(r) for r in found.items],
         next_cursor=found.next_cursor,
         chosen=status,
         statuses=[(s, framework_page.word(s, viewer._)) for s in STATUSES],
         word=lambda code: framework_page.word(code, viewer._),
+        drawing=drawing or framework_form.blank(viewer),
+        may_draw_up=framework_form.may_draw_up(viewer.signed_in),
     )
+
+
+@router.post("/frameworks")
+async def draw_up(viewer: SignedIn, form: CheckedForm) -> Response:
+    """Draw up an agreement: the API's `FrameworkIn` from the form (the schedule one line per
+    period), then its handler; refused: the list again with the form as typed."""
+    values = text_fields(form, *framework_form.FIELDS)
+    body, errors = framework_form.parse(values, viewer._)
+    if body is None:
+        return await _list(viewer, None, code=422, drawing=framework_form.Drawing(values, errors))
+    done = await framework_form.attempt_draw_up(viewer, body, values)
+    if isinstance(done, framework_form.Drawing):
+        return await _list(viewer, None, code=done.status, drawing=done)
+    return RedirectResponse(f"/frameworks/{done.id}", status_code=303)
 
 
 @router.get("/frameworks/{framework_id}")
