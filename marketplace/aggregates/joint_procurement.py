@@ -27,6 +27,7 @@ class PoolStatus(StrEnum):
     OPEN = "open"  # taking shares until `join_until`, then waiting for the lead's launch
     LAUNCHED = "launched"  # its need is posted; shares are fixed
     AWARDED = "awarded"  # its need was awarded: each member has its contract
+    CANCELLED = "cancelled"  # called off by its lead before the launch: nothing is bought
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class JointProcurement(MarketAggregate):
         self.status = PoolStatus.OPEN
         self.shares: dict[str, Share] = {}  # by member, in the order they first joined
         self.need_id: str | None = None
+        self.cancel_reason: str | None = None
         self.sourcing: str | None = None
         self.launched_at: datetime | None = None
         self.supplier_unit_id: str | None = None
@@ -160,6 +162,12 @@ class JointProcurement(MarketAggregate):
     # ----- commands ------------------------------------------------------------------------
 
     def _check_open(self) -> None:
+        if self.status is PoolStatus.CANCELLED:
+            raise DomainError(
+                "pool_cancelled",
+                f"Joint procurement {self.id!r} was cancelled by its lead.",
+                {"reason": self.cancel_reason},
+            )
         if self.status is not PoolStatus.OPEN:
             raise DomainError(
                 "pool_launched",
@@ -206,6 +214,11 @@ class JointProcurement(MarketAggregate):
             )
         left = self.total_quantity - self.shares[unit_id].quantity
         self._withdrawn(unit_id, str(left), len(self.shares) - 1, actor, timestamp)
+
+    def cancel(self, reason: str, actor: Actor, timestamp: datetime) -> None:
+        """The lead calls the pool off before its launch (its members are left to buy alone)."""
+        self._check_open()
+        self._cancelled(reason, sorted(self.shares), actor, timestamp)
 
     def check_launchable(self) -> None:
         self._check_open()
@@ -273,6 +286,13 @@ class JointProcurement(MarketAggregate):
         timestamp: datetime,
     ) -> None:
         del self.shares[unit_id]
+
+    @event("Cancelled")
+    def _cancelled(
+        self, reason: str, members: list[str], actor: Actor, timestamp: datetime
+    ) -> None:
+        self.status = PoolStatus.CANCELLED
+        self.cancel_reason = reason
 
     @event("Launched")
     def _launched(

@@ -163,13 +163,19 @@ RULE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/v1/joint-procurements"): ("unit_inactive", "join_until_in_past"),
     ("post", "/v1/joint-procurements/{pool_id}/shares"): (
         "pool_launched",
+        "pool_cancelled",
         "joining_closed",
         "unit_inactive",
     ),
-    ("delete", "/v1/joint-procurements/{pool_id}/shares/{unit_id}"): ("pool_launched",),
+    ("delete", "/v1/joint-procurements/{pool_id}/shares/{unit_id}"): (
+        "pool_launched",
+        "pool_cancelled",
+    ),
+    ("post", "/v1/joint-procurements/{pool_id}/cancel"): ("pool_launched", "pool_cancelled"),
     # Launching posts the pool's need by the rules of `POST /v1/needs`.
     ("post", "/v1/joint-procurements/{pool_id}/launch"): (
         "pool_launched",
+        "pool_cancelled",
         "pool_empty",
         "unit_inactive",
         "invalid_quantity",

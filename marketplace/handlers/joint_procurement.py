@@ -124,6 +124,20 @@ def withdraw(svc: Services, principal: Principal, pool_id: str, unit_id: str) ->
     return svc.retrying(attempt)
 
 
+def cancel(svc: Services, principal: Principal, pool_id: str, reason: str) -> JointProcurement:
+    """The lead's side calls the pool off before its launch."""
+    org = chart(svc)
+
+    def attempt() -> JointProcurement:
+        pool = load_pool(svc, pool_id)
+        require_acts_for(principal, pool.lead_unit_id, org)
+        pool.cancel(reason, principal.actor, svc.clock())
+        svc.store.save(pool)
+        return pool
+
+    return svc.retrying(attempt)
+
+
 def launch(
     svc: Services,
     principal: Principal,

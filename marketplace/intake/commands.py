@@ -113,6 +113,7 @@ NAMES: dict[tuple[str, str], str] = {
         "/v1/joint-procurements/{pool_id}/shares/{unit_id}",
     ): "withdraw_from_joint_procurement",
     ("POST", "/v1/joint-procurements/{pool_id}/launch"): "launch_joint_procurement",
+    ("POST", "/v1/joint-procurements/{pool_id}/cancel"): "cancel_joint_procurement",
     ("POST", "/v1/resources"): "list_resource",
     ("POST", "/v1/resources/{resource_id}/bookings"): "book_resource",
     ("POST", "/v1/resources/{resource_id}/bookings/{booking_id}/cancel"): "cancel_booking",

@@ -134,6 +134,7 @@ RULES = {
     "join_until_in_past": N_("The joining deadline must be in the future."),
     "joining_closed": N_("Joining this joint procurement has closed."),
     "pool_launched": N_("The joint procurement was launched: its shares are fixed."),
+    "pool_cancelled": N_("The joint procurement was cancelled by its lead."),
     "pool_empty": N_("No unit has joined yet: there is nothing to buy."),
     "pool_not_launched": N_("The joint procurement has not been launched."),
     "offer_short_of_pool": N_(

@@ -13,6 +13,7 @@ from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.joint_procurements import (
     JOINT_PROCUREMENTS_TOPIC,
     JointProcurementAwardedV1,
+    JointProcurementCancelledV1,
     JointProcurementJoinedV1,
     JointProcurementLaunchedV1,
     JointProcurementOpenedV1,
@@ -109,6 +110,8 @@ def apply(event: CloudEvent) -> list[RowChange]:
                 Delete(SHARES.name, key | {"unit_id": payload.unit_id}),
                 Upsert(POOLS.name, key, _totals(payload.total_quantity, payload.member_count)),
             ]
+        case JointProcurementCancelledV1():
+            return [Upsert(POOLS.name, key, {"status": "cancelled"})]
         case JointProcurementLaunchedV1():
             return [Upsert(POOLS.name, key, {"status": "launched", "need_id": payload.need_id})]
         case JointProcurementAwardedV1():

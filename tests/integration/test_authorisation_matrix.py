@@ -393,6 +393,11 @@ MATRIX: dict[str, Row] = {
         body={"sourcing": "direct", "required_by": later(60)[:10]},
         ids={"pool_id": "launch_pool_id"},
     ),
+    "POST /v1/joint-procurements/{pool_id}/cancel": Row(
+        frozenset({HQ, PADMIN}),
+        body={"reason": "Each plant buys alone."},
+        ids={"pool_id": "cancel_pool_id"},
+    ),
     # Shared resources: the owner (or whoever acts for it) lists, hands over and withdraws; a
     # unit books for itself; either side cancels or records the return; every token reads.
     "POST /v1/resources": Row(FOR_THE_UNIT, body=RESOURCE | {"owner_unit_id": "COAL-02"}),
@@ -559,7 +564,7 @@ def build_world(world: World, client: TestClient) -> None:
     ids["visit_id"] = created(client, hq, "/v1/exchange-visits", VISIT, "visit_id")
     build_frameworks(world, client, directive_id)
     coal_admin = world.token("COAL", "platform_admin")
-    for pool in ("pool_id", "withdraw_pool_id", "launch_pool_id"):
+    for pool in ("pool_id", "withdraw_pool_id", "launch_pool_id", "cancel_pool_id"):
         ids[pool] = created(client, coal_admin, "/v1/joint-procurements", POOL, "id")
     for pool in ("withdraw_pool_id", "launch_pool_id"):
         joined = client.post(f"/v1/joint-procurements/{ids[pool]}/shares", json=SHARE,

@@ -198,3 +198,35 @@ def test_catalog_entries_take_price_tiers(world: tuple[World, TestClient]) -> No
         {"min_quantity": "4", "unit_price": "140000.00"},
         {"min_quantity": "8", "unit_price": "132000.00"},
     ]
+
+
+def test_the_lead_calls_a_pool_off_and_it_takes_nothing_more(
+    world: tuple[World, TestClient],
+) -> None:
+    built, client = world
+    pool_id = open_pool(built, client, required_by=later(40)[:10])
+    url = f"/v1/joint-procurements/{pool_id}"
+    joined = client.post(f"{url}/shares", json=share("PWR-01", "2"), headers=auth(built, "PWR-01"))
+    assert joined.status_code == 201, joined.text
+    reason = {"reason": "Each plant buys alone."}
+    member = client.post(f"{url}/cancel", json=reason, headers=auth(built, "PWR-01"))
+    assert member.status_code == 403  # a member is not the lead
+    assert (
+        client.post(
+            f"{url}/cancel", json={"reason": ""}, headers=auth(built, *PWR_ADMIN)
+        ).status_code
+        == 422
+    )
+    head = built.head()
+    called_off = client.post(f"{url}/cancel", json=reason, headers=auth(built, *PWR_ADMIN))
+    assert (called_off.status_code, called_off.json()["status"]) == (200, "cancelled")
+    assert built.head() == head + 1
+    head = built.head()
+    for refused in (
+        client.post(f"{url}/shares", json=share("PWR-02", "1"), headers=auth(built, "PWR-02")),
+        client.delete(f"{url}/shares/PWR-01", headers=auth(built, "PWR-01")),
+        client.post(f"{url}/launch", json={"sourcing": "direct"}, headers=auth(built, *PWR_ADMIN)),
+        client.post(f"{url}/cancel", json=reason, headers=auth(built, *PWR_ADMIN)),
+    ):
+        assert error(refused) == (409, "pool_cancelled")
+    assert built.head() == head  # nothing changed

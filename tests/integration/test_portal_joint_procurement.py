@@ -99,3 +99,28 @@ def test_the_demo_pool_shows_its_contracts_and_saving(api: InProcessApi) -> None
         == 403
     )
     assert admin(api, "HQ", "bi_reader").get("/joint-procurements").status_code == 403
+
+
+def test_the_lead_calls_a_pool_off_from_its_page(api: InProcessApi) -> None:
+    pwr = admin(api, "PWR", "platform_admin")
+    form = {"item_code": "TRF-1250KVA", "uom": "pc", "title": "Called off",
+            "join_until": "2099-05-10T09:00"}  # fmt: skip
+    made = pwr.submit("/joint-procurements", "/joint-procurements", form)
+    assert made.status_code == 303, made.text
+    page = made.headers["location"]
+    pool_id = page.rsplit("/", 1)[1]
+    operator = admin(api, "PWR-02", "unit_operator")
+    assert "Call the joint procurement off" not in operator.get(page).text  # only the lead's side
+    refused = operator.submit(page, f"{page}/cancel", {"reason": "Mine."})
+    assert refused.status_code == 403 and pool_json(api, pool_id)["status"] == "open"
+    shown = pwr.get(page).text
+    assert "Call the joint procurement off" in shown and unlabelled_fields(shown) == []
+    empty = pwr.submit(page, f"{page}/cancel", {"reason": ""})
+    assert empty.status_code == 422 and pool_json(api, pool_id)["status"] == "open"
+    assert (
+        pwr.submit(page, f"{page}/cancel", {"reason": "Each plant buys alone."}).status_code == 303
+    )
+    assert pool_json(api, pool_id)["status"] == "cancelled"
+    assert "called off" in pwr.get(page).text
+    again = pwr.submit(page, f"{page}/cancel", {"reason": "Again."})
+    assert again.status_code == 409 and "was cancelled by its lead" in again.text

@@ -46,7 +46,11 @@ def joined(*shares: tuple[str, str]) -> JointProcurement:
 
 
 def pool_cycle() -> list[Any]:
-    """Every public pool event: three plants join, one leaves, the pool launched and awarded."""
+    """Every public pool event: a pool called off; three plants join another, one leaves, it is
+    launched and awarded."""
+    called_off = opened("jp_0")
+    called_off.join("PWR-01", D(2), D(200_000), ACTOR, at(1))
+    called_off.cancel("Each plant buys alone.", ACTOR, at(2))
     pool = joined(("PWR-01", "6"), ("PWR-02", "3"), ("PWR-03", "2"), ("PWR-04", "1"))
     pool.withdraw("PWR-04", ACTOR, at(2))
     pool.launch("need_1", "direct", ACTOR, at(3))
@@ -54,7 +58,7 @@ def pool_cycle() -> list[Any]:
         ShareContract(u, q, f"con_{u}", q * D("87500.00")) for u, q in pool.allocation(D(11))
     ]
     pool.record_award("ENG-02", D("87500.00"), contracts, ACTOR, at(4))
-    return list(pool.collect_events())
+    return [*called_off.collect_events(), *pool.collect_events()]
 
 
 def code_of(act: Any) -> str:
@@ -104,6 +108,24 @@ def test_a_member_withdraws_before_the_launch_only() -> None:
     assert code_of(lambda: pool.launch("need_2", "direct", ACTOR, at(4))) == "pool_launched"
 
 
+def test_the_lead_calls_a_pool_off_before_its_launch_only() -> None:
+    pool = joined(("PWR-01", "6"), ("PWR-02", "3"))
+    pool.cancel("Each plant buys alone.", ACTOR, at(2))
+    assert pool.status is PoolStatus.CANCELLED
+    *_, cancelled = pool.collect_events()
+    assert (cancelled.reason, cancelled.members) == ("Each plant buys alone.", ["PWR-01", "PWR-02"])
+    for act in (
+        lambda: pool.join("PWR-03", D(1), D(1), ACTOR, at(3)),
+        lambda: pool.withdraw("PWR-01", ACTOR, at(3)),
+        lambda: pool.launch("need_1", "direct", ACTOR, at(3)),
+        lambda: pool.cancel("Again.", ACTOR, at(3)),
+    ):
+        assert code_of(act) == "pool_cancelled"
+    launched = joined(("PWR-01", "6"))
+    launched.launch("need_1", "direct", ACTOR, at(3))
+    assert code_of(lambda: launched.cancel("Too late.", ACTOR, at(4))) == "pool_launched"
+
+
 def test_an_empty_pool_is_not_launched() -> None:
     assert code_of(lambda: opened().launch("need_1", "direct", ACTOR, at(1))) == "pool_empty"
 
@@ -129,7 +151,8 @@ def test_parts_are_the_shares_or_pro_rata_adding_up_exactly() -> None:
 def test_the_award_records_each_members_contract() -> None:
     pool: Any = None
     for e in pool_cycle():  # replayed from its events, as the store loads it
-        pool = e.mutate(pool)
+        if e.originator_id == "jp_1":  # not the pool called off
+            pool = e.mutate(pool)
     assert pool.status is PoolStatus.AWARDED and pool.unit_price == D("87500.00")
     assert {u: c.amount for u, c in pool.contracts.items()} == {
         "PWR-01": D("525000.00"),
@@ -175,6 +198,7 @@ def test_the_reducer_keeps_each_pools_shares_totals_and_contracts() -> None:
     assert removed == ["PWR-04"]
     pools = [c.values for c in changes if isinstance(c, Upsert) and c.table != shares]
     assert pools[0]["status"] == "open" and pools[-1]["status"] == "awarded"
+    assert {"status": "cancelled"} in pools  # the pool called off
     assert [p["total_quantity"] for p in pools if "total_quantity" in p][-1] == D(11)
     contracts = {
         c.key["unit_id"]: c.values["contract_id"]

@@ -15,7 +15,7 @@ from marketplace.aggregates.need import DeliveryLocation
 from marketplace.aggregates.taxonomy import allowed_subcategories, is_known
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
-from marketplace.api.schemas import DeliveryLocationIn, Strict, money, number
+from marketplace.api.schemas import DeliveryLocationIn, ReasonIn, Strict, money, number
 from marketplace.handlers import joint_procurement as pools
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.catalog_entry import Category
@@ -294,6 +294,15 @@ def join(pool_id: str, body: ShareIn, svc: ServicesDep, principal: PrincipalDep)
 def withdraw(pool_id: str, unit_id: str, svc: ServicesDep, principal: PrincipalDep) -> PoolOut:
     """Withdraw the unit's share, before the pool's launch only."""
     pools.withdraw(svc, principal, pool_id, unit_id)
+    return pool_view(svc, principal, pool_id)
+
+
+@router.post("/{pool_id}/cancel", response_model=PoolOut)
+def cancel(pool_id: str, body: ReasonIn, svc: ServicesDep, principal: PrincipalDep) -> PoolOut:
+    """The lead's side calls the pool off before its launch, with a reason (`409 pool_launched`
+    after it); its members then buy alone. A cancelled pool takes no shares nor launch
+    (`409 pool_cancelled`)."""
+    pools.cancel(svc, principal, pool_id, body.reason)
     return pool_view(svc, principal, pool_id)
 
 

@@ -57,6 +57,14 @@ class JointProcurementWithdrawnV1(Payload):
     actor: ActorV1
 
 
+class JointProcurementCancelledV1(Payload):
+    """The lead called the pool off before its launch: nothing is bought together."""
+
+    reason: str
+    members: list[str] = Field(description="The units that had a share then.")
+    actor: ActorV1
+
+
 class PoolShareV1(Payload):
     unit_id: str
     quantity: str
@@ -106,6 +114,7 @@ TYPES = (
     _row("Opened", JointProcurementOpenedV1),
     _row("Joined", JointProcurementJoinedV1),
     _row("Withdrawn", JointProcurementWithdrawnV1),
+    _row("Cancelled", JointProcurementCancelledV1),
     _row("Launched", JointProcurementLaunchedV1),
     _row("Awarded", JointProcurementAwardedV1),
 )

@@ -20,6 +20,7 @@ from marketplace.api.routes.joint_procurements import (
     PoolOut,
     ShareIn,
 )
+from marketplace.api.schemas import ReasonIn
 from marketplace.handlers import joint_procurement as pools
 from marketplace.handlers.auth import acts_for
 from marketplace.handlers.errors import Forbidden, InvalidField
@@ -44,10 +45,16 @@ PAGE = 20
 OPEN_FIELDS = ("item_code", "uom", "title", "join_until", "required_by")
 SHARE_FIELDS = ("unit_id", "quantity", "budget_amount")
 LAUNCH_FIELDS = ("sourcing", "required_by")
+CANCEL_FIELDS = ("reason",)
 UNKNOWN_UNIT = N_("No unit has this id.")
 NOT_YOURS = N_("Your token cannot act for that unit, or it is outside the lead's reach.")
 NOT_IN_CATALOG = N_("The item is not in the catalog in force; ask HQ to list it first.")
-STATUS_WORDS = {"open": N_("open"), "launched": N_("launched"), "awarded": N_("awarded")}
+STATUS_WORDS = {
+    "open": N_("open"),
+    "launched": N_("launched"),
+    "awarded": N_("awarded"),
+    "cancelled": N_("called off"),
+}
 SOURCING_WORDS = {"direct": N_("direct award"), "tender": N_("tender")}
 
 
@@ -189,4 +196,16 @@ async def launch(viewer: SignedIn, pool_id: str, form: CheckedForm) -> Response:
         return await _page(viewer, pool_id, 422, values, errors, form="launch")
     if isinstance(done, Refusal):
         return await _page(viewer, pool_id, 409, values, refused=done.sentence, form="launch")
+    return RedirectResponse(f"/joint-procurements/{pool_id}", status_code=303)
+
+
+@router.post("/joint-procurements/{pool_id}/cancel")
+async def cancel(viewer: SignedIn, pool_id: str, form: CheckedForm) -> Response:
+    values = text_fields(form, *CANCEL_FIELDS)
+    body = validated(ReasonIn, typed(values), viewer._, CANCEL_FIELDS)
+    if isinstance(body, dict):
+        return await _page(viewer, pool_id, 422, values, body, form="cancel")
+    done = await attempt(viewer, pools.cancel, viewer.svc, viewer.signed_in, pool_id, body.reason)
+    if isinstance(done, Refusal):
+        return await _page(viewer, pool_id, 409, values, refused=done.sentence, form="cancel")
     return RedirectResponse(f"/joint-procurements/{pool_id}", status_code=303)
