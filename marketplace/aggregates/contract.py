@@ -11,6 +11,7 @@ from typing import Any
 from eventsourcing.domain import event
 
 from marketplace.aggregates.base import Actor, DomainError, MarketAggregate
+from marketplace.aggregates.synergy import BenefitTerms, ReferenceSource, synergy
 
 
 class ContractStatus(StrEnum):
@@ -59,10 +60,12 @@ class Contract(MarketAggregate):
         delivery_date: date | None = None,
         trade_form: TradeForm = TradeForm.ONE_OFF,
         source_id: str | None = None,
+        reference: tuple[Decimal, ReferenceSource] | None = None,
     ) -> Contract:
         """`parties`: both units' platforms and sectors as they are now (for projections);
         `source_id`: what the contract came from when not a need's own award (a framework's
-        call-off, a joint procurement, a booking)."""
+        call-off, a joint procurement, a booking); `reference`: the reference unit price the
+        award found and its source (the synergy benefit is measured against it)."""
         return cls(
             id=contract_id,
             need_id=need_id,
@@ -85,6 +88,7 @@ class Contract(MarketAggregate):
             timestamp=timestamp,
             trade_form=trade_form.value,
             source_id=source_id,
+            **_reference_fields(reference),
         )
 
     @classmethod
@@ -105,6 +109,7 @@ class Contract(MarketAggregate):
         source_id: str,
         category: str = "",
         delivery_date: date | None = None,
+        terms: BenefitTerms | None = None,
     ) -> Contract:
         """A contract both parties agreed to beforehand (a call-off under a signed framework, a
         booking on a listed resource): created active, so it counts as internal trade at once
@@ -130,7 +135,9 @@ class Contract(MarketAggregate):
             trade_form=trade_form.value,
             source_id=source_id,
         )
-        contract._activated(str(contract.amount), contract.parties, actor, timestamp)
+        contract._activated(
+            str(contract.amount), contract.parties, actor, timestamp, contract._synergy(terms)
+        )
         return contract
 
     @event("Created")
@@ -154,8 +161,15 @@ class Contract(MarketAggregate):
         # Defaults: contracts stored before trade forms were all awards on needs.
         trade_form: str = TradeForm.ONE_OFF.value,
         source_id: str | None = None,
+        # Contracts stored before the synergy benefit have no reference (benefit not claimed).
+        reference_unit_price: str | None = None,
+        reference_source: str | None = None,
     ) -> None:
         self.need_id = need_id
+        self.reference_unit_price = (
+            None if reference_unit_price is None else Decimal(reference_unit_price)
+        )
+        self.reference_source = reference_source
         self.trade_form = TradeForm(trade_form)
         self.source_id = source_id
         self.offer_id = offer_id
@@ -180,6 +194,13 @@ class Contract(MarketAggregate):
     # ----- queries -------------------------------------------------------------------------
 
     @property
+    def reference(self) -> tuple[Decimal, ReferenceSource] | None:
+        """The reference unit price found at the award, and where it came from."""
+        if self.reference_unit_price is None or self.reference_source is None:
+            return None
+        return self.reference_unit_price, ReferenceSource(self.reference_source)
+
+    @property
     def party_ids(self) -> tuple[str, str]:
         return self.demand_unit_id, self.supply_unit_id
 
@@ -198,14 +219,30 @@ class Contract(MarketAggregate):
 
     # ----- signatures ----------------------------------------------------------------------
 
-    def sign(self, party: str, actor: Actor, timestamp: datetime) -> None:
+    def sign(
+        self, party: str, actor: Actor, timestamp: datetime, terms: BenefitTerms | None = None
+    ) -> None:
+        """`terms`: the rules in force now, by which an activation's benefit is split (None:
+        the benefit is not recorded; handlers always pass them)."""
         self.check_party(party)
         self._require(ContractStatus.AWAITING_SIGNATURES)
         if party in self.signed_by:
             raise DomainError("already_signed", f"{party!r} has signed already.")
         self._signed(party, actor, timestamp)
         if self.signed_by == set(self.party_ids):
-            self._activated(str(self.amount), self.parties, actor, timestamp)
+            self._activated(str(self.amount), self.parties, actor, timestamp, self._synergy(terms))
+
+    def _synergy(self, terms: BenefitTerms | None) -> dict[str, Any] | None:
+        if terms is None:
+            return None
+        return synergy(
+            self.reference_unit_price,
+            self.reference_source,
+            self.unit_price,
+            self.quantity,
+            self.amount,
+            terms,
+        )
 
     # ----- special-task pricing ------------------------------------------------------------
 
@@ -310,7 +347,12 @@ class Contract(MarketAggregate):
 
     @event("Activated")
     def _activated(
-        self, amount: str, parties: dict[str, Any], actor: Actor, timestamp: datetime
+        self,
+        amount: str,
+        parties: dict[str, Any],
+        actor: Actor,
+        timestamp: datetime,
+        synergy: dict[str, Any] | None = None,  # None: activated before the benefit was kept
     ) -> None:
         self.status = ContractStatus.ACTIVE
 
@@ -368,3 +410,10 @@ class Contract(MarketAggregate):
         timestamp: datetime,
     ) -> None:
         self.status = ContractStatus.TERMINATED
+
+
+def _reference_fields(reference: tuple[Decimal, ReferenceSource] | None) -> dict[str, Any]:
+    if reference is None:
+        return {"reference_unit_price": None, "reference_source": None}
+    price, source = reference
+    return {"reference_unit_price": str(price), "reference_source": source.value}

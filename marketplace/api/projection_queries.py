@@ -15,7 +15,12 @@ from pydantic import BaseModel, Field
 
 from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.inputs import TimeOrDay, UnitId, start_of
-from marketplace.projections import invitation_compliance, supplier_quality, trade_volume
+from marketplace.projections import (
+    invitation_compliance,
+    supplier_quality,
+    synergy_benefit,
+    trade_volume,
+)
 from marketplace.projections.pages import PageRequest
 from marketplace.projections.store import RowReader
 
@@ -175,6 +180,94 @@ def _compliance_exceptions(
     return ComplianceExceptionsQuery(Window(from_, to), page)
 
 
+class SynergyBenefitRow(BaseModel):
+    key: str | None
+    contracts: int = Field(description="Contracts with a reference (their benefit is counted).")
+    no_reference: int = Field(description="Contracts without one: no benefit claimed.")
+    benefit: str = Field(examples=["1200.00"], description="Negative where bought dearer.")
+    demand_share: str
+    supply_share: str
+
+
+class SynergyBenefitTotals(BaseModel):
+    contracts: int
+    no_reference: int
+    benefit: str
+    demand_share: str
+    supply_share: str
+
+
+class SynergyBenefitOut(Paged):
+    group_by: str
+    totals: SynergyBenefitTotals = Field(description="Of every group, whatever the page.")
+    items: list[SynergyBenefitRow]
+
+
+class ArmLengthException(BaseModel):
+    contract_id: str
+    demand_unit_id: str
+    supply_unit_id: str
+    category: str
+    activated_at: datetime
+    reference_source: str
+    reference_unit_price: str
+    unit_price: str
+    quantity: str
+    tolerance_pct: str = Field(description="The rules' tolerance in force at the activation.")
+    excess_pct: str = Field(description="(unit price - reference) / reference * 100.")
+
+
+class ArmLengthExceptionsOut(Paged):
+    items: list[ArmLengthException]
+
+
+@dataclass(frozen=True)
+class SynergyBenefitQuery:
+    group_by: synergy_benefit.GroupBy
+    window: Window
+    page: PageRequest
+
+    async def answer(self, reader: RowReader, zone: tzinfo) -> dict[str, Any]:
+        rows, totals = await synergy_benefit.benefit(
+            reader, self.group_by, *self.window.bounds(zone)
+        )
+        items, next_cursor = page_of(f"synergy_benefit:{self.group_by}", rows, _key, self.page)
+        return {
+            "group_by": self.group_by,
+            "totals": totals,
+            "items": items,
+            "next_cursor": next_cursor,
+        }
+
+
+def _synergy_benefit(
+    page: PageDep,
+    group_by: synergy_benefit.GroupBy = "sector",
+    from_: FromDay = None,
+    to: TimeOrDay | None = None,
+) -> SynergyBenefitQuery:
+    return SynergyBenefitQuery(group_by, Window(from_, to), page)
+
+
+@dataclass(frozen=True)
+class ArmLengthQuery:
+    window: Window
+    page: PageRequest
+
+    async def answer(self, reader: RowReader, zone: tzinfo) -> dict[str, Any]:
+        rows = await synergy_benefit.exceptions(reader, *self.window.bounds(zone))
+        items, next_cursor = page_of("arm_length", rows, lambda r: str(r["contract_id"]), self.page)
+        return {"items": items, "next_cursor": next_cursor}
+
+
+def _arm_length(
+    page: PageDep, from_: FromDay = None, to: TimeOrDay | None = None
+) -> ArmLengthQuery:
+    return ArmLengthQuery(Window(from_, to), page)
+
+
+SynergyBenefitDep = Annotated[SynergyBenefitQuery, Depends(_synergy_benefit)]
+ArmLengthDep = Annotated[ArmLengthQuery, Depends(_arm_length)]
 TradeVolumeDep = Annotated[TradeVolumeQuery, Depends(_trade_volume)]
 SupplierQualityDep = Annotated[SupplierQualityQuery, Depends(_supplier_quality)]
 ComplianceDep = Annotated[ComplianceQuery, Depends(_compliance)]

@@ -22,6 +22,7 @@ from marketplace.handlers.auth import (
 from marketplace.handlers.errors import Forbidden, InvalidField
 from marketplace.handlers.organisation import chart
 from marketplace.handlers.ports import Services
+from marketplace.handlers.synergy import terms_at
 
 # How far ahead of our clock a reported fact may be dated: the caller's clock may run ahead.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -90,7 +91,8 @@ def _change(svc: Services, contract_id: str, act: Callable[[Contract], None]) ->
 
 def sign(svc: Services, principal: Principal, contract_id: str, party: str | None) -> Contract:
     def act(c: Contract) -> None:
-        c.sign(acting_party(svc, principal, c, party), principal.actor, svc.clock())
+        now = svc.clock()
+        c.sign(acting_party(svc, principal, c, party), principal.actor, now, terms_at(svc, now))
 
     return _change(svc, contract_id, act)
 

@@ -21,6 +21,7 @@ from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.organisation import active_unit, chart
 from marketplace.handlers.ports import ReadModels, Services
 from marketplace.handlers.reach import reach_of
+from marketplace.handlers.synergy import terms_at
 from marketplace.projections import framework_list
 from marketplace.projections.pages import Page, PageRequest
 
@@ -130,6 +131,7 @@ def call_off(
             | org.context_of(framework.supply_unit_id, "supply"),
             principal.actor, now, trade_form=TradeForm.FRAMEWORK, source_id=made.call_off_id,
             category=framework.category, delivery_date=made.delivery_date,
+            terms=terms_at(svc, now),
         )  # fmt: skip
         svc.store.save(framework, contract)
         return framework, contract

@@ -20,6 +20,7 @@ from marketplace.handlers.errors import Forbidden
 from marketplace.handlers.organisation import active_unit, chart
 from marketplace.handlers.pool_contracts import share_out, to_source
 from marketplace.handlers.ports import Services
+from marketplace.handlers.synergy import reference_of
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,7 @@ def award(svc: Services, principal: Principal, need_id: str, offer_id: str) -> C
             now,
             category=need.spec.category,
             delivery_date=offer.delivery_date,
+            reference=reference_of(need, offer.supplier_unit_id),
         )
         # A joint procurement's need: a contract per member instead (contract's id first).
         made = share_out(svc, org, need, contract, to_cover, principal.actor, now)

@@ -77,6 +77,7 @@ def share_out(
             delivery_date=contract.delivery_date,
             trade_form=TradeForm.JOINT,
             source_id=pool.id,
+            reference=contract.reference,
         )
         for n, (unit_id, quantity) in enumerate(pool.allocation(to_cover))
     ]

@@ -15,11 +15,13 @@ from marketplace.aggregates.contract import Contract, ContractStatus, TradeForm
 from marketplace.aggregates.organisation import Organisation
 from marketplace.aggregates.quality_incident import DAMAGE, QualityIncident
 from marketplace.aggregates.shared_resource import SharedResource
+from marketplace.aggregates.synergy import BenefitTerms
 from marketplace.handlers.auth import Principal, acts_for, require_acts_for
 from marketplace.handlers.contracts import incident_parties, load_contract
 from marketplace.handlers.errors import Forbidden, InvalidField
 from marketplace.handlers.organisation import active_unit, chart
 from marketplace.handlers.ports import ReadModels, Services
+from marketplace.handlers.synergy import terms_at
 from marketplace.projections import resource_calendar, resource_list
 from marketplace.projections.pages import Page, PageRequest
 
@@ -104,7 +106,7 @@ def book(
             )
         except WindowError as wrong:
             raise InvalidField(wrong.field, str(wrong), "booking_window") from None
-        contract = _contract_of(resource, booking, org, principal, now)
+        contract = _contract_of(resource, booking, org, principal, now, terms_at(svc, now))
         svc.store.save(resource, contract)
         return Booked(resource, booking, contract)
 
@@ -117,6 +119,7 @@ def _contract_of(
     org: Organisation,
     principal: Principal,
     now: datetime,
+    terms: BenefitTerms,
 ) -> Contract:
     """rate * (duration * quantity): both parties agreed to it by listing and booking."""
     return Contract.arrange(
@@ -134,6 +137,7 @@ def _contract_of(
         trade_form=TradeForm.RESOURCE,
         source_id=booking.booking_id,
         category=CATEGORY,
+        terms=terms,
     )
 
 

@@ -20,6 +20,7 @@ from marketplace.handlers.organisation import active_unit, chart
 from marketplace.handlers.pool_contracts import share_out
 from marketplace.handlers.ports import Sealer, Services
 from marketplace.handlers.rules import default_margin
+from marketplace.handlers.synergy import reference_of
 
 
 def load_tender(svc: Services, tender_id: str, *, reading: bool = False) -> Tender:
@@ -185,6 +186,7 @@ def award_tender(
                 now,
                 category=need.spec.category,
                 delivery_date=need.spec.required_by,
+                reference=reference_of(need, place["bidder"], tender, quantity),
             )
             # A joint procurement's need: a contract per member instead (contract's id first).
             made = share_out(svc, org, need, contract, quantity, principal.actor, now)

@@ -22,6 +22,7 @@ from marketplace.projections import (
     resource_calendar,
     resource_list,
     supplier_quality,
+    synergy_benefit,
     tender_list,
     trade_volume,
     visit_list,
@@ -63,6 +64,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     resource_calendar.PROJECTION,
     # HQ's rewards and penalties after the annual assessment (issue 20).
     assessment_decision_list.PROJECTION,
+    # The synergy benefit of buying inside and the arm's-length check (issue 20).
+    synergy_benefit.PROJECTION,
 )
 
 

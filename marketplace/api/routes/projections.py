@@ -11,18 +11,27 @@ from pydantic import BaseModel, Field
 from marketplace.api.deps import PrincipalDep, ProjectionsDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep, page_of
 from marketplace.api.projection_queries import (
+    ArmLengthDep,
+    ArmLengthExceptionsOut,
     ComplianceDep,
     ComplianceExceptionsDep,
     ComplianceExceptionsOut,
     ComplianceOut,
     SupplierQualityDep,
     SupplierQualityOut,
+    SynergyBenefitDep,
+    SynergyBenefitOut,
     TradeVolumeDep,
     TradeVolumeOut,
 )
 from marketplace.api.schemas import ProjectionFailureOut
 from marketplace.handlers import analytics
-from marketplace.projections import invitation_compliance, supplier_quality, trade_volume
+from marketplace.projections import (
+    invitation_compliance,
+    supplier_quality,
+    synergy_benefit,
+    trade_volume,
+)
 
 router = APIRouter(prefix="/v1/projections")
 # Tags by route: invitation compliance is documented with the tenders.
@@ -74,6 +83,31 @@ async def trade_volume_rows(
     time the contracts became active."""
     analytics.require_analyst(principal)
     reader = await runtime.reader(trade_volume.PROJECTION.name)
+    return await query.answer(reader, svc.zone)
+
+
+@router.get("/synergy-benefit", response_model=SynergyBenefitOut, tags=["projections"])
+async def synergy_benefit_rows(
+    svc: ServicesDep, runtime: ProjectionsDep, principal: PrincipalDep, query: SynergyBenefitDep
+) -> dict[str, Any]:
+    """The synergy benefit of buying inside (paper 2.1), of the contracts activated in
+    `from`/`to`: per group and in total, benefit = (reference - agreed unit price) * quantity
+    and its demand and supply shares by the rules in force at each activation; contracts
+    without a reference are only counted (`no_reference`). `sector`: the supplier's."""
+    analytics.require_analyst(principal)
+    reader = await runtime.reader(synergy_benefit.PROJECTION.name)
+    return await query.answer(reader, svc.zone)
+
+
+@router.get("/arm-length-exceptions", response_model=ArmLengthExceptionsOut, tags=["projections"])
+async def arm_length_exceptions(
+    svc: ServicesDep, runtime: ProjectionsDep, principal: PrincipalDep, query: ArmLengthDep
+) -> dict[str, Any]:
+    """Contracts activated in `from`/`to` priced above their reference by more than the rules'
+    `arm_length_tolerance_pct` in force at their activation (related-party pricing), newest
+    first."""
+    analytics.require_analyst(principal)
+    reader = await runtime.reader(synergy_benefit.PROJECTION.name)
     return await query.answer(reader, svc.zone)
 
 

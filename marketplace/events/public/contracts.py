@@ -44,6 +44,16 @@ class ContractCreatedV1(Payload):
         description="What a contract that is not a need's own award came from: the framework's "
         "call-off, the joint procurement, the booking.",
     )
+    reference_unit_price: str | None = Field(
+        default=None,
+        description="The reference unit price found at the award, which the synergy benefit "
+        "is measured against: the best external bid of the need's tender / the quantity, else "
+        "the catalog reference price the need was matched to; null: none (and on contracts "
+        "stored before the benefit was kept).",
+    )
+    reference_source: Literal["external_bid", "catalog"] | None = Field(
+        default=None, description="Where `reference_unit_price` came from."
+    )
 
 
 class ContractSignedV1(Payload):
@@ -53,12 +63,40 @@ class ContractSignedV1(Payload):
     actor: ActorV1
 
 
+class BenefitSplitV1(Payload):
+    demand: str
+    supply: str
+
+
+class SynergyV1(Payload):
+    """The contract's synergy benefit (paper 2.1) as the rules in force at its activation set it."""
+
+    reference_source: Literal["external_bid", "catalog"] | None = Field(
+        description="null: no reference, no benefit claimed."
+    )
+    reference_unit_price: str | None
+    unit_price: str = Field(description="The agreed unit price.")
+    quantity: str
+    benefit: str | None = Field(
+        description="(reference - agreed unit price) * quantity, i.e. reference * quantity - "
+        "the amount, half-even to the fen; negative kept."
+    )
+    demand_share: str | None = Field(description="The benefit * the demand side's percent.")
+    supply_share: str | None = Field(description="The rest of the benefit.")
+    split: BenefitSplitV1 = Field(description="The rules' `benefit_split` in force, percent.")
+    arm_length_tolerance_pct: str
+    rules_version: int
+
+
 class ContractActivatedV1(Payload):
     """Both parties signed: the contract is active and its amount counts as internal trade."""
 
     amount: str
     parties: dict[str, str] = Parties
     actor: ActorV1
+    synergy: SynergyV1 | None = Field(
+        default=None, description="null on contracts activated before the benefit was kept."
+    )
 
 
 class ContractPriceProposedV1(Payload):
