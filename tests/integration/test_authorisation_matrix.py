@@ -425,6 +425,9 @@ MATRIX: dict[str, Row] = {
     ),
     "GET /v1/projections/status": Row(EVERY_TOKEN),
     "GET /v1/projections/trade-volume": Row(ANALYSTS),
+    # The synergy benefit and the arm's-length check (issue 20): the group's figures.
+    "GET /v1/projections/synergy-benefit": Row(ANALYSTS),
+    "GET /v1/projections/arm-length-exceptions": Row(ANALYSTS),
     # A supplier's own figures: its operators and platform admins too (issue 11).
     "GET /v1/projections/supplier-quality": Row(
         ANALYSTS | {PADMIN, OPERATOR}, subject="HEAT-02", query={"supplier_unit_id": "HEAT-02"}
