@@ -32,6 +32,7 @@ from marketplace.projections import (
     inspection_findings,
     invitation_compliance,
     supplier_quality,
+    synergy_benefit,
     trade_volume,
 )
 from marketplace.projections.pages import PageRequest
@@ -477,6 +478,47 @@ async def compliance_exceptions(scope: Scope) -> Chart:
     return chart
 
 
+async def arm_length(scope: Scope) -> Chart:
+    """Contracts priced above their reference by more than the rules' tolerance (newest first):
+    what group tax and audit teams ask of internal, related-party, pricing."""
+    _ = scope._
+    reader = await scope.models.reader(synergy_benefit.PROJECTION.name)
+    found = await synergy_benefit.exceptions(reader, *scope.period.window.bounds(scope.zone))
+    if scope.units is not None:
+        units = scope.units
+        found = [r for r in found if {r["demand_unit_id"], r["supply_unit_id"]} & units]
+    chart = Chart(
+        "arm-length",
+        _("Prices above the reference (arm's length)"),
+        "",
+        [_("Activated"), _("Contract"), _("Buying unit"), _("Supplier"), _("Reference source"),
+         _("Reference unit price"), _("Unit price"), _("Excess over the reference (%)")],
+        csv_header=list(ARM_LENGTH_FIELDS),
+    )  # fmt: skip
+    sources = {"external_bid": _("Best external bid"), "catalog": _("Catalog price")}
+    for r in found:
+        activated = r["activated_at"].astimezone(scope.zone).strftime("%Y-%m-%d")
+        chart.rows.append(
+            [activated, Link(f"/contracts/{r['contract_id']}", r["contract_id"]),
+             scope.unit(r["demand_unit_id"]), scope.unit(r["supply_unit_id"]),
+             sources.get(r["reference_source"], r["reference_source"]),
+             r["reference_unit_price"], r["unit_price"], r["excess_pct"]]
+        )  # fmt: skip
+        chart.csv_rows.append(
+            [r["activated_at"].isoformat() if f == "activated_at" else str(r[f])
+             for f in ARM_LENGTH_FIELDS]
+        )  # fmt: skip
+    chart.keep(EXCEPTIONS_SHOWN)
+    return chart
+
+
+ARM_LENGTH_FIELDS = (
+    "contract_id", "demand_unit_id", "supply_unit_id", "category", "activated_at",
+    "reference_source", "reference_unit_price", "unit_price", "quantity", "tolerance_pct",
+    "excess_pct",
+)  # fmt: skip
+
+
 QUALITY_FIELDS = [
     "supplier_unit_id",
     "incidents",
@@ -847,6 +889,7 @@ FIGURES: dict[str, Figure] = {
     "top-supply": top_supply,
     "compliance-by-platform": compliance_by_platform,
     "compliance-exceptions": compliance_exceptions,
+    "arm-length": arm_length,
     "supplier-quality": supplier_ranking,
     "quality-breakdown": quality_breakdown,
     "external-by-ground": external_by_ground,
@@ -862,6 +905,7 @@ SECTIONS = (
         ("trade-by-month", "trade-by-category", "trade-by-form", "top-demand", "top-supply"),
     ),
     (N_("Invitation compliance"), ("compliance-by-platform", "compliance-exceptions")),
+    (N_("Internal pricing"), ("arm-length",)),
     (N_("Supplier quality"), ("supplier-quality", "quality-breakdown")),
     (N_("Buying outside the group"), ("external-by-ground",)),
     (N_("Disputes"), ("disputes", "dispute-closing")),

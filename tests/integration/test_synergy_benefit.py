@@ -4,6 +4,8 @@ and a contract of an uncatalogued item (no reference). Written by the handlers, 
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -18,7 +20,10 @@ from marketplace.aggregates.need import NeedSpec
 from marketplace.handlers import contracts, needs, rules, tenders
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
+from tests.integration.api_app import InProcessApi
 from tests.integration.api_world import World, bearer, served_demo
+from tests.integration.portal_client import PortalUser
+from tests.integration.test_portal_dashboard import tables
 
 
 def operator(unit: str) -> Principal:
@@ -155,3 +160,27 @@ def test_the_contract_event_names_its_reference(
     tender = contracts.load_contract(built.svc, made["tender"])
     assert tender.reference == (Decimal(190), "external_bid")
     assert contracts.load_contract(built.svc, made["none"]).reference is None
+
+
+def test_the_dashboard_lists_the_exceptions_and_their_csv(
+    scenario: tuple[World, TestClient, dict[str, str], str],
+) -> None:
+    built, client, made, _ = scenario
+    hq = PortalUser(InProcessApi(client, built.svc, built.tokens), language="en")
+    assert hq.sign_in(built.token("HQ", "hq_admin")).status_code == 303
+    today = built.svc.clock().astimezone(built.svc.zone)
+    query = f"period=month&year={today.year}&month={today.month}"
+    page = hq.get(f"/dashboard?{query}")
+    assert page.status_code == 200, page.text
+    shown = tables(page.text)["table-arm-length"]
+    assert [(r[1], r[4], r[5], r[6], r[7]) for r in shown] == [
+        (made["catalog"], "Catalog price", "185.00", "200.00", "8.11")
+    ]
+    listed = hq.get(f"/dashboard/arm-length.csv?{query}")
+    assert listed.status_code == 200, listed.text
+    rows = list(csv.DictReader(io.StringIO(listed.text)))
+    api = get(client, built, "/v1/projections/arm-length-exceptions")["items"]
+    assert [r["contract_id"] for r in rows] == [r["contract_id"] for r in api]
+    assert rows[0] == {k: str(v) for k, v in api[0].items()} | {
+        "activated_at": datetime.fromisoformat(api[0]["activated_at"]).isoformat()
+    }
