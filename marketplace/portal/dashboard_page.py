@@ -326,20 +326,26 @@ async def _volume(scope: Scope, group_by: trade_volume.GroupBy) -> list[dict[str
     return await trade_volume.volume(reader, group_by, *bounds, units=scope.units)
 
 
-async def trade_by_category(scope: Scope) -> Chart:
-    """Internal trade of the period by category (a donut)."""
+async def _donut(
+    scope: Scope,
+    group_by: trade_volume.GroupBy,
+    chart_id: str,
+    title: str,
+    heading: str,
+    label: Callable[[str], str],
+) -> Chart:
+    """Internal trade of the period by one dimension, as a donut: `label` names each key."""
     _ = scope._
-    rows = await _volume(scope, "category")
-    language = _.language
+    rows = await _volume(scope, group_by)
     chart = Chart(
-        "trade-by-category",
-        _("Internal trade by category (CNY)"),
+        chart_id,
+        title,
         "doughnut",
-        [_("Category"), _("Contracts"), _("Amount (CNY)"), _("Delivered so far (CNY)")],
+        [heading, _("Contracts"), _("Amount (CNY)"), _("Delivered so far (CNY)")],
         csv_header=VOLUME_FIELDS,
         unit="CNY",
     )
-    names = [kind_label(language, r["key"]) if r["key"] else "—" for r in rows]
+    names = [label(r["key"]) if r["key"] else "—" for r in rows]
     chart.labels = names
     chart.datasets = [{"label": _("Amount (CNY)"), "data": [_amount(r["amount"]) for r in rows]}]
     chart.rows = [
@@ -348,6 +354,19 @@ async def trade_by_category(scope: Scope) -> Chart:
     ]
     chart.csv_rows = [_volume_csv(r) for r in rows]
     return chart
+
+
+async def trade_by_category(scope: Scope) -> Chart:
+    """Internal trade of the period by category (a donut)."""
+    _ = scope._
+    return await _donut(
+        scope,
+        "category",
+        "trade-by-category",
+        _("Internal trade by category (CNY)"),
+        _("Category"),
+        lambda key: kind_label(_.language, key),
+    )
 
 
 TRADE_FORMS = {
@@ -362,24 +381,14 @@ async def trade_by_form(scope: Scope) -> Chart:
     """Internal trade of the period by how it came about: one-off awards, framework call-offs,
     joint-procurement shares, resource bookings (a donut)."""
     _ = scope._
-    rows = await _volume(scope, "trade_form")
-    chart = Chart(
+    return await _donut(
+        scope,
+        "trade_form",
         "trade-by-form",
         _("Internal trade by trade form (CNY)"),
-        "doughnut",
-        [_("Trade form"), _("Contracts"), _("Amount (CNY)"), _("Delivered so far (CNY)")],
-        csv_header=VOLUME_FIELDS,
-        unit="CNY",
+        _("Trade form"),
+        lambda key: _(TRADE_FORMS[key]) if key in TRADE_FORMS else key,
     )
-    names = [_(TRADE_FORMS[r["key"]]) if r["key"] in TRADE_FORMS else r["key"] for r in rows]
-    chart.labels = names
-    chart.datasets = [{"label": _("Amount (CNY)"), "data": [_amount(r["amount"]) for r in rows]}]
-    chart.rows = [
-        [n, r["contracts"], r["amount"], r["delivered_amount"]]
-        for n, r in zip(names, rows, strict=True)
-    ]
-    chart.csv_rows = [_volume_csv(r) for r in rows]
-    return chart
 
 
 async def _top(scope: Scope, group_by: trade_volume.GroupBy, chart_id: str, title: str) -> Chart:

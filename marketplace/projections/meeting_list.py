@@ -231,14 +231,11 @@ async def quarter_item_counts(
         where.params,
         {"due": TEXT, "done_at": MOMENT},
     )
-    day = end.astimezone(zone).date().isoformat()
+    day = end.astimezone(zone).date()
     counted = dict.fromkeys(ITEM_STATUSES, 0)
     for row in rows:
-        done_at = row["done_at"]
-        if done_at is not None and done_at < end:
-            counted["done"] += 1
-        else:
-            counted["overdue" if str(row["due"]) < day else "open"] += 1
+        done_then = row["done_at"] is not None and row["done_at"] < end  # done after: not yet
+        counted[item_status({**row, "done_at": row["done_at"] if done_then else None}, day)] += 1
     return counted
 
 

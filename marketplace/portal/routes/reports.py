@@ -25,6 +25,7 @@ from marketplace.handlers.auth import acts_for
 from marketplace.handlers.organisation import chart
 from marketplace.inputs import QuarterText
 from marketplace.portal import decisions
+from marketplace.portal.dashboard_page import TRADE_FORMS
 from marketplace.portal.i18n import N_
 from marketplace.portal.web import CheckedForm, PageRoute, SignedIn, Viewer, query, text_fields
 from marketplace.portal.wording import field_errors, refusal
@@ -64,10 +65,7 @@ ROWS = {
     "raised": N_("raised in the quarter"),
     "to_mediation": N_("taken to mediation"),
     "closed": N_("closed in the quarter"),
-    "one_off": N_("one-off awards"),
-    "framework": N_("framework call-offs"),
-    "joint": N_("joint procurement shares"),
-    "resource": N_("shared resource bookings"),
+    **TRADE_FORMS,  # the trade forms' rows, named as the dashboard names them
     "open": N_("open, not yet due"),
     "overdue": N_("overdue"),
     "done": N_("done in the quarter"),
