@@ -212,7 +212,7 @@ def award(svc: Services, principal: Principal, need_id: str, offer_id: str) -> C
             now,
             category=need.spec.category,
             delivery_date=offer.delivery_date,
-            reference=reference_of(need, offer.supplier_unit_id),
+            reference=reference_of(svc, need, offer.supplier_unit_id),
         )
         # A joint procurement's need: a contract per member instead (contract's id first).
         made = share_out(svc, org, need, contract, to_cover, principal.actor, now)

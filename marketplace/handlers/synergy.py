@@ -9,6 +9,7 @@ from decimal import Decimal
 from marketplace.aggregates.need import Need
 from marketplace.aggregates.synergy import BenefitTerms, ReferenceSource
 from marketplace.aggregates.tender import Tender
+from marketplace.handlers.catalog import find_version_in_force
 from marketplace.handlers.ports import Services
 from marketplace.handlers.rules import in_force_at
 
@@ -34,23 +35,35 @@ def external_bid(tender: Tender, quantity: Decimal) -> Reference | None:
     return min(external) / quantity, ReferenceSource.EXTERNAL_BID
 
 
-def catalog(need: Need, supplier_unit_id: str) -> Reference | None:
-    """The catalog reference price the need was matched to: the supplier's own entry for the
-    item if it has one with a price, else the lowest priced entry of the item (what the demand
-    side could have bought at). The need's matches are the catalog version in force when it was
-    posted; the award buys under that version."""
-    priced = [m for m in need.matches if m.reference_price is not None]
-    own = [m for m in priced if m.supplier_unit_id == supplier_unit_id]
+def catalog(svc: Services, need: Need, supplier_unit_id: str) -> Reference | None:
+    """The catalog reference price in force at the award (now): the supplier's own approved
+    entry for the item if it has one with a price, else the lowest priced entry of the item from
+    any other supplier (what the demand side could have bought at). The version in force at the
+    award, not the one the need was matched against when posted: a price list replaced since
+    then no longer says what the item costs inside the group."""
+    version = find_version_in_force(svc, svc.clock())
+    if version is None:
+        return None
+    priced = [
+        e
+        for e in version.approved_for_item(need.spec.item_code)
+        if e.reference_price is not None and e.supplier_unit_id != need.demand_unit_id
+    ]
+    own = [e for e in priced if e.supplier_unit_id == supplier_unit_id]
     chosen = own or priced
     if not chosen:
         return None
-    return min(Decimal(str(m.reference_price)) for m in chosen), ReferenceSource.CATALOG
+    return min(Decimal(str(e.reference_price)) for e in chosen), ReferenceSource.CATALOG
 
 
 def reference_of(
-    need: Need, supplier_unit_id: str, tender: Tender | None = None, quantity: Decimal = Decimal(0)
+    svc: Services,
+    need: Need,
+    supplier_unit_id: str,
+    tender: Tender | None = None,
+    quantity: Decimal = Decimal(0),
 ) -> Reference | None:
-    """The best external bid of the tender (its amount for `quantity`), else the need's catalog
-    price, else none."""
+    """The best external bid of the tender (its amount for `quantity`), else the catalog price
+    in force at the award, else none."""
     found = None if tender is None else external_bid(tender, quantity)
-    return found or catalog(need, supplier_unit_id)
+    return found or catalog(svc, need, supplier_unit_id)

@@ -186,7 +186,7 @@ def award_tender(
                 now,
                 category=need.spec.category,
                 delivery_date=need.spec.required_by,
-                reference=reference_of(need, place["bidder"], tender, quantity),
+                reference=reference_of(svc, need, place["bidder"], tender, quantity),
             )
             # A joint procurement's need: a contract per member instead (contract's id first).
             made = share_out(svc, org, need, contract, quantity, principal.actor, now)
