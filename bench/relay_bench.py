@@ -23,6 +23,7 @@ from marketplace.adapters.eventstore import (
     StoreLocation,
     ensure_postgres_schema,
 )
+from marketplace.adapters.kafka_topics import TopicSettings
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.organisation import ORGANISATION_ID, Level, Organisation
 from marketplace.relay.position import open_positions
@@ -76,7 +77,7 @@ async def relay_rate(store: EventSourcingStore, bootstrap: str, prefix: str, bat
         store,
         positions,
         KafkaPublisher(bootstrap),
-        RelayConfig(topic_prefix=prefix, partitions=6, batch_size=batch),
+        RelayConfig(topic_prefix=prefix, topics=TopicSettings(partitions=6), batch_size=batch),
     )
     stop = asyncio.Event()
     head = store.head()

@@ -31,6 +31,7 @@ from marketplace.settings import Settings
 if TYPE_CHECKING:  # imported where built: a CLI command loads only what it runs (start-up time)
     from fastapi import FastAPI
 
+    from marketplace.adapters.kafka_topics import TopicSettings
     from marketplace.intake.consumer import IntakeProcess
     from marketplace.metrics.server import MetricsServer
     from marketplace.notifications.notifier import Notifier, NotifyProcess
@@ -244,6 +245,18 @@ def _broker(settings: Settings) -> str:
     return settings.kafka_bootstrap
 
 
+def topic_settings(settings: Settings) -> TopicSettings:
+    """How every process creates the topics it needs (and what `topics check` expects)."""
+    from marketplace.adapters.kafka_topics import TopicSettings
+
+    return TopicSettings(
+        partitions=settings.kafka_partitions,
+        replication_factor=settings.kafka_replication_factor,
+        retention_ms=settings.kafka_retention_ms,
+        min_insync_replicas=settings.kafka_min_insync_replicas,
+    )
+
+
 def build_relay(
     settings: Settings, store: EventStore | None = None, metrics: ProcessMetrics | None = None
 ) -> RelayProcess:
@@ -258,8 +271,7 @@ def build_relay(
         bootstrap=_broker(settings),
         config=RelayConfig(
             topic_prefix=settings.kafka_topic_prefix,
-            partitions=settings.kafka_partitions,
-            replication_factor=settings.kafka_replication_factor,
+            topics=topic_settings(settings),
             batch_size=settings.relay_batch_size,
             poll_interval=settings.relay_poll_interval,
         ),
@@ -286,8 +298,7 @@ def build_projection_workers(
         batch_size=settings.projection_batch_size,
         heartbeat_interval=settings.heartbeat_interval,
         consumer_options=consumer_options,
-        partitions=settings.kafka_partitions,
-        replication_factor=settings.kafka_replication_factor,
+        topics=topic_settings(settings),
         metrics=metrics,
     )
 
@@ -448,8 +459,7 @@ def build_intake(
         IntakeConfig(
             bootstrap=_broker(settings),
             topics=IntakeTopics.with_prefix(settings.kafka_topic_prefix),
-            partitions=settings.kafka_partitions,
-            replication_factor=settings.kafka_replication_factor,
+            topic_settings=topic_settings(settings),
             concurrency=settings.intake_concurrency,
         ),
         clock=services.clock,

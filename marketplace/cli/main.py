@@ -18,8 +18,10 @@ from marketplace.cli.audit import audit_app
 from marketplace.cli.backup import backup_command, restore_command
 from marketplace.cli.catalog import catalog_app
 from marketplace.cli.projections import projections_app
+from marketplace.cli.relay import relay_app
 from marketplace.cli.session import open_services, store_session
 from marketplace.cli.subscriptions import subscriptions_app
+from marketplace.cli.topics import topics_app
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.organisation import load_organisation
 from marketplace.handlers.ports import Services
@@ -51,6 +53,8 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(projections_app, name="projections")
 app.add_typer(audit_app, name="audit")
 app.add_typer(subscriptions_app, name="subscriptions")
+app.add_typer(relay_app, name="relay")
+app.add_typer(topics_app, name="topics")
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 
@@ -201,24 +205,6 @@ def _explain_bootstrap_token(token: str) -> None:
         "  kept nowhere, and a new one is made at each start. To keep one across restarts, set\n"
         "  MARKETPLACE_ADMIN_TOKEN=<a long random secret> before `marketplace serve`."
     )
-
-
-@app.command()
-def relay() -> None:
-    """Publish the event store to Kafka (MARKETPLACE_KAFKA_BOOTSTRAP), resuming where it stopped."""
-    from marketplace.bootstrap import build_metrics_server, build_relay
-    from marketplace.metrics.process import ProcessMetrics
-    from marketplace.runtime import run_in_foreground
-
-    settings = Settings()
-    configure_logging(settings.log_level, settings.log_format)
-    if not settings.kafka_bootstrap:
-        typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
-        raise typer.Exit(2)
-    metrics = ProcessMetrics()
-    relay_process = build_relay(settings, metrics=metrics)
-    settle_after_start_up()
-    run_in_foreground("relay", relay_process.run, build_metrics_server(settings, metrics))
 
 
 @app.command()

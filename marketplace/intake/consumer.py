@@ -23,7 +23,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.publisher.usecase import DefaultPublisher
 
-from marketplace.adapters.kafka_topics import ensure_topics
+from marketplace.adapters.kafka_topics import TopicSettings, ensure_topics
 from marketplace.events.envelope import STRUCTURED_CONTENT_TYPE
 from marketplace.intake.commands import Command, command_table, missing_commands
 from marketplace.intake.dispatch import Answer, InProcessApi
@@ -58,8 +58,7 @@ class IntakeTopics:
 class IntakeConfig:
     bootstrap: str
     topics: IntakeTopics
-    partitions: int
-    replication_factor: int
+    topic_settings: TopicSettings
     concurrency: int  # consumers of the group in this process (partitions at once)
 
 
@@ -105,8 +104,7 @@ class IntakeProcess:
             config.bootstrap,
             "marketplace-intake",
             [topics.commands, topics.replies, topics.dead_letters],
-            config.partitions,
-            config.replication_factor,
+            config.topic_settings,
         )
         if stop.is_set():
             return

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka.errors import KafkaError
 
 from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
-from marketplace.adapters.kafka_topics import TopicSetupError, ensure_topics
+from marketplace.adapters.kafka_topics import TopicSettings, TopicSetupError, ensure_topics
 from marketplace.log import get_logger
 from marketplace.metrics.process import ProcessMetrics
 from marketplace.metrics.samplers import watch_event_store, watch_read_models
@@ -46,8 +46,7 @@ class ProjectionWorkers:
     heartbeat_interval: float = 5.0
     projections: tuple[Projection, ...] = PROJECTIONS
     consumer_options: Mapping[str, Any] | None = None
-    partitions: int = 6  # of the topics it creates when it starts before the relay
-    replication_factor: int = 1
+    topics: TopicSettings = field(default_factory=TopicSettings)  # made when it starts first
     metrics: ProcessMetrics | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -115,8 +114,7 @@ class ProjectionWorkers:
             self.bootstrap,
             "marketplace-projections",
             topics,
-            self.partitions,
-            self.replication_factor,
+            self.topics,
         )
         try:  # bounded: a broker away at start is the consumers' to wait for
             await asyncio.wait_for(making, TOPICS_TIMEOUT)

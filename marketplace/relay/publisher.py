@@ -10,7 +10,8 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.producer.message_accumulator import BatchBuilder
 
-from marketplace.adapters.kafka_topics import ensure_topics
+from marketplace.adapters.kafka_topics import TopicSettings, ensure_topics
+from marketplace.adapters.topic_check import Difference, check
 from marketplace.events.envelope import STRUCTURED_CONTENT_TYPE
 
 _partitioner = DefaultPartitioner()
@@ -93,9 +94,15 @@ class KafkaPublisher:
             self._partitions[cache_key] = partition
         return partition
 
-    async def ensure_topics(self, topics: Sequence[str], partitions: int, replication: int) -> None:
+    async def ensure_topics(self, topics: Sequence[str], settings: TopicSettings) -> None:
         """Create the topics that are missing; fail clearly when the broker refuses one."""
-        await ensure_topics(self._bootstrap, self._client_id, topics, partitions, replication)
+        await ensure_topics(self._bootstrap, self._client_id, topics, settings)
+
+    async def topic_differences(
+        self, topics: Sequence[str], settings: TopicSettings
+    ) -> list[Difference]:
+        """How the existing topics differ from `settings` (made earlier, or by hand)."""
+        return await check(self._bootstrap, topics, settings)
 
 
 def _append(builder: BatchBuilder, message: Outgoing) -> object | None:

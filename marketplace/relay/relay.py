@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiokafka.errors import KafkaError
 
 from marketplace.adapters.broker_outage import BROKER_OUTAGE
-from marketplace.adapters.kafka_topics import TopicSetupError
+from marketplace.adapters.kafka_topics import TopicSettings, TopicSetupError
 from marketplace.adapters.outages import is_outage
+from marketplace.adapters.topic_check import WHY_NOT, Difference
 from marketplace.events.public.registry import BY_DOMAIN_NAME, PUBLIC_TYPES, TOPICS
 from marketplace.events.wire import envelope_bytes, envelopes_of
 from marketplace.handlers.ports import NotificationLog, StoredRecord
@@ -27,8 +28,7 @@ _STORE_RETRY = 1.0  # seconds between attempts while the event store is unreacha
 @dataclass(frozen=True)
 class RelayConfig:
     topic_prefix: str = ""
-    partitions: int = 6
-    replication_factor: int = 1
+    topics: TopicSettings = field(default_factory=TopicSettings)
     batch_size: int = 2000
     poll_interval: float = 0.2
     max_backoff: float = 10.0
@@ -84,6 +84,7 @@ class Relay:
         self.position = 0
         self.published = 0
         self._store_down = False
+        self.topic_differences: list[Difference] = []  # found at start (and logged)
 
     async def connect(self, stop: asyncio.Event) -> bool:
         """Start the producer and create topics, retrying with backoff until it works or stop."""
@@ -92,9 +93,7 @@ class Relay:
             try:
                 await self._publisher.start()
                 await self._publisher.ensure_topics(
-                    [self._config.topic_prefix + t for t in TOPICS],
-                    self._config.partitions,
-                    self._config.replication_factor,
+                    [self._config.topic_prefix + t for t in TOPICS], self._config.topics
                 )
                 BROKER_OUTAGE.recovered()
                 return True
@@ -118,6 +117,7 @@ class Relay:
         log.info("relay_started", position=self.position)
         if not await self.connect(stop):
             return
+        await self._report_topic_settings()
         try:
             while not stop.is_set():
                 try:
@@ -135,6 +135,26 @@ class Relay:
         finally:
             await self._publisher.stop()
             log.info("relay_stopped", position=self.position, published=self.published)
+
+    async def _report_topic_settings(self) -> None:
+        """Say once, at start, where existing topics differ from the configured settings (made
+        before, by hand or by another version): the relay goes on publishing either way."""
+        topics = [self._config.topic_prefix + t for t in TOPICS]
+        try:
+            found = await self._publisher.topic_differences(topics, self._config.topics)
+        except (KafkaError, OSError) as exc:
+            log.warning("topic_settings_not_checked", error=repr(exc))
+            return
+        self.topic_differences = found
+        for d in found:
+            log.warning(
+                "topic_setting_differs",
+                topic=d.topic,
+                setting=d.setting,
+                expected=d.expected,
+                found=d.found,
+                fix="marketplace topics apply" if d.alterable else WHY_NOT[d.setting],
+            )
 
     async def _load_position(self, stop: asyncio.Event) -> bool:
         while not stop.is_set():

@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from marketplace.adapters.kafka_topics import TopicSettings
 from marketplace.aggregates.access_token import Role
 from marketplace.aggregates.organisation import Level
 from marketplace.bootstrap import event_sourcing_store
@@ -285,7 +286,7 @@ async def relayed_into(
         event_sourcing_store(svc.store),
         positions,
         KafkaPublisher(BROKER),
-        RelayConfig(topic_prefix=prefix, partitions=3, poll_interval=0.05),
+        RelayConfig(topic_prefix=prefix, topics=TopicSettings(partitions=3), poll_interval=0.05),
     )
     read_models = await open_read_models(ReadModelLocation(sqlite_path=path))
     stop = asyncio.Event()

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from marketplace.adapters.eventstore import EventSourcingStore
+from marketplace.adapters.kafka_topics import TopicSettings
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.organisation import Level
 from marketplace.bootstrap import build_relay
@@ -76,7 +77,7 @@ async def running_relay(
         KafkaPublisher(bootstrap),
         RelayConfig(
             topic_prefix=prefix,
-            partitions=3,
+            topics=TopicSettings(partitions=3),
             batch_size=batch_size,
             poll_interval=0.05,
             max_backoff=0.5,
