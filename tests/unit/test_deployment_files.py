@@ -244,3 +244,18 @@ def test_every_dependency_and_volume_is_declared() -> None:
                 assert source in declared, (name, source)
                 used.add(source)
     assert used == declared
+
+
+def test_every_platform_variable_of_compose_is_a_setting() -> None:
+    """A misspelt MARKETPLACE_* variable would be ignored silently (extra settings are)."""
+    from marketplace.settings import Settings
+
+    known = {f"MARKETPLACE_{name.upper()}" for name in Settings.model_fields}
+    used = {
+        variable
+        for service in _compose()["services"].values()
+        for variable in (service.get("environment") or {})
+        if variable.startswith("MARKETPLACE_")
+    }
+    assert "MARKETPLACE_KAFKA_MIN_INSYNC_REPLICAS" in used
+    assert used <= known, used - known
