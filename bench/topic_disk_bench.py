@@ -111,7 +111,7 @@ def relay_reads(store: EventSourcingStore, set_up: int) -> tuple[list[Read], lis
 
 
 def partition_of(message: Outgoing) -> int:
-    partitions = list(range(RELAY.partitions))
+    partitions = list(range(RELAY.topics.partitions))
     return int(_partitioner(message.key, partitions, partitions))
 
 
