@@ -52,6 +52,7 @@ def test_the_platform_admin_decides_requests_and_searches_the_catalog(
     expect(admin.locator("#external-requests")).to_contain_text("approved")
     pages.shot(admin, "need-approved-outside")
 
+    admin.locator("summary", has_text="Trading").click()  # the header's desk menu
     admin.get_by_role("link", name="Catalog").click()
     admin.wait_for_url("**/catalog")
     admin.get_by_label("Item code or name").fill("steam-lp")

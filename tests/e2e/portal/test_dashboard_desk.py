@@ -25,6 +25,7 @@ DRAWN = """id => {
 
 def test_hq_reads_the_dashboard(demo: Server, pages: Pages) -> None:
     hq = pages.signed_in("HQ", "hq_admin")  # lands on /approvals
+    hq.locator("summary", has_text="Oversight").click()  # the header's desk menu
     hq.get_by_role("link", name="Dashboard").click()
     hq.wait_for_url("**/dashboard")
     hq.wait_for_function(DRAWN, arg="chart-trade-by-month")

@@ -3,6 +3,7 @@ CSRF, the language switch, what another unit's need shows."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -88,9 +89,11 @@ def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
 
 def test_the_language_switch_shows_chinese_labels(demo: Server, pages: Pages) -> None:
     page = pages.signed_in("PWR-02")
+    page.locator("summary", has_text="Trading").click()  # the header's desk menu
     expect(page.get_by_role("link", name="My needs")).to_be_visible()
     page.get_by_role("link", name="中文").click()
     expect(page.get_by_role("heading", name="待办")).to_be_visible()
+    page.locator("summary", has_text=re.compile("^交易$")).click()
     expect(page.get_by_role("link", name="我的需求")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     pages.shot(page, "inbox-zh")

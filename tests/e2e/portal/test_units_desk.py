@@ -19,6 +19,7 @@ def test_hq_restructures_a_unit_and_issues_a_token_a_bi_reader_only_reads(
     assert demo.admin.post("/v1/units", json=body).status_code == 201
 
     hq = pages.signed_in("HQ", "hq_admin")
+    hq.locator("summary", has_text="Oversight").click()
     hq.get_by_role("link", name="Units").click()
     hq.wait_for_url("**/units")
     power = hq.get_by_text("Subordinate units of PWR (3)")
