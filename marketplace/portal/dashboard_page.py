@@ -244,6 +244,7 @@ class Scope:
     principal: Principal
     svc: Services
     sort: str = ""
+    whole: bool = False  # a CSV download: every row of a figure the page shows the first of
     # Read-model rows two figures share, fetched once a request.
     shared: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -492,10 +493,10 @@ async def arm_length(scope: Scope) -> Chart:
     what group tax and audit teams ask of internal, related-party, pricing."""
     _ = scope._
     reader = await scope.models.reader(synergy_benefit.PROJECTION.name)
-    found = await synergy_benefit.exceptions(reader, *scope.period.window.bounds(scope.zone))
-    if scope.units is not None:
-        units = scope.units
-        found = [r for r in found if {r["demand_unit_id"], r["supply_unit_id"]} & units]
+    bounds = scope.period.window.bounds(scope.zone)
+    # The page shows the newest few and says of how many; its CSV has every one.
+    limit = None if scope.whole else EXCEPTIONS_SHOWN
+    found = await synergy_benefit.exceptions(reader, *bounds, units=scope.units, limit=limit)
     chart = Chart(
         "arm-length",
         _("Prices above the reference (arm's length)"),
@@ -517,7 +518,9 @@ async def arm_length(scope: Scope) -> Chart:
             [r["activated_at"].isoformat() if f == "activated_at" else str(r[f])
              for f in ARM_LENGTH_FIELDS]
         )  # fmt: skip
-    chart.keep(EXCEPTIONS_SHOWN)
+    if limit is not None and len(found) == limit:
+        count = await synergy_benefit.count_exceptions(reader, *bounds, scope.units)
+        chart.shown_of = count if count > limit else 0
     return chart
 
 

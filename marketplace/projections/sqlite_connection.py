@@ -72,7 +72,14 @@ def _switch_to_wal(conn: sqlite3.Connection) -> None:
 class SqliteConnection:
     """A sqlite3 connection in autocommit mode, taking the `$n` placeholders of our SQL."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, reader: bool = False) -> None:
+        """`reader`: a connection that only reads a file its writer opened (in WAL already)."""
+        if reader:
+            self.raw = sqlite3.connect(
+                path, timeout=60, isolation_level=None, check_same_thread=False
+            )
+            self.raw.execute("PRAGMA query_only=ON")
+            return
         private_dir(path.parent)
         private_file(path)
         self.raw = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +45,10 @@ from marketplace.projections.tracking_sql import ENSURE_STATE, TrackingTransacti
 T = TypeVar("T")
 log = get_logger(__name__)
 _CHUNK = 500  # stays far below SQLite's limit of bound parameters
+# Connections reading beside the writer (WAL: readers never wait for it, nor it for them): a
+# page's queries (asyncio.gather) run at once, on the machine's cores, and a read never queues
+# behind a feed's transaction. A read sees what was committed when it started.
+READERS = 2
 
 
 class SqliteReadModels(ReadModelStore):
@@ -54,6 +59,12 @@ class SqliteReadModels(ReadModelStore):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-models")
+        self._read_executor = ThreadPoolExecutor(
+            max_workers=READERS, thread_name_prefix="read-models-read"
+        )
+        self._local = threading.local()  # each reading thread's own connection
+        self._readers: list[SqliteConnection] = []
+        self._readers_lock = threading.Lock()
         self._lock = asyncio.Lock()
         self._conn: SqliteConnection | None = None
         self._rebuild_lock: IO[bytes] | None = None  # held while this is a scratch
@@ -89,8 +100,22 @@ class SqliteReadModels(ReadModelStore):
     async def fetch(
         self, sql: str, params: Sequence[Value], types: Mapping[str, ColumnType]
     ) -> list[dict[str, Any]]:
-        async with self._lock:
-            return await self._run(self.conn.fetch, sql, storable_params(params), types)
+        assert self._conn is not None, "the store is closed"
+        return await asyncio.get_running_loop().run_in_executor(
+            self._read_executor, self._read, sql, storable_params(params), types
+        )
+
+    def _read(
+        self, sql: str, params: Sequence[Value], types: Mapping[str, ColumnType]
+    ) -> list[dict[str, Any]]:
+        """On a reading thread: the query on that thread's connection (opened at its first)."""
+        conn: SqliteConnection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = SqliteConnection(self.path, reader=True)
+            with self._readers_lock:
+                self._readers.append(conn)
+            self._local.conn = conn
+        return conn.fetch(sql, params, types)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[ReadModelTransaction]:
@@ -194,6 +219,11 @@ class SqliteReadModels(ReadModelStore):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     async def close(self) -> None:
+        await asyncio.to_thread(self._read_executor.shutdown, wait=True)
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for reader in readers:
+            reader.raw.close()
         if self._conn is not None:
             await self._run(self._conn.raw.close)
             self._conn = None

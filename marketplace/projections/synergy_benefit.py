@@ -9,6 +9,7 @@ Amounts are integer fen, summed exactly by the store (as trade_volume's).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -207,16 +208,45 @@ _EXCEPTION_COLUMNS = (
 )
 
 
-async def exceptions(
-    reader: RowReader, start: datetime | None, end: datetime | None
-) -> list[dict[str, Any]]:
-    """The contracts activated in the window priced above their reference by more than the
-    tolerance in force at their activation, newest first."""
+def _exceptions_where(
+    start: datetime | None, end: datetime | None, units: Collection[str] | None
+) -> sql.Where:
     where = _window(start, end)
     where.add("beyond_tolerance = 1")
+    where.any_in(("demand_unit_id", "supply_unit_id"), units)
+    return where
+
+
+async def exceptions(
+    reader: RowReader,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    units: Collection[str] | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The contracts activated in the window priced above their reference by more than the
+    tolerance in force at their activation, newest first; with `units`, those one of them is a
+    party to; the first `limit` only when given."""
+    where = _exceptions_where(start, end, units)
     select = (
         f"SELECT {', '.join(_EXCEPTION_COLUMNS)} FROM synergy_benefit_contracts "
         f"WHERE {where.sql()} ORDER BY activated_at DESC, contract_id"
     )
+    if limit is not None:
+        select += f" LIMIT {int(limit)}"
     types = {c.name: c.type for c in CONTRACTS.columns if c.name in _EXCEPTION_COLUMNS}
     return await reader.fetch(select, where.params, types)
+
+
+async def count_exceptions(
+    reader: RowReader,
+    start: datetime | None,
+    end: datetime | None,
+    units: Collection[str] | None = None,
+) -> int:
+    """How many `exceptions` there are (a page shows the first few and says of how many)."""
+    where = _exceptions_where(start, end, units)
+    select = f"SELECT COUNT(*) AS n FROM synergy_benefit_contracts WHERE {where.sql()}"
+    rows = await reader.fetch(select, where.params, {"n": INTEGER})
+    return int(rows[0]["n"])

@@ -36,7 +36,7 @@ from marketplace.projections.tables import Column, ColumnType, Table
 TEXT = ColumnType.TEXT
 # The columns the dashboard sums a year of every contract by (the month chart asks a month at a
 # time): each has an index in its order, which SQLite is told to read for a long period.
-_ORDERED = ("supply_sector", "category", "demand_unit_id", "supply_unit_id")
+_ORDERED = ("supply_sector", "category", "demand_unit_id", "supply_unit_id", "trade_form")
 
 CONTRACTS = Table(
     "trade_volume_contracts",

@@ -193,6 +193,13 @@ def test_minutes_make_action_items_their_owner_marks_done(world: tuple[World, Te
 
 def test_action_items_are_listed_within_reach_by_due_day(world: tuple[World, TestClient]) -> None:
     built, client = world
+    # An item of its own, due on a day no other test uses (the module's tests share the world).
+    body = MEETING | {"half_year": "2033H1"}
+    meeting_id = created(client, built.token(*HQ), "/v1/meetings", body, "meeting_id")
+    recorded = client.post(
+        f"/v1/meetings/{meeting_id}/minutes", json=minutes_body("2020-01-02"), headers=hq(built)
+    )
+    assert recorded.status_code == 200, recorded.text
     everything = client.get("/v1/action-items?limit=500", headers=hq(built)).json()["items"]
     assert [i["due"] for i in everything] == sorted(i["due"] for i in everything)
     assert {i["status"] for i in everything} <= {"open", "overdue", "done"}
@@ -205,9 +212,9 @@ def test_action_items_are_listed_within_reach_by_due_day(world: tuple[World, Tes
     bi = client.get("/v1/action-items", headers=auth(built, "HQ", "bi_reader"))
     assert bi.status_code == 403
     window = client.get(
-        "/v1/action-items?due_from=2020-01-01&due_to=2020-01-01", headers=hq(built)
+        "/v1/action-items?due_from=2020-01-02&due_to=2020-01-02", headers=hq(built)
     ).json()["items"]
-    assert window and {i["due"] for i in window} == {"2020-01-01"}
+    assert window and {i["due"] for i in window} == {"2020-01-02"}
     assert client.get("/v1/action-items?status=late", headers=hq(built)).status_code == 422
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -141,7 +142,8 @@ async def figure_csv(figure: str, viewer: SignedIn, request: Request) -> Respons
         period = period_of(values, viewer.svc.today())
     except PeriodInvalid:
         return Response("the period asked for is not valid\r\n", 422, media_type="text/plain")
-    found = await FIGURES[figure](await _scope(viewer, values, period))
+    scope = replace(await _scope(viewer, values, period), whole=True)
+    found = await FIGURES[figure](scope)
     name = f"{figure}-{period.first.isoformat()}-{period.end.isoformat()}.csv"
     return Response(
         found.csv(),
