@@ -63,4 +63,5 @@ COORDINATION: dict[str, Callable[[Facts], dict[str, str]]] = {
     "marketplace.meeting_request.declined.v1": lambda f: {"reason": f.p.reason},
     "marketplace.visit.planned.v1": _visit_planned,
     "marketplace.visit.held.v1": lambda f: {"outcome": f.p.outcome, "leads": str(len(f.p.leads))},
+    "marketplace.visit.cancelled.v1": lambda f: {"reason": f.p.reason},
 }

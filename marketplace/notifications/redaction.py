@@ -3,7 +3,8 @@
 Routing sends each of these types only to units on one side (see routing.py), and the API
 shows them less than the event holds: a supplier matched to a need never sees its budget; the
 demand unit sees how many bids a tender has before the opening, not whose; a losing offerer
-learns that it lost, not which offer won; bidders see the award, not its justification.
+learns that it lost, not which offer won; bidders see the award, not its justification; a
+pool's member sees its own budget, not the others' nor their total.
 The texts never name these fields either (tests/unit/test_notification_texts.py).
 """
 
@@ -17,13 +18,14 @@ from typing import Any
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.wire import as_subscribed
 
-# Dotted paths into `data`, by CloudEvents type.
+# Dotted paths into `data`, by CloudEvents type; a path through a list reaches each item.
 HIDDEN: dict[str, tuple[str, ...]] = {
     "marketplace.need.posted.v1": ("spec.budget_amount",),
     "marketplace.need.posted.v2": ("spec.budget_amount",),
     "marketplace.tender.bid_received.v1": ("bid_id", "bidder", "replaces", "actor"),
     "marketplace.offer.not_awarded.v1": ("awarded_offer_id",),
     "marketplace.tender.awarded.v1": ("justification",),
+    "marketplace.joint_procurement.launched.v1": ("budget_amount", "shares.budget_amount"),
 }
 
 
@@ -53,9 +55,14 @@ def redacted_body(raw: str, event_type: str, subscribed: Collection[str] = ("*",
 
 def _drop(data: dict[str, Any], paths: tuple[str, ...]) -> None:
     for path in paths:
-        *parents, leaf = path.split(".")
-        holder: Any = data
-        for name in parents:
-            holder = holder.get(name) if isinstance(holder, dict) else None
-        if isinstance(holder, dict):
-            holder.pop(leaf, None)
+        _drop_path(data, path.split("."))
+
+
+def _drop_path(holder: Any, names: list[str]) -> None:
+    if isinstance(holder, list):
+        for item in holder:
+            _drop_path(item, names)
+    elif isinstance(holder, dict) and len(names) == 1:
+        holder.pop(names[0], None)
+    elif isinstance(holder, dict):
+        _drop_path(holder.get(names[0]), names[1:])

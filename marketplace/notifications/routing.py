@@ -7,24 +7,35 @@ units that may read the event by the API (see marketplace/handlers: a supplier r
 offers only, a tender's invitees read it, a contract's parties (and its pricing mediator) read
 it, a dispute's parties and, from mediation on, its mediator; anyone with lists reads the
 group's meetings and their minutes, a unit its action items, a platform its meeting requests and
-HQ all of them, a visit's units the visit).
+HQ all of them, a visit's units the visit; a framework agreement's parties and the mediator of
+an escalated amendment the agreement; the units within a pool's lead's reach, and its members,
+the pool; every unit a shared resource).
+
+The trade forms' rows tell the unit that must act or whose obligations changed, never the
+actor's own unit (`_others`): it knows what it did. What their acts emit on
+`marketplace.contracts` (a call-off's, a share's or a booking's contract, its termination,
+delivery and completion) reaches both parties as any contract's. A pool's opening names no
+units it invites, so it reaches nobody (who may join is on `/v1/joint-procurements`).
 
 Where one act emits several events, each recipient gets the one written for it: an award
 reaches the winner through `offer.awarded`, each losing supplier through its own
 `offer.not_awarded` (never `need.awarded`, which names the winner and its amount), and both
 parties through `contract.created`; invitees hear of a tender through `tender.launched`.
 
-Whole events go out as webhook bodies, so three payloads say a little more than the API shows
-their recipient (see the notes beside the rules): `need.posted` carries the budget, which
-`GET /v1/needs/{id}` shows the demand side only; `tender.bid_received` names the bidder, where
-`GET /v1/tenders/{id}` shows the demand unit only the count before opening; `offer.not_awarded`
-names the winning offer's id. Texts (texts.py) never say any of it.
+Whole events go out as webhook bodies, so four payloads say a little more than the API shows
+their recipient (see the notes beside the rules; redaction.py leaves it out of the bodies):
+`need.posted` carries the budget, which `GET /v1/needs/{id}` shows the demand side only;
+`tender.bid_received` names the bidder, where `GET /v1/tenders/{id}` shows the demand unit only
+the count before opening; `offer.not_awarded` names the winning offer's id;
+`joint_procurement.launched` carries every member's budget and their total, where
+`GET /v1/joint-procurements/{id}` shows a member its own. Texts (texts.py) never say any of it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from marketplace.events.envelope import CloudEvent
@@ -122,9 +133,60 @@ def _mediation(payload: Any, parties: Parties, _units: Units) -> Iterable[str]:
     return having(parties, "raiser", "respondent") | {payload.mediator_unit_id}
 
 
+def _others(notify: Notify) -> Notify:
+    """`notify`'s units less the actor's own unit."""
+
+    def without_actor(payload: Any, parties: Parties, units: Units) -> Iterable[str]:
+        return set(notify(payload, parties, units)) - {payload.actor.unit_id}
+
+    return without_actor
+
+
+def _other_party(payload: Any, parties: Parties, _units: Units) -> set[str]:
+    """The framework agreement's party that did not act (`party_unit_id`)."""
+    return having(parties, "demand", "supply") - {payload.party_unit_id}
+
+
+def _framework_signed(payload: Any, parties: Parties, units: Units) -> Iterable[str]:
+    """The other party, to sign too; once it has signed, `framework.activated` tells it."""
+    return {u for u in _other_party(payload, parties, units) if ("signed", u) not in parties}
+
+
+def _amendment_escalated(payload: Any, parties: Parties, units: Units) -> Iterable[str]:
+    """The superior that now decides the price reads the agreement from here on."""
+    return _other_party(payload, parties, units) | {payload.mediator_unit_id}
+
+
+def _period_closed(payload: Any, parties: Parties, _units: Units) -> Iterable[str]:
+    """The supplier, when its shortfall was past the tolerance or the agreement is completed
+    (a period closed within the tolerance asks nothing of it)."""
+    breached = Decimal(payload.shortfall_pct) > Decimal(payload.tolerance_pct)
+    return having(parties, "supply") if breached or payload.completed else ()
+
+
+# A resource's parties name each booking: ("booking <id>", booking unit) when it is made,
+# ("ended <id>", booking unit) when it is cancelled or returned.
+BOOKING, ENDED = "booking ", "ended "
+
+
+def _open_bookings(_payload: Any, parties: Parties, _units: Units) -> Iterable[str]:
+    """The units whose bookings still stand (booked or handed over): a withdrawal keeps them."""
+    ended = {role.removeprefix(ENDED) for role, _ in parties if role.startswith(ENDED)}
+    return {
+        unit
+        for role, unit in parties
+        if role.startswith(BOOKING) and role.removeprefix(BOOKING) not in ended
+    }
+
+
+def _booking_sides(payload: Any, parties: Parties, _units: Units) -> Iterable[str]:
+    return having(parties, "owner") | {payload.unit_id}
+
+
 _CONTRACT = _to("demand", "supply")
 _DISPUTE = _to("raiser", "respondent")
 _VISIT = _to("host", "visitor")
+_FRAMEWORK = _to("demand", "supply")
 
 NOTIFY: dict[str, Notify] = {
     # Carries `spec.budget_amount`, which the API shows the demand side only (see above).
@@ -172,6 +234,36 @@ NOTIFY: dict[str, Notify] = {
     "marketplace.meeting_request.declined.v1": _to("requester"),
     "marketplace.visit.planned.v1": _VISIT,
     "marketplace.visit.held.v1": _VISIT,
+    "marketplace.visit.cancelled.v1": _VISIT,
+    # Framework agreements: the party that did not act (both, when a superior drew it up,
+    # signed for them or decided a price; the mediator too, once a price is escalated to it);
+    # the supplier of a period closed short past the tolerance, or of the agreement's last.
+    "marketplace.framework.created.v1": _others(_FRAMEWORK),
+    "marketplace.framework.signed.v1": _others(_framework_signed),
+    "marketplace.framework.activated.v1": _others(_FRAMEWORK),
+    "marketplace.framework.amendment_proposed.v1": _others(_other_party),
+    "marketplace.framework.amendment_accepted.v1": _others(_other_party),
+    "marketplace.framework.amendment_rejected.v1": _others(_other_party),
+    "marketplace.framework.amendment_escalated.v1": _others(_amendment_escalated),
+    "marketplace.framework.amendment_decided.v1": _others(_FRAMEWORK),
+    "marketplace.framework.period_closed.v1": _others(_period_closed),
+    # Joint procurement: the lead of each share's change, every member of the launch (whose
+    # webhook body leaves out the budgets: redaction.py) and of a cancellation.
+    "marketplace.joint_procurement.joined.v1": _others(_to("lead")),
+    "marketplace.joint_procurement.withdrawn.v1": _others(_to("lead")),
+    "marketplace.joint_procurement.launched.v1": _others(
+        lambda p, _parties, _units: {share.unit_id for share in p.shares}
+    ),
+    "marketplace.joint_procurement.cancelled.v1": _others(
+        lambda p, _parties, _units: set(p.members)
+    ),
+    # Shared resources: the owner of a booking, the other side of each step, the units whose
+    # bookings stand when the owner withdraws the resource.
+    "marketplace.resource.booked.v1": _others(lambda p, _parties, _units: {p.owner_unit_id}),
+    "marketplace.resource.booking_cancelled.v1": _others(_booking_sides),
+    "marketplace.resource.handed_over.v1": _others(lambda p, _parties, _units: {p.unit_id}),
+    "marketplace.resource.returned.v1": _others(_booking_sides),
+    "marketplace.resource.withdrawn.v1": _others(_open_bookings),
 }
 # The event types anyone is notified of (for validating subscriptions).
 ROUTED_TYPES: frozenset[str] = frozenset(NOTIFY)
@@ -227,6 +319,19 @@ LEARN: dict[str, Learn] = {
         ("host", p.host_unit_id),
         *{("visitor", unit) for unit in p.visitor_unit_ids},
     },
+    "marketplace.framework.created.v1": lambda p: {
+        ("demand", p.demand_unit_id),
+        ("supply", p.supply_unit_id),
+    },
+    "marketplace.framework.signed.v1": lambda p: {("signed", p.party_unit_id)},
+    "marketplace.joint_procurement.opened.v1": lambda p: {("lead", p.lead_unit_id)},
+    "marketplace.resource.listed.v1": lambda p: {("owner", p.owner_unit_id)},
+    "marketplace.resource.booked.v1": lambda p: {
+        ("owner", p.owner_unit_id),
+        (BOOKING + p.booking_id, p.unit_id),
+    },
+    "marketplace.resource.booking_cancelled.v1": lambda p: {(ENDED + p.booking_id, p.unit_id)},
+    "marketplace.resource.returned.v1": lambda p: {(ENDED + p.booking_id, p.unit_id)},
 }
 
 

@@ -19,6 +19,7 @@ from marketplace.events.envelope import CloudEvent
 from marketplace.events.wire import payload_of
 from marketplace.notifications.coordination_texts import COORDINATION
 from marketplace.notifications.reminders import KIND_OF, reminder_of
+from marketplace.notifications.trade_form_texts import TRADE_FORMS
 
 ZH = "zh-CN"
 EN = "en"
@@ -263,6 +264,7 @@ FACTS: dict[str, Callable[[_Facts], dict[str, str]]] = {
 
 
 FACTS.update(COORDINATION)
+FACTS.update(TRADE_FORMS)
 
 
 def _remaining(f: _Facts) -> str:

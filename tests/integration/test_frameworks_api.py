@@ -352,3 +352,43 @@ def test_the_list_by_reach_and_status(world: tuple[World, TestClient]) -> None:
     assert other.status_code == 403
     assert client.get(url_of(framework_id), headers=auth(built, ("PWR-01", "unit_operator"))
                       ).status_code == 403  # fmt: skip
+
+
+def notices(built: World, client: TestClient, who: tuple[str, str], subject: str) -> list[str]:
+    """The types of the unit's in-app notifications about `subject`, newest first."""
+    answer = client.get("/v1/notifications?limit=200", headers=auth(built, who))
+    assert answer.status_code == 200, answer.text
+    return [n["event_type"] for n in answer.json()["items"] if n["subject"] == subject]
+
+
+def test_the_party_that_did_not_act_is_notified_in_app(world: tuple[World, TestClient]) -> None:
+    """The app's notifier routes each act before the read answers (read-your-writes); SQLite
+    only: routing does not depend on the store."""
+    built, client = world
+    on(built, "2031-12-20")
+    framework_id = created(client, built.token(*PWR), "/v1/frameworks", body(), "id")
+    supplier = client.get("/v1/notifications?limit=200", headers=auth(built, COAL)).json()
+    (drawn_up,) = [n for n in supplier["items"] if n["subject"] == framework_id]
+    assert drawn_up["title"] == f"框架协议待签署：{framework_id}"  # noqa: RUF001 - zh-CN
+    assert "THERMAL-COAL-5500" in drawn_up["body"] and "计划总量 2500 t" in drawn_up["body"]
+    assert notices(built, client, PWR, framework_id) == []  # it drew it up
+
+    for who in (COAL, PWR):
+        answer = client.post(f"{url_of(framework_id)}/sign", headers=auth(built, who))
+        assert answer.status_code == 200, answer.text
+    on(built, "2032-01-10")
+    proposed = client.post(
+        f"{url_of(framework_id)}/amendments",
+        json={"period": "2032-02", "quantity": "450", "reason": "Longwall maintenance."},
+        headers=auth(built, COAL),
+    )
+    assert proposed.status_code == 201, proposed.text
+
+    fwk = "marketplace.framework."
+    assert notices(built, client, COAL, framework_id) == [f"{fwk}activated.v1", f"{fwk}created.v1"]
+    assert notices(built, client, PWR, framework_id) == [
+        f"{fwk}amendment_proposed.v1",
+        f"{fwk}signed.v1",
+    ]
+    # The parties' platforms act for them but are not parties: nothing is theirs to do.
+    assert notices(built, client, ("PWR", "platform_admin"), framework_id) == []

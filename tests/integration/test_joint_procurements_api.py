@@ -234,3 +234,39 @@ def test_the_lead_calls_a_pool_off_and_it_takes_nothing_more(
     ):
         assert error(refused) == (409, "pool_cancelled")
     assert built.head() == head  # nothing changed
+
+
+def notices(world: World, client: TestClient, unit: str, role: str, subject: str) -> list[Any]:
+    """The unit's in-app notifications about `subject`, newest first."""
+    answer = client.get("/v1/notifications?limit=200", headers=auth(world, unit, role))
+    assert answer.status_code == 200, answer.text
+    return [n for n in answer.json()["items"] if n["subject"] == subject]
+
+
+def test_the_lead_hears_of_each_share_and_the_members_of_the_launch_without_budgets(
+    world: tuple[World, TestClient],
+) -> None:
+    """The app's notifier routes each act before the read answers (read-your-writes)."""
+    built, client = world
+    pool_id = open_pool(built, client, required_by=later(40)[:10])
+    url = f"/v1/joint-procurements/{pool_id}"
+    for unit, budget in (("PWR-01", "271828.00"), ("PWR-02", "314159.00"), ("PWR-03", "1.00")):
+        answer = client.post(f"{url}/shares", json=share(unit, "2", budget),
+                             headers=auth(built, unit))  # fmt: skip
+        assert answer.status_code == 201, answer.text
+    assert client.delete(f"{url}/shares/PWR-03", headers=auth(built, "PWR-03")).status_code == 200
+    launched = client.post(f"{url}/launch", json={"sourcing": "direct"},
+                           headers=auth(built, *PWR_ADMIN))  # fmt: skip
+    assert launched.status_code == 200, launched.text
+
+    jp = "marketplace.joint_procurement."
+    lead = [n["event_type"] for n in notices(built, client, *PWR_ADMIN, pool_id)]
+    assert lead == [f"{jp}withdrawn.v1", *[f"{jp}joined.v1"] * 3]  # not its own launch
+    for unit in ("PWR-01", "PWR-02"):
+        (told,) = notices(built, client, unit, "unit_operator", pool_id)
+        assert told["event_type"] == f"{jp}launched.v1"
+        assert launched.json()["need_id"] in told["body"]
+        assert "2 家成员单位的合计数量 4 " in told["body"]  # zh-CN, the default
+        assert "271828" not in told["body"] and "314159" not in told["body"]
+        assert "585987" not in told["body"]  # nor their total
+    assert notices(built, client, "PWR-03", "unit_operator", pool_id) == []  # it left

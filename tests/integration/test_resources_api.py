@@ -311,3 +311,48 @@ def test_a_contract_ended_before_the_window_frees_it_and_the_lists_show_resource
     assert client.get("/v1/resources/res_nope/calendar", headers=hq(built)).status_code == 404
     backwards = client.get(f"{path}/calendar?from=2031-05-10&to=2031-05-01", headers=hq(built))
     assert backwards.status_code == 422
+
+
+def notices(world: World, client: TestClient, unit: str, subject: str) -> list[str]:
+    """The types of the unit's in-app notifications about `subject`, newest first."""
+    answer = client.get("/v1/notifications?limit=200", headers=op(world, unit))
+    assert answer.status_code == 200, answer.text
+    return [n["event_type"] for n in answer.json()["items"] if n["subject"] == subject]
+
+
+def test_each_step_of_a_booking_reaches_the_other_side_in_app(
+    world: tuple[World, TestClient],
+) -> None:
+    """The app's notifier routes each act before the read answers (read-your-writes); SQLite
+    only: routing does not depend on the store."""
+    built, client = world
+    resource_id = listed(built, client, name="Mobile crane 50 t")
+    path = f"/v1/resources/{resource_id}"
+    mine = client.post(f"{path}/bookings", json=window("26", "28", unit_id="ENG-01"),
+                       headers=op(built, "ENG-01")).json()  # fmt: skip
+    theirs = client.post(f"{path}/bookings", json=window("28", "30", unit_id="HEAT-01"),
+                         headers=op(built, "HEAT-01"))  # fmt: skip
+    assert theirs.status_code == 201, theirs.text
+    booking = f"{path}/bookings/{theirs.json()['booking_id']}"
+    handed = client.post(f"{booking}/handover", json={"condition": "Inspected."},
+                         headers=op(built, "ENG-02"))  # fmt: skip
+    assert handed.status_code == 200, handed.text
+    cancelled = client.post(
+        f"{path}/bookings/{mine['booking_id']}/cancel",
+        json={"reason": "Lift postponed."},
+        headers=op(built, "ENG-01"),
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    withdrawn = client.post(f"{path}/withdraw", json={"reason": "Sold."},
+                            headers=op(built, "ENG-02"))  # fmt: skip
+    assert withdrawn.status_code == 200, withdrawn.text
+
+    res = "marketplace.resource."
+    assert notices(built, client, "ENG-02", resource_id) == [
+        f"{res}booking_cancelled.v1", f"{res}booked.v1", f"{res}booked.v1"
+    ]  # fmt: skip
+    # HEAT-01's booking stands through the withdrawal; ENG-01's was cancelled: not told.
+    assert notices(built, client, "HEAT-01", resource_id) == [
+        f"{res}withdrawn.v1", f"{res}handed_over.v1"
+    ]  # fmt: skip
+    assert notices(built, client, "ENG-01", resource_id) == []

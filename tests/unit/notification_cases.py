@@ -9,10 +9,13 @@ from datetime import date, timedelta
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public import contracts as c
 from marketplace.events.public import disputes as d
+from marketplace.events.public import frameworks as f
 from marketplace.events.public import inspections as i
+from marketplace.events.public import joint_procurements as jp
 from marketplace.events.public import meetings as m
 from marketplace.events.public import needs as n
 from marketplace.events.public import offers as o
+from marketplace.events.public import resources as r
 from marketplace.events.public import tenders as t
 from marketplace.events.public import visits as v
 from marketplace.notifications.routing import Parties
@@ -21,21 +24,34 @@ from tests.unit.notification_events import (
     MATCHED,
     OTHER_MATCH,
     PARTIES,
+    POOL_LEAD,
+    RESOURCE_OWNER,
     T0,
     UNMATCHED,
     bid_received,
+    booking_cancelled,
     by,
     contract_created,
     dispute_raised,
     event,
     finding_recorded,
+    framework_created,
+    framework_signed,
     incident_recorded,
     meeting_scheduled,
     need_posted,
     need_posted_v2,
     offer_received,
     offer_withdrawn,
+    period_closed,
+    pool_joined,
+    pool_launched,
+    pool_opened,
     request_filed,
+    resource_booked,
+    resource_listed,
+    resource_returned,
+    resource_withdrawn,
     tender_launched,
     visit_planned,
 )
@@ -57,6 +73,18 @@ BOTH = (DEMAND, MATCHED)
 MEETING: Parties = frozenset({("invitee", "PWR"), ("invitee", "COAL")})
 REQUEST: Parties = frozenset({("requester", "COAL")})
 VISIT: Parties = frozenset({("host", OTHER_MATCH), ("visitor", DEMAND), ("visitor", MATCHED)})
+FRAMEWORK: Parties = frozenset({("demand", DEMAND), ("supply", OTHER_MATCH)})
+POOL: Parties = frozenset({("lead", POOL_LEAD)})
+# COAL-01's loader: PWR-01's booking B1 stands, PWR-02's B2 was returned, PWR-01-A's B3 stands.
+RESOURCE: Parties = frozenset(
+    {
+        ("owner", RESOURCE_OWNER),
+        ("booking res-1-B1", DEMAND),
+        ("booking res-1-B2", MATCHED),
+        ("ended res-1-B2", MATCHED),
+        ("booking res-1-B3", "PWR-01-A"),
+    }
+)
 
 
 def offer_of(supplier: str) -> Parties:
@@ -329,10 +357,146 @@ ROUTED: list[Case] = [
         VISIT,
         (OTHER_MATCH, DEMAND, MATCHED),
     ),
+    Case(
+        event("vis-1", v.VisitCancelledV1(reason="Outage at the host.", actor=by("COAL")), 2),
+        VISIT,
+        (OTHER_MATCH, DEMAND, MATCHED),
+    ),
+    # Framework agreements: PWR-01 buys from COAL-01; their mediator is HQ (two sectors).
+    Case(framework_created(), frozenset(), (OTHER_MATCH,)),
+    Case(framework_signed(OTHER_MATCH), FRAMEWORK, (DEMAND,)),
+    Case(
+        event("fwk-1", f.FrameworkActivatedV1(actor=by(DEMAND)), 4),
+        FRAMEWORK | {("signed", OTHER_MATCH), ("signed", DEMAND)},
+        (OTHER_MATCH,),
+    ),
+    Case(
+        event(
+            "fwk-1",
+            f.AmendmentProposedV1(
+                number=1,
+                period="2027-04",
+                quantity="450",
+                unit_price="600.00",
+                reason="The mine's second shaft is closed for repairs.",
+                party_unit_id=OTHER_MATCH,
+                previous_quantity="500",
+                previous_unit_price="612.50",
+                actor=by(OTHER_MATCH),
+            ),
+            5,
+        ),
+        FRAMEWORK,
+        (DEMAND,),
+    ),
+    Case(
+        event(
+            "fwk-1",
+            f.AmendmentAcceptedV1(
+                number=1,
+                party_unit_id=DEMAND,
+                period="2027-04",
+                quantity="450",
+                unit_price="600.00",
+                actor=by(DEMAND),
+            ),
+            6,
+        ),
+        FRAMEWORK,
+        (OTHER_MATCH,),
+    ),
+    Case(
+        event(
+            "fwk-1",
+            f.AmendmentRejectedV1(
+                number=2,
+                party_unit_id=DEMAND,
+                reason="The plant needs the full 500 t.",
+                actor=by(DEMAND),
+            ),
+            7,
+        ),
+        FRAMEWORK,
+        (OTHER_MATCH,),
+    ),
+    Case(
+        event(
+            "fwk-1",
+            f.AmendmentEscalatedV1(
+                number=3, party_unit_id=DEMAND, mediator_unit_id="HQ", actor=by(DEMAND)
+            ),
+            8,
+        ),
+        FRAMEWORK,
+        (OTHER_MATCH, "HQ"),
+    ),
+    Case(
+        event(
+            "fwk-1",
+            f.AmendmentDecidedV1(
+                number=3,
+                mediator_unit_id="HQ",
+                period="2027-05",
+                unit_price="605.00",
+                actor=by("HQ"),
+            ),
+            9,
+        ),
+        FRAMEWORK,
+        (OTHER_MATCH, DEMAND),
+    ),
+    Case(period_closed(), FRAMEWORK, (OTHER_MATCH,)),
+    # Joint procurement: PWR leads; PWR-01, PWR-01-A and PWR-02 have shares.
+    Case(pool_joined(DEMAND, 2), POOL, (POOL_LEAD,)),
+    Case(
+        event(
+            "jp-1",
+            jp.JointProcurementWithdrawnV1(
+                unit_id=MATCHED, total_quantity="200", member_count=2, actor=by(MATCHED)
+            ),
+            5,
+        ),
+        POOL,
+        (POOL_LEAD,),
+    ),
+    Case(pool_launched(), POOL, (DEMAND, "PWR-01-A", MATCHED)),
+    Case(
+        event(
+            "jp-1",
+            jp.JointProcurementCancelledV1(
+                reason="The plants' outages moved to next year.",
+                members=[DEMAND, MATCHED],
+                actor=by(POOL_LEAD),
+            ),
+            5,
+        ),
+        POOL,
+        (DEMAND, MATCHED),
+    ),
+    # Shared resources: COAL-01's loader, booked by PWR-01.
+    Case(resource_booked(), frozenset({("owner", RESOURCE_OWNER)}), (RESOURCE_OWNER,)),
+    Case(booking_cancelled(DEMAND, 1, 3, actor=RESOURCE_OWNER), RESOURCE, (DEMAND,)),
+    Case(
+        event(
+            "res-1",
+            r.ResourceHandedOverV1(
+                booking_id="res-1-B1",
+                unit_id=DEMAND,
+                condition="Serviced, bucket teeth new.",
+                actor=by(RESOURCE_OWNER),
+            ),
+            3,
+        ),
+        RESOURCE,
+        (DEMAND,),
+    ),
+    Case(resource_returned(damage="A bucket tooth broke."), RESOURCE, (RESOURCE_OWNER,)),
+    Case(resource_withdrawn(5), RESOURCE, (DEMAND, "PWR-01-A")),
 ]
 # Published but nobody is notified: another event of the same act reaches each unit, or the
 # contract names no recipient (the demand unit's own tender start, sealed bids, opening, an
-# action item done, a visit called off).
+# action item done, a framework's call-off, a pool's award and its members' contracts; a pool
+# opened names no invitee; a resource listed is there for anyone to find).
 UNROUTED: list[CloudEvent] = [
     event(
         "need-1",
@@ -373,5 +537,36 @@ UNROUTED: list[CloudEvent] = [
         2,
     ),
     event("act-1", m.ActionItemDoneV1(evidence="List sent on 2027-04-20.", actor=by(DEMAND)), 2),
-    event("vis-1", v.VisitCancelledV1(reason="Outage.", actor=by("COAL")), 2),
+    event(
+        "fwk-1",
+        f.FrameworkCalledOffV1(
+            call_off_id="fwk-1/2027-03/1",
+            contract_id="con-f1",
+            period="2027-03",
+            quantity="200",
+            unit_price="612.50",
+            amount="122500.00",
+            period_called_off="200",
+            delivery_date=date(2027, 3, 31),
+            actor=by(DEMAND),
+        ),
+        5,
+    ),
+    pool_opened(),
+    event(
+        "jp-1",
+        jp.JointProcurementAwardedV1(
+            need_id="need-9",
+            supplier_unit_id=OTHER_MATCH,
+            unit_price="400.00",
+            contracts=[
+                jp.ShareContractV1(
+                    unit_id=DEMAND, quantity="100", contract_id="con-j1", amount="40000.00"
+                )
+            ],
+            actor=by(POOL_LEAD),
+        ),
+        6,
+    ),
+    resource_listed(),
 ]

@@ -2,7 +2,9 @@
 
 The chart: HQ (group) → PWR (power platform) → PWR-01, PWR-02 and PWR-01-A (under PWR-01);
 HQ → COAL (coal platform) → COAL-01. PWR-01 buys; PWR-02 and COAL-01 are the catalog
-suppliers of the item; HEAT-09 offers without being matched.
+suppliers of the item; HEAT-09 offers without being matched. The trade forms: PWR-01 buys coal
+from COAL-01 under a framework agreement; PWR leads a pool PWR-01, PWR-01-A and PWR-02 join;
+COAL-01 shares a loader PWR-01 books.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from marketplace.events.envelope import CloudEvent
 from marketplace.events.public import (
     contracts,
     disputes,
+    frameworks,
     inspections,
+    joint_procurements,
     meetings,
     needs,
     offers,
+    resources,
     tenders,
     visits,
 )
@@ -307,4 +312,205 @@ def visit_planned() -> CloudEvent:
             sectors={OTHER_MATCH: "coal_chemical", DEMAND: "power", MATCHED: "power"},
             actor=by("COAL"),
         ),
+    )
+
+
+def framework_created(actor: str = DEMAND, business_type: str = "regular") -> CloudEvent:
+    """PWR-01 buys thermal coal from COAL-01 from March to May 2027; May's price is open."""
+
+    def period(month: int, unit_price: str | None) -> frameworks.ScheduledPeriodV1:
+        return frameworks.ScheduledPeriodV1(
+            period=f"2027-0{month}",
+            first_day=date(2027, month, 1),
+            last_day=date(2027, month, 30 if month == 4 else 31),
+            quantity="500",
+            unit_price=unit_price,
+        )
+
+    return event(
+        "fwk-1",
+        frameworks.FrameworkCreatedV1(
+            demand_unit_id=DEMAND,
+            supply_unit_id=OTHER_MATCH,
+            item_code="THERMAL-COAL-5500",
+            uom="t",
+            category="product",
+            business_type=business_type,
+            directive_id="dir-1" if business_type == "special_task" else None,
+            valid_from=date(2027, 3, 1),
+            valid_to=date(2027, 5, 31),
+            schedule=[period(3, "612.50"), period(4, "612.50"), period(5, None)],
+            shortfall_tolerance_pct="5",
+            actor=by(actor),
+        ),
+    )
+
+
+def framework_signed(party: str, version: int = 2, actor: str | None = None) -> CloudEvent:
+    return event(
+        "fwk-1",
+        frameworks.FrameworkSignedV1(party_unit_id=party, actor=by(actor or party)),
+        version,
+    )
+
+
+def period_closed(
+    shortfall_pct: str = "20", incident_id: str | None = "inc-7", completed: bool = False
+) -> CloudEvent:
+    """March closed: 500 t scheduled, 400 t called off and delivered unless said otherwise."""
+    return event(
+        "fwk-1",
+        frameworks.PeriodClosedV1(
+            period="2027-03",
+            scheduled="500",
+            called_off="400",
+            delivered="400",
+            shortfall="100",
+            shortfall_pct=shortfall_pct,
+            tolerance_pct="5",
+            incident_id=incident_id,
+            completed=completed,
+            actor=by(DEMAND),
+        ),
+        9,
+    )
+
+
+POOL_LEAD = "PWR"
+# Each member's budget: a member reads its own only, never the others' nor their total.
+SHARE_BUDGETS = {DEMAND: "111222.00", "PWR-01-A": "333444.00", MATCHED: "555666.00"}
+POOL_BUDGET = "1000332.00"
+
+
+def pool_opened() -> CloudEvent:
+    return event(
+        "jp-1",
+        joint_procurements.JointProcurementOpenedV1(
+            lead_unit_id=POOL_LEAD,
+            item=joint_procurements.PoolItemV1(
+                item_code="PIPE-LP-200",
+                uom="m",
+                title="Low-pressure steam pipe for the power plants",
+                category="product",
+                subcategory="pipes",
+                required_by=date(2027, 6, 30),
+                delivery_location=None,
+            ),
+            join_until=T0 + timedelta(days=14),
+            actor=by(POOL_LEAD),
+        ),
+    )
+
+
+def pool_joined(unit: str, version: int, actor: str | None = None) -> CloudEvent:
+    return event(
+        "jp-1",
+        joint_procurements.JointProcurementJoinedV1(
+            unit_id=unit,
+            quantity="100",
+            budget_amount=SHARE_BUDGETS[unit],
+            replaced=False,
+            total_quantity=str(100 * (version - 1)),
+            member_count=version - 1,
+            actor=by(actor or unit),
+        ),
+        version,
+    )
+
+
+def pool_launched() -> CloudEvent:
+    return event(
+        "jp-1",
+        joint_procurements.JointProcurementLaunchedV1(
+            need_id="need-9",
+            sourcing="tender",
+            total_quantity="300",
+            budget_amount=POOL_BUDGET,
+            shares=[
+                joint_procurements.PoolShareV1(unit_id=u, quantity="100", budget_amount=b)
+                for u, b in SHARE_BUDGETS.items()
+            ],
+            actor=by(POOL_LEAD),
+        ),
+        5,
+    )
+
+
+RESOURCE_OWNER = OTHER_MATCH
+
+
+def resource_listed() -> CloudEvent:
+    return event(
+        "res-1",
+        resources.ResourceListedV1(
+            owner_unit_id=RESOURCE_OWNER,
+            kind="equipment",
+            name="Wheel loader",
+            uom="day",
+            rate="1800.00",
+            available_quantity="2",
+            actor=by(RESOURCE_OWNER),
+        ),
+    )
+
+
+def resource_booked(unit: str = DEMAND, n: int = 1, version: int = 2) -> CloudEvent:
+    """`unit` books one loader for the three days from 2027-03-10 (the group's days)."""
+    return event(
+        "res-1",
+        resources.ResourceBookedV1(
+            booking_id=f"res-1-B{n}",
+            unit_id=unit,
+            starts_at=datetime(2027, 3, 9, 16, 0, tzinfo=UTC),
+            ends_at=datetime(2027, 3, 12, 16, 0, tzinfo=UTC),
+            quantity="1",
+            duration=3,
+            uom="day",
+            rate="1800.00",
+            amount="5400.00",
+            contract_id=f"con-r{n}",
+            owner_unit_id=RESOURCE_OWNER,
+            actor=by(unit),
+        ),
+        version,
+    )
+
+
+def booking_cancelled(unit: str, n: int, version: int, actor: str) -> CloudEvent:
+    return event(
+        "res-1",
+        resources.ResourceBookingCancelledV1(
+            booking_id=f"res-1-B{n}",
+            unit_id=unit,
+            contract_id=f"con-r{n}",
+            reason="The repair was postponed.",
+            actor=by(actor),
+        ),
+        version,
+    )
+
+
+def resource_returned(
+    unit: str = DEMAND, n: int = 1, version: int = 4, damage: str | None = None
+) -> CloudEvent:
+    return event(
+        "res-1",
+        resources.ResourceReturnedV1(
+            booking_id=f"res-1-B{n}",
+            unit_id=unit,
+            condition="Cleaned, tank full.",
+            damaged=damage is not None,
+            damage=damage,
+            incident_id="inc-9" if damage is not None else None,
+            actor=by(unit),
+        ),
+        version,
+    )
+
+
+def resource_withdrawn(version: int) -> CloudEvent:
+    return event(
+        "res-1",
+        resources.ResourceWithdrawnV1(reason="Sold to a contractor.", actor=by(RESOURCE_OWNER)),
+        version,
     )

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+from typing import get_args, get_origin
 
 from pydantic import BaseModel
 
 from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.notifications.redaction import HIDDEN, redacted, redacted_body
-from tests.unit.notification_events import BUDGET, bid_received, need_posted, offer_submitted
+from tests.unit.notification_events import (
+    BUDGET,
+    POOL_BUDGET,
+    SHARE_BUDGETS,
+    bid_received,
+    need_posted,
+    offer_submitted,
+    pool_launched,
+)
 
 
 def test_every_hidden_path_names_a_field_of_its_type() -> None:
@@ -19,6 +28,8 @@ def test_every_hidden_path_names_a_field_of_its_type() -> None:
             *parents, leaf = path.split(".")
             for part in parents:
                 annotation = model.model_fields[part].annotation
+                if get_origin(annotation) is list:  # a path through a list reaches each item
+                    (annotation,) = get_args(annotation)
                 assert isinstance(annotation, type) and issubclass(annotation, BaseModel), path
                 model = annotation
             assert leaf in model.model_fields, f"{name}: {path}"
@@ -50,3 +61,14 @@ def test_other_types_go_as_they_are() -> None:
 def test_a_body_of_a_type_that_hides_nothing_is_the_stored_json() -> None:
     raw = offer_submitted("off_2", "PWR-02").to_bytes().decode()
     assert redacted_body(raw, "marketplace.offer.submitted.v1") == raw.encode()
+
+
+def test_a_pools_members_get_its_launch_without_anyones_budget() -> None:
+    """A member reads its own budget on the pool's page, never the others' nor their total."""
+    launched = pool_launched()
+    sent = json.loads(redacted_body(launched.to_bytes().decode(), launched.type))["data"]
+    assert "budget_amount" not in sent
+    assert sent["shares"] == [{"unit_id": unit, "quantity": "100"} for unit in SHARE_BUDGETS]
+    assert sent["need_id"] == "need-9" and sent["total_quantity"] == "300"
+    assert POOL_BUDGET in json.dumps(launched.data)  # the stored event itself is untouched
+    assert redacted(launched).data == sent

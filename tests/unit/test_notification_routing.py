@@ -28,17 +28,30 @@ from tests.unit.notification_events import (
     DEMAND,
     MATCHED,
     OTHER_MATCH,
+    POOL_LEAD,
+    RESOURCE_OWNER,
     UNITS,
     UNMATCHED,
     bid_received,
+    booking_cancelled,
     by,
     event,
+    framework_created,
+    framework_signed,
     meeting_scheduled,
     need_posted,
     offer_received,
     offer_submitted,
     offer_withdrawn,
+    period_closed,
+    pool_joined,
+    pool_launched,
+    pool_opened,
     request_filed,
+    resource_booked,
+    resource_listed,
+    resource_returned,
+    resource_withdrawn,
     tender_launched,
     visit_planned,
 )
@@ -249,15 +262,143 @@ def test_a_request_of_a_platform_the_directory_does_not_know_reaches_nobody() ->
     assert route(request_filed("UNKNOWN"), frozenset(), UNITS).recipients == ()
 
 
-def test_a_visit_held_reaches_the_units_its_plan_named_and_a_call_off_nobody() -> None:
+def test_a_visit_held_or_called_off_reaches_the_units_its_plan_named() -> None:
     held = next(c.event for c in ROUTED if c.event.type == "marketplace.visit.held.v1")
-    cancelled = next(e for e in UNROUTED if e.type == "marketplace.visit.cancelled.v1")
-    parties, routed = fold([visit_planned(), held])
+    cancelled = next(c.event for c in ROUTED if c.event.type == "marketplace.visit.cancelled.v1")
+    _, routed = fold([visit_planned(), held])
     assert routed[0].recipients == routed[1].recipients == (OTHER_MATCH, DEMAND, MATCHED)
-    assert route(cancelled, parties, UNITS).recipients == ()
+    _, routed = fold([visit_planned(), cancelled])
+    assert routed[1].recipients == (OTHER_MATCH, DEMAND, MATCHED)
 
 
 def test_minutes_reach_the_attendees_not_every_invitee() -> None:
     minutes = next(c for c in ROUTED if c.event.type.endswith("minutes_recorded.v1"))
     _, routed = fold([meeting_scheduled(("PWR", "COAL")), minutes.event])
     assert "COAL" in routed[0].recipients and "COAL" not in routed[1].recipients
+
+
+# Trade forms: the unit that must act or whose obligations changed, never the actor's own.
+
+
+def activated(version: int, actor: str) -> CloudEvent:
+    return next(
+        c.event for c in ROUTED if c.event.type == "marketplace.framework.activated.v1"
+    ).model_copy(
+        update={
+            "id": f"fwk-1/{version}",
+            "aggregateversion": version,
+            "data": {"actor": by(actor).model_dump()},
+        }
+    )
+
+
+def test_each_signature_asks_the_other_party_and_the_last_one_tells_it_of_the_activation() -> None:
+    parties, routed = fold(
+        [
+            framework_created(),
+            framework_signed(OTHER_MATCH, 2),
+            framework_signed(DEMAND, 3),
+            activated(4, DEMAND),
+        ]
+    )
+    assert [r.recipients for r in routed] == [(OTHER_MATCH,), (DEMAND,), (), (OTHER_MATCH,)]
+    assert parties == {
+        ("demand", DEMAND),
+        ("supply", OTHER_MATCH),
+        ("signed", DEMAND),
+        ("signed", OTHER_MATCH),
+    }
+
+
+def test_an_agreement_a_superior_draws_up_and_signs_for_both_reaches_both_parties() -> None:
+    """HQ acts for both: neither party acted, so each hears what it is bound to."""
+    _, routed = fold(
+        [
+            framework_created(actor="HQ"),
+            framework_signed(DEMAND, 2, actor="HQ"),
+            framework_signed(OTHER_MATCH, 3, actor="HQ"),
+            activated(4, "HQ"),
+        ]
+    )
+    both = (OTHER_MATCH, DEMAND)
+    assert [r.recipients for r in routed] == [both, (OTHER_MATCH,), (), both]
+
+
+@pytest.mark.parametrize(
+    ("shortfall_pct", "incident", "completed", "recipients"),
+    [
+        ("20", "inc-7", False, (OTHER_MATCH,)),
+        ("20", None, False, (OTHER_MATCH,)),  # nothing called off: no contract for an incident
+        ("5", None, False, ()),  # within the tolerance: nothing for the supplier to do
+        ("0", None, True, (OTHER_MATCH,)),  # the last period: the agreement is completed
+    ],
+)
+def test_a_closed_period_reaches_the_supplier_when_short_past_the_tolerance_or_the_last(
+    shortfall_pct: str, incident: str | None, completed: bool, recipients: tuple[str, ...]
+) -> None:
+    _, routed = fold([framework_created(), period_closed(shortfall_pct, incident, completed)])
+    assert routed[1].recipients == recipients
+
+
+def test_a_pools_shares_reach_its_lead_and_its_launch_every_member() -> None:
+    parties, routed = fold(
+        [
+            pool_opened(),
+            pool_joined(DEMAND, 2),
+            pool_joined("PWR-01-A", 3, actor=POOL_LEAD),  # the lead added it: it knows
+            pool_joined(MATCHED, 4),
+            pool_launched(),
+        ]
+    )
+    assert [r.recipients for r in routed] == [
+        (),
+        (POOL_LEAD,),
+        (),
+        (POOL_LEAD,),
+        (DEMAND, "PWR-01-A", MATCHED),
+    ]
+    assert parties == {("lead", POOL_LEAD)}
+
+
+def test_a_booking_reaches_the_owner_and_each_step_the_other_side() -> None:
+    parties, routed = fold(
+        [
+            resource_listed(),
+            resource_booked(DEMAND, 1, 2),
+            resource_booked(MATCHED, 2, 3),
+            booking_cancelled(DEMAND, 1, 4, actor=DEMAND),
+            resource_returned(MATCHED, 2, 5),
+        ]
+    )
+    owner = (RESOURCE_OWNER,)
+    assert [r.recipients for r in routed] == [(), owner, owner, owner, owner]
+    assert {role for role, _ in parties} == {
+        "owner",
+        "booking res-1-B1",
+        "ended res-1-B1",
+        "booking res-1-B2",
+        "ended res-1-B2",
+    }
+
+
+def test_a_cancellation_by_a_unit_above_both_sides_reaches_both() -> None:
+    _, routed = fold([resource_listed(), resource_booked(), booking_cancelled(DEMAND, 1, 3, "HQ")])
+    assert routed[2].recipients == (RESOURCE_OWNER, DEMAND)
+
+
+def test_a_withdrawal_reaches_the_units_whose_bookings_stand_only() -> None:
+    """PWR-01's first booking was cancelled and PWR-02's returned: only PWR-01's second and
+    PWR-01-A's stand."""
+    events = [
+        resource_listed(),
+        resource_booked(DEMAND, 1, 2),
+        resource_booked(MATCHED, 2, 3),
+        resource_booked(DEMAND, 3, 4),
+        resource_booked("PWR-01-A", 4, 5),
+        booking_cancelled(DEMAND, 1, 6, actor=RESOURCE_OWNER),
+        resource_returned(MATCHED, 2, 7),
+        resource_withdrawn(8),
+    ]
+    _, routed = fold(events)
+    assert routed[-1].recipients == (DEMAND, "PWR-01-A")
+    assert route(resource_withdrawn(2), frozenset(), UNITS).recipients == ()

@@ -20,7 +20,18 @@ from marketplace.notifications.reminders import REMINDER_TYPES
 from marketplace.notifications.routing import ROUTED_TYPES, route
 from marketplace.notifications.texts import FACTS, Text, render
 from tests.unit.notification_cases import ROUTED, Case
-from tests.unit.notification_events import BUDGET, DEMAND, MATCHED, OTHER_MATCH, UNITS
+from tests.unit.notification_events import (
+    BUDGET,
+    DEMAND,
+    MATCHED,
+    OTHER_MATCH,
+    POOL_BUDGET,
+    SHARE_BUDGETS,
+    UNITS,
+    framework_created,
+    period_closed,
+    resource_returned,
+)
 from tests.unit.org_fixtures import ACTOR
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -121,6 +132,94 @@ def test_a_visit_names_its_units_and_a_held_one_its_leads() -> None:
     assert "PWR-01、PWR-02 定于 2027-03-20 09:00（UTC+08:00）赴 COAL-01" in zh.body
     assert en.body.startswith("PWR-01, PWR-02 visit COAL-01 at 2027-03-20 09:00 (UTC+08:00)")
     assert "Cooperation leads found: 1" in render(case("visit.held"), "en").body
+
+
+def test_a_visit_called_off_says_why() -> None:
+    zh, en = both(case("visit.cancelled"))
+    assert zh.body.endswith("取消原因：Outage at the host.")
+    assert en.body.endswith("Reason: Outage at the host.")
+
+
+# Trade forms.
+
+
+def test_an_agreement_to_sign_names_its_parties_item_and_schedule() -> None:
+    zh, en = both(case("framework.created"))
+    assert "PWR-01（需求单位）与 COAL-01（供应单位）的框架协议 fwk-1：" in zh.body
+    assert "共 3 个周期，计划总量 1500 t" in zh.body and "请核对供货计划后签署" in zh.body
+    assert "between PWR-01 (demand) and COAL-01 (supply)" in en.body
+    assert "3 periods, 1500 t scheduled in all" in en.body and "sign it" in en.body
+    special_zh, special_en = both(framework_created(business_type="special_task"))
+    assert "fwk-1（专项任务）" in special_zh.body and "fwk-1 (a special task)" in special_en.body
+
+
+def test_an_amendment_says_what_changes_from_what_and_an_open_price_in_words() -> None:
+    proposed = case("framework.amendment_proposed")
+    zh, en = both(proposed)
+    assert "2027-04 周期（第 1 号变更）：数量由 500 调整为 450、" in zh.body
+    assert "、单价由 612.50 元 调整为 600.00 元。" in zh.body
+    assert "period 2027-04: quantity 500 to 450, unit price CNY 612.50 to CNY 600.00." in en.body
+    price_only = proposed.model_copy(
+        update={"data": proposed.data | {"quantity": None, "previous_unit_price": None}}
+    )
+    zh, en = both(price_only)
+    assert "（第 1 号变更）：单价由 待定 调整为 600.00 元。" in zh.body
+    assert ": unit price to be agreed to CNY 600.00." in en.body
+
+
+@pytest.mark.parametrize(
+    ("closed", "zh_end", "en_end"),
+    [
+        (
+            period_closed(),
+            "短交超出允差，已对供应单位登记交付延迟质量事件 inc-7。",
+            "delivery-delay incident inc-7 was recorded against the supplier.",
+        ),
+        (
+            period_closed(incident_id=None),
+            "短交超出允差（本周期未订货，未登记质量事件）。",
+            "(nothing was called off, so no incident was recorded).",
+        ),
+        (
+            period_closed("0", None, completed=True),
+            "（短交比例 0%，允差 5%）。全部周期均已结算，框架协议已完结。",
+            "tolerance 5%). Every period is closed: the agreement is completed.",
+        ),
+    ],
+    ids=["incident", "nothing called off", "completed"],
+)
+def test_a_closed_period_gives_its_figures_and_what_the_shortfall_led_to(
+    closed: CloudEvent, zh_end: str, en_end: str
+) -> None:
+    zh, en = both(closed)
+    assert "计划 500，已订货 400，已交付 400，短交 100" in zh.body and zh.body.endswith(zh_end)
+    assert "scheduled 500, called off 400, delivered 400, short 100" in en.body
+    assert en.body.endswith(en_end)
+
+
+def test_a_launched_pool_tells_its_members_no_budget_and_the_lead_each_share_with_its_own() -> None:
+    for text in both(case("joint_procurement.launched")):
+        assert "need-9" in text.body and "300" in text.body
+        for budget in (POOL_BUDGET, *SHARE_BUDGETS.values()):
+            assert budget not in text.title + text.body
+    zh, en = both(case("joint_procurement.joined"))
+    assert "PWR-01 新加入，数量 100，预算 111222.00 元" in zh.body
+    assert "PWR-01 joined, quantity 100, budget CNY 111222.00" in en.body
+
+
+def test_a_booking_gives_its_window_in_the_groups_time_and_its_length_in_words() -> None:
+    zh, en = both(case("resource.booked"))
+    assert "2027-03-10 00:00（UTC+08:00）至2027-03-13 00:00（UTC+08:00）" in zh.body
+    assert "时长 3 天，金额 5400.00 元，合同 con-r1 已生效" in zh.body
+    assert "from 2027-03-10 00:00 (UTC+08:00) to 2027-03-13 00:00 (UTC+08:00)" in en.body
+    assert "quantity 1, 3 day(s), CNY 5400.00; contract con-r1" in en.body
+
+
+def test_a_return_says_its_damage_and_incident_only_when_there_is_one() -> None:
+    zh, en = both(case("resource.returned"))
+    assert zh.body.endswith("\n损坏情况：A bucket tooth broke.（已登记质量事件 inc-9）")
+    assert en.body.endswith("\nDamage: A bucket tooth broke. (quality incident inc-9)")
+    assert both(resource_returned())[1].body.endswith("Condition: Cleaned, tank full.")
 
 
 # Sealed bids: the real aggregates, through the relay's own translation to public events.

@@ -46,6 +46,21 @@ def item(event_type: str, subject: str = "x_1", **refers_to: str) -> dict[str, A
         (item("meeting_request.declined", "mrq_1"), False, "/meeting-requests"),
         (item("visit.planned", "vis_1"), False, "/visits/vis_1"),
         (item("visit.held", "vis_1"), False, "/visits/vis_1"),
+        (item("visit.cancelled", "vis_1"), False, "/visits/vis_1"),
+        (item("framework.created", "fwk_1"), False, "/frameworks/fwk_1"),
+        (item("framework.period_closed", "fwk_1"), False, "/frameworks/fwk_1"),
+        (
+            item("joint_procurement.launched", "jp_1", need_id="need_9"),
+            False,
+            "/joint-procurements/jp_1",
+        ),
+        (item("joint_procurement.joined", "jp_1"), True, "/joint-procurements/jp_1"),
+        (
+            item("resource.booked", "res_1", contract_id="ctr_9"),
+            False,
+            "/resources/res_1",
+        ),
+        (item("resource.withdrawn", "res_1"), False, "/resources/res_1"),
         (item("contract.signed", "a/b?c"), False, "/contracts/a%2Fb%3Fc"),
     ],
 )

@@ -40,6 +40,9 @@ SUBJECT_PAGES = {
     "inspection": "/findings/{}",
     "meeting": "/meetings/{}",
     "visit": "/visits/{}",
+    "framework": "/frameworks/{}",
+    "joint_procurement": "/joint-procurements/{}",
+    "resource": "/resources/{}",
 }
 # Records without a page of their own whose list is where their recipient acts on them: an
 # action item's owner marks it done there.
