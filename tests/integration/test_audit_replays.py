@@ -23,6 +23,8 @@ PROJECTIONS = (
     ("supplier-quality", {}),
     ("invitation-compliance", {"group_by": "platform", "from": "2020-01-01"}),
     ("invitation-compliance/exceptions", {}),
+    ("synergy-benefit", {"group_by": "supply_unit"}),
+    ("arm-length-exceptions", {}),
 )
 
 

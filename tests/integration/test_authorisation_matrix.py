@@ -504,6 +504,10 @@ MATRIX: dict[str, Row] = {
     "GET /v1/audit/replays/{replay_id}/projections/invitation-compliance/exceptions": Row(
         frozenset({HQ, AUDITOR})
     ),
+    "GET /v1/audit/replays/{replay_id}/projections/synergy-benefit": Row(frozenset({HQ, AUDITOR})),
+    "GET /v1/audit/replays/{replay_id}/projections/arm-length-exceptions": Row(
+        frozenset({HQ, AUDITOR})
+    ),
     "GET /v1/audit/{aggregate_id}/events": Row(frozenset({HQ, AUDITOR})),
     "GET /v1/audit/{aggregate_id}/state": Row(frozenset({HQ, AUDITOR})),
 }

@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field
 from marketplace.api.deps import PrincipalDep, ReplaysDep, ServicesDep
 from marketplace.api.pages import Paged, PageDep
 from marketplace.api.projection_queries import (
+    ArmLengthDep,
+    ArmLengthExceptionsOut,
     ComplianceDep,
     ComplianceExceptionsDep,
     ComplianceExceptionsOut,
@@ -18,6 +20,8 @@ from marketplace.api.projection_queries import (
     ProjectionQuery,
     SupplierQualityDep,
     SupplierQualityOut,
+    SynergyBenefitDep,
+    SynergyBenefitOut,
     TradeVolumeDep,
     TradeVolumeOut,
 )
@@ -151,4 +155,29 @@ async def replayed_compliance_exceptions(
     query: ComplianceExceptionsDep,
 ) -> dict[str, Any]:
     """`GET /v1/projections/invitation-compliance/exceptions` as of the replay's moment."""
+    return await _answer(replays, svc, principal, replay_id, query)
+
+
+@router.get("/{replay_id}/projections/synergy-benefit", response_model=SynergyBenefitOut)
+async def replayed_synergy_benefit(
+    replay_id: ReplayId,
+    replays: ReplaysDep,
+    svc: ServicesDep,
+    principal: PrincipalDep,
+    query: SynergyBenefitDep,
+) -> dict[str, Any]:
+    """`GET /v1/projections/synergy-benefit` as of the replay's moment (same filters)."""
+    return await _answer(replays, svc, principal, replay_id, query)
+
+
+@router.get("/{replay_id}/projections/arm-length-exceptions", response_model=ArmLengthExceptionsOut)
+async def replayed_arm_length_exceptions(
+    replay_id: ReplayId,
+    replays: ReplaysDep,
+    svc: ServicesDep,
+    principal: PrincipalDep,
+    query: ArmLengthDep,
+) -> dict[str, Any]:
+    """`GET /v1/projections/arm-length-exceptions` as of the replay's moment: the prices a tax
+    or audit team questions, as the books stood then."""
     return await _answer(replays, svc, principal, replay_id, query)

@@ -20,6 +20,7 @@ ZH = "zh-CN"
 def test_the_whole_buy_path_in_chinese(demo: Server, pages: Pages) -> None:
     buyer = pages.signed_in("COAL-03", locale=ZH)
     assert buyer.locator("html").get_attribute("lang") == ZH
+    buyer.locator("summary", has_text=re.compile("^交易$")).click()  # the header's desk menu
     buyer.get_by_role("link", name="发布需求").click()
     buyer.get_by_label("物项编码或名称").fill("STEAM-LP")
     buyer.get_by_role("button", name="搜索").click()
@@ -62,6 +63,7 @@ def test_the_whole_buy_path_in_chinese(demo: Server, pages: Pages) -> None:
     buyer.wait_for_url(f"**{contract}")
     buyer.get_by_role("button", name="为 COAL-03 签署").click()
     expect(buyer.locator("#contract-signatures")).to_contain_text("COAL-03")
+    supplier.locator("summary", has_text=re.compile("^交易$")).click()
     supplier.get_by_role("link", name="合同").click()
     supplier.locator(f'a[href="{contract}"]').first.click()
     supplier.get_by_role("button", name="为 HEAT-02 签署").click()
