@@ -55,6 +55,9 @@ class InProcessFeed:
         self.state = FeedState.CURRENT
         self.failure: ProjectionFailure | None = None
         self._lock = asyncio.Lock()
+        # When the last catch-up that finished had started (monotonic): it saw every event
+        # committed before then, so a caller who asked earlier needs no catch-up of its own.
+        self._fresh_from = float("-inf")
         self._rebuilding: asyncio.Task[None] | None = None
         self._outage: tuple[float, BaseException] | None = None  # the last catch-up's, and when
 
@@ -129,9 +132,16 @@ class InProcessFeed:
                 return
             if self._outage is not None and self._outage[0] >= asked:
                 raise self._outage[1]
+            # A page's figures ask at once: one catch-up serves all who asked before it began
+            # (two per page instead of one per query, each reading the state and the head).
+            if self._fresh_from >= asked:
+                return
+            started = time.monotonic()
             await self._guarded(
                 catch_up(self.store, self.projection, self.events, batch_size=self.batch_size)
             )
+            if self.state is FeedState.CURRENT:
+                self._fresh_from = started
 
     async def position(self) -> int:
         """The position the store tracks for the projection (0 before its first event)."""

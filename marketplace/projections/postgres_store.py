@@ -192,6 +192,11 @@ class PostgresReadModels(ReadModelStore):
             # recorded failure goes (the fresh copy has none).
             for statement in swap_tracking(live, fresh):
                 await conn.execute(statement, projection.name)
+        # A table swapped in has no planner statistics until autovacuum comes by; queries over a
+        # just-rebuilt read model should not be planned blind meanwhile.
+        async with self._acquire() as conn:
+            for table in projection.tables:
+                await conn.execute(f"ANALYZE {live}.{table.name}")
 
     async def discard(self) -> None:
         async with self._acquire() as conn:
