@@ -19,7 +19,7 @@ from marketplace.cli.backup import backup_command, restore_command
 from marketplace.cli.catalog import catalog_app
 from marketplace.cli.projections import projections_app
 from marketplace.cli.relay import relay_app
-from marketplace.cli.session import open_services, store_session
+from marketplace.cli.session import kafka_settings, open_services, store_session
 from marketplace.cli.subscriptions import subscriptions_app
 from marketplace.cli.topics import topics_app
 from marketplace.handlers.auth import Principal
@@ -214,11 +214,7 @@ def project() -> None:
     from marketplace.metrics.process import ProcessMetrics
     from marketplace.runtime import run_in_foreground
 
-    settings = Settings()
-    configure_logging(settings.log_level, settings.log_format)
-    if not settings.kafka_bootstrap:
-        typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
-        raise typer.Exit(2)
+    settings = kafka_settings()
     metrics = ProcessMetrics()
     workers = build_projection_workers(settings, metrics=metrics)
     settle_after_start_up()
@@ -253,11 +249,7 @@ def intake() -> None:
     from marketplace.metrics.process import ProcessMetrics
     from marketplace.runtime import run_in_foreground
 
-    settings = Settings()
-    configure_logging(settings.log_level, settings.log_format)
-    if not settings.kafka_bootstrap:
-        typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
-        raise typer.Exit(2)
+    settings = kafka_settings()
     svc = open_services(settings, None)
     metrics = ProcessMetrics()
     api = build_api(settings, svc, metrics)

@@ -11,8 +11,8 @@ import typer
 from aiokafka.errors import KafkaError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from marketplace.cli.session import kafka_settings
 from marketplace.heap import settle_after_start_up
-from marketplace.log import configure_logging
 from marketplace.settings import Settings
 
 if TYPE_CHECKING:
@@ -30,15 +30,6 @@ relay_app = typer.Typer(
 )
 
 
-def _settings() -> Settings:
-    settings = Settings()
-    configure_logging(settings.log_level, settings.log_format)
-    if not settings.kafka_bootstrap:
-        typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
-        raise typer.Exit(2)
-    return settings
-
-
 @relay_app.callback()
 def relay(ctx: typer.Context) -> None:
     """Publish the event store to Kafka (MARKETPLACE_KAFKA_BOOTSTRAP), resuming where it stopped."""
@@ -48,7 +39,7 @@ def relay(ctx: typer.Context) -> None:
     from marketplace.metrics.process import ProcessMetrics
     from marketplace.runtime import run_in_foreground
 
-    settings = _settings()
+    settings = kafka_settings()
     metrics = ProcessMetrics()
     relay_process = build_relay(settings, metrics=metrics)
     settle_after_start_up()
@@ -83,7 +74,7 @@ def republish_command(
     with the same arguments."""
     from marketplace.events.public.registry import TOPICS
 
-    settings = _settings()
+    settings = kafka_settings()
     if topic is not None and topic not in TOPICS:
         typer.echo(f"error: no topic {topic!r}; the topics are {', '.join(TOPICS)}.", err=True)
         raise typer.Exit(2)

@@ -12,7 +12,19 @@ from marketplace.aggregates.base import DomainError
 from marketplace.bootstrap import build_services
 from marketplace.handlers.errors import AppError
 from marketplace.handlers.ports import Services
+from marketplace.log import configure_logging
 from marketplace.settings import Settings
+
+
+def kafka_settings() -> Settings:
+    """The settings of a command that needs the brokers, logging configured; exits 2 without
+    MARKETPLACE_KAFKA_BOOTSTRAP."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if not settings.kafka_bootstrap:
+        typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
+        raise typer.Exit(2)
+    return settings
 
 
 def open_services(settings: Settings, admin_token: str | None = None) -> Services:

@@ -11,8 +11,7 @@ from rich.table import Table
 
 from marketplace.adapters.kafka_topics import TopicSettings
 from marketplace.adapters.topic_check import WHY_NOT, Difference, apply, check
-from marketplace.log import configure_logging
-from marketplace.settings import Settings
+from marketplace.cli.session import kafka_settings
 
 topics_app = typer.Typer(
     help="Kafka topics: compare them with the MARKETPLACE_KAFKA_* settings, alter them.",
@@ -33,13 +32,9 @@ def platform_topics(prefix: str) -> list[str]:
 def _configured() -> tuple[str, list[str], TopicSettings]:
     from marketplace.bootstrap import topic_settings
 
-    settings = Settings()
-    configure_logging(settings.log_level, settings.log_format)  # to stderr, not the table's stdout
-    if not settings.kafka_bootstrap:
-        typer.echo("error: set MARKETPLACE_KAFKA_BOOTSTRAP to the Kafka brokers.", err=True)
-        raise typer.Exit(2)
+    settings = kafka_settings()  # logs to stderr, not the table's stdout
     names = platform_topics(settings.kafka_topic_prefix)
-    return settings.kafka_bootstrap, names, topic_settings(settings)
+    return settings.kafka_bootstrap or "", names, topic_settings(settings)
 
 
 def _table(found: list[Difference]) -> Table:
