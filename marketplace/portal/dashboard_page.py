@@ -303,10 +303,10 @@ async def trade_by_month(scope: Scope) -> Chart:
         unit="CNY",
     )
     by_sector: dict[str, dict[str, float]] = {}
-    for name, first, end in scope.period.months():
-        rows = await trade_volume.volume(
-            reader, "sector", *scope.bounds(first, end), units=scope.units
-        )
+    months = scope.period.months()
+    slices = [scope.bounds(first, end) for _, first, end in months]
+    by_month = await trade_volume.volume_by_slice(reader, "sector", slices, units=scope.units)
+    for (name, _first, _end), rows in zip(months, by_month, strict=True):
         chart.labels.append(name)
         for row in rows:
             by_sector.setdefault(row["key"] or "", {})[name] = _amount(row["amount"])
@@ -436,10 +436,12 @@ async def compliance_by_platform(scope: Scope) -> Chart:
         unit="%",
     )  # fmt: skip
     by_platform: dict[str, dict[str, float]] = {}
-    for name, first, end in scope.period.months():
-        rows = await invitation_compliance.rates(
-            reader, "platform", *scope.bounds(first, end), units=scope.units
-        )
+    months = scope.period.months()
+    slices = [scope.bounds(first, end) for _, first, end in months]
+    by_month = await invitation_compliance.rates_by_slice(
+        reader, "platform", slices, units=scope.units
+    )
+    for (name, _first, _end), rows in zip(months, by_month, strict=True):
         chart.labels.append(name)
         for row in rows:
             percent = float(Decimal(row["rate"]) * 100)

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable
 from enum import StrEnum
+from typing import TypeVar
 
 from marketplace.adapters.outages import is_outage
 from marketplace.log import get_logger
@@ -25,6 +26,7 @@ from marketplace.projections.store import ReadModelStore, StaleProjection
 
 log = get_logger(__name__)
 MAX_BACKOFF = 2.0  # seconds: after an outage, catch up soon after the store is back
+T = TypeVar("T")
 
 
 class FeedState(StrEnum):
@@ -60,6 +62,9 @@ class InProcessFeed:
         self._fresh_from = float("-inf")
         self._rebuilding: asyncio.Task[None] | None = None
         self._outage: tuple[float, BaseException] | None = None  # the last catch-up's, and when
+        # A position the store is known to have reached for this projection (it may be further:
+        # another process may feed it too): a read finding the log's head there needs no catch-up.
+        self.known = 0
 
     async def start(self) -> None:
         """Rebuild in the background when the stored version is another one."""
@@ -71,6 +76,8 @@ class InProcessFeed:
         elif stored is not None and stored.version != self.projection.version:
             self.state = FeedState.REBUILDING
             self._rebuilding = asyncio.create_task(self._rebuild())
+        elif stored is not None:
+            self.known = stored.position
 
     @property
     def is_current(self) -> bool:
@@ -87,9 +94,10 @@ class InProcessFeed:
         while True:
             try:
                 async with self._lock:
-                    await rebuild(
+                    rebuilt = await rebuild(
                         self.store, self.projection, self.events, batch_size=self.batch_size
                     )
+                    self.known = rebuilt.position
                 self.state = FeedState.CURRENT
                 log.info("projection_rebuilt", projection=self.projection.name)
                 return
@@ -137,11 +145,12 @@ class InProcessFeed:
             if self._fresh_from >= asked:
                 return
             started = time.monotonic()
-            await self._guarded(
+            reached = await self._guarded(
                 catch_up(self.store, self.projection, self.events, batch_size=self.batch_size)
             )
-            if self.state is FeedState.CURRENT:
+            if self.state is FeedState.CURRENT and reached is not None:
                 self._fresh_from = started
+                self.known = max(self.known, reached)
 
     async def position(self) -> int:
         """The position the store tracks for the projection (0 before its first event)."""
@@ -155,7 +164,10 @@ class InProcessFeed:
             if self.state is not FeedState.CURRENT:
                 return False
             await self._guarded(apply_page(self.store, self.projection, page))
-            return self.state is FeedState.CURRENT
+            if self.state is not FeedState.CURRENT:
+                return False
+            self.known = max(self.known, page.last)
+            return True
 
     async def fail(self, failed: ProjectionFailed) -> None:
         """The shared read met an event that cannot be decoded: as if this feed had read it."""
@@ -163,10 +175,10 @@ class InProcessFeed:
             if self.state is FeedState.CURRENT:
                 await self._record(failed)
 
-    async def _guarded(self, catching_up: Awaitable[object]) -> None:
+    async def _guarded(self, catching_up: Awaitable[T]) -> T | None:
         """Run a catch-up; a stale or failed projection changes state, outages are kept."""
         try:
-            await catching_up
+            return await catching_up
         except StaleProjection as exc:
             self.state = FeedState.STALE
             log.warning("projection_stale", projection=self.projection.name, error=str(exc))
@@ -176,6 +188,7 @@ class InProcessFeed:
             if is_outage(exc):
                 self._outage = (time.monotonic(), exc)
             raise
+        return None
 
     def resume_unless_failed(self, failures: dict[str, ProjectionFailure]) -> None:
         """Feed a failed projection again once its failure is gone (a rebuild, e.g. by the CLI)."""

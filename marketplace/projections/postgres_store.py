@@ -179,6 +179,7 @@ class PostgresReadModels(ReadModelStore):
     ) -> AsyncIterator[None]:
         assert isinstance(scratch, PostgresReadModels)
         live, fresh = f'"{self.schema}"', f'"{scratch.schema}"'
+        await scratch._vacuum(projection)
         async with self._acquire() as conn, conn.transaction():
             await conn.execute(ENSURE_STATE, projection.name, NOT_BUILT)
             await conn.execute(
@@ -192,11 +193,21 @@ class PostgresReadModels(ReadModelStore):
             # recorded failure goes (the fresh copy has none).
             for statement in swap_tracking(live, fresh):
                 await conn.execute(statement, projection.name)
-        # A table swapped in has no planner statistics until autovacuum comes by; queries over a
-        # just-rebuilt read model should not be planned blind meanwhile.
+
+    async def _vacuum(self, projection: Projection) -> None:
+        """VACUUM (ANALYZE) a rebuilt copy's tables before they are swapped in (they keep both).
+
+        Freshly written tables have no planner statistics and no visibility map until
+        autovacuum comes by: queries are planned blind, and without the map PostgreSQL will
+        not answer from an index alone, so the dashboard's sums over a year of contracts ran
+        as parallel scans of the table (35 ms, against 5-8 ms from the covering index).
+        Not worth failing a rebuild for: autovacuum does it later anyway."""
         async with self._acquire() as conn:
             for table in projection.tables:
-                await conn.execute(f"ANALYZE {live}.{table.name}")
+                try:
+                    await conn.execute(f'VACUUM (ANALYZE) "{self.schema}".{table.name}')
+                except (asyncpg.PostgresError, TimeoutError) as exc:
+                    log.warning("read_model_vacuum_failed", table=table.name, error=repr(exc))
 
     async def discard(self) -> None:
         async with self._acquire() as conn:

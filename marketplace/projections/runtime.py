@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +23,12 @@ from marketplace.projections.lag import BrokerEnds, Ends, kafka_lag, log_lags
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.projection import Projection
 from marketplace.projections.read_lag import note_read_lag
-from marketplace.projections.store import ProjectionState, ReadModelStore, RowReader
+from marketplace.projections.store import (
+    ProjectionState,
+    ReadModelStore,
+    RowReader,
+    read_states,
+)
 
 log = get_logger(__name__)
 # Up to this many events behind the store, `start` catches the read models up before the API
@@ -83,6 +89,10 @@ class ProjectionRuntime:
         self.catch_up_at_start = catch_up_at_start
         self.catching_up = False  # the first catch-up runs in the background (see start)
         self._caught_up = asyncio.Event()
+        # The log's head as last read, and when that read began (monotonic): reads asked before
+        # it began share it (a page's gathered figures read the head once, not once each).
+        self._head = (float("-inf"), 0)
+        self._head_lock = asyncio.Lock()
 
     @property
     def store(self) -> ReadModelStore:
@@ -114,8 +124,24 @@ class ProjectionRuntime:
 
     async def _behind(self) -> int:
         """How many events the furthest-behind fed projection has yet to read."""
-        positions = [await f.position() for f in self.feeds.values() if f.is_current]
+        states = await read_states(self.store)
+        positions = [
+            state.position if (state := states.get(name)) else 0
+            for name, feed in self.feeds.items()
+            if feed.is_current
+        ]
         return await self.events.head() - min(positions, default=0) if positions else 0
+
+    async def _head_since(self, asked: float) -> int:
+        """The log's head as read by a read that began after `asked` (so it counts every
+        event committed before then: read-your-writes)."""
+        async with self._head_lock:
+            began, head = self._head
+            if began < asked:
+                began = time.monotonic()
+                head = await self.events.head()
+                self._head = (began, head)
+            return head
 
     async def caught_up(self) -> None:
         """Wait until the read models have caught up with the store once since `start`."""
@@ -127,16 +153,14 @@ class ProjectionRuntime:
         takers: dict[_Taker, int] = {}
         ok = True
         try:
-            for feed in self.feeds.values():
-                if feed.state is FeedState.CURRENT:
-                    taker = _Taker(feed)
-                    try:
-                        takers[taker] = await feed.position()
-                    except Exception as exc:
-                        if is_outage(exc):
-                            raise
-                        taker.failed(exc)
-                        ok = False
+            head = await self._head_since(time.monotonic())
+            behind = [f for f in self.feeds.values() if f.is_current and f.known < head]
+            # One query for every projection's position (not one per feed at every poll);
+            # an idle store costs a poll just the head.
+            states = await read_states(self.store) if behind else {}
+            for feed in behind:
+                stored = states.get(feed.projection.name)
+                takers[_Taker(feed)] = stored.position if stored else 0
             await fan_out(self.events, takers, batch_size=self.batch_size)
         except Exception as exc:
             if is_outage(exc):  # the others would wait out the same timeouts
@@ -195,7 +219,7 @@ class ProjectionRuntime:
         if feed is not None:
             if self.catching_up:
                 note_read_lag(max(0, await self.events.head() - await feed.position()))
-            else:
+            elif feed.known < await self._head_since(time.monotonic()):
                 await feed.refresh()
         return self.store
 
@@ -205,7 +229,8 @@ class ProjectionRuntime:
             head = await self.events.head()
         failures = await read_failures(self.store)
         ends = await self._ends()
-        states = {p.name: await self.store.state(p.name) for p in self.projections.values()}
+        every = await read_states(self.store)
+        states = {p.name: every.get(p.name) for p in self.projections.values()}
         lags = await self._lags(states, head, ends)
         found = []
         for projection in self.projections.values():

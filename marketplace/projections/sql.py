@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from itertools import pairwise
 from typing import Any
 
 
@@ -66,6 +67,25 @@ def is_in(column: str, values: Sequence[Any], params: list[Any]) -> str:
     return f"{column} IN ({', '.join(marks) or 'NULL'})"
 
 
+def on_sqlite(reader: object) -> bool:
+    """Whether `reader` reads SQLite (where a query's best shape sometimes differs)."""
+    return getattr(reader, "dialect", None) == "sqlite"
+
+
+# A chart's months: one query grouping by a CASE over the months (Where.slices) on PostgreSQL
+# (a year of the group's 100,000 contracts: ~42 ms, against 5-10 ms a month one by one);
+# SQLite sorts that grouping in a temporary tree (~130 ms), so there a query a month by the
+# time index stays the quicker (~70 ms the twelve).
+def slices_in_one_query(reader: object) -> bool:
+    return not on_sqlite(reader)
+
+
+def back_to_back(windows: Sequence[tuple[Any, Any]]) -> None:
+    """Raise ValueError unless each [start, end) window starts where the one before ends."""
+    if any(a[1] != b[0] for a, b in pairwise(windows)):
+        raise ValueError("the windows must follow one another")
+
+
 class Where:
     """A query's conditions and their `$n` parameters, built up one filter at a time; a filter
     given None is no filter."""
@@ -88,6 +108,20 @@ class Where:
             if bound is not None:
                 self.params.append(bound)
                 self.add(f"{column} {op} ${len(self.params)}")
+
+    def slices(self, column: str, windows: Sequence[tuple[Any, Any]]) -> str:
+        """`column` within back-to-back [start, end) `windows` (in order): adds that filter and
+        returns a CASE giving each row's window index, to group by (a chart's months in one
+        query rather than one query a month)."""
+        back_to_back(windows)
+        if not windows:
+            raise ValueError("no windows")
+        self.within(column, windows[0][0], windows[-1][1])
+        whens = []
+        for n, (_, end) in enumerate(windows):
+            self.params.append(end)
+            whens.append(f"WHEN {column} < ${len(self.params)} THEN {n}")
+        return f"CASE {' '.join(whens)} END"
 
     def sql(self) -> str:
         """The conditions joined by AND (`1 = 1` when there are none), for a WHERE clause."""

@@ -185,6 +185,14 @@ async def read_state(reader: RowReader, name: str) -> ProjectionState | None:
     return ProjectionState(**rows[0]) if rows else None
 
 
+async def read_states(reader: RowReader) -> dict[str, ProjectionState]:
+    """Every projection's stored version and position, in one query (pollers read all)."""
+    rows = await reader.fetch(
+        "SELECT name, version, position FROM projection_state", [], STATE.types
+    )
+    return {row["name"]: ProjectionState(**row) for row in rows}
+
+
 S = TypeVar("S", bound=ReadModelStore)
 
 

@@ -177,7 +177,7 @@ _SUMS = ", ".join(
     for name, column in _PARTS.items()
 )
 _SUM_TYPES = {f"{name}_{part}": ColumnType.INTEGER for name in _PARTS for part in ("high", "low")}
-_TYPES = {"key": TEXT, "contracts": ColumnType.INTEGER}
+_TYPES = {"key": TEXT, "contracts": ColumnType.INTEGER, "slice": ColumnType.INTEGER}
 
 # SQLite has no statistics here (no ANALYZE): it reads a period's contracts from the time index
 # and sorts them by the group, which for the group's year (some 100,000 contracts) takes twice
@@ -193,10 +193,6 @@ def _long(start: datetime | None, end: datetime | None) -> bool:
     return start is None or end is None or end - start > _LONG
 
 
-def _sqlite(reader: RowReader) -> bool:
-    return getattr(reader, "dialect", None) == "sqlite"
-
-
 async def volume(
     reader: RowReader,
     group_by: GroupBy,
@@ -210,7 +206,7 @@ async def volume(
     Grouped and summed by the store; only one row per group comes back."""
     column = _COLUMN[group_by]
     activated = "activated_at"
-    if units is None and column in _ORDERED and _long(start, end) and _sqlite(reader):
+    if units is None and column in _ORDERED and _long(start, end) and sql.on_sqlite(reader):
         activated = "+activated_at"  # SQLite: not by the time index (see _long)
     where = sql.Where()
     where.add(f"{activated} IS NOT NULL")
@@ -228,17 +224,56 @@ async def volume(
             "amount": _major(amount),
             "delivered_amount": _major(delivered),
         }
-        for key, contracts, amount, delivered in sums
+        for (_, key), contracts, amount, delivered in sums
     ]
     # Sorted here, by code point as before, whatever the store's collation.
     return sorted(totals, key=lambda t: t["key"])
 
 
+async def volume_by_slice(
+    reader: RowReader,
+    group_by: GroupBy,
+    slices: Sequence[tuple[datetime, datetime]],
+    units: Collection[str] | None = None,
+) -> list[list[dict[str, Any]]]:
+    """`volume` of each of `slices` (back-to-back [start, end) windows, in order: the
+    dashboard's months), in one query rather than one per slice."""
+    sql.back_to_back(slices)
+    if not sql.slices_in_one_query(reader):
+        return [await volume(reader, group_by, *window, units) for window in slices]
+    if not slices:
+        return []
+    column = _COLUMN[group_by]
+    where = sql.Where()
+    where.add("activated_at IS NOT NULL")
+    where.any_in(("demand_unit_id", "supply_unit_id"), units)
+    case = where.slices("activated_at", slices)
+    select = (
+        f"SELECT {case} AS slice, {column} AS key, COUNT(*) AS contracts, "
+        f"{{sums}} FROM trade_volume_contracts WHERE {where.sql()} GROUP BY slice, {column}"
+    )
+    found: list[list[dict[str, Any]]] = [[] for _ in slices]
+    for (at, key), contracts, amount, delivered in await _sums(reader, select, where.params):
+        assert at is not None  # every row is within the slices (the WHERE says so)
+        found[at].append(
+            {
+                "key": key,
+                "contracts": contracts,
+                "amount": _major(amount),
+                "delivered_amount": _major(delivered),
+            }
+        )
+    for totals in found:
+        totals.sort(key=lambda t: t["key"])
+    return found
+
+
 async def _sums(
     reader: RowReader, select: str, params: Sequence[Value]
-) -> list[tuple[str | None, int, int, int]]:
-    """(key, contracts, amount, delivered) per group of `select`, in fen: whole sums, or parts
-    where SQLite's overflow (see _WHOLE). int() takes PostgreSQL's Decimal and SQLite's int."""
+) -> list[tuple[Group, int, int, int]]:
+    """((slice, key), contracts, amount, delivered) per group of `select` (slice None when it
+    selects none), in fen: whole sums, or parts where SQLite's overflow (see _WHOLE). int()
+    takes PostgreSQL's Decimal and SQLite's int."""
     types = {**_TYPES, "amount": ColumnType.INTEGER, "delivered": ColumnType.INTEGER}
     try:
         rows = await reader.fetch(select.format(sums=_WHOLE), params, types)
@@ -247,15 +282,23 @@ async def _sums(
             raise
     else:
         return [
-            (r["key"], int(r["contracts"]), int(r["amount"]), int(r["delivered"])) for r in rows
+            (_group(r), int(r["contracts"]), int(r["amount"]), int(r["delivered"])) for r in rows
         ]
     rows = await reader.fetch(select.format(sums=_SUMS), params, {**_TYPES, **_SUM_TYPES})
     return [
         (
-            r["key"],
+            _group(r),
             int(r["contracts"]),
             int(r["amount_high"]) * _SPLIT + int(r["amount_low"]),
             int(r["delivered_high"]) * _SPLIT + int(r["delivered_low"]),
         )
         for r in rows
     ]
+
+
+Group = tuple[int | None, str | None]  # (slice, key)
+
+
+def _group(row: dict[str, Any]) -> Group:
+    at = row.get("slice")
+    return (None if at is None else int(at), row["key"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,12 @@ from marketplace.demo import organisation_yaml, seed_catalog
 from marketplace.handlers import needs, tenders
 from marketplace.handlers.ports import Services
 from marketplace.handlers.unit_import import import_units
-from marketplace.projections import invitation_compliance
+from marketplace.projections import invitation_compliance, sql
+from marketplace.projections.catch_up import catch_up
+from marketplace.projections.event_log import EventLog
+from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.store import ReadModelStore
-from tests.conftest import require_broker
+from tests.conftest import POSTGRES_URL, require_broker
 from tests.integration.conftest import HQ_ADMIN
 from tests.integration.projection_harness import relayed_into, replayed_into
 from tests.integration.test_needs import operator, steam
@@ -109,6 +113,37 @@ async def test_rates_per_unit_platform_and_quarter(scenario: Services, tmp_path:
     assert await figures(scenario, tmp_path / "b.db", "platform") == await figures(
         scenario, tmp_path / "a.db", "platform"
     )
+
+
+@pytest.mark.both_stores
+@pytest.mark.parametrize("one_query", [True, False], ids=["one-query", "query-a-month"])
+async def test_months_in_one_query_equal_a_query_per_month(
+    backend: str,
+    one_query: bool,
+    scenario: Services,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Either way on either store (each store takes one way by default: see sql.py).
+    monkeypatch.setattr(sql, "slices_in_one_query", lambda reader: one_query)
+    edges = [at(day) for day in ("2027-02-01", "2027-03-01", "2027-04-01", "2027-04-20")]
+    months = list(pairwise(edges))
+    if backend == "sqlite":
+        location = ReadModelLocation(sqlite_path=tmp_path / "m.db")
+    else:
+        schema = request.getfixturevalue("pg_schema")
+        location = ReadModelLocation(postgres_url=POSTGRES_URL, postgres_schema=schema)
+    models = await open_store(location)
+    try:
+        await models.create(invitation_compliance.PROJECTION)
+        await catch_up(models, invitation_compliance.PROJECTION, EventLog(scenario.store))
+        sliced = await invitation_compliance.rates_by_slice(models, "platform", months)
+        assert sliced == [await invitation_compliance.rates(models, "platform", *m) for m in months]
+    finally:
+        await models.close()
+    # February's two tenders for catalog items, March's one, April's up to (not on) the 20th.
+    assert [sum(r["tenders"] for r in rows) for rows in sliced] == [2, 1, 1]
 
 
 async def test_exceptions_list_the_filed_reasons(scenario: Services, tmp_path: Path) -> None:

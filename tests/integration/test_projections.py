@@ -32,7 +32,7 @@ from marketplace.handlers.units import list_units
 from marketplace.projections import directory, trade_volume
 from marketplace.projections.catch_up import catch_up
 from marketplace.projections.changes import Increment, RowChange
-from marketplace.projections.event_log import EventLog
+from marketplace.projections.event_log import EventLog, LogPage
 from marketplace.projections.kafka_feed import group_id
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.projection import Projection
@@ -483,6 +483,49 @@ async def test_the_api_runtime_rebuilds_another_version_in_the_background(env: E
         assert [r["id"] for r in listed] == [r["id"] for r in chart_rows(env.svc)]
         (status,) = await runtime.status()
         assert (status.stored_version, status.lag) == (2, 0)
+    finally:
+        await runtime.stop()
+
+
+class CountingLog(EventLog):
+    """The log, counting the reads a runtime makes of it."""
+
+    heads = reads = 0
+
+    async def head(self) -> int:
+        self.heads += 1
+        return await super().head()
+
+    async def read(self, after: int, limit: int) -> LogPage | None:
+        self.reads += 1
+        return await super().read(after, limit)
+
+
+async def test_reads_at_an_unchanged_head_share_the_head_read_and_catch_up_nothing(
+    env: Env,
+) -> None:
+    write_chart(env.svc)
+    log = CountingLog(env.log.notifications)
+    fed = [directory.PROJECTION, trade_volume.PROJECTION]
+    runtime = ProjectionRuntime(env.location, log, fed, feed_in_process=True, poll_interval=3600)
+    await runtime.start()
+    try:
+        log.heads = log.reads = 0
+        # A page's figures, asked at once: no read of the log, and the head read for all by
+        # at most two reads (the first began before the others asked: read-your-writes needs
+        # one that began after).
+        await asyncio.gather(*(runtime.reader(p.name) for p in fed for _ in range(10)))
+        assert log.heads <= 2
+        assert log.reads == 0
+        # A write, then a read: the head moved, so the read catches up (read-your-writes).
+        write_chart(env.svc, suffix="-B")
+        listed = await directory.list_units(await runtime.reader("directory"))
+        assert [r["id"] for r in listed] == [r["id"] for r in chart_rows(env.svc)]
+        assert log.reads > 0
+        # Caught up to that head: the next read reads the head again, and nothing else.
+        log.heads = log.reads = 0
+        await runtime.reader("directory")
+        assert (log.heads, log.reads) == (1, 0)
     finally:
         await runtime.stop()
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 
 from marketplace.events.envelope import CloudEvent, event_id
 from marketplace.events.public.contracts import CONTRACTS_TOPIC
-from marketplace.projections import trade_volume
+from marketplace.projections import sql, trade_volume
 from marketplace.projections.changes import Value
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.store import ReadModelStore
@@ -141,6 +142,33 @@ async def test_sums_are_exact_to_the_fen(backend: str, models: ReadModelStore) -
     assert await trade_volume.volume(models, "supply_unit", *window) == expected(
         contracts, range(3, 10)
     )
+
+
+@pytest.mark.both_stores
+@pytest.mark.parametrize("one_query", [True, False], ids=["one-query", "query-a-slice"])
+async def test_slices_in_one_query_equal_a_query_per_slice(
+    backend: str, one_query: bool, models: ReadModelStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Either way on either store (each store takes one way by default: see sql.py).
+    monkeypatch.setattr(sql, "slices_in_one_query", lambda reader: one_query)
+    # Days 0..27 of March, 7 or 8 contracts a day; a contract on a slice's first day (its start,
+    # the previous one's end) counts in that slice only: day 7 holds 7 + the two largest.
+    contracts = [(f"COAL-0{i % 3}", f"{i}.05", [f"0.0{i % 9}"], i % 28) for i in range(200)]
+    contracts += [("PWR-01", LARGEST, [], 7), ("PWR-01", LARGEST, [], 7)]
+    await fill(models, contracts)
+    edges = [START + timedelta(days=d) for d in (0, 7, 8, 14, 28)]
+    slices = list(pairwise(edges))
+    by_slice = await trade_volume.volume_by_slice(models, "supply_unit", slices)
+    assert by_slice == [
+        await trade_volume.volume(models, "supply_unit", *window) for window in slices
+    ]
+    assert [sum(r["contracts"] for r in rows) for rows in by_slice] == [53, 9, 42, 98]
+    units = ["COAL-01"]
+    assert await trade_volume.volume_by_slice(models, "sector", slices, units) == [
+        await trade_volume.volume(models, "sector", *window, units=units) for window in slices
+    ]
+    with pytest.raises(ValueError, match="follow one another"):
+        await trade_volume.volume_by_slice(models, "sector", [slices[0], slices[2]])
 
 
 @pytest.mark.both_stores
