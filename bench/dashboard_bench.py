@@ -6,7 +6,9 @@ Usage: python bench/dashboard_bench.py --data-dir DIR [--requests 40] [--year 20
        (the last three: a fill made with --store postgres)
 DIR is a fill (`python bench/fill.py --data-dir DIR --events 1750000` makes some 100,000
 contracts) whose read models are built (`MARKETPLACE_DATA_DIR=DIR marketplace projections
-rebuild`). Starts `marketplace serve` on DIR, signs HQ's administrator in (its token from
+rebuild`). Starts `marketplace serve` on DIR, waits until the notifier inside it has routed
+the fill's history (its first start over a fill routes every event: minutes of load), signs
+HQ's administrator in (its token from
 DIR/fill-tokens.json), then, one request at a time on a keep-alive connection, p50 and p95 of:
 - `/dashboard?period=year&year=Y` (every figure of the year), and `/dashboard?...&unit_id=P01`
   (one platform's subtree); `/dashboard/assessment?period=year&year=Y` (the platforms' annual
@@ -66,12 +68,49 @@ def start(
     while True:
         try:
             if httpx.get(f"{url}/health", timeout=30).status_code == 200:
-                return server, url
+                break
         except httpx.TransportError:
             pass
         assert server.poll() is None, "marketplace serve exited"
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.5)
+    wait_for_notifier(env)
+    return server, url
+
+
+def notifier_lag(env: dict[str, str]) -> int:
+    """Events the notifier has yet to route, read from the stores `serve` uses."""
+    code = (
+        "import asyncio\n"
+        "from marketplace.bootstrap import open_event_log, read_model_location\n"
+        "from marketplace.projections.location import open_store\n"
+        "from marketplace.projections.store import read_state\n"
+        "from marketplace.settings import Settings\n"
+        "async def main():\n"
+        "    settings = Settings()\n"
+        "    log, close = open_event_log(settings)\n"
+        "    models = await open_store(read_model_location(settings))\n"
+        "    state = await read_state(models, 'notify')\n"
+        "    print(await log.head() - (state.position if state else 0))\n"
+        "    await models.close()\n"
+        "    close()\n"
+        "asyncio.run(main())\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return int(found.stdout.split()[-1])
+
+
+def wait_for_notifier(env: dict[str, str]) -> None:
+    """On its first start over a fill, the notifier inside `serve` routes the whole history
+    (to know each contract's parties, each deadline): pages timed meanwhile would share the
+    machine with it. Wait until it is nearly done."""
+    lag = notifier_lag(env)
+    while lag > 1_000:
+        print(f"waiting for the notifier to route the fill's history: {lag:,} events to go")
+        time.sleep(15)
+        lag = notifier_lag(env)
 
 
 def quantiles(times: list[float]) -> tuple[float, float]:

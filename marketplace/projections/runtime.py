@@ -93,6 +93,7 @@ class ProjectionRuntime:
         # it began share it (a page's gathered figures read the head once, not once each).
         self._head = (float("-inf"), 0)
         self._head_lock = asyncio.Lock()
+        self._head_outage: tuple[float, BaseException] | None = None
 
     @property
     def store(self) -> ReadModelStore:
@@ -137,10 +138,20 @@ class ProjectionRuntime:
         event committed before then: read-your-writes)."""
         async with self._head_lock:
             began, head = self._head
-            if began < asked:
-                began = time.monotonic()
+            if began >= asked:
+                return head
+            # Readers who waited on a read that found the store away get its error at once,
+            # not one connect timeout each in turn.
+            if self._head_outage is not None and self._head_outage[0] >= asked:
+                raise self._head_outage[1]
+            began = time.monotonic()
+            try:
                 head = await self.events.head()
-                self._head = (began, head)
+            except Exception as exc:
+                if is_outage(exc):
+                    self._head_outage = (began, exc)
+                raise
+            self._head = (began, head)
             return head
 
     async def caught_up(self) -> None:

@@ -230,6 +230,50 @@ async def volume(
     return sorted(totals, key=lambda t: t["key"])
 
 
+async def volumes(
+    reader: RowReader,
+    group_bys: Sequence[GroupBy],
+    start: datetime | None,
+    end: datetime | None,
+    units: Collection[str] | None = None,
+) -> dict[GroupBy, list[dict[str, Any]]]:
+    """`volume` by each of `group_bys`: on PostgreSQL in one pass over the period's contracts
+    (GROUPING SETS: a year of the group's 100,000 contracts by four dimensions in about the
+    time of two of the four queries), on SQLite, which has no grouping sets, one query each."""
+    if sql.on_sqlite(reader):
+        return {g: await volume(reader, g, start, end, units) for g in group_bys}
+    columns = [_COLUMN[g] for g in group_bys]
+    where = sql.Where()
+    where.add("activated_at IS NOT NULL")
+    where.within("activated_at", start, end)
+    where.any_in(("demand_unit_id", "supply_unit_id"), units)
+    sets = ", ".join(f"({c})" for c in columns)
+    rows = await reader.fetch(
+        f"SELECT {', '.join(columns)}, GROUPING({', '.join(columns)}) AS grouped, "
+        f"COUNT(*) AS contracts, {_WHOLE} FROM trade_volume_contracts "
+        f"WHERE {where.sql()} GROUP BY GROUPING SETS ({sets})",
+        where.params,
+        {c: TEXT for c in columns}
+        | {n: ColumnType.INTEGER for n in ("grouped", "contracts", "amount", "delivered")},
+    )
+    found: dict[GroupBy, list[dict[str, Any]]] = {g: [] for g in group_bys}
+    for r in rows:
+        # GROUPING(...) has a bit set for each column the row is *not* grouped by, the first
+        # column's the highest: the one bit clear names the row's dimension.
+        at = next(i for i in range(len(columns)) if not r["grouped"] >> (len(columns) - 1 - i) & 1)
+        found[group_bys[at]].append(
+            {
+                "key": r[columns[at]],
+                "contracts": int(r["contracts"]),
+                "amount": _major(int(r["amount"])),
+                "delivered_amount": _major(int(r["delivered"])),
+            }
+        )
+    for totals in found.values():
+        totals.sort(key=lambda t: t["key"])
+    return found
+
+
 async def volume_by_slice(
     reader: RowReader,
     group_by: GroupBy,

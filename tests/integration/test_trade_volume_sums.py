@@ -172,6 +172,26 @@ async def test_slices_in_one_query_equal_a_query_per_slice(
 
 
 @pytest.mark.both_stores
+async def test_several_dimensions_at_once_equal_one_query_each(
+    backend: str, models: ReadModelStore
+) -> None:
+    contracts = [(f"COAL-0{i % 3}", f"{i}.05", [f"0.0{i % 9}"], i % 28) for i in range(120)]
+    contracts += [("PWR-01", LARGEST, [LARGEST], 5), ("PWR-01", LARGEST, [], 6)]
+    await fill(models, contracts)
+    dimensions: list[trade_volume.GroupBy] = ["category", "supply_unit", "sector", "demand_unit"]
+    for window, units in (
+        ((None, None), None),
+        ((START + timedelta(days=3), START + timedelta(days=10)), None),
+        ((None, None), ["COAL-01", "PWR-01"]),
+    ):
+        found = await trade_volume.volumes(models, dimensions, *window, units=units)
+        assert found == {
+            d: await trade_volume.volume(models, d, *window, units=units) for d in dimensions
+        }
+    assert [r["key"] for r in found["supply_unit"]] == ["COAL-01", "PWR-01"]
+
+
+@pytest.mark.both_stores
 async def test_sums_beyond_a_64_bit_integer_of_fen(backend: str, models: ReadModelStore) -> None:
     contracts = [("COAL-01", LARGEST, [LARGEST], 1) for _ in range(200)]
     contracts.append(("COAL-01", "0.01", ["0.01"], 2))
