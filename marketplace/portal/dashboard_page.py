@@ -7,11 +7,11 @@ import asyncio
 import csv
 import io
 import statistics
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
@@ -38,6 +38,8 @@ from marketplace.projections import (
     trade_volume,
 )
 from marketplace.projections.pages import PageRequest
+
+T = TypeVar("T")
 
 PERIODS = {
     "year": N_("a year"),
@@ -194,11 +196,12 @@ class Chart:
     page: str = "/dashboard"  # the page that shows it (its sort links go there)
     shown_of: int = 0  # when the table shows only its first rows: how many there are
 
-    def keep(self, rows: int) -> None:
-        """Only the first `rows` rows in the table (the CSV keeps every one)."""
-        if len(self.rows) > rows:
-            self.shown_of = len(self.rows)
-            self.rows = self.rows[:rows]
+    def table_of(self, rows: Sequence[T], cells: Callable[[T], list[Any]], shown: int) -> None:
+        """The table's rows: `cells` of the first `shown` of `rows` only (a page of 2,000
+        suppliers shows a few dozen: the others' cells are not worth making), saying of how
+        many."""
+        self.rows = [cells(r) for r in rows[:shown]]
+        self.shown_of = len(rows) if len(rows) > shown else 0
 
     def drawing(self) -> dict[str, Any]:
         """What dashboard.js draws (a JSON data block, not a script)."""
@@ -420,7 +423,8 @@ async def _top(scope: Scope, group_by: trade_volume.GroupBy, chart_id: str, titl
     chart.rows = [
         [scope.unit(r["key"]), r["contracts"], r["amount"], r["delivered_amount"]] for r in ranked
     ]
-    chart.csv_rows = [_volume_csv(r) for r in rows]  # every unit, in the API's order
+    if scope.whole:  # the CSV: every unit, in the API's order (the page links to it)
+        chart.csv_rows = [_volume_csv(r) for r in rows]
     return chart
 
 
@@ -605,14 +609,15 @@ async def supplier_ranking(scope: Scope) -> Chart:
     chart.datasets = [
         {"label": _("Incidents per contract"), "data": [float(per_contract(r)) for r in charted]}
     ]
-    chart.rows = [
-        [scope.unit(r["supplier_unit_id"]), r["contracts"], r["incidents"], r["open"],
-         r["incidents_per_contract"] or "—",
-         *(r["by_kind"][k] for k in KINDS), *(r["by_severity"][s] for s in SEVERITIES)]
-        for r in ranked
-    ]  # fmt: skip
-    chart.csv_rows = [_quality_csv(r) for r in rows]  # the API's rows, by supplier id
-    chart.keep(TABLE_ROWS)
+    chart.table_of(
+        ranked,
+        lambda r: [scope.unit(r["supplier_unit_id"]), r["contracts"], r["incidents"], r["open"],
+                   r["incidents_per_contract"] or "—",
+                   *(r["by_kind"][k] for k in KINDS), *(r["by_severity"][s] for s in SEVERITIES)],
+        TABLE_ROWS,
+    )  # fmt: skip
+    if scope.whole:  # the CSV: the API's rows, by supplier id
+        chart.csv_rows = [_quality_csv(r) for r in rows]
     return chart
 
 
@@ -774,15 +779,16 @@ async def findings_by_unit(scope: Scope) -> Chart:
         csv_header=["unit_id", *inspection_findings.COUNTED],
     )  # fmt: skip
     ranked = sorted(rows, key=lambda r: (-r["overdue"], -r["open"], r["unit_id"]))
-    for r in ranked:
+
+    def cells(r: dict[str, Any]) -> list[Any]:
         overdue = Overdue(_("⚠ {count} overdue", count=r["overdue"])) if r["overdue"] else 0
-        chart.rows.append(
-            [scope.unit(r["unit_id"]), r["findings"], r["open"], overdue, r["rectified"],
-             r["rectified_late"]]
-        )  # fmt: skip
-    chart.csv_rows = [[r["unit_id"], *(str(r[c]) for c in inspection_findings.COUNTED)]
-                      for r in rows]  # fmt: skip
-    chart.keep(TABLE_ROWS)
+        return [scope.unit(r["unit_id"]), r["findings"], r["open"], overdue, r["rectified"],
+                r["rectified_late"]]  # fmt: skip
+
+    chart.table_of(ranked, cells, TABLE_ROWS)
+    if scope.whole:
+        chart.csv_rows = [[r["unit_id"], *(str(r[c]) for c in inspection_findings.COUNTED)]
+                          for r in rows]  # fmt: skip
     return chart
 
 
