@@ -60,10 +60,12 @@ def watch_api(
     settings: Settings,
 ) -> None:
     """Register the API's samplers (once its read models are open)."""
+    head = None
     if isinstance(store, EventSourcingStore):
         probed = store
         watch_event_store(metrics, lambda: probed.probe_head(PROBE))
-    watch_deliveries(metrics, lambda: runtime.store)
+        head = runtime.events.head
+    watch_deliveries(metrics, lambda: runtime.store, head)
     read_models, components = ReadModelGauges(metrics), ComponentGauges(metrics)
     chain = metrics.gauge(
         "marketplace_audit_chain_position",

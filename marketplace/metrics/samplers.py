@@ -7,8 +7,9 @@ import math
 from collections.abc import Awaitable, Callable, Sequence
 
 from marketplace.metrics.process import ProcessMetrics
+from marketplace.notifications.outbox import NOTIFIER
 from marketplace.projections.runtime import ProjectionStatus
-from marketplace.projections.store import ReadModelStore
+from marketplace.projections.store import ReadModelStore, read_state
 from marketplace.projections.tables import ColumnType
 
 DELIVERY_STATES = ("pending", "dead")  # delivered ones are counted as they happen
@@ -96,14 +97,28 @@ def watch_read_models(
     metrics.sample("read_models", sample)
 
 
-def watch_deliveries(metrics: ProcessMetrics, store: Callable[[], ReadModelStore]) -> None:
-    """Notifications waiting for a retry and dead ones, by channel (from the notifier's
-    tables, which every process with the read models sees)."""
+def watch_deliveries(
+    metrics: ProcessMetrics,
+    store: Callable[[], ReadModelStore],
+    head: Callable[[], Awaitable[int]] | None = None,
+) -> None:
+    """Notifications waiting for a retry and dead ones, by channel, and how far the notifier
+    has routed the event store (from the notifier's tables, which every process with the
+    read models sees; `head`: the store's last position, for the lag)."""
     gauge = metrics.gauge(
         "marketplace_notification_undelivered",
         "Deliveries by channel and status: `pending` (due or waiting for a retry) and `dead` "
         "(given up: redeliver them once the endpoint works).",
         ("channel", "status"),
+    )
+    position = metrics.gauge(
+        "marketplace_notifier_position",
+        "The event store position the notifier has routed up to (0: it has not started).",
+    )
+    lag = metrics.gauge(
+        "marketplace_notifier_lag_events",
+        "Events the notifier has yet to route (a first start over a long history routes every "
+        "one, to know each contract's parties and deadlines, before notifying what follows).",
     )
 
     async def sample() -> None:
@@ -112,5 +127,10 @@ def watch_deliveries(metrics: ProcessMetrics, store: Callable[[], ReadModelStore
         for channel in {"webhook", "email"} | {c for c, _ in found}:
             for state in DELIVERY_STATES:
                 gauge.labels(channel, state).set(found.get((channel, state), 0))
+        stored = await read_state(store(), NOTIFIER.name)
+        routed = stored.position if stored is not None else 0
+        position.set(routed)
+        if head is not None:
+            lag.set(max(0, await head() - routed))
 
     metrics.sample("deliveries", sample)

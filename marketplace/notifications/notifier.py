@@ -17,6 +17,7 @@ import dataclasses
 import functools
 import os
 import socket
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
@@ -40,6 +41,7 @@ from marketplace.projections.store import ReadModelStore
 
 log = get_logger(__name__)
 FAILED_PAUSE = 30.0  # seconds between tries at an event the routing cannot handle
+PROGRESS_EVERY = 30.0  # seconds between two log lines of a long catch-up
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class Notifier:
 
     async def _route_all(self) -> None:
         routed = False
+        told = time.monotonic()
         while True:
             async with self._routing:
                 state = await self.store.state(self.projection.name)
@@ -162,6 +165,10 @@ class Notifier:
                     routed = True
             if page is None or page.count < self.batch_size or self._stopping.is_set():
                 break
+            if time.monotonic() - told >= PROGRESS_EVERY:  # far behind: say how far
+                told = time.monotonic()
+                head = await self.events.head()
+                log.info("notifier_catching_up", position=page.last, head=head)
         if routed:
             self.sender.wake()
 
@@ -209,10 +216,11 @@ class NotifyProcess:
 
     async def run(self, stop: asyncio.Event) -> None:
         store = self._store = await open_store(self.read_models)
+        notifier = self.make(store)
         if self.metrics is not None:
-            watch_deliveries(self.metrics, self._current)
+            watch_deliveries(self.metrics, self._current, notifier.events.head)
         try:
-            await self.make(store).run(stop)
+            await notifier.run(stop)
         finally:
             await store.close()
 

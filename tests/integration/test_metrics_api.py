@@ -50,6 +50,9 @@ def test_the_api_metrics_parse_and_say_what_the_api_did(tmp_path: Path) -> None:
     assert value(found, "marketplace_component_up", component="projections") == 1
     undelivered = "marketplace_notification_undelivered"
     assert value(found, undelivered, channel="webhook", status="dead") == 0
+    # Nothing was written meanwhile: what the notifier routed and what it has yet to, the head.
+    routed = value(found, "marketplace_notifier_position")
+    assert routed + value(found, "marketplace_notifier_lag_events") == head
     assert value(found, "marketplace_audit_chain_position") >= 0
     # SQLite has no pool, and waits only when another connection holds its lock: the
     # families are there, with whatever happened.

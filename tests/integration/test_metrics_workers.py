@@ -124,11 +124,12 @@ async def test_the_notifier_serves_its_deliveries(tmp_path: Path) -> None:
             httpx.AsyncClient(timeout=10) as http,
         ):
             answer = await http.get(url)  # loopback: open
-            for _ in range(200):  # until the notifier has opened its tables
-                if "marketplace_notification_undelivered{" in answer.text:
+            for _ in range(200):  # until the notifier has opened its tables and routed the chart
+                if "marketplace_notifier_lag_events 0.0" in answer.text:
                     break
                 await asyncio.sleep(0.05)
                 answer = await http.get(url)
+        head = svc.store.head()
     finally:
         svc.store.close()
 
@@ -137,6 +138,8 @@ async def test_the_notifier_serves_its_deliveries(tmp_path: Path) -> None:
     for status in ("pending", "dead"):
         key = ("marketplace_notification_undelivered", (("channel", "webhook"), ("status", status)))
         assert found[key] == 0
+    assert found[("marketplace_notifier_position", ())] == head > 0
+    assert found[("marketplace_notifier_lag_events", ())] == 0
 
 
 def test_no_port_no_worker_metrics(tmp_path: Path) -> None:

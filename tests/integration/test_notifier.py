@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from standardwebhooks.webhooks import Webhook
 
 from marketplace.aggregates.access_token import Role
@@ -25,6 +26,7 @@ from marketplace.handlers import needs, notifications
 from marketplace.handlers.auth import Principal
 from marketplace.handlers.ports import Services
 from marketplace.handlers.subscriptions import Subscribe, subscribe
+from marketplace.notifications import notifier as notifier_module
 from marketplace.notifications.notifier import Notifier
 from marketplace.notifications.outbox import DELIVERIES
 from marketplace.projections.location import open_store
@@ -260,3 +262,29 @@ async def test_two_notifier_processes_send_each_subscription_in_order(world: Wor
         stop.set()
         await asyncio.gather(running, return_exceptions=True)
         await other_store.close()
+
+
+async def test_a_long_catch_up_says_how_far_it_has_got(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A first start over a long history routes every event before notifying what follows:
+    # the log says where it is (here every page, not every 30 s).
+    monkeypatch.setattr(notifier_module, "PROGRESS_EVERY", 0.0)
+    config = settings_for(tmp_path)
+    svc = build_services(config)
+    seed_demo(svc)
+    store = await open_store(read_model_location(config))
+    try:
+        notifier = build_notifier(config, svc, event_log_of(svc.store), kafka=False)(store)
+        notifier.batch_size = 10
+        await notifier.prepare()
+        with structlog.testing.capture_logs() as logs:
+            await notifier.refresh()
+        said = [e for e in logs if e["event"] == "notifier_catching_up"]
+        positions = [e["position"] for e in said]
+        assert len(said) >= 2 and positions == sorted(set(positions))
+        assert {e["head"] for e in said} == {svc.store.head()}
+        assert (await store.state("notify")).position == svc.store.head()  # type: ignore[union-attr]
+    finally:
+        await store.close()
+        svc.store.close()
