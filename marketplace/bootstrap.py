@@ -274,6 +274,7 @@ def build_relay(
             topics=topic_settings(settings),
             batch_size=settings.relay_batch_size,
             poll_interval=settings.relay_poll_interval,
+            compression=settings.kafka_compression,
         ),
         heartbeat_interval=settings.heartbeat_interval,
         store=event_sourcing_store(store) if store is not None else None,

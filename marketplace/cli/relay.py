@@ -125,7 +125,9 @@ async def _republish(
                 return
             if reached >= first:
                 typer.echo(f"Resuming after position {reached}.")
-            publisher = KafkaPublisher(settings.kafka_bootstrap or "")
+            publisher = KafkaPublisher(
+                settings.kafka_bootstrap or "", compression=settings.kafka_compression
+            )
             await publisher.start()
             try:
                 done = await _with_progress(store, publisher, checkpoints, job, settings, reached)

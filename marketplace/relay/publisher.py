@@ -29,9 +29,12 @@ class Outgoing:
 class KafkaPublisher:
     """Publishes batches with acks=all; a batch counts only when every message is acknowledged."""
 
-    def __init__(self, bootstrap: str, client_id: str = "marketplace-relay") -> None:
+    def __init__(
+        self, bootstrap: str, client_id: str = "marketplace-relay", compression: str = "none"
+    ) -> None:
         self._bootstrap = bootstrap
         self._client_id = client_id
+        self._compression = None if compression == "none" else compression
         self._producer: AIOKafkaProducer | None = None
         self._partitions: dict[tuple[str, bytes, int], int] = {}
 
@@ -40,6 +43,7 @@ class KafkaPublisher:
             bootstrap_servers=self._bootstrap,
             client_id=self._client_id,
             acks="all",
+            compression_type=self._compression,
             linger_ms=5,
             max_batch_size=512 * 1024,
             request_timeout_ms=10_000,

@@ -32,6 +32,7 @@ class RelayConfig:
     batch_size: int = 2000
     poll_interval: float = 0.2
     max_backoff: float = 10.0
+    compression: str = "none"  # of the record batches: none, gzip, snappy, lz4, zstd
 
 
 def outgoing_of(

@@ -45,7 +45,7 @@ class RelayProcess:
         relay = Relay(
             store,
             positions,
-            KafkaPublisher(self.bootstrap),
+            KafkaPublisher(self.bootstrap, compression=self.config.compression),
             self.config,
             wakeup,
             acknowledged=self.metrics.acknowledged if self.metrics else None,

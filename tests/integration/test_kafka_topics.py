@@ -99,6 +99,24 @@ async def test_a_group_subscribing_after_10000_events_reads_every_one_with_the_s
     assert len(set(ids)) == len(ids)
 
 
+@pytest.mark.parametrize("codec", ["lz4", "zstd"])  # gzip is built in; snappy shares lz4's library
+async def test_compressed_batches_reach_a_consumer_as_the_store_made_them(
+    codec: str, tmp_path: Path, prefix: str
+) -> None:
+    opened = EventSourcingStore(StoreLocation(sqlite_path=tmp_path / "events.sqlite3"))
+    try:
+        import_units(services_on(opened), CLI, organisation_yaml())
+        async with running_relay(opened, BROKER, prefix, compression=codec) as relay:
+            await caught_up(relay, opened)
+            producer = relay._publisher._producer
+            assert producer is not None and producer._compression_type == codec
+        made = expected(opened, prefix)
+    finally:
+        opened.close()
+    assert made
+    assert await read_all(f"{prefix}bi", prefix + UNITS, len(made)) == made
+
+
 async def test_topics_are_created_with_the_configured_settings(prefix: str) -> None:
     settings = TopicSettings(partitions=2, retention_ms=-1)
     topics = [prefix + "a", prefix + "b"]

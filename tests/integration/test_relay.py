@@ -68,13 +68,17 @@ def seeded(open_store: StoreFactory) -> tuple[EventSourcingStore, Services]:
 
 @asynccontextmanager
 async def running_relay(
-    store: EventSourcingStore, bootstrap: str, prefix: str, batch_size: int = 500
+    store: EventSourcingStore,
+    bootstrap: str,
+    prefix: str,
+    batch_size: int = 500,
+    compression: str = "none",
 ) -> AsyncIterator[Relay]:
     positions = open_positions(store.location)
     relay = Relay(
         store,
         positions,
-        KafkaPublisher(bootstrap),
+        KafkaPublisher(bootstrap, compression=compression),
         RelayConfig(
             topic_prefix=prefix,
             topics=TopicSettings(partitions=3),
