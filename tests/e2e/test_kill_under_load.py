@@ -215,10 +215,25 @@ def check_every_acknowledged_command_is_there(server: Server, acks: Acks, tender
             assert need.json()["contract_id"] == acks.awards[need_id]
     for bid_id in acks.bids:
         assert auditor.get(f"/v1/audit/{bid_id}/events").status_code == 200
-    tender_events = auditor.get(f"/v1/audit/{tender_id}/events").json()["items"]
+    tender_events = every_event(auditor, tender_id)
     assert set(acks.bids) <= {e["data"].get("bid_id") for e in tender_events}
     for unit_id in acks.units:
         assert server.admin.get(f"/v1/units/{unit_id}").status_code == 200
+
+
+def every_event(auditor: httpx.Client, aggregate_id: str) -> list[dict[str, Any]]:
+    """The aggregate's whole history: every page of it (a tender under load has more events
+    than one page holds)."""
+    events: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        params = {"limit": 500} | ({"cursor": cursor} if cursor else {})
+        page = auditor.get(f"/v1/audit/{aggregate_id}/events", params=params)
+        assert page.status_code == 200, page.text
+        events += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            return events
 
 
 def check_no_command_is_half_applied(server: Server, replayed: Rows, tender_id: str) -> None:
@@ -234,6 +249,6 @@ def check_no_command_is_half_applied(server: Server, replayed: Rows, tender_id: 
             assert statuses.count("awarded") == 1
         else:
             assert need["contract_id"] is None and "awarded" not in statuses
-    for event in auditor.get(f"/v1/audit/{tender_id}/events").json()["items"]:
+    for event in every_event(auditor, tender_id):
         if "bid_id" in event["data"]:
             assert auditor.get(f"/v1/audit/{event['data']['bid_id']}/events").status_code == 200
