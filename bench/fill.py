@@ -47,6 +47,7 @@ from marketplace.aggregates.base import Actor, DomainError
 from marketplace.aggregates.catalog_index import CATALOG_INDEX_ID
 from marketplace.aggregates.need import NeedSpec
 from marketplace.aggregates.organisation import ORGANISATION_ID
+from marketplace.aggregates.rules import RULES_ID
 from marketplace.aggregates.taxonomy import TAXONOMY
 from marketplace.aggregates.tender import Tender
 from marketplace.bootstrap import build_services, store_location, utc_now
@@ -482,7 +483,7 @@ def trade(worker: int, workers: int, args: argparse.Namespace, version_id: str, 
     svc = build_services(settings_of(args))
     inner = svc.store
     assert isinstance(inner, EventSourcingStore)
-    store = BufferedStore(inner, {ORGANISATION_ID, CATALOG_INDEX_ID, version_id})
+    store = BufferedStore(inner, {ORGANISATION_ID, CATALOG_INDEX_ID, version_id, RULES_ID})
     clock = Clock(START)
     svc.store, svc.clock, svc.new_id = store, clock, ids(f"w{worker}")
     trader = Trader(

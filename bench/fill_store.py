@@ -27,7 +27,8 @@ class BufferedStore:
         # Saved since the last flush: the latest state of each aggregate, its pending events
         # (all of them since the flush: a later command's copy carries the earlier ones) kept.
         self._buffer: dict[str, MarketAggregate] = {}
-        # Aggregates nobody writes while trading (chart, catalog index and version): read once,
+        # Aggregates nobody writes while trading (chart, catalog index and version, the group's
+        # rules, which a signature reads and a fill never publishes): read once, a missing one too,
         # so a 100k-entry version is never evicted from the store's cache and rebuilt.
         self._pinned_ids = pinned
         self._pinned: dict[str, Any] = {}
@@ -63,9 +64,10 @@ class BufferedStore:
         if found is None:
             found = self._committed.get(aggregate_id)
         if found is None and aggregate_id in self._pinned_ids:
-            found = self._pinned.get(aggregate_id)
-            if found is None:
-                found = self._pinned[aggregate_id] = self.inner.view(aggregate_id, kind)
+            if aggregate_id not in self._pinned:  # None remembered too: rules never published
+                self._pinned[aggregate_id] = self.inner.view(aggregate_id, kind)
+            found = self._pinned[aggregate_id]
+            return found if isinstance(found, kind) else None
         if found is None:
             return self.inner.view(aggregate_id, kind)
         return found if isinstance(found, kind) else None
