@@ -71,7 +71,7 @@ async def _one_by_one(
 ) -> None:
     """Apply a failed batch one event per transaction, to stop exactly at the failing event."""
     for topic, event in page.events:
-        if topic not in projection.topics:
+        if not projection.reads(topic, event.type):
             continue
         try:
             await apply_log_batch(store, projection, [(topic, event)], event.sequence)

@@ -24,7 +24,7 @@ from marketplace.events.wire import payload_of
 from marketplace.projections import sql
 from marketplace.projections.changes import Increment, RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
-from marketplace.projections.projection import Projection
+from marketplace.projections.projection import Projection, types_of
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
 
@@ -96,7 +96,19 @@ def _created(payload: ContractCreatedV1, event: CloudEvent) -> dict[str, Value]:
 
 
 PROJECTION = Projection(
-    name="contract_list", version=1, topics=(CONTRACTS_TOPIC,), tables=(CONTRACTS,), apply=apply
+    name="contract_list",
+    version=1,
+    topics=(CONTRACTS_TOPIC,),
+    tables=(CONTRACTS,),
+    apply=apply,
+    types=types_of(
+        ContractActivatedV1,
+        ContractCompletedV1,
+        ContractCreatedV1,
+        ContractDeliveredV1,
+        ContractPricedV1,
+        ContractTerminatedV1,
+    ),
 )
 
 NEWEST_FIRST = Order(CONTRACTS, ("created_at", "contract_id"), descending=True)

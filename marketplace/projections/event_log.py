@@ -42,27 +42,27 @@ class EventLog:
         self,
         notifications: NotificationLog,
         until: datetime | None = None,
-        topics: Collection[str] | None = None,
+        types: Collection[str] | None = None,
     ) -> None:
         self.notifications = notifications
         self._until = until
-        # The stored events (by their class topic, `module:Class.Event`) of the wanted public
-        # topics: the store reads only those, the others are neither fetched nor decoded.
-        self._topics = (
+        # The stored events (by their class topic, `module:Class.Event`) whose current public
+        # type is wanted: the store reads only those, the others are neither fetched nor decoded.
+        self._types = (
             None
-            if topics is None
+            if types is None
             else tuple(
                 sorted(
                     f"{kind.domain.__module__}:{kind.domain.__qualname__}"
                     for kind in BY_DOMAIN_NAME.values()
-                    if kind.topic in topics
+                    if kind.name in types
                 )
             )
         )
 
-    def only(self, topics: Collection[str]) -> EventLog:
-        """This log with the events of other topics left out (positions still advance)."""
-        return EventLog(self.notifications, self._until, topics)
+    def only(self, types: Collection[str]) -> EventLog:
+        """This log with the events of other public types left out (positions still advance)."""
+        return EventLog(self.notifications, self._until, types)
 
     async def head(self) -> int:
         return await asyncio.to_thread(self.notifications.head)
@@ -72,14 +72,14 @@ class EventLog:
         return await asyncio.to_thread(self._read, after, limit)
 
     def _read(self, after: int, limit: int) -> LogPage | None:
-        if self._topics is None:
+        if self._types is None:
             notifications = self.notifications.read(after, limit)
             if not notifications:
                 return None
             return LogPage(self._decoded(notifications), notifications[-1].id, len(notifications))
         # The head first: whatever the filtered read skips up to it was not wanted.
         head = self.notifications.head()
-        wanted = self.notifications.read(after, limit, self._topics) if self._topics else []
+        wanted = self.notifications.read(after, limit, self._types) if self._types else []
         last = wanted[-1].id if wanted else after
         if len(wanted) < limit:
             last = max(last, head)

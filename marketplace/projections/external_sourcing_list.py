@@ -26,7 +26,7 @@ from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.need_summary import quantity_text
 from marketplace.projections.pages import Order, Page, PageRequest, Source, fetch_page
-from marketplace.projections.projection import Projection
+from marketplace.projections.projection import Projection, types_of
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
 
@@ -126,6 +126,14 @@ PROJECTION = Projection(
     topics=(NEEDS_TOPIC,),
     tables=(NEEDS, REQUESTS),
     apply=apply,
+    types=types_of(
+        ExternalSourcingApprovedV1,
+        ExternalSourcingRejectedV1,
+        ExternalSourcingRequestedV1,
+        NeedClosedExternalV1,
+        NeedPostedV1,
+        NeedPostedV2,
+    ),
 )
 
 NEWEST_FIRST = Order(REQUESTS, ("requested_at", "request_id"), descending=True)

@@ -29,7 +29,7 @@ from marketplace.events.wire import payload_of
 from marketplace.projections import sql
 from marketplace.projections.changes import Increment, RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
-from marketplace.projections.projection import Projection
+from marketplace.projections.projection import Projection, types_of
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
 
@@ -173,6 +173,7 @@ PROJECTION = Projection(
     topics=(FRAMEWORKS_TOPIC, CONTRACTS_TOPIC),
     tables=(FRAMEWORKS, PERIODS, CALL_OFFS, DELIVERIES),
     apply=apply,
+    types=types_of(ContractDeliveredV1, topics=(FRAMEWORKS_TOPIC,)),
 )
 
 NEWEST_FIRST = Order(FRAMEWORKS, ("created_at", "framework_id"), descending=True)

@@ -18,7 +18,7 @@ from marketplace.events.wire import payload_of
 from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
-from marketplace.projections.projection import Projection
+from marketplace.projections.projection import Projection, types_of
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
 
@@ -74,7 +74,14 @@ def apply(event: CloudEvent) -> list[RowChange]:
 
 
 PROJECTION = Projection(
-    name="incident_list", version=1, topics=(CONTRACTS_TOPIC,), tables=(INCIDENTS,), apply=apply
+    name="incident_list",
+    version=1,
+    topics=(CONTRACTS_TOPIC,),
+    tables=(INCIDENTS,),
+    apply=apply,
+    types=types_of(
+        QualityIncidentEscalatedV1, QualityIncidentRecordedV1, QualityIncidentResolvedV1
+    ),
 )
 
 NEWEST_FIRST = Order(INCIDENTS, ("recorded_at", "incident_id"), descending=True)

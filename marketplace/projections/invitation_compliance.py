@@ -17,7 +17,7 @@ from marketplace.events.wire import payload_of
 from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
-from marketplace.projections.projection import Projection
+from marketplace.projections.projection import Projection, types_of
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
 
@@ -72,6 +72,7 @@ PROJECTION = Projection(
     topics=(TENDERS_TOPIC,),
     tables=(TENDERS,),
     apply=apply,
+    types=types_of(TenderLaunchedV1),
 )
 
 GroupBy = Literal["demand_unit", "platform"]

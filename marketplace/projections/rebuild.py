@@ -8,7 +8,7 @@ from marketplace.projections.catch_up import BATCH_SIZE, Progress, apply_page, c
 from marketplace.projections.event_log import EventLog, LogPage
 from marketplace.projections.failures import ProjectionFailed, failure_of, read_failures
 from marketplace.projections.fan_out import PageTaker, fan_out
-from marketplace.projections.projection import Projection
+from marketplace.projections.projection import Projection, read_by
 from marketplace.projections.store import ProjectionState, ReadModelStore
 from marketplace.projections.tracking import TopicEvent
 
@@ -84,8 +84,8 @@ async def rebuild_all(
             held.append(_Scratch(scratch, projection, failed))
         flusher = _Flusher(held, hold)
         takers: dict[PageTaker, int] = dict.fromkeys([*held, flusher], 0)
-        consumed = {topic for projection in projections for topic in projection.topics}
-        await fan_out(log.only(consumed), takers, batch_size=batch_size, on_progress=on_progress)
+        log = log.only(read_by(projections))
+        await fan_out(log, takers, batch_size=batch_size, on_progress=on_progress)
         await flusher.flush()
         for projection in projections:
             if projection.name in failed:
@@ -115,8 +115,8 @@ class _Scratch:
     async def take(self, page: LogPage) -> bool:
         if self.projection.name in self.failed:
             return False
-        topics = self.projection.topics
-        self.events.extend(e for e in page.events if e[0] in topics)
+        reads = self.projection.reads
+        self.events.extend(e for e in page.events if reads(e[0], e[1].type))
         self._last, self._count = page.last, self._count + page.count
         return True
 

@@ -47,7 +47,7 @@ from marketplace.events.public.tenders import TENDERS_TOPIC, TenderLaunchedV1
 from marketplace.events.wire import payload_of
 from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert, Value
-from marketplace.projections.projection import Projection
+from marketplace.projections.projection import Projection, types_of
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
 
@@ -183,6 +183,24 @@ PROJECTION = Projection(
     topics=(CONTRACTS_TOPIC, TENDERS_TOPIC, NEEDS_TOPIC, DISPUTES_TOPIC),
     tables=(FACTS, NEEDS, DISPUTES),
     apply=apply,
+    types=types_of(
+        ContractActivatedV1,
+        ContractDeliveredV1,
+        DisputeMediationRequestedV1,
+        DisputeRaisedV1,
+        DisputeResolvedV1,
+        DisputeSettledV1,
+        DisputeWithdrawnV1,
+        ExternalSourcingApprovedV1,
+        ExternalSourcingRejectedV1,
+        ExternalSourcingRequestedV1,
+        NeedClosedExternalV1,
+        NeedPostedV1,
+        NeedPostedV2,
+        QualityIncidentRecordedV1,
+        QualityIncidentResolvedV1,
+        TenderLaunchedV1,
+    ),
 )
 
 

@@ -20,7 +20,7 @@ from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.events.wire import payload_of
 from marketplace.projections import sql
 from marketplace.projections.changes import Increment, RowChange
-from marketplace.projections.projection import Projection
+from marketplace.projections.projection import Projection, types_of
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
 
@@ -74,6 +74,7 @@ PROJECTION = Projection(
     topics=(CONTRACTS_TOPIC,),
     tables=(SUPPLIERS,),
     apply=apply,
+    types=types_of(ContractCreatedV1, QualityIncidentRecordedV1, QualityIncidentResolvedV1),
 )
 
 

@@ -25,7 +25,7 @@ from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.events.wire import payload_of
 from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert, Value
-from marketplace.projections.projection import Projection
+from marketplace.projections.projection import Projection, types_of
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
 from marketplace.projections.trade_volume import minor_units
@@ -123,7 +123,12 @@ def _benefit(payload: ContractActivatedV1 | None) -> dict[str, Value]:
 
 
 PROJECTION = Projection(
-    name="synergy_benefit", version=1, topics=(CONTRACTS_TOPIC,), tables=(CONTRACTS,), apply=apply
+    name="synergy_benefit",
+    version=1,
+    topics=(CONTRACTS_TOPIC,),
+    tables=(CONTRACTS,),
+    apply=apply,
+    types=types_of(ContractActivatedV1, ContractCreatedV1),
 )
 
 GroupBy = Literal["sector", "demand_unit", "supply_unit", "month", "category"]

@@ -78,7 +78,7 @@ async def _apply(
     tx: ReadModelTransaction, projection: Projection, events: Sequence[TopicEvent]
 ) -> int:
     """Reduce the events in order, each aggregate's version at most once."""
-    mine = [(t, e) for t, e in events if t in projection.topics]
+    mine = [(t, e) for t, e in events if projection.reads(t, e.type)]
     subjects: dict[str, set[str]] = defaultdict(set)
     for topic, event in mine:
         subjects[topic].add(storable_text(event.subject))

@@ -29,7 +29,7 @@ from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.events.wire import payload_of
 from marketplace.projections import sql
 from marketplace.projections.changes import Increment, RowChange, Upsert, Value
-from marketplace.projections.projection import Projection
+from marketplace.projections.projection import Projection, types_of
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
 
@@ -148,7 +148,18 @@ def _major(minor: int) -> str:
 
 
 PROJECTION = Projection(
-    name="trade_volume", version=4, topics=(CONTRACTS_TOPIC,), tables=(CONTRACTS,), apply=apply
+    name="trade_volume",
+    version=4,
+    topics=(CONTRACTS_TOPIC,),
+    tables=(CONTRACTS,),
+    apply=apply,
+    types=types_of(
+        ContractActivatedV1,
+        ContractCompletedV1,
+        ContractCreatedV1,
+        ContractDeliveredV1,
+        ContractTerminatedV1,
+    ),
 )
 
 GroupBy = Literal[

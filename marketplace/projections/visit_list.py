@@ -29,7 +29,7 @@ from marketplace.events.wire import payload_of
 from marketplace.projections import sql
 from marketplace.projections.changes import RowChange, Upsert, Value
 from marketplace.projections.pages import Order, Page, PageRequest, fetch_page
-from marketplace.projections.projection import Projection
+from marketplace.projections.projection import Projection, types_of
 from marketplace.projections.store import RowReader
 from marketplace.projections.tables import Column, ColumnType, Table
 
@@ -209,6 +209,7 @@ PROJECTION = Projection(
     topics=(VISITS_TOPIC, NEEDS_TOPIC),
     tables=(VISITS, UNITS, LEADS, LEAD_NEEDS, NEED_CONTRACTS, SECTOR_PAIRS),
     apply=apply,
+    types=types_of(NeedAwardedV1, NeedPostedV2, NeedTenderConcludedV1, topics=(VISITS_TOPIC,)),
 )
 
 NEWEST_FIRST = Order(VISITS, ("planned_for", "visit_id"), descending=True)

@@ -35,7 +35,7 @@ from marketplace.projections.changes import Increment, RowChange
 from marketplace.projections.event_log import EventLog, LogPage
 from marketplace.projections.kafka_feed import group_id
 from marketplace.projections.location import ReadModelLocation, open_store
-from marketplace.projections.projection import Projection
+from marketplace.projections.projection import Projection, read_by
 from marketplace.projections.rebuild import ensure_current, rebuild
 from marketplace.projections.registry import PROJECTIONS
 from marketplace.projections.runtime import ProjectionRuntime
@@ -588,13 +588,13 @@ async def test_a_rebuild_killed_midway_leaves_nothing_once_the_next_one_ran(env:
     assert await directory_rows(env.store) == chart_rows(env.svc)
 
 
-async def test_a_rebuild_reads_only_its_topics_and_still_reaches_the_head(env: Env) -> None:
+async def test_a_rebuild_reads_only_its_types_and_still_reaches_the_head(env: Env) -> None:
     write_chart(env.svc)
     head = await env.log.head()
     state = await rebuild(env.store, trade_volume.PROJECTION, env.log)
     # No contract event at all: nothing read, and yet caught up to the last event.
     assert (state.version, state.position) == (trade_volume.PROJECTION.version, head)
-    units_only = env.log.only(directory.PROJECTION.topics)
+    units_only = env.log.only(read_by([directory.PROJECTION]))
     page = await units_only.read(0, 3)
     assert page is not None and page.count == 3
     assert {topic for topic, _ in page.events} == {UNITS_TOPIC}
