@@ -352,14 +352,17 @@ class EventSourcingStore:
             raise TypeError(f"stored event {record.id} is a {type(event).__name__}")
         return event
 
-    def attributes(self, record: StoredRecord) -> dict[str, Any]:
+    def plain_state(self, record: StoredRecord) -> bytes:
         mapper = self._app.mapper
         state = record.state
         if mapper.cipher:
             state = mapper.cipher.decrypt(state)
         if mapper.compressor:
             state = mapper.compressor.decompress(state)
-        attrs: dict[str, Any] = mapper.transcoder.decode(state)
+        return state
+
+    def attributes(self, record: StoredRecord) -> dict[str, Any]:
+        attrs: dict[str, Any] = self._app.mapper.transcoder.decode(self.plain_state(record))
         # Upcast as the mapper does (an event stored at an older class version reads as now).
         kind = resolve_topic(record.topic)
         from_version = attrs.pop("class_version", 1)

@@ -28,6 +28,7 @@ from marketplace.projections.location import open_store
 from marketplace.projections.projection import Projection
 from marketplace.projections.rebuild import rebuild, rebuild_all
 from marketplace.projections.registry import PROJECTIONS, by_name
+from marketplace.projections.sharing import sample_types, share
 from marketplace.projections.store import ReadModelStore
 from marketplace.settings import Settings
 
@@ -77,11 +78,21 @@ def rebuild_command(
 ) -> None:
     """Replay the event store into a fresh schema/file, then swap it in (reads go on meanwhile)."""
     selected = _selected(name)
-    groups = [selected[i::jobs] for i in range(min(jobs, len(selected)))]
-    if len(groups) > 1:
-        _rebuild_in_processes(groups, hold)
+    if jobs > 1 and len(selected) > 1:
+        _rebuild_in_processes(_shared(selected, jobs), hold)
         return
     asyncio.run(_rebuild(Settings().for_long_work(), selected, hold))
+
+
+def _shared(selected: list[Projection], jobs: int) -> list[list[Projection]]:
+    """The projections in `jobs` groups, by how the store's events are mixed: projections
+    reading the same types go together, so few events are decoded in more than one process."""
+    events, close = open_event_log(Settings())
+    try:
+        weights = sample_types(events.notifications)
+    finally:
+        close()
+    return share(selected, weights, jobs)
 
 
 def _rebuild_in_processes(groups: list[list[Projection]], hold: int) -> None:

@@ -102,6 +102,11 @@ class NotificationLog(Protocol):
         the event object."""
         ...
 
+    def plain_state(self, record: StoredRecord) -> bytes:
+        """The stored event's state as the transcoder wrote it (JSON), decrypted and
+        decompressed."""
+        ...
+
     def events_of(self, aggregate_id: str) -> Sequence[MarketEvent]:
         """The aggregate's domain events in order; empty when nothing was recorded."""
         ...

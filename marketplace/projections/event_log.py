@@ -6,10 +6,11 @@ import asyncio
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from marketplace.events.envelope import CloudEvent
 from marketplace.events.public.registry import BY_DOMAIN_NAME
-from marketplace.events.wire import to_cloud_event, topic_of
+from marketplace.events.wire import plain_cloud_event, to_cloud_event, topic_of
 from marketplace.handlers.ports import NotificationLog, StoredRecord
 from marketplace.projections.tracking import TopicEvent
 
@@ -90,12 +91,26 @@ class EventLog:
     def _decoded(self, notifications: Sequence[StoredRecord]) -> list[TopicEvent]:
         events: list[TopicEvent] = []
         for notification in notifications:
-            try:
-                event: CloudEvent | None = to_cloud_event(
-                    self.notifications.decode(notification), notification.id
-                )
-            except Exception as exc:  # an event this code cannot read: no retry helps
-                raise UnreadableEvent(notification.id, exc) from exc
+            event = self._plain(notification)
+            if event is False:
+                try:
+                    event = to_cloud_event(self.notifications.decode(notification), notification.id)
+                except Exception as exc:  # an event this code cannot read: no retry helps
+                    raise UnreadableEvent(notification.id, exc) from exc
             if event is not None and (self._until is None or event.time <= self._until):
                 events.append((topic_of(event), event))
         return events
+
+    def _plain(self, record: StoredRecord) -> CloudEvent | Literal[False] | None:
+        """The event read from its stored JSON; False when only decoding it can tell (an
+        upcast, or anything unusual: decoding then says what is wrong, if anything)."""
+        try:
+            return plain_cloud_event(
+                record.topic,
+                str(record.originator_id),
+                record.originator_version,
+                self.notifications.plain_state(record),
+                record.id,
+            )
+        except Exception:
+            return False

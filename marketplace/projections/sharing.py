@@ -1,0 +1,109 @@
+"""Share a rebuild's projections among its processes, each decoding as few events as it can."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from functools import cache
+from itertools import permutations
+
+from marketplace.events.public.registry import BY_DOMAIN_NAME
+from marketplace.handlers.ports import NotificationLog
+from marketplace.projections.projection import Projection, read_by
+
+# Events looked at, spread evenly over the log, to learn how its types are mixed.
+SAMPLES = 2000
+# What a process spends per event, relative to each other (measured on a fill's rebuild: about
+# 40 µs to read and decode an event, about as much for a projection to reduce one, track it and
+# write its rows). Every process decodes the events any of its projections reads.
+DECODE = 1.0
+APPLY = 1.0
+
+
+def sample_types(log: NotificationLog, samples: int = SAMPLES) -> Counter[str]:
+    """The current public types of up to `samples` events at evenly spaced positions (blocking;
+    a point read each, so quick on any size of store)."""
+    head = log.head()
+    step = max(head // samples, 1)
+    found: Counter[str] = Counter()
+    for after in range(0, head, step):
+        records = log.read(after, 1)
+        if records:
+            kind = BY_DOMAIN_NAME.get(records[0].topic.rpartition(":")[2])
+            if kind is not None:
+                found[kind.name] += 1
+    return found
+
+
+def cost(group: Sequence[Projection], weights: Mapping[str, float]) -> float:
+    """A process's work for `group`: decoding what any of them reads, and each one's events."""
+    decoded = sum(weights.get(t, 0.0) for t in frozenset().union(*map(_read, group)))
+    applied = sum(weights.get(t, 0.0) for p in group for t in _read(p))
+    return DECODE * decoded + APPLY * applied
+
+
+@cache
+def _read(projection: Projection) -> frozenset[str]:
+    return read_by([projection])
+
+
+def share(
+    projections: Sequence[Projection], weights: Mapping[str, float], jobs: int
+) -> list[list[Projection]]:
+    """At most `jobs` non-empty groups whose largest `cost` is small: the heaviest projections
+    placed first, each where the largest cost grows least, then single moves while they help.
+    Deterministic for the same weights."""
+    jobs = max(1, min(jobs, len(projections)))
+    groups: list[list[Projection]] = [[] for _ in range(jobs)]
+    alone = {p.name: cost([p], weights) for p in projections}
+    for projection in sorted(projections, key=lambda p: (-alone[p.name], p.name)):
+        best = min(
+            range(jobs),
+            key=lambda g: (_largest(groups, g, projection, weights), cost(groups[g], weights), g),
+        )
+        groups[best].append(projection)
+    for _ in range(len(projections) * jobs):
+        if not _improve(groups, weights):
+            break
+    # Every process gets something to do (a projection of no events weighs nothing).
+    for g in range(jobs):
+        if not groups[g]:
+            donor = max(range(jobs), key=lambda d: len(groups[d]))
+            groups[g].append(groups[donor].pop())
+    return [sorted(group, key=projections.index) for group in groups]
+
+
+def _largest(
+    groups: list[list[Projection]], g: int, projection: Projection, weights: Mapping[str, float]
+) -> float:
+    return max(
+        cost([*group, projection] if i == g else group, weights) for i, group in enumerate(groups)
+    )
+
+
+def _score(groups: list[list[Projection]], weights: Mapping[str, float]) -> tuple[float, float]:
+    costs = [cost(group, weights) for group in groups]
+    return max(costs), sum(costs)
+
+
+def _improve(groups: list[list[Projection]], weights: Mapping[str, float]) -> bool:
+    """Make the first move of one projection, or swap of two, that lowers the largest cost (or,
+    at the same largest, the sum: less decoded twice); False when none does."""
+    before = _score(groups, weights)
+    for a, b in permutations(range(len(groups)), 2):
+        for i, projection in enumerate(groups[a]):
+            moved = [*groups[a][:i], *groups[a][i + 1 :]]
+            for j in range(-1, len(groups[b])):  # -1: a move, else a swap with groups[b][j]
+                other = [*groups[b], projection] if j < 0 else groups[b][:]
+                if j >= 0:
+                    moved_here = [*moved, other[j]]
+                    other[j] = projection
+                else:
+                    moved_here = moved
+                trial = [
+                    moved_here if g == a else other if g == b else x for g, x in enumerate(groups)
+                ]
+                if _score(trial, weights) < before:
+                    groups[:] = trial
+                    return True
+    return False
