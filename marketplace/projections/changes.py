@@ -54,6 +54,8 @@ REPLACEMENT = "\ufffd"
 
 def storable_text(text: str) -> str:
     """`text` with the characters no read-model store can hold replaced by U+FFFD."""
+    if text.isascii() and "\x00" not in text:  # the common case, without the regex
+        return text
     return _UNSTORABLE.sub(REPLACEMENT, text)
 
 
@@ -71,6 +73,11 @@ def _is_storable(value: Value) -> bool:
 
 
 def _storable_row(row: Row) -> Row:
+    for value in row.values():  # a loop, not all(…) over a generator: this runs per change
+        if isinstance(value, str) and not (value.isascii() and "\x00" not in value):
+            break
+    else:
+        return row
     if all(_is_storable(v) for v in row.values()):
         return row
     return {k: storable_text(v) if isinstance(v, str) else v for k, v in row.items()}

@@ -136,22 +136,27 @@ class _Scratch:
 
 
 class _Flusher:
-    """The last taker of each page: once the projections hold `hold` events in all, each
-    applies its own in one transaction.
+    """The last taker of each page: once the projections hold `hold` events, each applies its
+    own in one transaction.
 
     A row that several events change (a need's lifecycle spans many pages) is then written once
-    per flush instead of once per page, while the events held stay bounded.
+    per flush instead of once per page, while the events held stay bounded. An event several
+    projections read is held once (they share the object), so it counts once.
     """
 
     def __init__(self, scratches: Sequence[_Scratch], hold: int) -> None:
         self.scratches, self.hold = scratches, hold
+        self.held = 0
 
     async def take(self, page: LogPage) -> bool:
-        if sum(len(s.events) for s in self.scratches) >= self.hold:
+        # The log read only types these projections read: each of its events is held.
+        self.held += len(page.events)
+        if self.held >= self.hold:
             await self.flush()
         return any(s.projection.name not in s.failed for s in self.scratches)
 
     async def flush(self) -> None:
+        self.held = 0
         for scratch in self.scratches:
             await scratch.flush()
 

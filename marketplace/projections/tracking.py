@@ -78,10 +78,15 @@ async def _apply(
     tx: ReadModelTransaction, projection: Projection, events: Sequence[TopicEvent]
 ) -> int:
     """Reduce the events in order, each aggregate's version at most once."""
-    mine = [(t, e) for t, e in events if projection.reads(t, e.type)]
+    topics, types = projection.topics, projection.types
+    mine = [
+        (t, e, storable_text(e.subject))
+        for t, e in events
+        if t in topics and (types is None or e.type in types)
+    ]
     subjects: dict[str, set[str]] = defaultdict(set)
-    for topic, event in mine:
-        subjects[topic].add(storable_text(event.subject))
+    for topic, _, subject in mine:
+        subjects[topic].add(subject)
     seen = {
         topic: await tx.subject_versions(projection.name, topic, names)
         for topic, names in subjects.items()
@@ -90,17 +95,19 @@ async def _apply(
     fresh: list[CloudEvent] = []
     count = 0
     changes: dict[str, list[RowChange]] = defaultdict(list)
-    for topic, event in mine:
-        subject = storable_text(event.subject)
-        if event.aggregateversion <= seen[topic].get(subject, 0):
+    reduce = projection.apply if projection.batch is None else None
+    for topic, event, subject in mine:
+        version = event.aggregateversion
+        versions = seen[topic]
+        if version <= versions.get(subject, 0):
             continue
         # The one write path of every feed and rebuild: text every store can hold, see storable.
-        if projection.batch is None:
-            for change in projection.apply(event):
+        if reduce is not None:
+            for change in reduce(event):
                 changes[change.table].append(storable(change))
         else:
             fresh.append(event)
-        seen[topic][subject] = applied[topic][subject] = event.aggregateversion
+        versions[subject] = applied[topic][subject] = version
         count += 1
     if projection.batch is not None and fresh:
         for change in await projection.batch(tx, fresh):
