@@ -135,16 +135,60 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
 
 def slow_first_on_each_worker(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
     """`items` with the slow ones dealt in turn to the heads of the runs that worksteal first
-    gives each of `workers` (the i-th gets len(left) // (workers - i) of those left)."""
+    gives each of `workers` (the i-th gets len(left) // (workers - i) of those left).
+
+    A slow test that shares a module-scoped fixture (a server, a broker's intake) with other
+    tests of its module takes them along, right after it: pytest tears a module's fixtures
+    down when the next test is of another module, so a slow test moved away alone would start
+    that server once more."""
     slow = [item for item in items if item.get_closest_marker("slow")]
-    rest = [item for item in items if not item.get_closest_marker("slow")]
+    along = {id(item): _sharing_module_fixtures(item, items) for item in slow}
+    taken_along = {id(other) for others in along.values() for other in others}
+    rest = [
+        item
+        for item in items
+        if not item.get_closest_marker("slow") and id(item) not in taken_along
+    ]
     ordered: list[pytest.Item] = []
     left = len(items)
     for worker in range(workers):
         size = left // (workers - worker)
-        share = slow[worker::workers]
+        share = [x for item in slow[worker::workers] for x in (item, *along[id(item)])]
         taken = max(0, size - len(share))
         ordered += share + rest[:taken]
         rest = rest[taken:]
         left -= size
     return ordered + rest
+
+
+def _sharing_module_fixtures(item: pytest.Item, items: list[pytest.Item]) -> list[pytest.Item]:
+    """The tests of `item`'s module, not slow, that use one of its module-scoped fixtures with
+    the same parameters (the store: `backend` is module-scoped too)."""
+    shared = _module_fixtures(item)
+    if not shared:
+        return []
+    return [
+        other
+        for other in items
+        if other is not item
+        and other.module is item.module  # type: ignore[attr-defined]
+        and not other.get_closest_marker("slow")
+        and _module_fixtures(other) & shared
+        and _module_params(other) == _module_params(item)
+    ]
+
+
+def _module_fixtures(item: pytest.Item) -> set[str]:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return set()
+    return {
+        name
+        for name, defs in info.name2fixturedefs.items()
+        if defs and defs[-1].scope == "module" and name != "backend"
+    }
+
+
+def _module_params(item: pytest.Item) -> object:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("backend") if callspec else None

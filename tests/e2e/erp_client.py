@@ -33,6 +33,9 @@ class Received:
 class Erp:
     bootstrap: str
     prefix: str
+    # Seconds a reply, a dead letter or the topics may take to come (60 when a running intake
+    # answers; longer when it has yet to start or to take over a killed one's partitions).
+    timeout: float = 60
     received: list[Received] = field(default_factory=list)
     _producer: AIOKafkaProducer | None = None
     _consumer: AIOKafkaConsumer | None = None
@@ -50,7 +53,9 @@ class Erp:
         return f"{self.prefix}marketplace.commands.dlq"
 
     async def __aenter__(self) -> Erp:
-        await wait_for_topics(self.bootstrap, [self.commands, self.replies, self.dlq])
+        await wait_for_topics(
+            self.bootstrap, [self.commands, self.replies, self.dlq], timeout=self.timeout
+        )
         self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
         await self._producer.start()
         self._consumer = AIOKafkaConsumer(
@@ -130,8 +135,9 @@ class Erp:
         await self._read_until(lambda: bool(found()))
         return found()[0]
 
-    async def _read_until(self, done: Any, timeout: float = 60) -> None:
+    async def _read_until(self, done: Any) -> None:
         assert self._consumer is not None
+        timeout = self.timeout
         deadline = time.monotonic() + timeout
         while not done():
             assert time.monotonic() < deadline, f"nothing came within {timeout} s"

@@ -19,6 +19,7 @@ import pytest
 from tests.conftest import BROKER, require_broker
 from tests.e2e.conftest import (
     ADMIN_TOKEN,
+    WAIT,
     Server,
     free_port,
     run_cli,
@@ -260,7 +261,11 @@ async def test_kill_9_between_handling_and_reply_then_restart(
     coal = platform.token("COAL-01")
     tag = uuid.uuid4().hex[:8]
     try:
-        async with Erp(broker.bootstrap, prefix) as erp:
+        # Each wait here includes an intake's start (importing, creating its topics on a broker
+        # started just before) or, the second time, also taking over the killed one's
+        # partitions once its session has timed out: on a heavily loaded machine that took over
+        # the 60 s a running intake is given to answer, so the waits are the e2e tests' WAIT.
+        async with Erp(broker.bootstrap, prefix, timeout=WAIT) as erp:
             warm_up = await erp.send("post_need", steam_need("COAL-01"), coal, key="COAL-01")
             assert (await erp.reply_to(warm_up))["status"] == 201, tails(*logs)
             link.hold()
@@ -270,12 +275,15 @@ async def test_kill_9_between_handling_and_reply_then_restart(
                 )
                 for n, key in enumerate(("COAL-01", "HEAT-02", "PWR-01"))
             ]
-            assert await asyncio.to_thread(link.held.wait, 60), tails(*logs)
+            assert await asyncio.to_thread(link.held.wait, WAIT), tails(*logs)
             first.kill()  # SIGKILL: no goodbye to the group, offsets uncommitted
             first.wait(timeout=10)
             link.release()
             second = worker(env, "intake", logs[1])
-            replies = {command_id: await erp.replies_to(command_id) for command_id in sent}
+            try:
+                replies = {command_id: await erp.replies_to(command_id) for command_id in sent}
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}{tails(*logs)}") from None
     finally:
         for process in (first, second):
             if process is not None and process.poll() is None:

@@ -76,8 +76,32 @@ def held_at(schema: str, condition: str) -> Iterator[psycopg.Connection[Any]]:
         try:
             yield conn
         finally:
+            # The killed server's statement still waits in the trigger: a client's death is
+            # noticed only when its backend next talks to it. DROP TRIGGER (which waits for that
+            # statement's lock on the table) while this connection holds what the statement
+            # waits for is a deadlock, and PostgreSQL cancels whichever of the two checks first,
+            # a second (deadlock_timeout) after it began to wait: the server's statement when
+            # the drop follows the kill at once, but the drop under load. Ended first, as the
+            # server's own PostgreSQL ends it once it notices, the statement's transaction
+            # rolls back (nothing of it was committed: the update and what followed it never
+            # ran), and the drop waits for nothing.
+            end_waiting_statements(conn, lock)
             conn.execute(sql.SQL("DROP TRIGGER hold_key_updates ON {}").format(table))
             conn.execute("SELECT pg_advisory_unlock(%s)", (lock,))
+
+
+def end_waiting_statements(conn: psycopg.Connection[Any], lock: int) -> None:
+    """Terminate the backends waiting for `lock`, each waited for until it is gone."""
+    waiting = conn.execute(
+        "SELECT DISTINCT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+        "AND classid = 0 AND objid = %s AND objsubid = 1",
+        (lock,),
+    ).fetchall()
+    for (pid,) in waiting:
+        # Waits (up to a minute) until the backend has exited and its locks are released.
+        conn.execute("SELECT pg_terminate_backend(%s, 60000)", (pid,))
+        left = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,))
+        assert left.fetchone() == (0,), f"backend {pid} did not end"
 
 
 def wait_for_a_waiting_update(

@@ -39,11 +39,19 @@ EDGES: dict[str, tuple[list[Any], tuple[str, ...]]] = {
 }
 
 
-def fuzz_config(token: str, *, coverage: bool = True) -> schemathesis.Config:
+# Linked sequences (the stateful phase) cost most of the run: each is up to six requests, and
+# hypothesis draws several tries per sequence. HQ, who may take every step, goes deepest with
+# them; an operator is refused most steps, so fewer of its sequences reach new states.
+SEQUENCES = {"hq_admin": EXAMPLES * 5, "unit_operator": EXAMPLES * 2}
+
+
+def fuzz_config(
+    token: str, *, coverage: bool = True, sequences: int = EXAMPLES * 5
+) -> schemathesis.Config:
     """Every phase (examples, coverage, fuzzing, stateful over inferred links) with four checks;
-    `coverage=False` leaves out the boundary values of every field (three quarters of the
-    requests) and halves the random requests, for a caller whose token changes only who may
-    act, not what is valid (most of its random requests end in the same refusal)."""
+    `coverage=False` leaves out the boundary values of every field and halves the random
+    requests, for a caller whose token changes only who may act, not what is valid (most of
+    its random requests end in the same refusal); `sequences` bounds the stateful phase."""
     checks: dict[str, Any] = {
         "enabled": False,
         # A 503 (store unavailable) is allowed only where declared: status_code_conformance.
@@ -79,21 +87,25 @@ def fuzz_config(token: str, *, coverage: bool = True) -> schemathesis.Config:
                 "fuzzing": {
                     "generation": {"max-examples": EXAMPLES if coverage else max(1, EXAMPLES // 2)}
                 },
-                "stateful": {"generation": {"max-examples": EXAMPLES * 10}},
+                "stateful": {"generation": {"max-examples": sequences}},
             },
             "checks": checks,
         }
     )
 
 
-def run_schemathesis(schema: Any) -> tuple[dict[str, str], dict[str, int]]:
+def run_schemathesis(schema: Any) -> tuple[dict[str, str], dict[str, int], set[str]]:
     """Run schemathesis's engine (what `st run` does) and return each distinct problem with a
-    reproduction, and how many cases each phase sent."""
+    reproduction, how many cases each phase sent, and the operations the random requests of
+    the fuzzing phase were sent to."""
     problems: dict[str, str] = {}
     sent: dict[str, int] = {}
+    fuzzed: set[str] = set()
     for event in engine.from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
             sent[event.phase.value] = sent.get(event.phase.value, 0) + len(event.recorder.cases)
+            if event.phase.value == "fuzzing" and event.recorder.cases:
+                fuzzed.add(event.recorder.label)
             for checks in event.recorder.checks.values():
                 for check in checks:
                     if check.failure_info is not None:
@@ -105,7 +117,7 @@ def run_schemathesis(schema: Any) -> tuple[dict[str, str], dict[str, int]]:
             problems.setdefault(f"{event.label}: {event.value!r}", event.info.code_sample or "")
         elif isinstance(event, events.FatalError):
             raise event.exception
-    return problems, sent
+    return problems, sent, fuzzed
 
 
 def as_served(app: Any) -> Any:
@@ -142,13 +154,16 @@ def test_every_answer_is_declared_and_none_is_a_server_error(caller: str, world:
     app = as_served(world.app)
     # Boundary values once, as HQ, who passes every authorisation check and so reaches the
     # deepest code; the operator's run keeps examples, random requests and sequences.
-    config = fuzz_config(token, coverage=caller == "hq_admin")
+    config = fuzz_config(token, coverage=caller == "hq_admin", sequences=SEQUENCES[caller])
     schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
+    operations = {result.ok().label for result in schema.get_all_operations()}
 
     # Captured, not rendered: a 500's traceback with its locals costs more than the request.
     with structlog.testing.capture_logs():
-        problems, sent = run_schemathesis(schema)
+        problems, sent, fuzzed = run_schemathesis(schema)
 
+    # Fewer sequences than before, but every operation still gets its random requests.
+    assert len(operations) > 100 and fuzzed == operations, sorted(operations ^ fuzzed)
     assert sent.get("stateful", 0) > 0, f"no linked sequences were tried: {sent}"
     report = "\n".join(f"- {problem}\n    {sample}" for problem, sample in sorted(problems.items()))
     assert not problems, f"schemathesis as {caller} ({sent} cases):\n{report}"
