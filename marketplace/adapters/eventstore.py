@@ -325,18 +325,28 @@ class EventSourcingStore:
         except IntegrityError as exc:
             if reads is not None:
                 reads.clear()  # a retry of the command must read what won the race
+            # Whatever is cached of them lost the race: the retry reads the store.
+            self._fresh.forget(aggregate.id for aggregate in aggregates)
             raise ConcurrencyConflict(str(exc)) from exc
         if reads is not None:
             reads.update(((self, aggregate.id), aggregate) for aggregate in aggregates)
         cache = self._app.repository.cache
         if cache is not None:
             # The saved state is the latest: the next read need not copy it up to date. Handlers
-            # change nothing after saving, so it stays as saved while readers share it.
-            for aggregate in aggregates:
-                cache.put(aggregate.id, aggregate)
-            self._fresh.saved(
-                {str(r.domain_event.originator_id): r.notification.id for r in recordings}
-            )
+            # change nothing after saving, so it stays as saved while readers share it. Unless a
+            # later save of it was cached meanwhile (this thread paused between its commit and
+            # here): caching the older state as fresh would refuse every later write of it.
+            with self._caching:
+                for aggregate in aggregates:
+                    try:
+                        current: Any = cache.get(aggregate.id)
+                    except KeyError:
+                        current = None
+                    if current is None or current.version < aggregate.version:
+                        cache.put(aggregate.id, aggregate)
+                self._fresh.saved(
+                    {str(r.domain_event.originator_id): r.notification.id for r in recordings}
+                )
         for listener in self._save_listeners:
             listener()
 

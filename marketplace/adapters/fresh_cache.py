@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 # How far behind a look at the log may be before it stops reading it and trusts nothing cached
@@ -84,6 +84,11 @@ class FreshAggregates:
         with self._lock:
             if mark >= self._floor and self._touched.get(aggregate_id, 0) <= mark:
                 self._fresh.add(aggregate_id)
+
+    def forget(self, aggregate_ids: Iterable[str]) -> None:
+        """Trust nothing cached of these aggregates (a save of them lost a race)."""
+        with self._lock:
+            self._fresh.difference_update(aggregate_ids)
 
     def saved(self, positions: dict[str, int]) -> None:
         """This process saved events of these aggregates, up to these positions, and cached

@@ -83,3 +83,13 @@ def test_far_behind_it_trusts_nothing_and_starts_again_from_the_head() -> None:
     assert not fresh.is_fresh("chart")
     fresh.checked("chart", mark)  # a mark from before the restart cannot be checked
     assert not fresh.is_fresh("chart")
+
+
+def test_a_lost_race_forgets_what_was_cached_of_the_aggregates() -> None:
+    log = Log()
+    log.append("unit")
+    fresh = FreshAggregates(log.read, log.head)
+    fresh.checked("unit", fresh.look())
+    fresh.checked("chart", fresh.look())
+    fresh.forget(["unit"])
+    assert not fresh.is_fresh("unit") and fresh.is_fresh("chart")
