@@ -62,8 +62,8 @@ class Projection:
                 return table
         raise KeyError(f"projection {self.name!r} has no table {name!r}")
 
-    def ddl(self, dialect: Dialect) -> list[str]:
-        return [statement for table in self.tables for statement in table.ddl(dialect)]
+    def ddl(self, dialect: Dialect, *, bare: bool = False) -> list[str]:
+        return [s for table in self.tables for s in table.ddl(dialect, bare=bare)]
 
 
 def types_of(*payloads: type[Payload], topics: Iterable[str] = ()) -> frozenset[str]:

@@ -91,14 +91,18 @@ class Table:
     def types(self) -> dict[str, ColumnType]:
         return {c.name: c.type for c in self.columns}
 
-    def ddl(self, dialect: Dialect) -> list[str]:
-        """CREATE statements (idempotent) for the table and its indexes."""
+    def ddl(self, dialect: Dialect, *, bare: bool = False) -> list[str]:
+        """CREATE statements (idempotent) for the table and its indexes; `bare`: the table
+        alone, keyed (a SQLite rebuild's scratch, which only writes by key: the swap copies its
+        rows into a table with every index, whose triggers fill the substring index)."""
         sql_types = _SQL_TYPES[dialect]
         columns = [
             f"{c.name} {sql_types[c.type]}{'' if c.nullable else ' NOT NULL'}" for c in self.columns
         ]
         columns.append(f"PRIMARY KEY ({', '.join(self.key)})")
         statements = [f"CREATE TABLE IF NOT EXISTS {self.name} ({', '.join(columns)})"]
+        if bare:
+            return statements
         for index in self.indexes:
             name = index_name(self.name, index)
             statements.append(

@@ -230,6 +230,14 @@ async def test_a_rebuilt_sqlite_read_model_has_a_fresh_trigram_table(tmp_path: P
         fresh_names = {"e00": "汽轮机叶片", "x1": "steam turbine blade"}
         scratch = await live.scratch(catalog_search.PROJECTION)
         try:
+            # Written by key only: no index nor trigram table until the swap builds them.
+            made = await scratch.fetch(
+                "SELECT name FROM sqlite_master WHERE sql IS NOT NULL AND type != 'table' "
+                "AND tbl_name LIKE 'catalog_search%' OR name LIKE '%_text%'",
+                [],
+                {},
+            )
+            assert made == []
             await fill(scratch, catalog_events(fresh_names))
             async with live.swapping(scratch, catalog_search.PROJECTION):
                 pass
