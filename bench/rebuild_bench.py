@@ -1,10 +1,16 @@
 """Full rebuild and in-process catch-up time of every projection, embedded mode (SQLite).
 
 Usage: python bench/rebuild_bench.py [--needs 3000]
+       python bench/rebuild_bench.py --data-dir DIR [--jobs 2] [--hold N]
 Writes the demo chart and catalog, then needs (each posted, matched to catalog suppliers, every
 other one cancelled) through the handlers into a fresh data dir, then times `marketplace
 projections rebuild` (every projection, in its own process) and the API's in-process feed
 catching every projection up from nothing (`ProjectionRuntime.start`).
+
+With `--data-dir` (a store made by `bench/fill.py`): times `marketplace projections rebuild
+--jobs N` of that store, beside the raw baseline of the same run: one read of the whole store
+with every event decoded by the library (`EventSourcingStore.read` and `decode`, one process),
+which is what each projection re-did before one pass was shared.
 """
 
 from __future__ import annotations
@@ -87,10 +93,48 @@ def child_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def raw_pass(settings: Settings) -> tuple[int, float]:
+    """Events read and decoded by the library in one pass over the store, and the seconds."""
+    store = event_sourcing_store(build_services(settings).store)
+    started, after, count = time.perf_counter(), 0, 0
+    while records := store.read(after, 2000):
+        for record in records:
+            store.decode(record)
+        count, after = count + len(records), records[-1].id
+    return count, time.perf_counter() - started
+
+
+def on_a_fill(data_dir: Path, jobs: int, hold: int | None) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MARKETPLACE_")}
+    env["MARKETPLACE_DATA_DIR"] = str(data_dir)
+    command = [sys.executable, "-m", "marketplace", "projections", "rebuild", "--jobs", str(jobs)]
+    command += [] if hold is None else ["--hold", str(hold)]
+    started, cpu = time.perf_counter(), child_cpu()
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    wall, used = time.perf_counter() - started, child_cpu() - cpu
+    count, raw = raw_pass(Settings(data_dir=data_dir))
+    print(f"store: {count:,} events")
+    print(
+        f"projections rebuild --jobs {jobs}: {wall:.1f} s ({count / wall:,.0f} events/s), "
+        f"CPU {used:.1f} s"
+    )
+    print(
+        f"raw: one read and library decode of every event: {raw:.1f} s "
+        f"({count / raw:,.0f} events/s)"
+    )
+    print(f"ratio rebuild / raw pass: {wall / raw:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--needs", type=int, default=3000)
+    parser.add_argument("--data-dir", type=Path, help="rebuild this fill instead")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--hold", type=int, default=None)
     args = parser.parse_args()
+    if args.data_dir is not None:
+        on_a_fill(args.data_dir, args.jobs, args.hold)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         settings = Settings(data_dir=data_dir)
