@@ -1,7 +1,8 @@
 """Full rebuild and in-process catch-up time of every projection, embedded mode (SQLite).
 
 Usage: python bench/rebuild_bench.py [--needs 3000]
-       python bench/rebuild_bench.py --data-dir DIR [--jobs 2] [--hold N]
+       [MARKETPLACE_DATABASE_URL=… MARKETPLACE_DATABASE_SCHEMA=…] python bench/rebuild_bench.py
+           --data-dir DIR [--jobs 2] [--hold N]
 Writes the demo chart and catalog, then needs (each posted, matched to catalog suppliers, every
 other one cancelled) through the handlers into a fresh data dir, then times `marketplace
 projections rebuild` (every projection, in its own process) and the API's in-process feed
@@ -105,8 +106,8 @@ def raw_pass(settings: Settings) -> tuple[int, float]:
 
 
 def on_a_fill(data_dir: Path, jobs: int, hold: int | None) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MARKETPLACE_")}
-    env["MARKETPLACE_DATA_DIR"] = str(data_dir)
+    # The store's own settings stay (a PostgreSQL fill: MARKETPLACE_DATABASE_URL and _SCHEMA).
+    env = {**os.environ, "MARKETPLACE_DATA_DIR": str(data_dir)}
     command = [sys.executable, "-m", "marketplace", "projections", "rebuild", "--jobs", str(jobs)]
     command += [] if hold is None else ["--hold", str(hold)]
     started, cpu = time.perf_counter(), child_cpu()
