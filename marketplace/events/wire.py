@@ -10,7 +10,12 @@ import orjson
 
 from marketplace.events.envelope import SCHEMA_URN, CloudEvent, event_id
 from marketplace.events.public.payload import Payload, PublicType
-from marketplace.events.public.registry import BY_DOMAIN_NAME, DEPRECATED_FORMS, PUBLIC_TYPES
+from marketplace.events.public.registry import (
+    BY_DOMAIN_NAME,
+    DEPRECATED_FORMS,
+    PUBLIC_TYPES,
+    stored_kind,
+)
 
 # A current type → the deprecated forms still published beside it.
 _OLDER_FORMS: dict[str, tuple[PublicType, ...]] = {
@@ -145,7 +150,7 @@ def plain_cloud_event(
     (decrypted and decompressed): a rebuild's events are never built as domain events and
     their values never as `Decimal` and `datetime` only to be written out as JSON again. None
     for an internal event; raises `NotPlain` where that decoding path is needed."""
-    kind = BY_DOMAIN_NAME.get(stored_topic.rpartition(":")[2])
+    kind = stored_kind(stored_topic)
     if kind is None:
         return None
     if kind.shape is not None:

@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from marketplace.adapters.broker_outage import BROKER_OUTAGE, stop_client
-from marketplace.events.public.registry import BY_DOMAIN_NAME
+from marketplace.events.public.registry import stored_kind
 from marketplace.handlers.ports import NotificationLog
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import OFFSETS, RowReader
@@ -21,7 +21,7 @@ _LOG_LAG_LIMIT = 10_000  # notifications read to count a backlog; past them, all
 
 def topic_of_notification(stored_topic: str) -> str | None:
     """The public topic of a stored event's class; None for internal events."""
-    kind = BY_DOMAIN_NAME.get(stored_topic.rpartition(":")[2])
+    kind = stored_kind(stored_topic)
     return kind.topic if kind else None
 
 

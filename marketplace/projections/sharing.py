@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from itertools import permutations
 
-from marketplace.events.public.registry import BY_DOMAIN_NAME
+from marketplace.events.public.registry import stored_kind
 from marketplace.handlers.ports import NotificationLog
 from marketplace.projections.projection import Projection, read_by
 
@@ -29,7 +29,7 @@ def sample_types(log: NotificationLog, samples: int = SAMPLES) -> Counter[str]:
     for after in range(0, head, step):
         records = log.read(after, 1)
         if records:
-            kind = BY_DOMAIN_NAME.get(records[0].topic.rpartition(":")[2])
+            kind = stored_kind(records[0].topic)
             if kind is not None:
                 found[kind.name] += 1
     return found

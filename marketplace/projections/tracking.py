@@ -78,6 +78,7 @@ async def _apply(
     tx: ReadModelTransaction, projection: Projection, events: Sequence[TopicEvent]
 ) -> int:
     """Reduce the events in order, each aggregate's version at most once."""
+    # `projection.reads`, inlined: it runs per event and projection on every feed's hot path.
     topics, types = projection.topics, projection.types
     mine = [
         (t, e, storable_text(e.subject))

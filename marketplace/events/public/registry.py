@@ -67,6 +67,14 @@ PUBLIC_TYPES: dict[str, PublicType] = {
 BY_DOMAIN_NAME: dict[str, PublicType] = {
     row.domain.__qualname__: row for row in PUBLIC_TYPES.values() if row.deprecated is None
 }
+
+
+def stored_kind(stored_topic: str) -> PublicType | None:
+    """The current public type of a stored event's class (`module:Class.Event`); None for an
+    internal event."""
+    return BY_DOMAIN_NAME.get(stored_topic.rpartition(":")[2])
+
+
 # The older types a domain event is still published as in their deprecation window, after
 # the current one (README, "Events"): the relay publishes every form, consumers pick one.
 DEPRECATED_FORMS: dict[str, tuple[PublicType, ...]] = {}
