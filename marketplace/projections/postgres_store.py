@@ -40,6 +40,9 @@ from marketplace.projections.tracking_sql import ENSURE_STATE, TrackingTransacti
 
 log = get_logger(__name__)
 
+# A rebuild's index builds (PostgreSQL's default, 64 MB, spills a big table's sort to disk).
+INDEX_BUILD_MEMORY = "256MB"
+
 # Serialises DDL of concurrent processes: CREATE … IF NOT EXISTS races in PostgreSQL.
 _DDL_LOCK = 0x6D61726B6574  # "market"
 
@@ -82,6 +85,7 @@ class PostgresReadModels(ReadModelStore):
         self.timeouts = timeouts
         self._pool = pool
         self._rebuild_lock: asyncpg.Connection | None = None  # held while this is a scratch
+        self._bare = False  # a scratch: tables without their indexes until the swap
 
     @classmethod
     async def open(
@@ -136,7 +140,7 @@ class PostgresReadModels(ReadModelStore):
             yield _Transaction(conn)
 
     async def create(self, projection: Projection) -> None:
-        await self._ddl(projection.ddl(self.dialect))
+        await self._ddl(projection.ddl(self.dialect, bare=self._bare))
 
     async def state(self, name: str) -> ProjectionState | None:
         return await read_state(self, name)
@@ -171,6 +175,10 @@ class PostgresReadModels(ReadModelStore):
             await holder.close()
             raise
         scratch._rebuild_lock = holder
+        # Keyed tables only: a scratch is only written by key, and an index built once from
+        # the rows before the swap costs far less than keeping it up to date row by row (the
+        # trigram index of a catalog's 100,000 names most of all).
+        scratch._bare = True
         return await with_tables(scratch, projection)
 
     @asynccontextmanager
@@ -179,6 +187,7 @@ class PostgresReadModels(ReadModelStore):
     ) -> AsyncIterator[None]:
         assert isinstance(scratch, PostgresReadModels)
         live, fresh = f'"{self.schema}"', f'"{scratch.schema}"'
+        await scratch._index(projection)
         await scratch._vacuum(projection)
         async with self._acquire() as conn, conn.transaction():
             await conn.execute(ENSURE_STATE, projection.name, NOT_BUILT)
@@ -193,6 +202,22 @@ class PostgresReadModels(ReadModelStore):
             # recorded failure goes (the fresh copy has none).
             for statement in swap_tracking(live, fresh):
                 await conn.execute(statement, projection.name)
+
+    async def _index(self, projection: Projection) -> None:
+        """A bare scratch's indexes, each built in one pass from its rows."""
+        if not self._bare:
+            return
+        self._bare = False
+        async with self._acquire() as conn, conn.transaction():
+            conn.add_log_listener(_log_warning)  # as `_ddl`: e.g. no trigram index made
+            try:
+                # Sorting a big table's keys in memory rather than in temporary files.
+                await conn.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+                for table in projection.tables:
+                    for statement in table.index_ddl(self.dialect):
+                        await conn.execute(statement)
+            finally:
+                conn.remove_log_listener(_log_warning)
 
     async def _vacuum(self, projection: Projection) -> None:
         """VACUUM (ANALYZE) a rebuilt copy's tables before they are swapped in (they keep both).
@@ -250,48 +275,66 @@ class _Transaction(TrackingTransaction):
         return {r["subject"]: r["version"] for r in rows}
 
     async def write_many(self, table: Table, changes: Sequence[RowChange]) -> None:
-        """Apply changes in a few statements: per round, one lookup of which rows exist,
-        then one `executemany` per statement shape (a round changes each row once)."""
-        if len(table.key) != 1:
-            for change in changes:
-                await self.write(table, change)
-            return
+        """Apply changes in a few statements: per round, whole rows by a native upsert, the
+        others after one lookup of which rows exist, one `executemany` per statement shape (a
+        round changes each row once)."""
         for round_ in coalesce(changes):
             await self._write_round(table, round_)
 
     async def _write_round(self, table: Table, changes: list[RowChange]) -> None:
-        (key,) = table.key
+        key = list(table.key)
         deletes = [c for c in changes if isinstance(c, Delete)]
         if deletes:
             await self._conn.executemany(
-                sql.delete(table.name, [key]), [(c.key[key],) for c in deletes]
+                sql.delete(table.name, key), [tuple(c.key.values()) for c in deletes]
             )
-        writes = [c for c in changes if not isinstance(c, Delete)]
+        every = len(table.columns)
+        whole: dict[tuple[str, ...], list[tuple[Value, ...]]] = {}
+        writes: list[Upsert | Increment] = []
+        for change in changes:
+            row = {**change.key, **change.values} if isinstance(change, Upsert) else None
+            if row is not None and len(row) == every:
+                # Every column given: inserting it or setting all of it is the same upsert,
+                # without looking the row up (a partial row needs the lookup, or its insert
+                # would miss NOT NULL columns).
+                whole.setdefault(tuple(row), []).append(tuple(row.values()))
+            elif not isinstance(change, Delete):
+                writes.append(change)
+        for columns, params in whole.items():
+            await self._conn.executemany(sql.upsert(table.name, key, columns), params)
         if not writes:
             return
-        cast = _PG_ARRAY_TYPES[table.types[key]]
-        existing = {
-            r[0]
-            for r in await self._conn.fetch(
-                f"SELECT {key} FROM {table.name} WHERE {key} = ANY($1::{cast}[])",
-                [c.key[key] for c in writes],
-            )
-        }
+        existing = await self._existing(table, writes)
         updates: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[tuple[Value, ...]]] = {}
         inserts: dict[tuple[str, ...], list[tuple[Value, ...]]] = {}
         for change in writes:
             values, add = _values_and_additions(change)
-            if change.key[key] in existing:
+            key_values = tuple(change.key[k] for k in key)
+            if key_values in existing:
                 if values:
                     shape = (table.name, tuple(values), tuple(add))
-                    updates.setdefault(shape, []).append((*values.values(), change.key[key]))
+                    updates.setdefault(shape, []).append((*values.values(), *key_values))
             else:
                 row = {**change.key, **values}
                 inserts.setdefault(tuple(row), []).append(tuple(row.values()))
         for (name, columns, added), params in updates.items():
-            await self._conn.executemany(sql.update(name, columns, [key], add=added), params)
+            await self._conn.executemany(sql.update(name, columns, key, add=added), params)
         for columns, params in inserts.items():
             await self._conn.executemany(sql.insert(table.name, columns), params)
+
+    async def _existing(
+        self, table: Table, writes: Sequence[Upsert | Increment]
+    ) -> set[tuple[Value, ...]]:
+        """The keys of `writes` whose rows exist, in one query (a key of any width)."""
+        key = list(table.key)
+        arrays = [f"${n}::{_PG_ARRAY_TYPES[table.types[k]]}[]" for n, k in enumerate(key, 1)]
+        on = " AND ".join(f"t.{k} = w.{k}" for k in key)
+        rows = await self._conn.fetch(
+            f"SELECT {', '.join(f't.{k}' for k in key)} FROM {table.name} AS t "
+            f"JOIN unnest({', '.join(arrays)}) AS w({', '.join(key)}) ON {on}",
+            *([w.key[k] for w in writes] for k in key),
+        )
+        return {tuple(r) for r in rows}
 
     async def write(self, table: Table, change: RowChange) -> None:
         key, key_values = list(change.key), list(change.key.values())

@@ -210,11 +210,10 @@ class SqliteReadModels(ReadModelStore):
                 self.conn.execute(f"DROP TABLE IF EXISTS main.{name}")
             # The rows first, then the indexes: built from them at once, faster than row by
             # row (the substring index's DDL indexes the rows it finds, in one pass).
-            bare = table.ddl(self.dialect, bare=True)
-            for statement in bare:
+            for statement in table.ddl(self.dialect, bare=True):
                 self.conn.execute(statement)
             self.conn.execute(f"INSERT INTO main.{table.name} SELECT * FROM fresh.{table.name}")
-            for statement in table.ddl(self.dialect)[len(bare) :]:
+            for statement in table.index_ddl(self.dialect):
                 self.conn.execute(statement)
         # Offsets stay: whatever the old rows had applied from Kafka, the new rows have too; a
         # recorded failure goes (the fresh copy has none).

@@ -113,6 +113,10 @@ class Table:
             statements += [s.format(table=self.name, column=self.substring_index) for s in text]
         return statements
 
+    def index_ddl(self, dialect: Dialect) -> list[str]:
+        """What `ddl` adds to the bare table: its indexes (built from the rows it holds)."""
+        return self.ddl(dialect)[len(self.ddl(dialect, bare=True)) :]
+
 
 # A substring index. SQLite: an external-content FTS5 table of trigrams (case-sensitive: the
 # column is to hold folded text already), fed by triggers. PostgreSQL: pg_trgm, created in

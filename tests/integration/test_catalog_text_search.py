@@ -21,6 +21,7 @@ from marketplace.projections import catalog_search, tables
 from marketplace.projections.catalog_search import Filters, find
 from marketplace.projections.location import ReadModelLocation, open_store
 from marketplace.projections.pages import PageRequest
+from marketplace.projections.postgres_store import PostgresReadModels
 from marketplace.projections.store import ReadModelStore
 from marketplace.projections.tracking import TopicEvent, apply_log_batch
 from tests.conftest import POSTGRES_URL
@@ -307,6 +308,44 @@ async def test_postgresql_answers_q_from_its_trigram_index(pg_schema: str) -> No
     finally:
         await conn.close()
         await models.close()
+
+
+async def test_a_rebuilt_postgresql_read_model_builds_its_indexes_at_the_swap(
+    pg_schema: str,
+) -> None:
+    live = await open_store(ReadModelLocation(postgres_url=POSTGRES_URL, postgres_schema=pg_schema))
+    try:
+        await live.create(catalog_search.PROJECTION)
+        await fill(live, catalog_events({f"e{i:02d}": name for i, name in enumerate(NAMES)}))
+        wanted = await index_names(live, pg_schema)
+        assert "catalog_search_entries_item_name_folded_trgm" in wanted
+        fresh_names = {"e00": "汽轮机叶片", "x1": "steam turbine blade"}
+        scratch = await live.scratch(catalog_search.PROJECTION)
+        try:
+            assert isinstance(scratch, PostgresReadModels)
+            # Written by key only: its keys' indexes, no other until the swap builds them.
+            made = await index_names(scratch, scratch.schema)
+            assert made and all(name.endswith("_pkey") for name in made), made
+            await fill(scratch, catalog_events(fresh_names))
+            async with live.swapping(scratch, catalog_search.PROJECTION):
+                pass
+        finally:
+            await scratch.discard()
+        assert await index_names(live, pg_schema) == wanted
+        assert await every_hit(live, "蒸汽阀", indexed=True) == []
+        await check_agreement(live, fresh_names)
+    finally:
+        await live.close()
+
+
+async def index_names(models: ReadModelStore, schema: str) -> list[str]:
+    rows = await models.fetch(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename LIKE $2 "
+        "ORDER BY indexname",
+        [schema, "catalog_search%"],
+        {},
+    )
+    return [row["indexname"] for row in rows]
 
 
 async def test_without_pg_trgm_q_scans_and_a_warning_says_so(
