@@ -28,6 +28,7 @@ from marketplace.projections.changes import (
 from marketplace.projections.projection import Projection
 from marketplace.projections.store import (
     NOT_BUILT,
+    SUBJECTS,
     TRACKING_TABLES,
     ProjectionState,
     ReadModelStore,
@@ -86,6 +87,9 @@ class PostgresReadModels(ReadModelStore):
         self._pool = pool
         self._rebuild_lock: asyncpg.Connection | None = None  # held while this is a scratch
         self._bare = False  # a scratch: tables without their indexes until the swap
+        # A scratch's subject versions (topic, subject → version), kept here until the swap
+        # writes them at once: a rebuild upserted each touched subject's row at every flush.
+        self._subjects: dict[tuple[str, str], int] | None = None
 
     @classmethod
     async def open(
@@ -136,8 +140,12 @@ class PostgresReadModels(ReadModelStore):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[ReadModelTransaction]:
-        async with self._acquire() as conn, conn.transaction():
-            yield _Transaction(conn)
+        async with self._acquire() as conn:
+            async with conn.transaction():
+                tx = _Transaction(conn, self._subjects)
+                yield tx
+            if self._subjects is not None:  # committed: what it applied is tracked
+                self._subjects.update(tx.saved_subjects)
 
     async def create(self, projection: Projection) -> None:
         await self._ddl(projection.ddl(self.dialect, bare=self._bare))
@@ -179,6 +187,7 @@ class PostgresReadModels(ReadModelStore):
         # the rows before the swap costs far less than keeping it up to date row by row (the
         # trigram index of a catalog's 100,000 names most of all).
         scratch._bare = True
+        scratch._subjects = {}
         return await with_tables(scratch, projection)
 
     @asynccontextmanager
@@ -205,10 +214,18 @@ class PostgresReadModels(ReadModelStore):
 
     async def _index(self, projection: Projection) -> None:
         """A bare scratch's indexes, each built in one pass from its rows."""
-        if not self._bare:
-            return
-        self._bare = False
         async with self._acquire() as conn, conn.transaction():
+            if self._subjects:
+                await conn.copy_records_to_table(
+                    SUBJECTS.name,
+                    schema_name=self.schema,
+                    records=[(projection.name, *k, v) for k, v in self._subjects.items()],
+                    columns=[c.name for c in SUBJECTS.columns],
+                )
+            self._subjects = None
+            if not self._bare:
+                return
+            self._bare = False
             conn.add_log_listener(_log_warning)  # as `_ddl`: e.g. no trigram index made
             try:
                 # Sorting a big table's keys in memory rather than in temporary files.
@@ -249,8 +266,12 @@ class PostgresReadModels(ReadModelStore):
 class _Transaction(TrackingTransaction):
     lock_clause = " FOR UPDATE"
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(
+        self, conn: asyncpg.Connection, subjects: dict[tuple[str, str], int] | None = None
+    ) -> None:
         self._conn = conn
+        self._subjects = subjects  # a scratch's, read here; its table is empty until the swap
+        self.saved_subjects: dict[tuple[str, str], int] = {}  # kept there once committed
 
     async def _execute(self, statement: str, params: Sequence[Value]) -> None:
         await self._conn.execute(statement, *params)
@@ -265,6 +286,10 @@ class _Transaction(TrackingTransaction):
     async def subject_versions(
         self, name: str, topic: str, subjects: Collection[str]
     ) -> dict[str, int]:
+        if self._subjects is not None:
+            known, mine = self._subjects, self.saved_subjects
+            found = ((s, mine.get((topic, s)) or known.get((topic, s))) for s in subjects)
+            return {s: v for s, v in found if v is not None}
         rows = await self._conn.fetch(
             "SELECT subject, version FROM projection_subjects "
             "WHERE name = $1 AND topic = $2 AND subject = ANY($3::text[])",
@@ -273,6 +298,14 @@ class _Transaction(TrackingTransaction):
             list(subjects),
         )
         return {r["subject"]: r["version"] for r in rows}
+
+    async def save_subject_versions(
+        self, name: str, topic: str, versions: Mapping[str, int]
+    ) -> None:
+        if self._subjects is None:
+            await super().save_subject_versions(name, topic, versions)
+        else:
+            self.saved_subjects.update(((topic, s), v) for s, v in versions.items())
 
     async def write_many(self, table: Table, changes: Sequence[RowChange]) -> None:
         """Apply changes in a few statements: per round, whole rows by a native upsert, the
