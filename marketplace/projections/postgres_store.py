@@ -88,7 +88,8 @@ class PostgresReadModels(ReadModelStore):
         self._rebuild_lock: asyncpg.Connection | None = None  # held while this is a scratch
         self._bare = False  # a scratch: tables without their indexes until the swap
         # A scratch's subject versions (topic, subject → version), kept here until the swap
-        # writes them at once: a rebuild upserted each touched subject's row at every flush.
+        # copies them into the live table at once (a rebuild upserted each touched subject's
+        # row at every flush, and the swap copied them all again).
         self._subjects: dict[tuple[str, str], int] | None = None
 
     @classmethod
@@ -209,23 +210,23 @@ class PostgresReadModels(ReadModelStore):
                 await conn.execute(f"ALTER TABLE {fresh}.{table.name} SET SCHEMA {live}")
             # Offsets stay: whatever the old rows had applied from Kafka, the new rows have too; a
             # recorded failure goes (the fresh copy has none).
-            for statement in swap_tracking(live, fresh):
+            kept = scratch._subjects
+            for statement in swap_tracking(live, fresh, from_fresh=kept is None):
                 await conn.execute(statement, projection.name)
-
-    async def _index(self, projection: Projection) -> None:
-        """A bare scratch's indexes, each built in one pass from its rows."""
-        async with self._acquire() as conn, conn.transaction():
-            if self._subjects:
+            if kept:  # the scratch's subject versions, from memory straight into the live table
                 await conn.copy_records_to_table(
                     SUBJECTS.name,
                     schema_name=self.schema,
-                    records=[(projection.name, *k, v) for k, v in self._subjects.items()],
+                    records=[(projection.name, *k, v) for k, v in kept.items()],
                     columns=[c.name for c in SUBJECTS.columns],
                 )
-            self._subjects = None
-            if not self._bare:
-                return
-            self._bare = False
+
+    async def _index(self, projection: Projection) -> None:
+        """A bare scratch's indexes, each built in one pass from its rows."""
+        if not self._bare:
+            return
+        self._bare = False
+        async with self._acquire() as conn, conn.transaction():
             conn.add_log_listener(_log_warning)  # as `_ddl`: e.g. no trigram index made
             try:
                 # Sorting a big table's keys in memory rather than in temporary files.

@@ -31,16 +31,19 @@ _SAVE_NEXT_OFFSET = sql.upsert(OFFSETS.name, OFFSETS.key, [c.name for c in OFFSE
 _SAVE_SUBJECT_VERSION = sql.upsert(SUBJECTS.name, SUBJECTS.key, [c.name for c in SUBJECTS.columns])
 
 
-def swap_tracking(live: str, fresh: str) -> list[str]:
+def swap_tracking(live: str, fresh: str, *, from_fresh: bool = True) -> list[str]:
     """A swap's tracking statements (parameter: the projection's name): the rows of
-    REPLACED_ON_SWAP come from `fresh`, the scratch copy (its schema or attached file)."""
+    REPLACED_ON_SWAP come from `fresh`, the scratch copy (its schema or attached file); the
+    subject versions only where `from_fresh` (else the live ones are only deleted: the caller
+    has the new ones at hand)."""
     statements = []
     for tracking in REPLACED_ON_SWAP:
         statements.append(f"DELETE FROM {live}.{tracking.name} WHERE name = $1")
-        statements.append(
-            f"INSERT INTO {live}.{tracking.name} SELECT * FROM {fresh}.{tracking.name} "
-            "WHERE name = $1"
-        )
+        if from_fresh or tracking is not SUBJECTS:
+            statements.append(
+                f"INSERT INTO {live}.{tracking.name} SELECT * FROM {fresh}.{tracking.name} "
+                "WHERE name = $1"
+            )
     return statements
 
 
