@@ -41,7 +41,8 @@ class SQLiteLogTail:
 
     def head(self) -> int:
         with self._lock:
-            row = self._connect().execute(self._head_sql).fetchone()
+            # Read to the end: a statement left mid-way would hold its read transaction open.
+            (row,) = self._connect().execute(self._head_sql).fetchall()
         return int(row[0] or 0)
 
     def close(self) -> None:
