@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.concurrency import run_in_threadpool
 
 from marketplace.adapters.eventstore import EventSourcingStore
 from marketplace.aggregates.access_token import Role
@@ -26,7 +25,7 @@ from marketplace.settings import Settings
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/tokens.")
 # Dependencies that only hand out what the app holds are `async def`: FastAPI runs a plain
 # `def` dependency in its thread pool, and a hop there per dependency cost more than the
-# request's own work. The principal reads the event store: see `get_principal`.
+# request's own work. Those that read a store (the principal) stay in the pool.
 
 
 async def get_services(request: Request) -> Services:
@@ -34,26 +33,15 @@ async def get_services(request: Request) -> Services:
     return services
 
 
-async def get_principal(
+def get_principal(
     request: Request,
     svc: Annotated[Services, Depends(get_services)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The token's principal. On PostgreSQL its reads (the log's tail, a token or chart not
-    cached) are network calls, made in the thread pool; on the embedded store they are short
-    local reads that never wait for a writer (WAL), made here: the hop to the pool and back
-    cost more than they do."""
     bearer = credentials.credentials if credentials else None
-    if svc.store.backend == "postgresql":
-        principal = await run_in_threadpool(_authenticate, svc, bearer)
-    else:
-        principal = _authenticate(svc, bearer)
+    principal = authenticate(svc, load_organisation(svc), bearer)
     request.state.token_id = principal.token_id
     return principal
-
-
-def _authenticate(svc: Services, bearer: str | None) -> Principal:
-    return authenticate(svc, load_organisation(svc), bearer)
 
 
 async def get_projections(request: Request) -> ProjectionRuntime:
