@@ -21,8 +21,8 @@ class SQLiteLogTail:
     The library's pool hands a reader its connection only after every writer queued before it
     has committed (one semaphore for all), and reads whole rows. A look at the log needs
     neither: on a connection of its own, in WAL mode, it reads the last committed state without
-    waiting for a writer, and only the ids it uses. So the look that each request makes is
-    short enough to make on the event loop (see `api/deps.get_principal`).
+    waiting for a writer, and only the ids it uses (each request makes one, when it first reads
+    an aggregate).
     """
 
     def __init__(self, path: Path, table: str, lock_timeout: float) -> None:

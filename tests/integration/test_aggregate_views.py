@@ -109,8 +109,8 @@ def test_a_request_reads_each_aggregate_once_and_sees_its_own_saves(tmp_path: Pa
 def test_a_look_at_the_log_takes_no_connection_from_the_pool(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The request's look at the log (made on the event loop) never queues behind the writers
-    waiting for the pool: it reads on a connection of its own, and still sees every commit."""
+    """The request's look at the log never queues behind the writers waiting for the pool: it
+    reads on a connection of its own, and still sees every commit."""
     store, other_process = _store(tmp_path), _store(tmp_path)
     try:
         _register(store, "HQ", None, Level.GROUP)
