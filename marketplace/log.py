@@ -30,6 +30,9 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     )
     structlog.configure(
         processors=[
+            # Below the level, the stdlib logger would drop the event anyway: drop it before
+            # the time stamp and the rest are made (each request's access line, at WARNING).
+            structlog.stdlib.filter_by_level,
             *_SHARED,
             structlog.stdlib.PositionalArgumentsFormatter(),
             structlog.processors.format_exc_info,

@@ -30,6 +30,7 @@ from eventsourcing.utils import Environment, resolve_topic
 from marketplace.adapters.fresh_cache import FreshAggregates
 from marketplace.adapters.postgres import DatabaseTimeouts, libpq_options, tune_event_store_pool
 from marketplace.adapters.request_reads import current_reads
+from marketplace.adapters.sqlite_log_tail import SQLiteLogTail
 from marketplace.aggregates.access_token import TokenRegistry
 from marketplace.aggregates.base import Actor, MarketAggregate, MarketEvent
 from marketplace.aggregates.catalog import CatalogVersion
@@ -200,6 +201,7 @@ def ensure_postgres_schema(
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
+SQLITE_LOCK_TIMEOUT = 10  # seconds a write waits for another writer's commit
 _LOOKED = "\0looked"  # a request's mark of its look at the log, among its reads (no aggregate id)
 
 
@@ -230,14 +232,21 @@ class EventSourcingStore:
                 "APPLICATION_RECORDER_TOPIC": "marketplace.adapters.sqlite_events:"
                 "MarkingSQLiteRecorder",
                 "SQLITE_DBNAME": str(location.sqlite_path),
-                "SQLITE_LOCK_TIMEOUT": "10",
+                "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT),
             }
         self.backend = location.backend
         self.location = location
         self._app = _MarketplaceApplication(env, location.timeouts)
         self._save_listeners: list[Callable[[], None]] = []
         self._caching = threading.Lock()  # compare-and-put of fast-forwarded aggregates
-        self._fresh = FreshAggregates(self.read, self.head)
+        self._tail: SQLiteLogTail | None = None
+        if location.sqlite_path is not None and not location.in_memory:
+            self._tail = SQLiteLogTail(
+                location.sqlite_path, self.events_table_name, SQLITE_LOCK_TIMEOUT
+            )
+            self._fresh = FreshAggregates(self._tail.read, self._tail.head)
+        else:
+            self._fresh = FreshAggregates(self.read, self.head)
 
     def on_saved(self, listener: Callable[[], None]) -> None:
         """Call `listener` after every successful save (from the saving thread)."""
@@ -432,6 +441,8 @@ class EventSourcingStore:
         return int(row[0] or 0) if row else 0
 
     def close(self) -> None:
+        if self._tail is not None:
+            self._tail.close()
         self._app.close()
 
 

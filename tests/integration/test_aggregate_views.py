@@ -104,3 +104,32 @@ def test_a_request_reads_each_aggregate_once_and_sees_its_own_saves(tmp_path: Pa
     finally:
         store.close()
         other_process.close()
+
+
+def test_a_look_at_the_log_takes_no_connection_from_the_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request's look at the log never queues behind the writers waiting for the pool: it
+    reads on a connection of its own, and still sees every commit."""
+    store, other_process = _store(tmp_path), _store(tmp_path)
+    try:
+        _register(store, "HQ", None, Level.GROUP)
+        saved = store.view(ORGANISATION_ID, Organisation)
+        pool = store._app.recorder.datastore.pool  # type: ignore[attr-defined]
+
+        def queued(*args: object, **kwargs: object) -> object:
+            raise AssertionError("the look waited for the pool")
+
+        monkeypatch.setattr(pool, "get_connection", queued)
+        with reads_of_one_request():
+            assert store.view(ORGANISATION_ID, Organisation) is saved  # fresh: no query
+        _register(other_process, "P2", "HQ", Level.PLATFORM)
+        with reads_of_one_request():
+            store._look_at_the_log()
+        assert not store._fresh.is_fresh(ORGANISATION_ID)  # the other process's commit seen
+        monkeypatch.undo()
+        latest = store.view(ORGANISATION_ID, Organisation)
+        assert latest is not None and sorted(latest.units) == ["HQ", "P2"]
+    finally:
+        store.close()
+        other_process.close()

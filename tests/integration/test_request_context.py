@@ -12,6 +12,7 @@ import structlog
 from fastapi.testclient import TestClient
 
 from marketplace.adapters.eventstore import EventSourcingStore
+from marketplace.adapters.request_reads import current_reads
 from marketplace.aggregates.organisation import ORGANISATION_ID
 from tests.e2e.test_needs_api import steam_need
 from tests.integration.api_world import World, demo_world
@@ -57,7 +58,9 @@ def test_a_request_reads_each_aggregate_from_the_store_once(
     latest = EventSourcingStore._latest
 
     def counted(store: EventSourcingStore, aggregate_id: str) -> object | None:
-        reads[aggregate_id] += 1
+        # The request's reads only: the notifier's first reminder may read the rules meanwhile.
+        if current_reads() is not None:
+            reads[aggregate_id] += 1
         return latest(store, aggregate_id)
 
     monkeypatch.setattr(EventSourcingStore, "_latest", counted)
