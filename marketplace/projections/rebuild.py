@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 from marketplace.projections.catch_up import BATCH_SIZE, Progress, apply_page, catch_up
@@ -20,9 +19,6 @@ REBUILD_BATCH_SIZE = 2000
 # transaction (a few kB each): a row several of them change is written once, not per page.
 # Long-running processes keep the default low; `projections rebuild --hold` raises it.
 HOLD_EVENTS = 20_000
-# Projections applying their held events at once: while one's rows are written (a database
-# round trip, or SQLite's work in its thread), another's reducer runs.
-FLUSH_CONCURRENCY = 2
 
 
 async def swap(
@@ -160,25 +156,9 @@ class _Flusher:
         return any(s.projection.name not in s.failed for s in self.scratches)
 
     async def flush(self) -> None:
-        """Each projection applies its events, `FLUSH_CONCURRENCY` at a time: one's reducer
-        runs while another's rows are written (each scratch has its own connections)."""
         self.held = 0
-        turns = asyncio.Semaphore(FLUSH_CONCURRENCY)
-
-        async def flush(scratch: _Scratch) -> None:
-            async with turns:
-                await scratch.flush()
-
-        tasks = [asyncio.ensure_future(flush(scratch)) for scratch in self.scratches]
-        try:
-            await asyncio.gather(*tasks)
-        except BaseException:
-            # An outage (failures of a projection's own are recorded, not raised): the others
-            # stop too, before their scratch copies are discarded.
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
+        for scratch in self.scratches:
+            await scratch.flush()
 
     async def fail(self, failed: ProjectionFailed) -> None:
         """Each projection is told by `fan_out` itself."""
