@@ -127,3 +127,27 @@ def coalesce(changes: Sequence[RowChange]) -> list[list[RowChange]]:
                 rounds.append([])
             rounds[n].append(change)
     return rounds
+
+
+def split_round(
+    changes: Sequence[RowChange], every: int
+) -> tuple[list[Delete], dict[tuple[str, ...], list[tuple[Value, ...]]], list[Upsert | Increment]]:
+    """A round's deletes, its whole rows (upserts giving all `every` columns) by their
+    columns, and the other changes, which need to know which rows exist.
+
+    Inserting a whole row or setting all of it is the same upsert, without looking the row up;
+    a partial row needs the lookup, or its insert would miss NOT NULL columns.
+    """
+    deletes: list[Delete] = []
+    whole: dict[tuple[str, ...], list[tuple[Value, ...]]] = {}
+    writes: list[Upsert | Increment] = []
+    for change in changes:
+        if isinstance(change, Delete):
+            deletes.append(change)
+            continue
+        row = {**change.key, **change.values} if isinstance(change, Upsert) else None
+        if row is not None and len(row) == every:
+            whole.setdefault(tuple(row), []).append(tuple(row.values()))
+        else:
+            writes.append(change)
+    return deletes, whole, writes

@@ -23,6 +23,7 @@ from marketplace.projections.changes import (
     Upsert,
     Value,
     coalesce,
+    split_round,
     storable_params,
 )
 from marketplace.projections.projection import Projection
@@ -275,20 +276,18 @@ def _matching(key: Sequence[str], first: int) -> str:
     return " AND ".join(f"t.{k} = w.v{n}" for n, k in enumerate(key, first))
 
 
+def _each_row(columns: Sequence[str]) -> str:
+    """The rows' values in `columns` order (`{rows}`: those columns' arrays)."""
+    return f"SELECT {', '.join(f'w.v{n}' for n in range(1, len(columns) + 1))} FROM {{rows}}"
+
+
 def _upsert(table: str, key: Sequence[str], columns: Sequence[str]) -> str:
-    """Whole rows inserted, or set on a key conflict (`{rows}`: the columns' values)."""
-    sets = [f"{c} = excluded.{c}" for c in columns if c not in key]
-    action = f"DO UPDATE SET {', '.join(sets)}" if sets else "DO NOTHING"
-    values = ", ".join(f"w.v{n}" for n in range(1, len(columns) + 1))
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {{rows}} "
-        f"ON CONFLICT ({', '.join(key)}) {action}"
-    )
+    """Whole rows inserted, or set on a key conflict."""
+    return sql.upsert(table, key, columns, source=_each_row(columns))
 
 
 def _insert(table: str, columns: Sequence[str]) -> str:
-    values = ", ".join(f"w.v{n}" for n in range(1, len(columns) + 1))
-    return f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {{rows}}"
+    return f"INSERT INTO {table} ({', '.join(columns)}) {_each_row(columns)}"
 
 
 def _update(table: str, columns: Sequence[str], key: Sequence[str], add: Sequence[str]) -> str:
@@ -350,8 +349,8 @@ class _Transaction(TrackingTransaction):
 
     async def write_many(self, table: Table, changes: Sequence[RowChange]) -> None:
         """Apply changes in a few statements: per round, whole rows by a native upsert, the
-        others after one lookup of which rows exist, one `executemany` per statement shape (a
-        round changes each row once)."""
+        others after one lookup of which rows exist, one set-based statement per shape of
+        change (a round changes each row once)."""
         for round_ in coalesce(changes):
             await self._write_round(table, round_)
 
@@ -359,21 +358,10 @@ class _Transaction(TrackingTransaction):
         """One statement per shape of change, over arrays of the rows' values (a set-based
         statement costs the server a fraction of one execution per row)."""
         key = list(table.key)
-        deletes = [tuple(c.key[k] for k in key) for c in changes if isinstance(c, Delete)]
+        deletes, whole, writes = split_round(changes, len(table.columns))
         if deletes:
-            await self._set_based(table, _delete(table.name, key), key, deletes)
-        every = len(table.columns)
-        whole: dict[tuple[str, ...], list[tuple[Value, ...]]] = {}
-        writes: list[Upsert | Increment] = []
-        for change in changes:
-            row = {**change.key, **change.values} if isinstance(change, Upsert) else None
-            if row is not None and len(row) == every:
-                # Every column given: inserting it or setting all of it is the same upsert,
-                # without looking the row up (a partial row needs the lookup, or its insert
-                # would miss NOT NULL columns).
-                whole.setdefault(tuple(row), []).append(tuple(row.values()))
-            elif not isinstance(change, Delete):
-                writes.append(change)
+            gone = [tuple(c.key[k] for k in key) for c in deletes]
+            await self._set_based(table, _delete(table.name, key), key, gone)
         for columns, rows in whole.items():
             await self._set_based(table, _upsert(table.name, key, columns), columns, rows)
         if not writes:

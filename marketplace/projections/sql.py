@@ -15,12 +15,16 @@ def upsert(
     columns: Sequence[str],
     *,
     add: Sequence[str] = (),
+    source: str | None = None,
 ) -> str:
     """Insert `columns`, or on a key conflict set the non-key ones (`add`: add to them).
 
     For whole rows only: NOT NULL is checked on the row to insert before any conflict.
+    `source`: a query giving the rows (e.g. `SELECT … FROM unnest(…)`) instead of one row of
+    `$n` parameters.
     """
     marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    rows = source if source is not None else f"VALUES ({marks})"
     sets = [
         f"{c} = {table}.{c} + excluded.{c}" if c in add else f"{c} = excluded.{c}"
         for c in columns
@@ -28,7 +32,7 @@ def upsert(
     ]
     on_conflict = f"DO UPDATE SET {', '.join(sets)}" if sets else "DO NOTHING"
     return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
+        f"INSERT INTO {table} ({', '.join(columns)}) {rows} "
         f"ON CONFLICT ({', '.join(key)}) {on_conflict}"
     )
 

@@ -20,12 +20,12 @@ from marketplace.log import get_logger
 from marketplace.private_files import open_private
 from marketplace.projections import sql
 from marketplace.projections.changes import (
-    Delete,
     Increment,
     RowChange,
     Upsert,
     Value,
     coalesce,
+    split_round,
     storable_params,
 )
 from marketplace.projections.projection import Projection
@@ -293,24 +293,13 @@ def _write_all(conn: SqliteConnection, table: Table, rounds: list[list[RowChange
 def _write_round(conn: SqliteConnection, table: Table, changes: list[RowChange]) -> None:
     """A round (each row changed once) in a few statements: whole rows by a native upsert,
     the others after one lookup of the rows that exist, one `executemany` per statement
-    shape, as the PostgreSQL store does."""
+    shape (SQLite statements are local: no set-based form needed, as on PostgreSQL)."""
     key = list(table.key)
-    deletes = [c for c in changes if isinstance(c, Delete)]
+    deletes, whole, writes = split_round(changes, len(table.columns))
     if deletes:
         conn.execute_many(sql.delete(table.name, key), [_key_of(c, key) for c in deletes])
-    every = len(table.columns)
-    whole: dict[tuple[str, ...], list[list[Value]]] = {}
-    writes: list[Upsert | Increment] = []
-    for change in changes:
-        row = {**change.key, **change.values} if isinstance(change, Upsert) else None
-        if row is not None and len(row) == every:
-            # Every column given: inserting it or setting all of it is the same upsert (a
-            # partial row needs the lookup, or its insert would miss NOT NULL columns).
-            whole.setdefault(tuple(row), []).append(list(row.values()))
-        elif not isinstance(change, Delete):
-            writes.append(change)
-    for columns, params in whole.items():
-        conn.execute_many(sql.upsert(table.name, key, columns), params)
+    for columns, rows in whole.items():
+        conn.execute_many(sql.upsert(table.name, key, columns), rows)
     if not writes:
         return
     existing = _existing(conn, table, writes)
