@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 import structlog
 
@@ -20,6 +21,23 @@ def _drop_color_message(
     # uvicorn adds an ANSI-coloured copy of each message; JSON consumers don't want it.
     event_dict.pop("color_message", None)
     return event_dict
+
+
+class _StandardError(logging.StreamHandler[TextIO]):
+    """A handler writing to whatever `sys.stderr` is when a record comes, not to the stream it
+    was when logging was configured: a test runner swaps stderr for each test and closes the
+    old one, and a thread logging after that (a notifier stopping) met a closed file."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: TextIO) -> None:
+        """The stream is always the current stderr."""
 
 
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
@@ -42,7 +60,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StandardError()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
