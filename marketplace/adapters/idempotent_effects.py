@@ -53,6 +53,11 @@ def holding(held: HeldKey) -> Iterator[HeldKey]:
         _HELD.reset(token)
 
 
+def marking() -> bool:
+    """Whether a save now must mark a held key's row (see `mark_effects`)."""
+    return _HELD.get() is not None
+
+
 def mark_effects(
     execute: Callable[[str, Sequence[Any]], int],
     stored_events: Sequence[StoredEvent],

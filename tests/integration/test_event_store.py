@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
+import psycopg
 import pytest
 
+from marketplace.adapters.eventstore import EventSourcingStore, StoreLocation
 from marketplace.aggregates.base import Actor
 from marketplace.aggregates.organisation import ORGANISATION_ID, Level, Organisation
 from marketplace.handlers.errors import ConcurrencyConflict
 from marketplace.handlers.ports import NotificationLog
+from tests.conftest import POSTGRES_URL
 from tests.integration.conftest import StoreFactory
 from tests.unit.org_fixtures import ACTOR, T0, at
 
@@ -111,3 +116,31 @@ def test_the_notification_log_pages_decodes_and_goes_back_in_time(
     assert isinstance(then, Organisation) and then.units["HQ"].name == "Group"
     now = log.state_at(ORGANISATION_ID, None)
     assert isinstance(now, Organisation) and now.units["HQ"].name == "Renamed"
+
+
+@pytest.mark.postgres
+def test_a_postgresql_save_takes_the_events_tables_exclusive_lock(pg_schema: str) -> None:
+    """Ids must commit in their order, or a reader tailing the log passes over one committed
+    late: each save locks the table (one server-side call now, see adapters/postgres.py)."""
+    store = EventSourcingStore(StoreLocation(postgres_url=POSTGRES_URL, postgres_schema=pg_schema))
+    table = f"{pg_schema}.{store.events_table_name}"
+    try:
+        with psycopg.connect(POSTGRES_URL) as holder, psycopg.connect(POSTGRES_URL) as look:
+            holder.execute(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE")  # what an insert takes
+            saving = threading.Thread(target=store.save, args=(new_chart(),))
+            saving.start()
+            asked: list[tuple[str, bool]] = []
+            deadline = time.monotonic() + 30
+            while not asked and time.monotonic() < deadline:
+                asked = look.execute(
+                    "SELECT mode, granted FROM pg_locks WHERE relation = %s::regclass "
+                    "AND pid <> pg_backend_pid() AND mode = 'ExclusiveLock'",
+                    (table,),
+                ).fetchall()
+                look.rollback()
+            assert asked == [("ExclusiveLock", False)]  # the save waits for the lock
+            holder.rollback()
+            saving.join(30)
+        assert store.head() == 2  # and saved once it had it
+    finally:
+        store.close()
