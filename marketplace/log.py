@@ -23,7 +23,7 @@ def _drop_color_message(
     return event_dict
 
 
-class _StandardError(logging.StreamHandler[TextIO]):
+class CurrentStderr(logging.StreamHandler[TextIO]):
     """A handler writing to whatever `sys.stderr` is when a record comes, not to the stream it
     was when logging was configured: a test runner swaps stderr for each test and closes the
     old one, and a thread logging after that (a notifier stopping) met a closed file."""
@@ -60,7 +60,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = _StandardError()
+    handler = CurrentStderr()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
