@@ -181,7 +181,7 @@ def insert_function(recorder: PostgresApplicationRecorder) -> Composed:
 
 
 def _insert_events_locked(
-    recorder: PostgresApplicationRecorder, stored_events: Sequence[StoredEvent], **kwargs: Any
+    recorder: BoundedPostgresRecorder, stored_events: Sequence[StoredEvent], **kwargs: Any
 ) -> Sequence[int] | None:
     """The library's `insert_events` (lock, notify, insert, the new notification ids, in one
     transaction), as one call of `insert_function` when no idempotent write's row is to be
@@ -194,11 +194,8 @@ def _insert_events_locked(
         recorder.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
         for e in stored_events
     ]
-    call = SQL("SELECT * FROM {schema}.{name}(%s)").format(
-        schema=Identifier(recorder.datastore.schema), name=Identifier(INSERT_FUNCTION)
-    )
     with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
-        curs.execute(call, (events,), prepare=True)
+        curs.execute(recorder.insert_function_call, (events,), prepare=True)
         return [row[INSERT_FUNCTION] for row in curs.fetchall()]
 
 
@@ -263,6 +260,12 @@ class BoundedPostgresRecorder(PostgresApplicationRecorder):
     select_events = _bounded(PostgresApplicationRecorder.select_events)
     select_notifications = _bounded(PostgresApplicationRecorder.select_notifications)
     max_notification_id = _bounded(PostgresApplicationRecorder.max_notification_id)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.insert_function_call = SQL("SELECT * FROM {schema}.{name}(%s)").format(
+            schema=Identifier(self.datastore.schema), name=Identifier(INSERT_FUNCTION)
+        )
 
     def create_table(self) -> None:
         def create() -> None:

@@ -13,7 +13,7 @@ from marketplace.projections.projection import Projection, read_by
 
 # Events looked at, spread evenly over the log, to learn how its types are mixed.
 SAMPLES = 2000
-RUN = 20  # neighbours read together (see sample_types)
+RUNS, RUN = 100, 20  # places read, and up to how many neighbours at each (see sample_types)
 # What a process spends per event, relative to each other (measured on a fill's rebuild: about
 # 40 µs to read and decode an event, about as much for a projection to reduce one, track it and
 # write its rows). Every process decodes the events any of its projections reads.
@@ -25,10 +25,11 @@ def sample_types(log: NotificationLog, samples: int = SAMPLES) -> Counter[str]:
     """The current public types of up to `samples` events in runs spread evenly over the log
     (blocking; a point read per run, so quick on any size of store).
 
-    Runs of up to `RUN` neighbours, not single events: on PostgreSQL each read is a round trip,
-    and 2,000 of them held a rebuild's start for 2 s; 100 runs of 20 tell the mix as well."""
+    `RUNS` runs of up to `RUN` neighbours, not single events: on PostgreSQL each read is a
+    round trip, and 2,000 of them held a rebuild's start for 2 s; 100 runs of 20 tell the mix
+    as well."""
     head = log.head()
-    run = max(1, min(RUN, samples // 100))
+    run = max(1, min(RUN, samples // RUNS))
     step = max(head // max(samples // run, 1), 1)
     found: Counter[str] = Counter()
     for after in range(0, head, step):
