@@ -3,6 +3,8 @@ projections reading the same types kept together so few events are decoded twice
 
 from __future__ import annotations
 
+import pytest
+
 from marketplace.demo import seed_demo
 from marketplace.events.public.registry import PUBLIC_TYPES
 from marketplace.projections import (
@@ -10,11 +12,13 @@ from marketplace.projections import (
     contract_list,
     inbox,
     needs_board,
+    report_facts,
     supplier_quality,
     trade_volume,
 )
+from marketplace.projections.projection import read_by
 from marketplace.projections.registry import PROJECTIONS
-from marketplace.projections.sharing import cost, sample_types, share
+from marketplace.projections.sharing import APPLY_COST, cost, sample_types, share
 from tests.unit.handlers.world import World
 
 NEEDS = {n: 10.0 for n, k in PUBLIC_TYPES.items() if k.topic == "marketplace.needs"}
@@ -66,3 +70,19 @@ def test_the_sample_counts_the_public_types_spread_over_the_log() -> None:
     everything = sample_types(world.store, samples=head)
     assert sum(everything.values()) <= head
     assert "marketplace.unit.registered.v1" in everything
+
+
+def test_each_measured_cost_names_a_projection() -> None:
+    assert set(APPLY_COST) <= {p.name for p in PROJECTIONS}
+    assert all(0 < c < 10 for c in APPLY_COST.values())
+
+
+def test_a_projection_is_weighed_at_its_measured_cost_of_applying() -> None:
+    weights = NEEDS | CONTRACTS
+    for projection, apply in ((report_facts.PROJECTION, 1.35), (inbox.PROJECTION, 1.1)):
+        read = sum(weights.get(t, 0.0) for t in read_by([projection]))
+        assert read > 0
+        assert cost([projection], weights) == pytest.approx(read * (1 + apply))
+    # Unmeasured: applying costs what decoding does.
+    read = sum(weights.get(t, 0.0) for t in read_by([needs_board.PROJECTION]))
+    assert cost([needs_board.PROJECTION], weights) == pytest.approx(2 * read)
