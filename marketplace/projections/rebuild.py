@@ -23,6 +23,12 @@ REBUILD_BATCH_SIZE = 2000
 HOLD_EVENTS = 20_000
 # Events left in hand, at most, when the last page has been read (see `_Flusher`).
 TAIL = 20_000
+# Projections finishing at once (their last writes, then their swaps): a swap's index builds
+# and VACUUM are the database's work, and one projection's writes go on while another's wait
+# on it. On the 1M fill (PostgreSQL, --jobs 2) the tail of a process took 15 s one by one.
+FINISHING = 4
+
+Item = TypeVar("Item")
 
 
 async def swap(
@@ -97,13 +103,6 @@ async def rebuild_all(
         for scratch in scratches.values():
             await scratch.discard()
     return failed
-
-
-# Projections finishing at once (their last writes, then their swaps): a swap's index builds
-# and VACUUM are the database's work, and one projection's writes go on while another's wait
-# on it. On the 1M fill (PostgreSQL, --jobs 2) the tail of a process took 15 s one by one.
-FINISHING = 4
-Item = TypeVar("Item")
 
 
 async def _finish(live: ReadModelStore, scratch: _Scratch, log: EventLog, batch_size: int) -> None:
