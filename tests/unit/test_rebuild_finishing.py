@@ -15,54 +15,43 @@ from marketplace.projections.rebuild import _Flusher, _side_by_side
 
 @dataclass
 class Held:
-    """Stands in for a projection's scratch copy: counts its flushes."""
+    """Stands in for a projection's scratch copy (and its projection): where it was flushed."""
 
     name: str = "p"
     failed: dict[str, Any] = field(default_factory=dict)
     flushed_at: list[int] = field(default_factory=list)
-    projection: Any = None
+    at: int = 0  # the last position fed
 
-    def __post_init__(self) -> None:
-        self.projection = self
+    @property
+    def projection(self) -> Held:
+        return self
 
     async def flush(self) -> None:
         self.flushed_at.append(self.at)
 
-    at = 0
 
-
-async def feed(flusher: _Flusher, held: Held, head: int, page: int) -> int:
-    """Pages of `page` events up to `head`; what is still held after the last."""
-    for last in range(page, head + 1, page):
+@pytest.mark.parametrize(
+    ("hold", "head", "tail", "flushed_at", "left"),
+    [
+        # At the hold, then once no more than the tail is still to come.
+        (500, 1000, 100, [500, 900], 100),
+        # A hold no bigger than the tail: only at the hold.
+        (100, 1000, 200, list(range(100, 1001, 100)), 0),
+        # Events written during the rebuild: once near the head it knew, then at the hold.
+        (500, 300, 100, [200, 700], 300),
+    ],
+    ids=["leaves-at-most-the-tail", "hold-within-the-tail", "log-grown-past-its-head"],
+)
+async def test_where_the_flushes_fall(
+    hold: int, head: int, tail: int, flushed_at: list[int], left: int
+) -> None:
+    held = Held()
+    flusher = _Flusher([held], hold=hold, head=head, tail=tail)  # type: ignore[list-item]
+    for last in range(10, 1001, 10):  # pages of 10 events up to position 1,000
         held.at = last
-        await flusher.take(LogPage([("t", None)] * page, last, page))  # type: ignore[list-item]
-    return flusher.held
-
-
-async def test_the_last_flush_before_the_end_leaves_at_most_the_tail() -> None:
-    held = Held()
-    flusher = _Flusher([held], hold=500, head=1000, tail=100)  # type: ignore[list-item]
-    left = await feed(flusher, held, head=1000, page=10)
-    # At the hold, then once no more than the tail is still to come.
-    assert held.flushed_at == [500, 900]
-    assert left == 100
-
-
-async def test_a_hold_no_bigger_than_the_tail_flushes_only_at_the_hold() -> None:
-    held = Held()
-    flusher = _Flusher([held], hold=100, head=1000, tail=200)  # type: ignore[list-item]
-    left = await feed(flusher, held, head=1000, page=10)
-    assert held.flushed_at == list(range(100, 1001, 100))
-    assert left == 0
-
-
-async def test_past_the_head_it_began_with_it_flushes_only_at_the_hold() -> None:
-    held = Held()
-    flusher = _Flusher([held], hold=500, head=300, tail=100)  # type: ignore[list-item]
-    # Events written during the rebuild: once near the head it knew, then at the hold.
-    left = await feed(flusher, held, head=1000, page=10)
-    assert held.flushed_at == [200, 700]
-    assert left == 300
+        await flusher.take(LogPage([("t", None)] * 10, last, 10))  # type: ignore[list-item]
+    assert held.flushed_at == flushed_at
+    assert flusher.held == left
 
 
 async def test_finishing_side_by_side_runs_each_and_at_most_so_many_at_once() -> None:
