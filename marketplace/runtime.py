@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
 from marketplace.adapters.kafka_topics import TopicSetupError
 from marketplace.metrics.process import MULTIPROCESS_DIR
@@ -20,6 +22,7 @@ from marketplace.notifications.notifier import NotifyProcess
 from marketplace.projections.workers import ProjectionWorkers
 from marketplace.relay.runner import RelayProcess
 from marketplace.supervise import keep_running
+from marketplace.worker_socket import QUEUE, bind
 
 if TYPE_CHECKING:  # faststream is imported only where the intake runs
     from marketplace.intake.consumer import IntakeProcess
@@ -49,23 +52,32 @@ def serve_api_workers(
     factory: str, host: str, port: int, max_header_bytes: int, workers: int
 ) -> None:
     """`workers` API processes on one port (uvicorn's supervisor: it restarts one that dies and
-    stops them all on SIGINT/SIGTERM); each builds its app with `factory` (an import path).
+    stops them all on SIGINT/SIGTERM); each builds its app with `factory` (an import path) and
+    listens on a socket of its own (see worker_socket).
     Their metrics go to files in a folder of this run, so /metrics, whichever process answers
     it, adds up all of them."""
+    config = uvicorn.Config(
+        factory,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        h11_max_incomplete_event_size=4 * max_header_bytes,
+        backlog=QUEUE,
+    )
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        sys.stderr.write(f"error: cannot listen on {host}:{port}: {exc}\n")
+        raise SystemExit(STARTUP_FAILURE) from exc
     made = None
     if not os.environ.get(MULTIPROCESS_DIR):
         made = os.environ[MULTIPROCESS_DIR] = tempfile.mkdtemp(prefix="marketplace-metrics-")
     try:
-        uvicorn.run(
-            factory,
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_config=None,
-            h11_max_incomplete_event_size=4 * max_header_bytes,
-        )
+        Multiprocess(config, sockets=[sock]).run()
     finally:
+        sock.close()
         if made is not None:
             del os.environ[MULTIPROCESS_DIR]
             shutil.rmtree(made, ignore_errors=True)

@@ -124,7 +124,8 @@ class IdempotencyStore:
             f"CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON {self.table} (created_at)",
         ]
         if self._pool is not None:
-            with self._pool.connection() as conn:  # one transaction; processes take turns
+            # One transaction (the pool's connections autocommit): processes take turns.
+            with self._pool.connection() as conn, conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.table,))
                 for statement in statements:
                     conn.execute(statement)

@@ -109,7 +109,11 @@ class Ledger:
             )
             self._table = "audit_chain"
             self._p = "?"
-        with self._connection() as conn:
+        # Processes starting together (`serve --workers N`) take turns: two concurrent CREATE
+        # TABLE IF NOT EXISTS on PostgreSQL can both try to create it, and the loser failed.
+        with self._transaction() as conn:
+            if self._pool is not None:
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self._table,))
             conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {self._table} (position BIGINT PRIMARY KEY, "
                 "aggregate_id TEXT NOT NULL, version BIGINT NOT NULL, prev_hash TEXT NOT NULL, "

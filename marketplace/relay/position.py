@@ -57,7 +57,11 @@ class PostgresPositions:
         self._name = name
         self._pool = open_pool(url, timeouts, name="relay-positions", max_size=1)
         self._table = sql.Identifier(schema, "relay_positions")
-        with self._pool.connection() as conn:
+        # One transaction (the pool's connections autocommit) under a lock: relays starting
+        # together would otherwise both try to create the table, and the loser fail.
+        with self._pool.connection() as conn, conn.transaction():
+            lock = f"{schema}.relay_positions"
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (lock,))
             conn.execute(
                 sql.SQL(
                     "CREATE TABLE IF NOT EXISTS {} "

@@ -181,8 +181,8 @@ def _start_once(
 
 
 def listens(pid: int, port: int) -> bool:
-    """Whether process `pid` holds the socket listening on 127.0.0.1:`port` (read from /proc;
-    True where there is no /proc to read)."""
+    """Whether process `pid` or one of its workers holds a socket listening on 127.0.0.1:`port`
+    (read from /proc; True where there is no /proc to read)."""
     table = Path("/proc/net/tcp")
     if not table.exists():
         return True
@@ -193,10 +193,19 @@ def listens(pid: int, port: int) -> bool:
         if (fields := line.split())[1] in local and fields[3] == "0A"  # 0A: LISTEN
     }
     try:
-        held = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+        # `serve --workers N`: its workers listen, each on a socket of its own.
+        workers = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        held = {os.readlink(fd) for one in (pid, *workers) for fd in _fds(one)}
     except OSError:  # it exited meanwhile
         return False
     return any(f"socket:[{inode}]" in held for inode in inodes)
+
+
+def _fds(pid: int | str) -> list[Path]:
+    try:
+        return list(Path(f"/proc/{pid}/fd").iterdir())
+    except FileNotFoundError:  # a worker that ended meanwhile
+        return []
 
 
 @pytest.fixture(scope="module")

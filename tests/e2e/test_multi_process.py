@@ -4,6 +4,7 @@ what (a revocation, a restructuring) holds in the others from their next request
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from tests.conftest import drop_schemas, require_postgres
 from tests.e2e.conftest import Server, service_env, start_server
 
 pytestmark = pytest.mark.postgres
+CONNECTIONS = 32
 
 
 @pytest.fixture
@@ -76,6 +78,11 @@ def test_serve_with_two_workers_answers_on_one_port(tmp_path: Path) -> None:
     server = start_server(service_env(tmp_path, "postgres", schema), "--demo", "--workers", "2")
     try:
         operator = server.token("COAL-01", "unit_operator")
+        # Connections opened at once are spread over both workers (each listens on a socket of
+        # its own; with one shared, the first to wake took all of them).
+        held = _connections_by_worker(server, CONNECTIONS)
+        assert len(held) == 2, held
+        assert min(held) >= CONNECTIONS // 5, held
         with httpx.Client(base_url=server.url, timeout=10) as client:
             answers = [
                 client.get("/v1/units/COAL-01", headers={"Authorization": f"Bearer {operator}"})
@@ -96,6 +103,36 @@ def test_serve_with_two_workers_answers_on_one_port(tmp_path: Path) -> None:
     finally:
         server.stop()
         drop_schemas(schema)
+
+
+def _connections_by_worker(server: Server, how_many: int) -> list[int]:
+    """Open `how_many` connections at once, each answered once; how many each worker holds."""
+    host, port = server.url.removeprefix("http://").split(":")
+    opened = [socket.create_connection((host, int(port)), timeout=10) for _ in range(how_many)]
+    try:
+        for conn in opened:
+            conn.sendall(f"GET /health HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        for conn in opened:
+            assert conn.recv(100).startswith(b"HTTP/1.1 "), "no answer"
+        ours = {conn.getsockname()[1] for conn in opened}
+        # The server's ends of our connections (local port `port`, peer one of ours), by inode.
+        inodes = set()
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            local, peer = fields[1], fields[2]
+            if int(local.split(":")[1], 16) == int(port) and int(peer.split(":")[1], 16) in ours:
+                inodes.add(fields[9])
+        workers = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+        held = []
+        for pid in workers.read_text().split():
+            fds = Path(f"/proc/{pid}/fd")
+            sockets = {os.readlink(fd).removeprefix("socket:[").rstrip("]") for fd in fds.iterdir()}
+            if found := len(sockets & inodes):
+                held.append(found)
+        return held
+    finally:
+        for conn in opened:
+            conn.close()
 
 
 def _portal_session(url: str, token: str) -> str:
