@@ -19,6 +19,7 @@ from marketplace.adapters.seal_key import load_seal_key
 from marketplace.aggregates.access_token import Role
 from marketplace.handlers.auth import hash_secret
 from marketplace.handlers.ports import DocumentBlobs, EventStore, Services
+from marketplace.lead import Lead
 from marketplace.metrics.access import MetricsAccess, digest, is_loopback
 from marketplace.metrics.process import ProcessMetrics
 from marketplace.projections.event_log import EventLog
@@ -129,10 +130,11 @@ def open_event_log(settings: Settings) -> tuple[EventLog, Callable[[], None]]:
 
 
 def build_projection_runtime(
-    settings: Settings, events: EventLog, broker_timeout: float = 1.0
+    settings: Settings, events: EventLog, broker_timeout: float = 1.0, lead: Lead | None = None
 ) -> ProjectionRuntime:
     """Read models over `events`; fed in-process unless a broker feeds them (whose end offsets
-    the lags are measured against, waiting at most `broker_timeout`)."""
+    the lags are measured against, waiting at most `broker_timeout`), polled by the `lead` of a
+    group of API workers."""
     bootstrap = settings.kafka_bootstrap
     return ProjectionRuntime(
         read_model_location(settings),
@@ -144,14 +146,19 @@ def build_projection_runtime(
         catch_up_at_start=settings.projection_catch_up_at_start,
         broker=BrokerEnds(bootstrap, broker_timeout) if bootstrap else None,
         topic_prefix=settings.kafka_topic_prefix,
+        lead=lead,
     )
 
 
 def build_api(
-    settings: Settings, services: Services, metrics: ProcessMetrics | None = None
+    settings: Settings,
+    services: Services,
+    metrics: ProcessMetrics | None = None,
+    lead: Lead | None = None,
 ) -> FastAPI:
     """The HTTP API with its read models, audit chain and replays (started by its lifespan);
-    `metrics` are the process's when other parts run beside it (else its own)."""
+    `metrics` are the process's when other parts run beside it (else its own); `lead` says
+    whether it does the background work when it is one of a group of workers."""
     from marketplace.api.app import create_app
     from marketplace.audit.chain import Ledger
 
@@ -162,8 +169,9 @@ def build_api(
     return create_app(
         settings,
         services,
-        runtime=build_projection_runtime(settings, events),
+        runtime=build_projection_runtime(settings, events, lead=lead),
         ledger=Ledger(store.location),
+        lead=lead,
         notifications=store,
         notifier=(
             build_notifier(settings, services, events, kafka=False, metrics=metrics)

@@ -17,12 +17,13 @@ from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
 from marketplace.adapters.kafka_topics import TopicSetupError
+from marketplace.lead import LEAD_LOCK
 from marketplace.metrics.process import MULTIPROCESS_DIR
 from marketplace.notifications.notifier import NotifyProcess
 from marketplace.projections.workers import ProjectionWorkers
 from marketplace.relay.runner import RelayProcess
 from marketplace.supervise import keep_running
-from marketplace.worker_socket import QUEUE, bind
+from marketplace.worker_socket import QUEUE, bind, lead_lock_of
 
 if TYPE_CHECKING:  # faststream is imported only where the intake runs
     from marketplace.intake.consumer import IntakeProcess
@@ -71,6 +72,8 @@ def serve_api_workers(
     except OSError as exc:
         sys.stderr.write(f"error: cannot listen on {host}:{port}: {exc}\n")
         raise SystemExit(STARTUP_FAILURE) from exc
+    # The workers' lock file for their lead (see Lead), beside the supervisor's own claim.
+    os.environ[LEAD_LOCK] = str(lead_lock_of(sock))
     made = None
     if not os.environ.get(MULTIPROCESS_DIR):
         made = os.environ[MULTIPROCESS_DIR] = tempfile.mkdtemp(prefix="marketplace-metrics-")
@@ -78,6 +81,7 @@ def serve_api_workers(
         Multiprocess(config, sockets=[sock]).run()
     finally:
         sock.close()
+        del os.environ[LEAD_LOCK]
         if made is not None:
             del os.environ[MULTIPROCESS_DIR]
             shutil.rmtree(made, ignore_errors=True)

@@ -63,8 +63,7 @@ def bind(host: str, port: int) -> WorkerListener:
 
 def _claim(address: Any) -> IO[bytes]:
     """An exclusive lock on the address, held while the returned file is open."""
-    path = Path(tempfile.gettempdir()) / f"marketplace-workers-{address[0]}-{address[1]}.lock"
-    claim = path.open("ab")
+    claim = _beside(address, "lock").open("ab")
     try:
         fcntl.flock(claim, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
@@ -73,6 +72,15 @@ def _claim(address: Any) -> IO[bytes]:
             errno.EADDRINUSE, "Address already in use (another group of workers listens on it)"
         ) from exc
     return claim
+
+
+def lead_lock_of(sock: WorkerListener) -> Path:
+    """The lock file whose holder leads the workers listening at `sock`'s address."""
+    return _beside(sock.getsockname(), "lead")
+
+
+def _beside(address: Any, kind: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"marketplace-workers-{address[0]}-{address[1]}.{kind}"
 
 
 def listen_on(family: int, address: Any) -> WorkerListener:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -60,6 +60,7 @@ from marketplace.api.routes import (
 from marketplace.audit.chain import Ledger, keep_chained
 from marketplace.audit.replays import replays_of
 from marketplace.handlers.ports import NotificationLog, Services
+from marketplace.lead import Lead
 from marketplace.log import get_logger
 from marketplace.metrics.access import MetricsAccess
 from marketplace.metrics.http import HttpMetrics
@@ -73,6 +74,13 @@ from marketplace.settings import Settings
 from marketplace.supervise import keep_running
 
 log = get_logger("marketplace.api")
+LEAD_RETRY = 1.0  # seconds between a follower's tries to take the lead of its group of workers
+
+
+async def led(lead: Lead, stop: asyncio.Event, run: Callable[[], Awaitable[None]]) -> None:
+    """`run` once this process leads its group of workers (at once when it is alone)."""
+    if await lead.wait(stop, LEAD_RETRY):
+        await run()
 
 
 def create_app(
@@ -85,9 +93,12 @@ def create_app(
     notifier: Callable[[ReadModelStore], Notifier] | None = None,
     process_metrics: ProcessMetrics,
     metrics_access: MetricsAccess,
+    lead: Lead | None = None,
 ) -> FastAPI:
     """The API over parts built elsewhere (`bootstrap.build_api`); it starts and stops them.
-    `process_metrics` are this process's (its other parts', in `serve --all-in-one`, too)."""
+    `process_metrics` are this process's (its other parts', in `serve --all-in-one`, too); in
+    a group of workers, the chain and the notifier run in the `lead` alone."""
+    lead = lead or Lead(None)
     keep_replays = timedelta(hours=settings.audit_replay_keep_hours)
 
     @asynccontextmanager
@@ -99,16 +110,17 @@ def create_app(
         app.state.replays = replays_of(services, notifications, runtime, keep_replays)
         await app.state.replays.start()
         stop = asyncio.Event()
-        chaining = asyncio.create_task(keep_chained(ledger, notifications, stop))
+        chaining = asyncio.create_task(
+            led(lead, stop, lambda: keep_chained(ledger, notifications, stop))
+        )
         tasks = [chaining]
         if notifier is not None:  # embedded: the notifier runs in the API's process
             app.state.notifier = running = notifier(runtime.store)
             # Where notifying begins is fixed before the first request: a write answered
             # before would otherwise fall before that start and notify nobody.
             await running.prepare()
-            tasks.append(
-                asyncio.create_task(keep_running("notifier", lambda: running.run(stop), stop))
-            )
+            notifying = lambda: keep_running("notifier", lambda: running.run(stop), stop)  # noqa: E731
+            tasks.append(asyncio.create_task(led(lead, stop, notifying)))
         try:
             yield
         finally:
@@ -116,6 +128,7 @@ def create_app(
             await asyncio.gather(*tasks, return_exceptions=True)
             await app.state.replays.stop()
             await runtime.stop()
+            lead.close()
             ledger.close()
             idempotency.close()
 

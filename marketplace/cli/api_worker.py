@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from marketplace.bootstrap import build_api, build_services
 from marketplace.heap import settle_after_start_up
+from marketplace.lead import Lead
 from marketplace.log import configure_logging
 from marketplace.settings import Settings
 
@@ -18,6 +19,6 @@ def create_app() -> FastAPI:
     the admin token (a generated one too) in the environment, so every worker accepts it."""
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    app = build_api(settings, build_services(settings))
+    app = build_api(settings, build_services(settings), lead=Lead.from_environment())
     settle_after_start_up()
     return app

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from marketplace.adapters.outages import is_outage
+from marketplace.lead import Lead
 from marketplace.log import get_logger
 from marketplace.projections.event_log import EventLog, LogPage
 from marketplace.projections.failures import (
@@ -72,6 +73,7 @@ class ProjectionRuntime:
         broker: BrokerEnds | None = None,
         topic_prefix: str = "",
         catch_up_at_start: int = CATCH_UP_AT_START,
+        lead: Lead | None = None,
     ) -> None:
         self.location = location
         self.events = events
@@ -87,6 +89,9 @@ class ProjectionRuntime:
         self.topic_prefix = topic_prefix
         self.alive_at: datetime | None = None  # the in-process feed's last complete catch-up
         self.catch_up_at_start = catch_up_at_start
+        # In a group of API workers only the lead polls (see Lead); the others follow.
+        self.lead = lead or Lead(None)
+        self._followed = 0  # the head a follower read at its previous poll
         self.catching_up = False  # the first catch-up runs in the background (see start)
         self._caught_up = asyncio.Event()
         # The log's head as last read, and when that read began (monotonic): reads asked before
@@ -193,6 +198,25 @@ class ProjectionRuntime:
             self._down_since = None
         return ok
 
+    async def _follow(self) -> bool:
+        """Another process of the group feeds the read models: note how far the store has them
+        (a read here then needs no catch-up of its own) and, once every fed projection reached
+        the head read at the previous poll, that they keep up."""
+        head = await self._head_since(time.monotonic())
+        states = await read_states(self.store)
+        current = [f for f in self.feeds.values() if f.is_current]
+        for feed in current:
+            if (stored := states.get(feed.projection.name)) is not None:
+                feed.known = max(feed.known, stored.position)
+        if all(feed.known >= self._followed for feed in current):
+            self.alive_at = datetime.now(UTC)
+            if self.catching_up:
+                self.catching_up = False
+                log.info("projections_caught_up")
+            self._caught_up.set()
+        self._followed = head
+        return True
+
     def _outage(self, exc: BaseException) -> None:
         """Logged once per outage, not at every retry."""
         if self._down_since is None:
@@ -207,7 +231,7 @@ class ProjectionRuntime:
             await asyncio.sleep(delay)
             try:
                 await self._resume_cleared()
-                ok = await self._refresh_all()
+                ok = await self._refresh_all() if self.lead.held() else await self._follow()
             except Exception as exc:  # the poller must outlive anything
                 if is_outage(exc):
                     self._outage(exc)
