@@ -119,7 +119,10 @@ def create_app(
             # Where notifying begins is fixed before the first request: a write answered
             # before would otherwise fall before that start and notify nobody.
             await running.prepare()
-            notifying = lambda: keep_running("notifier", lambda: running.run(stop), stop)  # noqa: E731
+
+            async def notifying() -> None:
+                await keep_running("notifier", lambda: running.run(stop), stop)
+
             tasks.append(asyncio.create_task(led(lead, stop, notifying)))
         try:
             yield

@@ -187,6 +187,27 @@ class ProjectionRuntime:
             ok = False
         if any(taker.error for taker in takers):
             ok = False
+        self._kept_up()
+        return ok
+
+    async def _follow(self) -> bool:
+        """Another process of the group feeds the read models: note how far the store has them
+        (a read here then needs no catch-up of its own) and, once every fed projection reached
+        the head read at the previous poll, that they keep up."""
+        head = await self._head_since(time.monotonic())
+        current = [f for f in self.feeds.values() if f.is_current]
+        # An idle store costs a poll just the head, as the lead's does.
+        states = await read_states(self.store) if any(f.known < head for f in current) else {}
+        for feed in current:
+            if (stored := states.get(feed.projection.name)) is not None:
+                feed.known = max(feed.known, stored.position)
+        if all(feed.known >= self._followed for feed in current):
+            self._kept_up()
+        self._followed = head
+        return True
+
+    def _kept_up(self) -> None:
+        """The fed projections caught up (here, or by the lead of the group)."""
         self.alive_at = datetime.now(UTC)
         if self.catching_up:
             self.catching_up = False
@@ -196,26 +217,6 @@ class ProjectionRuntime:
             down_for = asyncio.get_running_loop().time() - self._down_since
             log.info("projections_reconnected", down_for=round(down_for, 1))
             self._down_since = None
-        return ok
-
-    async def _follow(self) -> bool:
-        """Another process of the group feeds the read models: note how far the store has them
-        (a read here then needs no catch-up of its own) and, once every fed projection reached
-        the head read at the previous poll, that they keep up."""
-        head = await self._head_since(time.monotonic())
-        states = await read_states(self.store)
-        current = [f for f in self.feeds.values() if f.is_current]
-        for feed in current:
-            if (stored := states.get(feed.projection.name)) is not None:
-                feed.known = max(feed.known, stored.position)
-        if all(feed.known >= self._followed for feed in current):
-            self.alive_at = datetime.now(UTC)
-            if self.catching_up:
-                self.catching_up = False
-                log.info("projections_caught_up")
-            self._caught_up.set()
-        self._followed = head
-        return True
 
     def _outage(self, exc: BaseException) -> None:
         """Logged once per outage, not at every retry."""

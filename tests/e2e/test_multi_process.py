@@ -91,6 +91,15 @@ def test_serve_with_two_workers_answers_on_one_port(tmp_path: Path) -> None:
             assert {a.status_code for a in answers} == {200}
             session = _portal_session(server.url, operator)
             assert _portal_inbox(server.url, session) == {200}  # whichever worker answered
+            # The worker that leads the background work and the one that follows it both say
+            # the read models keep up (each request on a new connection: either worker).
+            fed = {
+                httpx.get(f"{server.url}/health", timeout=10).json()["components"]["projections"][
+                    "status"
+                ]
+                for _ in range(20)
+            }
+            assert fed == {"ok"}
             token_id = operator.partition(".")[0]  # a bearer token is `<token id>.<secret>`
             with server.admin as admin:
                 assert admin.delete(f"/v1/tokens/{token_id}").status_code in (200, 204)
