@@ -16,6 +16,18 @@ log = get_logger(__name__)
 LEAD_LOCK = "MARKETPLACE_WORKER_LEAD_LOCK"
 
 
+def try_lock(path: Path) -> IO[bytes] | None:
+    """An exclusive lock on the file at `path`, held while the returned file is open; None when
+    another open file holds it (the kernel drops a lock when its process ends)."""
+    candidate = path.open("ab")
+    try:
+        fcntl.flock(candidate, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        candidate.close()
+        return None
+    return candidate
+
+
 class Lead:
     """Whether this process leads its group of API workers.
 
@@ -37,21 +49,13 @@ class Lead:
         path = os.environ.get(LEAD_LOCK)
         return cls(Path(path) if path else None)
 
-    @property
-    def alone(self) -> bool:
-        return self._path is None
-
     def held(self) -> bool:
         """Whether this process leads (taking the lead if nobody holds it)."""
         if self._path is None or self._held is not None:
             return True
-        candidate = self._path.open("ab")
-        try:
-            fcntl.flock(candidate, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            candidate.close()
+        self._held = try_lock(self._path)
+        if self._held is None:
             return False
-        self._held = candidate
         log.info("worker_leads", pid=os.getpid())
         return True
 

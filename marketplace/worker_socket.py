@@ -4,12 +4,13 @@ kernel, not a race between the workers, decides which one takes a connection."""
 from __future__ import annotations
 
 import errno
-import fcntl
 import socket
 import tempfile
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import IO, Any
+
+from marketplace.lead import try_lock
 
 QUEUE = 2048  # connections the kernel keeps waiting for each worker (uvicorn's default)
 
@@ -48,30 +49,18 @@ def bind(host: str, port: int) -> WorkerListener:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # not refused by TIME_WAIT
         probe.bind((host, port))
         address = probe.getsockname()
-    claim = _claim(address)
-    sock = WorkerListener(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    claim = try_lock(_beside(address, "lock"))
+    if claim is None:
+        raise OSError(
+            errno.EADDRINUSE, "Address already in use (another group of workers listens on it)"
+        )
     try:
-        _share(sock)
-        sock.bind(address)
+        sock = _bound(family, address)
     except OSError:
-        sock.close()
         claim.close()
         raise
     sock.claim = claim
     return sock
-
-
-def _claim(address: Any) -> IO[bytes]:
-    """An exclusive lock on the address, held while the returned file is open."""
-    claim = _beside(address, "lock").open("ab")
-    try:
-        fcntl.flock(claim, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        claim.close()
-        raise OSError(
-            errno.EADDRINUSE, "Address already in use (another group of workers listens on it)"
-        ) from exc
-    return claim
 
 
 def lead_lock_of(sock: WorkerListener) -> Path:
@@ -85,10 +74,8 @@ def _beside(address: Any, kind: str) -> Path:
 
 def listen_on(family: int, address: Any) -> WorkerListener:
     """A worker's own listening socket on the workers' address."""
-    sock = WorkerListener(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = _bound(family, address)
     try:
-        _share(sock)
-        sock.bind(address)
         sock.listen(QUEUE)
     except OSError:
         sock.close()
@@ -96,9 +83,17 @@ def listen_on(family: int, address: Any) -> WorkerListener:
     return sock
 
 
-def _share(sock: socket.socket) -> None:
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+def _bound(family: int, address: Any) -> WorkerListener:
+    """A socket bound to `address` that other sockets of the group may share it with."""
+    sock = WorkerListener(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _reduce(sock: WorkerListener) -> tuple[Any, tuple[Any, ...]]:

@@ -18,18 +18,11 @@ from marketplace.adapters.idempotency_store import IdempotencyStore
 from marketplace.audit.chain import Ledger
 from marketplace.relay.position import PostgresPositions
 from tests.conftest import POSTGRES_URL
+from tests.integration.test_idempotency_effects import _NoSealing
 
 pytestmark = pytest.mark.postgres
 AT_ONCE = 6
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
-
-
-class _NoSealing:
-    def seal_bytes(self, data: bytes, context: bytes) -> bytes:
-        raise AssertionError("not called")
-
-    def unseal_bytes(self, sealed: bytes, context: bytes) -> bytes:
-        raise AssertionError("not called")
 
 
 def _ledger(schema: str) -> Any:

@@ -22,7 +22,6 @@ def test_one_process_of_a_group_leads_and_another_takes_over_when_it_ends(tmp_pa
 
 def test_a_process_alone_always_leads() -> None:
     alone = Lead(None)
-    assert alone.alone
     assert alone.held()
 
 
